@@ -1,0 +1,135 @@
+import { kernels } from '../backend/select.js';
+import type { FloatArray, Kernels } from '../backend/kernels.js';
+import { XentError, show } from '../core/errors.js';
+import { checkKeys, numberIn, reductionOf, unitOf } from '../core/options.js';
+import { reduce, total } from '../core/reduce.js';
+import { type Batch, type Matrix, asMatrix, asMatrixLike, asVectorOption, checkWeights, isFloat32 } from '../core/shape.js';
+import { checkUnitInterval, explainNaN } from '../core/validate.js';
+import { type Reduction, type UnitOptions } from '../core/options.js';
+import type { Vector } from '../core/shape.js';
+
+/** Options of the binary (sigmoid) losses. */
+export interface BinaryOptions extends UnitOptions {
+  /** Labels per row for multi-label input given flat; without it a flat vector is N independent examples. */
+  classes?: number;
+  reduction?: Reduction;
+  /** Per-element weights: length C (broadcast over rows) or N·C, as PyTorch's `weight`. */
+  weight?: Vector;
+  /** Per-row weights (length N). */
+  sampleWeight?: Vector;
+  /** ε: targets become t·(1 - ε) + ε / 2. Default 0. */
+  labelSmoothing?: number;
+}
+
+export interface BinaryCrossEntropyOptions extends BinaryOptions {
+  /** Clip probabilities to [eps, 1 - eps] (default 0: exact, a confident wrong prediction gives Infinity). */
+  eps?: number;
+}
+
+export interface SigmoidCrossEntropyOptions extends BinaryOptions {
+  /** Weight of the positive term per class (length C), as PyTorch's `pos_weight`. */
+  posWeight?: Vector;
+}
+
+/** A binary loss's result: a number, or a Float64Array per element for `reduction: 'none'` on array input. */
+export type BinaryResult<X, O> = O extends { reduction: 'none' } ? (X extends number ? number : Float64Array) : number;
+
+const KEYS = ['classes', 'reduction', 'base', 'weight', 'sampleWeight', 'labelSmoothing'];
+
+type BinaryKernel = (
+  k: Kernels, X: Matrix, T: Matrix, smoothing: number, w: FloatArray | null, wFull: boolean,
+  out: Float64Array, elementwise: boolean,
+) => void;
+
+/**
+ * Shared path of the binary losses. A number is one example; a flat vector without `classes` is N examples
+ * (N × 1); rows or `classes` give an N × C multi-label batch. Reductions run over every element, as in PyTorch.
+ */
+function binary(
+  fn: string, x: unknown, target: unknown, options: BinaryOptions | undefined, extra: readonly string[],
+  name: string, probabilities: boolean, kernel: BinaryKernel, o: Record<string, unknown>,
+): number | Float64Array {
+  checkKeys(options, [...KEYS, ...extra], fn);
+  const reduction = reductionOf(o.reduction);
+  const unit = unitOf(o.base);
+  const smoothing = numberIn(o.labelSmoothing, 'labelSmoothing', 0, 1, 0);
+  const k = kernels();
+  const scalar = typeof x === 'number';
+  if (scalar && typeof target !== 'number') {
+    throw new XentError('INVALID_TYPE', `target must be a number when ${name} is a number, got ${show(target)}`);
+  }
+  const f32 = isFloat32(x);
+  const multiLabel = o.classes !== undefined || (Array.isArray(x) && x.length > 0 && typeof x[0] !== 'number');
+  let X = asMatrix(scalar ? [x] : x, name, multiLabel ? o.classes : 1, f32);
+  if (scalar) X = { ...X, batch: false };
+  if (X.cols === 0) throw new XentError('EMPTY_INPUT', `${name} has rows with no entries`);
+  const T = asMatrixLike(scalar ? [target] : target, 'target', X, name, f32);
+  if (probabilities) checkUnitInterval(k, { name, m: X });
+  checkUnitInterval(k, { name: 'target', m: T });
+
+  let w: FloatArray | null = null;
+  let wFull = false;
+  let perRow = X.cols;
+  if (o.weight !== undefined) {
+    const len = (o.weight as ArrayLike<number>)?.length;
+    wFull = len !== X.cols && len === X.rows * X.cols;
+    w = checkWeights(asVectorOption(o.weight, 'weight', wFull ? X.rows * X.cols : X.cols, f32), 'weight');
+    if (!wFull) perRow = total(w);
+  }
+  const sw = o.sampleWeight === undefined ? null
+    : checkWeights(asVectorOption(o.sampleWeight, 'sampleWeight', X.rows, false), 'sampleWeight');
+
+  const elementwise = reduction === 'none' && X.batch;
+  const out = new Float64Array(elementwise ? X.rows * X.cols : X.rows);
+  kernel(k, X, T, smoothing, w, wFull, out, elementwise);
+
+  let denominator: number;
+  if (wFull) {
+    const rowSums = new Float64Array(X.rows);
+    k.dot(null, w!, X.rows, X.cols, null, rowSums);
+    if (sw) for (let r = 0; r < X.rows; r++) rowSums[r] *= sw[r];
+    denominator = total(rowSums);
+  } else {
+    denominator = perRow * (sw === null ? X.rows : total(sw));
+  }
+  return reduce(
+    { values: out, rows: X.rows, k: elementwise ? X.cols : 1, mult: sw, denominator },
+    reduction,
+    unit,
+    X.batch,
+    (i) => explainNaN(Math.floor(i / (elementwise ? X.cols : 1)), [{ name, m: X }, { name: 'target', m: T }]),
+  );
+}
+
+/**
+ * Binary cross-entropy from probabilities, -(t log p + (1 - t) log(1 - p)) per element (PyTorch's
+ * binary_cross_entropy, Keras' BinaryCrossentropy, scikit-learn's log_loss for one column). Exact by default
+ * (0 log 0 = 0, a confident wrong prediction gives Infinity); `eps` clips p to [eps, 1 - eps].
+ */
+export function binaryCrossEntropy<X extends number | Batch, O extends BinaryCrossEntropyOptions>(
+  probs: X, target: number | Batch, options?: O,
+): BinaryResult<X, O> {
+  const o = (options ?? {}) as Record<string, unknown>;
+  const clip = numberIn(o.eps, 'eps', 0, 0.5, 0, true);
+  return binary('binaryCrossEntropy', probs, target, options, ['eps'], 'probs', true,
+    (k, X, T, smoothing, w, wFull, out, elementwise) =>
+      k.binaryCrossEntropy(X.data, T.data, X.rows, X.cols, clip, smoothing, w, wFull, out, elementwise), o,
+  ) as BinaryResult<X, O>;
+}
+
+/**
+ * Binary cross-entropy from logits, max(x, 0) - x·t + log1p(exp(-|x|)) per element (PyTorch's
+ * binary_cross_entropy_with_logits, TF's sigmoid_cross_entropy_with_logits), with PyTorch's `posWeight`.
+ */
+export function sigmoidCrossEntropy<X extends number | Batch, O extends SigmoidCrossEntropyOptions>(
+  logits: X, target: number | Batch, options?: O,
+): BinaryResult<X, O> {
+  const o = (options ?? {}) as Record<string, unknown>;
+  return binary('sigmoidCrossEntropy', logits, target, options, ['posWeight'], 'logits', false,
+    (k, X, T, smoothing, w, wFull, out, elementwise) => {
+      const pw = o.posWeight === undefined ? null
+        : checkWeights(asVectorOption(o.posWeight, 'posWeight', X.cols, X.data instanceof Float32Array), 'posWeight');
+      k.sigmoidCrossEntropy(X.data, T.data, X.rows, X.cols, smoothing, w, wFull, pw, out, elementwise);
+    }, o,
+  ) as BinaryResult<X, O>;
+}

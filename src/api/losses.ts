@@ -1,0 +1,237 @@
+import { kernels } from '../backend/select.js';
+import type { FloatArray, Kernels } from '../backend/kernels.js';
+import { XentError } from '../core/errors.js';
+import {
+  type BatchOptions, type Reduction, type Result, type UnitOptions,
+  booleanOption, checkKeys, integerOption, numberIn, reductionOf, scaleOf, unitOf,
+} from '../core/options.js';
+import { reduce, total } from '../core/reduce.js';
+import {
+  type Batch, type Labels, type Matrix, type Vector,
+  asLabels, asMatrix, asMatrixLike, asVectorOption, checkWeights, isFloat32, isLabelTarget,
+} from '../core/shape.js';
+import { type Named, checkDistribution, checkUnitInterval, defaultTolerance, explainNaN } from '../core/validate.js';
+
+/** Options of the categorical losses (softmax cross-entropy, categorical cross-entropy, NLL). */
+export interface CategoricalOptions extends BatchOptions, UnitOptions {
+  /** Per-class weights (length C), as PyTorch's `weight`. */
+  weight?: Vector;
+  /** Per-row weights (length N), as Keras' and scikit-learn's `sample_weight`. */
+  sampleWeight?: Vector;
+  /** Rows whose label equals this value are ignored (no default: every label must be a class). */
+  ignoreIndex?: number;
+  /** ε: targets become (1 - ε)·t + ε / C (PyTorch's and Keras' rule). Default 0. */
+  labelSmoothing?: number;
+}
+
+export interface SoftmaxCrossEntropyOptions extends CategoricalOptions {
+  /** Divide the logits by T first (default 1). */
+  temperature?: number;
+}
+
+export interface CategoricalCrossEntropyOptions extends CategoricalOptions {
+  /** Clip probabilities to [eps, 1 - eps] before the logarithm (default 0: exact). */
+  eps?: number;
+  /** Divide each row by its sum instead of rejecting rows that do not sum to 1 (default false). */
+  normalize?: boolean;
+  /** How far a row sum may be from 1 (default 1e-6 for float64 input, 1e-4 for float32). */
+  tolerance?: number;
+}
+
+export type Target = number | Labels | Batch;
+
+const CAT_KEYS = ['classes', 'reduction', 'base', 'weight', 'sampleWeight', 'ignoreIndex', 'labelSmoothing'];
+
+interface Categorical {
+  k: Kernels;
+  X: Matrix;
+  f32: boolean;
+  reduction: Reduction;
+  unit: number;
+  eps: number;
+  w: FloatArray | null;
+  sw: FloatArray | null;
+  /** Integer labels (-1 for ignored rows), or null for dense targets. */
+  labels: Int32Array | null;
+  /** Dense targets, checked to lie in [0, 1], or null for labels. */
+  T: Matrix | null;
+  o: Record<string, unknown>;
+}
+
+/** Resolves the inputs and options common to the categorical losses. */
+function categorical(
+  fn: string, x: unknown, target: unknown, options: object | undefined, extra: readonly string[], name: string,
+  prepare?: (k: Kernels, X: Matrix, o: Record<string, unknown>, f32: boolean) => Matrix,
+): Categorical {
+  const o = checkKeys(options, [...CAT_KEYS, ...extra], fn);
+  const reduction = reductionOf(o.reduction);
+  const unit = unitOf(o.base);
+  const eps = numberIn(o.labelSmoothing, 'labelSmoothing', 0, 1, 0);
+  const ignoreIndex = integerOption(o.ignoreIndex, 'ignoreIndex');
+  const f32 = isFloat32(x);
+  const k = kernels();
+  let X = asMatrix(x, name, o.classes, f32);
+  if (X.cols === 0) throw new XentError('EMPTY_INPUT', `${name} has no classes`);
+  if (prepare) X = prepare(k, X, o, f32);
+  const w = o.weight === undefined ? null : checkWeights(asVectorOption(o.weight, 'weight', X.cols, f32), 'weight');
+  const sw = o.sampleWeight === undefined ? null : checkWeights(asVectorOption(o.sampleWeight, 'sampleWeight', X.rows, false), 'sampleWeight');
+  const labelTarget = X.batch ? isLabelTarget(target, X.rows, X.cols) : typeof target === 'number';
+  let labels: Int32Array | null = null;
+  let T: Matrix | null = null;
+  if (labelTarget) {
+    labels = asLabels(typeof target === 'number' ? [target] : target, 'target', X.rows, X.cols, ignoreIndex);
+  } else {
+    T = asMatrixLike(target, 'target', X, name, f32);
+    checkUnitInterval(k, { name: 'target', m: T });
+  }
+  return { k, X, f32, reduction, unit, eps, w, sw, labels, T, o };
+}
+
+/**
+ * Combines per-row NLL and smoothing terms of labelled rows into the loss, PyTorch's rule:
+ * l = (1 - ε)·w_y·nll + (ε / C)·Σ_j w_j·(-log p_j); the row's weight in the mean is sampleWeight·w_y.
+ */
+function labelled(c: Categorical, nll: Float64Array, smooth: Float64Array | null, inputs: Named[], logits?: Named) {
+  const { X, labels, w, sw, eps } = c;
+  const rowWeight = new Float64Array(X.rows);
+  const a = 1 - eps;
+  const b = eps / X.cols;
+  for (let r = 0; r < X.rows; r++) {
+    const y = labels![r];
+    if (y < 0) continue;
+    const wy = w === null ? 1 : w[y];
+    rowWeight[r] = sw === null ? wy : wy * sw[r];
+    // A zero coefficient contributes 0 even when the log-probability it would scale is -Infinity.
+    const term = wy === 0 || a === 0 ? 0 : a * wy * nll[r];
+    nll[r] = smooth === null || b === 0 ? term : term + b * smooth[r];
+  }
+  return finish(c, nll, total(rowWeight), inputs, logits);
+}
+
+/** Dense targets: the kernel's per-row values, weighted mean over sampleWeight·Σ_j w_j t_j. */
+function dense(c: Categorical, loss: Float64Array, rowWeight: Float64Array | null, inputs: Named[], logits?: Named) {
+  const { X, sw } = c;
+  let denominator: number;
+  if (rowWeight === null) denominator = sw === null ? X.rows : total(sw);
+  else {
+    if (sw !== null) for (let r = 0; r < X.rows; r++) rowWeight[r] *= sw[r];
+    denominator = total(rowWeight);
+  }
+  return finish(c, loss, denominator, inputs, logits);
+}
+
+function finish(c: Categorical, values: Float64Array, denominator: number, inputs: Named[], logits?: Named) {
+  return reduce(
+    { values, rows: c.X.rows, k: 1, mult: c.sw, denominator },
+    c.reduction,
+    c.unit,
+    c.X.batch,
+    (i) => explainNaN(i, inputs, logits),
+  );
+}
+
+/**
+ * Softmax cross-entropy from logits (PyTorch's cross_entropy, Keras' (Sparse)CategoricalCrossentropy with
+ * from_logits): per row lse(z) - z_y for a label y, or Σ_j t_j (lse(z) - z_j) for dense targets (one-hot or soft),
+ * fused in one kernel, never forming the softmax.
+ */
+export function softmaxCrossEntropy<X extends Batch, O extends SoftmaxCrossEntropyOptions>(
+  logits: X, target: Target, options?: O,
+): Result<X, O> {
+  const c = categorical('softmaxCrossEntropy', logits, target, options, ['temperature'], 'logits');
+  const s = scaleOf(c.o.temperature);
+  const { k, X, w, eps } = c;
+  const L: Named = { name: 'logits', m: X };
+  if (c.labels) {
+    const nll = new Float64Array(X.rows);
+    const smooth = eps > 0 ? new Float64Array(X.rows) : null;
+    k.softmaxCrossEntropyLabels(X.data, X.rows, X.cols, s, c.labels, w, nll, smooth);
+    return labelled(c, nll, smooth, [L], L) as Result<X, O>;
+  }
+  const out = new Float64Array(X.rows);
+  const rowWeight = w === null ? null : new Float64Array(X.rows);
+  k.softmaxCrossEntropyDense(X.data, c.T!.data, X.rows, X.cols, s, eps, w, out, rowWeight);
+  return dense(c, out, rowWeight, [L, { name: 'target', m: c.T! }], L) as Result<X, O>;
+}
+
+/**
+ * Categorical cross-entropy from probabilities: -log p_y for a label y, -Σ_j t_j log p_j for dense targets.
+ * Rows of probs must sum to 1 (within `tolerance`) unless `normalize`; `eps` clips as Keras does.
+ */
+export function categoricalCrossEntropy<X extends Batch, O extends CategoricalCrossEntropyOptions>(
+  probs: X, target: Target, options?: O,
+): Result<X, O> {
+  let clip = 0;
+  const c = categorical('categoricalCrossEntropy', probs, target, options, ['eps', 'normalize', 'tolerance'], 'probs',
+    (k, X, o, f32) => {
+      clip = numberIn(o.eps, 'eps', 0, 0.5, 0, true);
+      const tolerance = numberIn(o.tolerance, 'tolerance', 0, Infinity, defaultTolerance(f32));
+      return checkDistribution(k, { name: 'probs', m: X }, tolerance, booleanOption(o.normalize, 'normalize'));
+    });
+  const { k, X, w, eps } = c;
+  const P: Named = { name: 'probs', m: X };
+  const smooth = eps > 0 ? new Float64Array(X.rows) : null;
+  if (smooth) k.crossEntropy(null, X.data, X.rows, X.cols, clip, w, smooth);
+  if (c.labels) {
+    const nll = new Float64Array(X.rows);
+    for (let r = 0; r < X.rows; r++) {
+      const y = c.labels[r];
+      if (y < 0) continue;
+      const p = X.data[r * X.cols + y];
+      nll[r] = -Math.log(clip > 0 ? Math.min(Math.max(p, clip), 1 - clip) : p);
+    }
+    return labelled(c, nll, smooth, [P]) as Result<X, O>;
+  }
+  const out = new Float64Array(X.rows);
+  k.crossEntropy(c.T!.data, X.data, X.rows, X.cols, clip, w, out);
+  return dense(c, mix(out, smooth, eps, X.cols), rowWeightOf(c), [P, { name: 'target', m: c.T! }]) as Result<X, O>;
+}
+
+/** Negative log-likelihood from log-probabilities (PyTorch's nll_loss): -logp_y, or -Σ_j t_j logp_j. */
+export function nllLoss<X extends Batch, O extends CategoricalOptions>(logProbs: X, target: Target, options?: O): Result<X, O> {
+  const c = categorical('nllLoss', logProbs, target, options, [], 'logProbs');
+  const { k, X, w, eps } = c;
+  const L: Named = { name: 'logProbs', m: X };
+  const smooth = eps > 0 ? new Float64Array(X.rows) : null;
+  if (smooth) {
+    k.dot(null, X.data, X.rows, X.cols, w, smooth);
+    negate(smooth);
+  }
+  if (c.labels) {
+    const nll = new Float64Array(X.rows);
+    for (let r = 0; r < X.rows; r++) if (c.labels[r] >= 0) nll[r] = -X.data[r * X.cols + c.labels[r]];
+    return labelled(c, nll, smooth, [L]) as Result<X, O>;
+  }
+  const out = new Float64Array(X.rows);
+  k.dot(c.T!.data, X.data, X.rows, X.cols, w, out);
+  negate(out);
+  return dense(c, mix(out, smooth, eps, X.cols), rowWeightOf(c), [L, { name: 'target', m: c.T! }]) as Result<X, O>;
+}
+
+function negate(a: Float64Array): void {
+  for (let i = 0; i < a.length; i++) a[i] = -a[i];
+}
+
+/** Smoothed dense loss by linearity: (1 - ε)·L(t) + (ε / C)·L(1). */
+function mix(out: Float64Array, smooth: Float64Array | null, eps: number, cols: number): Float64Array {
+  if (smooth === null) return out;
+  for (let r = 0; r < out.length; r++) out[r] = (1 - eps) * out[r] + (eps / cols) * smooth[r];
+  return out;
+}
+
+/** Σ_j w_j t_j per row, when class weights are given (the dense rows' weights in the mean). */
+function rowWeightOf(c: Categorical): Float64Array | null {
+  if (c.w === null) return null;
+  const out = new Float64Array(c.X.rows);
+  c.k.dot(null, c.T!.data, c.X.rows, c.X.cols, c.w, out);
+  return out;
+}
+
+/** exp(mean softmax cross-entropy in nats) over the counted rows: the model's effective branching factor. */
+export function perplexity(
+  logits: Batch, labels: number | Labels,
+  options?: Pick<SoftmaxCrossEntropyOptions, 'classes' | 'ignoreIndex' | 'weight' | 'sampleWeight' | 'temperature'>,
+): number {
+  checkKeys(options, ['classes', 'ignoreIndex', 'weight', 'sampleWeight', 'temperature'], 'perplexity');
+  return Math.exp(softmaxCrossEntropy(logits, labels, { ...options, reduction: 'mean' }) as number);
+}

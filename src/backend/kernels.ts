@@ -1,0 +1,117 @@
+/**
+ * The interface both backends implement: the WebAssembly kernels (through src/backend/wasm.ts) and the
+ * pure-TypeScript kernels (src/backend/js.ts). Same arguments, same answers.
+ *
+ * Conventions for every method:
+ * - A matrix argument is row-major with `rows * cols` elements. Every float array of one call has the same
+ *   element type: Float32Array calls run float32 arithmetic (results accumulated in float64), Float64Array calls
+ *   run float64 arithmetic. The API layer guarantees this and converts where needed.
+ * - Per-row outputs are Float64Array of length `rows`; elementwise outputs have length `rows * cols`.
+ * - Kernels never allocate observable state, never mutate inputs, never throw on values: NaN in gives NaN out
+ *   (the API layer then finds the offending index), and every other value follows the mathematics stated here.
+ * - "Terms with coefficient 0 contribute 0": a coefficient c_j = 0 multiplies nothing, so 0 · (±Infinity) is 0,
+ *   not NaN (masked logits, log 0 of an impossible class with zero target mass).
+ * - `s` is a scale applied to logits before anything else (1 / temperature): z_j = s · x[r, j].
+ *   lse_r = log Σ_j exp(z_j), computed as m + log Σ exp(z_j - m) with m = max_j z_j, and the loss terms as
+ *   (m - z_j) + log Σ exp(z - m) so that no cancellation occurs when a loss is small. A row whose max is -Infinity
+ *   has lse = -Infinity.
+ */
+
+export type FloatArray = Float32Array | Float64Array;
+
+export type BackendName = 'wasm-simd' | 'wasm' | 'js';
+
+export interface Kernels {
+  readonly name: BackendName;
+
+  /** out[r] = lse_r (see above). All -Infinity row: -Infinity. */
+  logSumExp(x: FloatArray, rows: number, cols: number, s: number, out: Float64Array): void;
+
+  /** out[r, j] = exp(z_j - lse_r). `out` has the type of `x`. All -Infinity row: NaN (the API rejects it). */
+  softmax(x: FloatArray, rows: number, cols: number, s: number, out: FloatArray): void;
+
+  /** out[r, j] = z_j - lse_r, computed as (z_j - m) - log Σ exp(z - m). `out` has the type of `x`. */
+  logSoftmax(x: FloatArray, rows: number, cols: number, s: number, out: FloatArray): void;
+
+  /**
+   * Softmax cross-entropy with integer labels. For each row with label y = labels[r]:
+   *   nll[r]    = lse_r - z_y                          (= -log softmax(z)_y)
+   *   smooth[r] = Σ_j w_j (lse_r - z_j)                (only when `smooth` is not null; w_j = 1 when w is null)
+   * A negative label marks an ignored row: both outputs are 0 for it. Labels are < cols (checked by the API).
+   * z_y = -Infinity gives nll = +Infinity.
+   */
+  softmaxCrossEntropyLabels(
+    x: FloatArray, rows: number, cols: number, s: number,
+    labels: Int32Array, w: FloatArray | null,
+    nll: Float64Array, smooth: Float64Array | null,
+  ): void;
+
+  /**
+   * Softmax cross-entropy with dense targets (one-hot or soft):
+   *   out[r]       = Σ_j c_j (lse_r - z_j),   c_j = w_j · ((1 - eps) · t[r, j] + eps / cols)
+   *   rowWeight[r] = Σ_j w_j · t[r, j]        (only when `rowWeight` is not null; the original targets, no smoothing)
+   * w_j = 1 when w is null. Terms with c_j = 0 contribute 0.
+   */
+  softmaxCrossEntropyDense(
+    x: FloatArray, t: FloatArray, rows: number, cols: number, s: number, eps: number,
+    w: FloatArray | null, out: Float64Array, rowWeight: Float64Array | null,
+  ): void;
+
+  /**
+   * Cross-entropy of q under weights t:  out[r] = -Σ_j w_j t[r, j] log(qc_j)
+   *   qc_j = clamp(q[r, j], clip, 1 - clip) when clip > 0, else q[r, j].
+   * t null means t = 1 everywhere; w null means w = 1. Terms with w_j t_j = 0 contribute 0 (0 · log 0 = 0);
+   * a term with w_j t_j > 0 and qc_j = 0 gives +Infinity.
+   */
+  crossEntropy(
+    t: FloatArray | null, q: FloatArray, rows: number, cols: number, clip: number,
+    w: FloatArray | null, out: Float64Array,
+  ): void;
+
+  /** out[r] = Σ_j w_j t[r, j] x[r, j]; t null means 1, w null means 1; terms with w_j t_j = 0 contribute 0. */
+  dot(t: FloatArray | null, x: FloatArray, rows: number, cols: number, w: FloatArray | null, out: Float64Array): void;
+
+  /** out[r] = -Σ_j p_j log p_j with 0 log 0 = 0. */
+  entropy(p: FloatArray, rows: number, cols: number, out: Float64Array): void;
+
+  /**
+   * out[r] = Σ_j rel_entr(p_j, q_j), SciPy's special.rel_entr: p log(p / q) for p > 0, q > 0; 0 for p = 0, q >= 0;
+   * +Infinity for p > 0, q = 0. Accurate when p / q is near 1 (log1p((p - q) / q)) and when p / q over- or
+   * underflows (log p - log q).
+   */
+  klDivergence(p: FloatArray, q: FloatArray, rows: number, cols: number, out: Float64Array): void;
+
+  /** out[r] = ½ KL(p ‖ m) + ½ KL(q ‖ m), m = (p + q) / 2, in nats. Finite for every pair of distributions. */
+  jsDivergence(p: FloatArray, q: FloatArray, rows: number, cols: number, out: Float64Array): void;
+
+  /** sum[r] = Σ_j x[r, j]; min[r] / max[r] (when not null) the row's extremes. Used to validate distributions. */
+  rowStats(x: FloatArray, rows: number, cols: number, sum: Float64Array, min: Float64Array | null, max: Float64Array | null): void;
+
+  /**
+   * Binary cross-entropy from probabilities, elementwise over the matrix:
+   *   l = -w · (t' log pc + (1 - t') log(1 - pc)),  t' = t (1 - smoothing) + smoothing / 2,
+   *   pc = clamp(p, clip, 1 - clip) when clip > 0, else p; each product with a zero coefficient is 0
+   *   (t' = 0 with pc = 0 contributes 0; t' > 0 with pc = 0 gives +Infinity).
+   * w: null (1), per class (length cols, `wFull` false) or per element (length rows·cols, `wFull` true).
+   * elementwise: out[r·cols + j] = l;  otherwise out[r] = Σ_j l.
+   */
+  binaryCrossEntropy(
+    p: FloatArray, t: FloatArray, rows: number, cols: number, clip: number, smoothing: number,
+    w: FloatArray | null, wFull: boolean, out: Float64Array, elementwise: boolean,
+  ): void;
+
+  /**
+   * Binary cross-entropy from logits, elementwise:
+   *   l = w · ((1 - t') x + (1 + (pw - 1) t') · softplus(-x)),  softplus(-x) = max(-x, 0) + log1p(exp(-|x|)),
+   * which for pw = 1 is max(x, 0) - x t' + log1p(exp(-|x|)). t' as above; pw = posWeight[j] (length cols) or 1.
+   * ±Infinity logits give the limit: 0 when the target agrees, +Infinity otherwise. w, wFull, out, elementwise
+   * as in binaryCrossEntropy.
+   */
+  sigmoidCrossEntropy(
+    x: FloatArray, t: FloatArray, rows: number, cols: number, smoothing: number,
+    w: FloatArray | null, wFull: boolean, posWeight: FloatArray | null, out: Float64Array, elementwise: boolean,
+  ): void;
+
+  /** out[i] = -(p log p + (1 - p) log(1 - p)) with 0 log 0 = 0, for i < n. */
+  binaryEntropy(p: FloatArray, n: number, out: Float64Array): void;
+}

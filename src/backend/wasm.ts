@@ -1,0 +1,231 @@
+import type { BackendName, FloatArray, Kernels } from './kernels.js';
+import { XentError } from '../core/errors.js';
+
+type Typed = FloatArray | Int32Array;
+type TypedCtor = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => Typed;
+
+/** Marks the argument that receives the number of rows of the current chunk. */
+const ROWS = -0x7fff_0001;
+
+/**
+ * An array argument of a kernel: `per` elements per row (row-chunked), or the whole array when `per` is 0
+ * (class weights, posWeight). `out` arrays are copied back after the call.
+ */
+interface Slot {
+  a: Typed | null;
+  per: number;
+  out?: boolean;
+}
+type Arg = number | Slot;
+
+/** Bytes of wasm memory a chunk of rows may occupy: big batches stream through this window. */
+export const CHUNK_BYTES = 1 << 21;
+const PAGE = 65536;
+const ALIGN = 16;
+const align = (n: number) => (n + ALIGN - 1) & ~(ALIGN - 1);
+
+type KernelFn = (...args: number[]) => void;
+
+/** What the module must export: the kernels as `<name>_f32` / `<name>_f64`, memory and heapBase. */
+interface XentExports {
+  memory: WebAssembly.Memory;
+  heapBase(): number;
+  hasSimd(): number;
+  [kernel: string]: unknown;
+}
+
+const imports = {
+  env: {
+    abort(): never {
+      throw new WebAssembly.RuntimeError('abort');
+    },
+  },
+};
+
+/**
+ * The WebAssembly backend: owns one instance and its linear memory. Inputs are copied into a scratch arena above
+ * the module's heap base, in row chunks of at most CHUNK_BYTES, so peak memory stays bounded whatever the batch size.
+ * Views of memory are created for each copy and never kept: any grow detaches them.
+ */
+export class WasmKernels implements Kernels {
+  readonly name: BackendName;
+  private ex: XentExports;
+
+  constructor(private readonly module: WebAssembly.Module) {
+    this.ex = new WebAssembly.Instance(module, imports).exports as unknown as XentExports;
+    this.name = this.ex.hasSimd() ? 'wasm-simd' : 'wasm';
+  }
+
+  /** Makes sure [0, end) is addressable. A refused grow becomes OUT_OF_MEMORY; the instance stays usable. */
+  private reserve(end: number): void {
+    const mem = this.ex.memory;
+    const have = mem.buffer.byteLength;
+    if (end <= have) return;
+    try {
+      mem.grow(Math.ceil((end - have) / PAGE));
+    } catch {
+      throw new XentError('OUT_OF_MEMORY', `could not grow WebAssembly memory to ${end} bytes`);
+    }
+  }
+
+  private view(a: Typed, ptr: number, length: number): Typed {
+    return new (a.constructor as TypedCtor)(this.ex.memory.buffer, ptr, length);
+  }
+
+  /**
+   * Calls `<name>_<dtype>` over `rows` rows, chunking every per-row slot. Whole-array slots are placed once,
+   * first; the chunk size is the largest number of rows whose slots fit in CHUNK_BYTES (at least one row).
+   */
+  private run(name: string, f32: boolean, rows: number, args: Arg[]): void {
+    if (rows === 0) return;
+    const fn = this.ex[`${name}_${f32 ? 'f32' : 'f64'}`] as KernelFn;
+    const slots = args.filter((a): a is Slot => typeof a === 'object' && a.a !== null);
+    let base = align(this.ex.heapBase());
+    const fixed = new Map<Slot, number>();
+    for (const s of slots) {
+      if (s.per !== 0) continue;
+      fixed.set(s, base);
+      base = align(base + s.a!.byteLength);
+    }
+    let rowBytes = 0;
+    for (const s of slots) if (s.per !== 0) rowBytes += s.per * s.a!.BYTES_PER_ELEMENT;
+    const chunk = Math.max(1, Math.min(rows, Math.floor(CHUNK_BYTES / Math.max(1, rowBytes))));
+    let end = base;
+    for (const s of slots) if (s.per !== 0) end = align(end + chunk * s.per * s.a!.BYTES_PER_ELEMENT);
+    this.reserve(end);
+    for (const [s, ptr] of fixed) this.view(s.a!, ptr, s.a!.length).set(s.a!);
+
+    const ptrs = new Map<Slot, number>();
+    const call: number[] = new Array(args.length);
+    for (let r0 = 0; r0 < rows; r0 += chunk) {
+      const n = Math.min(chunk, rows - r0);
+      let p = base;
+      for (const s of slots) {
+        if (s.per === 0) continue;
+        ptrs.set(s, p);
+        if (!s.out) this.view(s.a!, p, n * s.per).set(s.a!.subarray(r0 * s.per, (r0 + n) * s.per));
+        p = align(p + chunk * s.per * s.a!.BYTES_PER_ELEMENT);
+      }
+      for (let i = 0; i < args.length; i++) {
+        const a = args[i];
+        if (typeof a === 'number') call[i] = a === ROWS ? n : a;
+        else call[i] = a.a === null ? 0 : (fixed.get(a) ?? ptrs.get(a)!);
+      }
+      this.invoke(fn, call);
+      for (const s of slots) {
+        if (s.out) s.a!.set(this.view(s.a!, ptrs.get(s)!, n * s.per), r0 * s.per);
+      }
+    }
+  }
+
+  /** A trap leaves the instance in an unknown state: rebuild it and report INTERNAL. */
+  private invoke(fn: KernelFn, call: number[]): void {
+    try {
+      fn(...call);
+    } catch (e) {
+      if (!(e instanceof WebAssembly.RuntimeError)) throw e;
+      this.ex = new WebAssembly.Instance(this.module, imports).exports as unknown as XentExports;
+      throw new XentError('INTERNAL', `a WebAssembly kernel trapped (${e.message}); the instance was rebuilt`);
+    }
+  }
+
+  logSumExp(x: FloatArray, rows: number, cols: number, s: number, out: Float64Array): void {
+    this.run('logSumExp', x instanceof Float32Array, rows, [
+      { a: x, per: cols }, ROWS, cols, s, { a: out, per: 1, out: true },
+    ]);
+  }
+
+  softmax(x: FloatArray, rows: number, cols: number, s: number, out: FloatArray): void {
+    this.run('softmax', x instanceof Float32Array, rows, [
+      { a: x, per: cols }, ROWS, cols, s, { a: out, per: cols, out: true },
+    ]);
+  }
+
+  logSoftmax(x: FloatArray, rows: number, cols: number, s: number, out: FloatArray): void {
+    this.run('logSoftmax', x instanceof Float32Array, rows, [
+      { a: x, per: cols }, ROWS, cols, s, { a: out, per: cols, out: true },
+    ]);
+  }
+
+  softmaxCrossEntropyLabels(
+    x: FloatArray, rows: number, cols: number, s: number,
+    labels: Int32Array, w: FloatArray | null, nll: Float64Array, smooth: Float64Array | null,
+  ): void {
+    this.run('softmaxCrossEntropyLabels', x instanceof Float32Array, rows, [
+      { a: x, per: cols }, ROWS, cols, s, { a: labels, per: 1 }, { a: w, per: 0 },
+      { a: nll, per: 1, out: true }, { a: smooth, per: 1, out: true },
+    ]);
+  }
+
+  softmaxCrossEntropyDense(
+    x: FloatArray, t: FloatArray, rows: number, cols: number, s: number, eps: number,
+    w: FloatArray | null, out: Float64Array, rowWeight: Float64Array | null,
+  ): void {
+    this.run('softmaxCrossEntropyDense', x instanceof Float32Array, rows, [
+      { a: x, per: cols }, { a: t, per: cols }, ROWS, cols, s, eps, { a: w, per: 0 },
+      { a: out, per: 1, out: true }, { a: rowWeight, per: 1, out: true },
+    ]);
+  }
+
+  crossEntropy(
+    t: FloatArray | null, q: FloatArray, rows: number, cols: number, clip: number,
+    w: FloatArray | null, out: Float64Array,
+  ): void {
+    this.run('crossEntropy', q instanceof Float32Array, rows, [
+      { a: t, per: cols }, { a: q, per: cols }, ROWS, cols, clip, { a: w, per: 0 }, { a: out, per: 1, out: true },
+    ]);
+  }
+
+  dot(t: FloatArray | null, x: FloatArray, rows: number, cols: number, w: FloatArray | null, out: Float64Array): void {
+    this.run('dot', x instanceof Float32Array, rows, [
+      { a: t, per: cols }, { a: x, per: cols }, ROWS, cols, { a: w, per: 0 }, { a: out, per: 1, out: true },
+    ]);
+  }
+
+  entropy(p: FloatArray, rows: number, cols: number, out: Float64Array): void {
+    this.run('entropy', p instanceof Float32Array, rows, [{ a: p, per: cols }, ROWS, cols, { a: out, per: 1, out: true }]);
+  }
+
+  klDivergence(p: FloatArray, q: FloatArray, rows: number, cols: number, out: Float64Array): void {
+    this.run('klDivergence', p instanceof Float32Array, rows, [
+      { a: p, per: cols }, { a: q, per: cols }, ROWS, cols, { a: out, per: 1, out: true },
+    ]);
+  }
+
+  jsDivergence(p: FloatArray, q: FloatArray, rows: number, cols: number, out: Float64Array): void {
+    this.run('jsDivergence', p instanceof Float32Array, rows, [
+      { a: p, per: cols }, { a: q, per: cols }, ROWS, cols, { a: out, per: 1, out: true },
+    ]);
+  }
+
+  rowStats(x: FloatArray, rows: number, cols: number, sum: Float64Array, min: Float64Array | null, max: Float64Array | null): void {
+    this.run('rowStats', x instanceof Float32Array, rows, [
+      { a: x, per: cols }, ROWS, cols, { a: sum, per: 1, out: true }, { a: min, per: 1, out: true }, { a: max, per: 1, out: true },
+    ]);
+  }
+
+  binaryCrossEntropy(
+    p: FloatArray, t: FloatArray, rows: number, cols: number, clip: number, smoothing: number,
+    w: FloatArray | null, wFull: boolean, out: Float64Array, elementwise: boolean,
+  ): void {
+    this.run('binaryCrossEntropy', p instanceof Float32Array, rows, [
+      { a: p, per: cols }, { a: t, per: cols }, ROWS, cols, clip, smoothing,
+      { a: w, per: wFull ? cols : 0 }, wFull ? 1 : 0, { a: out, per: elementwise ? cols : 1, out: true }, elementwise ? 1 : 0,
+    ]);
+  }
+
+  sigmoidCrossEntropy(
+    x: FloatArray, t: FloatArray, rows: number, cols: number, smoothing: number,
+    w: FloatArray | null, wFull: boolean, posWeight: FloatArray | null, out: Float64Array, elementwise: boolean,
+  ): void {
+    this.run('sigmoidCrossEntropy', x instanceof Float32Array, rows, [
+      { a: x, per: cols }, { a: t, per: cols }, ROWS, cols, smoothing,
+      { a: w, per: wFull ? cols : 0 }, wFull ? 1 : 0, { a: posWeight, per: 0 },
+      { a: out, per: elementwise ? cols : 1, out: true }, elementwise ? 1 : 0,
+    ]);
+  }
+
+  binaryEntropy(p: FloatArray, n: number, out: Float64Array): void {
+    this.run('binaryEntropy', p instanceof Float32Array, n, [{ a: p, per: 1 }, ROWS, { a: out, per: 1, out: true }]);
+  }
+}

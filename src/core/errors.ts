@@ -1,0 +1,41 @@
+/**
+ * Every failure xent reports is a XentError with a stable `code` (part of the public API) and a message that names
+ * the argument, the index and the offending value.
+ */
+export type XentErrorCode =
+  | 'SHAPE_MISMATCH'
+  | 'LABEL_OUT_OF_RANGE'
+  | 'INVALID_PROBABILITY'
+  | 'NON_FINITE'
+  | 'EMPTY_INPUT'
+  | 'INVALID_OPTION'
+  | 'INVALID_TYPE'
+  | 'OUT_OF_MEMORY'
+  | 'INTERNAL';
+
+export class XentError extends Error {
+  readonly code: XentErrorCode;
+
+  constructor(code: XentErrorCode, message: string) {
+    super(message);
+    this.name = 'XentError';
+    this.code = code;
+  }
+}
+
+/** Renders a value for an error message: short, and unambiguous for NaN, ±Infinity and -0. */
+export function show(v: unknown): string {
+  if (typeof v === 'number') return Object.is(v, -0) ? '-0' : String(v);
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v);
+  if (v === null) return 'null';
+  if (v === undefined) return 'undefined';
+  if (Array.isArray(v)) return `an array of length ${v.length}`;
+  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
+  return typeof v === 'object' ? 'an object' : typeof v;
+}
+
+/** "x[3]" for a flat index into one row, "x[r][c]" for a batch element. */
+export function at(name: string, index: number, cols: number, batch: boolean): string {
+  if (!batch) return `${name}[${index}]`;
+  return `${name}[${Math.floor(index / cols)}][${index % cols}]`;
+}

@@ -1,0 +1,87 @@
+import { XentError, show } from './errors.js';
+
+export type Reduction = 'mean' | 'sum' | 'none';
+
+/** Options shared by every batch function. */
+export interface BatchOptions {
+  /** Classes per row when the batch is given as one flat vector. */
+  classes?: number;
+  /** How per-row (or per-element) values are combined: 'mean' (default), 'sum' or 'none'. */
+  reduction?: Reduction;
+}
+
+/** Options of every function that returns an amount of information. */
+export interface UnitOptions {
+  /** Logarithm base of the result: 2 for bits, Math.E (default) for nats, 10 for bans. */
+  base?: number;
+}
+
+export function reductionOf(v: unknown): Reduction {
+  if (v === undefined) return 'mean';
+  if (v === 'mean' || v === 'sum' || v === 'none') return v;
+  throw new XentError('INVALID_OPTION', `reduction must be 'mean', 'sum' or 'none', got ${show(v)}`);
+}
+
+/** The divisor that turns nats into the requested unit: ln(base). */
+export function unitOf(base: unknown): number {
+  if (base === undefined) return 1;
+  if (typeof base !== 'number' || !(base > 0) || base === 1 || base === Infinity) {
+    throw new XentError('INVALID_OPTION', `base must be a finite number > 0 and != 1, got ${show(base)}`);
+  }
+  return base === Math.E ? 1 : Math.log(base);
+}
+
+/** A number option within [lo, hi] (inclusive unless `openHi`); `fallback` when absent. */
+export function numberIn(v: unknown, name: string, lo: number, hi: number, fallback: number, openHi = false): number {
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || !(v >= lo) || (openHi ? !(v < hi) : !(v <= hi))) {
+    throw new XentError('INVALID_OPTION', `${name} must be a number in [${lo}, ${hi}${openHi ? ')' : ']'}, got ${show(v)}`);
+  }
+  return v;
+}
+
+/** 1 / temperature, the scale applied to logits. */
+export function scaleOf(temperature: unknown): number {
+  if (temperature === undefined) return 1;
+  if (typeof temperature !== 'number' || !(temperature > 0) || temperature === Infinity) {
+    throw new XentError('INVALID_OPTION', `temperature must be a finite number > 0, got ${show(temperature)}`);
+  }
+  return 1 / temperature;
+}
+
+export function integerOption(v: unknown, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v)) {
+    throw new XentError('INVALID_OPTION', `${name} must be an integer, got ${show(v)}`);
+  }
+  return v;
+}
+
+export function booleanOption(v: unknown, name: string): boolean {
+  if (v === undefined) return false;
+  if (typeof v !== 'boolean') throw new XentError('INVALID_OPTION', `${name} must be a boolean, got ${show(v)}`);
+  return v;
+}
+
+/** Rejects option names the function does not know: a typo must not silently change nothing. */
+export function checkKeys(opts: unknown, allowed: readonly string[], fn: string): Record<string, unknown> {
+  if (opts === undefined) return {};
+  if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
+    throw new XentError('INVALID_OPTION', `options of ${fn} must be an object, got ${show(opts)}`);
+  }
+  for (const k of Object.keys(opts)) {
+    if (!allowed.includes(k)) {
+      throw new XentError('INVALID_OPTION', `${fn} has no option ${JSON.stringify(k)}; known: ${allowed.join(', ')}`);
+    }
+  }
+  return opts as Record<string, unknown>;
+}
+
+/** The result type of a batch function: a number, or a Float64Array per row for `reduction: 'none'` on a batch. */
+export type Result<X, O> = O extends { reduction: 'none' }
+  ? X extends readonly (readonly number[] | Float32Array | Float64Array)[]
+    ? Float64Array
+    : O extends { classes: number }
+      ? Float64Array
+      : number
+  : number;

@@ -1,0 +1,178 @@
+import type { FloatArray } from '../backend/kernels.js';
+import { XentError, show } from './errors.js';
+
+/** A single vector of numbers. */
+export type Vector = readonly number[] | Float32Array | Float64Array;
+/** A batch: an array of rows, or a flat vector with `{ classes }`. */
+export type Batch = Vector | readonly Vector[];
+/** Integer labels, one per row. */
+export type Labels =
+  | readonly number[]
+  | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array
+  | Float32Array | Float64Array;
+
+/** The one view every API function works on: row-major data, its dimensions and how it arrived. */
+export interface Matrix {
+  data: FloatArray;
+  rows: number;
+  cols: number;
+  /** true when the input was a batch (array of rows or flat with `classes`), false for one vector. */
+  batch: boolean;
+}
+
+export const isFloatArray = (x: unknown): x is FloatArray => x instanceof Float32Array || x instanceof Float64Array;
+
+function isVector(x: unknown): x is Vector {
+  return Array.isArray(x) || isFloatArray(x);
+}
+
+/** True when every float array among the inputs is a Float32Array (number[] counts as float64). */
+export function isFloat32(x: unknown): boolean {
+  if (x instanceof Float32Array) return true;
+  if (Array.isArray(x) && x.length > 0 && isFloatArray(x[0])) return x.every((r) => r instanceof Float32Array);
+  return false;
+}
+
+function typeError(name: string, v: unknown, what: string): XentError {
+  return new XentError('INVALID_TYPE', `${name} must be ${what}, got ${show(v)}`);
+}
+
+function checkClasses(classes: unknown): number | undefined {
+  if (classes === undefined) return undefined;
+  if (typeof classes !== 'number' || !Number.isInteger(classes) || classes < 1) {
+    throw new XentError('INVALID_OPTION', `classes must be a positive integer, got ${show(classes)}`);
+  }
+  return classes;
+}
+
+/** Copies number[] into a typed array, rejecting holes and non-numbers by index. */
+function fill(out: FloatArray, offset: number, src: readonly number[], name: string): void {
+  for (let i = 0; i < src.length; i++) {
+    const v = src[i];
+    if (typeof v !== 'number') throw typeError(`${name}[${i}]`, v, 'a number');
+    out[offset + i] = v;
+  }
+}
+
+/**
+ * Resolves a vector or batch into a Matrix of the requested dtype. Typed arrays of the right type are used as they
+ * are (never written to); anything else is copied once. `f32` says which dtype the kernels will run.
+ */
+export function asMatrix(x: unknown, name: string, classesOpt: unknown, f32: boolean): Matrix {
+  const classes = checkClasses(classesOpt);
+  const Ctor = f32 ? Float32Array : Float64Array;
+  if (Array.isArray(x) && x.length > 0 && isVector(x[0])) {
+    const rows = x.length;
+    const cols = (x[0] as Vector).length;
+    if (classes !== undefined && classes !== cols) {
+      throw new XentError('SHAPE_MISMATCH', `${name}[0] has ${cols} entries but classes is ${classes}`);
+    }
+    const data = new Ctor(rows * cols);
+    for (let r = 0; r < rows; r++) {
+      const row = x[r] as unknown;
+      if (!isVector(row)) throw typeError(`${name}[${r}]`, row, 'a row (number[] | Float32Array | Float64Array)');
+      if (row.length !== cols) {
+        throw new XentError('SHAPE_MISMATCH', `${name}[${r}] has ${row.length} entries, ${name}[0] has ${cols}`);
+      }
+      if (Array.isArray(row)) fill(data, r * cols, row, `${name}[${r}]`);
+      else data.set(row as FloatArray, r * cols);
+    }
+    return { data, rows, cols, batch: true };
+  }
+  if (!isVector(x)) throw typeError(name, x, 'number[] | Float32Array | Float64Array, or an array of rows');
+  let data: FloatArray;
+  if (x instanceof Ctor) data = x;
+  else if (isFloatArray(x)) data = new Ctor(x);
+  else {
+    data = new Ctor(x.length);
+    fill(data, 0, x as readonly number[], name);
+  }
+  if (classes === undefined) return { data, rows: 1, cols: data.length, batch: false };
+  if (data.length % classes !== 0) {
+    throw new XentError('INVALID_OPTION', `classes (${classes}) does not divide the length of ${name} (${data.length})`);
+  }
+  return { data, rows: data.length / classes, cols: classes, batch: true };
+}
+
+/** A second matrix that must have the same shape as `like` (targets, q in a divergence). */
+export function asMatrixLike(x: unknown, name: string, like: Matrix, likeName: string, f32: boolean): Matrix {
+  const nested = Array.isArray(x) && x.length > 0 && isVector(x[0]);
+  const m = asMatrix(x, name, like.batch && !nested ? like.cols : undefined, f32);
+  if (m.rows !== like.rows || m.cols !== like.cols) {
+    throw new XentError(
+      'SHAPE_MISMATCH',
+      `${name} is ${m.rows}×${m.cols} but ${likeName} is ${like.rows}×${like.cols}`,
+    );
+  }
+  return m;
+}
+
+/** A per-class or per-row vector option (weight, sampleWeight, posWeight) as the kernels' dtype. */
+export function asVectorOption(x: unknown, name: string, length: number, f32: boolean): FloatArray {
+  if (!isVector(x) || (Array.isArray(x) && x.length > 0 && isVector(x[0]))) {
+    throw typeError(name, x, 'number[] | Float32Array | Float64Array');
+  }
+  if (x.length !== length) {
+    throw new XentError('SHAPE_MISMATCH', `${name} has length ${x.length}, expected ${length}`);
+  }
+  const Ctor = f32 ? Float32Array : Float64Array;
+  if (x instanceof Ctor) return x;
+  if (isFloatArray(x)) return new Ctor(x);
+  const out = new Ctor(length);
+  fill(out, 0, x as readonly number[], name);
+  return out;
+}
+
+/** Checks a weight vector: finite and non-negative. Returns it for chaining. */
+export function checkWeights(w: FloatArray, name: string): FloatArray {
+  for (let i = 0; i < w.length; i++) {
+    const v = w[i];
+    if (Number.isNaN(v)) throw new XentError('NON_FINITE', `${name}[${i}] is NaN`);
+    if (!(v >= 0) || v === Infinity) {
+      throw new XentError('INVALID_OPTION', `${name}[${i}] must be finite and >= 0, got ${show(v)}`);
+    }
+  }
+  return w;
+}
+
+const INT_ARRAYS = [Int8Array, Uint8Array, Int16Array, Uint16Array, Int32Array, Uint32Array];
+
+/**
+ * Resolves integer labels into an Int32Array for `rows` rows of `cols` classes. `ignoreIndex` rows become -1.
+ * Non-integers and labels outside [0, cols) are LABEL_OUT_OF_RANGE, naming the index and value.
+ */
+export function asLabels(y: unknown, name: string, rows: number, cols: number, ignoreIndex: number | undefined): Int32Array {
+  if (!Array.isArray(y) && !isFloatArray(y) && !INT_ARRAYS.some((C) => y instanceof C)) {
+    throw typeError(name, y, 'an array of integer labels');
+  }
+  const src = y as ArrayLike<unknown>;
+  if (src.length !== rows) {
+    throw new XentError('SHAPE_MISMATCH', `${name} has ${src.length} labels but there are ${rows} rows`);
+  }
+  const out = new Int32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const v = src[r];
+    if (typeof v !== 'number') throw typeError(`${name}[${r}]`, v, 'an integer label');
+    if (v === ignoreIndex) {
+      out[r] = -1;
+      continue;
+    }
+    if (!Number.isInteger(v) || v < 0 || v >= cols) {
+      throw new XentError(
+        'LABEL_OUT_OF_RANGE',
+        `${name}[${r}] is ${show(v)}; labels must be integers in [0, ${cols})` +
+          (ignoreIndex === undefined ? '' : ` or the ignoreIndex ${ignoreIndex}`),
+      );
+    }
+    out[r] = v;
+  }
+  return out;
+}
+
+/** True when a target given for `rows × cols` logits is integer labels rather than dense rows (see README). */
+export function isLabelTarget(t: unknown, rows: number, cols: number): boolean {
+  if (typeof t === 'number') return true;
+  if (Array.isArray(t)) return !(t.length > 0 && isVector(t[0])) && (t.length === rows || t.length !== rows * cols);
+  if (isFloatArray(t)) return t.length !== rows * cols;
+  return INT_ARRAYS.some((C) => t instanceof C);
+}

@@ -1,0 +1,112 @@
+import type { FloatArray, Kernels } from '../backend/kernels.js';
+import { XentError, at, show } from './errors.js';
+import type { Matrix } from './shape.js';
+
+/** A named input, for error messages. */
+export interface Named {
+  name: string;
+  m: Matrix;
+}
+
+function rowRange(m: Matrix, row: number): [number, number] {
+  return row < 0 ? [0, m.rows * m.cols] : [row * m.cols, (row + 1) * m.cols];
+}
+
+/**
+ * Explains a NaN that a kernel produced: finds the NaN (or +Infinity logit, or all -Infinity row) in the inputs,
+ * looking at `row` first, and throws the matching XentError. A NaN with no cause in the inputs is INTERNAL.
+ * Called only on the error path, so it may loop over elements.
+ */
+export function explainNaN(row: number, inputs: readonly Named[], logits?: Named): never {
+  for (const r of row < 0 ? [-1] : [row, -1]) {
+    for (const { name, m } of inputs) {
+      const [a, b] = rowRange(m, r);
+      for (let i = a; i < b; i++) {
+        if (Number.isNaN(m.data[i])) throw new XentError('NON_FINITE', `${at(name, i, m.cols, m.batch)} is NaN`);
+      }
+    }
+    if (logits) {
+      const { name, m } = logits;
+      const [a, b] = rowRange(logits.m, r);
+      for (let i = a; i < b; i++) {
+        if (m.data[i] === Infinity) {
+          throw new XentError('NON_FINITE', `${at(name, i, m.cols, m.batch)} is Infinity (only -Infinity, a mask, is allowed)`);
+        }
+      }
+      for (let i = a; i < b; i += m.cols) {
+        let all = true;
+        for (let j = i; j < i + m.cols && all; j++) all = m.data[j] === -Infinity;
+        if (all) {
+          const where = m.batch ? `${name}[${i / m.cols}]` : name;
+          throw new XentError('NON_FINITE', `${where} is -Infinity everywhere: its softmax is undefined`);
+        }
+      }
+    }
+  }
+  throw new XentError('INTERNAL', 'a kernel produced NaN from finite input; please report this input');
+}
+
+function firstOutside(m: Matrix, row: number, lo: number, hi: number): number {
+  for (let i = row * m.cols; i < (row + 1) * m.cols; i++) if (!(m.data[i] >= lo && m.data[i] <= hi)) return i;
+  return -1;
+}
+
+/**
+ * Checks every entry of `m` is in [0, 1] (NaN → NON_FINITE, else INVALID_PROBABILITY) using one kernel pass
+ * over the rows' sums and extremes. Returns the row sums for further checks.
+ */
+export function checkUnitInterval(k: Kernels, { name, m }: Named, upper = true): Float64Array {
+  const sum = new Float64Array(m.rows);
+  const min = new Float64Array(m.rows);
+  const max = new Float64Array(m.rows);
+  k.rowStats(m.data, m.rows, m.cols, sum, min, max);
+  for (let r = 0; r < m.rows; r++) {
+    if (Number.isNaN(sum[r])) explainNaN(r, [{ name, m }]);
+    if (min[r] < 0 || (upper && max[r] > 1)) {
+      const i = firstOutside(m, r, 0, upper ? 1 : Infinity);
+      const v = m.data[i];
+      throw new XentError(
+        'INVALID_PROBABILITY',
+        `${at(name, i, m.cols, m.batch)} is ${show(v)}; probabilities must be in [0, 1]`,
+      );
+    }
+  }
+  return sum;
+}
+
+/**
+ * Checks each row of `m` is a probability distribution: entries in [0, 1] summing to 1 within `tolerance`.
+ * With `normalize`, rows are instead divided by their sums (a copy; the input is never written) and only
+ * negative entries or rows summing to 0 or Infinity are rejected.
+ */
+export function checkDistribution(k: Kernels, named: Named, tolerance: number, normalize: boolean): Matrix {
+  const { name, m } = named;
+  const sum = checkUnitInterval(k, named, !normalize);
+  for (let r = 0; r < m.rows; r++) {
+    const s = sum[r];
+    const where = m.batch ? `${name}[${r}]` : name;
+    if (normalize) {
+      if (!(s > 0 && s < Infinity)) {
+        throw new XentError('INVALID_PROBABILITY', `${where} sums to ${show(s)} and cannot be normalized`);
+      }
+    } else if (Math.abs(s - 1) > tolerance) {
+      throw new XentError(
+        'INVALID_PROBABILITY',
+        `${where} sums to ${s}, not 1 (tolerance ${tolerance}); pass normalize: true to rescale rows`,
+      );
+    }
+  }
+  return normalize ? { ...m, data: divideRows(m.data, m.rows, m.cols, sum) } : m;
+}
+
+function divideRows(x: FloatArray, rows: number, cols: number, sum: Float64Array): FloatArray {
+  const out = new (x.constructor as Float64ArrayConstructor)(x.length);
+  for (let r = 0, i = 0; r < rows; r++) {
+    const s = sum[r];
+    for (let j = 0; j < cols; j++, i++) out[i] = x[i] / s;
+  }
+  return out;
+}
+
+/** Default tolerance of a row sum: 1e-6 for float64 input, 1e-4 for float32 (rounding of the stored values). */
+export const defaultTolerance = (f32: boolean): number => (f32 ? 1e-4 : 1e-6);

@@ -1,0 +1,20 @@
+export { XentError, type XentErrorCode } from './core/errors.js';
+export type { Reduction, BatchOptions, UnitOptions, Result } from './core/options.js';
+export type { Vector, Batch, Labels } from './core/shape.js';
+export type { BackendName } from './backend/kernels.js';
+export { init, backend, type InitOptions } from './backend/select.js';
+export {
+  information, binaryEntropy, entropy, crossEntropy, klDivergence, jsDivergence,
+  type DistributionOptions, type CrossEntropyOptions,
+} from './api/information.js';
+export {
+  logSumExp, softmax, logSoftmax, type SoftmaxOptions, type LseResult, type SoftmaxResult,
+} from './api/softmax.js';
+export {
+  softmaxCrossEntropy, categoricalCrossEntropy, nllLoss, perplexity,
+  type CategoricalOptions, type SoftmaxCrossEntropyOptions, type CategoricalCrossEntropyOptions, type Target,
+} from './api/losses.js';
+export {
+  binaryCrossEntropy, sigmoidCrossEntropy,
+  type BinaryOptions, type BinaryCrossEntropyOptions, type SigmoidCrossEntropyOptions, type BinaryResult,
+} from './api/binary.js';
