@@ -14,7 +14,8 @@
  * - `s` is a scale applied to logits before anything else (1 / temperature): z_j = s · x[r, j].
  *   lse_r = log Σ_j exp(z_j), computed as m + log Σ exp(z_j - m) with m = max_j z_j, and the loss terms as
  *   (m - z_j) + log Σ exp(z - m) so that no cancellation occurs when a loss is small. A row whose max is -Infinity
- *   has lse = -Infinity.
+ *   has lse = -Infinity. A row holding +Infinity has lse = +Infinity, and NaN softmax, log-softmax and loss
+ *   values (the softmax is undefined there; the API rejects such logits).
  */
 
 export type FloatArray = Float32Array | Float64Array;
