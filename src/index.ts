@@ -3,6 +3,7 @@ export type { Reduction, BatchOptions, UnitOptions, Result } from './core/option
 export type { Vector, Batch, Labels } from './core/shape.js';
 export type { BackendName } from './backend/kernels.js';
 export { init, backend, type InitOptions } from './backend/select.js';
+export { allocate, type WasmArray, type Dtype } from './api/memory.js';
 export {
   information, binaryEntropy, entropy, crossEntropy, klDivergence, jsDivergence,
   type DistributionOptions, type CrossEntropyOptions,

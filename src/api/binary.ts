@@ -60,26 +60,34 @@ function binary(
   }
   const f32 = isFloat32(x);
   const multiLabel = o.classes !== undefined || (Array.isArray(x) && x.length > 0 && typeof x[0] !== 'number');
-  let X = asMatrix(scalar ? [x] : x, name, multiLabel ? o.classes : 1, f32);
-  if (scalar) X = { ...X, batch: false };
-  if (X.cols === 0) throw new XentError('EMPTY_INPUT', `${name} has rows with no entries`);
+  // N independent examples run as one row of N (long rows are what the kernels are fast at); their per-example
+  // sampleWeight is then a per-element weight.
+  const examples = !multiLabel && !scalar;
+  const X = asMatrix(scalar ? [x] : x, name, multiLabel ? o.classes : undefined, f32);
+  if (X.cols === 0 && !examples) throw new XentError('EMPTY_INPUT', `${name} has rows with no entries`);
   const T = asMatrixLike(scalar ? [target] : target, 'target', X, name, f32);
   if (probabilities) checkUnitInterval(k, { name, m: X });
   checkUnitInterval(k, { name: 'target', m: T });
 
   let w: FloatArray | null = null;
   let wFull = false;
-  let perRow = X.cols;
   if (o.weight !== undefined) {
     const len = (o.weight as ArrayLike<number>)?.length;
     wFull = len !== X.cols && len === X.rows * X.cols;
     w = checkWeights(asVectorOption(o.weight, 'weight', wFull ? X.rows * X.cols : X.cols, f32), 'weight');
-    if (!wFull) perRow = total(w);
   }
-  const sw = o.sampleWeight === undefined ? null
-    : checkWeights(asVectorOption(o.sampleWeight, 'sampleWeight', X.rows, false), 'sampleWeight');
+  let sw = o.sampleWeight === undefined ? null
+    : checkWeights(asVectorOption(o.sampleWeight, 'sampleWeight', examples ? X.cols : X.rows, f32), 'sampleWeight');
+  if (examples && sw !== null) {
+    const merged = new (f32 ? Float32Array : Float64Array)(X.cols);
+    for (let i = 0; i < merged.length; i++) merged[i] = w === null ? sw[i] : sw[i] * w[i];
+    w = merged;
+    sw = null;
+  }
+  const perRow = w === null ? X.cols : wFull ? 0 : total(w);
 
-  const elementwise = reduction === 'none' && X.batch;
+  const batch = X.batch || examples;
+  const elementwise = reduction === 'none' && batch;
   const out = new Float64Array(elementwise ? X.rows * X.cols : X.rows);
   kernel(k, X, T, smoothing, w, wFull, out, elementwise);
 
@@ -96,7 +104,7 @@ function binary(
     { values: out, rows: X.rows, k: elementwise ? X.cols : 1, mult: sw, denominator },
     reduction,
     unit,
-    X.batch,
+    batch,
     (i) => explainNaN(Math.floor(i / (elementwise ? X.cols : 1)), [{ name, m: X }, { name: 'target', m: T }]),
   );
 }

@@ -10,7 +10,9 @@ import {
   type Batch, type Labels, type Matrix, type Vector,
   asLabels, asMatrix, asMatrixLike, asVectorOption, checkWeights, isFloat32, isLabelTarget,
 } from '../core/shape.js';
-import { type Named, checkDistribution, checkUnitInterval, defaultTolerance, explainNaN } from '../core/validate.js';
+import {
+  type Named, checkDistribution, checkInfiniteRows, checkUnitInterval, defaultTolerance, explainNaN,
+} from '../core/validate.js';
 
 /** Options of the categorical losses (softmax cross-entropy, categorical cross-entropy, NLL). */
 export interface CategoricalOptions extends BatchOptions, UnitOptions {
@@ -146,11 +148,13 @@ export function softmaxCrossEntropy<X extends Batch, O extends SoftmaxCrossEntro
     const nll = new Float64Array(X.rows);
     const smooth = eps > 0 ? new Float64Array(X.rows) : null;
     k.softmaxCrossEntropyLabels(X.data, X.rows, X.cols, s, c.labels, w, nll, smooth);
+    checkInfiniteRows(nll, L);
     return labelled(c, nll, smooth, [L], L) as Result<X, O>;
   }
   const out = new Float64Array(X.rows);
   const rowWeight = w === null ? null : new Float64Array(X.rows);
   k.softmaxCrossEntropyDense(X.data, c.T!.data, X.rows, X.cols, s, eps, w, out, rowWeight);
+  checkInfiniteRows(out, L);
   return dense(c, out, rowWeight, [L, { name: 'target', m: c.T! }], L) as Result<X, O>;
 }
 

@@ -50,6 +50,10 @@ const imports = {
 export class WasmKernels implements Kernels {
   readonly name: BackendName;
   private ex: XentExports;
+  /** Live allocations (sorted by address); the scratch arena lies above the last one. */
+  private blocks: { ptr: number; bytes: number }[] = [];
+  /** Bumped when a trap forces a new instance: allocations of an older generation are gone. */
+  generation = 0;
 
   constructor(private readonly module: WebAssembly.Module) {
     this.ex = new WebAssembly.Instance(module, imports).exports as unknown as XentExports;
@@ -72,26 +76,63 @@ export class WasmKernels implements Kernels {
     return new (a.constructor as TypedCtor)(this.ex.memory.buffer, ptr, length);
   }
 
+  /** Where the scratch arena starts: above the module's heap and every live allocation. */
+  private arenaBase(): number {
+    const last = this.blocks[this.blocks.length - 1];
+    return align(last ? last.ptr + last.bytes : this.ex.heapBase());
+  }
+
   /**
-   * Calls `<name>_<dtype>` over `rows` rows, chunking every per-row slot. Whole-array slots are placed once,
-   * first; the chunk size is the largest number of rows whose slots fit in CHUNK_BYTES (at least one row).
+   * Reserves `bytes` of linear memory that stays put until release() (first fit between live blocks). Arrays
+   * placed there are passed to the kernels by pointer, with no copy.
+   */
+  allocate(bytes: number): number {
+    let at = align(this.ex.heapBase());
+    let i = 0;
+    for (; i < this.blocks.length; i++) {
+      if (this.blocks[i].ptr - at >= bytes) break;
+      at = align(this.blocks[i].ptr + this.blocks[i].bytes);
+    }
+    this.reserve(at + bytes);
+    this.blocks.splice(i, 0, { ptr: at, bytes });
+    return at;
+  }
+
+  release(ptr: number): void {
+    const i = this.blocks.findIndex((b) => b.ptr === ptr);
+    if (i >= 0) this.blocks.splice(i, 1);
+  }
+
+  /** The current buffer of linear memory (replaced, and old views detached, whenever memory grows). */
+  buffer(): ArrayBuffer {
+    return this.ex.memory.buffer;
+  }
+
+  /**
+   * Calls `<name>_<dtype>` over `rows` rows. Arrays already in this instance's memory (from allocate()) are used
+   * in place. The others are copied: whole-array slots once, first; per-row slots in chunks of the largest number
+   * of rows that fits in CHUNK_BYTES (at least one row).
    */
   private run(name: string, f32: boolean, rows: number, args: Arg[]): void {
     if (rows === 0) return;
     const fn = this.ex[`${name}_${f32 ? 'f32' : 'f64'}`] as KernelFn;
     const slots = args.filter((a): a is Slot => typeof a === 'object' && a.a !== null);
-    let base = align(this.ex.heapBase());
+    // Offsets of resident arrays are read before any grow, which would detach their views.
+    const resident = new Map<Slot, number>();
+    for (const s of slots) if (s.a!.buffer === this.ex.memory.buffer) resident.set(s, s.a!.byteOffset);
+    const copied = slots.filter((s) => !resident.has(s));
+    let base = this.arenaBase();
     const fixed = new Map<Slot, number>();
-    for (const s of slots) {
+    for (const s of copied) {
       if (s.per !== 0) continue;
       fixed.set(s, base);
       base = align(base + s.a!.byteLength);
     }
     let rowBytes = 0;
-    for (const s of slots) if (s.per !== 0) rowBytes += s.per * s.a!.BYTES_PER_ELEMENT;
+    for (const s of copied) if (s.per !== 0) rowBytes += s.per * s.a!.BYTES_PER_ELEMENT;
     const chunk = Math.max(1, Math.min(rows, Math.floor(CHUNK_BYTES / Math.max(1, rowBytes))));
     let end = base;
-    for (const s of slots) if (s.per !== 0) end = align(end + chunk * s.per * s.a!.BYTES_PER_ELEMENT);
+    for (const s of copied) if (s.per !== 0) end = align(end + chunk * s.per * s.a!.BYTES_PER_ELEMENT);
     this.reserve(end);
     for (const [s, ptr] of fixed) this.view(s.a!, ptr, s.a!.length).set(s.a!);
 
@@ -101,6 +142,11 @@ export class WasmKernels implements Kernels {
       const n = Math.min(chunk, rows - r0);
       let p = base;
       for (const s of slots) {
+        const at = resident.get(s);
+        if (at !== undefined) {
+          ptrs.set(s, at + r0 * s.per * s.a!.BYTES_PER_ELEMENT);
+          continue;
+        }
         if (s.per === 0) continue;
         ptrs.set(s, p);
         if (!s.out) this.view(s.a!, p, n * s.per).set(s.a!.subarray(r0 * s.per, (r0 + n) * s.per));
@@ -112,7 +158,7 @@ export class WasmKernels implements Kernels {
         else call[i] = a.a === null ? 0 : (fixed.get(a) ?? ptrs.get(a)!);
       }
       this.invoke(fn, call);
-      for (const s of slots) {
+      for (const s of copied) {
         if (s.out) s.a!.set(this.view(s.a!, ptrs.get(s)!, n * s.per), r0 * s.per);
       }
     }
@@ -125,6 +171,8 @@ export class WasmKernels implements Kernels {
     } catch (e) {
       if (!(e instanceof WebAssembly.RuntimeError)) throw e;
       this.ex = new WebAssembly.Instance(this.module, imports).exports as unknown as XentExports;
+      this.blocks = [];
+      this.generation++;
       throw new XentError('INTERNAL', `a WebAssembly kernel trapped (${e.message}); the instance was rebuilt`);
     }
   }

@@ -38,7 +38,7 @@ export function reduce(
     }
     return out;
   }
-  let sum = 0;
+  const acc = new Sum();
   for (let r = 0, i = 0; r < rows; r++) {
     const m = mult === null ? 1 : mult[r];
     let s = 0;
@@ -47,17 +47,38 @@ export function reduce(
       if (v !== v) onNaN(i);
       s += v;
     }
-    if (m !== 0) sum += m === 1 ? s : s * m;
+    if (m !== 0) acc.add(m === 1 ? s : s * m);
   }
+  const sum = acc.value();
   if (reduction === 'mean') {
     return denominator === 0 ? NaN : sum / denominator / unit;
   }
   return sum / unit;
 }
 
+/**
+ * Neumaier's compensated sum: the batch total stays within a few ulp however many rows it adds (a plain float64
+ * sum of a million equal losses drifts by ~1e-11 relative). Infinite totals skip the compensation, which would
+ * turn them into NaN.
+ */
+export class Sum {
+  private s = 0;
+  private c = 0;
+
+  add(x: number): void {
+    const t = this.s + x;
+    this.c += Math.abs(this.s) >= Math.abs(x) ? this.s - t + x : x - t + this.s;
+    this.s = t;
+  }
+
+  value(): number {
+    return Number.isFinite(this.s) ? this.s + this.c : this.s;
+  }
+}
+
 /** Σ_r w[r] in a fixed order (the denominator of a weighted mean). */
 export function total(w: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < w.length; i++) s += w[i];
-  return s;
+  const acc = new Sum();
+  for (let i = 0; i < w.length; i++) acc.add(w[i]);
+  return acc.value();
 }

@@ -12,6 +12,25 @@ function rowRange(m: Matrix, row: number): [number, number] {
   return row < 0 ? [0, m.rows * m.cols] : [row * m.cols, (row + 1) * m.cols];
 }
 
+/** The NON_FINITE error for a +Infinity logit or an all -Infinity row within `row` (-1: anywhere), or null. */
+function logitCause({ name, m }: Named, row: number): XentError | null {
+  const [a, b] = rowRange(m, row);
+  for (let i = a; i < b; i++) {
+    if (m.data[i] === Infinity) {
+      return new XentError('NON_FINITE', `${at(name, i, m.cols, m.batch)} is Infinity (only -Infinity, a mask, is allowed)`);
+    }
+  }
+  for (let i = a; i < b; i += m.cols) {
+    let all = true;
+    for (let j = i; j < i + m.cols && all; j++) all = m.data[j] === -Infinity;
+    if (all) {
+      const where = m.batch ? `${name}[${i / m.cols}]` : name;
+      return new XentError('NON_FINITE', `${where} is -Infinity everywhere: its softmax is undefined`);
+    }
+  }
+  return null;
+}
+
 /**
  * Explains a NaN that a kernel produced: finds the NaN (or +Infinity logit, or all -Infinity row) in the inputs,
  * looking at `row` first, and throws the matching XentError. A NaN with no cause in the inputs is INTERNAL.
@@ -25,25 +44,23 @@ export function explainNaN(row: number, inputs: readonly Named[], logits?: Named
         if (Number.isNaN(m.data[i])) throw new XentError('NON_FINITE', `${at(name, i, m.cols, m.batch)} is NaN`);
       }
     }
-    if (logits) {
-      const { name, m } = logits;
-      const [a, b] = rowRange(logits.m, r);
-      for (let i = a; i < b; i++) {
-        if (m.data[i] === Infinity) {
-          throw new XentError('NON_FINITE', `${at(name, i, m.cols, m.batch)} is Infinity (only -Infinity, a mask, is allowed)`);
-        }
-      }
-      for (let i = a; i < b; i += m.cols) {
-        let all = true;
-        for (let j = i; j < i + m.cols && all; j++) all = m.data[j] === -Infinity;
-        if (all) {
-          const where = m.batch ? `${name}[${i / m.cols}]` : name;
-          throw new XentError('NON_FINITE', `${where} is -Infinity everywhere: its softmax is undefined`);
-        }
-      }
+    const cause = logits ? logitCause(logits, r) : null;
+    if (cause) throw cause;
+  }
+  throw new XentError('INTERNAL', 'a kernel produced NaN from valid input; please report this input');
+}
+
+/**
+ * A row whose softmax loss is +Infinity is either the mathematics (the target class is masked with -Infinity) or
+ * an undefined softmax (a +Infinity logit, a row of only -Infinity): only those rows are scanned, to tell which.
+ */
+export function checkInfiniteRows(values: Float64Array, logits: Named): void {
+  for (let r = 0; r < values.length; r++) {
+    if (values[r] === Infinity) {
+      const cause = logitCause(logits, r);
+      if (cause) throw cause;
     }
   }
-  throw new XentError('INTERNAL', 'a kernel produced NaN from finite input; please report this input');
 }
 
 function firstOutside(m: Matrix, row: number, lo: number, hi: number): number {
