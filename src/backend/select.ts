@@ -11,6 +11,12 @@ export interface InitOptions {
   module?: WebAssembly.Module;
   /** The kernels' .wasm bytes, when the caller loads them itself. */
   bytes?: BufferSource;
+  /**
+   * Cap on the WebAssembly memory xent may use, in bytes (default: no cap beyond the runtime's). Batches larger
+   * than the arena are streamed through it in chunks, so a few MiB suffice for any batch size; zero-copy arrays
+   * from allocate() count against it.
+   */
+  maxMemory?: number;
 }
 
 /** The smallest module that uses a SIMD instruction: (func (result v128) v128.const i32x4 0 0 0 0). */
@@ -54,6 +60,10 @@ export async function init(options: InitOptions = {}): Promise<BackendName> {
   if (choice !== 'auto' && choice !== 'wasm' && choice !== 'js') {
     throw new XentError('INVALID_OPTION', `backend must be 'auto', 'wasm' or 'js', got ${show(choice)}`);
   }
+  const maxMemory = options.maxMemory ?? Infinity;
+  if (typeof maxMemory !== 'number' || !(maxMemory > 0)) {
+    throw new XentError('INVALID_OPTION', `maxMemory must be a positive number of bytes, got ${show(maxMemory)}`);
+  }
   if (choice === 'js') {
     active = jsKernels;
     return active.name;
@@ -63,7 +73,7 @@ export async function init(options: InitOptions = {}): Promise<BackendName> {
     if (options.module) module = options.module;
     else if (options.bytes) module = await WebAssembly.compile(options.bytes);
     else if (hasWebAssemblySimd()) module = await compileAsync();
-    if (module) active = new WasmKernels(module);
+    if (module) active = new WasmKernels(module, maxMemory);
   } catch (e) {
     if (choice === 'wasm') {
       throw new XentError('INTERNAL', `the WebAssembly backend could not start: ${(e as Error).message}`);

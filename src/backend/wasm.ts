@@ -55,7 +55,14 @@ export class WasmKernels implements Kernels {
   /** Bumped when a trap forces a new instance: allocations of an older generation are gone. */
   generation = 0;
 
-  constructor(private readonly module: WebAssembly.Module) {
+  /**
+   * @param maxBytes a cap on linear memory (default: the runtime's own limit); a call that would need more fails
+   *   with OUT_OF_MEMORY and leaves the instance usable.
+   */
+  constructor(
+    private readonly module: WebAssembly.Module,
+    private readonly maxBytes = Infinity,
+  ) {
     this.ex = new WebAssembly.Instance(module, imports).exports as unknown as XentExports;
     this.name = this.ex.hasSimd() ? 'wasm-simd' : 'wasm';
   }
@@ -65,6 +72,9 @@ export class WasmKernels implements Kernels {
     const mem = this.ex.memory;
     const have = mem.buffer.byteLength;
     if (end <= have) return;
+    if (end > this.maxBytes) {
+      throw new XentError('OUT_OF_MEMORY', `${end} bytes of WebAssembly memory needed; the cap is ${this.maxBytes}`);
+    }
     try {
       mem.grow(Math.ceil((end - have) / PAGE));
     } catch {
