@@ -1,0 +1,171 @@
+// Entropy, KL (SciPy rel_entr terms), Jensen-Shannon, and row statistics; float64 lanes, float32 data promoted
+// exactly, so float32 rows get float64 accuracy (KL of near-equal rows needs it: its terms cancel to first order).
+
+import { log2d, log64, logPlus2d, logPlus64 } from './math';
+import { klRow32, klOk } from './divergence32';
+import { at, get, ld2, hsum2, coef2, coef, BLOCK } from './lanes';
+
+const MIN_NORMAL = reinterpret<f64>(0x0010000000000000); // 2^-1022
+
+/**
+ * rel_entr(p, q): p log(p/q) for p, q > 0 (log1p((p - q)/q) when |p - q| < q/2, where p - q is exact by Sterbenz;
+ * log p - log q when p/q is subnormal or overflows), 0 for p = 0 <= q, +Infinity for p > 0 = q or a negative input.
+ */
+export function relEntr64(p: f64, q: f64): f64 {
+  if (p == 0 && q >= 0) return 0;
+  if (isNaN(p) || isNaN(q)) return p + q;
+  if (p < 0 || q <= 0) return Infinity;
+  let diff = p - q;
+  if (abs(diff) < 0.5 * q) {
+    let delta = diff / q;
+    let u = 1 + delta;
+    return p * logPlus64(u, (delta - (u - 1)) / u);
+  }
+  let ratio = p / q;
+  if (ratio >= MIN_NORMAL && ratio < Infinity) return p * logPlus64(ratio, 0);
+  return p * (log64(p) - log64(q));
+}
+
+/** Lane-wise relEntr64: one log per lane on the common path; lanes off it are recomputed by the scalar form. */
+function relEntr2(p: v128, q: v128): v128 {
+  let one = f64x2.splat(1);
+  let diff = f64x2.sub(p, q);
+  let near = f64x2.lt(f64x2.abs(diff), f64x2.mul(f64x2.splat(0.5), q));
+  let delta = f64x2.div(diff, q);
+  let u1 = f64x2.add(one, delta);
+  let c = v128.and(f64x2.div(f64x2.sub(delta, f64x2.sub(u1, one)), u1), near);
+  let ratio = f64x2.div(p, q);
+  let u = v128.bitselect(u1, ratio, near);
+  let term = f64x2.mul(p, logPlus2d(u, c));
+  let ratioOk = v128.and(f64x2.ge(ratio, f64x2.splat(MIN_NORMAL)), f64x2.lt(ratio, f64x2.splat(Infinity)));
+  let pos = v128.and(f64x2.gt(p, f64x2.splat(0)), f64x2.gt(q, f64x2.splat(0)));
+  let zero = v128.and(f64x2.eq(p, f64x2.splat(0)), f64x2.ge(q, f64x2.splat(0)));
+  term = v128.andnot(term, zero);
+  if (!i64x2.all_true(v128.or(v128.and(pos, v128.or(near, ratioOk)), zero))) {
+    term = f64x2.replace_lane(term, 0, relEntr64(f64x2.extract_lane(p, 0), f64x2.extract_lane(q, 0)));
+    term = f64x2.replace_lane(term, 1, relEntr64(f64x2.extract_lane(p, 1), f64x2.extract_lane(q, 1)));
+  }
+  return term;
+}
+
+export function entropy<T>(p: usize, rows: i32, cols: i32, out: usize): void {
+  for (let r = 0; r < rows; r++) {
+    let pp = at<T>(p, r * cols);
+    let sum: f64 = 0;
+    let j = 0;
+    if (ASC_FEATURE_SIMD) {
+      while (j + 2 <= cols) {
+        let end = min(cols, j + BLOCK);
+        let acc = f64x2.splat(0);
+        for (; j + 2 <= end; j += 2) {
+          let pv = ld2<T>(pp, j);
+          acc = f64x2.add(acc, coef2(pv, log2d(pv)));
+        }
+        sum += hsum2(acc);
+      }
+    }
+    for (; j < cols; j++) {
+      let pj = get<T>(pp, j);
+      sum += coef(pj, log64(pj));
+    }
+    store<f64>(out + (<usize>r << 3), 0 - sum); // 0 - sum: a one-hot row gives +0, not -0
+  }
+}
+
+/** One row of KL (js false) or Jensen-Shannon (js true) in float64 lanes. */
+// @ts-ignore: decorator
+@inline function divRow<T>(pp: usize, qp: usize, cols: i32, js: bool): f64 {
+  let sum: f64 = 0;
+  let j = 0;
+  if (ASC_FEATURE_SIMD) {
+    let half = f64x2.splat(0.5);
+    while (j + 2 <= cols) {
+      let end = min(cols, j + BLOCK);
+      let acc = f64x2.splat(0);
+      for (; j + 2 <= end; j += 2) {
+        let pv = ld2<T>(pp, j), qv = ld2<T>(qp, j);
+        if (js) {
+          let m = f64x2.mul(f64x2.add(pv, qv), half);
+          acc = f64x2.add(acc, f64x2.mul(half, f64x2.add(relEntr2(pv, m), relEntr2(qv, m))));
+        } else {
+          acc = f64x2.add(acc, relEntr2(pv, qv));
+        }
+      }
+      sum += hsum2(acc);
+    }
+  }
+  for (; j < cols; j++) {
+    let pj = get<T>(pp, j), qj = get<T>(qp, j);
+    if (js) {
+      let m = (pj + qj) * 0.5;
+      sum += 0.5 * (relEntr64(pj, m) + relEntr64(qj, m));
+    } else {
+      sum += relEntr64(pj, qj);
+    }
+  }
+  return sum;
+}
+
+// @ts-ignore: decorator
+@inline function divergence<T>(p: usize, q: usize, rows: i32, cols: i32, out: usize, js: bool): void {
+  for (let r = 0; r < rows; r++) {
+    let pp = at<T>(p, r * cols), qp = at<T>(q, r * cols);
+    let sum: f64;
+    if (ASC_FEATURE_SIMD && sizeof<T>() == 4 && !js) {
+      // Float32 KL in f32 lanes (divergence32.ts); rows it cannot take go through the float64 lanes below.
+      let n4 = cols & ~3;
+      sum = klRow32(pp, qp, n4);
+      if (klOk) {
+        for (let j = n4; j < cols; j++) sum += relEntr64(get<T>(pp, j), get<T>(qp, j));
+      } else {
+        sum = divRow<T>(pp, qp, cols, js);
+      }
+    } else {
+      sum = divRow<T>(pp, qp, cols, js);
+    }
+    store<f64>(out + (<usize>r << 3), sum);
+  }
+}
+
+export function klDivergence<T>(p: usize, q: usize, rows: i32, cols: i32, out: usize): void {
+  divergence<T>(p, q, rows, cols, out, false);
+}
+
+export function jsDivergence<T>(p: usize, q: usize, rows: i32, cols: i32, out: usize): void {
+  divergence<T>(p, q, rows, cols, out, true);
+}
+
+/** Row sum (float64), and NaN-propagating min / max. */
+export function rowStats<T>(x: usize, rows: i32, cols: i32, sum: usize, mn: usize, mx: usize): void {
+  for (let r = 0; r < rows; r++) {
+    let p = at<T>(x, r * cols);
+    let s: f64 = 0, lo: f64 = Infinity, hi: f64 = -Infinity;
+    let j = 0;
+    if (ASC_FEATURE_SIMD) {
+      let vlo = f64x2.splat(Infinity), vhi = f64x2.splat(-Infinity);
+      while (j + 2 <= cols) {
+        let end = min(cols, j + BLOCK);
+        let acc = f64x2.splat(0);
+        for (; j + 2 <= end; j += 2) {
+          let v = ld2<T>(p, j);
+          acc = f64x2.add(acc, v);
+          vlo = f64x2.min(vlo, v);
+          vhi = f64x2.max(vhi, v);
+        }
+        s += hsum2(acc);
+      }
+      lo = min(f64x2.extract_lane(vlo, 0), f64x2.extract_lane(vlo, 1));
+      hi = max(f64x2.extract_lane(vhi, 0), f64x2.extract_lane(vhi, 1));
+    }
+    for (; j < cols; j++) {
+      let v = get<T>(p, j);
+      s += v;
+      lo = min(lo, v);
+      hi = max(hi, v);
+    }
+    let o = <usize>r << 3;
+    store<f64>(sum + o, s);
+    if (mn) store<f64>(mn + o, lo);
+    if (mx) store<f64>(mx + o, hi);
+  }
+}

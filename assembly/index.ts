@@ -1,0 +1,131 @@
+// The module's exports: for each Kernels method `name`, `name_f32` and `name_f64` (arrays as pointers, 0 for null;
+// rows, cols, n and booleans as i32; other numbers as f64), plus heapBase and the SIMD flag. See src/backend/kernels.ts.
+
+import { logSumExp, softmax, logSoftmax } from './softmax';
+import { softmaxCrossEntropyLabels, softmaxCrossEntropyDense, crossEntropy, dot } from './crossentropy';
+import { entropy, klDivergence, jsDivergence, rowStats } from './divergence';
+import { binaryCrossEntropy, sigmoidCrossEntropy, binaryEntropy } from './binary';
+
+/** True when this build uses SIMD (release target); false in the scalar build. */
+export const HAS_SIMD: bool = ASC_FEATURE_SIMD;
+
+export function hasSimd(): i32 {
+  return ASC_FEATURE_SIMD ? 1 : 0;
+}
+
+/** Start of free memory: the wrapper's scratch arena begins here (the kernels allocate nothing). */
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+export function logSumExp_f32(x: usize, rows: i32, cols: i32, s: f64, out: usize): void {
+  logSumExp<f32>(x, rows, cols, s, out);
+}
+
+export function logSumExp_f64(x: usize, rows: i32, cols: i32, s: f64, out: usize): void {
+  logSumExp<f64>(x, rows, cols, s, out);
+}
+
+export function softmax_f32(x: usize, rows: i32, cols: i32, s: f64, out: usize): void {
+  softmax<f32>(x, rows, cols, s, out);
+}
+
+export function softmax_f64(x: usize, rows: i32, cols: i32, s: f64, out: usize): void {
+  softmax<f64>(x, rows, cols, s, out);
+}
+
+export function logSoftmax_f32(x: usize, rows: i32, cols: i32, s: f64, out: usize): void {
+  logSoftmax<f32>(x, rows, cols, s, out);
+}
+
+export function logSoftmax_f64(x: usize, rows: i32, cols: i32, s: f64, out: usize): void {
+  logSoftmax<f64>(x, rows, cols, s, out);
+}
+
+export function softmaxCrossEntropyLabels_f32(x: usize, rows: i32, cols: i32, s: f64, labels: usize, w: usize, nll: usize, smooth: usize): void {
+  softmaxCrossEntropyLabels<f32>(x, rows, cols, s, labels, w, nll, smooth);
+}
+
+export function softmaxCrossEntropyLabels_f64(x: usize, rows: i32, cols: i32, s: f64, labels: usize, w: usize, nll: usize, smooth: usize): void {
+  softmaxCrossEntropyLabels<f64>(x, rows, cols, s, labels, w, nll, smooth);
+}
+
+export function softmaxCrossEntropyDense_f32(x: usize, t: usize, rows: i32, cols: i32, s: f64, eps: f64, w: usize, out: usize, rowWeight: usize): void {
+  softmaxCrossEntropyDense<f32>(x, t, rows, cols, s, eps, w, out, rowWeight);
+}
+
+export function softmaxCrossEntropyDense_f64(x: usize, t: usize, rows: i32, cols: i32, s: f64, eps: f64, w: usize, out: usize, rowWeight: usize): void {
+  softmaxCrossEntropyDense<f64>(x, t, rows, cols, s, eps, w, out, rowWeight);
+}
+
+export function crossEntropy_f32(t: usize, q: usize, rows: i32, cols: i32, clip: f64, w: usize, out: usize): void {
+  crossEntropy<f32>(t, q, rows, cols, clip, w, out);
+}
+
+export function crossEntropy_f64(t: usize, q: usize, rows: i32, cols: i32, clip: f64, w: usize, out: usize): void {
+  crossEntropy<f64>(t, q, rows, cols, clip, w, out);
+}
+
+export function dot_f32(t: usize, x: usize, rows: i32, cols: i32, w: usize, out: usize): void {
+  dot<f32>(t, x, rows, cols, w, out);
+}
+
+export function dot_f64(t: usize, x: usize, rows: i32, cols: i32, w: usize, out: usize): void {
+  dot<f64>(t, x, rows, cols, w, out);
+}
+
+export function entropy_f32(p: usize, rows: i32, cols: i32, out: usize): void {
+  entropy<f32>(p, rows, cols, out);
+}
+
+export function entropy_f64(p: usize, rows: i32, cols: i32, out: usize): void {
+  entropy<f64>(p, rows, cols, out);
+}
+
+export function klDivergence_f32(p: usize, q: usize, rows: i32, cols: i32, out: usize): void {
+  klDivergence<f32>(p, q, rows, cols, out);
+}
+
+export function klDivergence_f64(p: usize, q: usize, rows: i32, cols: i32, out: usize): void {
+  klDivergence<f64>(p, q, rows, cols, out);
+}
+
+export function jsDivergence_f32(p: usize, q: usize, rows: i32, cols: i32, out: usize): void {
+  jsDivergence<f32>(p, q, rows, cols, out);
+}
+
+export function jsDivergence_f64(p: usize, q: usize, rows: i32, cols: i32, out: usize): void {
+  jsDivergence<f64>(p, q, rows, cols, out);
+}
+
+export function rowStats_f32(x: usize, rows: i32, cols: i32, sum: usize, min: usize, max: usize): void {
+  rowStats<f32>(x, rows, cols, sum, min, max);
+}
+
+export function rowStats_f64(x: usize, rows: i32, cols: i32, sum: usize, min: usize, max: usize): void {
+  rowStats<f64>(x, rows, cols, sum, min, max);
+}
+
+export function binaryCrossEntropy_f32(p: usize, t: usize, rows: i32, cols: i32, clip: f64, smoothing: f64, w: usize, wFull: i32, out: usize, elementwise: i32): void {
+  binaryCrossEntropy<f32>(p, t, rows, cols, clip, smoothing, w, wFull != 0, out, elementwise != 0);
+}
+
+export function binaryCrossEntropy_f64(p: usize, t: usize, rows: i32, cols: i32, clip: f64, smoothing: f64, w: usize, wFull: i32, out: usize, elementwise: i32): void {
+  binaryCrossEntropy<f64>(p, t, rows, cols, clip, smoothing, w, wFull != 0, out, elementwise != 0);
+}
+
+export function sigmoidCrossEntropy_f32(x: usize, t: usize, rows: i32, cols: i32, smoothing: f64, w: usize, wFull: i32, posWeight: usize, out: usize, elementwise: i32): void {
+  sigmoidCrossEntropy<f32>(x, t, rows, cols, smoothing, w, wFull != 0, posWeight, out, elementwise != 0);
+}
+
+export function sigmoidCrossEntropy_f64(x: usize, t: usize, rows: i32, cols: i32, smoothing: f64, w: usize, wFull: i32, posWeight: usize, out: usize, elementwise: i32): void {
+  sigmoidCrossEntropy<f64>(x, t, rows, cols, smoothing, w, wFull != 0, posWeight, out, elementwise != 0);
+}
+
+export function binaryEntropy_f32(p: usize, n: i32, out: usize): void {
+  binaryEntropy<f32>(p, n, out);
+}
+
+export function binaryEntropy_f64(p: usize, n: i32, out: usize): void {
+  binaryEntropy<f64>(p, n, out);
+}

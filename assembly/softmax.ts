@@ -1,0 +1,236 @@
+// Log-sum-exp, softmax and log-softmax per row, and the row pass they share with the cross-entropy kernels.
+//
+// With z = s·x and X the row's max of x (its min when s < 0), m = s·X and d_j = (x_j - X)·s <= 0. The exps are
+// summed without the terms with d_j = 0 (exactly 1; k of them), so log Σ exp(d) = log1p((k - 1) + Σ_others) keeps
+// its relative accuracy when a row is confident. Float32 rows sum f32x4 exps in 256-element blocks flushed to float64.
+// NaN never reaches the max (pmax skips it) but makes its d, hence the sum, NaN.
+// Float32 rows first take a faster pass (expSum32) that sums every exp, ones included; its result S is used when
+// S >= 2, where log S keeps float32 accuracy; otherwise (confident rows, NaN) the row takes the precise pass.
+
+import { exp2d, expNeg2d, expNeg4, exp64, log1p64, log64 } from './math';
+import { exp2Neg4, hsum4, LOG2E_F32 } from './math32';
+import { at, get, ld2, st2, put, BLOCK } from './lanes';
+
+/** Results of rowLse: X (raw extreme), m = s·X, and lg = log Σ_j exp(z_j - m). */
+export let rowX: f64 = 0;
+export let rowM: f64 = 0;
+export let rowLog: f64 = 0;
+
+/** Max of the row (min when useMin), NaN ignored; -Infinity (+Infinity) for an empty or all-NaN row. */
+export function rowExtreme<T>(p: usize, cols: i32, useMin: bool): f64 {
+  let m: f64 = useMin ? Infinity : -Infinity;
+  let j = 0;
+  if (ASC_FEATURE_SIMD) {
+    const L = <i32>(16 / sizeof<T>());
+    let a = v128.splat<T>(<T>m);
+    let b = a;
+    // Eight vectors per iteration: with two per iteration V8's loop overhead cost as much as the loads.
+    if (useMin) {
+      for (; j + 8 * L <= cols; j += 8 * L) {
+        let q = at<T>(p, j);
+        a = v128.pmin<T>(v128.pmin<T>(a, v128.load(q)), v128.pmin<T>(v128.load(q, 16), v128.load(q, 32)));
+        b = v128.pmin<T>(v128.pmin<T>(b, v128.load(q, 48)), v128.pmin<T>(v128.load(q, 64), v128.load(q, 80)));
+        a = v128.pmin<T>(a, v128.pmin<T>(v128.load(q, 96), v128.load(q, 112)));
+      }
+      for (; j + L <= cols; j += L) a = v128.pmin<T>(a, v128.load(at<T>(p, j)));
+      a = v128.pmin<T>(a, b);
+    } else {
+      for (; j + 8 * L <= cols; j += 8 * L) {
+        let q = at<T>(p, j);
+        a = v128.pmax<T>(v128.pmax<T>(a, v128.load(q)), v128.pmax<T>(v128.load(q, 16), v128.load(q, 32)));
+        b = v128.pmax<T>(v128.pmax<T>(b, v128.load(q, 48)), v128.pmax<T>(v128.load(q, 64), v128.load(q, 80)));
+        a = v128.pmax<T>(a, v128.pmax<T>(v128.load(q, 96), v128.load(q, 112)));
+      }
+      for (; j + L <= cols; j += L) a = v128.pmax<T>(a, v128.load(at<T>(p, j)));
+      a = v128.pmax<T>(a, b);
+    }
+    let v0 = <f64>v128.extract_lane<T>(a, 0), v1 = <f64>v128.extract_lane<T>(a, 1);
+    if (useMin) { m = v0 < v1 ? v0 : v1; } else { m = v0 > v1 ? v0 : v1; }
+    if (sizeof<T>() == 4) {
+      let v2 = <f64>v128.extract_lane<T>(a, 2), v3 = <f64>v128.extract_lane<T>(a, 3);
+      if (useMin) { m = v2 < m ? v2 : m; m = v3 < m ? v3 : m; } else { m = v2 > m ? v2 : m; m = v3 > m ? v3 : m; }
+    }
+  }
+  for (; j < cols; j++) {
+    let v = get<T>(p, j);
+    if (useMin) { if (v < m) m = v; } else if (v > m) m = v;
+  }
+  return m;
+}
+
+/** True when the row holds a NaN (only used on the rare all-masked path). */
+export function rowHasNaN<T>(p: usize, cols: i32): bool {
+  for (let j = 0; j < cols; j++) if (isNaN(load<T>(at<T>(p, j)))) return true;
+  return false;
+}
+
+/** (k - 1) + Σ_{d_j != 0} exp(d_j), d_j = (x_j - X)·s computed in T arithmetic. */
+export function expRest<T>(p: usize, cols: i32, X: f64, s: f64): f64 {
+  let sum: f64 = 0;
+  let k: i32 = 0;
+  let j = 0;
+  let Xt = <T>X, st = <T>s;
+  if (ASC_FEATURE_SIMD) {
+    let Xv = v128.splat<T>(Xt), sv = v128.splat<T>(st);
+    if (sizeof<T>() == 4) {
+      let cnt = i32x4.splat(0);
+      while (j + 4 <= cols) {
+        let end = min(cols, j + 256);
+        let acc = f32x4.splat(0);
+        for (; j + 16 <= end; j += 16) { // four vectors per iteration: V8's per-iteration overhead is not small
+          let q = at<T>(p, j);
+          let d0 = f32x4.mul(f32x4.sub(v128.load(q), Xv), sv), z0 = f32x4.eq(d0, f32x4.splat(0));
+          let d1 = f32x4.mul(f32x4.sub(v128.load(q, 16), Xv), sv), z1 = f32x4.eq(d1, f32x4.splat(0));
+          acc = f32x4.add(acc, f32x4.add(v128.andnot(expNeg4(d0), z0), v128.andnot(expNeg4(d1), z1)));
+          let d2 = f32x4.mul(f32x4.sub(v128.load(q, 32), Xv), sv), z2 = f32x4.eq(d2, f32x4.splat(0));
+          let d3 = f32x4.mul(f32x4.sub(v128.load(q, 48), Xv), sv), z3 = f32x4.eq(d3, f32x4.splat(0));
+          acc = f32x4.add(acc, f32x4.add(v128.andnot(expNeg4(d2), z2), v128.andnot(expNeg4(d3), z3)));
+          cnt = i32x4.add(i32x4.add(cnt, i32x4.add(z0, z1)), i32x4.add(z2, z3));
+        }
+        for (; j + 4 <= end; j += 4) {
+          let d = f32x4.mul(f32x4.sub(v128.load(at<T>(p, j)), Xv), sv);
+          let z = f32x4.eq(d, f32x4.splat(0));
+          acc = f32x4.add(acc, v128.andnot(expNeg4(d), z));
+          cnt = i32x4.add(cnt, z);
+        }
+        let lo = f64x2.promote_low_f32x4(acc);
+        let hi = f64x2.promote_low_f32x4(i64x2.shuffle(acc, acc, 1, 0));
+        sum += (f64x2.extract_lane(lo, 0) + f64x2.extract_lane(lo, 1)) +
+               (f64x2.extract_lane(hi, 0) + f64x2.extract_lane(hi, 1));
+      }
+      k = -(i32x4.extract_lane(cnt, 0) + i32x4.extract_lane(cnt, 1) + i32x4.extract_lane(cnt, 2) + i32x4.extract_lane(cnt, 3));
+    } else {
+      let cnt = i64x2.splat(0);
+      while (j + 2 <= cols) {
+        let end = min(cols, j + BLOCK);
+        let acc = f64x2.splat(0);
+        for (; j + 2 <= end; j += 2) {
+          let d = f64x2.mul(f64x2.sub(v128.load(at<T>(p, j)), Xv), sv);
+          let z = f64x2.eq(d, f64x2.splat(0));
+          acc = f64x2.add(acc, v128.andnot(expNeg2d(d), z));
+          cnt = i64x2.add(cnt, z);
+        }
+        sum += f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+      }
+      k = -<i32>(i64x2.extract_lane(cnt, 0) + i64x2.extract_lane(cnt, 1));
+    }
+  }
+  for (; j < cols; j++) {
+    let d = <f64>(<T>((load<T>(at<T>(p, j)) - Xt) * st));
+    if (d == 0) k++; else sum += exp64(d);
+  }
+  // When the rest is the whole answer (a single max; the loss at the argmax is log1p(rest) ≈ rest) it needs full
+  // relative accuracy. f64: the fast exp flushes below 2^-1022, so redo rests < 1e-290. f32: a term exp(d) carries
+  // the f32 rounding of its argument d, a relative error of about |d|·6e-8; rests < 0.01 (a row more than 99% sure)
+  // are redone in float64 with the full-range exp, a third read of such rows only.
+  if (k == 1 && sum < (sizeof<T>() == 4 ? 0.01 : 1e-290)) sum = tinyRest<T>(p, cols, X, s);
+  return <f64>(k - 1) + sum;
+}
+
+/** Σ_{d_j != 0} exp(d_j) in float64 with the full-range exp (the rare path of expRest). */
+function tinyRest<T>(p: usize, cols: i32, X: f64, s: f64): f64 {
+  let sum: f64 = 0;
+  for (let j = 0; j < cols; j++) {
+    let d = (get<T>(p, j) - X) * s;
+    if (d != 0) sum += exp64(d);
+  }
+  return sum;
+}
+
+/**
+ * S = Σ_j exp((x_j - X)·s) for a float32 row, as 2^((x_j - X)·(s·log2 e)) in f32 lanes (exp2Neg4, <= 2.2e-7 per
+ * term, plus the float32 rounding of the argument, about |d|·6e-8 relative, which the precise path has too).
+ * Lane sums run over 64-element halves of 128-element blocks (16 adds per lane: <= 16·2^-24 ≈ 1e-6 worst case,
+ * about 1.5e-8 for random rounding) and each block's total goes into a float64 sum.
+ */
+function expSum32(p: usize, cols: i32, X: f64, s: f64): f64 {
+  let Xv = f32x4.splat(<f32>X), c = f32x4.splat(s == 1 ? LOG2E_F32 : <f32>(s * 1.4426950408889634));
+  let sum: f64 = 0;
+  let j = 0;
+  while (j + 32 <= cols) {
+    let end = min(cols, j + 128);
+    let a0 = f32x4.splat(0), a1 = a0;
+    for (; j + 32 <= end; j += 32) {
+      let q = p + (<usize>j << 2);
+      a0 = f32x4.add(a0, exp2Neg4(f32x4.mul(f32x4.sub(v128.load(q), Xv), c)));
+      a1 = f32x4.add(a1, exp2Neg4(f32x4.mul(f32x4.sub(v128.load(q, 16), Xv), c)));
+      a0 = f32x4.add(a0, exp2Neg4(f32x4.mul(f32x4.sub(v128.load(q, 32), Xv), c)));
+      a1 = f32x4.add(a1, exp2Neg4(f32x4.mul(f32x4.sub(v128.load(q, 48), Xv), c)));
+      a0 = f32x4.add(a0, exp2Neg4(f32x4.mul(f32x4.sub(v128.load(q, 64), Xv), c)));
+      a1 = f32x4.add(a1, exp2Neg4(f32x4.mul(f32x4.sub(v128.load(q, 80), Xv), c)));
+      a0 = f32x4.add(a0, exp2Neg4(f32x4.mul(f32x4.sub(v128.load(q, 96), Xv), c)));
+      a1 = f32x4.add(a1, exp2Neg4(f32x4.mul(f32x4.sub(v128.load(q, 112), Xv), c)));
+    }
+    sum += hsum4(a0) + hsum4(a1);
+  }
+  if (j + 4 <= cols) {
+    let a0 = f32x4.splat(0);
+    for (; j + 4 <= cols; j += 4) a0 = f32x4.add(a0, exp2Neg4(f32x4.mul(f32x4.sub(v128.load(p + (<usize>j << 2)), Xv), c)));
+    sum += hsum4(a0);
+  }
+  for (; j < cols; j++) sum += exp64((<f64>load<f32>(p + (<usize>j << 2)) - X) * s);
+  return sum;
+}
+
+/** log Σ exp(z - m) for a row whose max is finite: expSum32 when it suffices (float32 rows), else expRest. */
+export function rowLogSum<T>(p: usize, cols: i32, X: f64, s: f64): f64 {
+  if (ASC_FEATURE_SIMD && sizeof<T>() == 4) {
+    let S = expSum32(p, cols, X, s);
+    if (S >= 2 && S < Infinity) return log64(S);
+  }
+  return log1p64(expRest<T>(p, cols, X, s));
+}
+
+/** Sets rowX, rowM, rowLog for one row. A row whose max is -Infinity: rowM = -Infinity, rowLog 0 (NaN if any NaN). */
+export function rowLse<T>(p: usize, cols: i32, s: f64): void {
+  let X = rowExtreme<T>(p, cols, s < 0);
+  let m = s * X;
+  rowX = X;
+  rowM = m;
+  if (m == -Infinity) {
+    rowLog = rowHasNaN<T>(p, cols) ? NaN : 0;
+    return;
+  }
+  rowLog = rowLogSum<T>(p, cols, X, s);
+}
+
+export function logSumExp<T>(x: usize, rows: i32, cols: i32, s: f64, out: usize): void {
+  for (let r = 0; r < rows; r++) {
+    rowLse<T>(at<T>(x, r * cols), cols, s);
+    // A row holding +Infinity (m = +Infinity) has lse = +Infinity unless it also holds a NaN (its rowLog is NaN).
+    let v = rowM == Infinity ? (rowHasNaN<T>(at<T>(x, r * cols), cols) ? NaN : Infinity) : rowM + rowLog;
+    store<f64>(out + (<usize>r << 3), v);
+  }
+}
+
+/** Writes exp((x_j - X)·s - lg) (softmax) or (x_j - X)·s - lg (log-softmax), in float64 arithmetic. */
+function rowOut<T>(p: usize, q: usize, cols: i32, X: f64, s: f64, lg: f64, logs: bool): void {
+  let j = 0;
+  if (ASC_FEATURE_SIMD) {
+    let Xv = f64x2.splat(X), sv = f64x2.splat(s), lv = f64x2.splat(lg);
+    for (; j + 2 <= cols; j += 2) {
+      let a = f64x2.sub(f64x2.mul(f64x2.sub(ld2<T>(p, j), Xv), sv), lv);
+      st2<T>(q, j, logs ? a : exp2d(a));
+    }
+  }
+  for (; j < cols; j++) {
+    let a = (get<T>(p, j) - X) * s - lg;
+    put<T>(q, j, logs ? a : exp64(a));
+  }
+}
+
+export function softmax<T>(x: usize, rows: i32, cols: i32, s: f64, out: usize): void {
+  for (let r = 0; r < rows; r++) {
+    let p = at<T>(x, r * cols);
+    rowLse<T>(p, cols, s);
+    rowOut<T>(p, at<T>(out, r * cols), cols, rowX, s, rowLog, false);
+  }
+}
+
+export function logSoftmax<T>(x: usize, rows: i32, cols: i32, s: f64, out: usize): void {
+  for (let r = 0; r < rows; r++) {
+    let p = at<T>(x, r * cols);
+    rowLse<T>(p, cols, s);
+    rowOut<T>(p, at<T>(out, r * cols), cols, rowX, s, rowLog, true);
+  }
+}
