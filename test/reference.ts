@@ -22,9 +22,9 @@ function shifted(x: readonly number[], s: number): { z: number[]; m: number; res
       k = j;
     }
   }
-  let rest = 0;
-  if (m !== -Infinity) for (let j = 0; j < z.length; j++) if (j !== k) rest += Math.exp(z[j] - m);
-  return { z, m, rest };
+  const terms: number[] = [];
+  if (m !== -Infinity) for (let j = 0; j < z.length; j++) if (j !== k) terms.push(Math.exp(z[j] - m));
+  return { z, m, rest: accurateSum(terms) };
 }
 
 export function logSumExp(x: readonly number[], s = 1): number {
@@ -60,25 +60,24 @@ export function information(p: number): number {
   return -Math.log(p);
 }
 
+// Row sums are compensated: a plain sum over 50,257 terms drifts by ~1e-12 relative, more than the bound it checks.
 export function entropy(p: readonly number[]): number {
-  let h = 0;
-  for (const v of p) if (v > 0) h -= v * Math.log(v);
-  return h;
+  return -accurateSum(p.map((v) => (v > 0 ? v * Math.log(v) : 0)));
 }
 
 export function crossEntropy(p: readonly number[], q: readonly number[], clip = 0): number {
-  let h = 0;
+  const terms: number[] = [];
   for (let j = 0; j < p.length; j++) {
     if (p[j] === 0) continue;
     const qc = clip > 0 ? Math.min(Math.max(q[j], clip), 1 - clip) : q[j];
-    h -= p[j] * Math.log(qc);
+    terms.push(p[j] * Math.log(qc));
   }
-  return h;
+  return -accurateSum(terms);
 }
 
 /** SciPy's rel_entr summed over the row, and Σ |terms| (the scale the rounding error is relative to). */
 export function klDivergence(p: readonly number[], q: readonly number[]): { value: number; scale: number } {
-  let d = 0;
+  const terms: number[] = [];
   let scale = 0;
   for (let j = 0; j < p.length; j++) {
     if (p[j] === 0) continue;
@@ -86,10 +85,10 @@ export function klDivergence(p: readonly number[], q: readonly number[]): { valu
     // log(p/q) loses relative accuracy when p/q is near 1: then log1p((p − q)/q), p − q being exact (Sterbenz)
     const r = p[j] / q[j];
     const t = p[j] * (r > 0.5 && r < 2 ? Math.log1p((p[j] - q[j]) / q[j]) : Math.log(p[j]) - Math.log(q[j]));
-    d += t;
+    terms.push(t);
     scale += Math.abs(t);
   }
-  return { value: d, scale };
+  return { value: accurateSum(terms), scale };
 }
 
 export function jsDivergence(p: readonly number[], q: readonly number[]): { value: number; scale: number } {
@@ -158,9 +157,9 @@ export function classLossLabels(nlp: number[][], labels: readonly number[], o: C
     const w = (j: number): number => (o.weight ? o.weight[j] : 1);
     let l = (1 - eps) * w(y) === 0 ? 0 : (1 - eps) * w(y) * row[y];
     if (eps > 0) {
-      let s = 0;
-      for (let j = 0; j < C; j++) if (w(j) !== 0) s += w(j) * row[j];
-      l += (eps / C) * s;
+      const terms: number[] = [];
+      for (let j = 0; j < C; j++) if (w(j) !== 0) terms.push(w(j) * row[j]);
+      l += (eps / C) * accurateSum(terms);
     }
     L.push(sw * l);
     D.push(sw * w(y));
@@ -176,28 +175,25 @@ export function classLossDense(nlp: number[][], t: number[][], o: ClassOptions =
   nlp.forEach((row, r) => {
     const C = row.length;
     const sw = o.sampleWeight ? o.sampleWeight[r] : 1;
-    let l = 0;
-    let d = 0;
+    const lt: number[] = [];
+    const dt: number[] = [];
     for (let j = 0; j < C; j++) {
       const w = o.weight ? o.weight[j] : 1;
       const c = w * ((1 - eps) * t[r][j] + eps / C);
-      if (c !== 0) l += c * row[j];
-      d += w * t[r][j];
+      if (c !== 0) lt.push(c * row[j]);
+      dt.push(w * t[r][j]);
     }
-    L.push(sw * l);
-    D.push(sw * d);
+    L.push(sw * accurateSum(lt));
+    D.push(sw * accurateSum(dt));
   });
   return { L, D };
 }
 
 export function reduce(L: readonly number[], D: readonly number[], reduction: Reduction = 'mean'): number | number[] {
   if (reduction === 'none') return [...L];
-  let s = 0;
-  for (const v of L) s += v;
+  const s = accurateSum(L);
   if (reduction === 'sum') return s;
-  let d = 0;
-  for (const v of D) d += v;
-  return s / d;
+  return s / accurateSum(D);
 }
 
 export function scaleBase(v: number | number[], base?: number): number | number[] {
@@ -255,5 +251,5 @@ export function accurateSum(xs: Iterable<number>): number {
     c += Math.abs(s) >= Math.abs(x) ? s - t + x : x - t + s;
     s = t;
   }
-  return s + c;
+  return Number.isFinite(s) ? s + c : s; // an infinite sum has no compensation (it would make NaN)
 }
