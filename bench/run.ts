@@ -1,0 +1,143 @@
+/**
+ * The benchmark: every implementation on every workload, timed with tinybench (median latency), checked against a
+ * float64 reference, printed as tables and written to bench/RESULTS.md. Started by bench/run.mjs, which builds the
+ * wasm and bundles this file first.
+ *
+ *   npm run bench                     full run (a few minutes)
+ *   npm run bench -- --quick          fewer iterations (under a minute)
+ *   npm run bench -- --only=W1,W3     some workloads; RESULTS.md is not written
+ *   npm run bench -- --impl=tuned,xent   implementations whose name contains one of these; likewise
+ */
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { Bench } from 'tinybench';
+import { type Impl, notApplicable, tfjsPeers, tuned, tutorial } from './peers.js';
+import { type Cell, type Results, printTables, resultsMarkdown } from './report.js';
+import { floors, loadFloor, xent } from './subjects.js';
+import { WORKLOADS, type Workload, buildWorkload } from './workloads.js';
+
+interface Settings {
+  /** Time a task aims to spend in timed iterations, in ms. */
+  budgetMs: number;
+  minIterations: number;
+  maxIterations: number;
+}
+
+const FULL: Settings = { budgetMs: 1500, minIterations: 5, maxIterations: 500 };
+const QUICK: Settings = { budgetMs: 120, minIterations: 2, maxIterations: 40 };
+
+/** A task whose first call takes longer than this (TF.js cpu, the tutorial on W2) gets at least 3 iterations, not 5. */
+const SLOW_MS = 1000;
+
+/** In quick mode a task whose first call takes longer than this is timed by that call alone. */
+const QUICK_SLOW_MS = 300;
+
+let sink = 0;
+
+/**
+ * One implementation on one workload. The first call is untimed: it gives the value checked for accuracy, warms
+ * the JIT, and sizes the run (iterations ≈ budget / its time, within the settings' bounds). In quick mode, a slow
+ * task (TF.js cpu, the tutorial loop on W2) is timed by that first call alone: one sample, JIT warm-up included.
+ */
+async function measure(impl: Impl, w: Workload, s: Settings, quick: boolean): Promise<Cell> {
+  if (impl.na) return { na: impl.na };
+  try {
+    await impl.setup?.();
+    const t0 = performance.now();
+    const value = impl.fn();
+    const first = performance.now() - t0;
+    const relErr = impl.floor ? undefined : Math.abs(value - w.reference) / Math.abs(w.reference);
+    if (quick && first > QUICK_SLOW_MS) return { ns: (first * 1e6) / w.elements, samples: 1, value, relErr };
+    const least = first > SLOW_MS ? Math.min(3, s.minIterations) : s.minIterations;
+    const iterations = Math.min(s.maxIterations, Math.max(least, Math.round(s.budgetMs / first)));
+    const bench = new Bench({
+      iterations,
+      time: 0,
+      warmup: first < 50,
+      warmupIterations: 3,
+      warmupTime: 0,
+      throws: true,
+    });
+    bench.add(impl.name, () => {
+      sink += impl.fn();
+    });
+    await bench.run();
+    const r = bench.tasks[0].result;
+    if (r.state !== 'completed') throw r.state === 'errored' ? r.error : new Error(`task ${r.state}`);
+    return { ns: (r.latency.p50 * 1e6) / w.elements, samples: r.latency.samplesCount, value, relErr };
+  } catch (e) {
+    const err = e as Error;
+    return { error: `${err.name}: ${err.message}`.split('\n')[0] };
+  } finally {
+    try {
+      impl.teardown?.();
+    } catch {
+      // A failed setup may leave nothing to tear down.
+    }
+  }
+}
+
+function implementations(w: Workload, quick: boolean): Impl[] {
+  // TF.js cpu takes seconds per call on W2 (and twice that to set up): --quick leaves it out there.
+  const cpu = quick && w.id === 'W2'
+    ? tfjsPeers(w, 'cpu').map((i) => notApplicable(i.name, 'skipped in --quick'))
+    : tfjsPeers(w, 'cpu');
+  return [xent(w, 'wasm'), xent(w, 'js'), tutorial(w), tuned(w), ...tfjsPeers(w, 'wasm'), ...cpu, ...floors(w)];
+}
+
+function machine(): string {
+  const cpus = os.cpus();
+  const gib = (os.totalmem() / 2 ** 30).toFixed(0);
+  return `${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${cpus.length} cores, ${gib} GiB memory, ${os.platform()} ${os.arch()}`;
+}
+
+export async function main(argv: string[], paths: { floorWasm: string; results: string }): Promise<void> {
+  const started = performance.now();
+  const loadAtStart = os.loadavg()[0];
+  const quick = argv.includes('--quick');
+  const only = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+  const impls = argv.find((a) => a.startsWith('--impl='))?.slice('--impl='.length).split(',');
+  const settings = quick ? QUICK : FULL;
+  loadFloor(paths.floorWasm);
+
+  // TF.js greets Node users on the console when its backends start; the bench's output is the tables.
+  const warn = console.warn;
+  console.warn = (...a: unknown[]) => {
+    if (!String(a[0]).includes('TensorFlow.js')) warn(...a);
+  };
+
+  const specs = WORKLOADS.filter((w) => !only || only.includes(w.id));
+  const results: Results = new Map();
+  const done: Workload[] = [];
+  console.log(`xent bench (${quick ? 'quick' : 'full'}) on ${machine()}, Node ${process.version}, load ${loadAtStart.toFixed(2)}`);
+  for (const spec of specs) {
+    const tb = performance.now();
+    const w = buildWorkload(spec);
+    console.log(`\n${w.id} ${w.title} (data ${((performance.now() - tb) / 1000).toFixed(1)} s)`);
+    for (const impl of implementations(w, quick).filter((i) => !impls || impls.some((s) => i.name.includes(s)))) {
+      const ti = performance.now();
+      const cell = await measure(impl, w, settings, quick);
+      if (!results.has(impl.name)) results.set(impl.name, new Map());
+      results.get(impl.name)!.set(w.id, cell);
+      const what = cell.na ? `n/a (${cell.na})` : cell.error ? cell.error
+        : `${cell.ns!.toFixed(3)} ns/element  (${cell.samples} iterations${cell.relErr === undefined ? '' : `, rel. error ${cell.relErr.toExponential(1)}`})`;
+      console.log(`  ${impl.name.padEnd(30)} ${what}  [${((performance.now() - ti) / 1000).toFixed(1)} s]`);
+    }
+    // Keep the workload's reference and shape for the report, not its arrays.
+    done.push({ ...w, x: new Float32Array(0), y: undefined, labels: undefined });
+    (globalThis as { gc?: () => void }).gc?.();
+  }
+  console.warn = warn;
+
+  const wallSeconds = (performance.now() - started) / 1000;
+  printTables(results, done);
+  if (sink === 42) console.log('');
+  if (!only && !impls) {
+    const info = { machine: machine(), node: process.version, date: new Date().toISOString(), mode: quick ? 'quick (--quick)' : 'full', wallSeconds,
+      load: `${loadAtStart.toFixed(2)} → ${os.loadavg()[0].toFixed(2)}`,
+    };
+    writeFileSync(paths.results, resultsMarkdown(results, done, info));
+    console.log(`\nwrote ${paths.results}`);
+  }
+  console.log(`wall time ${wallSeconds.toFixed(1)} s`);
+}

@@ -1,0 +1,79 @@
+/**
+ * What the peers are compared with: xent itself (imported from src/, so the bench measures the current source) on
+ * each backend, and the floors — a plain SIMD sum over the bytes a workload reads, and the copy of those bytes
+ * into wasm memory — from bench/floor.ts.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { backend, init, klDivergence, sigmoidCrossEntropy, softmaxCrossEntropy } from '../src/index.js';
+import type { Impl } from './peers.js';
+import { type Floats, type Workload, inputsOf } from './workloads.js';
+
+/** xent on one backend; `setup` fails (and the bench reports it) if that backend cannot start. */
+export function xent(w: Workload, which: 'wasm' | 'js'): Impl {
+  const fn =
+    w.kind === 'softmax' ? () => softmaxCrossEntropy(w.x, w.labels!, { classes: w.cols }) as number
+    : w.kind === 'sigmoid' ? () => sigmoidCrossEntropy(w.x, w.y!) as number
+    : () => klDivergence(w.x, w.y!, { classes: w.cols }) as number;
+  return {
+    name: `xent ${which}`,
+    setup: async () => {
+      await init({ backend: which });
+      const active = backend();
+      if (which === 'wasm' && active !== 'wasm-simd') throw new Error(`init({ backend: 'wasm' }) gave ${active}`);
+    },
+    fn,
+  };
+}
+
+interface FloorExports {
+  memory: WebAssembly.Memory;
+  heapBase(): number;
+  sumF32(ptr: number, n: number): number;
+  sumF64(ptr: number, n: number): number;
+}
+
+let floorModule: FloorExports | null = null;
+
+/** Instantiates bench/build/floor.wasm (compiled by bench/run.mjs) with AssemblyScript's loader. */
+export function loadFloor(wasmPath: string): void {
+  const require = createRequire(import.meta.url);
+  const loader = require('@assemblyscript/loader');
+  floorModule = loader.instantiateSync(readFileSync(wasmPath)).exports as FloorExports;
+}
+
+/** Places the workload's inputs back to back from the heap base, growing memory as needed; returns the views. */
+function place(inputs: Floats[]): { ptr: number; count: number; views: Floats[] } {
+  const ex = floorModule!;
+  const ptr = ex.heapBase();
+  const bytes = inputs.reduce((n, a) => n + a.byteLength, 0);
+  const have = ex.memory.buffer.byteLength;
+  if (ptr + bytes > have) ex.memory.grow(Math.ceil((ptr + bytes - have) / 65536));
+  let p = ptr;
+  const views = inputs.map((a) => {
+    const v = a instanceof Float32Array ? new Float32Array(ex.memory.buffer, p, a.length) : new Float64Array(ex.memory.buffer, p, a.length);
+    p += a.byteLength;
+    return v;
+  });
+  return { ptr, count: inputs.reduce((n, a) => n + a.length, 0), views };
+}
+
+export function floors(w: Workload): Impl[] {
+  const inputs = inputsOf(w);
+  const sum: Impl = { name: 'floor: wasm SIMD sum', floor: true, fn: () => NaN };
+  sum.setup = () => {
+    const { ptr, count, views } = place(inputs);
+    views.forEach((v, i) => v.set(inputs[i]));
+    const ex = floorModule!;
+    sum.fn = w.f32 ? () => ex.sumF32(ptr, count) : () => ex.sumF64(ptr, count);
+  };
+  const copy: Impl = { name: 'floor: copy into wasm', floor: true, fn: () => NaN };
+  copy.setup = () => {
+    const { views } = place(inputs);
+    copy.fn = () => {
+      for (let i = 0; i < views.length; i++) views[i].set(inputs[i]);
+      return NaN;
+    };
+  };
+  return [sum, copy];
+}
