@@ -33,11 +33,12 @@ describe('package', () => {
     expect(readFileSync(dist('index.d.ts'), 'utf8')).toContain('softmaxCrossEntropy');
   });
 
-  it('`xent demo` prints the worked examples', () => {
+  it('`xent demo` prints the worked examples and evaluates the shipped sample', () => {
     const out = execFileSync(process.execPath, [dist('cli.js').pathname, 'demo'], { encoding: 'utf8' });
     expect(out).toContain('H(p, q) = 3.288');
     expect(out).toContain('KL(p || q) = 1.927');
     expect(out).toContain('mean 0.247 nats');
-    expect(out).toMatch(/xent on wasm-simd/);
+    expect(out).toMatch(/3000 rows, 10 classes, from logits/);
+    expect(out).toMatch(/mean cross-entropy\s+\d\.\d{4} nats/);
   });
 });

@@ -7,9 +7,11 @@ import { type Batch, type Matrix, asMatrix, asMatrixLike, asVectorOption, checkW
 import { checkUnitInterval, explainNaN } from '../core/validate.js';
 import { type Reduction, type UnitOptions } from '../core/options.js';
 import type { Vector } from '../core/shape.js';
+import { type CompatOptions, type Preset, clipOf, countNonzero, presetOf } from '../core/compat.js';
+import { LOG_CLAMP_BELOW, binaryCrossEntropyLoop } from './compat.js';
 
 /** Options of the binary (sigmoid) losses. */
-export interface BinaryOptions extends UnitOptions {
+export interface BinaryOptions extends UnitOptions, CompatOptions {
   /** Labels per row for multi-label input given flat; without it a flat vector is N independent examples. */
   classes?: number;
   reduction?: Reduction;
@@ -22,7 +24,11 @@ export interface BinaryOptions extends UnitOptions {
 }
 
 export interface BinaryCrossEntropyOptions extends BinaryOptions {
-  /** Clip probabilities to [eps, 1 - eps] (default 0: exact, a confident wrong prediction gives Infinity). */
+  /**
+   * Clip probabilities to [eps, 1 - eps] (default 0: exact, a confident wrong prediction gives Infinity; compat
+   * 'keras' 1e-7, 'sklearn' the dtype's machine epsilon). Under compat 'tfjs' it is logLoss' additive epsilon
+   * (default 1e-7): -(t log(p + eps) + (1 - t) log(1 - p + eps)), no clipping.
+   */
   eps?: number;
 }
 
@@ -34,7 +40,7 @@ export interface SigmoidCrossEntropyOptions extends BinaryOptions {
 /** A binary loss's result: a number, or a Float64Array per element for `reduction: 'none'` on array input. */
 export type BinaryResult<X, O> = O extends { reduction: 'none' } ? (X extends number ? number : Float64Array) : number;
 
-const KEYS = ['classes', 'reduction', 'base', 'weight', 'sampleWeight', 'labelSmoothing'];
+const KEYS = ['classes', 'reduction', 'base', 'weight', 'sampleWeight', 'labelSmoothing', 'compat'];
 
 type BinaryKernel = (
   k: Kernels, X: Matrix, T: Matrix, smoothing: number, w: FloatArray | null, wFull: boolean,
@@ -45,11 +51,12 @@ type BinaryKernel = (
  * Shared path of the binary losses. A number is one example; a flat vector without `classes` is N examples
  * (N × 1); rows or `classes` give an N × C multi-label batch. Reductions run over every element, as in PyTorch.
  */
-function binary(
+export function binary(
   fn: string, x: unknown, target: unknown, options: BinaryOptions | undefined, extra: readonly string[],
   name: string, probabilities: boolean, kernel: BinaryKernel, o: Record<string, unknown>,
 ): number | Float64Array {
   checkKeys(options, [...KEYS, ...extra], fn);
+  const preset = presetOf(o.compat);
   const reduction = reductionOf(o.reduction);
   const unit = unitOf(o.base);
   const smoothing = numberIn(o.labelSmoothing, 'labelSmoothing', 0, 1, 0);
@@ -92,7 +99,9 @@ function binary(
   kernel(k, X, T, smoothing, w, wFull, out, elementwise);
 
   let denominator: number;
-  if (wFull) {
+  if (preset.binaryMean === 'count') denominator = X.rows * X.cols;
+  else if (preset.binaryMean === 'nonzero') denominator = nonzeroWeights(w, wFull, sw, X.rows, X.cols);
+  else if (wFull) {
     const rowSums = new Float64Array(X.rows);
     k.dot(null, w!, X.rows, X.cols, null, rowSums);
     if (sw) for (let r = 0; r < X.rows; r++) rowSums[r] *= sw[r];
@@ -100,13 +109,42 @@ function binary(
   } else {
     denominator = perRow * (sw === null ? X.rows : total(sw));
   }
-  return reduce(
+  const r = reduce(
     { values: out, rows: X.rows, k: elementwise ? X.cols : 1, mult: sw, denominator },
     reduction,
     unit,
     batch,
     (i) => explainNaN(Math.floor(i / (elementwise ? X.cols : 1)), [{ name, m: X }, { name: 'target', m: T }]),
   );
+  return reduction === 'mean' && denominator === 0 ? preset.emptyMean / unit : r;
+}
+
+/** TF.js' SUM_BY_NONZERO_WEIGHTS divisor: the number of non-zero effective per-element weights. */
+function nonzeroWeights(w: FloatArray | null, wFull: boolean, sw: FloatArray | null, rows: number, cols: number): number {
+  if (wFull) {
+    let n = 0;
+    for (let r = 0, i = 0; r < rows; r++) {
+      for (let j = 0; j < cols; j++, i++) if (w![i] !== 0 && (sw === null || sw[r] !== 0)) n++;
+    }
+    return n;
+  }
+  return (w === null ? cols : countNonzero(w)) * (sw === null ? rows : countNonzero(sw));
+}
+
+/** PyTorch's log clamp changes a result only where p < e^-100 or p = 1 (the kernels' rowStats tell which). */
+function clampMatters(k: Kernels, X: Matrix): boolean {
+  const sum = new Float64Array(X.rows);
+  const min = new Float64Array(X.rows);
+  const max = new Float64Array(X.rows);
+  k.rowStats(X.data, X.rows, X.cols, sum, min, max);
+  for (let r = 0; r < X.rows; r++) if (min[r] < LOG_CLAMP_BELOW || max[r] >= 1) return true;
+  return false;
+}
+
+/** The clip (or TF.js' additive epsilon) binaryCrossEntropy applies under a preset, unless `eps` is given. */
+export function binaryClip(o: Record<string, unknown>, preset: Preset, f32: boolean): number {
+  const fallback = preset.binaryLog === 'additive' ? preset.additiveEps : clipOf(preset, f32);
+  return numberIn(o.eps, 'eps', 0, 0.5, fallback, true);
 }
 
 /**
@@ -118,10 +156,18 @@ export function binaryCrossEntropy<X extends number | Batch, O extends BinaryCro
   probs: X, target: number | Batch, options?: O,
 ): BinaryResult<X, O> {
   const o = (options ?? {}) as Record<string, unknown>;
-  const clip = numberIn(o.eps, 'eps', 0, 0.5, 0, true);
+  const preset = presetOf(o.compat);
+  const clip = binaryClip(o, preset, isFloat32(probs));
   return binary('binaryCrossEntropy', probs, target, options, ['eps'], 'probs', true,
-    (k, X, T, smoothing, w, wFull, out, elementwise) =>
-      k.binaryCrossEntropy(X.data, T.data, X.rows, X.cols, clip, smoothing, w, wFull, out, elementwise), o,
+    (k, X, T, smoothing, w, wFull, out, elementwise) => {
+      if (preset.binaryLog === 'additive') {
+        binaryCrossEntropyLoop(X.data, T.data, X.rows, X.cols, 0, clip, smoothing, w, wFull, out, elementwise);
+      } else if (preset.binaryLog === 'clamp' && clampMatters(k, X)) {
+        binaryCrossEntropyLoop(X.data, T.data, X.rows, X.cols, clip, -1, smoothing, w, wFull, out, elementwise);
+      } else {
+        k.binaryCrossEntropy(X.data, T.data, X.rows, X.cols, clip, smoothing, w, wFull, out, elementwise);
+      }
+    }, o,
   ) as BinaryResult<X, O>;
 }
 

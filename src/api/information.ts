@@ -2,26 +2,43 @@ import { kernels } from '../backend/select.js';
 import type { Kernels } from '../backend/kernels.js';
 import { XentError, show } from '../core/errors.js';
 import {
-  type BatchOptions, type Result, type UnitOptions, booleanOption, checkKeys, numberIn, reductionOf, unitOf,
+  type BatchOptions, type Reduction, type Result, type UnitOptions, booleanOption, checkKeys, numberIn, reductionOf,
+  unitOf,
 } from '../core/options.js';
 import { reduce } from '../core/reduce.js';
+import { type CompatOptions, type Preset, clipOf, presetOf } from '../core/compat.js';
+import { clipped } from './compat.js';
 import { type Batch, type Matrix, type Vector, asMatrix, asMatrixLike, isFloat32, isFloatArray } from '../core/shape.js';
 import { type Named, checkDistribution, checkUnitInterval, defaultTolerance, explainNaN } from '../core/validate.js';
 
 /** Options of the functions whose inputs are probability distributions. */
-export interface DistributionOptions extends BatchOptions, UnitOptions {
-  /** Rescale each row to sum to 1 instead of rejecting rows that do not (default false). */
+export interface DistributionOptions extends BatchOptions, UnitOptions, CompatOptions {
+  /** Rescale each row to sum to 1 instead of rejecting rows that do not (default false; compat 'scipy': true). */
   normalize?: boolean;
   /** How far a row sum may be from 1 (default 1e-6 for float64 input, 1e-4 for float32). */
   tolerance?: number;
 }
 
 export interface CrossEntropyOptions extends DistributionOptions {
-  /** Clip q to [eps, 1 - eps] before the logarithm (default 0: exact, q = 0 under p > 0 gives Infinity). */
+  /**
+   * Clip q to [eps, 1 - eps] before the logarithm (default 0: exact, q = 0 under p > 0 gives Infinity; compat
+   * 'keras' and 'tfjs' 1e-7 after renormalising q, 'sklearn' the dtype's machine epsilon).
+   */
   eps?: number;
 }
 
-const DIST_KEYS = ['classes', 'reduction', 'base', 'normalize', 'tolerance'] as const;
+/** KL reductions: 'batchmean' is the sum over rows / N in every mode; 'mean' is / N, or / (N·C) under 'torch'. */
+export type KlReduction = Reduction | 'batchmean';
+
+export interface KlDivergenceOptions extends Omit<DistributionOptions, 'reduction'> {
+  /**
+   * 'mean' (default): sum / N rows, or sum / (N·C) elements under compat 'torch' (PyTorch kl_div's 'mean');
+   * 'batchmean': sum / N in every mode (PyTorch's 'batchmean'); 'sum'; 'none' (per row).
+   */
+  reduction?: KlReduction;
+}
+
+const DIST_KEYS = ['classes', 'reduction', 'base', 'normalize', 'tolerance', 'compat'] as const;
 
 function probability(p: unknown, name: string): number {
   if (typeof p !== 'number') throw new XentError('INVALID_TYPE', `${name} must be a number, got ${show(p)}`);
@@ -65,33 +82,54 @@ export function binaryEntropy(p: number | Vector, options?: UnitOptions): number
   return scalar ? out[0] : out;
 }
 
+/** What a distribution function does under a preset (beyond its options). */
+interface DistributionRules {
+  /** Renormalise q (the prediction) by default, as Keras' categorical_crossentropy does. */
+  normalizeQ?: (p: Preset) => boolean;
+  /** Default clip of q (crossEntropy's eps). */
+  clip?: (p: Preset, f32: boolean) => number;
+  /** Clip both p and q to [klClip, 1] (Keras' and TF.js' KL). */
+  klClip?: boolean;
+}
+
 /** Shared path of the distribution functions: shapes, validation, one kernel call per batch, reduction. */
 function distributions(
   fn: string,
   p: unknown,
   q: unknown,
-  options: DistributionOptions & { eps?: number } | undefined,
+  options: object | undefined,
   keys: readonly string[],
   kernel: (k: Kernels, P: Matrix, Q: Matrix | null, out: Float64Array, eps: number) => void,
+  rules: DistributionRules = {},
 ): number | Float64Array {
   const o = checkKeys(options, keys, fn);
-  const reduction = reductionOf(o.reduction);
+  const preset = presetOf(o.compat);
+  const batchmean = o.reduction === 'batchmean' && fn === 'klDivergence';
+  const reduction = batchmean ? 'mean' : reductionOf(o.reduction);
   const unit = unitOf(o.base);
-  const normalize = booleanOption(o.normalize, 'normalize');
-  const eps = numberIn(o.eps, 'eps', 0, 0.5, 0, true);
+  const scipy = preset.compat === 'scipy';
+  const normalizeP = o.normalize === undefined ? scipy : booleanOption(o.normalize, 'normalize');
+  const normalizeQ = o.normalize === undefined ? scipy || (rules.normalizeQ?.(preset) ?? false) : normalizeP;
   const f32 = isFloat32(p) && (q === null || isFloat32(q));
+  const eps = numberIn(o.eps, 'eps', 0, 0.5, rules.clip?.(preset, f32) ?? 0, true);
   const tolerance = numberIn(o.tolerance, 'tolerance', 0, Infinity, defaultTolerance(f32));
   const k = kernels();
   const Pm = asMatrix(p, 'p', o.classes, f32);
   if (Pm.cols === 0) throw new XentError('EMPTY_INPUT', 'p has no entries: a distribution needs at least one class');
-  const P = checkDistribution(k, { name: 'p', m: Pm }, tolerance, normalize);
-  const Q = q === null ? null : checkDistribution(k, { name: 'q', m: asMatrixLike(q, 'q', Pm, 'p', f32) }, tolerance, normalize);
-  const out = new Float64Array(P.rows);
-  kernel(k, P, Q, out, eps);
+  let P = checkDistribution(k, { name: 'p', m: Pm }, tolerance, normalizeP);
+  let Q = q === null ? null : checkDistribution(k, { name: 'q', m: asMatrixLike(q, 'q', Pm, 'p', f32) }, tolerance, normalizeQ);
   const inputs: Named[] = [{ name: 'p', m: P }];
   if (Q) inputs.push({ name: 'q', m: Q });
+  if (rules.klClip && preset.klClip > 0 && Q) {
+    P = { ...P, data: clipped(P.data, preset.klClip, 1) };
+    Q = { ...Q, data: clipped(Q.data, preset.klClip, 1) };
+  }
+  const out = new Float64Array(P.rows);
+  kernel(k, P, Q, out, eps);
+  // PyTorch's kl_div 'mean' divides by the number of elements; 'batchmean' (and xent's 'mean') by the rows.
+  const elements = fn === 'klDivergence' && !batchmean && preset.klMeanOverElements;
   return reduce(
-    { values: out, rows: P.rows, k: 1, mult: null, denominator: P.rows },
+    { values: out, rows: P.rows, k: 1, mult: null, denominator: elements ? P.rows * P.cols : P.rows },
     reduction,
     unit,
     P.batch,
@@ -99,11 +137,23 @@ function distributions(
   );
 }
 
-/** Shannon entropy H(p) = -Σ p log p of each row (0 log 0 = 0). */
-export function entropy<X extends Batch, O extends DistributionOptions>(p: X, options?: O): Result<X, O> {
-  return distributions('entropy', p, null, options, DIST_KEYS, (k, P, _Q, out) =>
-    k.entropy(P.data, P.rows, P.cols, out),
-  ) as Result<X, O>;
+const isBatchLike = (x: unknown): boolean => Array.isArray(x) || isFloatArray(x);
+
+/**
+ * Shannon entropy H(p) = -Σ p log p of each row (0 log 0 = 0). With a second distribution q, as
+ * scipy.stats.entropy(pk, qk): the relative entropy KL(p ‖ q) (see klDivergence; compat 'scipy' renormalises).
+ */
+export function entropy<X extends Batch, O extends DistributionOptions>(p: X, options?: O): Result<X, O>;
+export function entropy<X extends Batch, O extends DistributionOptions>(p: X, q: Batch, options?: O): Result<X, O>;
+export function entropy(p: Batch, q?: Batch | DistributionOptions, options?: DistributionOptions): number | Float64Array {
+  if (isBatchLike(q)) {
+    return distributions('entropy', p, q, options, DIST_KEYS, (k, P, Q, out) =>
+      k.klDivergence(P.data, Q!.data, P.rows, P.cols, out));
+  }
+  if (options !== undefined) {
+    throw new XentError('INVALID_TYPE', `q must be number[] | Float32Array | Float64Array or an array of rows, got ${show(q)}`);
+  }
+  return distributions('entropy', p, null, q, DIST_KEYS, (k, P, _Q, out) => k.entropy(P.data, P.rows, P.cols, out));
 }
 
 /**
@@ -113,17 +163,18 @@ export function entropy<X extends Batch, O extends DistributionOptions>(p: X, op
 export function crossEntropy<X extends Batch, O extends CrossEntropyOptions>(p: X, q: Batch, options?: O): Result<X, O> {
   return distributions('crossEntropy', p, q, options, [...DIST_KEYS, 'eps'], (k, P, Q, out, eps) =>
     k.crossEntropy(P.data, Q!.data, P.rows, P.cols, eps, null, out),
-  ) as Result<X, O>;
+  { normalizeQ: (pr) => pr.normalizeQOnly, clip: clipOf }) as Result<X, O>;
 }
 
 /**
  * Kullback–Leibler divergence KL(p ‖ q) = Σ p log(p / q) of each row pair, with SciPy's rel_entr semantics:
- * 0 where p = 0, Infinity where p > 0 and q = 0.
+ * 0 where p = 0, Infinity where p > 0 and q = 0. Arguments are probabilities in the order (p, q) under every
+ * preset (PyTorch's kl_div takes (log q, p)). Compat 'keras' and 'tfjs' clip both to [1e-7, 1] first.
  */
-export function klDivergence<X extends Batch, O extends DistributionOptions>(p: X, q: Batch, options?: O): Result<X, O> {
+export function klDivergence<X extends Batch, O extends KlDivergenceOptions>(p: X, q: Batch, options?: O): Result<X, O> {
   return distributions('klDivergence', p, q, options, DIST_KEYS, (k, P, Q, out) =>
     k.klDivergence(P.data, Q!.data, P.rows, P.cols, out),
-  ) as Result<X, O>;
+  { klClip: true }) as Result<X, O>;
 }
 
 /**
@@ -134,4 +185,22 @@ export function jsDivergence<X extends Batch, O extends DistributionOptions>(p: 
   return distributions('jsDivergence', p, q, options, DIST_KEYS, (k, P, Q, out) =>
     k.jsDivergence(P.data, Q!.data, P.rows, P.cols, out),
   ) as Result<X, O>;
+}
+
+/**
+ * Jensen–Shannon distance: the square root of jsDivergence of each row pair (in the unit of `base`), as
+ * scipy.spatial.distance.jensenshannon. A metric, at most 1 with base 2. The reduction applies to the distances.
+ */
+export function jsDistance<X extends Batch, O extends DistributionOptions>(p: X, q: Batch, options?: O): Result<X, O> {
+  const o = checkKeys(options, DIST_KEYS, 'jsDistance');
+  const reduction = reductionOf(o.reduction);
+  const rows = jsDivergence(p, q, { ...o, reduction: 'none' } as DistributionOptions) as number | Float64Array;
+  if (typeof rows === 'number') return Math.sqrt(rows) as Result<X, O>;
+  let s = 0;
+  for (let i = 0; i < rows.length; i++) {
+    rows[i] = Math.sqrt(rows[i]);
+    s += rows[i];
+  }
+  if (reduction === 'none') return rows as Result<X, O>;
+  return (reduction === 'sum' ? s : s / rows.length) as Result<X, O>;
 }

@@ -6,6 +6,7 @@ import {
   booleanOption, checkKeys, integerOption, numberIn, reductionOf, scaleOf, unitOf,
 } from '../core/options.js';
 import { reduce, total } from '../core/reduce.js';
+import { type CompatOptions, type Preset, clipOf, countNonzero, divisorOf, presetOf } from '../core/compat.js';
 import {
   type Batch, type Labels, type Matrix, type Vector,
   asLabels, asMatrix, asMatrixLike, asVectorOption, checkWeights, isFloat32, isLabelTarget,
@@ -15,12 +16,12 @@ import {
 } from '../core/validate.js';
 
 /** Options of the categorical losses (softmax cross-entropy, categorical cross-entropy, NLL). */
-export interface CategoricalOptions extends BatchOptions, UnitOptions {
+export interface CategoricalOptions extends BatchOptions, UnitOptions, CompatOptions {
   /** Per-class weights (length C), as PyTorch's `weight`. */
   weight?: Vector;
   /** Per-row weights (length N), as Keras' and scikit-learn's `sample_weight`. */
   sampleWeight?: Vector;
-  /** Rows whose label equals this value are ignored (no default: every label must be a class). */
+  /** Rows whose label equals this value are ignored (no default: every label must be a class; compat 'torch': -100). */
   ignoreIndex?: number;
   /** ε: targets become (1 - ε)·t + ε / C (PyTorch's and Keras' rule). Default 0. */
   labelSmoothing?: number;
@@ -42,7 +43,7 @@ export interface CategoricalCrossEntropyOptions extends CategoricalOptions {
 
 export type Target = number | Labels | Batch;
 
-const CAT_KEYS = ['classes', 'reduction', 'base', 'weight', 'sampleWeight', 'ignoreIndex', 'labelSmoothing'];
+const CAT_KEYS = ['classes', 'reduction', 'base', 'weight', 'sampleWeight', 'ignoreIndex', 'labelSmoothing', 'compat'];
 
 interface Categorical {
   k: Kernels;
@@ -58,6 +59,7 @@ interface Categorical {
   /** Dense targets, checked to lie in [0, 1], or null for labels. */
   T: Matrix | null;
   o: Record<string, unknown>;
+  preset: Preset;
 }
 
 /** Resolves the inputs and options common to the categorical losses. */
@@ -66,10 +68,11 @@ function categorical(
   prepare?: (k: Kernels, X: Matrix, o: Record<string, unknown>, f32: boolean) => Matrix,
 ): Categorical {
   const o = checkKeys(options, [...CAT_KEYS, ...extra], fn);
+  const preset = presetOf(o.compat);
   const reduction = reductionOf(o.reduction);
   const unit = unitOf(o.base);
   const eps = numberIn(o.labelSmoothing, 'labelSmoothing', 0, 1, 0);
-  const ignoreIndex = integerOption(o.ignoreIndex, 'ignoreIndex');
+  const ignoreIndex = o.ignoreIndex === undefined ? preset.ignoreIndex : integerOption(o.ignoreIndex, 'ignoreIndex');
   const f32 = isFloat32(x);
   const k = kernels();
   let X = asMatrix(x, name, o.classes, f32);
@@ -86,7 +89,7 @@ function categorical(
     T = asMatrixLike(target, 'target', X, name, f32);
     checkUnitInterval(k, { name: 'target', m: T });
   }
-  return { k, X, f32, reduction, unit, eps, w, sw, labels, T, o };
+  return { k, X, f32, reduction, unit, eps, w, sw, labels, T, o, preset };
 }
 
 /**
@@ -98,38 +101,46 @@ function labelled(c: Categorical, nll: Float64Array, smooth: Float64Array | null
   const rowWeight = new Float64Array(X.rows);
   const a = 1 - eps;
   const b = eps / X.cols;
+  let counted = 0;
   for (let r = 0; r < X.rows; r++) {
     const y = labels![r];
     if (y < 0) continue;
+    counted++;
     const wy = w === null ? 1 : w[y];
     rowWeight[r] = sw === null ? wy : wy * sw[r];
     // A zero coefficient contributes 0 even when the log-probability it would scale is -Infinity.
     const term = wy === 0 || a === 0 ? 0 : a * wy * nll[r];
     nll[r] = smooth === null || b === 0 ? term : term + b * smooth[r];
   }
-  return finish(c, nll, total(rowWeight), inputs, logits);
+  return finish(c, nll, divisorOf(c.preset.mean, total(rowWeight), counted, () => countNonzero(rowWeight)), inputs, logits);
 }
 
 /** Dense targets: the kernel's per-row values, weighted mean over sampleWeight·Σ_j w_j t_j. */
 function dense(c: Categorical, loss: Float64Array, rowWeight: Float64Array | null, inputs: Named[], logits?: Named) {
-  const { X, sw } = c;
-  let denominator: number;
-  if (rowWeight === null) denominator = sw === null ? X.rows : total(sw);
+  const { X, sw, preset } = c;
+  // PyTorch divides a soft-target mean by N whatever the class weights.
+  const rw = preset.denseClassWeightsInMean ? rowWeight : null;
+  let weights: ArrayLike<number> | null;
+  if (rw === null) weights = sw;
   else {
-    if (sw !== null) for (let r = 0; r < X.rows; r++) rowWeight[r] *= sw[r];
-    denominator = total(rowWeight);
+    if (sw !== null) for (let r = 0; r < X.rows; r++) rw[r] *= sw[r];
+    weights = rw;
   }
+  const denominator = divisorOf(preset.mean, weights === null ? X.rows : total(weights), X.rows,
+    () => (weights === null ? X.rows : countNonzero(weights)));
   return finish(c, loss, denominator, inputs, logits);
 }
 
 function finish(c: Categorical, values: Float64Array, denominator: number, inputs: Named[], logits?: Named) {
-  return reduce(
+  const r = reduce(
     { values, rows: c.X.rows, k: 1, mult: c.sw, denominator },
     c.reduction,
     c.unit,
     c.X.batch,
     (i) => explainNaN(i, inputs, logits),
   );
+  // Keras' divide_no_nan: an empty mean is 0 there; NaN (PyTorch's answer) everywhere else.
+  return c.reduction === 'mean' && denominator === 0 ? c.preset.emptyMean / c.unit : r;
 }
 
 /**
@@ -168,9 +179,11 @@ export function categoricalCrossEntropy<X extends Batch, O extends CategoricalCr
   let clip = 0;
   const c = categorical('categoricalCrossEntropy', probs, target, options, ['eps', 'normalize', 'tolerance'], 'probs',
     (k, X, o, f32) => {
-      clip = numberIn(o.eps, 'eps', 0, 0.5, 0, true);
+      const preset = presetOf(o.compat);
+      clip = numberIn(o.eps, 'eps', 0, 0.5, clipOf(preset, f32), true);
       const tolerance = numberIn(o.tolerance, 'tolerance', 0, Infinity, defaultTolerance(f32));
-      return checkDistribution(k, { name: 'probs', m: X }, tolerance, booleanOption(o.normalize, 'normalize'));
+      const normalize = o.normalize === undefined ? preset.normalize : booleanOption(o.normalize, 'normalize');
+      return checkDistribution(k, { name: 'probs', m: X }, tolerance, normalize);
     });
   const { k, X, w, eps } = c;
   const P: Named = { name: 'probs', m: X };

@@ -1,8 +1,8 @@
 import { kernels } from '../backend/select.js';
 import type { FloatArray } from '../backend/kernels.js';
 import { XentError } from '../core/errors.js';
-import { checkKeys, scaleOf } from '../core/options.js';
-import { type Batch, type Matrix, asMatrix, isFloat32 } from '../core/shape.js';
+import { booleanOption, checkKeys, scaleOf } from '../core/options.js';
+import { type Batch, type Matrix, type Vector, asMatrix, asVectorOption, isFloat32 } from '../core/shape.js';
 import { explainNaN } from '../core/validate.js';
 
 /** Options of the softmax family. */
@@ -13,10 +13,33 @@ export interface SoftmaxOptions {
   temperature?: number;
 }
 
-/** logSumExp's result: a number for one vector, a Float64Array per row for a batch. */
-export type LseResult<X, O> = X extends readonly (readonly number[] | Float32Array | Float64Array)[]
+/** Options of logSumExp: SciPy's `b` and `return_sign`. */
+export interface LogSumExpOptions extends SoftmaxOptions {
+  /**
+   * Per-element scale factors (scipy.special.logsumexp's `b`): log Σ b_j exp(x_j). Length C (broadcast over
+   * rows) or N·C. Entries with b = 0 are left out, whatever x is; negative entries need `returnSign`.
+   */
+  b?: Vector;
+  /**
+   * Return `{ value, sign }`: value = log |Σ b exp(x)|, sign = ±1 (0 when the sum is 0, value then -Infinity).
+   * Without it a negative sum is an INVALID_OPTION error (SciPy returns NaN).
+   */
+  returnSign?: boolean;
+}
+
+/** logSumExp's value: a number for one vector, a Float64Array per row for a batch. */
+export type LseValue<X, O> = X extends readonly (readonly number[] | Float32Array | Float64Array)[]
   ? Float64Array
   : O extends { classes: number } ? Float64Array : number;
+
+/** A signed log-sum-exp: the log of the absolute sum and its sign (+1, -1 or 0). */
+export interface SignedLogSumExp<V> {
+  value: V;
+  sign: V;
+}
+
+/** logSumExp's result: the value, or `{ value, sign }` with `returnSign: true`. */
+export type LseResult<X, O> = O extends { returnSign: true } ? SignedLogSumExp<LseValue<X, O>> : LseValue<X, O>;
 
 /** softmax's result: the input's dtype (number[] gives Float64Array), one flat row-major array for a batch. */
 export type SoftmaxResult<X> = X extends Float32Array | readonly Float32Array[] ? Float32Array : Float64Array;
@@ -35,8 +58,11 @@ function logitsOf(x: unknown, options: SoftmaxOptions | undefined, fn: string): 
  * log Σ exp(x / T) of each row, computed with the max shift so it never overflows. -Infinity entries are masks;
  * a row of only -Infinity gives -Infinity, a row holding +Infinity gives Infinity.
  */
-export function logSumExp<X extends Batch, O extends SoftmaxOptions>(x: X, options?: O): LseResult<X, O> {
-  const { m, s } = logitsOf(x, options, 'logSumExp');
+export function logSumExp<X extends Batch, O extends LogSumExpOptions>(x: X, options?: O): LseResult<X, O> {
+  const o = checkKeys(options, [...KEYS, 'b', 'returnSign'], 'logSumExp');
+  const returnSign = booleanOption(o.returnSign, 'returnSign');
+  if (o.b !== undefined || returnSign) return scaledLogSumExp(x, o, returnSign) as LseResult<X, O>;
+  const { m, s } = logitsOf(x, { classes: o.classes, temperature: o.temperature } as SoftmaxOptions, 'logSumExp');
   const out = new Float64Array(m.rows);
   kernels().logSumExp(m.data, m.rows, m.cols, s, out);
   for (let r = 0; r < m.rows; r++) {
@@ -70,4 +96,60 @@ export function softmax<X extends Batch>(x: X, options?: SoftmaxOptions): Softma
 /** Log-softmax of each row, x / T - logSumExp(x / T), computed without forming the softmax (no log 0). */
 export function logSoftmax<X extends Batch>(x: X, options?: SoftmaxOptions): SoftmaxResult<X> {
   return rowwise('logSoftmax', x, options) as SoftmaxResult<X>;
+}
+
+/**
+ * log |Σ_j b_j exp(x_j / T)| per row with its sign, SciPy's logsumexp(a, b, return_sign): the max shift is taken
+ * over the entries with b != 0, and the shifted sum accumulates in float64. A small loop in TypeScript, identical
+ * on every backend; a fused kernel `logSumExpScaled(x, b, rows, cols, s, bFull, value, sign)` would replace it.
+ */
+function scaledLogSumExp(x: unknown, o: Record<string, unknown>, returnSign: boolean): number | Float64Array | SignedLogSumExp<number | Float64Array> {
+  const { m, s } = logitsOf(x, { classes: o.classes, temperature: o.temperature } as SoftmaxOptions, 'logSumExp');
+  const len = (o.b as ArrayLike<number> | undefined)?.length;
+  const bFull = len !== undefined && len !== m.cols && len === m.rows * m.cols;
+  const b = o.b === undefined ? null : asVectorOption(o.b, 'b', bFull ? m.rows * m.cols : m.cols, false);
+  if (b !== null) {
+    for (let i = 0; i < b.length; i++) if (Number.isNaN(b[i])) throw new XentError('NON_FINITE', `b[${i}] is NaN`);
+  }
+  const value = new Float64Array(m.rows);
+  const sign = new Float64Array(m.rows);
+  for (let r = 0; r < m.rows; r++) {
+    const base = r * m.cols;
+    const bAt = (j: number): number => (b === null ? 1 : b[bFull ? base + j : j]);
+    let mx = -Infinity;
+    for (let j = 0; j < m.cols; j++) {
+      const v = m.data[base + j];
+      if (Number.isNaN(v)) explainNaN(r, [{ name: 'x', m }]);
+      if (bAt(j) !== 0 && s * v > mx) mx = s * v;
+    }
+    let sum = 0;
+    if (mx === Infinity) sum = NaN;
+    else if (mx > -Infinity) for (let j = 0; j < m.cols; j++) {
+      const bj = bAt(j);
+      if (bj !== 0) sum += bj * Math.exp(s * m.data[base + j] - mx);
+    }
+    if (Number.isNaN(sum)) {
+      // a +Infinity entry: the sum is ±Infinity by the sign of its b (NaN, an error, if they disagree)
+      let sg = 0;
+      for (let j = 0; j < m.cols; j++) {
+        if (m.data[base + j] === Infinity && bAt(j) !== 0) {
+          const t = Math.sign(bAt(j));
+          if (sg !== 0 && t !== sg) throw new XentError('NON_FINITE', `Σ b·exp(x) of row ${r} is Infinity - Infinity`);
+          sg = t;
+        }
+      }
+      value[r] = Infinity;
+      sign[r] = sg;
+      continue;
+    }
+    sign[r] = Math.sign(sum);
+    value[r] = mx + Math.log(Math.abs(sum));
+    if (sum === 0) value[r] = -Infinity;
+    if (sum < 0 && !returnSign) {
+      const where = m.batch ? `row ${r}` : 'x';
+      throw new XentError('INVALID_OPTION', `Σ b·exp(x) of ${where} is negative (log ${value[r]}); pass returnSign: true`);
+    }
+  }
+  if (!returnSign) return m.batch ? value : value[0];
+  return m.batch ? { value, sign } : { value: value[0], sign: sign[0] };
 }
