@@ -16,6 +16,8 @@ await build({
   banner: { js: '#!/usr/bin/env node' },
   define: { __XENT_VERSION__: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
 });
+// The `--threads` workers' entry: loaded by dist/cli.js as new URL('./cli-worker.js', import.meta.url).
+await build({ ...common, platform: 'node', entryPoints: ['src/cli/worker.ts'], format: 'esm', outfile: 'dist/cli-worker.js' });
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--outDir', 'dist'], {
   stdio: 'inherit',
 });

@@ -1,0 +1,234 @@
+import type { FloatArray } from '../backend/kernels.js';
+import { XentError, show } from '../core/errors.js';
+import { booleanOption, checkKeys, integerOption, unitOf } from '../core/options.js';
+import { type Batch, type Labels, type Vector, asLabels, asMatrix, asVectorOption, checkWeights, isFloat32 } from '../core/shape.js';
+import { type ReliabilityBin, expectedCalibrationError, reliability } from './calibration.js';
+import { PER_DECADE, SLOTS, quantile, slotBounds } from './quantiles.js';
+import { multiLabel, singleLabel } from './rows.js';
+import { type EvalSettings, EvalState, type StateJSON } from './state.js';
+
+/** Options of an Evaluator. */
+export interface EvaluatorOptions {
+  /** Classes per row (labels per row for multi-label input). Required. */
+  classes: number;
+  /** What `pred` holds: logits (default) or probabilities. */
+  from?: 'logits' | 'probs';
+  /** Independent binary labels per class (sigmoid / binary cross-entropy per element) instead of one label per row. */
+  multiLabel?: boolean;
+  /** Unit of the reported losses: 2 (bits), Math.E (nats, default), 10 (bans). nats and bits are always reported. */
+  base?: number;
+  /** Rows whose label equals this value are skipped (single-label only). */
+  ignoreIndex?: number;
+  /** Numerical convention; only 'exact' (xent's own) exists until the compat presets land. */
+  compat?: 'exact';
+  /** k of the top-k accuracy (default 5, capped at classes). */
+  topK?: number;
+}
+
+export interface UpdateOptions {
+  /** Per-row weights (length N, finite, >= 0): every sum is weighted. */
+  sampleWeight?: Vector;
+}
+
+export interface ClassResult {
+  class: number;
+  /** Single-label: Σ weight of the rows with this label. Multi-label: Σ weight·target (positives). */
+  support: number;
+  /** Mean loss over the class's rows (multi-label: over every row, of this label's binary loss), in `unit`. */
+  loss: number;
+  /** Single-label: fraction of the class's rows predicted right (recall). Multi-label: accuracy of this label. */
+  accuracy: number;
+  /** Single-label: mean predicted probability of the true class over the class's rows. Multi-label: mean p. */
+  meanProbability: number;
+  /** Σ weight of the rows predicted as this class (multi-label: with p >= 0.5). */
+  predicted: number;
+}
+
+export interface EvalResult {
+  /** Rows evaluated (ignored rows excluded), rows ignored, and Σ sampleWeight over the evaluated rows. */
+  count: number;
+  ignored: number;
+  weight: number;
+  /** 'nats', 'bits', 'bans' or 'log base b': the unit of `loss`, the quantiles and the per-class losses. */
+  unit: string;
+  /** Mean cross-entropy in `unit`, in nats and in bits (multi-label: mean over every element). */
+  loss: number;
+  nats: number;
+  bits: number;
+  /** exp(mean loss in nats). */
+  perplexity: number;
+  /** Top-1 accuracy (a tie with the true class counts as right); multi-label: fraction of labels right at p >= 0.5. */
+  accuracy: number;
+  /** Top-k accuracy (single-label only). */
+  topK: { k: number; accuracy: number } | null;
+  /** Brier score: mean over rows of Σ_j (p_j − y_j)² (multiclass sum); multi-label: mean over elements of (p − t)². */
+  brier: number;
+  /** Expected calibration error, 15 equal-width bins (torchmetrics' binning, l1 norm). */
+  ece: number;
+  reliability: ReliabilityBin[];
+  /** Per-row loss quantiles (q = 0.1 … 0.99), within 1.2% relative; exact min and max. In `unit`. */
+  quantiles: { q: number; loss: number }[];
+  min: number;
+  max: number;
+  /** Per-row loss histogram, 10 log bins per decade, non-empty bins only, bounds in `unit`. */
+  histogram: { lo: number; hi: number; weight: number }[];
+  perClass: ClassResult[];
+}
+
+const QUANTILES = [0.1, 0.25, 0.5, 0.75, 0.9, 0.99];
+const OPTION_KEYS = ['classes', 'from', 'multiLabel', 'base', 'ignoreIndex', 'compat', 'topK'];
+
+function settingsOf(options: unknown): EvalSettings {
+  if (options === undefined) throw new XentError('INVALID_OPTION', 'new Evaluator needs options with `classes`');
+  const o = checkKeys(options, OPTION_KEYS, 'Evaluator');
+  const classes = o.classes;
+  if (typeof classes !== 'number' || !Number.isInteger(classes) || classes < 1) {
+    throw new XentError('INVALID_OPTION', `classes must be a positive integer, got ${show(classes)}`);
+  }
+  const from = o.from ?? 'logits';
+  if (from !== 'logits' && from !== 'probs') {
+    throw new XentError('INVALID_OPTION', `from must be 'logits' or 'probs', got ${show(from)}`);
+  }
+  const multi = booleanOption(o.multiLabel, 'multiLabel');
+  const base = o.base ?? Math.E;
+  unitOf(base);
+  const ignoreIndex = integerOption(o.ignoreIndex, 'ignoreIndex') ?? null;
+  if (multi && ignoreIndex !== null) throw new XentError('INVALID_OPTION', 'ignoreIndex applies to single-label input only');
+  const compat = o.compat ?? 'exact';
+  if (compat !== 'exact') {
+    throw new XentError('INVALID_OPTION', `compat must be 'exact' (the only preset so far), got ${show(compat)}`);
+  }
+  const topK = integerOption(o.topK, 'topK') ?? 5;
+  if (topK < 1) throw new XentError('INVALID_OPTION', `topK must be an integer >= 1, got ${topK}`);
+  return { classes, from, multiLabel: multi, base: base as number, ignoreIndex, compat, topK: Math.min(topK, classes) };
+}
+
+function unitName(base: number): string {
+  if (base === Math.E) return 'nats';
+  if (base === 2) return 'bits';
+  if (base === 10) return 'bans';
+  return `log base ${base}`;
+}
+
+/**
+ * Streaming evaluation of a classifier: feed batches with `update`, read the figures with `result`. The state is
+ * sums and counts, so any chunking, and merging shards' states (`merge`, `toJSON` / `fromJSON`) in any order, give
+ * the same result up to float64 rounding.
+ */
+export class Evaluator {
+  private state: EvalState;
+
+  constructor(options: EvaluatorOptions) {
+    this.state = new EvalState(settingsOf(options));
+  }
+
+  /** The settings in force (defaults filled in). */
+  get options(): Readonly<EvalSettings> {
+    return this.state.settings;
+  }
+
+  /**
+   * Adds a batch. `pred`: N × C logits or probabilities (rows, or flat). `target`: N integer labels, or for
+   * multi-label input an N × C matrix of 0/1 (or soft) targets. Nothing is added when the batch is invalid.
+   */
+  update(pred: Batch, target: Labels | Batch, options?: UpdateOptions): this {
+    const o = checkKeys(options, ['sampleWeight'], 'Evaluator.update');
+    const s = this.state.settings;
+    const f32 = isFloat32(pred);
+    const X = asMatrix(pred, 'pred', s.classes, f32);
+    if (X.cols !== s.classes) {
+      throw new XentError('SHAPE_MISMATCH', `pred has ${X.cols} entries per row but classes is ${s.classes}`);
+    }
+    const w = o.sampleWeight === undefined ? null : checkWeights(asVectorOption(o.sampleWeight, 'sampleWeight', X.rows, false), 'sampleWeight');
+    // Accumulate into a scratch state first: a batch that fails validation half-way adds nothing.
+    const scratch = new EvalState(s);
+    if (s.multiLabel) {
+      const T = asMatrix(target, 'target', s.classes, f32);
+      if (T.rows !== X.rows) throw new XentError('SHAPE_MISMATCH', `target has ${T.rows} rows but pred has ${X.rows}`);
+      if (X.rows > 0) multiLabel(scratch, X.data, T.data, X.rows, X.cols, w as FloatArray | null);
+    } else {
+      const labels = asLabels(target, 'target', X.rows, X.cols, s.ignoreIndex ?? undefined);
+      if (X.rows > 0) singleLabel(scratch, X.data, X.rows, X.cols, labels, w as FloatArray | null, s.topK);
+    }
+    this.state.add(scratch);
+    return this;
+  }
+
+  /** Adds another evaluator's state (same settings): the shards of one evaluation, in any order. */
+  merge(other: Evaluator): this {
+    this.state.add(other.state);
+    return this;
+  }
+
+  /** Forgets everything added so far. */
+  reset(): this {
+    this.state = new EvalState(this.state.settings);
+    return this;
+  }
+
+  /** The state as plain JSON (sums and counts), for `Evaluator.fromJSON` elsewhere. */
+  toJSON(): StateJSON {
+    return this.state.toJSON();
+  }
+
+  /** An evaluator holding a state produced by `toJSON` (an object or its JSON text). */
+  static fromJSON(json: unknown): Evaluator {
+    const st = EvalState.fromJSON(json, (settings) => {
+      if (settings === null || typeof settings !== 'object') throw new XentError('INVALID_TYPE', 'state.settings must be an object');
+      const { ignoreIndex, ...rest } = settings as Record<string, unknown>;
+      return settingsOf(ignoreIndex === null ? rest : { ...rest, ignoreIndex });
+    });
+    const ev = new Evaluator({ classes: st.settings.classes });
+    ev.state = st;
+    return ev;
+  }
+
+  result(): EvalResult {
+    const st = this.state;
+    const s = st.settings;
+    const u = Math.log(s.base);
+    const W = st.weight;
+    const nats = st.loss / W;
+    const perClass: ClassResult[] = [];
+    for (let j = 0; j < s.classes; j++) {
+      const d = s.multiLabel ? W : st.support[j];
+      perClass.push({
+        class: j,
+        support: st.support[j],
+        loss: st.classLoss[j] / d / u,
+        accuracy: st.classCorrect[j] / d,
+        meanProbability: st.classProb[j] / d,
+        predicted: st.predicted[j],
+      });
+    }
+    const histogram: EvalResult['histogram'] = [];
+    const group = PER_DECADE / 10;
+    for (let i = 0; i < SLOTS; ) {
+      const n = i === 0 || i === SLOTS - 1 ? 1 : group;
+      let weight = 0;
+      for (let k = i; k < i + n; k++) weight += st.hist[k];
+      if (weight > 0) histogram.push({ lo: slotBounds(i)[0] / u, hi: slotBounds(i + n - 1)[1] / u, weight });
+      i += n;
+    }
+    return {
+      count: st.rows,
+      ignored: st.ignored,
+      weight: W,
+      unit: unitName(s.base),
+      loss: nats / u,
+      nats,
+      bits: nats / Math.LN2,
+      perplexity: Math.exp(nats),
+      accuracy: st.correct / W,
+      topK: s.multiLabel ? null : { k: s.topK, accuracy: st.topK / W },
+      brier: st.brier / W,
+      ece: expectedCalibrationError(st.eceWeight, st.eceConf, st.eceCorrect),
+      reliability: reliability(st.eceWeight, st.eceConf, st.eceCorrect),
+      quantiles: QUANTILES.map((q) => ({ q, loss: quantile(st.hist, q, st.min, st.max) / u })),
+      min: W > 0 ? st.min / u : NaN,
+      max: W > 0 ? st.max / u : NaN,
+      histogram,
+      perClass,
+    };
+  }
+}

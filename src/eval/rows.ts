@@ -1,0 +1,159 @@
+/**
+ * The evaluator's per-row statistics, accumulated straight into an EvalState. The losses come from xent's public
+ * kernels-backed functions (which also validate the input); what they do not return (the top-1 logit, the rank of
+ * the true class, Σ p²) comes from one lean pass here.
+ *
+ * Single-label logits cost three passes over the batch: the fused softmax cross-entropy (per-row loss), logSumExp
+ * at temperature ½ (log Σ exp(2z), hence Σ p² = exp(lse(2z) − 2·lse(z)) for the Brier score) and a JS pass for the
+ * rank of the true class and the top-1 logit. A fused evaluation kernel (max, lse, z_y, #{z_j > z_y}, Σ exp(2(z−m))
+ * in the one pass that already computes exp(z − m)) would replace all three.
+ */
+import type { FloatArray } from '../backend/kernels.js';
+import { binaryCrossEntropy, sigmoidCrossEntropy } from '../api/binary.js';
+import { categoricalCrossEntropy, softmaxCrossEntropy } from '../api/losses.js';
+import { logSumExp } from '../api/softmax.js';
+import { binOf } from './calibration.js';
+import { slotOf } from './quantiles.js';
+import type { EvalState } from './state.js';
+
+/** Adds one row's headline figures (losses in nats). */
+function addRow(st: EvalState, w: number, loss: number, correct: number, topK: number, brier: number, conf: number): void {
+  st.rows++;
+  if (w === 0) return;
+  st.weight += w;
+  st.loss += w * loss;
+  st.correct += w * correct;
+  st.topK += w * topK;
+  st.brier += w * brier;
+  if (loss < st.min) st.min = loss;
+  if (loss > st.max) st.max = loss;
+  st.hist[slotOf(loss)] += w;
+  const b = binOf(conf);
+  st.eceWeight[b] += w;
+  st.eceConf[b] += w * conf;
+  st.eceCorrect[b] += w * correct;
+}
+
+/** Adds the per-class figures of a single-label row. */
+function addClass(st: EvalState, w: number, y: number, predicted: number, loss: number, correct: number, py: number): void {
+  if (w === 0) return;
+  st.support[y] += w;
+  st.classLoss[y] += w * loss;
+  st.classCorrect[y] += w * correct;
+  st.classProb[y] += w * py;
+  st.predicted[predicted] += w;
+}
+
+/** Integer labels (-1 = ignored) against logits or probabilities, rows × cols. */
+export function singleLabel(
+  st: EvalState, x: FloatArray, rows: number, cols: number, labels: Int32Array, w: FloatArray | null, k: number,
+): void {
+  const logits = st.settings.from === 'logits';
+  const opts = { classes: cols, reduction: 'none', ignoreIndex: -1 } as const;
+  const nll = logits ? softmaxCrossEntropy(x, labels, opts) : categoricalCrossEntropy(x, labels, opts);
+  const lse2 = logits ? logSumExp(x, { classes: cols, temperature: 0.5 }) : null;
+  for (let r = 0; r < rows; r++) {
+    const y = labels[r];
+    if (y < 0) {
+      st.ignored++;
+      continue;
+    }
+    const b = r * cols;
+    const e = b + cols;
+    const zy = x[b + y];
+    // Rank of the true class and the top-1 entry: only entries above z_y can change either (ties go to the label).
+    let m = zy;
+    let am = b + y;
+    let rank = 0;
+    let sumSq = 0;
+    if (logits) {
+      for (let j = b; j < e; j++) {
+        const v = x[j];
+        if (v > zy) {
+          rank++;
+          if (v > m) {
+            m = v;
+            am = j;
+          }
+        }
+      }
+    } else {
+      for (let j = b; j < e; j++) {
+        const v = x[j];
+        sumSq += v * v;
+        if (v > zy) {
+          rank++;
+          if (v > m) {
+            m = v;
+            am = j;
+          }
+        }
+      }
+    }
+    const loss = nll[r];
+    let py: number;
+    let conf: number;
+    if (logits) {
+      // lse = z_y + loss; a masked true class (z_y = -Infinity, loss Infinity) needs the row's lse directly.
+      let lse = zy + loss;
+      if (!Number.isFinite(lse)) lse = logSumExp(x.subarray(b, e));
+      py = Math.exp(-loss);
+      conf = Math.exp(m - lse);
+      sumSq = Math.exp(lse2![r] - 2 * lse);
+    } else {
+      py = zy;
+      conf = m;
+    }
+    const correct = rank === 0 ? 1 : 0;
+    const wr = w === null ? 1 : w[r];
+    addRow(st, wr, loss, correct, rank < k ? 1 : 0, Math.max(0, sumSq - 2 * py + 1), conf);
+    addClass(st, wr, y, am - b, loss, correct, py);
+  }
+}
+
+/** 0/1 (or soft) targets against per-label logits or probabilities: binary statistics per element. */
+export function multiLabel(
+  st: EvalState, x: FloatArray, t: FloatArray, rows: number, cols: number, w: FloatArray | null,
+): void {
+  const opts = { classes: cols, reduction: 'none' } as const;
+  const logits = st.settings.from === 'logits';
+  const loss = logits ? sigmoidCrossEntropy(x, t, opts) : binaryCrossEntropy(x, t, opts);
+  for (let r = 0; r < rows; r++) {
+    const wr = w === null ? 1 : w[r];
+    let rowLoss = 0;
+    let rowCorrect = 0;
+    let rowBrier = 0;
+    for (let j = 0; j < cols; j++) {
+      const i = r * cols + j;
+      const p = logits ? 1 / (1 + Math.exp(-x[i])) : x[i];
+      const ti = t[i];
+      const l = loss[i];
+      const pos = p >= 0.5 ? 1 : 0;
+      const correct = pos === (ti >= 0.5 ? 1 : 0) ? 1 : 0;
+      rowLoss += l;
+      rowCorrect += correct;
+      rowBrier += (p - ti) * (p - ti);
+      if (wr === 0) continue;
+      // Binary calibration as torchmetrics: confidence p of the positive class against the target.
+      const bin = binOf(p);
+      st.eceWeight[bin] += wr;
+      st.eceConf[bin] += wr * p;
+      st.eceCorrect[bin] += wr * ti;
+      st.support[j] += wr * ti;
+      st.classLoss[j] += wr * l;
+      st.classCorrect[j] += wr * correct;
+      st.classProb[j] += wr * p;
+      st.predicted[j] += wr * pos;
+    }
+    st.rows++;
+    if (wr === 0) continue;
+    const l = rowLoss / cols;
+    st.weight += wr;
+    st.loss += wr * l;
+    st.correct += (wr * rowCorrect) / cols;
+    st.brier += (wr * rowBrier) / cols;
+    if (l < st.min) st.min = l;
+    if (l > st.max) st.max = l;
+    st.hist[slotOf(l)] += wr;
+  }
+}

@@ -1,0 +1,148 @@
+import { XentError, show } from '../core/errors.js';
+import { ECE_BINS } from './calibration.js';
+import { SLOTS } from './quantiles.js';
+
+/** The evaluator's settings that shape its state; two states merge only when these agree. */
+export interface EvalSettings {
+  classes: number;
+  from: 'logits' | 'probs';
+  multiLabel: boolean;
+  base: number;
+  ignoreIndex: number | null;
+  compat: 'exact';
+  topK: number;
+}
+
+/**
+ * Everything an Evaluator knows, as sums and counts (never means), so updating in any chunking and merging in any
+ * order agree up to float64 rounding. Losses are in nats; weights are sampleWeight (1 when absent). For single-label
+ * input a "unit" is a row; for multi-label input the row's values are means over its C labels, except the per-class
+ * sums which are per label.
+ */
+export class EvalState {
+  /** Rows evaluated (ignored rows excluded) and rows ignored. */
+  rows = 0;
+  ignored = 0;
+  /** Σ w over evaluated rows. */
+  weight = 0;
+  /** Σ w·loss, Σ w·correct, Σ w·[true class in the top k], Σ w·Brier. */
+  loss = 0;
+  correct = 0;
+  topK = 0;
+  brier = 0;
+  /** Exact extremes of the per-row loss (nats). */
+  min = Infinity;
+  max = -Infinity;
+  /** Per-row loss histogram (see quantiles.ts): Σ w per slot. */
+  hist = new Float64Array(SLOTS);
+  /** ECE bins: Σ w, Σ w·confidence, Σ w·correct. */
+  eceWeight = new Float64Array(ECE_BINS);
+  eceConf = new Float64Array(ECE_BINS);
+  eceCorrect = new Float64Array(ECE_BINS);
+  /**
+   * Per class. Single-label: over the rows whose label is the class — Σ w (support), Σ w·loss, Σ w·correct,
+   * Σ w·p(true class); and Σ w over the rows predicted as the class. Multi-label: support Σ w·t, and over every
+   * row Σ w·loss, Σ w·correct, Σ w·p, Σ w·[p >= 0.5].
+   */
+  support: Float64Array;
+  classLoss: Float64Array;
+  classCorrect: Float64Array;
+  classProb: Float64Array;
+  predicted: Float64Array;
+
+  constructor(readonly settings: EvalSettings) {
+    const c = settings.classes;
+    this.support = new Float64Array(c);
+    this.classLoss = new Float64Array(c);
+    this.classCorrect = new Float64Array(c);
+    this.classProb = new Float64Array(c);
+    this.predicted = new Float64Array(c);
+  }
+
+  /** Adds another state's sums into this one. */
+  add(o: EvalState): void {
+    const a = this.settings;
+    const b = o.settings;
+    for (const key of Object.keys(a) as (keyof EvalSettings)[]) {
+      if (a[key] !== b[key]) {
+        throw new XentError('INVALID_OPTION', `cannot merge evaluators with different ${key}: ${show(a[key])} and ${show(b[key])}`);
+      }
+    }
+    this.rows += o.rows;
+    this.ignored += o.ignored;
+    this.weight += o.weight;
+    this.loss += o.loss;
+    this.correct += o.correct;
+    this.topK += o.topK;
+    this.brier += o.brier;
+    this.min = Math.min(this.min, o.min);
+    this.max = Math.max(this.max, o.max);
+    for (const k of ARRAYS) {
+      const x = this[k];
+      const y = o[k];
+      for (let i = 0; i < x.length; i++) x[i] += y[i];
+    }
+  }
+
+  toJSON(): StateJSON {
+    const sparse: [number, number][] = [];
+    for (let i = 0; i < this.hist.length; i++) if (this.hist[i] !== 0) sparse.push([i, this.hist[i]]);
+    const out: Record<string, unknown> = { format: 'xent-eval-state', version: 1, settings: { ...this.settings } };
+    for (const k of SCALARS) out[k] = enc(this[k]);
+    for (const k of ARRAYS) if (k !== 'hist') out[k] = Array.from(this[k], enc);
+    out.hist = sparse.map(([i, c]) => [i, enc(c)]);
+    return out as unknown as StateJSON;
+  }
+
+  /** Parses a state; `check` validates its settings (the Evaluator's option rules). */
+  static fromJSON(json: unknown, check: (settings: unknown) => EvalSettings): EvalState {
+    let j: Record<string, unknown>;
+    try {
+      j = (typeof json === 'string' ? JSON.parse(json) : json) as Record<string, unknown>;
+    } catch (e) {
+      throw new XentError('INVALID_TYPE', `evaluator state is not valid JSON: ${(e as Error).message}`);
+    }
+    if (j === null || typeof j !== 'object' || j.format !== 'xent-eval-state' || j.version !== 1) {
+      throw new XentError('INVALID_TYPE', 'not an xent evaluator state (expected format "xent-eval-state", version 1)');
+    }
+    const st = new EvalState(check(j.settings));
+    for (const k of SCALARS) st[k] = dec(j[k], k);
+    for (const k of ARRAYS) {
+      if (k === 'hist') continue;
+      const a = j[k];
+      if (!Array.isArray(a) || a.length !== st[k].length) {
+        throw new XentError('SHAPE_MISMATCH', `state.${k} must be an array of length ${st[k].length}`);
+      }
+      for (let i = 0; i < a.length; i++) st[k][i] = dec(a[i], `${k}[${i}]`);
+    }
+    if (!Array.isArray(j.hist)) throw new XentError('INVALID_TYPE', 'state.hist must be an array of [slot, count]');
+    for (const pair of j.hist as unknown[]) {
+      const [i, c] = Array.isArray(pair) ? pair : [];
+      if (!Number.isInteger(i) || i < 0 || i >= SLOTS) throw new XentError('INVALID_TYPE', `state.hist has a bad slot ${show(i)}`);
+      st.hist[i as number] = dec(c, 'hist');
+    }
+    return st;
+  }
+}
+
+const SCALARS = ['rows', 'ignored', 'weight', 'loss', 'correct', 'topK', 'brier', 'min', 'max'] as const;
+const ARRAYS = [
+  'hist', 'eceWeight', 'eceConf', 'eceCorrect', 'support', 'classLoss', 'classCorrect', 'classProb', 'predicted',
+] as const;
+
+/** The JSON form of a state (non-finite numbers as the strings "Infinity" and "-Infinity"). */
+export interface StateJSON {
+  format: 'xent-eval-state';
+  version: 1;
+  settings: EvalSettings;
+  [key: string]: unknown;
+}
+
+const enc = (v: number): number | string => (Number.isFinite(v) ? v : String(v));
+
+function dec(v: unknown, name: string): number {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (v === 'Infinity') return Infinity;
+  if (v === '-Infinity') return -Infinity;
+  throw new XentError('INVALID_TYPE', `state.${name} must be a number, got ${show(v)}`);
+}

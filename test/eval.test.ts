@@ -1,0 +1,172 @@
+import { expect, it } from 'vitest';
+import { Evaluator, type EvalResult, XentError, binaryCrossEntropy, softmax } from '../src/index.js';
+import { describeBackends } from './helpers.js';
+
+/** A float64 reference of the single-label figures, straight from the definitions. */
+function reference(logits: number[][], labels: number[], w?: number[]) {
+  let W = 0, loss = 0, acc = 0, top2 = 0, brier = 0;
+  const bins = Array.from({ length: 15 }, () => [0, 0, 0]);
+  for (let r = 0; r < logits.length; r++) {
+    const z = logits[r];
+    const m = Math.max(...z);
+    const s = z.reduce((a, v) => a + Math.exp(v - m), 0);
+    const p = z.map((v) => Math.exp(v - m) / s);
+    const y = labels[r];
+    const wr = w ? w[r] : 1;
+    const rank = z.filter((v) => v > z[y]).length;
+    const conf = Math.max(...p);
+    W += wr;
+    loss += wr * -(z[y] - m - Math.log(s));
+    acc += wr * (rank === 0 ? 1 : 0);
+    top2 += wr * (rank < 2 ? 1 : 0);
+    brier += wr * p.reduce((a, pj, j) => a + (pj - (j === y ? 1 : 0)) ** 2, 0);
+    const b = Math.min(14, Math.floor(conf * 15));
+    bins[b][0] += wr;
+    bins[b][1] += wr * conf;
+    bins[b][2] += wr * (rank === 0 ? 1 : 0);
+  }
+  const ece = bins.reduce((a, [, c, k]) => a + Math.abs(c - k), 0) / W;
+  return { loss: loss / W, acc: acc / W, top2: top2 / W, brier: brier / W, ece };
+}
+
+function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function data(rows: number, cols: number, seed = 1) {
+  const rand = rng(seed);
+  const logits = Array.from({ length: rows }, () => Array.from({ length: cols }, () => 6 * rand() - 3));
+  const labels = logits.map((z) => (rand() < 0.6 ? z.indexOf(Math.max(...z)) : Math.floor(rand() * cols)));
+  return { logits, labels, flat: Float64Array.from(logits.flat()) };
+}
+
+const close = (a: number, b: number, rel = 1e-12) => expect(Math.abs(a - b)).toBeLessThanOrEqual(rel * Math.max(1, Math.abs(b)));
+
+function expectSameResult(a: EvalResult, b: EvalResult, rel = 1e-12) {
+  expect(a.count).toBe(b.count);
+  for (const k of ['loss', 'nats', 'accuracy', 'brier', 'ece', 'min', 'max'] as const) close(a[k], b[k], rel);
+  a.quantiles.forEach((q, i) => close(q.loss, b.quantiles[i].loss, rel));
+  a.perClass.forEach((c, i) => {
+    close(c.support, b.perClass[i].support, rel);
+    close(c.loss, b.perClass[i].loss, rel);
+    close(c.meanProbability, b.perClass[i].meanProbability, rel);
+  });
+}
+
+describeBackends('Evaluator', () => {
+  it('matches the float64 reference on a small case computed from the definitions', () => {
+    const logits = [[2, 1, 0.1], [0.5, 2.5, 0.3], [1, 1, 1], [-1, 0, 3]];
+    const labels = [0, 1, 2, 1];
+    const r = new Evaluator({ classes: 3, topK: 2 }).update(logits, labels).result();
+    const ref = reference(logits, labels);
+    close(r.nats, ref.loss);
+    close(r.bits, ref.loss / Math.LN2);
+    close(r.perplexity, Math.exp(ref.loss));
+    close(r.accuracy, ref.acc); // row 2 is a three-way tie: the label attains the max, so it counts as right
+    close(r.topK!.accuracy, ref.top2);
+    close(r.brier, ref.brier);
+    close(r.ece, ref.ece);
+    expect(r.perClass.map((c) => c.support)).toEqual([1, 2, 1]);
+    expect(r.count).toBe(4);
+  });
+
+  it('handles weights, the ignore index, probabilities and float32 like the definitions', () => {
+    const { logits, labels, flat } = data(300, 6, 2);
+    const w = labels.map((_, i) => (i % 3) * 0.5);
+    const ref = reference(logits, labels, w);
+    const r = new Evaluator({ classes: 6, topK: 2 }).update(flat, labels, { sampleWeight: w }).result();
+    close(r.nats, ref.loss);
+    close(r.brier, ref.brier);
+    close(r.ece, ref.ece);
+    close(r.topK!.accuracy, ref.top2);
+    // Probabilities give the same figures (within the float64 rounding of the softmax).
+    const probs = softmax(flat, { classes: 6 });
+    const rp = new Evaluator({ classes: 6, from: 'probs', topK: 2 }).update(probs, labels, { sampleWeight: w }).result();
+    close(rp.nats, ref.loss, 1e-10);
+    close(rp.brier, ref.brier, 1e-10);
+    // float32 logits: within float32 rounding of the reference over the same float32 values.
+    const f32 = Float32Array.from(flat);
+    const r32 = new Evaluator({ classes: 6 }).update(f32, labels).result();
+    close(r32.nats, reference(Array.from({ length: 300 }, (_, i) => Array.from(f32.subarray(i * 6, i * 6 + 6))), labels).loss, 1e-6);
+    // Ignored rows count for nothing.
+    const ignored = labels.map((y, i) => (i % 4 === 0 ? -100 : y));
+    const ri = new Evaluator({ classes: 6, ignoreIndex: -100 }).update(flat, ignored).result();
+    const keep = labels.map((_, i) => i).filter((i) => i % 4 !== 0);
+    close(ri.nats, reference(keep.map((i) => logits[i]), keep.map((i) => labels[i])).loss);
+    expect(ri.ignored).toBe(75);
+  });
+
+  it('chunked equals one-shot, merge is associative, and JSON round-trips', () => {
+    const { logits, labels } = data(503, 7, 3);
+    const one = new Evaluator({ classes: 7 }).update(logits, labels);
+    const chunked = new Evaluator({ classes: 7 });
+    const rand = rng(9);
+    for (let i = 0; i < logits.length; ) {
+      const n = 1 + Math.floor(rand() * 60);
+      chunked.update(logits.slice(i, i + n), labels.slice(i, i + n));
+      i += n;
+    }
+    expectSameResult(chunked.result(), one.result());
+    const part = (a: number, b: number) => new Evaluator({ classes: 7 }).update(logits.slice(a, b), labels.slice(a, b));
+    const left = part(0, 100).merge(part(100, 300)).merge(part(300, 503));
+    const right = part(0, 100).merge(part(100, 300).merge(part(300, 503)));
+    const shuffled = part(300, 503).merge(part(0, 100)).merge(part(100, 300));
+    expectSameResult(left.result(), one.result());
+    expectSameResult(right.result(), left.result());
+    expectSameResult(shuffled.result(), left.result());
+    const back = Evaluator.fromJSON(JSON.stringify(left));
+    expect(back.result()).toEqual(left.result());
+    expect(JSON.parse(JSON.stringify(back))).toEqual(JSON.parse(JSON.stringify(left)));
+  });
+
+  it('keeps an infinite loss through JSON, and quantiles within 1.2%', () => {
+    const ev = new Evaluator({ classes: 2, from: 'probs' }).update([[1, 0], [0.5, 0.5], [0.9, 0.1]], [1, 0, 0]);
+    expect(ev.result().nats).toBe(Infinity);
+    expect(Evaluator.fromJSON(JSON.stringify(ev)).result().max).toBe(Infinity);
+    const { logits, labels } = data(2000, 5, 4);
+    const r = new Evaluator({ classes: 5 }).update(logits, labels).result();
+    const losses = logits.map((z, i) => Math.log(z.reduce((a, v) => a + Math.exp(v), 0)) - z[labels[i]]).sort((a, b) => a - b);
+    const exact = losses[Math.ceil(0.5 * losses.length) - 1];
+    expect(Math.abs(r.quantiles[2].loss / exact - 1)).toBeLessThan(0.012);
+  });
+
+  it('multi-label: binary figures per element', () => {
+    const p = [[0.9, 0.2, 0.6], [0.1, 0.7, 0.4]];
+    const t = [[1, 0, 0], [0, 1, 1]];
+    const r = new Evaluator({ classes: 3, from: 'probs', multiLabel: true }).update(p, t).result();
+    close(r.nats, binaryCrossEntropy(p, t) as number);
+    close(r.accuracy, 4 / 6);
+    close(r.brier, [0.01, 0.04, 0.36, 0.01, 0.09, 0.36].reduce((a, b) => a + b) / 6);
+    expect(r.topK).toBeNull();
+    expect(r.perClass[2].support).toBe(1);
+  });
+
+  it('rejects bad input with XentError codes and adds nothing', () => {
+    const ev = new Evaluator({ classes: 3 }).update([[1, 2, 3]], [0]);
+    const code = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        expect(e).toBeInstanceOf(XentError);
+        return (e as XentError).code;
+      }
+      return 'none';
+    };
+    expect(code(() => ev.update([[1, 2, 3], [1, 2, 3]], [0, 3]))).toBe('LABEL_OUT_OF_RANGE');
+    expect(code(() => ev.update([[1, 2, 3], [1, NaN, 3]], [0, 1]))).toBe('NON_FINITE');
+    expect(code(() => ev.update([[1, 2, 3]], [0, 1]))).toBe('SHAPE_MISMATCH');
+    expect(code(() => new Evaluator({ classes: 3, compat: 'torch' as 'exact' }))).toBe('INVALID_OPTION');
+    expect(code(() => new Evaluator({ classes: 3, nope: 1 } as never))).toBe('INVALID_OPTION');
+    expect(code(() => ev.merge(new Evaluator({ classes: 4 })))).toBe('INVALID_OPTION');
+    expect(ev.result().count).toBe(1);
+    expect(ev.reset().result().count).toBe(0);
+  });
+});
+
