@@ -5,11 +5,12 @@ export type { BackendName } from './backend/kernels.js';
 export { init, backend, type InitOptions } from './backend/select.js';
 export { allocate, type WasmArray, type Dtype } from './api/memory.js';
 export {
-  information, binaryEntropy, entropy, crossEntropy, klDivergence, jsDivergence,
-  type DistributionOptions, type CrossEntropyOptions,
+  information, binaryEntropy, entropy, crossEntropy, klDivergence, jsDivergence, jsDistance,
+  type DistributionOptions, type CrossEntropyOptions, type KlDivergenceOptions, type KlReduction,
 } from './api/information.js';
 export {
   logSumExp, softmax, logSoftmax, type SoftmaxOptions, type LseResult, type SoftmaxResult,
+  type LogSumExpOptions, type LseValue, type SignedLogSumExp,
 } from './api/softmax.js';
 export {
   softmaxCrossEntropy, categoricalCrossEntropy, nllLoss, perplexity,
@@ -19,3 +20,12 @@ export {
   binaryCrossEntropy, sigmoidCrossEntropy,
   type BinaryOptions, type BinaryCrossEntropyOptions, type SigmoidCrossEntropyOptions, type BinaryResult,
 } from './api/binary.js';
+export { Evaluator, type EvaluatorOptions, type UpdateOptions, type EvalResult, type ClassResult } from './eval/evaluator.js';
+export { type Compat, type CompatOptions, COMPATS } from './core/compat.js';
+export {
+  binaryFocalCrossEntropy, categoricalFocalCrossEntropy,
+  type BinaryFocalOptions, type CategoricalFocalOptions, type FocalFrom,
+} from './api/focal.js';
+export {
+  brierScore, calibrationError, type BrierScoreOptions, type CalibrationErrorOptions, type CalibrationNorm,
+} from './api/calibration.js';
