@@ -2,7 +2,7 @@
  * `compat` presets: the rules by which another system computes the same quantity. xent's default, 'exact', is
  * exact mathematics; each preset changes only what that system does differently (clipping, renormalisation, the
  * divisor of a weighted mean, the empty-mean result, the default ignore label, KL reductions). An option given
- * explicitly always wins over the preset. See docs/compat.md for the table and the sources.
+ * explicitly always wins over the preset. The README section "Matching PyTorch / Keras / TF.js / scikit-learn" has the table and the sources.
  */
 import { XentError, show } from './errors.js';
 
@@ -14,7 +14,7 @@ export const COMPATS: readonly Compat[] = ['exact', 'torch', 'keras', 'tfjs', 's
 export interface CompatOptions {
   /**
    * Whose rules to reproduce: 'exact' (default: exact mathematics), 'torch', 'keras', 'tfjs', 'sklearn' or
-   * 'scipy'. Options given explicitly override the preset. See docs/compat.md.
+   * 'scipy'. Options given explicitly override the preset (see the README).
    */
   compat?: Compat;
 }
