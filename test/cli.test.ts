@@ -115,6 +115,20 @@ describe('xent eval', () => {
     expect(table.stderr).toBe('');
   });
 
+  it('--compat applies a preset to the per-row losses', () => {
+    // Probability rows that do not sum to 1: exact mode rejects them (exit 2), Keras' rules renormalise.
+    const probs = file('unnormalised.csv', '0.5,0.5,0.1\n0.2,0.2,0.2\n');
+    const y = file('y.csv', '0\n2\n');
+    const strict = xent('eval', probs, y, '--from', 'probs');
+    expect(strict.code).toBe(2);
+    expect(strict.stdout).toBe('');
+    const got = json([probs, y, '--from', 'probs', '--compat', 'keras']);
+    const want = new Evaluator({ classes: 3, from: 'probs', compat: 'keras' })
+      .update([[0.5, 0.5, 0.1], [0.2, 0.2, 0.2]], [0, 2]).result();
+    expect(got.nats).toBe(want.nats);
+    expect(xent('eval', probs, y, '--compat', 'pytorch').code).toBe(2);
+  });
+
   it('--report writes one self-contained HTML file', () => {
     const out = join(dir, 'report.html');
     expect(xent('eval', csvPred, csvLabels, '--report', out, '--quiet').code).toBe(0);

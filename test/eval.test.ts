@@ -1,5 +1,7 @@
 import { expect, it } from 'vitest';
-import { Evaluator, type EvalResult, XentError, binaryCrossEntropy, softmax } from '../src/index.js';
+import {
+  Evaluator, type EvalResult, XentError, binaryCrossEntropy, categoricalCrossEntropy, softmax,
+} from '../src/index.js';
 import { describeBackends } from './helpers.js';
 
 /** A float64 reference of the single-label figures, straight from the definitions. */
@@ -162,11 +164,23 @@ describeBackends('Evaluator', () => {
     expect(code(() => ev.update([[1, 2, 3], [1, 2, 3]], [0, 3]))).toBe('LABEL_OUT_OF_RANGE');
     expect(code(() => ev.update([[1, 2, 3], [1, NaN, 3]], [0, 1]))).toBe('NON_FINITE');
     expect(code(() => ev.update([[1, 2, 3]], [0, 1]))).toBe('SHAPE_MISMATCH');
-    expect(code(() => new Evaluator({ classes: 3, compat: 'torch' as 'exact' }))).toBe('INVALID_OPTION');
+    expect(code(() => new Evaluator({ classes: 3, compat: 'pytorch' as 'torch' }))).toBe('INVALID_OPTION');
     expect(code(() => new Evaluator({ classes: 3, nope: 1 } as never))).toBe('INVALID_OPTION');
     expect(code(() => ev.merge(new Evaluator({ classes: 4 })))).toBe('INVALID_OPTION');
     expect(ev.result().count).toBe(1);
     expect(ev.reset().result().count).toBe(0);
   });
-});
 
+  it('compat presets shape the per-row losses; the mean stays the metric Σ w·l / Σ w', () => {
+    // Unnormalised probability rows with an exact zero: exact mode rejects them, Keras renormalises and clips.
+    const probs = [[0.5, 0.5, 0], [0.2, 0.2, 0.2], [0.7, 0.2, 0.1]];
+    const labels = [2, 0, 0];
+    const sampleWeight = [1, 2, 3];
+    const ev = new Evaluator({ classes: 3, from: 'probs', compat: 'keras' });
+    ev.update(probs, labels, { sampleWeight });
+    const perRow = categoricalCrossEntropy(probs, labels, { compat: 'keras', reduction: 'none' }) as Float64Array;
+    const want = (1 * perRow[0] + 2 * perRow[1] + 3 * perRow[2]) / 6;
+    expect(Math.abs(ev.result().loss - want) / want).toBeLessThan(1e-13);
+    expect(() => new Evaluator({ classes: 3, from: 'probs' }).update(probs, labels)).toThrow(XentError);
+  });
+});

@@ -2,6 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { statSync } from 'node:fs';
+import { COMPATS, type Compat } from '../core/compat.js';
 import type { Evaluator, EvaluatorOptions } from '../eval/evaluator.js';
 import { type Job, checkFile, probeClasses, runJob } from './pipeline.js';
 import { progressBar } from './progress.js';
@@ -23,6 +24,7 @@ Options:
   --base 2|e|10             unit of the losses (default e: nats)
   --ignore-index N          skip rows whose label is N
   --top-k K                 k of the top-k accuracy (default 5)
+  --compat NAME             per-row loss rules of exact (default), torch, keras, tfjs, sklearn or scipy
   --format table|json|csv   the report on stdout (default table)
   --report FILE.html        also write a self-contained HTML report
   --threads N               worker threads (default: cores; inputs under 16 MB use one)
@@ -45,7 +47,7 @@ interface Args {
   quiet: boolean;
 }
 
-const VALUED = ['--from', '--classes', '--base', '--ignore-index', '--top-k', '--format', '--report', '--threads', '--pred-format', '--target-format'];
+const VALUED = ['--from', '--classes', '--base', '--ignore-index', '--top-k', '--compat', '--format', '--report', '--threads', '--pred-format', '--target-format'];
 
 function intArg(name: string, v: string, min: number): number {
   const n = Number(v);
@@ -88,6 +90,13 @@ export function parseArgs(argv: string[]): Args {
     options.ignoreIndex = n;
   }
   if (flags['--top-k'] !== undefined) options.topK = intArg('--top-k', flags['--top-k'], 1);
+  if (flags['--compat'] !== undefined) {
+    const c = flags['--compat'];
+    if (!(COMPATS as readonly string[]).includes(c)) {
+      throw new UsageError(`--compat must be one of ${COMPATS.join(', ')}, got ${JSON.stringify(c)}`);
+    }
+    options.compat = c as Compat;
+  }
   return {
     pred: pos[0],
     target: pos[1],

@@ -1,4 +1,5 @@
 import type { FloatArray } from '../backend/kernels.js';
+import { type Compat, presetOf } from '../core/compat.js';
 import { XentError, show } from '../core/errors.js';
 import { booleanOption, checkKeys, integerOption, unitOf } from '../core/options.js';
 import { type Batch, type Labels, type Vector, asLabels, asMatrix, asVectorOption, checkWeights, isFloat32 } from '../core/shape.js';
@@ -19,8 +20,12 @@ export interface EvaluatorOptions {
   base?: number;
   /** Rows whose label equals this value are skipped (single-label only). */
   ignoreIndex?: number;
-  /** Numerical convention; only 'exact' (xent's own) exists until the compat presets land. */
-  compat?: 'exact';
+  /**
+   * Whose rules the per-row losses follow (clipping, renormalisation, log clamps): 'exact' (default), 'torch',
+   * 'keras', 'tfjs', 'sklearn' or 'scipy', as for the losses. Means are always Σ w·l / Σ w over counted rows (the
+   * metric convention), whatever the preset.
+   */
+  compat?: Compat;
   /** k of the top-k accuracy (default 5, capped at classes). */
   topK?: number;
 }
@@ -94,10 +99,7 @@ function settingsOf(options: unknown): EvalSettings {
   unitOf(base);
   const ignoreIndex = integerOption(o.ignoreIndex, 'ignoreIndex') ?? null;
   if (multi && ignoreIndex !== null) throw new XentError('INVALID_OPTION', 'ignoreIndex applies to single-label input only');
-  const compat = o.compat ?? 'exact';
-  if (compat !== 'exact') {
-    throw new XentError('INVALID_OPTION', `compat must be 'exact' (the only preset so far), got ${show(compat)}`);
-  }
+  const compat = presetOf(o.compat).compat;
   const topK = integerOption(o.topK, 'topK') ?? 5;
   if (topK < 1) throw new XentError('INVALID_OPTION', `topK must be an integer >= 1, got ${topK}`);
   return { classes, from, multiLabel: multi, base: base as number, ignoreIndex, compat, topK: Math.min(topK, classes) };

@@ -49,7 +49,7 @@ export function singleLabel(
   st: EvalState, x: FloatArray, rows: number, cols: number, labels: Int32Array, w: FloatArray | null, k: number,
 ): void {
   const logits = st.settings.from === 'logits';
-  const opts = { classes: cols, reduction: 'none', ignoreIndex: -1 } as const;
+  const opts = { classes: cols, reduction: 'none', ignoreIndex: -1, compat: st.settings.compat } as const;
   const nll = logits ? softmaxCrossEntropy(x, labels, opts) : categoricalCrossEntropy(x, labels, opts);
   const lse2 = logits ? logSumExp(x, { classes: cols, temperature: 0.5 }) : null;
   for (let r = 0; r < rows; r++) {
@@ -115,7 +115,7 @@ export function singleLabel(
 export function multiLabel(
   st: EvalState, x: FloatArray, t: FloatArray, rows: number, cols: number, w: FloatArray | null,
 ): void {
-  const opts = { classes: cols, reduction: 'none' } as const;
+  const opts = { classes: cols, reduction: 'none', compat: st.settings.compat } as const;
   const logits = st.settings.from === 'logits';
   const loss = logits ? sigmoidCrossEntropy(x, t, opts) : binaryCrossEntropy(x, t, opts);
   for (let r = 0; r < rows; r++) {

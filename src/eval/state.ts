@@ -1,3 +1,4 @@
+import type { Compat } from '../core/compat.js';
 import { XentError, show } from '../core/errors.js';
 import { ECE_BINS } from './calibration.js';
 import { SLOTS } from './quantiles.js';
@@ -9,7 +10,7 @@ export interface EvalSettings {
   multiLabel: boolean;
   base: number;
   ignoreIndex: number | null;
-  compat: 'exact';
+  compat: Compat;
   topK: number;
 }
 
