@@ -4,8 +4,8 @@
 
 import { expNeg2d, exp64, log1p64, log64, log2d } from './math';
 import { at, get, ld2, hsum2, coef2, coef, BLOCK } from './lanes';
-import { rowExtreme, rowHasNaN, rowLogSum, expRest } from './softmax';
-import { denseRow32, denseS, denseA, denseC, denseR } from './crossentropy32';
+import { rowExtreme, rowHasNaN, rowLogSum, logFromSum } from './softmax';
+import { denseRow32, denseS, denseA, denseC, denseR, ceRow32, ceOk } from './crossentropy32';
 
 /** Σ_j w_j (X - x_j) and Σ_j w_j for one row (w = 1 when null); zero weights contribute 0 even at masked logits. */
 let smoothW: f64 = 0;
@@ -60,7 +60,9 @@ export function softmaxCrossEntropyLabels<T>(
       }
       continue;
     }
-    let lg = rowLogSum<T>(p, cols, X, s);
+    // The nll's exact part s·(X - x_y) >= 0 lets the fast sum serve most rows (see logFromSum); the smoothed
+    // loss adds log Σ to other terms, so it keeps the plain rule.
+    let lg = rowLogSum<T>(p, cols, X, s, smooth != 0 || !(s * xy > -Infinity) ? 0 : s * (X - xy));
     let loss = s * xy == -Infinity ? (isNaN(lg) ? lg : Infinity) : s * (X - xy) + lg;
     store<f64>(nll + o, loss);
     if (smooth) {
@@ -89,8 +91,8 @@ export function softmaxCrossEntropyDense<T>(
     let k: i64 = 0;
     let j = 0;
     if (ASC_FEATURE_SIMD && sizeof<T>() == 4 && !masked) {
-      // Float32 rows: f32 lanes (crossentropy32.ts). log Σ exp as in rowLogSum: log S when S >= 2, else the
-      // precise pass. The tail elements are added in float64.
+      // Float32 rows: f32 lanes (crossentropy32.ts). log Σ exp by logFromSum, the exact part being s·A/C (the
+      // loss is C·(s·A/C + log Σ); C = 0 leaves log Σ out of it). The tail elements are added in float64.
       let n4 = cols & ~3;
       denseRow32(p, tp, n4, X, s, a1, a0, w);
       let S = denseS;
@@ -104,7 +106,7 @@ export function softmaxCrossEntropyDense<T>(
         C += c;
         R += wj * tj;
       }
-      let lg = S >= 2 && S < Infinity ? log64(S) : log1p64(expRest<T>(p, cols, X, s));
+      let lg = logFromSum<T>(S, p, cols, X, s, C > 0 ? s * A / C : (C == 0 ? Infinity : 0));
       store<f64>(out + o, s * A + C * lg);
       if (rowWeight) store<f64>(rowWeight + o, R);
       continue;
@@ -157,6 +159,13 @@ export function crossEntropy<T>(t: usize, q: usize, rows: i32, cols: i32, clip: 
     let qp = at<T>(q, r * cols), tp = t ? at<T>(t, r * cols) : 0;
     let sum: f64 = 0;
     let j = 0;
+    if (ASC_FEATURE_SIMD && sizeof<T>() == 4 && !doClip) {
+      // Float32 rows in f32 lanes (crossentropy32.ts) unless clipped (the clip bounds are float64 values, which
+      // float32 lanes would round); rows it cannot take go through the float64 lanes below.
+      let n4 = cols & ~3;
+      sum = ceRow32(tp, qp, w, n4);
+      if (ceOk) j = n4; else sum = 0;
+    }
     if (ASC_FEATURE_SIMD) {
       let one = f64x2.splat(1), vlo = f64x2.splat(lo), vhi = f64x2.splat(hi);
       while (j + 2 <= cols) {

@@ -3,7 +3,7 @@
 // softmax.ts), A = Σ c_j (X - x_j), C = Σ c_j and R = Σ w_j t_j. A's and C's terms are >= 0 (c_j >= 0), so f32
 // lane sums over 64-element blocks, flushed into float64, keep float32 relative accuracy.
 
-import { exp2Neg4, hsum4 } from './math32';
+import { exp2Neg4, hsum4, log4 } from './math32';
 
 /** Results of denseRow32. */
 export let denseS: f64 = 0;
@@ -47,4 +47,39 @@ export function denseRow32(p: usize, tp: usize, n4: i32, X: f64, s: f64, a1: f64
     S += hsum4(aS); A -= hsum4(aA); C += hsum4(aC); R += hsum4(aR);
   }
   denseS = S; denseA = A; denseC = C; denseR = R;
+}
+
+// --- cross-entropy over probabilities ---
+
+export let ceOk: bool = true;
+
+/**
+ * Σ_j a_j·log q_j over the first n4 (a multiple of 4) float32 elements of a row, a_j = t_j·w_j (t = 0: 1; w = 0: 1),
+ * log4 (<= 2 ulp). Terms are <= 0 when every q is in [0, 1] and every a >= 0, so f32 lane sums over 64-element
+ * blocks, flushed into float64, keep float32 relative accuracy; a = 0 gives 0 (log4 is finite at q = 0). ceOk =
+ * false when some a is negative, -0, infinite or NaN, some q is outside [0, 1] or NaN, or a > 0 meets q < 2^-126
+ * (log4 is not valid there; the float64 path gives log 0 = -Infinity and subnormal logs).
+ */
+export function ceRow32(tp: usize, qp: usize, w: usize, n4: i32): f64 {
+  let amax = i32x4.splat(0), qmax = amax, bad = amax;
+  let sum: f64 = 0;
+  let j = 0;
+  while (j < n4) {
+    let end = min(n4, j + 64);
+    let acc = f32x4.splat(0);
+    for (; j < end; j += 4) {
+      let o = <usize>j << 2;
+      let q = v128.load(qp + o);
+      let a = tp ? v128.load(tp + o) : f32x4.splat(1);
+      if (w) a = f32x4.mul(a, v128.load(w + o));
+      amax = i32x4.max_u(amax, a);
+      qmax = i32x4.max_u(qmax, q);
+      bad = v128.or(bad, v128.and(f32x4.lt(q, f32x4.splat(reinterpret<f32>(0x00800000))), f32x4.gt(a, f32x4.splat(0))));
+      acc = f32x4.add(acc, f32x4.mul(a, log4(q)));
+    }
+    sum += hsum4(acc);
+  }
+  ceOk = !v128.any_true(bad) && i32x4.all_true(v128.and(i32x4.lt_u(amax, i32x4.splat(0x7F800000)),
+    i32x4.le_u(qmax, i32x4.splat(0x3F800000))));
+  return sum;
 }

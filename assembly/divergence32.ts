@@ -12,34 +12,45 @@
 // (d·s >= 0, and |p·s·tail| <= 15% of it); otherwise k = round(log2(p/q) approx),
 // |s| <= 0.21 and b = p·(k·ln2 + 2s + s·tail) - d, where |log(p/q)| >= 0.56 keeps b >= p·|log(p/q)|/4.2: the
 // float32 rounding of log(p/q) (~1.5e-7) costs at most ~6e-7 relative on such a b.
-// Terms with p = 0 have b = q. Rows holding anything else (q <= 2^-125 or huge, subnormal or negative p, NaN,
-// ±Infinity) are left to the float64 path: klRow32 reports them through klOk.
+// Terms with p = 0 have b = q (through the far form, see bregman4). Rows holding anything else (q < 2^-96 or
+// >= 2^120, p >= 2^89, negative or -0 p, NaN, ±Infinity) are left to the float64 path: klRow32 reports them
+// through klOk.
 
-import { atanhTail4, hsum4 } from './math32';
+import { atanhTail4, hsum4, log4 } from './math32';
 
 const LN2F = reinterpret<f32>(0x3F317218); // 0.693147182 (ln 2 rounded to float32)
 export let klOk: bool = true;
 
-/** Bregman terms b of four lanes (d = p - q); lanes with p = 0 give q. */
+/**
+ * Bregman terms b of four lanes (d = p - q). Near lanes (k = 0): b = s·(d + p·T), all terms >= 0. Far lanes:
+ * b = p·(k·ln2 + s·(2 + T)) - d. T = atanhTail4(s), so s·(2 + T) = 2·atanh(s). A lane with p = 0 is a far lane
+ * (bits(p) - bits(q) = -bits(q)) whose bracket is finite, so b = 0 - d = q exactly: no select needed.
+ */
 // @ts-ignore: decorator
 @inline function bregman4(p: v128, q: v128, d: v128): v128 {
   let db = i32x4.sub(p, q);
-  let near = i32x4.lt_u(i32x4.add(db, i32x4.splat(0x00733333)), i32x4.splat(0x00E66666)); // |db| < 0.9·2^23
+  let near = i32x4.gt_s(i32x4.splat(0x00733333), i32x4.abs(db)); // |db| < 0.9·2^23
   let k = v128.andnot(i32x4.shr_s(i32x4.add(db, i32x4.splat(0x00400000)), 23), near);
   let p2 = i32x4.sub(p, i32x4.shl(k, 23));
   let s = f32x4.div(f32x4.sub(p2, q), f32x4.add(p2, q));
-  let st = f32x4.mul(s, atanhTail4(s));
-  let far = f32x4.sub(f32x4.mul(p, f32x4.add(f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(k), f32x4.splat(LN2F)),
-    f32x4.add(s, s)), st)), d);
-  let b = v128.bitselect(f32x4.add(f32x4.mul(d, s), f32x4.mul(p, st)), far, near);
-  return v128.bitselect(q, b, f32x4.eq(p, f32x4.splat(0)));
+  let t = atanhTail4(s);
+  let far = f32x4.sub(f32x4.mul(p, f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(k), f32x4.splat(LN2F)),
+    f32x4.mul(s, f32x4.add(t, f32x4.splat(2.0))))), d);
+  return v128.bitselect(f32x4.mul(s, f32x4.add(d, f32x4.mul(p, t))), far, near);
 }
 
-/** Lanes where the fast form is valid: q in [2^-125, 2^126), p zero or normal (see the file header). */
+/**
+ * Validity of four lanes folded into a running unsigned max: the row is usable when every lane of the max is below
+ * VALID_MAX, i.e. bits(p) < 0x6C000000 (0 <= p < 2^89; negatives, -0, NaN and ±Infinity have larger bits) and
+ * bits(q) - 0x0F800000 < 0x6C000000 (2^-96 <= q < 2^120; q = 0, subnormal or negative wraps to a large value).
+ * Subnormal p passes: its bit difference is about -bits(q), so it is treated like p = 0 except that the bracket
+ * k·ln2 + 2·atanh(s) is off from log(p/q) by less than 16; p·16 < 2^-122 is below 2^-26 of b ≈ q >= 2^-96.
+ */
+const Q_OFF = 0x0F800000; // bits of 2^-96
+const VALID_MAX = 0x6C000000; // bits of 2^89 = bits(2^120) - Q_OFF
 // @ts-ignore: decorator
-@inline function valid4(p: v128, q: v128): v128 {
-  let okp = v128.or(i32x4.lt_u(i32x4.sub(p, i32x4.splat(0x00800000)), i32x4.splat(0x7F000000)), f32x4.eq(p, f32x4.splat(0)));
-  return v128.and(okp, i32x4.lt_u(i32x4.sub(q, i32x4.splat(0x01000000)), i32x4.splat(0x7D800000)));
+@inline function valid4(acc: v128, p: v128, q: v128): v128 {
+  return i32x4.max_u(acc, i32x4.max_u(p, i32x4.sub(q, i32x4.splat(Q_OFF))));
 }
 
 /**
@@ -53,25 +64,30 @@ export let klOk: bool = true;
 
 /** Σ_j rel_entr(p_j, q_j) over the first n4 (a multiple of 4) float32 elements; klOk = false: unusable (see above). */
 export function klRow32(pp: usize, qp: usize, n4: i32): f64 {
-  let good = i32x4.splat(-1);
+  let vmax = i32x4.splat(0);
   let sumB: f64 = 0, sumD = f64x2.splat(0);
   let j = 0;
   while (j < n4) {
     let end = min(n4, j + 64);
     let acc = f32x4.splat(0), accD = f64x2.splat(0);
-    // Two vectors per iteration: V8 adds a stack check and bounds arithmetic to every loop iteration.
-    for (; j + 8 <= end; j += 8) {
+    // Four vectors per iteration: V8 adds a stack check and bounds arithmetic to every loop iteration.
+    for (; j + 16 <= end; j += 16) {
       let o = <usize>j << 2;
       let p0 = v128.load(pp + o), q0 = v128.load(qp + o), p1 = v128.load(pp + o, 16), q1 = v128.load(qp + o, 16);
-      good = v128.and(good, v128.and(valid4(p0, q0), valid4(p1, q1)));
+      vmax = valid4(valid4(vmax, p0, q0), p1, q1);
       let d0 = f32x4.sub(p0, q0), d1 = f32x4.sub(p1, q1);
       acc = f32x4.add(acc, f32x4.add(bregman4(p0, q0, d0), bregman4(p1, q1, d1)));
       accD = addD(addD(accD, d0), d1);
+      let p2 = v128.load(pp + o, 32), q2 = v128.load(qp + o, 32), p3 = v128.load(pp + o, 48), q3 = v128.load(qp + o, 48);
+      vmax = valid4(valid4(vmax, p2, q2), p3, q3);
+      let d2 = f32x4.sub(p2, q2), d3 = f32x4.sub(p3, q3);
+      acc = f32x4.add(acc, f32x4.add(bregman4(p2, q2, d2), bregman4(p3, q3, d3)));
+      accD = addD(addD(accD, d2), d3);
     }
     for (; j < end; j += 4) {
       let o = <usize>j << 2;
       let p0 = v128.load(pp + o), q0 = v128.load(qp + o);
-      good = v128.and(good, valid4(p0, q0));
+      vmax = valid4(vmax, p0, q0);
       let d0 = f32x4.sub(p0, q0);
       acc = f32x4.add(acc, bregman4(p0, q0, d0));
       accD = addD(accD, d0);
@@ -79,6 +95,44 @@ export function klRow32(pp: usize, qp: usize, n4: i32): f64 {
     sumB += hsum4(acc);
     sumD = f64x2.add(sumD, accD);
   }
-  klOk = i32x4.all_true(good);
+  klOk = i32x4.all_true(i32x4.lt_u(vmax, i32x4.splat(VALID_MAX)));
   return sumB + (f64x2.extract_lane(sumD, 0) + f64x2.extract_lane(sumD, 1));
+}
+
+// --- entropy ---
+
+export let entOk: bool = true;
+
+/**
+ * Σ_j p_j·log p_j over the first n4 (a multiple of 4) float32 elements of a row (log4, <= 2 ulp; p = 0 gives
+ * 0·finite = 0). All terms are <= 0 when every p is in [0, 1], so f32 lane sums over 64-element blocks, flushed
+ * into float64, keep float32 relative accuracy. entOk = false when some p is outside {0} ∪ [2^-126, 1] (negative,
+ * subnormal, > 1, NaN): the caller then uses the float64 path.
+ */
+export function entropyRow32(pp: usize, n4: i32): f64 {
+  let vmax = i32x4.splat(0), vmin = i32x4.splat(-1);
+  let sum: f64 = 0;
+  let j = 0;
+  while (j < n4) {
+    let end = min(n4, j + 64);
+    let acc = f32x4.splat(0), acc1 = acc;
+    for (; j + 8 <= end; j += 8) {
+      let o = <usize>j << 2;
+      let p0 = v128.load(pp + o), p1 = v128.load(pp + o, 16);
+      vmax = i32x4.max_u(vmax, i32x4.max_u(p0, p1));
+      vmin = i32x4.min_u(vmin, i32x4.min_u(i32x4.sub(p0, i32x4.splat(1)), i32x4.sub(p1, i32x4.splat(1))));
+      acc = f32x4.add(acc, f32x4.mul(p0, log4(p0)));
+      acc1 = f32x4.add(acc1, f32x4.mul(p1, log4(p1)));
+    }
+    for (; j < end; j += 4) {
+      let p0 = v128.load(pp + (<usize>j << 2));
+      vmax = i32x4.max_u(vmax, p0);
+      vmin = i32x4.min_u(vmin, i32x4.sub(p0, i32x4.splat(1)));
+      acc = f32x4.add(acc, f32x4.mul(p0, log4(p0)));
+    }
+    sum += hsum4(f32x4.add(acc, acc1));
+  }
+  // bits(p) <= bits(1); bits(p) - 1 >= 0x007FFFFF unless p is subnormal (p = 0 wraps to 0xFFFFFFFF).
+  entOk = i32x4.all_true(v128.and(i32x4.le_u(vmax, i32x4.splat(0x3F800000)), i32x4.ge_u(vmin, i32x4.splat(0x007FFFFF))));
+  return sum;
 }

@@ -81,3 +81,31 @@ const T3 = reinterpret<f32>(0x3E89E18B); // 0.269298881
   let s = f64x2.add(lo, hi);
   return f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
 }
+
+// log(1 + f) = 2·atanh(s), s = f/(2 + f), for f in [√½ - 1, √2 - 1] (|s| <= 0.1716):
+// 2·atanh(s) = 2s + s·T, T = z·(L0 + z·(L1 + z·L2)), z = s². LP fit of T's relative error on |s| <= 0.17175
+// (2.5e-7; T is at most 1% of 2·atanh(s) there, so it adds <= 2.5e-9 relative).
+const L0 = reinterpret<f32>(0x3F2AAAAD); // 0.666666806
+const L1 = reinterpret<f32>(0x3ECCBE91); // 0.399891406
+const L2 = reinterpret<f32>(0x3E976908); // 0.295723200
+const LN2F_HI = reinterpret<f32>(0x3F318000); // 0.693359375 (Cephes C1, 9 significant bits: e·C1 exact)
+const LN2F_LO = reinterpret<f32>(0xB95E8083); // -2.12194440e-4 (Cephes C2; C1 + C2 = ln 2 to 2^-33)
+
+/**
+ * log x lane-wise for normal positive finite x, <= 2 ulp (measured max 0.98 ulp over 600,000 points spread over
+ * [2^-126, 1] and every float32 in [1 - 2^-9, 1 + 2^-9]). x = 2^e·m, m in [√½, √2) from the bits (e = (bits(x) -
+ * bits(√½)) >> 23), f = m - 1 exact; log x = e·C1 + (f + ((s·T - s·f) + e·C2)), using 2s = f - s·f so that f is
+ * added last, unrounded. One division. x = +0 gives -127·ln 2 (finite: callers multiply it by a zero coefficient);
+ * subnormal, negative, NaN and infinite x give garbage, which callers must exclude.
+ */
+// @ts-ignore: decorator
+@inline export function log4(x: v128): v128 {
+  let e = i32x4.shr_s(i32x4.sub(x, i32x4.splat(0x3F3504F3)), 23);
+  let f = f32x4.sub(i32x4.sub(x, i32x4.shl(e, 23)), f32x4.splat(1.0));
+  let s = f32x4.div(f, f32x4.add(f, f32x4.splat(2.0)));
+  let z = f32x4.mul(s, s);
+  let t = f32x4.mul(f32x4.add(f32x4.mul(f32x4.add(f32x4.mul(f32x4.splat(L2), z), f32x4.splat(L1)), z), f32x4.splat(L0)), z);
+  let ef = f32x4.convert_i32x4_s(e);
+  let r = f32x4.add(f32x4.sub(f32x4.mul(s, t), f32x4.mul(s, f)), f32x4.mul(ef, f32x4.splat(LN2F_LO)));
+  return f32x4.add(f32x4.mul(ef, f32x4.splat(LN2F_HI)), f32x4.add(f, r));
+}

@@ -5,7 +5,8 @@
 // its relative accuracy when a row is confident. Float32 rows sum f32x4 exps in 256-element blocks flushed to float64.
 // NaN never reaches the max (pmax skips it) but makes its d, hence the sum, NaN.
 // Float32 rows first take a faster pass (expSum32) that sums every exp, ones included; its result S is used when
-// S >= 2, where log S keeps float32 accuracy; otherwise (confident rows, NaN) the row takes the precise pass.
+// the result log S enters is at least ln 2 (log S itself for log-sum-exp, the loss for cross-entropy), where its
+// error stays within float32 accuracy; otherwise (confident rows, NaN) the row takes a precise pass (logFromSum).
 
 import { exp2d, expNeg2d, expNeg4, exp64, log1p64, log64 } from './math';
 import { exp2Neg4, hsum4, LOG2E_F32 } from './math32';
@@ -103,13 +104,22 @@ export function expRest<T>(p: usize, cols: i32, X: f64, s: f64): f64 {
       let cnt = i64x2.splat(0);
       while (j + 2 <= cols) {
         let end = min(cols, j + BLOCK);
-        let acc = f64x2.splat(0);
+        let acc = f64x2.splat(0), acc1 = acc;
+        for (; j + 4 <= end; j += 4) { // two vectors per iteration (V8's per-iteration overhead)
+          let q = at<T>(p, j);
+          let d0 = f64x2.mul(f64x2.sub(v128.load(q), Xv), sv), z0 = f64x2.eq(d0, f64x2.splat(0));
+          let d1 = f64x2.mul(f64x2.sub(v128.load(q, 16), Xv), sv), z1 = f64x2.eq(d1, f64x2.splat(0));
+          acc = f64x2.add(acc, v128.andnot(expNeg2d(d0), z0));
+          acc1 = f64x2.add(acc1, v128.andnot(expNeg2d(d1), z1));
+          cnt = i64x2.add(cnt, i64x2.add(z0, z1));
+        }
         for (; j + 2 <= end; j += 2) {
           let d = f64x2.mul(f64x2.sub(v128.load(at<T>(p, j)), Xv), sv);
           let z = f64x2.eq(d, f64x2.splat(0));
           acc = f64x2.add(acc, v128.andnot(expNeg2d(d), z));
           cnt = i64x2.add(cnt, z);
         }
+        acc = f64x2.add(acc, acc1);
         sum += f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
       }
       k = -<i32>(i64x2.extract_lane(cnt, 0) + i64x2.extract_lane(cnt, 1));
@@ -123,18 +133,50 @@ export function expRest<T>(p: usize, cols: i32, X: f64, s: f64): f64 {
   // relative accuracy. f64: the fast exp flushes below 2^-1022, so redo rests < 1e-290. f32: a term exp(d) carries
   // the f32 rounding of its argument d, a relative error of about |d|·6e-8; rests < 0.01 (a row more than 99% sure)
   // are redone in float64 with the full-range exp, a third read of such rows only.
-  if (k == 1 && sum < (sizeof<T>() == 4 ? 0.01 : 1e-290)) sum = tinyRest<T>(p, cols, X, s);
+  if (k == 1 && sum < (sizeof<T>() == 4 ? 0.01 : 1e-290)) return tinyRest<T>(p, cols, X, s);
   return <f64>(k - 1) + sum;
 }
 
-/** Σ_{d_j != 0} exp(d_j) in float64 with the full-range exp (the rare path of expRest). */
+/**
+ * Σ_{d_j != 0} exp(d_j) + (k - 1) in float64, d_j = (x_j - X)·s in float64 (exact for float32 data up to the
+ * product's rounding), f64x2 lanes with expNeg2d (< 1 ulp). Used for rows whose rest must keep full relative
+ * accuracy: a float32 row more than 99% sure, whose loss at the argmax is log1p(rest) ≈ rest. Results below
+ * 1e-290 (where expNeg2d flushes) are redone with the full-range scalar exp.
+ */
 function tinyRest<T>(p: usize, cols: i32, X: f64, s: f64): f64 {
   let sum: f64 = 0;
-  for (let j = 0; j < cols; j++) {
-    let d = (get<T>(p, j) - X) * s;
-    if (d != 0) sum += exp64(d);
+  let k: i32 = 0;
+  let j = 0;
+  if (ASC_FEATURE_SIMD) {
+    let Xv = f64x2.splat(X), sv = f64x2.splat(s);
+    let cnt = i64x2.splat(0);
+    while (j + 4 <= cols) {
+      let end = min(cols, j + BLOCK);
+      let acc = f64x2.splat(0), acc1 = acc;
+      for (; j + 4 <= end; j += 4) { // two vectors per iteration (V8's per-iteration overhead)
+        let d0 = f64x2.mul(f64x2.sub(ld2<T>(p, j), Xv), sv), z0 = f64x2.eq(d0, f64x2.splat(0));
+        let d1 = f64x2.mul(f64x2.sub(ld2<T>(p, j + 2), Xv), sv), z1 = f64x2.eq(d1, f64x2.splat(0));
+        acc = f64x2.add(acc, v128.andnot(expNeg2d(d0), z0));
+        acc1 = f64x2.add(acc1, v128.andnot(expNeg2d(d1), z1));
+        cnt = i64x2.add(cnt, i64x2.add(z0, z1));
+      }
+      acc = f64x2.add(acc, acc1);
+      sum += f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+    }
+    k = -<i32>(i64x2.extract_lane(cnt, 0) + i64x2.extract_lane(cnt, 1));
   }
-  return sum;
+  for (; j < cols; j++) {
+    let d = (get<T>(p, j) - X) * s;
+    if (d == 0) k++; else sum += exp64(d);
+  }
+  if (k == 1 && sum < 1e-290) {
+    sum = 0;
+    for (j = 0; j < cols; j++) {
+      let d = (get<T>(p, j) - X) * s;
+      if (d != 0) sum += exp64(d);
+    }
+  }
+  return <f64>(k - 1) + sum;
 }
 
 /**
@@ -172,12 +214,31 @@ function expSum32(p: usize, cols: i32, X: f64, s: f64): f64 {
   return sum;
 }
 
-/** log Σ exp(z - m) for a row whose max is finite: expSum32 when it suffices (float32 rows), else expRest. */
-export function rowLogSum<T>(p: usize, cols: i32, X: f64, s: f64): f64 {
-  if (ASC_FEATURE_SIMD && sizeof<T>() == 4) {
-    let S = expSum32(p, cols, X, s);
-    if (S >= 2 && S < Infinity) return log64(S);
+// ln 2 rounded down: the fast float32 sum S is accepted when the loss it enters is at least this (see logFromSum).
+const LN2_ACCEPT: f64 = 0.6931;
+
+/**
+ * log Σ exp(z - m) of a float32 row from its fast sum S (expSum32, error <= about 1e-6 relative worst case, 3e-7
+ * in practice): log S is used when the loss it is added to, exact + log S with exact >= 0 computed in float64, is
+ * at least ln 2, so that its absolute error (about S's relative error) stays a small part of that loss. Otherwise:
+ * S < 1.0099 means one maximum and a rest below 0.01, whose loss ≈ rest needs relative accuracy: one float64 pass
+ * (tinyRest); else the precise float32 pass (expRest). NaN or +Infinity S: expRest (it propagates them).
+ */
+export function logFromSum<T>(S: f64, p: usize, cols: i32, X: f64, s: f64, exact: f64): f64 {
+  if (S < Infinity) {
+    let lg = log64(S);
+    if (lg + exact >= LN2_ACCEPT) return lg;
+    if (S < 1.0099) return log1p64(tinyRest<T>(p, cols, X, s));
   }
+  return log1p64(expRest<T>(p, cols, X, s));
+}
+
+/**
+ * log Σ exp(z - m) for a row whose max is finite: for float32 rows from expSum32 (logFromSum; exact is the part of
+ * the caller's result added to it, 0 for log-sum-exp itself), else expRest.
+ */
+export function rowLogSum<T>(p: usize, cols: i32, X: f64, s: f64, exact: f64 = 0): f64 {
+  if (ASC_FEATURE_SIMD && sizeof<T>() == 4) return logFromSum<T>(expSum32(p, cols, X, s), p, cols, X, s, exact);
   return log1p64(expRest<T>(p, cols, X, s));
 }
 
