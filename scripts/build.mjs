@@ -1,12 +1,36 @@
-// Builds dist/: ESM and CommonJS bundles of the library, the CLI, and .d.ts types (tsc).
+// Builds dist/: the library's entries (ESM, CJS, and the workerd / edge-light ones that import dist/wasm/*.wasm
+// as modules), the CLI, and .d.ts types (tsc).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 const common = { bundle: true, platform: 'neutral', target: 'es2022', minifySyntax: true, legalComments: 'none' };
 await build({ ...common, entryPoints: ['src/index.ts'], format: 'esm', outfile: 'dist/index.js' });
 await build({ ...common, entryPoints: ['src/index.ts'], format: 'cjs', outfile: 'dist/index.cjs' });
+
+// The raw modules, for the `xent/wasm/*` subpath and the module-importing entries.
+mkdirSync('dist/wasm', { recursive: true });
+for (const name of ['xent.wasm', 'xent-scalar.wasm']) copyFileSync(`build/${name}`, `dist/wasm/${name}`);
+
+/**
+ * The entry for runtimes that refuse to compile WebAssembly from bytes: load.ts (embedded base64) is swapped for
+ * load-modules.ts, whose `.wasm` imports stay imports of dist/wasm/ (`suffix` '?module' is Vercel's spelling).
+ */
+const moduleEntry = (suffix) => ({
+  name: 'wasm-as-module',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/load\.js$/ }, (a) =>
+      a.importer.endsWith('select.ts') ? { path: new URL('../src/backend/load-modules.ts', import.meta.url).pathname } : undefined,
+    );
+    b.onResolve({ filter: /\.wasm$/ }, (a) => ({ path: `./wasm/${a.path.split('/').pop()}${suffix}`, external: true }));
+  },
+});
+await build({ ...common, entryPoints: ['src/index.ts'], format: 'esm', outfile: 'dist/workerd.js', plugins: [moduleEntry('')] });
+await build({
+  ...common, entryPoints: ['src/index.ts'], format: 'esm', outfile: 'dist/edge-light.js', plugins: [moduleEntry('?module')],
+});
+
 await build({
   ...common,
   platform: 'node',

@@ -1,12 +1,17 @@
 import type { BackendName, Kernels } from './kernels.js';
 import { WasmKernels } from './wasm.js';
 import { jsKernels } from './js.js';
-import { WASM_BASE64 } from './wasm-bytes.js';
+import { FROM_BYTES, moduleAsync, moduleSync } from './load.js';
 import { XentError, show } from '../core/errors.js';
 
 export interface InitOptions {
-  /** 'auto' (default): WebAssembly with SIMD where the runtime has it, else pure TypeScript. */
+  /** 'auto' (default): WebAssembly where the runtime allows it, else pure TypeScript. 'wasm' fails rather than fall back. */
   backend?: 'auto' | 'wasm' | 'js';
+  /**
+   * Which WebAssembly build: the SIMD one where the runtime validates SIMD (default), `false` for the scalar build
+   * (same kernels, no SIMD: backend() is then 'wasm'), `true` to require SIMD (an error where it is missing).
+   */
+  simd?: boolean;
   /** A precompiled module of xent's kernels (for runtimes that forbid compiling from bytes). */
   module?: WebAssembly.Module;
   /** The kernels' .wasm bytes, when the caller loads them itself. */
@@ -26,30 +31,45 @@ const SIMD_PROBE = new Uint8Array([
 ]);
 
 let active: Kernels | null = null;
-let compiled: WebAssembly.Module | null = null;
-let pending: Promise<WebAssembly.Module> | null = null;
+/** Why the best backend is not the one running (null when it is, or when the caller chose). */
+let reason: string | null = null;
+const compiled: { simd?: WebAssembly.Module; scalar?: WebAssembly.Module } = {};
+const pending: { simd?: Promise<WebAssembly.Module>; scalar?: Promise<WebAssembly.Module> } = {};
+
+export function hasWebAssembly(): boolean {
+  return typeof WebAssembly === 'object' && typeof WebAssembly.Module === 'function';
+}
 
 export function hasWebAssemblySimd(): boolean {
   try {
-    return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
+    return hasWebAssembly() && WebAssembly.validate(SIMD_PROBE);
   } catch {
     return false;
   }
 }
 
-function embeddedBytes(): Uint8Array<ArrayBuffer> {
-  const bin = atob(WASM_BASE64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
+const key = (simd: boolean) => (simd ? 'simd' : 'scalar');
+
+/** Compiles the packaged module once; concurrent callers share one compilation. */
+function packagedAsync(simd: boolean): Promise<WebAssembly.Module> {
+  const k = key(simd);
+  const done = compiled[k];
+  if (done) return Promise.resolve(done);
+  pending[k] ??= moduleAsync(simd).then(
+    (m) => (compiled[k] = m),
+    (e) => {
+      pending[k] = undefined;
+      throw e;
+    },
+  );
+  return pending[k]!;
 }
 
-/** Compiles the embedded module once; concurrent callers share one compilation. */
-function compileAsync(): Promise<WebAssembly.Module> {
-  if (compiled) return Promise.resolve(compiled);
-  pending ??= WebAssembly.compile(embeddedBytes()).then((m) => (compiled = m));
-  return pending;
+function packagedSync(simd: boolean): WebAssembly.Module {
+  return (compiled[key(simd)] ??= moduleSync(simd));
 }
+
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /**
  * Chooses the backend. May be called again: each call switches to the backend it names; the module is compiled
@@ -60,51 +80,79 @@ export async function init(options: InitOptions = {}): Promise<BackendName> {
   if (choice !== 'auto' && choice !== 'wasm' && choice !== 'js') {
     throw new XentError('INVALID_OPTION', `backend must be 'auto', 'wasm' or 'js', got ${show(choice)}`);
   }
+  const simd = options.simd;
+  if (simd !== undefined && typeof simd !== 'boolean') {
+    throw new XentError('INVALID_OPTION', `simd must be true or false, got ${show(simd)}`);
+  }
   const maxMemory = options.maxMemory ?? Infinity;
   if (typeof maxMemory !== 'number' || !(maxMemory > 0)) {
     throw new XentError('INVALID_OPTION', `maxMemory must be a positive number of bytes, got ${show(maxMemory)}`);
   }
   if (choice === 'js') {
     active = jsKernels;
+    reason = null;
     return active.name;
   }
-  let module: WebAssembly.Module | null = null;
+  let failure: string | null = null;
   try {
+    if (!hasWebAssembly()) throw new Error('this runtime has no WebAssembly');
+    const runtimeSimd = hasWebAssemblySimd();
+    if (simd === true && !runtimeSimd) throw new Error('this runtime has no WebAssembly SIMD');
+    let module: WebAssembly.Module;
     if (options.module) module = options.module;
     else if (options.bytes) module = await WebAssembly.compile(options.bytes);
-    else if (hasWebAssemblySimd()) module = await compileAsync();
-    if (module) active = new WasmKernels(module, maxMemory);
-  } catch (e) {
-    if (choice === 'wasm') {
-      throw new XentError('INTERNAL', `the WebAssembly backend could not start: ${(e as Error).message}`);
+    else module = await packagedAsync(simd ?? runtimeSimd);
+    const kernels = new WasmKernels(module, maxMemory);
+    if (simd !== undefined && (kernels.name === 'wasm-simd') !== simd) {
+      throw new Error(`the module given is the ${kernels.name === 'wasm-simd' ? 'SIMD' : 'scalar'} build`);
     }
+    active = kernels;
+    reason = kernels.name === 'wasm' && simd === undefined ? 'this runtime has no WebAssembly SIMD: the scalar build runs' : null;
+  } catch (e) {
+    failure = message(e);
   }
-  if (!module) {
-    if (choice === 'wasm') throw new XentError('INTERNAL', 'this runtime has no WebAssembly SIMD');
+  if (failure !== null) {
+    if (choice === 'wasm' || simd !== undefined) {
+      throw new XentError('INTERNAL', `the WebAssembly backend could not start: ${failure}`);
+    }
     active = jsKernels;
+    reason = `WebAssembly unavailable (${failure}): the TypeScript kernels run`;
   }
   return active!.name;
 }
 
 /**
- * The kernels in use. Without init(), the first call compiles the embedded module synchronously where the runtime
- * allows it (Node, Deno, Bun, workers) and falls back to pure TypeScript otherwise.
+ * The kernels in use. Without init(), the first call compiles the packaged module synchronously where the runtime
+ * allows it (Node, Deno, Bun, workers) and falls back to pure TypeScript otherwise (fallbackReason() says why).
  */
 export function kernels(): Kernels {
   if (active) return active;
   try {
-    if (hasWebAssemblySimd()) {
-      compiled ??= new WebAssembly.Module(embeddedBytes());
-      active = new WasmKernels(compiled);
-    }
-  } catch {
-    // Synchronous compilation refused (a browser main thread, a strict CSP): the TypeScript kernels answer.
+    if (!hasWebAssembly()) throw new Error('this runtime has no WebAssembly');
+    const simd = hasWebAssemblySimd();
+    active = new WasmKernels(packagedSync(simd));
+    reason = simd ? null : 'this runtime has no WebAssembly SIMD: the scalar build runs';
+  } catch (e) {
+    // Synchronous compilation refused (a browser main thread over its size limit, a CSP without
+    // 'wasm-unsafe-eval'), or no WebAssembly at all: the TypeScript kernels answer.
+    active = jsKernels;
+    reason =
+      `WebAssembly unavailable (${message(e)}): the TypeScript kernels run` +
+      (FROM_BYTES && hasWebAssembly() ? '; `await init()` may still start it asynchronously' : '');
   }
-  active ??= jsKernels;
   return active;
 }
 
-/** Which backend runs the next call: 'wasm-simd', 'wasm' or 'js'. */
+/** Which backend runs the next call: 'wasm-simd', 'wasm' (the scalar build) or 'js'. */
 export function backend(): BackendName {
   return kernels().name;
+}
+
+/**
+ * Why xent is not running its fastest backend (WebAssembly SIMD), or null: a notice for those who care, never an
+ * exception and never logged. Null too when the backend was chosen explicitly (`backend: 'js'`, `simd: false`).
+ */
+export function fallbackReason(): string | null {
+  kernels();
+  return reason;
 }
