@@ -129,3 +129,10 @@ export function binaryEntropy_f32(p: usize, n: i32, out: usize): void {
 export function binaryEntropy_f64(p: usize, n: i32, out: usize): void {
   binaryEntropy<f64>(p, n, out);
 }
+
+export {
+  softmaxCrossEntropyLabelsGrad_f32, softmaxCrossEntropyLabelsGrad_f64,
+  softmaxCrossEntropyDenseGrad_f32, softmaxCrossEntropyDenseGrad_f64,
+  sigmoidCrossEntropyGrad_f32, sigmoidCrossEntropyGrad_f64,
+  softmaxBackward_f32, softmaxBackward_f64, logSoftmaxBackward_f32, logSoftmaxBackward_f64,
+} from './gradients';

@@ -2,7 +2,7 @@ export { XentError, type XentErrorCode } from './core/errors.js';
 export type { Reduction, BatchOptions, UnitOptions, Result } from './core/options.js';
 export type { Vector, Batch, Labels } from './core/shape.js';
 export type { BackendName } from './backend/kernels.js';
-export { init, backend, type InitOptions } from './backend/select.js';
+export { init, backend, fallbackReason, type InitOptions } from './backend/select.js';
 export { allocate, type WasmArray, type Dtype } from './api/memory.js';
 export {
   information, binaryEntropy, entropy, crossEntropy, klDivergence, jsDivergence, jsDistance,
@@ -29,3 +29,8 @@ export {
 export {
   brierScore, calibrationError, type BrierScoreOptions, type CalibrationErrorOptions, type CalibrationNorm,
 } from './api/calibration.js';
+export {
+  softmaxCrossEntropyWithGrad, sigmoidCrossEntropyWithGrad, klDivergenceWithGrad, softmaxBackward, logSoftmaxBackward,
+  type GradientOptions, type GradientArray, type LossAndGradient, type SoftmaxCrossEntropyGradOptions,
+  type SigmoidCrossEntropyGradOptions, type KlDivergenceGradOptions, type BackwardOptions,
+} from './api/gradients.js';

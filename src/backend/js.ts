@@ -9,6 +9,7 @@
  * reaches its row's result through arithmetic; the API layer relies on that to report the offending index.
  */
 import type { FloatArray, Kernels } from './kernels.js';
+import { gradientKernels } from './js-gradients.js';
 
 /** Smallest positive normal double; a quotient below it has lost precision or underflowed. */
 const MIN_NORMAL = 2.2250738585072014e-308;
@@ -475,4 +476,6 @@ export const jsKernels: Kernels = {
       out[i] = h;
     }
   },
+
+  ...gradientKernels,
 };

@@ -115,4 +115,49 @@ export interface Kernels {
 
   /** out[i] = -(p log p + (1 - p) log(1 - p)) with 0 log 0 = 0, for i < n. */
   binaryEntropy(p: FloatArray, n: number, out: Float64Array): void;
+
+  // --- Gradients (src/api/gradients.ts). `grad` has the type of `x`; `scale` (length rows) is each row's
+  // multiplier: the API folds 1 / temperature, the row's sample weight, the mean's divisor and the unit into it, so
+  // no second pass over `grad` is needed. p = softmax(z) for z = s · x as above; a row with scale 0 gets grad 0.
+
+  /**
+   * Softmax cross-entropy with integer labels, loss and gradient in one kernel per row (max pass; one pass that
+   * sums the exps and stores e_j = exp(z_j - m) into grad; one pass that scales grad in place: no separate softmax):
+   *   nll[r], smooth[r]  exactly as softmaxCrossEntropyLabels (smooth only when not null);
+   *   grad[r, j] = scale[r] · (A · p_j - c_j),  c_j = (1 - eps) · w_y · [j = y] + (eps / cols) · w_j,  A = Σ_j c_j,
+   * the derivative of (1 - eps)·w_y·nll + (eps / cols)·smooth with respect to z. Ignored rows (label < 0): all 0.
+   */
+  softmaxCrossEntropyLabelsGrad(
+    x: FloatArray, rows: number, cols: number, s: number,
+    labels: Int32Array, w: FloatArray | null, eps: number, scale: Float64Array,
+    nll: Float64Array, smooth: Float64Array | null, grad: FloatArray,
+  ): void;
+
+  /**
+   * Softmax cross-entropy with dense targets, loss and gradient fused as above:
+   *   out[r]     = Σ_j c_j (lse_r - z_j),  c_j = w_j · ((1 - eps) · t[r, j] + eps / cols)  (as softmaxCrossEntropyDense)
+   *   grad[r, j] = scale[r] · (C · p_j - c_j),  C = Σ_j c_j.
+   */
+  softmaxCrossEntropyDenseGrad(
+    x: FloatArray, t: FloatArray, rows: number, cols: number, s: number, eps: number,
+    w: FloatArray | null, scale: Float64Array, out: Float64Array, grad: FloatArray,
+  ): void;
+
+  /**
+   * Binary cross-entropy from logits with its gradient, elementwise: the loss exactly as sigmoidCrossEntropy
+   * (out per element or per row by `elementwise`), and
+   *   grad[r, j] = scale[r] · w · (c · σ(x) - pw · t'),  c = 1 + (pw - 1) · t'  (σ(x) - t' when pw = 1),
+   * σ computed without overflow; ±Infinity logits give σ = 1 or 0 exactly.
+   */
+  sigmoidCrossEntropyGrad(
+    x: FloatArray, t: FloatArray, rows: number, cols: number, smoothing: number,
+    w: FloatArray | null, wFull: boolean, posWeight: FloatArray | null, scale: Float64Array,
+    out: Float64Array, elementwise: boolean, grad: FloatArray,
+  ): void;
+
+  /** Backward of softmax: out[r, j] = s · y_j · (dy_j - Σ_k y_k dy_k), y = softmax output. `out` has y's type. */
+  softmaxBackward(y: FloatArray, dy: FloatArray, rows: number, cols: number, s: number, out: FloatArray): void;
+
+  /** Backward of log-softmax: out[r, j] = s · (dy_j - exp(y_j) · Σ_k dy_k), y = log-softmax output. */
+  logSoftmaxBackward(y: FloatArray, dy: FloatArray, rows: number, cols: number, s: number, out: FloatArray): void;
 }

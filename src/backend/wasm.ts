@@ -286,4 +286,49 @@ export class WasmKernels implements Kernels {
   binaryEntropy(p: FloatArray, n: number, out: Float64Array): void {
     this.run('binaryEntropy', p instanceof Float32Array, n, [{ a: p, per: 1 }, ROWS, { a: out, per: 1, out: true }]);
   }
+
+  softmaxCrossEntropyLabelsGrad(
+    x: FloatArray, rows: number, cols: number, s: number,
+    labels: Int32Array, w: FloatArray | null, eps: number, scale: Float64Array,
+    nll: Float64Array, smooth: Float64Array | null, grad: FloatArray,
+  ): void {
+    this.run('softmaxCrossEntropyLabelsGrad', x instanceof Float32Array, rows, [
+      { a: x, per: cols }, ROWS, cols, s, { a: labels, per: 1 }, { a: w, per: 0 }, eps, { a: scale, per: 1 },
+      { a: nll, per: 1, out: true }, { a: smooth, per: 1, out: true }, { a: grad, per: cols, out: true },
+    ]);
+  }
+
+  softmaxCrossEntropyDenseGrad(
+    x: FloatArray, t: FloatArray, rows: number, cols: number, s: number, eps: number,
+    w: FloatArray | null, scale: Float64Array, out: Float64Array, grad: FloatArray,
+  ): void {
+    this.run('softmaxCrossEntropyDenseGrad', x instanceof Float32Array, rows, [
+      { a: x, per: cols }, { a: t, per: cols }, ROWS, cols, s, eps, { a: w, per: 0 }, { a: scale, per: 1 },
+      { a: out, per: 1, out: true }, { a: grad, per: cols, out: true },
+    ]);
+  }
+
+  sigmoidCrossEntropyGrad(
+    x: FloatArray, t: FloatArray, rows: number, cols: number, smoothing: number,
+    w: FloatArray | null, wFull: boolean, posWeight: FloatArray | null, scale: Float64Array,
+    out: Float64Array, elementwise: boolean, grad: FloatArray,
+  ): void {
+    this.run('sigmoidCrossEntropyGrad', x instanceof Float32Array, rows, [
+      { a: x, per: cols }, { a: t, per: cols }, ROWS, cols, smoothing,
+      { a: w, per: wFull ? cols : 0 }, wFull ? 1 : 0, { a: posWeight, per: 0 }, { a: scale, per: 1 },
+      { a: out, per: elementwise ? cols : 1, out: true }, elementwise ? 1 : 0, { a: grad, per: cols, out: true },
+    ]);
+  }
+
+  softmaxBackward(y: FloatArray, dy: FloatArray, rows: number, cols: number, s: number, out: FloatArray): void {
+    this.run('softmaxBackward', y instanceof Float32Array, rows, [
+      { a: y, per: cols }, { a: dy, per: cols }, ROWS, cols, s, { a: out, per: cols, out: true },
+    ]);
+  }
+
+  logSoftmaxBackward(y: FloatArray, dy: FloatArray, rows: number, cols: number, s: number, out: FloatArray): void {
+    this.run('logSoftmaxBackward', y instanceof Float32Array, rows, [
+      { a: y, per: cols }, { a: dy, per: cols }, ROWS, cols, s, { a: out, per: cols, out: true },
+    ]);
+  }
 }

@@ -1,0 +1,337 @@
+/**
+ * Losses with their gradients, for training: one fused kernel per row computes the loss and writes the gradient
+ * with respect to the logits (no separate softmax pass), plus the softmax / log-softmax backward passes for people
+ * composing layers.
+ *
+ * The gradient is that of the returned loss: it includes the reduction (a mean divides by the same divisor as the
+ * loss), the weights, the temperature (chain rule: ∂/∂x = (1 / T)·∂/∂z) and the unit (`base`). With
+ * `reduction: 'none'` row r of the gradient is ∂loss[r] / ∂logits[r] (rows are independent), i.e. the gradient of
+ * the sum. Rows that count for nothing (ignored, zero weight, a mean over zero weight) get a zero gradient.
+ * The gradient has the logits' dtype (Float32Array for Float32Array input, else Float64Array), one flat row-major
+ * array; `out` writes it into a caller's array of that type and length instead (and returns that array).
+ */
+import { kernels } from '../backend/select.js';
+import type { FloatArray, Kernels } from '../backend/kernels.js';
+import { XentError, show } from '../core/errors.js';
+import {
+  type Result, checkKeys, integerOption, numberIn, reductionOf, scaleOf, unitOf,
+} from '../core/options.js';
+import { reduce, total } from '../core/reduce.js';
+import { countNonzero, divisorOf, presetOf } from '../core/compat.js';
+import {
+  type Batch, type Matrix, asLabels, asMatrix, asMatrixLike, asVectorOption, checkWeights, isFloat32, isLabelTarget,
+} from '../core/shape.js';
+import {
+  type Named, checkDistribution, checkInfiniteRows, checkUnitInterval, defaultTolerance, explainNaN,
+} from '../core/validate.js';
+import type { SoftmaxCrossEntropyOptions, Target } from './losses.js';
+import type { BinaryResult, SigmoidCrossEntropyOptions } from './binary.js';
+import type { KlDivergenceOptions } from './information.js';
+
+/** The `out` option of the gradient functions. */
+export interface GradientOptions {
+  /** Write the gradient into this array (the logits' dtype, length rows·cols) and return it as `grad`. */
+  out?: Float32Array | Float64Array;
+}
+
+/** The gradient's type: the input's dtype (number[] gives Float64Array), one flat row-major array. */
+export type GradientArray<X> = X extends Float32Array | readonly Float32Array[] ? Float32Array : Float64Array;
+
+export interface LossAndGradient<L, G> {
+  loss: L;
+  grad: G;
+}
+
+export type SoftmaxCrossEntropyGradOptions = SoftmaxCrossEntropyOptions & GradientOptions;
+export type SigmoidCrossEntropyGradOptions = SigmoidCrossEntropyOptions & GradientOptions;
+export interface KlDivergenceGradOptions extends Omit<KlDivergenceOptions, 'compat'>, GradientOptions {
+  /** Divide q's logits by T first (default 1): the distillation temperature. */
+  temperature?: number;
+}
+export interface BackwardOptions extends GradientOptions {
+  /** Classes per row when a batch is given as one flat vector. */
+  classes?: number;
+  /** The temperature of the forward pass (default 1): the result is multiplied by 1 / T. */
+  temperature?: number;
+}
+
+/** The gradient buffer: a fresh array, or the caller's `out` after checking its type and length. */
+function gradOut(out: unknown, length: number, f32: boolean): FloatArray {
+  const Ctor = f32 ? Float32Array : Float64Array;
+  if (out === undefined) return new Ctor(length);
+  if (!(out instanceof Ctor)) {
+    throw new XentError('INVALID_TYPE', `out must be a ${Ctor.name} (the logits' dtype), got ${show(out)}`);
+  }
+  if (out.length !== length) {
+    throw new XentError('SHAPE_MISMATCH', `out has length ${out.length}, expected ${length} (rows × classes)`);
+  }
+  return out;
+}
+
+// The categorical option set of softmaxCrossEntropy (losses.ts keeps its resolver private; this mirrors it).
+const CAT_KEYS = ['classes', 'reduction', 'base', 'weight', 'sampleWeight', 'ignoreIndex', 'labelSmoothing', 'compat'];
+
+/**
+ * Softmax cross-entropy and its gradient with respect to the logits, with every option of softmaxCrossEntropy
+ * (same loss). Per row, with p = softmax(z), z = x / T, c the (smoothed, class-weighted) target coefficients and
+ * C = Σ_j c_j: ∂l/∂z_j = C·p_j - c_j (labels: c_j = (1 - ε)·w_y·[j = y] + (ε / C)·w_j).
+ */
+export function softmaxCrossEntropyWithGrad<X extends Batch, O extends SoftmaxCrossEntropyGradOptions>(
+  logits: X, target: Target, options?: O,
+): LossAndGradient<Result<X, O>, GradientArray<X>> {
+  const fn = 'softmaxCrossEntropyWithGrad';
+  const o = checkKeys(options, [...CAT_KEYS, 'temperature', 'out'], fn);
+  const preset = presetOf(o.compat);
+  const reduction = reductionOf(o.reduction);
+  const unit = unitOf(o.base);
+  const s = scaleOf(o.temperature);
+  const eps = numberIn(o.labelSmoothing, 'labelSmoothing', 0, 1, 0);
+  const ignoreIndex = o.ignoreIndex === undefined ? preset.ignoreIndex : integerOption(o.ignoreIndex, 'ignoreIndex');
+  const f32 = isFloat32(logits);
+  const k = kernels();
+  const X = asMatrix(logits, 'logits', o.classes, f32);
+  if (X.cols === 0) throw new XentError('EMPTY_INPUT', 'logits has no classes');
+  const { rows, cols } = X;
+  const w = o.weight === undefined ? null : checkWeights(asVectorOption(o.weight, 'weight', cols, f32), 'weight');
+  const sw = o.sampleWeight === undefined ? null
+    : checkWeights(asVectorOption(o.sampleWeight, 'sampleWeight', rows, false), 'sampleWeight');
+  const grad = gradOut(o.out, rows * cols, f32);
+  const L: Named = { name: 'logits', m: X };
+  const scale = new Float64Array(rows);
+  const labelTarget = X.batch ? isLabelTarget(target, rows, cols) : typeof target === 'number';
+
+  let values: Float64Array;
+  let denominator: number;
+  const inputs: Named[] = [L];
+  if (labelTarget) {
+    const labels = asLabels(typeof target === 'number' ? [target] : target, 'target', rows, cols, ignoreIndex);
+    // The mean's divisor needs only the labels and weights: known before the kernel, so the kernel scales the
+    // gradient as it writes it (no second pass over it).
+    const rowWeight = new Float64Array(rows);
+    let counted = 0;
+    for (let r = 0; r < rows; r++) {
+      const y = labels[r];
+      if (y < 0) continue;
+      counted++;
+      const wy = w === null ? 1 : w[y];
+      rowWeight[r] = sw === null ? wy : wy * sw[r];
+    }
+    denominator = divisorOf(preset.mean, total(rowWeight), counted, () => countNonzero(rowWeight));
+    fillScale(scale, labels, sw, reduction, denominator, s / unit);
+    const nll = new Float64Array(rows);
+    const smooth = eps > 0 ? new Float64Array(rows) : null;
+    k.softmaxCrossEntropyLabelsGrad(X.data, rows, cols, s, labels, w, eps, scale, nll, smooth, grad);
+    checkInfiniteRows(nll, L);
+    // PyTorch's rule, as losses.ts: l = (1 - ε)·w_y·nll + (ε / C)·Σ_j w_j·(-log p_j); zero coefficients give 0.
+    const a = 1 - eps;
+    const b = eps / cols;
+    for (let r = 0; r < rows; r++) {
+      const y = labels[r];
+      if (y < 0) continue;
+      const wy = w === null ? 1 : w[y];
+      const term = wy === 0 || a === 0 ? 0 : a * wy * nll[r];
+      nll[r] = smooth === null || b === 0 ? term : term + b * smooth[r];
+    }
+    values = nll;
+  } else {
+    const T = asMatrixLike(target, 'target', X, 'logits', f32);
+    checkUnitInterval(k, { name: 'target', m: T });
+    inputs.push({ name: 'target', m: T });
+    // Row weights in the mean: sampleWeight · Σ_j w_j t_j (exact), or sampleWeight alone (PyTorch).
+    let weights: ArrayLike<number> | null = sw;
+    if (w !== null && preset.denseClassWeightsInMean) {
+      const rw = new Float64Array(rows);
+      k.dot(null, T.data, rows, cols, w, rw);
+      if (sw !== null) for (let r = 0; r < rows; r++) rw[r] *= sw[r];
+      weights = rw;
+    }
+    const wts = weights;
+    denominator = divisorOf(preset.mean, wts === null ? rows : total(wts), rows,
+      () => (wts === null ? rows : countNonzero(wts)));
+    fillScale(scale, null, sw, reduction, denominator, s / unit);
+    values = new Float64Array(rows);
+    k.softmaxCrossEntropyDenseGrad(X.data, T.data, rows, cols, s, eps, w, scale, values, grad);
+    checkInfiniteRows(values, L);
+  }
+  const r = reduce({ values, rows, k: 1, mult: sw, denominator }, reduction, unit, X.batch,
+    (i) => explainNaN(i, inputs, L));
+  // Keras' divide_no_nan: an empty mean is 0 there; NaN (PyTorch's answer) everywhere else.
+  const loss = reduction === 'mean' && denominator === 0 ? preset.emptyMean / unit : r;
+  return { loss: loss as Result<X, O>, grad: grad as GradientArray<X> };
+}
+
+/** scale[r] = f · (row's sample weight) · (1 / divisor for 'mean'); 0 for ignored rows and for an empty mean. */
+function fillScale(
+  scale: Float64Array, labels: Int32Array | null, sw: ArrayLike<number> | null, reduction: string,
+  denominator: number, f: number,
+): void {
+  const mean = reduction === 'mean';
+  const c = mean ? (denominator === 0 ? 0 : f / denominator) : f;
+  for (let r = 0; r < scale.length; r++) {
+    scale[r] = labels !== null && labels[r] < 0 ? 0 : sw === null ? c : c * sw[r];
+  }
+}
+
+const BIN_KEYS = ['classes', 'reduction', 'base', 'weight', 'sampleWeight', 'labelSmoothing', 'compat', 'posWeight', 'out'];
+
+/**
+ * Binary cross-entropy from logits and its gradient (the loss of sigmoidCrossEntropy, same shapes and options):
+ * per element ∂l/∂x = w·(c·σ(x) - pw·t'), c = 1 + (pw - 1)·t' (σ(x) - t' without posWeight). A number input gives a
+ * number gradient.
+ */
+export function sigmoidCrossEntropyWithGrad<X extends number | Batch, O extends SigmoidCrossEntropyGradOptions>(
+  logits: X, target: number | Batch, options?: O,
+): LossAndGradient<BinaryResult<X, O>, X extends number ? number : GradientArray<X>> {
+  // Mirrors binary() in binary.ts (which keeps its divisor private), with the divisor computed before the kernel.
+  const fn = 'sigmoidCrossEntropyWithGrad';
+  const o = checkKeys(options, BIN_KEYS, fn);
+  const preset = presetOf(o.compat);
+  const reduction = reductionOf(o.reduction);
+  const unit = unitOf(o.base);
+  const smoothing = numberIn(o.labelSmoothing, 'labelSmoothing', 0, 1, 0);
+  const k = kernels();
+  const scalar = typeof logits === 'number';
+  if (scalar && typeof target !== 'number') {
+    throw new XentError('INVALID_TYPE', `target must be a number when logits is a number, got ${show(target)}`);
+  }
+  const f32 = isFloat32(logits);
+  const multiLabel = o.classes !== undefined || (Array.isArray(logits) && logits.length > 0 && typeof logits[0] !== 'number');
+  const examples = !multiLabel && !scalar;
+  const X = asMatrix(scalar ? [logits] : logits, 'logits', multiLabel ? o.classes : undefined, f32);
+  if (X.cols === 0 && !examples) throw new XentError('EMPTY_INPUT', 'logits has rows with no entries');
+  const T = asMatrixLike(scalar ? [target] : target, 'target', X, 'logits', f32);
+  checkUnitInterval(k, { name: 'target', m: T });
+  const { rows, cols } = X;
+
+  let w: FloatArray | null = null;
+  let wFull = false;
+  if (o.weight !== undefined) {
+    const len = (o.weight as ArrayLike<number>)?.length;
+    wFull = len !== cols && len === rows * cols;
+    w = checkWeights(asVectorOption(o.weight, 'weight', wFull ? rows * cols : cols, f32), 'weight');
+  }
+  let sw: FloatArray | null = o.sampleWeight === undefined ? null
+    : checkWeights(asVectorOption(o.sampleWeight, 'sampleWeight', examples ? cols : rows, f32), 'sampleWeight');
+  if (examples && sw !== null) {
+    const merged = new (f32 ? Float32Array : Float64Array)(cols);
+    for (let i = 0; i < merged.length; i++) merged[i] = w === null ? sw[i] : sw[i] * w[i];
+    w = merged;
+    sw = null;
+  }
+  const pw = o.posWeight === undefined ? null
+    : checkWeights(asVectorOption(o.posWeight, 'posWeight', cols, f32), 'posWeight');
+
+  let denominator: number;
+  if (preset.binaryMean === 'count') denominator = rows * cols;
+  else if (preset.binaryMean === 'nonzero') denominator = nonzeroWeights(w, wFull, sw, rows, cols);
+  else if (wFull) {
+    const rowSums = new Float64Array(rows);
+    k.dot(null, w!, rows, cols, null, rowSums);
+    if (sw) for (let r = 0; r < rows; r++) rowSums[r] *= sw[r];
+    denominator = total(rowSums);
+  } else {
+    denominator = (w === null ? cols : total(w)) * (sw === null ? rows : total(sw));
+  }
+  const scale = new Float64Array(rows);
+  fillScale(scale, null, sw, reduction, denominator, 1 / unit);
+
+  const batch = X.batch || examples;
+  const elementwise = reduction === 'none' && batch;
+  const out = new Float64Array(elementwise ? rows * cols : rows);
+  const grad = gradOut(o.out, rows * cols, f32);
+  k.sigmoidCrossEntropyGrad(X.data, T.data, rows, cols, smoothing, w, wFull, pw, scale, out, elementwise, grad);
+  const r = reduce(
+    { values: out, rows, k: elementwise ? cols : 1, mult: sw, denominator }, reduction, unit, batch,
+    (i) => explainNaN(Math.floor(i / (elementwise ? cols : 1)), [{ name: 'logits', m: X }, { name: 'target', m: T }]),
+  );
+  const loss = reduction === 'mean' && denominator === 0 ? preset.emptyMean / unit : r;
+  return { loss, grad: scalar ? grad[0] : grad } as LossAndGradient<BinaryResult<X, O>, X extends number ? number : GradientArray<X>>;
+}
+
+function nonzeroWeights(w: FloatArray | null, wFull: boolean, sw: FloatArray | null, rows: number, cols: number): number {
+  if (wFull) {
+    let n = 0;
+    for (let r = 0, i = 0; r < rows; r++) {
+      for (let j = 0; j < cols; j++, i++) if (w![i] !== 0 && (sw === null || sw[r] !== 0)) n++;
+    }
+    return n;
+  }
+  return (w === null ? cols : countNonzero(w)) * (sw === null ? rows : countNonzero(sw));
+}
+
+/**
+ * KL(p ‖ softmax(logitsQ / T)) per row and its gradient with respect to q's logits (knowledge distillation):
+ * ∂KL/∂z_j = q_j - p_j (Σ p = 1). p is a probability distribution per row (validated as klDivergence does, or
+ * `normalize`). Reductions: 'mean' and 'batchmean' divide by the rows, 'sum', 'none'. Computed as
+ * H(p, q) - H(p) from the fused softmax cross-entropy kernel: accurate to about 1e-16·H(p) absolute.
+ */
+export function klDivergenceWithGrad<X extends Batch, O extends KlDivergenceGradOptions>(
+  p: Batch, logitsQ: X, options?: O,
+): LossAndGradient<Result<X, O>, GradientArray<X>> {
+  const o = checkKeys(options, ['classes', 'reduction', 'base', 'normalize', 'tolerance', 'temperature', 'out'],
+    'klDivergenceWithGrad');
+  const batchmean = o.reduction === 'batchmean';
+  const reduction = batchmean ? 'mean' : reductionOf(o.reduction);
+  const unit = unitOf(o.base);
+  const s = scaleOf(o.temperature);
+  const f32 = isFloat32(logitsQ);
+  const tolerance = numberIn(o.tolerance, 'tolerance', 0, Infinity, defaultTolerance(f32));
+  const normalize = o.normalize === undefined ? false : o.normalize;
+  if (typeof normalize !== 'boolean') throw new XentError('INVALID_OPTION', `normalize must be a boolean, got ${show(normalize)}`);
+  const k = kernels();
+  const Q = asMatrix(logitsQ, 'logitsQ', o.classes, f32);
+  if (Q.cols === 0) throw new XentError('EMPTY_INPUT', 'logitsQ has no classes');
+  const P = checkDistribution(k, { name: 'p', m: asMatrixLike(p, 'p', Q, 'logitsQ', f32) }, tolerance, normalize);
+  const { rows, cols } = Q;
+  const grad = gradOut(o.out, rows * cols, f32);
+  const scale = new Float64Array(rows).fill(reduction === 'mean' ? s / unit / rows : s / unit);
+  const ce = new Float64Array(rows);
+  k.softmaxCrossEntropyDenseGrad(Q.data, P.data, rows, cols, s, 0, null, scale, ce, grad);
+  const L: Named = { name: 'logitsQ', m: Q };
+  checkInfiniteRows(ce, L);
+  const h = new Float64Array(rows);
+  k.entropy(P.data, rows, cols, h);
+  for (let r = 0; r < rows; r++) {
+    const v = ce[r] - h[r];
+    ce[r] = v < 0 ? 0 : v; // KL >= 0: a rounding below 0 is 0 (NaN passes)
+  }
+  const loss = reduce({ values: ce, rows, k: 1, mult: null, denominator: rows }, reduction, unit, Q.batch,
+    (i) => explainNaN(i, [{ name: 'p', m: P }, L], L));
+  return { loss: loss as Result<X, O>, grad: grad as GradientArray<X> };
+}
+
+function backward(
+  fn: string, y: unknown, dy: unknown, options: BackwardOptions | undefined,
+  kernel: (k: Kernels, Y: Matrix, D: Matrix, s: number, out: FloatArray) => void,
+): FloatArray {
+  const o = checkKeys(options, ['classes', 'temperature', 'out'], fn);
+  const s = scaleOf(o.temperature);
+  const f32 = isFloat32(y);
+  const Y = asMatrix(y, 'y', o.classes, f32);
+  if (Y.cols === 0) throw new XentError('EMPTY_INPUT', 'y has no entries');
+  const D = asMatrixLike(dy, 'dy', Y, 'y', f32);
+  const out = gradOut(o.out, Y.rows * Y.cols, f32);
+  kernel(kernels(), Y, D, s, out);
+  for (let i = 0; i < out.length; i++) {
+    if (out[i] !== out[i]) explainNaN(Math.floor(i / Y.cols), [{ name: 'y', m: Y }, { name: 'dy', m: D }]);
+  }
+  return out;
+}
+
+/**
+ * Backward pass of softmax: given y = softmax(x / T) and dy = ∂L/∂y, returns ∂L/∂x = (1 / T)·y ⊙ (dy - Σ_j y_j dy_j)
+ * per row, in y's dtype (one flat row-major array).
+ */
+export function softmaxBackward<X extends Batch>(y: X, dy: Batch, options?: BackwardOptions): GradientArray<X> {
+  return backward('softmaxBackward', y, dy, options,
+    (k, Y, D, s, out) => k.softmaxBackward(Y.data, D.data, Y.rows, Y.cols, s, out)) as GradientArray<X>;
+}
+
+/**
+ * Backward pass of log-softmax: given y = logSoftmax(x / T) and dy = ∂L/∂y, returns
+ * ∂L/∂x = (1 / T)·(dy - exp(y)·Σ_j dy_j) per row, in y's dtype (one flat row-major array).
+ */
+export function logSoftmaxBackward<X extends Batch>(y: X, dy: Batch, options?: BackwardOptions): GradientArray<X> {
+  return backward('logSoftmaxBackward', y, dy, options,
+    (k, Y, D, s, out) => k.logSoftmaxBackward(Y.data, D.data, Y.rows, Y.cols, s, out)) as GradientArray<X>;
+}
