@@ -41,13 +41,20 @@ export function binaryCrossEntropy<T>(
       }
       sum = hsum2(f64x2.add(acc, blk));
     }
-    for (; j < cols; j++) {
-      let pc = get<T>(pp, j);
-      if (doClip) pc = pc > hi ? hi : (pc < lo ? lo : pc);
-      let tq = get<T>(tp, j) * ts + t0;
-      let wj = wAt<T>(w, wFull, r, cols, j);
-      let l = 0 - (coef(wj * tq, log64(pc)) + coef(wj * (1 - tq), log1p64(-pc)));
-      if (elementwise) store<f64>(op + (<usize>j << 3), l); else sum += l;
+    // Blocked like the vector loops, so the scalar build sums long rows as accurately.
+    while (j < cols) {
+      let end = min(cols, j + BLOCK);
+      let sumBefore = sum;
+      sum = 0;
+      for (; j < end; j++) {
+        let pc = get<T>(pp, j);
+        if (doClip) pc = pc > hi ? hi : (pc < lo ? lo : pc);
+        let tq = get<T>(tp, j) * ts + t0;
+        let wj = wAt<T>(w, wFull, r, cols, j);
+        let l = 0 - (coef(wj * tq, log64(pc)) + coef(wj * (1 - tq), log1p64(-pc)));
+        if (elementwise) store<f64>(op + (<usize>j << 3), l); else sum += l;
+      }
+      sum = sumBefore + sum;
     }
     if (!elementwise) store<f64>(out + (<usize>r << 3), sum);
   }
@@ -93,15 +100,22 @@ export function sigmoidCrossEntropy<T>(
       }
       sum = hsum2(f64x2.add(acc, blk));
     }
-    for (; j < cols; j++) {
-      let xj = get<T>(xp, j);
-      let tq = get<T>(tp, j) * ts + t0;
-      let pw = posWeight ? get<T>(posWeight, j) : 1.0;
-      let ax = abs(xj);
-      let g = xj >= 0 ? 1 - tq : pw * tq;
-      let inner = coef(g, ax) + (1 + (pw - 1) * tq) * log1p64(exp64(-ax));
-      let l = coef(wAt<T>(w, wFull, r, cols, j), inner);
-      if (elementwise) store<f64>(op + (<usize>j << 3), l); else sum += l;
+    // Blocked like the vector loops, so the scalar build sums long rows as accurately.
+    while (j < cols) {
+      let end = min(cols, j + BLOCK);
+      let sumBefore = sum;
+      sum = 0;
+      for (; j < end; j++) {
+        let xj = get<T>(xp, j);
+        let tq = get<T>(tp, j) * ts + t0;
+        let pw = posWeight ? get<T>(posWeight, j) : 1.0;
+        let ax = abs(xj);
+        let g = xj >= 0 ? 1 - tq : pw * tq;
+        let inner = coef(g, ax) + (1 + (pw - 1) * tq) * log1p64(exp64(-ax));
+        let l = coef(wAt<T>(w, wFull, r, cols, j), inner);
+        if (elementwise) store<f64>(op + (<usize>j << 3), l); else sum += l;
+      }
+      sum = sumBefore + sum;
     }
     if (!elementwise) store<f64>(out + (<usize>r << 3), sum);
   }

@@ -26,10 +26,17 @@ function smoothSum<T>(p: usize, cols: i32, X: f64, w: usize): f64 {
       W += hsum2(accW);
     }
   }
-  for (; j < cols; j++) {
-    let wj = w ? get<T>(w, j) : 1.0;
-    sum += coef(wj, X - get<T>(p, j));
-    W += wj;
+  // Blocked like the vector loops, so the scalar build sums long rows as accurately.
+  while (j < cols) {
+    let end = min(cols, j + BLOCK);
+    let sumBefore = sum;
+    sum = 0;
+    for (; j < end; j++) {
+      let wj = w ? get<T>(w, j) : 1.0;
+      sum += coef(wj, X - get<T>(p, j));
+      W += wj;
+    }
+    sum = sumBefore + sum;
   }
   smoothW = W;
   return sum;
@@ -134,15 +141,25 @@ export function softmaxCrossEntropyDense<T>(
       }
       k = -(i64x2.extract_lane(cnt, 0) + i64x2.extract_lane(cnt, 1));
     }
-    for (; j < cols; j++) {
-      let xj = get<T>(p, j), tj = get<T>(tp, j);
-      let wj = w ? get<T>(w, j) : 1.0;
-      let d = (xj - Xs) * s;
-      if (d == 0) k++; else sum += exp64(d);
-      let c = wj * (a1 * tj + a0);
-      A += coef(c, Xs - xj);
-      C += c;
-      R += wj * tj;
+    // Blocked like the vector loops, so the scalar build sums long rows as accurately.
+    while (j < cols) {
+      let end = min(cols, j + BLOCK);
+      let sumBefore = sum;
+      let ABefore = A;
+      sum = 0;
+      A = 0;
+      for (; j < end; j++) {
+        let xj = get<T>(p, j), tj = get<T>(tp, j);
+        let wj = w ? get<T>(w, j) : 1.0;
+        let d = (xj - Xs) * s;
+        if (d == 0) k++; else sum += exp64(d);
+        let c = wj * (a1 * tj + a0);
+        A += coef(c, Xs - xj);
+        C += c;
+        R += wj * tj;
+      }
+      sum = sumBefore + sum;
+      A = ABefore + A;
     }
     let res: f64;
     if (masked) res = rowHasNaN<T>(p, cols) ? NaN : (C > 0 ? Infinity : C * 0);
@@ -181,12 +198,19 @@ export function crossEntropy<T>(t: usize, q: usize, rows: i32, cols: i32, clip: 
         sum += hsum2(acc);
       }
     }
-    for (; j < cols; j++) {
-      let qj = get<T>(qp, j);
-      if (doClip) qj = qj > hi ? hi : (qj < lo ? lo : qj);
-      let a = t ? get<T>(tp, j) : 1.0;
-      if (w) a *= get<T>(w, j);
-      sum += coef(a, log64(qj));
+    // Blocked like the vector loops, so the scalar build sums long rows as accurately.
+    while (j < cols) {
+      let end = min(cols, j + BLOCK);
+      let sumBefore = sum;
+      sum = 0;
+      for (; j < end; j++) {
+        let qj = get<T>(qp, j);
+        if (doClip) qj = qj > hi ? hi : (qj < lo ? lo : qj);
+        let a = t ? get<T>(tp, j) : 1.0;
+        if (w) a *= get<T>(w, j);
+        sum += coef(a, log64(qj));
+      }
+      sum = sumBefore + sum;
     }
     store<f64>(out + (<usize>r << 3), 0 - sum); // 0 - sum: an exact zero loss is +0, not -0
   }
@@ -211,10 +235,17 @@ export function dot<T>(t: usize, x: usize, rows: i32, cols: i32, w: usize, out: 
         sum += hsum2(acc);
       }
     }
-    for (; j < cols; j++) {
-      let a = t ? get<T>(tp, j) : 1.0;
-      if (w) a *= get<T>(w, j);
-      sum += coef(a, get<T>(xp, j));
+    // Blocked like the vector loops, so the scalar build sums long rows as accurately.
+    while (j < cols) {
+      let end = min(cols, j + BLOCK);
+      let sumBefore = sum;
+      sum = 0;
+      for (; j < end; j++) {
+        let a = t ? get<T>(tp, j) : 1.0;
+        if (w) a *= get<T>(w, j);
+        sum += coef(a, get<T>(xp, j));
+      }
+      sum = sumBefore + sum;
     }
     store<f64>(out + (<usize>r << 3), sum);
   }

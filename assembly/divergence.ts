@@ -70,9 +70,16 @@ export function entropy<T>(p: usize, rows: i32, cols: i32, out: usize): void {
         sum += hsum2(acc);
       }
     }
-    for (; j < cols; j++) {
-      let pj = get<T>(pp, j);
-      sum += coef(pj, log64(pj));
+    // Blocked like the vector loops, so the scalar build sums long rows as accurately.
+    while (j < cols) {
+      let end = min(cols, j + BLOCK);
+      let sumBefore = sum;
+      sum = 0;
+      for (; j < end; j++) {
+        let pj = get<T>(pp, j);
+        sum += coef(pj, log64(pj));
+      }
+      sum = sumBefore + sum;
     }
     store<f64>(out + (<usize>r << 3), 0 - sum); // 0 - sum: a one-hot row gives +0, not -0
   }
@@ -108,14 +115,21 @@ export function entropy<T>(p: usize, rows: i32, cols: i32, out: usize): void {
       sum += hsum2(acc);
     }
   }
-  for (; j < cols; j++) {
-    let pj = get<T>(pp, j), qj = get<T>(qp, j);
-    if (js) {
-      let m = (pj + qj) * 0.5;
-      sum += 0.5 * (relEntr64(pj, m) + relEntr64(qj, m));
-    } else {
-      sum += relEntr64(pj, qj);
+  // Blocked like the vector loops, so the scalar build sums long rows as accurately.
+  while (j < cols) {
+    let end = min(cols, j + BLOCK);
+    let sumBefore = sum;
+    sum = 0;
+    for (; j < end; j++) {
+      let pj = get<T>(pp, j), qj = get<T>(qp, j);
+      if (js) {
+        let m = (pj + qj) * 0.5;
+        sum += 0.5 * (relEntr64(pj, m) + relEntr64(qj, m));
+      } else {
+        sum += relEntr64(pj, qj);
+      }
     }
+    sum = sumBefore + sum;
   }
   return sum;
 }
@@ -171,11 +185,18 @@ export function rowStats<T>(x: usize, rows: i32, cols: i32, sum: usize, mn: usiz
       lo = min(f64x2.extract_lane(vlo, 0), f64x2.extract_lane(vlo, 1));
       hi = max(f64x2.extract_lane(vhi, 0), f64x2.extract_lane(vhi, 1));
     }
-    for (; j < cols; j++) {
-      let v = get<T>(p, j);
-      s += v;
-      lo = min(lo, v);
-      hi = max(hi, v);
+    // Blocked like the vector loops, so the scalar build sums long rows as accurately.
+    while (j < cols) {
+      let end = min(cols, j + BLOCK);
+      let sBefore = s;
+      s = 0;
+      for (; j < end; j++) {
+        let v = get<T>(p, j);
+        s += v;
+        lo = min(lo, v);
+        hi = max(hi, v);
+      }
+      s = sBefore + s;
     }
     let o = <usize>r << 3;
     store<f64>(sum + o, s);

@@ -10,9 +10,15 @@
 import { beforeAll, describe, expect } from 'vitest';
 import { backend, init } from '../src/index.js';
 
-export const BACKENDS = ['wasm', 'js'] as const;
+/** The SIMD module, the scalar build of the same source, and the TypeScript kernels. */
+export const BACKENDS = ['wasm', 'wasm-scalar', 'js'] as const;
 export type BackendChoice = (typeof BACKENDS)[number];
-export const EXPECTED_BACKEND: Record<BackendChoice, string> = { wasm: 'wasm-simd', js: 'js' };
+export const EXPECTED_BACKEND: Record<BackendChoice, string> = { wasm: 'wasm-simd', 'wasm-scalar': 'wasm', js: 'js' };
+const INIT: Record<BackendChoice, Parameters<typeof init>[0]> = {
+  wasm: { backend: 'wasm' },
+  'wasm-scalar': { backend: 'wasm', simd: false },
+  js: { backend: 'js' },
+};
 
 export type Dtype = 'number[]' | 'Float64Array' | 'Float32Array';
 export const DTYPES: readonly Dtype[] = ['number[]', 'Float64Array', 'Float32Array'];
@@ -24,7 +30,7 @@ export const REL: Record<Dtype, number> = { 'number[]': 1e-13, Float64Array: 1e-
 export function describeBackends(title: string, body: (b: BackendChoice) => void): void {
   describe.each(BACKENDS)(`${title} [%s]`, (b) => {
     beforeAll(async () => {
-      await init({ backend: b });
+      await init(INIT[b]);
       expect(backend()).toBe(EXPECTED_BACKEND[b]);
     });
     body(b);
