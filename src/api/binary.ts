@@ -47,15 +47,36 @@ type BinaryKernel = (
   out: Float64Array, elementwise: boolean,
 ) => void;
 
+/** A binary loss call resolved: shapes, weights and options (shared with the gradient). */
+export interface BinaryCall {
+  k: Kernels;
+  X: Matrix;
+  T: Matrix;
+  f32: boolean;
+  preset: Preset;
+  reduction: Reduction;
+  unit: number;
+  smoothing: number;
+  w: FloatArray | null;
+  wFull: boolean;
+  sw: FloatArray | null;
+  scalar: boolean;
+  /** An array input: 'none' gives one value per element. */
+  batch: boolean;
+  o: Record<string, unknown>;
+  name: string;
+}
+
 /**
- * Shared path of the binary losses. A number is one example; a flat vector without `classes` is N examples
- * (N × 1); rows or `classes` give an N × C multi-label batch. Reductions run over every element, as in PyTorch.
+ * Resolves a binary loss's inputs. A number is one example; a flat vector without `classes` is N examples (run
+ * as one row of N: long rows are what the kernels are fast at, and the per-example sampleWeight then becomes a
+ * per-element weight); rows or `classes` give an N × C multi-label batch.
  */
-export function binary(
-  fn: string, x: unknown, target: unknown, options: BinaryOptions | undefined, extra: readonly string[],
-  name: string, probabilities: boolean, kernel: BinaryKernel, o: Record<string, unknown>,
-): number | Float64Array {
-  checkKeys(options, [...KEYS, ...extra], fn);
+export function binaryCall(
+  fn: string, x: unknown, target: unknown, options: object | undefined, extra: readonly string[],
+  name: string, probabilities: boolean,
+): BinaryCall {
+  const o = checkKeys(options, [...KEYS, ...extra], fn);
   const preset = presetOf(o.compat);
   const reduction = reductionOf(o.reduction);
   const unit = unitOf(o.base);
@@ -67,8 +88,6 @@ export function binary(
   }
   const f32 = isFloat32(x);
   const multiLabel = o.classes !== undefined || (Array.isArray(x) && x.length > 0 && typeof x[0] !== 'number');
-  // N independent examples run as one row of N (long rows are what the kernels are fast at); their per-example
-  // sampleWeight is then a per-element weight.
   const examples = !multiLabel && !scalar;
   const X = asMatrix(scalar ? [x] : x, name, multiLabel ? o.classes : undefined, f32);
   if (X.cols === 0 && !examples) throw new XentError('EMPTY_INPUT', `${name} has rows with no entries`);
@@ -91,36 +110,51 @@ export function binary(
     w = merged;
     sw = null;
   }
-  const perRow = w === null ? X.cols : wFull ? 0 : total(w);
+  return {
+    k, X, T, f32, preset, reduction, unit, smoothing, w, wFull, sw, scalar, batch: X.batch || examples, o, name,
+  };
+}
 
-  const batch = X.batch || examples;
-  const elementwise = reduction === 'none' && batch;
-  const out = new Float64Array(elementwise ? X.rows * X.cols : X.rows);
-  kernel(k, X, T, smoothing, w, wFull, out, elementwise);
-
-  let denominator: number;
-  if (preset.binaryMean === 'count') denominator = X.rows * X.cols;
-  else if (preset.binaryMean === 'nonzero') denominator = nonzeroWeights(w, wFull, sw, X.rows, X.cols);
-  else if (wFull) {
+/** The divisor of the mean: the sum of the weights actually applied, or the preset's rule. */
+export function binaryDenominator({ k, X, preset, w, wFull, sw }: BinaryCall): number {
+  if (preset.binaryMean === 'count') return X.rows * X.cols;
+  if (preset.binaryMean === 'nonzero') return nonzeroWeights(w, wFull, sw, X.rows, X.cols);
+  if (wFull) {
     const rowSums = new Float64Array(X.rows);
     k.dot(null, w!, X.rows, X.cols, null, rowSums);
     if (sw) for (let r = 0; r < X.rows; r++) rowSums[r] *= sw[r];
-    denominator = total(rowSums);
-  } else {
-    denominator = perRow * (sw === null ? X.rows : total(sw));
+    return total(rowSums);
   }
+  return (w === null ? X.cols : total(w)) * (sw === null ? X.rows : total(sw));
+}
+
+/** Reduces the kernel's values (per element when `elementwise`, else per row); an empty mean is the preset's. */
+export function binaryFinish(b: BinaryCall, out: Float64Array, elementwise: boolean, denominator: number) {
+  const { X, T, sw, reduction, unit, name } = b;
   const r = reduce(
     { values: out, rows: X.rows, k: elementwise ? X.cols : 1, mult: sw, denominator },
     reduction,
     unit,
-    batch,
+    b.batch,
     (i) => explainNaN(Math.floor(i / (elementwise ? X.cols : 1)), [{ name, m: X }, { name: 'target', m: T }]),
   );
-  return reduction === 'mean' && denominator === 0 ? preset.emptyMean / unit : r;
+  return reduction === 'mean' && denominator === 0 ? b.preset.emptyMean / unit : r;
+}
+
+/** Shared path of the binary losses: resolve, one kernel call, reduce (over every element, as in PyTorch). */
+export function binary(
+  fn: string, x: unknown, target: unknown, options: BinaryOptions | undefined, extra: readonly string[],
+  name: string, probabilities: boolean, kernel: BinaryKernel,
+): number | Float64Array {
+  const b = binaryCall(fn, x, target, options, extra, name, probabilities);
+  const elementwise = b.reduction === 'none' && b.batch;
+  const out = new Float64Array(elementwise ? b.X.rows * b.X.cols : b.X.rows);
+  kernel(b.k, b.X, b.T, b.smoothing, b.w, b.wFull, out, elementwise);
+  return binaryFinish(b, out, elementwise, binaryDenominator(b));
 }
 
 /** TF.js' SUM_BY_NONZERO_WEIGHTS divisor: the number of non-zero effective per-element weights. */
-function nonzeroWeights(w: FloatArray | null, wFull: boolean, sw: FloatArray | null, rows: number, cols: number): number {
+export function nonzeroWeights(w: FloatArray | null, wFull: boolean, sw: FloatArray | null, rows: number, cols: number): number {
   if (wFull) {
     let n = 0;
     for (let r = 0, i = 0; r < rows; r++) {
@@ -167,7 +201,7 @@ export function binaryCrossEntropy<X extends number | Batch, O extends BinaryCro
       } else {
         k.binaryCrossEntropy(X.data, T.data, X.rows, X.cols, clip, smoothing, w, wFull, out, elementwise);
       }
-    }, o,
+    },
   ) as BinaryResult<X, O>;
 }
 
@@ -184,6 +218,6 @@ export function sigmoidCrossEntropy<X extends number | Batch, O extends SigmoidC
       const pw = o.posWeight === undefined ? null
         : checkWeights(asVectorOption(o.posWeight, 'posWeight', X.cols, X.data instanceof Float32Array), 'posWeight');
       k.sigmoidCrossEntropy(X.data, T.data, X.rows, X.cols, smoothing, w, wFull, pw, out, elementwise);
-    }, o,
+    },
   ) as BinaryResult<X, O>;
 }

@@ -14,18 +14,21 @@ import { kernels } from '../backend/select.js';
 import type { FloatArray, Kernels } from '../backend/kernels.js';
 import { XentError, show } from '../core/errors.js';
 import {
-  type Result, checkKeys, integerOption, numberIn, reductionOf, scaleOf, unitOf,
+  type Result, checkKeys, numberIn, reductionOf, scaleOf, unitOf,
 } from '../core/options.js';
-import { reduce, total } from '../core/reduce.js';
-import { countNonzero, divisorOf, presetOf } from '../core/compat.js';
+import { reduce } from '../core/reduce.js';
 import {
-  type Batch, type Matrix, asLabels, asMatrix, asMatrixLike, asVectorOption, checkWeights, isFloat32, isLabelTarget,
+  type Batch, type Matrix, asMatrix, asMatrixLike, asVectorOption, checkWeights, isFloat32,
 } from '../core/shape.js';
 import {
-  type Named, checkDistribution, checkInfiniteRows, checkUnitInterval, defaultTolerance, explainNaN,
+  type Named, checkDistribution, checkInfiniteRows, defaultTolerance, explainNaN,
 } from '../core/validate.js';
-import type { SoftmaxCrossEntropyOptions, Target } from './losses.js';
-import type { BinaryResult, SigmoidCrossEntropyOptions } from './binary.js';
+import {
+  type SoftmaxCrossEntropyOptions, type Target, categorical, combineLabelled, denseDenominator, finish, labelDenominator,
+} from './losses.js';
+import {
+  type BinaryResult, type SigmoidCrossEntropyOptions, binaryCall, binaryDenominator, binaryFinish,
+} from './binary.js';
 import type { KlDivergenceOptions } from './information.js';
 
 /** The `out` option of the gradient functions. */
@@ -68,9 +71,6 @@ function gradOut(out: unknown, length: number, f32: boolean): FloatArray {
   return out;
 }
 
-// The categorical option set of softmaxCrossEntropy (losses.ts keeps its resolver private; this mirrors it).
-const CAT_KEYS = ['classes', 'reduction', 'base', 'weight', 'sampleWeight', 'ignoreIndex', 'labelSmoothing', 'compat'];
-
 /**
  * Softmax cross-entropy and its gradient with respect to the logits, with every option of softmaxCrossEntropy
  * (same loss). Per row, with p = softmax(z), z = x / T, c the (smoothed, class-weighted) target coefficients and
@@ -79,84 +79,41 @@ const CAT_KEYS = ['classes', 'reduction', 'base', 'weight', 'sampleWeight', 'ign
 export function softmaxCrossEntropyWithGrad<X extends Batch, O extends SoftmaxCrossEntropyGradOptions>(
   logits: X, target: Target, options?: O,
 ): LossAndGradient<Result<X, O>, GradientArray<X>> {
-  const fn = 'softmaxCrossEntropyWithGrad';
-  const o = checkKeys(options, [...CAT_KEYS, 'temperature', 'out'], fn);
-  const preset = presetOf(o.compat);
-  const reduction = reductionOf(o.reduction);
-  const unit = unitOf(o.base);
-  const s = scaleOf(o.temperature);
-  const eps = numberIn(o.labelSmoothing, 'labelSmoothing', 0, 1, 0);
-  const ignoreIndex = o.ignoreIndex === undefined ? preset.ignoreIndex : integerOption(o.ignoreIndex, 'ignoreIndex');
-  const f32 = isFloat32(logits);
-  const k = kernels();
-  const X = asMatrix(logits, 'logits', o.classes, f32);
-  if (X.cols === 0) throw new XentError('EMPTY_INPUT', 'logits has no classes');
+  const c = categorical('softmaxCrossEntropyWithGrad', logits, target, options, ['temperature', 'out'], 'logits');
+  const s = scaleOf(c.o.temperature);
+  const { k, X, w, sw, eps, reduction, unit } = c;
   const { rows, cols } = X;
-  const w = o.weight === undefined ? null : checkWeights(asVectorOption(o.weight, 'weight', cols, f32), 'weight');
-  const sw = o.sampleWeight === undefined ? null
-    : checkWeights(asVectorOption(o.sampleWeight, 'sampleWeight', rows, false), 'sampleWeight');
-  const grad = gradOut(o.out, rows * cols, f32);
+  const grad = gradOut(c.o.out, rows * cols, c.f32);
   const L: Named = { name: 'logits', m: X };
+  const inputs: Named[] = [L];
   const scale = new Float64Array(rows);
-  const labelTarget = X.batch ? isLabelTarget(target, rows, cols) : typeof target === 'number';
-
   let values: Float64Array;
   let denominator: number;
-  const inputs: Named[] = [L];
-  if (labelTarget) {
-    const labels = asLabels(typeof target === 'number' ? [target] : target, 'target', rows, cols, ignoreIndex);
-    // The mean's divisor needs only the labels and weights: known before the kernel, so the kernel scales the
-    // gradient as it writes it (no second pass over it).
-    const rowWeight = new Float64Array(rows);
-    let counted = 0;
-    for (let r = 0; r < rows; r++) {
-      const y = labels[r];
-      if (y < 0) continue;
-      counted++;
-      const wy = w === null ? 1 : w[y];
-      rowWeight[r] = sw === null ? wy : wy * sw[r];
-    }
-    denominator = divisorOf(preset.mean, total(rowWeight), counted, () => countNonzero(rowWeight));
-    fillScale(scale, labels, sw, reduction, denominator, s / unit);
+  // The mean's divisor needs only the targets and weights: known before the kernel, so the kernel scales the
+  // gradient as it writes it (no second pass over it).
+  if (c.labels) {
+    denominator = labelDenominator(c);
+    fillScale(scale, c.labels, sw, reduction, denominator, s / unit);
     const nll = new Float64Array(rows);
     const smooth = eps > 0 ? new Float64Array(rows) : null;
-    k.softmaxCrossEntropyLabelsGrad(X.data, rows, cols, s, labels, w, eps, scale, nll, smooth, grad);
+    k.softmaxCrossEntropyLabelsGrad(X.data, rows, cols, s, c.labels, w, eps, scale, nll, smooth, grad);
     checkInfiniteRows(nll, L);
-    // PyTorch's rule, as losses.ts: l = (1 - ε)·w_y·nll + (ε / C)·Σ_j w_j·(-log p_j); zero coefficients give 0.
-    const a = 1 - eps;
-    const b = eps / cols;
-    for (let r = 0; r < rows; r++) {
-      const y = labels[r];
-      if (y < 0) continue;
-      const wy = w === null ? 1 : w[y];
-      const term = wy === 0 || a === 0 ? 0 : a * wy * nll[r];
-      nll[r] = smooth === null || b === 0 ? term : term + b * smooth[r];
-    }
-    values = nll;
+    values = combineLabelled(c, nll, smooth);
   } else {
-    const T = asMatrixLike(target, 'target', X, 'logits', f32);
-    checkUnitInterval(k, { name: 'target', m: T });
+    const T = c.T!;
     inputs.push({ name: 'target', m: T });
-    // Row weights in the mean: sampleWeight · Σ_j w_j t_j (exact), or sampleWeight alone (PyTorch).
-    let weights: ArrayLike<number> | null = sw;
-    if (w !== null && preset.denseClassWeightsInMean) {
-      const rw = new Float64Array(rows);
-      k.dot(null, T.data, rows, cols, w, rw);
-      if (sw !== null) for (let r = 0; r < rows; r++) rw[r] *= sw[r];
-      weights = rw;
+    let rowWeight: Float64Array | null = null;
+    if (w !== null && c.preset.denseClassWeightsInMean) {
+      rowWeight = new Float64Array(rows);
+      k.dot(null, T.data, rows, cols, w, rowWeight);
     }
-    const wts = weights;
-    denominator = divisorOf(preset.mean, wts === null ? rows : total(wts), rows,
-      () => (wts === null ? rows : countNonzero(wts)));
+    denominator = denseDenominator(c, rowWeight);
     fillScale(scale, null, sw, reduction, denominator, s / unit);
     values = new Float64Array(rows);
     k.softmaxCrossEntropyDenseGrad(X.data, T.data, rows, cols, s, eps, w, scale, values, grad);
     checkInfiniteRows(values, L);
   }
-  const r = reduce({ values, rows, k: 1, mult: sw, denominator }, reduction, unit, X.batch,
-    (i) => explainNaN(i, inputs, L));
-  // Keras' divide_no_nan: an empty mean is 0 there; NaN (PyTorch's answer) everywhere else.
-  const loss = reduction === 'mean' && denominator === 0 ? preset.emptyMean / unit : r;
+  const loss = finish(c, values, denominator, inputs, L);
   return { loss: loss as Result<X, O>, grad: grad as GradientArray<X> };
 }
 
@@ -172,7 +129,6 @@ function fillScale(
   }
 }
 
-const BIN_KEYS = ['classes', 'reduction', 'base', 'weight', 'sampleWeight', 'labelSmoothing', 'compat', 'posWeight', 'out'];
 
 /**
  * Binary cross-entropy from logits and its gradient (the loss of sigmoidCrossEntropy, same shapes and options):
@@ -182,81 +138,21 @@ const BIN_KEYS = ['classes', 'reduction', 'base', 'weight', 'sampleWeight', 'lab
 export function sigmoidCrossEntropyWithGrad<X extends number | Batch, O extends SigmoidCrossEntropyGradOptions>(
   logits: X, target: number | Batch, options?: O,
 ): LossAndGradient<BinaryResult<X, O>, X extends number ? number : GradientArray<X>> {
-  // Mirrors binary() in binary.ts (which keeps its divisor private), with the divisor computed before the kernel.
-  const fn = 'sigmoidCrossEntropyWithGrad';
-  const o = checkKeys(options, BIN_KEYS, fn);
-  const preset = presetOf(o.compat);
-  const reduction = reductionOf(o.reduction);
-  const unit = unitOf(o.base);
-  const smoothing = numberIn(o.labelSmoothing, 'labelSmoothing', 0, 1, 0);
-  const k = kernels();
-  const scalar = typeof logits === 'number';
-  if (scalar && typeof target !== 'number') {
-    throw new XentError('INVALID_TYPE', `target must be a number when logits is a number, got ${show(target)}`);
-  }
-  const f32 = isFloat32(logits);
-  const multiLabel = o.classes !== undefined || (Array.isArray(logits) && logits.length > 0 && typeof logits[0] !== 'number');
-  const examples = !multiLabel && !scalar;
-  const X = asMatrix(scalar ? [logits] : logits, 'logits', multiLabel ? o.classes : undefined, f32);
-  if (X.cols === 0 && !examples) throw new XentError('EMPTY_INPUT', 'logits has rows with no entries');
-  const T = asMatrixLike(scalar ? [target] : target, 'target', X, 'logits', f32);
-  checkUnitInterval(k, { name: 'target', m: T });
+  const b = binaryCall('sigmoidCrossEntropyWithGrad', logits, target, options, ['posWeight', 'out'], 'logits', false);
+  const { k, X, T, w, wFull, sw, f32 } = b;
   const { rows, cols } = X;
-
-  let w: FloatArray | null = null;
-  let wFull = false;
-  if (o.weight !== undefined) {
-    const len = (o.weight as ArrayLike<number>)?.length;
-    wFull = len !== cols && len === rows * cols;
-    w = checkWeights(asVectorOption(o.weight, 'weight', wFull ? rows * cols : cols, f32), 'weight');
-  }
-  let sw: FloatArray | null = o.sampleWeight === undefined ? null
-    : checkWeights(asVectorOption(o.sampleWeight, 'sampleWeight', examples ? cols : rows, f32), 'sampleWeight');
-  if (examples && sw !== null) {
-    const merged = new (f32 ? Float32Array : Float64Array)(cols);
-    for (let i = 0; i < merged.length; i++) merged[i] = w === null ? sw[i] : sw[i] * w[i];
-    w = merged;
-    sw = null;
-  }
-  const pw = o.posWeight === undefined ? null
-    : checkWeights(asVectorOption(o.posWeight, 'posWeight', cols, f32), 'posWeight');
-
-  let denominator: number;
-  if (preset.binaryMean === 'count') denominator = rows * cols;
-  else if (preset.binaryMean === 'nonzero') denominator = nonzeroWeights(w, wFull, sw, rows, cols);
-  else if (wFull) {
-    const rowSums = new Float64Array(rows);
-    k.dot(null, w!, rows, cols, null, rowSums);
-    if (sw) for (let r = 0; r < rows; r++) rowSums[r] *= sw[r];
-    denominator = total(rowSums);
-  } else {
-    denominator = (w === null ? cols : total(w)) * (sw === null ? rows : total(sw));
-  }
+  const pw = b.o.posWeight === undefined ? null
+    : checkWeights(asVectorOption(b.o.posWeight, 'posWeight', cols, f32), 'posWeight');
+  // The divisor is known before the kernel, so the kernel writes the gradient already scaled.
+  const denominator = binaryDenominator(b);
   const scale = new Float64Array(rows);
-  fillScale(scale, null, sw, reduction, denominator, 1 / unit);
-
-  const batch = X.batch || examples;
-  const elementwise = reduction === 'none' && batch;
+  fillScale(scale, null, sw, b.reduction, denominator, 1 / b.unit);
+  const elementwise = b.reduction === 'none' && b.batch;
   const out = new Float64Array(elementwise ? rows * cols : rows);
-  const grad = gradOut(o.out, rows * cols, f32);
-  k.sigmoidCrossEntropyGrad(X.data, T.data, rows, cols, smoothing, w, wFull, pw, scale, out, elementwise, grad);
-  const r = reduce(
-    { values: out, rows, k: elementwise ? cols : 1, mult: sw, denominator }, reduction, unit, batch,
-    (i) => explainNaN(Math.floor(i / (elementwise ? cols : 1)), [{ name: 'logits', m: X }, { name: 'target', m: T }]),
-  );
-  const loss = reduction === 'mean' && denominator === 0 ? preset.emptyMean / unit : r;
-  return { loss, grad: scalar ? grad[0] : grad } as LossAndGradient<BinaryResult<X, O>, X extends number ? number : GradientArray<X>>;
-}
-
-function nonzeroWeights(w: FloatArray | null, wFull: boolean, sw: FloatArray | null, rows: number, cols: number): number {
-  if (wFull) {
-    let n = 0;
-    for (let r = 0, i = 0; r < rows; r++) {
-      for (let j = 0; j < cols; j++, i++) if (w![i] !== 0 && (sw === null || sw[r] !== 0)) n++;
-    }
-    return n;
-  }
-  return (w === null ? cols : countNonzero(w)) * (sw === null ? rows : countNonzero(sw));
+  const grad = gradOut(b.o.out, rows * cols, f32);
+  k.sigmoidCrossEntropyGrad(X.data, T.data, rows, cols, b.smoothing, w, wFull, pw, scale, out, elementwise, grad);
+  const loss = binaryFinish(b, out, elementwise, denominator);
+  return { loss, grad: b.scalar ? grad[0] : grad } as LossAndGradient<BinaryResult<X, O>, X extends number ? number : GradientArray<X>>;
 }
 
 /**

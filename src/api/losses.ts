@@ -45,7 +45,7 @@ export type Target = number | Labels | Batch;
 
 const CAT_KEYS = ['classes', 'reduction', 'base', 'weight', 'sampleWeight', 'ignoreIndex', 'labelSmoothing', 'compat'];
 
-interface Categorical {
+export interface Categorical {
   k: Kernels;
   X: Matrix;
   f32: boolean;
@@ -62,8 +62,8 @@ interface Categorical {
   preset: Preset;
 }
 
-/** Resolves the inputs and options common to the categorical losses. */
-function categorical(
+/** Resolves the inputs and options common to the categorical losses (and their gradients). */
+export function categorical(
   fn: string, x: unknown, target: unknown, options: object | undefined, extra: readonly string[], name: string,
   prepare?: (k: Kernels, X: Matrix, o: Record<string, unknown>, f32: boolean) => Matrix,
 ): Categorical {
@@ -92,15 +92,10 @@ function categorical(
   return { k, X, f32, reduction, unit, eps, w, sw, labels, T, o, preset };
 }
 
-/**
- * Combines per-row NLL and smoothing terms of labelled rows into the loss, PyTorch's rule:
- * l = (1 - ε)·w_y·nll + (ε / C)·Σ_j w_j·(-log p_j); the row's weight in the mean is sampleWeight·w_y.
- */
-function labelled(c: Categorical, nll: Float64Array, smooth: Float64Array | null, inputs: Named[], logits?: Named) {
-  const { X, labels, w, sw, eps } = c;
+/** The divisor of a labelled batch's mean: Σ sampleWeight·w_y over counted rows (or the preset's rule). */
+export function labelDenominator(c: Categorical): number {
+  const { X, labels, w, sw } = c;
   const rowWeight = new Float64Array(X.rows);
-  const a = 1 - eps;
-  const b = eps / X.cols;
   let counted = 0;
   for (let r = 0; r < X.rows; r++) {
     const y = labels![r];
@@ -108,17 +103,39 @@ function labelled(c: Categorical, nll: Float64Array, smooth: Float64Array | null
     counted++;
     const wy = w === null ? 1 : w[y];
     rowWeight[r] = sw === null ? wy : wy * sw[r];
+  }
+  return divisorOf(c.preset.mean, total(rowWeight), counted, () => countNonzero(rowWeight));
+}
+
+/**
+ * Combines per-row NLL and smoothing terms of labelled rows into the loss, in place, PyTorch's rule:
+ * l = (1 - ε)·w_y·nll + (ε / C)·Σ_j w_j·(-log p_j).
+ */
+export function combineLabelled(c: Categorical, nll: Float64Array, smooth: Float64Array | null): Float64Array {
+  const { X, labels, w, eps } = c;
+  const a = 1 - eps;
+  const b = eps / X.cols;
+  for (let r = 0; r < X.rows; r++) {
+    const y = labels![r];
+    if (y < 0) continue;
+    const wy = w === null ? 1 : w[y];
     // A zero coefficient contributes 0 even when the log-probability it would scale is -Infinity.
     const term = wy === 0 || a === 0 ? 0 : a * wy * nll[r];
     nll[r] = smooth === null || b === 0 ? term : term + b * smooth[r];
   }
-  return finish(c, nll, divisorOf(c.preset.mean, total(rowWeight), counted, () => countNonzero(rowWeight)), inputs, logits);
+  return nll;
 }
 
-/** Dense targets: the kernel's per-row values, weighted mean over sampleWeight·Σ_j w_j t_j. */
-function dense(c: Categorical, loss: Float64Array, rowWeight: Float64Array | null, inputs: Named[], logits?: Named) {
+function labelled(c: Categorical, nll: Float64Array, smooth: Float64Array | null, inputs: Named[], logits?: Named) {
+  return finish(c, combineLabelled(c, nll, smooth), labelDenominator(c), inputs, logits);
+}
+
+/**
+ * The divisor of a dense-target batch's mean: Σ sampleWeight·Σ_j w_j t_j, where `rowWeight` holds Σ_j w_j t_j
+ * (null without class weights); PyTorch's preset divides by N whatever the class weights. Scales `rowWeight`.
+ */
+export function denseDenominator(c: Categorical, rowWeight: Float64Array | null): number {
   const { X, sw, preset } = c;
-  // PyTorch divides a soft-target mean by N whatever the class weights.
   const rw = preset.denseClassWeightsInMean ? rowWeight : null;
   let weights: ArrayLike<number> | null;
   if (rw === null) weights = sw;
@@ -126,12 +143,16 @@ function dense(c: Categorical, loss: Float64Array, rowWeight: Float64Array | nul
     if (sw !== null) for (let r = 0; r < X.rows; r++) rw[r] *= sw[r];
     weights = rw;
   }
-  const denominator = divisorOf(preset.mean, weights === null ? X.rows : total(weights), X.rows,
+  return divisorOf(preset.mean, weights === null ? X.rows : total(weights), X.rows,
     () => (weights === null ? X.rows : countNonzero(weights)));
-  return finish(c, loss, denominator, inputs, logits);
 }
 
-function finish(c: Categorical, values: Float64Array, denominator: number, inputs: Named[], logits?: Named) {
+function dense(c: Categorical, loss: Float64Array, rowWeight: Float64Array | null, inputs: Named[], logits?: Named) {
+  return finish(c, loss, denseDenominator(c, rowWeight), inputs, logits);
+}
+
+/** Reduces per-row losses; a mean over zero weight is the preset's empty mean (NaN, or Keras' 0). */
+export function finish(c: Categorical, values: Float64Array, denominator: number, inputs: Named[], logits?: Named) {
   const r = reduce(
     { values, rows: c.X.rows, k: 1, mult: c.sw, denominator },
     c.reduction,
