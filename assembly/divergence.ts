@@ -26,6 +26,20 @@ export function relEntr64(p: f64, q: f64): f64 {
   return p * (log64(p) - log64(q));
 }
 
+/**
+ * ½ rel_entr(p, m) + ½ rel_entr(q, m), m = (p + q) / 2. Where one side is 0 the term is exactly ½ (p + q) ln 2:
+ * computing m would round a subnormal p / 2 to 0 and turn the term into Infinity.
+ */
+export function jsTerm64(p: f64, q: f64): f64 {
+  if (p == 0 || q == 0) {
+    if (isNaN(p) || isNaN(q)) return p + q;
+    if (p < 0 || q < 0) return Infinity;
+    return 0.5 * (p + q) * Math.LN2;
+  }
+  let m = (p + q) * 0.5;
+  return 0.5 * (relEntr64(p, m) + relEntr64(q, m));
+}
+
 /** Lane-wise relEntr64: one log per lane on the common path; lanes off it are recomputed by the scalar form. */
 function relEntr2(p: v128, q: v128): v128 {
   let one = f64x2.splat(1);
@@ -107,7 +121,13 @@ export function entropy<T>(p: usize, rows: i32, cols: i32, out: usize): void {
         let pv = ld2<T>(pp, j), qv = ld2<T>(qp, j);
         if (js) {
           let m = f64x2.mul(f64x2.add(pv, qv), half);
-          acc = f64x2.add(acc, f64x2.mul(half, f64x2.add(relEntr2(pv, m), relEntr2(qv, m))));
+          let term = f64x2.mul(half, f64x2.add(relEntr2(pv, m), relEntr2(qv, m)));
+          let zero = f64x2.splat(0);
+          if (v128.any_true(v128.or(f64x2.eq(pv, zero), f64x2.eq(qv, zero)))) {
+            term = f64x2.replace_lane(term, 0, jsTerm64(f64x2.extract_lane(pv, 0), f64x2.extract_lane(qv, 0)));
+            term = f64x2.replace_lane(term, 1, jsTerm64(f64x2.extract_lane(pv, 1), f64x2.extract_lane(qv, 1)));
+          }
+          acc = f64x2.add(acc, term);
         } else {
           acc = f64x2.add(acc, relEntr2(pv, qv));
         }
@@ -123,8 +143,7 @@ export function entropy<T>(p: usize, rows: i32, cols: i32, out: usize): void {
     for (; j < end; j++) {
       let pj = get<T>(pp, j), qj = get<T>(qp, j);
       if (js) {
-        let m = (pj + qj) * 0.5;
-        sum += 0.5 * (relEntr64(pj, m) + relEntr64(qj, m));
+        sum += jsTerm64(pj, qj);
       } else {
         sum += relEntr64(pj, qj);
       }

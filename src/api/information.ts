@@ -93,6 +93,9 @@ interface DistributionRules {
 }
 
 /** Shared path of the distribution functions: shapes, validation, one kernel call per batch, reduction. */
+/** The `q` of a one-distribution call (entropy): a value no caller can pass, unlike null. */
+const NO_Q = Symbol('no q');
+
 function distributions(
   fn: string,
   p: unknown,
@@ -110,14 +113,14 @@ function distributions(
   const scipy = preset.compat === 'scipy';
   const normalizeP = o.normalize === undefined ? scipy : booleanOption(o.normalize, 'normalize');
   const normalizeQ = o.normalize === undefined ? scipy || (rules.normalizeQ?.(preset) ?? false) : normalizeP;
-  const f32 = isFloat32(p) && (q === null || isFloat32(q));
+  const f32 = isFloat32(p) && (q === NO_Q || isFloat32(q));
   const eps = numberIn(o.eps, 'eps', 0, 0.5, rules.clip?.(preset, f32) ?? 0, true);
   const tolerance = numberIn(o.tolerance, 'tolerance', 0, Infinity, defaultTolerance(f32));
   const k = kernels();
   const Pm = asMatrix(p, 'p', o.classes, f32);
   if (Pm.cols === 0) throw new XentError('EMPTY_INPUT', 'p has no entries: a distribution needs at least one class');
   let P = checkDistribution(k, { name: 'p', m: Pm }, tolerance, normalizeP);
-  let Q = q === null ? null : checkDistribution(k, { name: 'q', m: asMatrixLike(q, 'q', Pm, 'p', f32) }, tolerance, normalizeQ);
+  let Q = q === NO_Q ? null : checkDistribution(k, { name: 'q', m: asMatrixLike(q, 'q', Pm, 'p', f32) }, tolerance, normalizeQ);
   const inputs: Named[] = [{ name: 'p', m: P }];
   if (Q) inputs.push({ name: 'q', m: Q });
   if (rules.klClip && preset.klClip > 0 && Q) {
@@ -153,7 +156,7 @@ export function entropy(p: Batch, q?: Batch | DistributionOptions, options?: Dis
   if (options !== undefined) {
     throw new XentError('INVALID_TYPE', `q must be number[] | Float32Array | Float64Array or an array of rows, got ${show(q)}`);
   }
-  return distributions('entropy', p, null, q, DIST_KEYS, (k, P, _Q, out) => k.entropy(P.data, P.rows, P.cols, out));
+  return distributions('entropy', p, NO_Q, q, DIST_KEYS, (k, P, _Q, out) => k.entropy(P.data, P.rows, P.cols, out));
 }
 
 /**
@@ -195,10 +198,11 @@ export function jsDistance<X extends Batch, O extends DistributionOptions>(p: X,
   const o = checkKeys(options, DIST_KEYS, 'jsDistance');
   const reduction = reductionOf(o.reduction);
   const rows = jsDivergence(p, q, { ...o, reduction: 'none' } as DistributionOptions) as number | Float64Array;
-  if (typeof rows === 'number') return Math.sqrt(rows) as Result<X, O>;
+  // The divergence is ≥ 0 but its rounding may not be (−1e-17 for near-identical rows): clamp before the root.
+  if (typeof rows === 'number') return Math.sqrt(Math.max(rows, 0)) as Result<X, O>;
   let s = 0;
   for (let i = 0; i < rows.length; i++) {
-    rows[i] = Math.sqrt(rows[i]);
+    rows[i] = Math.sqrt(Math.max(rows[i], 0));
     s += rows[i];
   }
   if (reduction === 'none') return rows as Result<X, O>;

@@ -253,7 +253,10 @@ function negate(a: Float64Array): void {
 /** Smoothed dense loss by linearity: (1 - ε)·L(t) + (ε / C)·L(1). */
 function mix(out: Float64Array, smooth: Float64Array | null, eps: number, cols: number): Float64Array {
   if (smooth === null) return out;
-  for (let r = 0; r < out.length; r++) out[r] = (1 - eps) * out[r] + (eps / cols) * smooth[r];
+  // A zero coefficient contributes 0 (ε = 1: the original targets' Infinity must not make 0·Infinity).
+  const a = 1 - eps;
+  const b = eps / cols;
+  for (let r = 0; r < out.length; r++) out[r] = (a === 0 ? 0 : a * out[r]) + (b === 0 ? 0 : b * smooth[r]);
   return out;
 }
 

@@ -79,7 +79,7 @@ export function parseArgs(argv: string[]): Args {
   if (from !== 'logits' && from !== 'probs') throw new UsageError(`--from must be logits or probs, got ${JSON.stringify(from)}`);
   const baseText = flags['--base'] ?? 'e';
   const base = baseText === 'e' ? Math.E : Number(baseText);
-  if (!(base > 0) || base === 1 || !Number.isFinite(base)) throw new UsageError(`--base must be 2, e or 10 (or a number > 0, != 1), got ${JSON.stringify(baseText)}`);
+  if (!(base > 1) || !Number.isFinite(base)) throw new UsageError(`--base must be 2, e or 10 (or a number > 1), got ${JSON.stringify(baseText)}`);
   const format = flags['--format'] ?? 'table';
   if (format !== 'table' && format !== 'json' && format !== 'csv') throw new UsageError(`--format must be table, json or csv, got ${JSON.stringify(format)}`);
   const options: EvaluatorOptions = { classes: 0, from, multiLabel: multi, base };

@@ -25,8 +25,9 @@ export function reductionOf(v: unknown): Reduction {
 /** The divisor that turns nats into the requested unit: ln(base). */
 export function unitOf(base: unknown): number {
   if (base === undefined) return 1;
-  if (typeof base !== 'number' || !(base > 0) || base === 1 || base === Infinity) {
-    throw new XentError('INVALID_OPTION', `base must be a finite number > 0 and != 1, got ${show(base)}`);
+  // Information is non-negative in every unit people use; a base below 1 would flip its sign.
+  if (typeof base !== 'number' || !(base > 1) || base === Infinity) {
+    throw new XentError('INVALID_OPTION', `base must be a finite number > 1 (2 bits, e nats, 10 bans), got ${show(base)}`);
   }
   return base === Math.E ? 1 : Math.log(base);
 }

@@ -78,8 +78,9 @@ export function checkUnitInterval(k: Kernels, { name, m }: Named, upper = true):
   const max = new Float64Array(m.rows);
   k.rowStats(m.data, m.rows, m.cols, sum, min, max);
   for (let r = 0; r < m.rows; r++) {
-    if (Number.isNaN(sum[r])) explainNaN(r, [{ name, m }]);
-    if (min[r] < 0 || (upper && max[r] > 1)) {
+    // A NaN sum is a NaN entry, or +Infinity and -Infinity together (then the range check below reports them).
+    if (Number.isNaN(sum[r]) && firstOutside(m, r, -Infinity, Infinity) >= 0) explainNaN(r, [{ name, m }]);
+    if (min[r] < 0 || (upper && max[r] > 1) || Number.isNaN(sum[r])) {
       const i = firstOutside(m, r, 0, upper ? 1 : Infinity);
       const v = m.data[i];
       throw new XentError(

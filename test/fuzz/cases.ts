@@ -1,0 +1,634 @@
+/**
+ * One case arbitrary per public function: a valid input drawn from the value domains of gen.ts, then zero to two
+ * defects from defects.ts. A case without defects is checked against the float64 reference (test/reference.ts)
+ * within the stated bound; a case with defects must throw a XentError whose code is one of the defects' codes.
+ */
+import fc from 'fast-check';
+import * as x from '../../src/index.js';
+import * as ref from '../reference.js';
+import {
+  type Dtype, type Shape, distArb, hash01, hold, holdRows, isBatch, logitArb, maskedLogitArb, materialize,
+  matrixArb, probArb, shapeArb, shapeOptions, vector,
+} from './gen.js';
+import {
+  type Defect, type Draft, ABOVE_ONE_X, ABOVE_ONE_Y, ALL_MASKED_X, BAD_LABEL, BAD_OPTION, BAD_SUM_X, BAD_SUM_Y,
+  BELOW_ZERO_X, BELOW_ZERO_Y, EMPTY_X, LABEL_LENGTH, LABEL_TYPE, NAN_X, NAN_Y, OPTIONS_NOT_OBJECT, PLUS_INF_X,
+  RAGGED_X, ROWS_Y, TYPE_X, TYPE_Y, applyDefects, badValue, badWeight, defectsArb,
+} from './defects.js';
+import { type Case, REL, close, closeAll, emptyMean } from './oracle.js';
+
+type Reduction = 'mean' | 'sum' | 'none';
+const reductionArb = fc.constantFrom<Reduction | undefined>(undefined, 'mean', 'sum', 'none');
+const baseArb = fc.constantFrom<number | undefined>(undefined, undefined, 2, 10, Math.E);
+/** Absolute floor for results near 0 (float32 kernels keep few digits of subnormal-sized terms). */
+const floor = (d: Dtype): number => (d === 'Float32Array' ? 1e-30 : 1e-300);
+const unitOf = (base: number | undefined): number => (base === undefined ? 1 : Math.log(base));
+
+/** Per-row values (with the scale their rounding error is relative to) and weights, reduced as the library does. */
+interface Rows {
+  v: number[];
+  sc: number[];
+  /** The weight of each row in a mean (null: 1 each). */
+  D: number[] | null;
+  /** Row multiplier applied to v (sampleWeight; 0 removes the row, even an infinite one). */
+  M: number[] | null;
+}
+
+function reduced(rows: Rows, reduction: Reduction | undefined, base: number | undefined, batch: boolean, d: Dtype, relK = 1) {
+  const rel = REL(d) * relK;
+  const u = unitOf(base);
+  const n = rows.v.length;
+  const val = rows.v.map((v, i) => (rows.M && rows.M[i] === 0 ? 0 : rows.M ? v * rows.M[i] : v));
+  // the scale of a removed row is 0; an infinite scale only occurs with an infinite value (compared exactly)
+  const sc = rows.sc.map((s, i) => (rows.M && rows.M[i] === 0 ? 0 : !Number.isFinite(s) ? 0 : rows.M ? s * rows.M[i] : s));
+  if (reduction === 'none' && batch) {
+    const e = val.map((v) => v / u);
+    return (out: unknown) => closeAll(out, e, rel, (i) => (rel * sc[i]) / Math.abs(u) + floor(d));
+  }
+  const s = ref.accurateSum(val);
+  const scs = sc.reduce((a, b) => a + b, 0);
+  if (reduction === 'mean' || reduction === undefined) {
+    const den = rows.D ? ref.accurateSum(rows.D) : n;
+    if (den === 0) return emptyMean;
+    const e = s / den / u;
+    return (out: unknown) => close(out, e, rel, (rel * scs) / den / Math.abs(u) + floor(d));
+  }
+  return (out: unknown) => close(out, s / u, rel, (rel * scs) / Math.abs(u) + floor(d));
+}
+
+/** Labels in a container the library reads as labels (Int32Array, Uint8Array, number[], Float64Array). */
+function labelsArg(labels: number[], s: Shape, pick: number): unknown {
+  if (s.form === 'vector') return labels[0];
+  const ints = labels.every((v) => Number.isInteger(v) && v >= 0 && v < 256);
+  const kinds = ['number[]', 'Int32Array', ...(ints ? ['Uint8Array'] : []), ...(s.cols > 1 ? ['Float64Array'] : [])];
+  const k = kinds[pick % kinds.length];
+  if (k === 'Int32Array' && labels.every(Number.isInteger)) return Int32Array.from(labels);
+  if (k === 'Uint8Array') return Uint8Array.from(labels);
+  if (k === 'Float64Array') return Float64Array.from(labels);
+  return [...labels];
+}
+
+function draft(s: Shape, xm: number[][], ym: number[][] | null, labels: number[] | null, opts: Record<string, unknown>): Draft {
+  return { s, x: xm, y: ym, labels, opts, over: {}, ragged: null, codes: [], notes: [] };
+}
+
+/** The arguments of a draft: (x[, y | labels], options). */
+function materializeDraft(d: Draft, pick: number): { x: unknown; y: unknown; labels: unknown; opts: unknown } {
+  let xa = 'x' in d.over ? d.over.x : materialize(d.x, d.s);
+  if (d.ragged === 'x' && Array.isArray(xa)) {
+    const rows = [...xa];
+    rows[1] = vector(d.x[1].slice(0, -1), d.s.dtype, 'plain');
+    xa = rows;
+  }
+  let ya: unknown = null;
+  if ('y' in d.over) {
+    const o = d.over.y;
+    ya = Array.isArray(o) && Array.isArray(o[0]) ? (o as number[][]).map((r) => vector(r, d.s.dtype, 'plain')) : o;
+  } else if (d.y) ya = materialize(d.y, d.s);
+  const la = 'labels' in d.over ? d.over.labels : d.labels ? labelsArg(d.labels, d.s, pick) : null;
+  const opts = 'opts' in d.over ? d.over.opts : { ...shapeOptions(d.s), ...d.opts };
+  return { x: xa, y: ya, labels: la, opts: opts !== null && typeof opts === 'object' && Object.keys(opts).length === 0 && pick % 2 ? undefined : opts };
+}
+
+const noteOf = (d: Draft): string =>
+  `${d.s.dtype} ${d.s.form} ${d.s.rows}×${d.s.cols} ${d.s.container}${d.notes.length ? ` | ${d.notes.join('; ')}` : ''}`;
+
+function defined(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// information, binaryEntropy: number → number, vector → Float64Array
+
+function elementwiseInfo(fn: 'information' | 'binaryEntropy'): fc.Arbitrary<Case> {
+  const f = x[fn] as (...a: unknown[]) => unknown;
+  const refOne = fn === 'information' ? ref.information : ref.binaryEntropy;
+  const defects: Defect[] = [NAN_X, ABOVE_ONE_X, BELOW_ZERO_X, TYPE_X, badValue('base', [0, -1, 0.5, 1, Infinity, NaN, 'e']),
+    badValue('classes', [3]), OPTIONS_NOT_OBJECT];
+  return fc.record({
+    s: shapeArb({ big: true, maxRows: 1 }),
+    scalar: fc.boolean(),
+    base: baseArb,
+    seed: fc.nat(),
+    defects: defectsArb(defects),
+  }).chain((c) => matrixArb({ ...c.s, rows: 1, form: 'vector' }, probArb, hash01).map((m) => ({ ...c, m })))
+    .map(({ s, scalar, base, seed, defects: picks, m }) => {
+      const s1: Shape = { ...s, rows: 1, form: 'vector' };
+      const d = draft(s1, m, null, null, defined({ base }));
+      applyDefects(d, defects, picks);
+      const a = materializeDraft(d, seed);
+      const arg = scalar && !('x' in d.over) && d.x[0].length === 1 ? d.x[0][0] : a.x;
+      const args = [arg, a.opts];
+      const u = unitOf(base);
+      const dt = scalar ? 'number[]' : s1.dtype;
+      // binaryEntropy runs the float32 kernel for Float32Array input; information is computed in float64
+      const rel = fn === 'binaryEntropy' ? REL(dt) : 1e-15;
+      const expect = d.codes.length ? { codes: d.codes } : typeof arg === 'number'
+        ? { check: (out: unknown) => close(out, refOne(hold(arg, 'number[]')) / u, rel, floor(dt)) }
+        : { check: (out: unknown) => closeAll(out, d.x[0].map((v) => refOne(hold(v, s1.dtype)) / u), rel, floor(dt), Float64Array) };
+      return { fn, args, call: f, expect, note: noteOf(d) + (scalar ? ' scalar' : '') };
+    });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// entropy, crossEntropy, klDivergence, jsDivergence, jsDistance
+
+/**
+ * Jensen–Shannon per row without forming m = (p + q)/2 (test/reference.ts forms it, and halving a subnormal rounds
+ * it to 0, which makes its KL infinite): ½ Σ p log(2p / (p + q)) + q log(2q / (p + q)), and Σ |terms|.
+ */
+function jsRow(p: readonly number[], q: readonly number[]): { value: number; scale: number } {
+  const terms: number[] = [];
+  for (let j = 0; j < p.length; j++) {
+    const s = p[j] + q[j];
+    if (p[j] > 0) terms.push(p[j] * (Math.log(p[j]) + Math.LN2 - Math.log(s)) / 2);
+    if (q[j] > 0) terms.push(q[j] * (Math.log(q[j]) + Math.LN2 - Math.log(s)) / 2);
+  }
+  // each log is rounded (~1 ulp of its magnitude): the scale counts |p log p| as well as the term
+  const scale = p.reduce((a, v, j) => a + (v > 0 ? v * (Math.abs(Math.log(v)) + 1) : 0) + (q[j] > 0 ? q[j] * (Math.abs(Math.log(q[j])) + 1) : 0), 0);
+  return { value: ref.accurateSum(terms), scale };
+}
+
+type DistFn = 'entropy' | 'crossEntropy' | 'klDivergence' | 'jsDivergence' | 'jsDistance';
+
+function distribution(fn: DistFn): fc.Arbitrary<Case> {
+  const f = x[fn] as (...a: unknown[]) => unknown;
+  const two = fn !== 'entropy';
+  const defects: Defect[] = [NAN_X, ABOVE_ONE_X, BELOW_ZERO_X, BAD_SUM_X, TYPE_X, RAGGED_X, EMPTY_X, BAD_OPTION,
+    OPTIONS_NOT_OBJECT, badValue('tolerance', [-1, NaN, 'small']), badValue('normalize', ['yes', 1]),
+    badValue('compat', ['pytorch', 3]),
+    ...(two ? [NAN_Y, ABOVE_ONE_Y, BELOW_ZERO_Y, BAD_SUM_Y, TYPE_Y, ROWS_Y] : []),
+    ...(fn === 'crossEntropy' ? [badValue('eps', [-0.1, 0.5, 2, NaN])] : [])];
+  return fc.record({
+    s: shapeArb({ big: true }),
+    reduction: fn === 'klDivergence' ? fc.constantFrom<string | undefined>(undefined, 'mean', 'sum', 'none', 'batchmean') : reductionArb,
+    base: baseArb,
+    tolerance: fc.constantFrom<number | undefined>(undefined, undefined, 1e-3),
+    eps: fn === 'crossEntropy' ? fc.constantFrom<number | undefined>(undefined, undefined, 1e-7) : fc.constant(undefined),
+    seed: fc.nat(),
+    defects: defectsArb(defects),
+  }).chain((c) => fc.tuple(distArb(c.s), two ? distArb(c.s) : fc.constant(null)).map(([p, q]) => ({ ...c, p, q })))
+    .map(({ s, reduction, base, tolerance, eps, seed, defects: picks, p, q }) => {
+      const d = draft(s, p, q, null, defined({ reduction, base, tolerance, eps }));
+      applyDefects(d, defects, picks);
+      const a = materializeDraft(d, seed);
+      const args = two ? [a.x, a.y, a.opts] : [a.x, a.opts];
+      let expect: Case['expect'];
+      if (d.codes.length) expect = { codes: d.codes };
+      else {
+        const P = holdRows(d.x, s.dtype);
+        const Q = d.y ? holdRows(d.y, s.dtype) : null;
+        const rows: Rows = { v: [], sc: [], D: null, M: null };
+        P.forEach((pr, r) => {
+          let v: number;
+          let sc = 0;
+          if (fn === 'entropy') v = ref.entropy(pr);
+          else if (fn === 'crossEntropy') v = ref.crossEntropy(pr, Q![r], eps ?? 0);
+          else if (fn === 'klDivergence') ({ value: v, scale: sc } = ref.klDivergence(pr, Q![r]));
+          else {
+            ({ value: v, scale: sc } = jsRow(pr, Q![r]));
+            if (fn === 'jsDistance') {
+              // |√a − √b| ≤ √|a − b|: the bound on the divergence carries over as its square root
+              const err = REL(s.dtype) * (Math.abs(v) + sc) + floor(s.dtype);
+              sc = Math.sqrt(err) / REL(s.dtype);
+              v = Math.sqrt(Math.max(v, 0));
+            }
+          }
+          rows.v.push(v);
+          rows.sc.push(sc);
+        });
+        const red = reduction === 'batchmean' ? 'mean' : reduction as Reduction | undefined;
+        // jsDistance takes the square root per row, in the unit of `base`
+        if (fn === 'jsDistance' && base !== undefined) {
+          const k = Math.sqrt(unitOf(base));
+          rows.v = rows.v.map((v) => v / k);
+          rows.sc = rows.sc.map((v) => v / k);
+        }
+        expect = { check: reduced(rows, red, fn === 'jsDistance' ? undefined : base, isBatch(s), s.dtype) };
+      }
+      return { fn, args, call: f, expect, note: noteOf(d) };
+    });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// logSumExp, softmax, logSoftmax
+
+function softmaxFamily(fn: 'logSumExp' | 'softmax' | 'logSoftmax'): fc.Arbitrary<Case> {
+  const f = x[fn] as (...a: unknown[]) => unknown;
+  const lse = fn === 'logSumExp';
+  const defects: Defect[] = [NAN_X, TYPE_X, RAGGED_X, EMPTY_X, BAD_OPTION, OPTIONS_NOT_OBJECT,
+    badValue('temperature', [0, -1, Infinity, NaN, '2']), ...(lse ? [] : [PLUS_INF_X, ALL_MASKED_X])];
+  return fc.record({
+    s: shapeArb({ big: true }),
+    temperature: fc.constantFrom<number | undefined>(undefined, undefined, 1, 2, 3.5),
+    special: fc.constantFrom('none', 'none', 'none', 'plusInf', 'allMasked'),
+    seed: fc.nat(),
+    defects: defectsArb(defects),
+  }).chain((c) => matrixArb(c.s, maskedLogitArb, (i) => 40 * hash01(i) - 20).map((m) => ({ ...c, m })))
+    .map(({ s, temperature, special, seed, defects: picks, m }) => {
+      // a row never masked everywhere unless asked for (logSumExp only: its value is -Infinity then)
+      for (const row of m) if (row.length && row.every((v) => v === -Infinity)) row[0] = 0;
+      if (lse && m.length && m[0].length && special === 'plusInf') m[0][seed % m[0].length] = Infinity;
+      if (lse && m.length && m[0].length && special === 'allMasked') m[m.length - 1] = m[m.length - 1].map(() => -Infinity);
+      const d = draft(s, m, null, null, defined({ temperature }));
+      applyDefects(d, defects, picks);
+      const a = materializeDraft(d, seed);
+      const args = [a.x, a.opts];
+      let expect: Case['expect'];
+      const sc = 1 / (temperature ?? 1);
+      if (d.codes.length) expect = { codes: d.codes };
+      else {
+        const X = holdRows(d.x, s.dtype);
+        const rel = REL(s.dtype);
+        if (lse) {
+          const e = X.map((r) => (r.includes(Infinity) ? Infinity : ref.logSumExp(r, sc)));
+          const abs = X.map((r) => (r.includes(Infinity) ? 0 : rel * ref.logSumExpScale(r, sc)));
+          expect = isBatch(s)
+            ? { check: (out) => closeAll(out, e, rel, (i) => abs[i], Float64Array) }
+            : { check: (out) => close(out, e[0], rel, abs[0]) };
+        } else {
+          const Out = s.dtype === 'Float32Array' ? Float32Array : Float64Array;
+          const outRound = s.dtype === 'Float32Array' ? 2 ** -24 : 0;
+          const tiny = s.dtype === 'Float32Array' ? 1e-37 : 1e-300;
+          const e: number[] = [];
+          const relE: number[] = [];
+          const absE: number[] = [];
+          for (const r of X) {
+            const scale = Math.max(1, ...r.map((v) => Math.abs(v * sc)).filter(Number.isFinite));
+            const vals = fn === 'softmax' ? ref.softmax(r, sc) : ref.logSoftmax(r, sc);
+            for (const v of vals) {
+              e.push(v);
+              relE.push(fn === 'softmax' ? rel * scale + outRound : rel + outRound);
+              absE.push(fn === 'softmax' ? tiny : rel * scale);
+            }
+          }
+          expect = {
+            check: (out) => {
+              if (!(out instanceof Out)) return `expected ${Out.name}, got ${String(out?.constructor?.name)}`;
+              if (out.length !== e.length) return `length ${out.length}, expected ${e.length}`;
+              for (let i = 0; i < e.length; i++) {
+                const msg = close(out[i], e[i], relE[i], absE[i]);
+                if (msg) return `[${i}] ${msg}`;
+              }
+              return null;
+            },
+          };
+        }
+      }
+      return { fn, args, call: f, expect, note: noteOf(d) + (lse && special !== 'none' ? ` ${special}` : '') };
+    });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// softmaxCrossEntropy, categoricalCrossEntropy, nllLoss, perplexity
+
+type CatFn = 'softmaxCrossEntropy' | 'categoricalCrossEntropy' | 'nllLoss' | 'perplexity';
+
+/** Per-row loss from −log p_j (nlp), PyTorch's rules (see test/reference.ts classLossLabels / classLossDense). */
+function classRows(
+  nlp: number[][], labels: number[] | null, T: number[][] | null, w: number[] | undefined, sw: number[] | undefined,
+  eps: number, ignoreIndex: number | undefined,
+): Rows {
+  const rows: Rows = { v: [], sc: [], D: [], M: sw ? [...sw] : null };
+  nlp.forEach((row, r) => {
+    const C = row.length;
+    const wj = (j: number) => (w ? w[j] : 1);
+    let terms: number[] = [];
+    let den: number;
+    if (labels) {
+      const y = labels[r];
+      if (ignoreIndex !== undefined && y === ignoreIndex) {
+        rows.v.push(0);
+        rows.sc.push(0);
+        rows.D!.push(0);
+        return;
+      }
+      if ((1 - eps) * wj(y) !== 0) terms.push((1 - eps) * wj(y) * row[y]);
+      if (eps > 0) for (let j = 0; j < C; j++) if (wj(j) !== 0) terms.push((eps / C) * wj(j) * row[j]);
+      den = wj(y);
+    } else {
+      terms = [];
+      let dt = 0;
+      for (let j = 0; j < C; j++) {
+        const c = wj(j) * ((1 - eps) * T![r][j] + eps / C);
+        if (c !== 0) terms.push(c * row[j]);
+        dt += wj(j) * T![r][j];
+      }
+      den = w ? dt : 1;
+    }
+    rows.v.push(ref.accurateSum(terms));
+    rows.sc.push(terms.reduce((a, b) => a + Math.abs(b), 0));
+    rows.D!.push(sw ? sw[r] * den : den);
+  });
+  return rows;
+}
+
+function categorical(fn: CatFn): fc.Arbitrary<Case> {
+  const f = x[fn] as (...a: unknown[]) => unknown;
+  const probs = fn === 'categoricalCrossEntropy';
+  const logits = fn === 'softmaxCrossEntropy' || fn === 'perplexity';
+  const perplexity = fn === 'perplexity';
+  const defects: Defect[] = [NAN_X, TYPE_X, RAGGED_X, EMPTY_X, OPTIONS_NOT_OBJECT, BAD_LABEL, LABEL_TYPE, LABEL_LENGTH,
+    badWeight('weight', (d) => d.s.cols), badWeight('sampleWeight', (d) => d.s.rows),
+    badValue('ignoreIndex', [1.5, '-100', NaN]),
+    ...(perplexity ? [badValue('reduction', ['mean']), badValue('classes', [0, 2.5])]
+      : [BAD_OPTION, badValue('labelSmoothing', [-0.1, 1.5, NaN, '0.1']), badValue('compat', ['pytorch'])]),
+    ...(logits ? [PLUS_INF_X, ALL_MASKED_X, badValue('temperature', [0, -2, Infinity, NaN])] : []),
+    ...(probs ? [ABOVE_ONE_X, BELOW_ZERO_X, BAD_SUM_X, badValue('eps', [-1, 0.5, NaN]), badValue('tolerance', [-1])] : []),
+  ];
+  const valueArb = logits ? maskedLogitArb : fc.oneof({ weight: 8, arbitrary: logitArb.map((v) => -Math.abs(v)) },
+    { weight: 1, arbitrary: logitArb }, { weight: 1, arbitrary: fc.constant(-Infinity) });
+  return fc.record({
+    s: shapeArb({ big: true }),
+    dense: perplexity ? fc.constant(false) : fc.boolean(),
+    reduction: perplexity ? fc.constant(undefined) : reductionArb,
+    base: perplexity ? fc.constant(undefined) : baseArb,
+    smoothing: perplexity ? fc.constant(undefined) : fc.constantFrom<number | undefined>(undefined, undefined, 0, 0.1, 1),
+    temperature: logits ? fc.constantFrom<number | undefined>(undefined, undefined, 2) : fc.constant(undefined),
+    useW: fc.boolean(),
+    useSw: fc.boolean(),
+    useIgnore: fc.boolean(),
+    eps: probs ? fc.constantFrom<number | undefined>(undefined, undefined, 1e-7) : fc.constant(undefined),
+    seed: fc.nat(),
+    defects: defectsArb(defects),
+  }).chain((c) => {
+    const values = probs ? distArb(c.s) : matrixArb(c.s, valueArb, (i) => 40 * hash01(i) - 20);
+    // a number[] of length rows is labels (README): dense flat number[] targets need more than one class
+    const dense = c.dense && c.s.form !== 'vector' && c.s.rows * c.s.cols <= 10_000
+      && (c.s.form === 'rows' || c.s.cols > 1 || c.s.dtype !== 'number[]')
+      ? fc.oneof(distArb(c.s), matrixArb(c.s, probArb, hash01)) : fc.constant(null);
+    const weights = fc.array(fc.constantFrom(0, 0.5, 1, 2, 1e-3), { minLength: Math.min(c.s.cols, 64), maxLength: Math.min(c.s.cols, 64) });
+    return fc.tuple(values, dense, weights, fc.array(fc.constantFrom(0, 1, 3, 0.25), { minLength: c.s.rows, maxLength: c.s.rows }),
+      fc.array(fc.nat(), { minLength: c.s.rows, maxLength: c.s.rows }))
+      .map(([m, T, w, sw, ys]) => ({ ...c, m, T, w, sw, ys }));
+  }).map((c) => {
+    const { s, seed } = c;
+    for (const row of c.m) if (row.length && row.every((v) => v === -Infinity)) row[0] = 0;
+    const labels = c.T ? null : c.ys.map((v, r) => (c.useIgnore && r === 0 && s.form !== 'vector' ? -100 : v % s.cols));
+    const weight = c.useW && s.cols <= 64 ? c.w : undefined;
+    const sampleWeight = c.useSw && s.form !== 'vector' ? c.sw : undefined;
+    const ignoreIndex = c.useIgnore ? -100 : undefined;
+    const d = draft(s, c.m, c.T, labels, defined({
+      reduction: c.reduction, base: c.base, labelSmoothing: c.smoothing, temperature: c.temperature, weight, sampleWeight,
+      ignoreIndex, eps: c.eps,
+    }));
+    applyDefects(d, defects, c.defects);
+    const a = materializeDraft(d, seed);
+    const args = [a.x, d.y ? a.y : a.labels, a.opts];
+    let expect: Case['expect'];
+    if (d.codes.length) expect = { codes: d.codes };
+    else {
+      const X = holdRows(d.x, s.dtype);
+      const sc = 1 / (c.temperature ?? 1);
+      const clip = c.eps ?? 0;
+      const nlp = X.map((r) => (logits ? ref.negLogSoftmax(r, sc)
+        : probs ? r.map((p) => -Math.log(clip > 0 ? Math.min(Math.max(p, clip), 1 - clip) : p)) : r.map((v) => -v)));
+      const T = d.y ? holdRows(d.y, s.dtype) : null;
+      // weights are held in the kernels' dtype (sampleWeight of the categorical losses stays float64)
+      const w = weight?.map((v) => hold(v, s.dtype));
+      const rows = classRows(nlp, d.labels, T, w, sampleWeight, c.smoothing ?? 0, ignoreIndex);
+      if (perplexity) {
+        const den = ref.accurateSum(rows.D!);
+        const val = ref.accurateSum(rows.v.map((v, i) => (rows.M === null ? v : rows.M[i] === 0 ? 0 : v * rows.M[i]))) / den;
+        expect = den === 0 ? { check: emptyMean } : { check: (out) => close(out, Math.exp(val), REL(s.dtype) * 4 * (1 + Math.abs(val)), 0) };
+      } else expect = { check: reduced(rows, c.reduction, c.base, isBatch(s), s.dtype) };
+    }
+    return { fn, args, call: f, expect, note: noteOf(d) + (c.T ? ' dense' : ' labels') };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// binaryCrossEntropy, sigmoidCrossEntropy, binaryFocalCrossEntropy
+
+type BinFn = 'binaryCrossEntropy' | 'sigmoidCrossEntropy' | 'binaryFocalCrossEntropy';
+
+function binaryLoss(fn: BinFn): fc.Arbitrary<Case> {
+  const f = x[fn] as (...a: unknown[]) => unknown;
+  const focal = fn === 'binaryFocalCrossEntropy';
+  const defects: Defect[] = [NAN_X, NAN_Y, TYPE_X, TYPE_Y, RAGGED_X, ROWS_Y, ABOVE_ONE_Y, BELOW_ZERO_Y, BAD_OPTION,
+    OPTIONS_NOT_OBJECT, badValue('labelSmoothing', [-1, 2, NaN]), badWeight('weight', (d) => d.s.cols),
+    badWeight('sampleWeight', (d) => (d.s.form === 'vector' ? d.s.cols : d.s.rows)),
+    ...(focal ? [badValue('gamma', [-1, Infinity, NaN]), badValue('alpha', [-0.5, 1.5]), badValue('from', ['logit']),
+      badValue('classBalancing', ['yes'])] : []),
+    ...(fn === 'sigmoidCrossEntropy' ? [badWeight('posWeight', (d) => d.s.cols)] : []),
+  ];
+  return fc.record({
+    s: shapeArb({ big: true }),
+    scalar: fc.constantFrom(false, false, false, true),
+    fromLogits: fn === 'sigmoidCrossEntropy' ? fc.constant(true) : focal ? fc.boolean() : fc.constant(false),
+    reduction: reductionArb,
+    base: baseArb,
+    smoothing: fc.constantFrom<number | undefined>(undefined, undefined, 0.1),
+    eps: fc.constantFrom<number | undefined>(undefined, undefined, 1e-7),
+    gamma: focal ? fc.constantFrom<number | undefined>(undefined, 0, 0.5, 3) : fc.constant(undefined),
+    balancing: focal ? fc.constantFrom<boolean | undefined>(undefined, true) : fc.constant(undefined),
+    alpha: fc.constantFrom<number | undefined>(undefined, 0.75),
+    useW: fc.boolean(),
+    useSw: fc.boolean(),
+    usePw: fc.boolean(),
+    seed: fc.nat(),
+    defects: defectsArb(defects),
+  }).chain((c) => {
+    const xs = c.fromLogits ? logitArb : probArb;
+    const ts = fc.oneof(fc.constantFrom(0, 1), probArb);
+    return fc.tuple(matrixArb(c.s, xs, (i) => (c.fromLogits ? 40 * hash01(i) - 20 : hash01(i))),
+      matrixArb(c.s, ts, (i) => (hash01(i + 7) < 0.5 ? 0 : 1)),
+      fc.array(fc.constantFrom(0, 0.5, 1, 2), { minLength: c.s.cols, maxLength: c.s.cols }),
+      fc.array(fc.constantFrom(0, 1, 3, 0.25), { minLength: c.s.rows, maxLength: c.s.rows }))
+      .map(([m, t, w, sw]) => ({ ...c, m, t, w, sw }));
+  }).map((c) => {
+    const s = c.s;
+    const scalar = c.scalar && s.form === 'vector' && s.cols === 1;
+    const examples = s.form === 'vector' && !scalar;
+    const small = s.rows * s.cols <= 10_000;
+    const weight = c.useW && small && !examples ? c.w : undefined;
+    const sampleWeight = c.useSw && small && !scalar ? (examples ? c.w.map((v) => v + 0.5) : c.sw) : undefined;
+    const posWeight = fn === 'sigmoidCrossEntropy' && c.usePw && small && !examples ? c.w : undefined;
+    const eps = fn === 'binaryCrossEntropy' || (focal && !c.fromLogits) ? c.eps : undefined;
+    const d = draft(s, c.m, c.t, null, defined({
+      reduction: c.reduction, base: c.base, labelSmoothing: c.smoothing, weight, sampleWeight, posWeight, eps,
+      ...(focal ? { from: c.fromLogits ? 'logits' : undefined, gamma: c.gamma, classBalancing: c.balancing, alpha: c.balancing ? c.alpha : undefined } : {}),
+    }));
+    const own = c.fromLogits ? defects : [...defects, ABOVE_ONE_X, BELOW_ZERO_X];
+    applyDefects(d, own, c.defects.map((p) => ({ ...p, idx: p.idx % own.length })));
+    // a probability defect on x is only meaningful for probabilities: ABOVE/BELOW are in `own` only then
+    const a = materializeDraft(d, c.seed);
+    const useScalar = scalar && !('x' in d.over) && !('y' in d.over) && d.x[0].length === 1;
+    const args = useScalar ? [d.x[0][0], d.y![0][0], a.opts] : [a.x, a.y, a.opts];
+    let expect: Case['expect'];
+    if (d.codes.length) expect = { codes: d.codes };
+    else {
+      // a number argument runs in float64 whatever the shape's dtype
+      const X = holdRows(d.x, useScalar ? 'number[]' : s.dtype);
+      const T = holdRows(d.y!, useScalar ? 'number[]' : s.dtype);
+      const sm = c.smoothing ?? 0;
+      const gamma = c.gamma ?? 2;
+      const alpha = c.balancing ? c.alpha ?? 0.25 : -1;
+      const pw = posWeight?.map((v) => hold(v, s.dtype));
+      const wv = weight?.map((v) => hold(v, useScalar ? 'number[]' : s.dtype));
+      const swv = sampleWeight?.map((v) => hold(v, examples ? s.dtype : s.dtype));
+      const el: number[] = [];
+      const ew: number[] = [];
+      X.forEach((row, r) => row.forEach((v, j) => {
+        const t = T[r][j];
+        let l = c.fromLogits ? ref.sigmoidCrossEntropy(v, t, sm, pw ? pw[j] : 1) : ref.binaryCrossEntropy(v, t, eps ?? 0, sm);
+        if (focal) {
+          const tt = t * (1 - sm) + sm / 2;
+          const p = c.fromLogits ? 1 / (1 + Math.exp(-v)) : v;
+          const q = c.fromLogits ? 1 / (1 + Math.exp(v)) : 1 - v;
+          let k = gamma === 0 ? 1 : (tt * q + (1 - tt) * p) ** gamma;
+          if (alpha >= 0) k *= alpha * tt + (1 - alpha) * (1 - tt);
+          l = k === 0 ? 0 : l * k;
+        }
+        let wgt = wv ? wv[j] : 1;
+        if (swv) wgt *= examples ? swv[j] : swv[r];
+        el.push(wgt === 0 ? 0 : l * wgt);
+        ew.push(wgt);
+      }));
+      const rows: Rows = { v: el, sc: el.map(() => 0), D: ew, M: null };
+      const batch = isBatch(s) || examples;
+      expect = { check: reduced(rows, c.reduction, c.base, batch && !useScalar, useScalar ? 'number[]' : s.dtype, focal ? 4 * (1 + gamma) : 1) };
+    }
+    return { fn, args, call: f, expect, note: noteOf(d) + (useScalar ? ' scalar' : '') + (c.fromLogits ? ' logits' : '') };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// categoricalFocalCrossEntropy, brierScore, calibrationError: value oracle where one is cheap, else a structural one
+
+function categoricalFocal(): fc.Arbitrary<Case> {
+  const f = x.categoricalFocalCrossEntropy as (...a: unknown[]) => unknown;
+  const defects: Defect[] = [NAN_X, TYPE_X, RAGGED_X, EMPTY_X, BAD_OPTION, OPTIONS_NOT_OBJECT, BAD_LABEL, LABEL_TYPE,
+    LABEL_LENGTH, ABOVE_ONE_X, BELOW_ZERO_X, BAD_SUM_X, badValue('gamma', [-1, NaN]), badValue('from', ['probabilities']),
+    badWeight('sampleWeight', (d) => d.s.rows)];
+  return fc.record({ s: shapeArb({ big: true }), gamma: fc.constantFrom<number | undefined>(undefined, 0, 1.5),
+    reduction: reductionArb, seed: fc.nat(), defects: defectsArb(defects) })
+    .chain((c) => fc.tuple(distArb(c.s), fc.array(fc.nat(), { minLength: c.s.rows, maxLength: c.s.rows }))
+      .map(([m, ys]) => ({ ...c, m, ys })))
+    .map((c) => {
+      const labels = c.ys.map((v) => v % c.s.cols);
+      const d = draft(c.s, c.m, null, labels, defined({ gamma: c.gamma, reduction: c.reduction }));
+      applyDefects(d, defects, c.defects);
+      const a = materializeDraft(d, c.seed);
+      let expect: Case['expect'];
+      if (d.codes.length) expect = { codes: d.codes };
+      else {
+        const X = holdRows(d.x, c.s.dtype);
+        const g = c.gamma ?? 2;
+        // Keras: α_y (1 − p_y)^γ (−log p_y), α = 0.25 by default, applied
+        const v = X.map((r, i) => {
+          const p = r[d.labels![i]];
+          const k = 0.25 * (g === 0 ? 1 : (1 - p) ** g);
+          return k === 0 ? 0 : -Math.log(p) * k;
+        });
+        expect = { check: reduced({ v, sc: v.map(() => 0), D: null, M: null }, c.reduction, undefined, isBatch(c.s), c.s.dtype, 4 * (1 + g)) };
+      }
+      return { fn: 'categoricalFocalCrossEntropy', args: [a.x, a.labels, a.opts], call: f, expect, note: noteOf(d) };
+    });
+}
+
+function calibration(fn: 'brierScore' | 'calibrationError'): fc.Arbitrary<Case> {
+  const f = x[fn] as (...a: unknown[]) => unknown;
+  const defects: Defect[] = [NAN_X, TYPE_X, RAGGED_X, ABOVE_ONE_X, BELOW_ZERO_X, BAD_LABEL, LABEL_LENGTH, OPTIONS_NOT_OBJECT,
+    badValue('classes', [0, 1.5]), badValue('Reduction', ['sum']),
+    ...(fn === 'calibrationError' ? [badValue('bins', [0, 2.5, -1, '15']), badValue('norm', ['l3', 1])]
+      : [badValue('reduction', ['avg']), badValue('scaleByHalf', ['auto'])])];
+  return fc.record({ s: shapeArb({ big: true, minCols: 2 }), seed: fc.nat(), defects: defectsArb(defects),
+    norm: fc.constantFrom<string | undefined>(undefined, 'l1', 'l2', 'max'), bins: fc.constantFrom<number | undefined>(undefined, 1, 10) })
+    .chain((c) => fc.tuple(matrixArb(c.s, probArb, hash01), fc.array(fc.nat(), { minLength: c.s.rows, maxLength: c.s.rows }),
+      fc.array(fc.constantFrom(0, 1), { minLength: c.s.cols, maxLength: c.s.cols })).map(([m, ys, tb]) => ({ ...c, m, ys, tb })))
+    .map((c) => {
+      // binary input: a flat vector of positive-class probabilities with 0/1 targets (the y matrix); multiclass: labels
+      const binary = c.s.form === 'vector';
+      const d = draft(c.s, c.m, binary ? [c.tb] : null, binary ? null : c.ys.map((v) => v % c.s.cols),
+        fn === 'calibrationError' ? defined({ norm: c.norm, bins: c.bins }) : {});
+      applyDefects(d, defects, c.defects);
+      const a = materializeDraft(d, c.seed);
+      const args = [a.x, binary ? a.y : a.labels, a.opts];
+      let expect: Case['expect'];
+      // no entries is itself a defect here (EMPTY_INPUT), checked before the labels
+      if (c.s.rows * c.s.cols === 0) d.codes.push('EMPTY_INPUT');
+      if (d.codes.length) expect = { codes: d.codes };
+      else if (fn === 'calibrationError') {
+        expect = { check: (out) => (typeof out === 'number' && out >= 0 && out <= 1 ? null : `expected a number in [0, 1], got ${String(out)}`) };
+      } else {
+        const X = holdRows(d.x, c.s.dtype);
+        const v = binary ? X[0].map((p, j) => (p - d.y![0][j]) ** 2)
+          : X.map((r, i) => r.reduce((acc, p, j) => acc + (p - (j === d.labels![i] ? 1 : 0)) ** 2, 0) / (c.s.cols === 2 ? 2 : 1));
+        const mean = ref.accurateSum(v) / v.length;
+        expect = { check: (out) => close(out, mean, 1e-13, 1e-300) };
+      }
+      return { fn, args, call: f, expect, note: noteOf(d) + (binary ? ' binary' : ' multiclass') };
+    });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Evaluator: update (possibly in two chunks), merge of two shards, result
+
+function evaluator(): fc.Arbitrary<Case> {
+  const defects: Defect[] = [NAN_X, TYPE_X, RAGGED_X, BAD_LABEL, LABEL_TYPE, LABEL_LENGTH,
+    badValue('from', ['logit']), badValue('topK', [0, 1.5]), badValue('base', [1, -1]), badValue('classes', [0, 2.5, '3']),
+    badValue('multiLabel', ['no']), badValue('ignoreIndex', [0.5])];
+  return fc.record({ s: shapeArb({ big: false, maxRows: 8 }), seed: fc.nat(), split: fc.boolean(), defects: defectsArb(defects) })
+    .chain((c) => fc.tuple(matrixArb(c.s, logitArb, hash01), fc.array(fc.nat(), { minLength: c.s.rows, maxLength: c.s.rows }))
+      .map(([m, ys]) => ({ ...c, m, ys })))
+    .map((c) => {
+      const s: Shape = { ...c.s, form: 'rows' };
+      const d = draft(s, c.m, null, c.ys.map((v) => v % s.cols), {});
+      applyDefects(d, defects, c.defects);
+      const a = materializeDraft(d, c.seed);
+      const opts = { ...(a.opts as object), classes: 'classes' in d.opts ? d.opts.classes : s.cols };
+      const call = (X: unknown, Y: unknown, O: unknown) => {
+        const ev = new x.Evaluator(O as x.EvaluatorOptions);
+        if (c.split && Array.isArray(X) && X.length >= 2 && d.codes.length === 0) {
+          const h = X.length >> 1;
+          const y = Y as ArrayLike<number>;
+          const other = new x.Evaluator(O as x.EvaluatorOptions);
+          ev.update(X.slice(0, h), Array.from(y).slice(0, h));
+          other.update(X.slice(h), Array.from(y).slice(h));
+          return ev.merge(other).result();
+        }
+        return ev.update(X as x.Batch, Y as x.Labels).result();
+      };
+      let expect: Case['expect'];
+      if (d.codes.length) expect = { codes: d.codes };
+      else {
+        const X = holdRows(d.x, s.dtype);
+        const e = ref.softmaxCrossEntropy(X, d.labels!) as number;
+        expect = {
+          check: (out) => {
+            const r = out as x.EvalResult;
+            if (r.count !== s.rows) return `count ${r.count}, expected ${s.rows}`;
+            return close(r.nats, e, REL(s.dtype) * 4, 0) ?? (Number.isNaN(r.accuracy) || Number.isNaN(r.brier) ? 'NaN in result' : null);
+          },
+        };
+      }
+      return { fn: 'Evaluator', args: [a.x, a.labels, opts], call, expect, note: noteOf(d) + (c.split ? ' merged' : '') };
+    });
+}
+
+/** Every public function's case arbitrary. */
+export const SPECS: Record<string, () => fc.Arbitrary<Case>> = {
+  information: () => elementwiseInfo('information'),
+  binaryEntropy: () => elementwiseInfo('binaryEntropy'),
+  entropy: () => distribution('entropy'),
+  crossEntropy: () => distribution('crossEntropy'),
+  klDivergence: () => distribution('klDivergence'),
+  jsDivergence: () => distribution('jsDivergence'),
+  jsDistance: () => distribution('jsDistance'),
+  logSumExp: () => softmaxFamily('logSumExp'),
+  softmax: () => softmaxFamily('softmax'),
+  logSoftmax: () => softmaxFamily('logSoftmax'),
+  softmaxCrossEntropy: () => categorical('softmaxCrossEntropy'),
+  categoricalCrossEntropy: () => categorical('categoricalCrossEntropy'),
+  nllLoss: () => categorical('nllLoss'),
+  perplexity: () => categorical('perplexity'),
+  binaryCrossEntropy: () => binaryLoss('binaryCrossEntropy'),
+  sigmoidCrossEntropy: () => binaryLoss('sigmoidCrossEntropy'),
+  binaryFocalCrossEntropy: () => binaryLoss('binaryFocalCrossEntropy'),
+  categoricalFocalCrossEntropy: categoricalFocal,
+  brierScore: () => calibration('brierScore'),
+  calibrationError: () => calibration('calibrationError'),
+  Evaluator: evaluator,
+};
+
