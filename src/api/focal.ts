@@ -102,7 +102,7 @@ export function binaryFocalCrossEntropy<X extends number | Batch, O extends Bina
         for (let j = 0; j < X.cols; j++, i++) s += bce[i];
         out[r] = s;
       }
-    }, o,
+    },
   ) as BinaryResult<X, O>;
 }
 
