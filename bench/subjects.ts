@@ -5,16 +5,21 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { backend, init, klDivergence, sigmoidCrossEntropy, softmaxCrossEntropy } from '../src/index.js';
+import { allocate, backend, init, klDivergence, sigmoidCrossEntropy, softmaxCrossEntropy } from '../src/index.js';
 import type { Impl } from './peers.js';
 import { type Floats, type Workload, inputsOf } from './workloads.js';
 
+type Evaluate = (x: Floats, y: Floats | undefined) => number;
+
+function evaluator(w: Workload): Evaluate {
+  return w.kind === 'softmax' ? (x) => softmaxCrossEntropy(x, w.labels!, { classes: w.cols }) as number
+    : w.kind === 'sigmoid' ? (x, y) => sigmoidCrossEntropy(x, y!) as number
+    : (x, y) => klDivergence(x, y!, { classes: w.cols }) as number;
+}
+
 /** xent on one backend; `setup` fails (and the bench reports it) if that backend cannot start. */
 export function xent(w: Workload, which: 'wasm' | 'js'): Impl {
-  const fn =
-    w.kind === 'softmax' ? () => softmaxCrossEntropy(w.x, w.labels!, { classes: w.cols }) as number
-    : w.kind === 'sigmoid' ? () => sigmoidCrossEntropy(w.x, w.y!) as number
-    : () => klDivergence(w.x, w.y!, { classes: w.cols }) as number;
+  const run = evaluator(w);
   return {
     name: `xent ${which}`,
     setup: async () => {
@@ -22,8 +27,28 @@ export function xent(w: Workload, which: 'wasm' | 'js'): Impl {
       const active = backend();
       if (which === 'wasm' && active !== 'wasm-simd') throw new Error(`init({ backend: 'wasm' }) gave ${active}`);
     },
-    fn,
+    fn: () => run(w.x, w.y),
   };
+}
+
+/**
+ * xent on wasm with the batch already in wasm memory (allocate(): the documented zero-copy path): the kernel's
+ * own cost, without the copy of the user's arrays.
+ */
+export function xentZeroCopy(w: Workload): Impl {
+  const run = evaluator(w);
+  const impl: Impl = { name: 'xent wasm, zero-copy', fn: () => NaN };
+  impl.setup = async () => {
+    await init({ backend: 'wasm' });
+    const dtype = w.f32 ? 'float32' : 'float64';
+    const x = allocate(dtype, w.x.length);
+    x.view().set(w.x);
+    const y = w.y ? allocate(dtype, w.y.length) : null;
+    y?.view().set(w.y!);
+    // Views are taken per call: memory may grow between calls and detach older ones.
+    impl.fn = () => run(x.view(), y?.view());
+  };
+  return impl;
 }
 
 interface FloorExports {
