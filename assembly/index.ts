@@ -136,3 +136,5 @@ export {
   sigmoidCrossEntropyGrad_f32, sigmoidCrossEntropyGrad_f64,
   softmaxBackward_f32, softmaxBackward_f64, logSoftmaxBackward_f32, logSoftmaxBackward_f64,
 } from './gradients';
+
+export { softmaxEvalLabels_f32, softmaxEvalLabels_f64 } from './evaluate';

@@ -16,11 +16,11 @@ export const EXP2_SHIFT = reinterpret<f32>(0x4B400000); // 12582912.0
 export const LOG2E_F32 = reinterpret<f32>(0x3FB8AA3B); // 1.44269502 (log2 e rounded to float32, rel. error 1.3e-8)
 // 2^f = 1 + f·(E1 + f·(E2 + f·(E3 + f·(E4 + f·E5)))) on |f| <= 1/2: LP error 6.8e-8, with float32 rounding
 // 2.2e-7 relative (measured over 200,001 points).
-const E1 = reinterpret<f32>(0x3F31720E); // 0.693146586
-const E2 = reinterpret<f32>(0x3E75FCAB); // 0.240221664
-const E3 = reinterpret<f32>(0x3D635EF3); // 0.0555104725
-const E4 = reinterpret<f32>(0x3C1E83B1); // 0.00967495237
-const E5 = reinterpret<f32>(0x3AAD0DDB); // 0.00132029818
+export const E1 = reinterpret<f32>(0x3F31720E); // 0.693146586
+export const E2 = reinterpret<f32>(0x3E75FCAB); // 0.240221664
+export const E3 = reinterpret<f32>(0x3D635EF3); // 0.0555104725
+export const E4 = reinterpret<f32>(0x3C1E83B1); // 0.00967495237
+export const E5 = reinterpret<f32>(0x3AAD0DDB); // 0.00132029818
 
 /** 2^f lane-wise for |f| <= 1/2 (the polynomial above; 2^0 is exactly 1). */
 // @ts-ignore: decorator

@@ -477,5 +477,58 @@ export const jsKernels: Kernels = {
     }
   },
 
+  softmaxEvalLabels(x, rows, cols, labels, nll, above, top, maxP, sumSq) {
+    for (let r = 0, off = 0; r < rows; r++, off += cols) {
+      const y = labels[r];
+      if (y < 0) {
+        nll[r] = 0;
+        above[r] = 0;
+        top[r] = 0;
+        maxP[r] = 0;
+        sumSq[r] = 0;
+        continue;
+      }
+      const end = off + cols;
+      const m = rowMax(x, off, cols, 1);
+      const zy = x[off + y];
+      // One pass: the exp sum exactly as logSumShifted (same blocks, same order), Σ e², the rank, the argmax.
+      let k = 0;
+      let rest = 0;
+      let q = 0;
+      let n = 0;
+      let t = -1;
+      for (let b = off; b < end; b += BLOCK) {
+        let part = 0;
+        for (let j = b, e = Math.min(b + BLOCK, end); j < e; j++) {
+          const z = x[j];
+          if (z > zy) n++;
+          if (z === m) {
+            k++;
+            if (t < 0) t = j - off;
+          } else {
+            const v = Math.exp(z - m); // NaN lands here and poisons the row
+            part += v;
+            q += v * v;
+          }
+        }
+        rest += part;
+      }
+      above[r] = n;
+      top[r] = t;
+      if (m === Infinity) {
+        nll[r] = NaN; // as softmaxCrossEntropyLabels
+        maxP[r] = NaN;
+        sumSq[r] = NaN;
+        continue;
+      }
+      const l = Math.log1p(k - 1 + rest);
+      const dMax = m === -Infinity ? Infinity : 0;
+      nll[r] = (zy === m ? dMax : m - zy) + l;
+      const S = k + rest;
+      maxP[r] = m === -Infinity ? NaN : Math.exp(-l);
+      sumSq[r] = m === -Infinity ? NaN : (k + q) / (S * S);
+    }
+  },
+
   ...gradientKernels,
 };

@@ -1,17 +1,17 @@
 /**
- * The evaluator's per-row statistics, accumulated straight into an EvalState. The losses come from xent's public
- * kernels-backed functions (which also validate the input); what they do not return (the top-1 logit, the rank of
- * the true class, Σ p²) comes from one lean pass here.
+ * The evaluator's per-row statistics, accumulated straight into an EvalState.
  *
- * Single-label logits cost three passes over the batch: the fused softmax cross-entropy (per-row loss), logSumExp
- * at temperature ½ (log Σ exp(2z), hence Σ p² = exp(lse(2z) − 2·lse(z)) for the Brier score) and a JS pass for the
- * rank of the true class and the top-1 logit. A fused evaluation kernel (max, lse, z_y, #{z_j > z_y}, Σ exp(2(z−m))
- * in the one pass that already computes exp(z − m)) would replace all three.
+ * Single-label logits take one kernel call, softmaxEvalLabels: per row the softmax cross-entropy (exactly as
+ * softmaxCrossEntropy computes it), the rank of the true class (#{z_j > z_y}), the first maximum and Σ p² (for
+ * the Brier score), from one max pass and one exp pass; the input is validated as softmaxCrossEntropy does.
+ * Probabilities go through categoricalCrossEntropy (which validates them) and one lean pass here for the rank,
+ * the top-1 entry and Σ p².
  */
 import type { FloatArray } from '../backend/kernels.js';
 import { binaryCrossEntropy, sigmoidCrossEntropy } from '../api/binary.js';
-import { categoricalCrossEntropy, softmaxCrossEntropy } from '../api/losses.js';
-import { logSumExp } from '../api/softmax.js';
+import { categoricalCrossEntropy } from '../api/losses.js';
+import { kernels } from '../backend/select.js';
+import { type Named, checkInfiniteRows, explainNaN } from '../core/validate.js';
 import { binOf } from './calibration.js';
 import { slotOf } from './quantiles.js';
 import type { EvalState } from './state.js';
@@ -48,10 +48,12 @@ function addClass(st: EvalState, w: number, y: number, predicted: number, loss: 
 export function singleLabel(
   st: EvalState, x: FloatArray, rows: number, cols: number, labels: Int32Array, w: FloatArray | null, k: number,
 ): void {
-  const logits = st.settings.from === 'logits';
+  if (st.settings.from === 'logits') {
+    logitsLabel(st, x, rows, cols, labels, w, k);
+    return;
+  }
   const opts = { classes: cols, reduction: 'none', ignoreIndex: -1, compat: st.settings.compat } as const;
-  const nll = logits ? softmaxCrossEntropy(x, labels, opts) : categoricalCrossEntropy(x, labels, opts);
-  const lse2 = logits ? logSumExp(x, { classes: cols, temperature: 0.5 }) : null;
+  const nll = categoricalCrossEntropy(x, labels, opts);
   for (let r = 0; r < rows; r++) {
     const y = labels[r];
     if (y < 0) {
@@ -66,48 +68,56 @@ export function singleLabel(
     let am = b + y;
     let rank = 0;
     let sumSq = 0;
-    if (logits) {
-      for (let j = b; j < e; j++) {
-        const v = x[j];
-        if (v > zy) {
-          rank++;
-          if (v > m) {
-            m = v;
-            am = j;
-          }
-        }
-      }
-    } else {
-      for (let j = b; j < e; j++) {
-        const v = x[j];
-        sumSq += v * v;
-        if (v > zy) {
-          rank++;
-          if (v > m) {
-            m = v;
-            am = j;
-          }
+    for (let j = b; j < e; j++) {
+      const v = x[j];
+      sumSq += v * v;
+      if (v > zy) {
+        rank++;
+        if (v > m) {
+          m = v;
+          am = j;
         }
       }
     }
     const loss = nll[r];
-    let py: number;
-    let conf: number;
-    if (logits) {
-      // lse = z_y + loss; a masked true class (z_y = -Infinity, loss Infinity) needs the row's lse directly.
-      let lse = zy + loss;
-      if (!Number.isFinite(lse)) lse = logSumExp(x.subarray(b, e));
-      py = Math.exp(-loss);
-      conf = Math.exp(m - lse);
-      sumSq = Math.exp(lse2![r] - 2 * lse);
-    } else {
-      py = zy;
-      conf = m;
-    }
     const correct = rank === 0 ? 1 : 0;
     const wr = w === null ? 1 : w[r];
-    addRow(st, wr, loss, correct, rank < k ? 1 : 0, Math.max(0, sumSq - 2 * py + 1), conf);
-    addClass(st, wr, y, am - b, loss, correct, py);
+    addRow(st, wr, loss, correct, rank < k ? 1 : 0, Math.max(0, sumSq - 2 * zy + 1), m);
+    addClass(st, wr, y, am - b, loss, correct, zy);
+  }
+}
+
+/**
+ * Integer labels against logits: one fused kernel call (softmaxEvalLabels: loss, rank, argmax, Σ p²) and the same
+ * validation as softmaxCrossEntropy (a +Infinity logit or an all -Infinity row, then NaN, reported as XentError).
+ */
+function logitsLabel(
+  st: EvalState, x: FloatArray, rows: number, cols: number, labels: Int32Array, w: FloatArray | null, k: number,
+): void {
+  const nll = new Float64Array(rows);
+  const above = new Int32Array(rows);
+  const top = new Int32Array(rows);
+  const maxP = new Float64Array(rows);
+  const sq = new Float64Array(rows);
+  kernels().softmaxEvalLabels(x, rows, cols, labels, nll, above, top, maxP, sq);
+  const L: Named = { name: 'logits', m: { data: x, rows, cols, batch: true } };
+  checkInfiniteRows(nll, L);
+  for (let r = 0; r < rows; r++) if (nll[r] !== nll[r]) explainNaN(r, [L], L);
+  // Nothing below reads x: a batch bigger than the cache would miss on every row.
+  for (let r = 0; r < rows; r++) {
+    const y = labels[r];
+    if (y < 0) {
+      st.ignored++;
+      continue;
+    }
+    const loss = nll[r];
+    const rank = above[r];
+    const py = Math.exp(-loss);
+    const correct = rank === 0 ? 1 : 0;
+    const wr = w === null ? 1 : w[r];
+    addRow(st, wr, loss, correct, rank < k ? 1 : 0, Math.max(0, sq[r] - 2 * py + 1), maxP[r]);
+    // Ties with the true class go to the label; otherwise the first maximum is the prediction.
+    addClass(st, wr, y, rank === 0 ? y : top[r], loss, correct, py);
   }
 }
 
