@@ -3,7 +3,7 @@
 
 import { log2d, log64, logPlus2d, logPlus64 } from './math';
 import { klRow32, klOk, entropyRow32, entOk } from './divergence32';
-import { at, get, ld2, hsum2, coef2, coef, BLOCK } from './lanes';
+import { at, get, ld2, hsum2, coef2, coef, addPromoted, BLOCK } from './lanes';
 
 const MIN_NORMAL = reinterpret<f64>(0x0010000000000000); // 2^-1022
 
@@ -182,13 +182,31 @@ export function jsDivergence<T>(p: usize, q: usize, rows: i32, cols: i32, out: u
   divergence<T>(p, q, rows, cols, out, true);
 }
 
-/** Row sum (float64), and NaN-propagating min / max. */
+/**
+ * Row sum (float64), and min / max with pmin/pmax (one instruction each): a NaN they skip still makes the sum NaN,
+ * which is what callers test first.
+ */
 export function rowStats<T>(x: usize, rows: i32, cols: i32, sum: usize, mn: usize, mx: usize): void {
   for (let r = 0; r < rows; r++) {
     let p = at<T>(x, r * cols);
     let s: f64 = 0, lo: f64 = Infinity, hi: f64 = -Infinity;
     let j = 0;
-    if (ASC_FEATURE_SIMD) {
+    if (ASC_FEATURE_SIMD && sizeof<T>() == 4) {
+      // Float32 rows: four per step, the sum exact in float64 lanes.
+      let vlo = f32x4.splat(Infinity), vhi = f32x4.splat(-Infinity);
+      let acc = f64x2.splat(0);
+      for (; j + 4 <= cols; j += 4) {
+        let v = v128.load(p + (<usize>j << 2));
+        acc = addPromoted(acc, v);
+        vlo = f32x4.pmin(vlo, v);
+        vhi = f32x4.pmax(vhi, v);
+      }
+      s = hsum2(acc);
+      lo = min(min(<f64>f32x4.extract_lane(vlo, 0), <f64>f32x4.extract_lane(vlo, 1)),
+        min(<f64>f32x4.extract_lane(vlo, 2), <f64>f32x4.extract_lane(vlo, 3)));
+      hi = max(max(<f64>f32x4.extract_lane(vhi, 0), <f64>f32x4.extract_lane(vhi, 1)),
+        max(<f64>f32x4.extract_lane(vhi, 2), <f64>f32x4.extract_lane(vhi, 3)));
+    } else if (ASC_FEATURE_SIMD) {
       let vlo = f64x2.splat(Infinity), vhi = f64x2.splat(-Infinity);
       while (j + 2 <= cols) {
         let end = min(cols, j + BLOCK);
@@ -196,8 +214,8 @@ export function rowStats<T>(x: usize, rows: i32, cols: i32, sum: usize, mn: usiz
         for (; j + 2 <= end; j += 2) {
           let v = ld2<T>(p, j);
           acc = f64x2.add(acc, v);
-          vlo = f64x2.min(vlo, v);
-          vhi = f64x2.max(vhi, v);
+          vlo = f64x2.pmin(vlo, v);
+          vhi = f64x2.pmax(vhi, v);
         }
         s += hsum2(acc);
       }

@@ -85,7 +85,10 @@ export interface Kernels {
   /** out[r] = ½ KL(p ‖ m) + ½ KL(q ‖ m), m = (p + q) / 2, in nats. Finite for every pair of distributions. */
   jsDivergence(p: FloatArray, q: FloatArray, rows: number, cols: number, out: Float64Array): void;
 
-  /** sum[r] = Σ_j x[r, j]; min[r] / max[r] (when not null) the row's extremes. Used to validate distributions. */
+  /**
+   * sum[r] = Σ_j x[r, j]; min[r] / max[r] (when not null) the row's extremes. Used to validate distributions: a NaN
+   * makes the sum NaN, while min / max may skip it (callers test the sum first).
+   */
   rowStats(x: FloatArray, rows: number, cols: number, sum: Float64Array, min: Float64Array | null, max: Float64Array | null): void;
 
   /**

@@ -20,6 +20,8 @@ type Arg = number | Slot;
 
 /** Bytes of wasm memory a chunk of rows may occupy: big batches stream through this window. */
 export const CHUNK_BYTES = 1 << 21;
+/** Arena kept free above zero-copy allocations: a chunk window for each array a call copies, and some spare. */
+const ARENA_RESERVE = 3 * CHUNK_BYTES;
 const PAGE = 65536;
 const ALIGN = 16;
 const align = (n: number) => (n + ALIGN - 1) & ~(ALIGN - 1);
@@ -105,6 +107,13 @@ export class WasmKernels implements Kernels {
     }
     this.reserve(at + bytes);
     this.blocks.splice(i, 0, { ptr: at, bytes });
+    // Room for the arena too, now if memory allows: a later call given views of this block then need not grow
+    // memory (which would detach the views it was handed, e.g. q while it works on p).
+    try {
+      this.reserve(this.arenaBase() + ARENA_RESERVE);
+    } catch {
+      // Under a tight maxMemory the arena grows later, if it can.
+    }
     return at;
   }
 
