@@ -1,7 +1,9 @@
 // Zero-copy arrays and the scratch arena: batches written into wasm memory evaluate in place and give the same
 // numbers as copied ones; views are re-created after memory grows; big batches stream through the arena.
 import { describe, expect, it } from 'vitest';
-import { allocate, init, logSoftmax, sigmoidCrossEntropy, softmaxCrossEntropy, XentError } from '../src/index.js';
+import {
+  allocate, init, klDivergence, logSoftmax, sigmoidCrossEntropy, softmaxCrossEntropy, XentError,
+} from '../src/index.js';
 import { describeBackends, prng as rng } from './helpers.js';
 
 function logits(rows: number, cols: number, seed: number): Float32Array {
@@ -39,6 +41,32 @@ describeBackends('allocate', (b) => {
     );
     b2.free();
     a.free();
+  });
+
+  it('two resident views in one call: the call does not grow memory under the second while it reads the first', () => {
+    const rows = 2048;
+    const cols = 1000; // 8 MB each: more than the arena window, so a copy-based call would have grown memory
+    const r = rng(5);
+    const raw = (n: number) => Float32Array.from({ length: n }, () => r() + 1e-3);
+    const normalise = (x: Float32Array) => {
+      for (let i = 0; i < rows; i++) {
+        const row = x.subarray(i * cols, (i + 1) * cols);
+        let s = 0;
+        for (const v of row) s += v;
+        for (let j = 0; j < cols; j++) row[j] /= s;
+      }
+      return x;
+    };
+    const p = normalise(raw(rows * cols));
+    const q = normalise(raw(rows * cols));
+    const P = allocate('float32', p.length);
+    const Q = allocate('float32', q.length);
+    P.view().set(p);
+    Q.view().set(q);
+    const opts = { classes: cols, normalize: true };
+    expect(klDivergence(P.view(), Q.view(), opts)).toBe(klDivergence(p, q, opts));
+    Q.free();
+    P.free();
   });
 
   it('rejects use after free and bad arguments', () => {
