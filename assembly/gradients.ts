@@ -10,6 +10,7 @@
 import { exp64, expNeg2d, log1p64 } from './math';
 import { exp2Neg4, hsum4 } from './math32';
 import { at, get, put, ld2, st2, hsum2, coef2, coef, BLOCK } from './lanes';
+import { rowExtreme, rowHasNaN } from './softmax';
 
 /** Results of expPass. */
 let gK: i32 = 0;
@@ -19,50 +20,6 @@ let gArg: i32 = -1;
 /** Σ_j c_j·(X - x_j) and Σ_j c_j of expPass (c_j = w_j, or w_j·(a1·t_j + a0) with targets). */
 let gA: f64 = 0;
 let gC: f64 = 0;
-
-/** The row's max of x (its min when s < 0), NaN skipped. */
-function extreme<T>(p: usize, cols: i32, useMin: bool): f64 {
-  let m: f64 = useMin ? Infinity : -Infinity;
-  let j = 0;
-  if (ASC_FEATURE_SIMD) {
-    const L = <i32>(16 / sizeof<T>());
-    let a = v128.splat<T>(<T>m);
-    let b = a;
-    if (useMin) {
-      for (; j + 4 * L <= cols; j += 4 * L) {
-        let q = at<T>(p, j);
-        a = v128.pmin<T>(a, v128.pmin<T>(v128.load(q), v128.load(q, 16)));
-        b = v128.pmin<T>(b, v128.pmin<T>(v128.load(q, 32), v128.load(q, 48)));
-      }
-      for (; j + L <= cols; j += L) a = v128.pmin<T>(a, v128.load(at<T>(p, j)));
-      a = v128.pmin<T>(a, b);
-    } else {
-      for (; j + 4 * L <= cols; j += 4 * L) {
-        let q = at<T>(p, j);
-        a = v128.pmax<T>(a, v128.pmax<T>(v128.load(q), v128.load(q, 16)));
-        b = v128.pmax<T>(b, v128.pmax<T>(v128.load(q, 32), v128.load(q, 48)));
-      }
-      for (; j + L <= cols; j += L) a = v128.pmax<T>(a, v128.load(at<T>(p, j)));
-      a = v128.pmax<T>(a, b);
-    }
-    let v0 = <f64>v128.extract_lane<T>(a, 0), v1 = <f64>v128.extract_lane<T>(a, 1);
-    if (useMin) { m = v0 < v1 ? v0 : v1; } else { m = v0 > v1 ? v0 : v1; }
-    if (sizeof<T>() == 4) {
-      let v2 = <f64>v128.extract_lane<T>(a, 2), v3 = <f64>v128.extract_lane<T>(a, 3);
-      if (useMin) { m = v2 < m ? v2 : m; m = v3 < m ? v3 : m; } else { m = v2 > m ? v2 : m; m = v3 > m ? v3 : m; }
-    }
-  }
-  for (; j < cols; j++) {
-    let v = get<T>(p, j);
-    if (useMin) { if (v < m) m = v; } else if (v > m) m = v;
-  }
-  return m;
-}
-
-function hasNaN<T>(p: usize, cols: i32): bool {
-  for (let j = 0; j < cols; j++) if (isNaN(get<T>(p, j))) return true;
-  return false;
-}
 
 /**
  * Stores e_j = exp((x_j - X)·s) into g and sets gK, gRest; with `mode` 1 also gA = Σ w_j (X - x_j), gC = Σ w_j
@@ -235,11 +192,11 @@ export function softmaxCrossEntropyLabelsGrad<T>(
       fill<T>(g, cols, 0);
       continue;
     }
-    let X = extreme<T>(p, cols, s < 0);
+    let X = rowExtreme<T>(p, cols, s < 0);
     let xy = get<T>(p, y); // read before the pass: grad may be x itself
     if (s * X == -Infinity) {
       // Every logit masked: each term with a nonzero coefficient is +Infinity (the API rejects the row).
-      let bad = hasNaN<T>(p, cols);
+      let bad = rowHasNaN<T>(p, cols);
       store<f64>(nll + o, bad ? NaN : Infinity);
       if (smooth) store<f64>(smooth + o, bad ? NaN : Infinity);
       fill<T>(g, cols, NaN);
@@ -276,11 +233,11 @@ export function softmaxCrossEntropyDenseGrad<T>(
   for (let r = 0; r < rows; r++) {
     let o = <usize>r << 3;
     let p = at<T>(x, r * cols), tp = at<T>(t, r * cols), g = at<T>(grad, r * cols);
-    let X = extreme<T>(p, cols, s < 0);
+    let X = rowExtreme<T>(p, cols, s < 0);
     if (s * X == -Infinity) {
       let C: f64 = 0;
       for (let j = 0; j < cols; j++) C += (w ? get<T>(w, j) : 1.0) * (a1 * get<T>(tp, j) + a0);
-      store<f64>(out + o, hasNaN<T>(p, cols) ? NaN : (C > 0 ? Infinity : C * 0));
+      store<f64>(out + o, rowHasNaN<T>(p, cols) ? NaN : (C > 0 ? Infinity : C * 0));
       fill<T>(g, cols, NaN);
       continue;
     }

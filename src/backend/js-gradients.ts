@@ -7,23 +7,13 @@
  * scale · (C · e_j / S - c_j) in place. The losses are computed exactly as the loss kernels compute them.
  */
 import type { FloatArray, Kernels } from './kernels.js';
+import { BLOCK, rowMax } from './js-common.js';
 
 type GradientKernels = Pick<
   Kernels,
   'softmaxCrossEntropyLabelsGrad' | 'softmaxCrossEntropyDenseGrad' | 'sigmoidCrossEntropyGrad' |
   'softmaxBackward' | 'logSoftmaxBackward'
 >;
-
-const BLOCK = 512;
-
-function rowMax(x: FloatArray, off: number, n: number, s: number): number {
-  let m = -Infinity;
-  for (let j = off, end = off + n; j < end; j++) {
-    const z = s * x[j];
-    if (z > m) m = z;
-  }
-  return m;
-}
 
 /** Results of expPass (module state: nothing is allocated per row). */
 let passK = 0;

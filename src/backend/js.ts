@@ -9,6 +9,7 @@
  * reaches its row's result through arithmetic; the API layer relies on that to report the offending index.
  */
 import type { FloatArray, Kernels } from './kernels.js';
+import { BLOCK, rowMax } from './js-common.js';
 import { gradientKernels } from './js-gradients.js';
 
 /** Smallest positive normal double; a quotient below it has lost precision or underflowed. */
@@ -19,23 +20,8 @@ const MIN_NORMAL = 2.2250738585072014e-308;
  * typical data rarely lands inside (or lands there throughout), so the branch predicts well.
  */
 const NEAR = 1 / 64;
-/**
- * Long row sums add blocks of this many terms, then the blocks: the rounding error grows with the block count plus
- * the block length rather than with the row length (a plain sum over 50,257 terms drifts by ~1e-12 relative).
- */
-const BLOCK = 512;
 /** KL's fast pass stands when KL ≥ KL_FAST · Σ(p + q): its error bound ε · Σ p is then ≤ ~2e-14 relative. */
 const KL_FAST = 5e-3;
-
-/** max_j s·x[j] over one row. NaN is skipped here on purpose: the exp-sum pass that follows always sees it. */
-function rowMax(x: FloatArray, off: number, n: number, s: number): number {
-  let m = -Infinity;
-  for (let j = off, end = off + n; j < end; j++) {
-    const z = s * x[j];
-    if (z > m) m = z;
-  }
-  return m;
-}
 
 /**
  * log Σ_j exp(z_j - m) as log1p((k - 1) + rest), k the count of z_j equal to m: a confident row's tiny loss keeps

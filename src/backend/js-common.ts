@@ -1,0 +1,18 @@
+/** Helpers shared by the TypeScript kernels (js.ts) and their gradient twins (js-gradients.ts). */
+import type { FloatArray } from './kernels.js';
+
+/**
+ * Long row sums add blocks of this many terms, then the blocks: the rounding error grows with the block count plus
+ * the block length rather than with the row length (a plain sum over 50,257 terms drifts by ~1e-12 relative).
+ */
+export const BLOCK = 512;
+
+/** max_j s·x[j] over one row. NaN is skipped here on purpose: the exp-sum pass that follows always sees it. */
+export function rowMax(x: FloatArray, off: number, n: number, s: number): number {
+  let m = -Infinity;
+  for (let j = off, end = off + n; j < end; j++) {
+    const z = s * x[j];
+    if (z > m) m = z;
+  }
+  return m;
+}
