@@ -8,9 +8,70 @@
 // cancelling C·p_a - c_a is rewritten ((C - c_a) - c_a·rest) / S (C - c_a is exact when c_a >= C / 2, Sterbenz).
 
 import { exp64, expNeg2d, log1p64 } from './math';
-import { exp2Neg4, hsum4 } from './math32';
+import { exp2Neg4, hsum4, EXP2_SHIFT, E1, E2, E3, E4, E5 } from './math32';
 import { at, get, put, ld2, st2, hsum2, coef2, coef, BLOCK } from './lanes';
-import { rowExtreme, rowHasNaN } from './softmax';
+import { rowExtreme, rowHasNaN, logFromSum } from './softmax';
+
+/** exp2Neg4's constants (as in evaluate.ts), loaded once per row into locals: inline v128.consts cost .wasm bytes. */
+const GK = memory.data<f32>([
+  -126, -126, -126, -126, EXP2_SHIFT, EXP2_SHIFT, EXP2_SHIFT, EXP2_SHIFT, E5, E5, E5, E5, E4, E4, E4, E4,
+  E3, E3, E3, E3, E2, E2, E2, E2, E1, E1, E1, E1, 1, 1, 1, 1,
+], 16);
+
+/** exp2Neg4 of math32.ts (the same operations in the same order, hence the same bits) with its constants passed in. */
+// @ts-ignore: decorator
+@inline function exp2NegG(t: v128, lo: v128, sh: v128, c5: v128, c4: v128, c3: v128, c2: v128, c1: v128, one: v128): v128 {
+  t = f32x4.pmax(t, lo);
+  let u = f32x4.add(t, sh);
+  let f = f32x4.sub(t, f32x4.sub(u, sh));
+  let p = f32x4.add(f32x4.mul(c5, f), c4);
+  p = f32x4.add(f32x4.mul(p, f), c3);
+  p = f32x4.add(f32x4.mul(p, f), c2);
+  p = f32x4.add(f32x4.mul(p, f), c1);
+  p = f32x4.add(f32x4.mul(p, f), one);
+  return i32x4.add(p, i32x4.shl(u, 23));
+}
+
+/** exp2NegG of (x - X)·c, exactly 0 where x = -Infinity (masked logits). */
+// @ts-ignore: decorator
+@inline function expMasked(x: v128, Xv: v128, c: v128, ninf: v128, lo: v128, sh: v128, c5: v128, c4: v128, c3: v128, c2: v128, c1: v128, one: v128): v128 {
+  return v128.andnot(exp2NegG(f32x4.mul(f32x4.sub(x, Xv), c), lo, sh, c5, c4, c3, c2, c1, one), f32x4.eq(x, ninf));
+}
+
+/**
+ * Float32 rows: stores e_j = exp((x_j - X)·s) into g and returns S = Σ_j e_j computed exactly as expSum32
+ * (softmax.ts) computes it (same terms, same lane sums and block flushes), so that logFromSum gives the loss
+ * kernel's value, except that masked logits give e_j = 0, not 2^-126 (no difference once the ones are added).
+ */
+function expStore32(p: usize, g: usize, cols: i32, X: f64, s: f64): f64 {
+  let Xv = f32x4.splat(<f32>X), c = f32x4.splat(<f32>(s * 1.4426950408889634));
+  let lo = v128.load(GK), sh = v128.load(GK, 16), c5 = v128.load(GK, 32), c4 = v128.load(GK, 48);
+  let c3 = v128.load(GK, 64), c2 = v128.load(GK, 80), c1 = v128.load(GK, 96), one = v128.load(GK, 112);
+  let ninf = f32x4.splat(-Infinity);
+  let sum: f64 = 0;
+  let j = 0;
+  let n32 = cols & ~31; // the elements expSum32 takes 32 at a time (here 16: the same lane sums, half the code)
+  while (j < n32) {
+    let end = min(n32, j + 128);
+    let a0 = f32x4.splat(0), a1 = a0;
+    for (; j < end; j += 8) {
+      let o = <usize>j << 2;
+      let q = p + o, h = g + o;
+      let e0 = expMasked(v128.load(q), Xv, c, ninf, lo, sh, c5, c4, c3, c2, c1, one);
+      let e1 = expMasked(v128.load(q, 16), Xv, c, ninf, lo, sh, c5, c4, c3, c2, c1, one);
+      v128.store(h, e0); v128.store(h, e1, 16);
+      a0 = f32x4.add(a0, e0); a1 = f32x4.add(a1, e1);
+    }
+    sum += hsum4(a0) + hsum4(a1);
+  }
+  for (; j < cols; j++) {
+    let e = exp64((<f64>load<f32>(p + (<usize>j << 2)) - X) * s);
+    store<f32>(g + (<usize>j << 2), <f32>e);
+    sum += e;
+  }
+  return sum;
+}
+
 
 /** Results of expPass. */
 let gK: i32 = 0;
@@ -202,6 +263,28 @@ export function softmaxCrossEntropyLabelsGrad<T>(
       fill<T>(g, cols, NaN);
       continue;
     }
+    let S: f64 = 0;
+    if (ASC_FEATURE_SIMD && sizeof<T>() == 4 && !smooth && p != g) {
+      // Float32 fast path: one pass storing the exps and their sum exactly as the loss kernel forms it. Rows it
+      // does not serve (NaN / infinite sums; S < 1.0099, a single maximum holding > 99%, whose gradient at the
+      // argmax needs the exact rest) take the general passes below, which overwrite g.
+      S = expStore32(p, g, cols, X, s);
+      if (S < Infinity && S >= 1.0099) {
+        let lg = logFromSum<T>(S, p, cols, X, s, !(s * xy > -Infinity) ? 0 : s * (X - xy));
+        store<f64>(nll + o, s * xy == -Infinity ? (isNaN(lg) ? lg : Infinity) : s * (X - xy) + lg);
+        let sc = load<f64>(scale + o); // sc = 0 gives exact zeros below (the e_j are finite)
+        let wy = w ? get<T>(w, y) : 1.0;
+        let al = sc * (a * wy + b * W) / S, be = sc * b;
+        let q = g;
+        if (!w) {
+          let av = f32x4.splat(<f32>al), bv = f32x4.splat(<f32>be);
+          for (let e = g + (<usize>(cols & ~3) << 2); q < e; q += 16) v128.store(q, f32x4.sub(f32x4.mul(av, v128.load(q)), bv));
+        }
+        scalePass<T>(q, 0, cols - <i32>((q - g) >> 2), al, be, 1, w, 0, 0);
+        put<T>(g, y, get<T>(g, y) - sc * a * wy);
+        continue;
+      }
+    }
     expPass<T>(p, 0, g, cols, X, s, smooth ? 1 : 0, w, 0, 0);
     let ja = gArg;
     let k = gK, rest = gRest;
@@ -214,7 +297,7 @@ export function softmaxCrossEntropyLabelsGrad<T>(
       fill<T>(g, cols, 0);
       continue;
     }
-    let S = <f64>k + rest;
+    S = <f64>k + rest;
     let wy = w ? get<T>(w, y) : 1.0;
     let A = a * wy + b * W;
     scalePass<T>(g, 0, cols, sc * A / S, sc * b, 1, w, 0, 0);
