@@ -1,5 +1,5 @@
 // Loss-and-gradient kernels (see the gradient methods in src/backend/kernels.ts) and the softmax / log-softmax
-// backward passes. Self-contained apart from the math and lane helpers, so the loss kernels can change freely.
+// backward passes. They share the row max and NaN scan of softmax.ts, and the math and lane helpers.
 //
 // Softmax rows take three passes: the max; one pass that sums the exps (float64 lanes, the ones at the max counted
 // apart as in softmax.ts so that log1p((k - 1) + rest) keeps a confident row's tiny loss) and stores
