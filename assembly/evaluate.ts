@@ -9,7 +9,7 @@
 // Float64 rows (and the scalar build): rowLogSum as softmaxCrossEntropyLabels, then one pass for the rest.
 
 import { exp64, expNeg2d } from './math';
-import { hsum4, LOG2E_F32, EXP2_SHIFT, E1, E2, E3, E4, E5 } from './math32';
+import { hsum4, LOG2E_F32, EXP2_CONSTS, exp2NegK } from './math32';
 import { at, get, ld2, hsum2, BLOCK } from './lanes';
 import { rowExtreme, rowHasNaN, rowLogSum, logFromSum } from './softmax';
 
@@ -17,30 +17,6 @@ import { rowExtreme, rowHasNaN, rowLogSum, logFromSum } from './softmax';
 let eQ: f64 = 0;
 let eAbove: i32 = 0;
 let eTop: i32 = -1;
-
-/**
- * exp2Neg4 of math32.ts (the same operations in the same order, hence the same bits) with its constants passed in:
- * evalPass32 loads them from this data segment once per row into locals (an inline v128.const is 18 bytes, and
- * eight inlined copies would not fit the .wasm budget; a load per use is slow: V8 does not hoist it).
- */
-const EK = memory.data<f32>([
-  -126, -126, -126, -126, EXP2_SHIFT, EXP2_SHIFT, EXP2_SHIFT, EXP2_SHIFT, E5, E5, E5, E5, E4, E4, E4, E4,
-  E3, E3, E3, E3, E2, E2, E2, E2, E1, E1, E1, E1, 1, 1, 1, 1,
-], 16);
-
-
-// @ts-ignore: decorator
-@inline function exp2NegM(t: v128, lo: v128, sh: v128, c5: v128, c4: v128, c3: v128, c2: v128, c1: v128, one: v128): v128 {
-  t = f32x4.pmax(t, lo);
-  let u = f32x4.add(t, sh);
-  let f = f32x4.sub(t, f32x4.sub(u, sh));
-  let p = f32x4.add(f32x4.mul(c5, f), c4);
-  p = f32x4.add(f32x4.mul(p, f), c3);
-  p = f32x4.add(f32x4.mul(p, f), c2);
-  p = f32x4.add(f32x4.mul(p, f), c1);
-  p = f32x4.add(f32x4.mul(p, f), one);
-  return i32x4.add(p, i32x4.shl(u, 23));
-}
 
 /** First j in [j0, j1) with x_j == X, or -1. */
 function firstEqual<T>(p: usize, j0: i32, j1: i32, X: f64): i32 {
@@ -72,8 +48,9 @@ function firstMax32(p: usize, cols: i32, X: f32): i32 {
  */
 function evalPass32(p: usize, cols: i32, X: f64, xy: f64): f64 {
   let Xv = f32x4.splat(<f32>X), c = f32x4.splat(LOG2E_F32), yv = f32x4.splat(<f32>xy);
-  let lo = v128.load(EK), sh = v128.load(EK, 16), c5 = v128.load(EK, 32), c4 = v128.load(EK, 48);
-  let c3 = v128.load(EK, 64), c2 = v128.load(EK, 80), c1 = v128.load(EK, 96), one = v128.load(EK, 112);
+  const K = EXP2_CONSTS;
+  let lo = v128.load(K), sh = v128.load(K, 16), c5 = v128.load(K, 32), c4 = v128.load(K, 48);
+  let c3 = v128.load(K, 64), c2 = v128.load(K, 80), c1 = v128.load(K, 96), one = v128.load(K, 112);
   let sum: f64 = 0, sumQ: f64 = 0;
   let cnt = i32x4.splat(0);
   let j = 0;
@@ -82,28 +59,28 @@ function evalPass32(p: usize, cols: i32, X: f64, xy: f64): f64 {
     let a0 = f32x4.splat(0), a1 = a0, q0 = a0, q1 = a0;
     for (; j + 32 <= end; j += 32) {
       let q = p + (<usize>j << 2);
-      let v = v128.load(q), e = exp2NegM(f32x4.mul(f32x4.sub(v, Xv), c), lo, sh, c5, c4, c3, c2, c1, one);
+      let v = v128.load(q), e = exp2NegK(f32x4.mul(f32x4.sub(v, Xv), c), lo, sh, c5, c4, c3, c2, c1, one);
       a0 = f32x4.add(a0, e); q0 = f32x4.add(q0, f32x4.mul(e, e));
       cnt = i32x4.add(cnt, f32x4.gt(v, yv));
-      v = v128.load(q, 16); e = exp2NegM(f32x4.mul(f32x4.sub(v, Xv), c), lo, sh, c5, c4, c3, c2, c1, one);
+      v = v128.load(q, 16); e = exp2NegK(f32x4.mul(f32x4.sub(v, Xv), c), lo, sh, c5, c4, c3, c2, c1, one);
       a1 = f32x4.add(a1, e); q1 = f32x4.add(q1, f32x4.mul(e, e));
       cnt = i32x4.add(cnt, f32x4.gt(v, yv));
-      v = v128.load(q, 32); e = exp2NegM(f32x4.mul(f32x4.sub(v, Xv), c), lo, sh, c5, c4, c3, c2, c1, one);
+      v = v128.load(q, 32); e = exp2NegK(f32x4.mul(f32x4.sub(v, Xv), c), lo, sh, c5, c4, c3, c2, c1, one);
       a0 = f32x4.add(a0, e); q0 = f32x4.add(q0, f32x4.mul(e, e));
       cnt = i32x4.add(cnt, f32x4.gt(v, yv));
-      v = v128.load(q, 48); e = exp2NegM(f32x4.mul(f32x4.sub(v, Xv), c), lo, sh, c5, c4, c3, c2, c1, one);
+      v = v128.load(q, 48); e = exp2NegK(f32x4.mul(f32x4.sub(v, Xv), c), lo, sh, c5, c4, c3, c2, c1, one);
       a1 = f32x4.add(a1, e); q1 = f32x4.add(q1, f32x4.mul(e, e));
       cnt = i32x4.add(cnt, f32x4.gt(v, yv));
-      v = v128.load(q, 64); e = exp2NegM(f32x4.mul(f32x4.sub(v, Xv), c), lo, sh, c5, c4, c3, c2, c1, one);
+      v = v128.load(q, 64); e = exp2NegK(f32x4.mul(f32x4.sub(v, Xv), c), lo, sh, c5, c4, c3, c2, c1, one);
       a0 = f32x4.add(a0, e); q0 = f32x4.add(q0, f32x4.mul(e, e));
       cnt = i32x4.add(cnt, f32x4.gt(v, yv));
-      v = v128.load(q, 80); e = exp2NegM(f32x4.mul(f32x4.sub(v, Xv), c), lo, sh, c5, c4, c3, c2, c1, one);
+      v = v128.load(q, 80); e = exp2NegK(f32x4.mul(f32x4.sub(v, Xv), c), lo, sh, c5, c4, c3, c2, c1, one);
       a1 = f32x4.add(a1, e); q1 = f32x4.add(q1, f32x4.mul(e, e));
       cnt = i32x4.add(cnt, f32x4.gt(v, yv));
-      v = v128.load(q, 96); e = exp2NegM(f32x4.mul(f32x4.sub(v, Xv), c), lo, sh, c5, c4, c3, c2, c1, one);
+      v = v128.load(q, 96); e = exp2NegK(f32x4.mul(f32x4.sub(v, Xv), c), lo, sh, c5, c4, c3, c2, c1, one);
       a0 = f32x4.add(a0, e); q0 = f32x4.add(q0, f32x4.mul(e, e));
       cnt = i32x4.add(cnt, f32x4.gt(v, yv));
-      v = v128.load(q, 112); e = exp2NegM(f32x4.mul(f32x4.sub(v, Xv), c), lo, sh, c5, c4, c3, c2, c1, one);
+      v = v128.load(q, 112); e = exp2NegK(f32x4.mul(f32x4.sub(v, Xv), c), lo, sh, c5, c4, c3, c2, c1, one);
       a1 = f32x4.add(a1, e); q1 = f32x4.add(q1, f32x4.mul(e, e));
       cnt = i32x4.add(cnt, f32x4.gt(v, yv));
     }
@@ -114,7 +91,7 @@ function evalPass32(p: usize, cols: i32, X: f64, xy: f64): f64 {
     let a0 = f32x4.splat(0), q0 = a0;
     for (; j + 4 <= cols; j += 4) {
       let v = v128.load(p + (<usize>j << 2));
-      let e = exp2NegM(f32x4.mul(f32x4.sub(v, Xv), c), lo, sh, c5, c4, c3, c2, c1, one);
+      let e = exp2NegK(f32x4.mul(f32x4.sub(v, Xv), c), lo, sh, c5, c4, c3, c2, c1, one);
       a0 = f32x4.add(a0, e);
       q0 = f32x4.add(q0, f32x4.mul(e, e));
       cnt = i32x4.add(cnt, f32x4.gt(v, yv));

@@ -8,34 +8,14 @@
 // cancelling C·p_a - c_a is rewritten ((C - c_a) - c_a·rest) / S (C - c_a is exact when c_a >= C / 2, Sterbenz).
 
 import { exp64, expNeg2d, log1p64 } from './math';
-import { exp2Neg4, hsum4, EXP2_SHIFT, E1, E2, E3, E4, E5 } from './math32';
+import { exp2Neg4, hsum4, EXP2_CONSTS, exp2NegK } from './math32';
 import { at, get, put, ld2, st2, hsum2, coef2, coef, BLOCK } from './lanes';
 import { rowExtreme, rowHasNaN, logFromSum } from './softmax';
-
-/** exp2Neg4's constants (as in evaluate.ts), loaded once per row into locals: inline v128.consts cost .wasm bytes. */
-const GK = memory.data<f32>([
-  -126, -126, -126, -126, EXP2_SHIFT, EXP2_SHIFT, EXP2_SHIFT, EXP2_SHIFT, E5, E5, E5, E5, E4, E4, E4, E4,
-  E3, E3, E3, E3, E2, E2, E2, E2, E1, E1, E1, E1, 1, 1, 1, 1,
-], 16);
-
-/** exp2Neg4 of math32.ts (the same operations in the same order, hence the same bits) with its constants passed in. */
-// @ts-ignore: decorator
-@inline function exp2NegG(t: v128, lo: v128, sh: v128, c5: v128, c4: v128, c3: v128, c2: v128, c1: v128, one: v128): v128 {
-  t = f32x4.pmax(t, lo);
-  let u = f32x4.add(t, sh);
-  let f = f32x4.sub(t, f32x4.sub(u, sh));
-  let p = f32x4.add(f32x4.mul(c5, f), c4);
-  p = f32x4.add(f32x4.mul(p, f), c3);
-  p = f32x4.add(f32x4.mul(p, f), c2);
-  p = f32x4.add(f32x4.mul(p, f), c1);
-  p = f32x4.add(f32x4.mul(p, f), one);
-  return i32x4.add(p, i32x4.shl(u, 23));
-}
 
 /** exp2NegG of (x - X)·c, exactly 0 where x = -Infinity (masked logits). */
 // @ts-ignore: decorator
 @inline function expMasked(x: v128, Xv: v128, c: v128, ninf: v128, lo: v128, sh: v128, c5: v128, c4: v128, c3: v128, c2: v128, c1: v128, one: v128): v128 {
-  return v128.andnot(exp2NegG(f32x4.mul(f32x4.sub(x, Xv), c), lo, sh, c5, c4, c3, c2, c1, one), f32x4.eq(x, ninf));
+  return v128.andnot(exp2NegK(f32x4.mul(f32x4.sub(x, Xv), c), lo, sh, c5, c4, c3, c2, c1, one), f32x4.eq(x, ninf));
 }
 
 /**
@@ -45,8 +25,9 @@ const GK = memory.data<f32>([
  */
 function expStore32(p: usize, g: usize, cols: i32, X: f64, s: f64): f64 {
   let Xv = f32x4.splat(<f32>X), c = f32x4.splat(<f32>(s * 1.4426950408889634));
-  let lo = v128.load(GK), sh = v128.load(GK, 16), c5 = v128.load(GK, 32), c4 = v128.load(GK, 48);
-  let c3 = v128.load(GK, 64), c2 = v128.load(GK, 80), c1 = v128.load(GK, 96), one = v128.load(GK, 112);
+  const K = EXP2_CONSTS;
+  let lo = v128.load(K), sh = v128.load(K, 16), c5 = v128.load(K, 32), c4 = v128.load(K, 48);
+  let c3 = v128.load(K, 64), c2 = v128.load(K, 80), c1 = v128.load(K, 96), one = v128.load(K, 112);
   let ninf = f32x4.splat(-Infinity);
   let sum: f64 = 0;
   let j = 0;
@@ -71,7 +52,6 @@ function expStore32(p: usize, g: usize, cols: i32, X: f64, s: f64): f64 {
   }
   return sum;
 }
-
 
 /** Results of expPass. */
 let gK: i32 = 0;

@@ -45,6 +45,29 @@ export const E5 = reinterpret<f32>(0x3AAD0DDB); // 0.00132029818
   return i32x4.add(exp2Poly4(f), i32x4.shl(u, 23));
 }
 
+/**
+ * exp2Neg4's constants as one data segment, and exp2Neg4 with them passed in (the same operations in the same
+ * order, hence the same bits). Hot loops load them once per row into locals: an inline v128.const costs 18 bytes of
+ * .wasm per use, and a load per use is slow (V8 does not hoist it).
+ */
+export const EXP2_CONSTS = memory.data<f32>([
+  -126, -126, -126, -126, EXP2_SHIFT, EXP2_SHIFT, EXP2_SHIFT, EXP2_SHIFT, E5, E5, E5, E5, E4, E4, E4, E4,
+  E3, E3, E3, E3, E2, E2, E2, E2, E1, E1, E1, E1, 1, 1, 1, 1,
+], 16);
+
+// @ts-ignore: decorator
+@inline export function exp2NegK(t: v128, lo: v128, sh: v128, c5: v128, c4: v128, c3: v128, c2: v128, c1: v128, one: v128): v128 {
+  t = f32x4.pmax(t, lo);
+  let u = f32x4.add(t, sh);
+  let f = f32x4.sub(t, f32x4.sub(u, sh));
+  let p = f32x4.add(f32x4.mul(c5, f), c4);
+  p = f32x4.add(f32x4.mul(p, f), c3);
+  p = f32x4.add(f32x4.mul(p, f), c2);
+  p = f32x4.add(f32x4.mul(p, f), c1);
+  p = f32x4.add(f32x4.mul(p, f), one);
+  return i32x4.add(p, i32x4.shl(u, 23));
+}
+
 // 2·atanh(s) = 2s + s³·(T0 + z·(T1 + z·(T2 + z·T3))), z = s², on |s| <= 0.335: relative error of the cubic part
 // 4.1e-7, i.e. <= 1.5e-8 relative on 2·atanh(s) (the cubic part is at most 3.7% of it there).
 const T0 = reinterpret<f32>(0x3F2AAAA6); // 0.666666389

@@ -5,6 +5,7 @@
  */
 import { Evaluator, backend, fallbackReason, init, type EvalResult } from '../../src/index.js';
 import { htmlReport } from '../../src/cli/report/html.js';
+import { DTYPES } from '../../src/cli/readers/npy-dtypes.js';
 
 /** A parsed file: `rows` × `cols` numbers, row-major. float32 .npy stays Float32Array (the float32 kernels). */
 interface Table {
@@ -17,20 +18,6 @@ interface Table {
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
 // ---- parsing ---------------------------------------------------------------------------------------------------
-
-const NPY_DTYPES: Record<string, { size: number; read: (v: DataView, o: number) => number; f32?: boolean }> = {
-  f4: { size: 4, read: (v, o) => v.getFloat32(o, true), f32: true },
-  f8: { size: 8, read: (v, o) => v.getFloat64(o, true) },
-  i1: { size: 1, read: (v, o) => v.getInt8(o) },
-  u1: { size: 1, read: (v, o) => v.getUint8(o) },
-  b1: { size: 1, read: (v, o) => v.getUint8(o) },
-  i2: { size: 2, read: (v, o) => v.getInt16(o, true) },
-  u2: { size: 2, read: (v, o) => v.getUint16(o, true) },
-  i4: { size: 4, read: (v, o) => v.getInt32(o, true) },
-  u4: { size: 4, read: (v, o) => v.getUint32(o, true) },
-  i8: { size: 8, read: (v, o) => Number(v.getBigInt64(o, true)) },
-  u8: { size: 8, read: (v, o) => Number(v.getBigUint64(o, true)) },
-};
 
 /** NumPy .npy, format versions 1–3, little-endian, C order, 1-D (one value per row) or 2-D. */
 function parseNpy(name: string, buf: ArrayBuffer): Table {
@@ -49,7 +36,7 @@ function parseNpy(name: string, buf: ArrayBuffer): Table {
   if (!descr || !fortran || shape === undefined) throw new Error(`${name}: unreadable .npy header`);
   if (fortran === 'True') throw new Error(`${name}: Fortran-order .npy is not supported (save it C-ordered)`);
   if (descr[0] === '>' && descr.slice(1) !== 'i1' && descr.slice(1) !== 'u1') throw new Error(`${name}: big-endian .npy is not supported`);
-  const dt = NPY_DTYPES[descr.replace(/^[<|=]/, '')];
+  const dt = DTYPES[descr.replace(/^[<|=]/, '')];
   if (!dt) throw new Error(`${name}: unsupported .npy dtype ${descr}`);
   const dims = shape.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
   if (dims.length < 1 || dims.length > 2) throw new Error(`${name}: expected a 1-D or 2-D array, got shape (${shape})`);
