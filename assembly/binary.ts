@@ -15,7 +15,10 @@ import { at, get, ld2, hsum2, coef2, coef, BLOCK } from './lanes';
   return w ? ld2<T>(w, wFull ? r * cols + j : j) : f64x2.splat(1);
 }
 
-/** l = -(w t' log pc + w (1 - t') log1p(-pc)). log1p(-pc) keeps log(1 - p) accurate for small p. */
+/**
+ * l = -w (t' log pc + (1 - t') log1p(-pc)). log1p(-pc) keeps log(1 - p) accurate for small p; w multiplies last, so
+ * a subnormal t' at pc = 0 still meets log 0 (w t' would underflow to 0 first).
+ */
 export function binaryCrossEntropy<T>(
   p: usize, t: usize, rows: i32, cols: i32, clip: f64, smoothing: f64,
   w: usize, wFull: bool, out: usize, elementwise: bool,
@@ -33,9 +36,9 @@ export function binaryCrossEntropy<T>(
         let pc = ld2<T>(pp, j);
         if (doClip) pc = f64x2.pmax(f64x2.pmin(pc, vhi), vlo);
         let tq = f64x2.add(f64x2.mul(ld2<T>(tp, j), vts), vt0);
-        let wv = wAt2<T>(w, wFull, r, cols, j);
-        let a = f64x2.mul(wv, tq), b = f64x2.mul(wv, f64x2.sub(one, tq));
-        let l = f64x2.sub(f64x2.splat(0), f64x2.add(coef2(a, log2d(pc)), coef2(b, log1p2d(f64x2.neg(pc)))));
+        let l = f64x2.add(coef2(tq, log2d(pc)), coef2(f64x2.sub(one, tq), log1p2d(f64x2.neg(pc))));
+        if (w) l = coef2(ld2<T>(w, wFull ? r * cols + j : j), l);
+        l = f64x2.sub(f64x2.splat(0), l);
         if (elementwise) v128.store(op + (<usize>j << 3), l); else blk = f64x2.add(blk, l);
         if (((j + 2) & (BLOCK - 1)) == 0) { acc = f64x2.add(acc, blk); blk = f64x2.splat(0); }
       }
@@ -50,8 +53,9 @@ export function binaryCrossEntropy<T>(
         let pc = get<T>(pp, j);
         if (doClip) pc = pc > hi ? hi : (pc < lo ? lo : pc);
         let tq = get<T>(tp, j) * ts + t0;
-        let wj = wAt<T>(w, wFull, r, cols, j);
-        let l = 0 - (coef(wj * tq, log64(pc)) + coef(wj * (1 - tq), log1p64(-pc)));
+        let l = coef(tq, log64(pc)) + coef(1 - tq, log1p64(-pc));
+        if (w) l = coef(get<T>(w, wFull ? r * cols + j : j), l);
+        l = 0 - l;
         if (elementwise) store<f64>(op + (<usize>j << 3), l); else sum += l;
       }
       sum = sumBefore + sum;

@@ -57,8 +57,9 @@ export let ceOk: bool = true;
  * Σ_j a_j·log q_j over the first n4 (a multiple of 4) float32 elements of a row, a_j = t_j·w_j (t = 0: 1; w = 0: 1),
  * log4 (<= 2 ulp). Terms are <= 0 when every q is in [0, 1] and every a >= 0, so f32 lane sums over 64-element
  * blocks, flushed into float64, keep float32 relative accuracy; a = 0 gives 0 (log4 is finite at q = 0). ceOk =
- * false when some a is negative, -0, infinite or NaN, some q is outside [0, 1] or NaN, or a > 0 meets q < 2^-126
- * (log4 is not valid there; the float64 path gives log 0 = -Infinity and subnormal logs).
+ * false when some a is negative, -0, infinite or NaN, some q is outside [0, 1] or NaN, t > 0 meets q < 2^-126
+ * (log4 is not valid there; the float64 path gives log 0 = -Infinity and subnormal logs), or a weighted w·t > 0
+ * falls below 2^-126 (float64 keeps that coefficient).
  */
 export function ceRow32(tp: usize, qp: usize, w: usize, n4: i32): f64 {
   let amax = i32x4.splat(0), qmax = amax, bad = amax;
@@ -70,11 +71,16 @@ export function ceRow32(tp: usize, qp: usize, w: usize, n4: i32): f64 {
     for (; j < end; j += 4) {
       let o = <usize>j << 2;
       let q = v128.load(qp + o);
-      let a = tp ? v128.load(tp + o) : f32x4.splat(1);
-      if (w) a = f32x4.mul(a, v128.load(w + o));
+      let t = tp ? v128.load(tp + o) : f32x4.splat(1);
+      let wv = w ? v128.load(w + o) : f32x4.splat(1);
+      let a = f32x4.mul(t, wv);
       amax = i32x4.max_u(amax, a);
       qmax = i32x4.max_u(qmax, q);
-      bad = v128.or(bad, v128.and(f32x4.lt(q, f32x4.splat(reinterpret<f32>(0x00800000))), f32x4.gt(a, f32x4.splat(0))));
+      // To float64 where q is subnormal or 0 under t > 0, or where w·t (w > 0) falls below float32's normal range:
+      // float64 keeps that coefficient, which float32 would round to 0 or coarsen.
+      let minN = f32x4.splat(reinterpret<f32>(0x00800000));
+      let lost = v128.or(f32x4.lt(q, minN), v128.and(f32x4.lt(a, minN), f32x4.gt(wv, f32x4.splat(0))));
+      bad = v128.or(bad, v128.and(lost, f32x4.gt(t, f32x4.splat(0))));
       acc = f32x4.add(acc, f32x4.mul(a, log4(q)));
     }
     sum += hsum4(acc);

@@ -47,7 +47,7 @@ describe('fuzz: known bugs (repros)', () => {
     // A row weighing 0 is a mean over zero weight: the documented NaN, not a value computed from the NaN.
     expect(softmaxCrossEntropy([NaN, 0], 1, { weight: [1, 0] })).toBeNaN();
   });
-  it.fails('kl-tiny-rows: the TypeScript KL kernel keeps terms of ~1e-111 (the wasm kernel does)', async () => {
+  it('kl-tiny-rows: the TypeScript KL kernel keeps terms of ~1e-111, as the wasm kernel does', async () => {
     await init({ backend: 'js' });
     const p = new Float64Array([1, 1.747244825560979e-208, 1.371853691026715e-112, 3.53646289773081e-185]);
     const q = new Float64Array([1, 3.4201014632819603e-62, 5.602493489852951e-106, 4.24001205597788e-80]);
@@ -70,8 +70,21 @@ describe('fuzz: known bugs (repros)', () => {
     const q = new Float64Array([8.59325846016703e-17, 3.6542584544156e-309, 0.9999999999999999]);
     expect(jsDistance(p, q)).toBeGreaterThanOrEqual(0);
   });
-  it.fails('weighted-subnormal-target: t = 5e-324 at p = 0 costs Infinity whatever its weight (wasm)', async () => {
+  it('weighted-subnormal-target: t = 5e-324 at p = 0 costs Infinity whatever its weight (wasm)', async () => {
     await init({ backend: 'wasm' });
     expect(Array.from(binaryCrossEntropy([[0]], [[5e-324]], { weight: [0.5], reduction: 'none' }))).toEqual([Infinity]);
+    const two = binaryCrossEntropy([[0, 0.5]], [[5e-324, 0.5]], { weight: [0.5, 1], reduction: 'none' });
+    expect(two[0]).toBe(Infinity); // the vector lanes (the row above took the scalar tail)
+    expect(two[1]).toBeCloseTo(Math.LN2, 15);
+    // Categorical losses weigh a class by the float64 coefficient w·t (0 when it rounds to 0, as the c_j of softmax
+    // cross-entropy); the float32 lanes must not let it round to 0 sooner (1e-45 · 0.25 is 0 in float32).
+    const t32 = new Float32Array([1e-45, 1, 0, 0, 0, 0, 0, 0]);
+    const q32 = new Float32Array([0, 0.5, 0.25, 0.25, 0, 0, 0, 0]);
+    const w = [0.25, 1, 1, 1, 1, 1, 1, 1];
+    expect(categoricalCrossEntropy(q32, t32, { weight: w, normalize: false })).toBe(Infinity);
+    // ... nor at a normal q: a mean over the total weight 0.001 · 8.4e-45 is that class's loss, not 0
+    const q = new Float32Array([2.4339766e-11, 1, 0, 0]);
+    const mean = categoricalCrossEntropy(q, new Float32Array([8.4e-45, 1, 0, 0]), { weight: [0.001, 0, 1, 1], normalize: false });
+    expect(Math.abs(mean / -Math.log(q[0]) - 1)).toBeLessThan(1e-6);
   });
 });

@@ -49,14 +49,15 @@ function logRatio(a: number, b: number): number {
 }
 
 /**
- * Σ rel_entr(p_j, q_j) over one row for the rows the fast pass declines. When p ≈ q the rel_entr terms cancel to
- * first order, so the row is summed as Σ [p log(p/q) - p + q] (terms ≥ 0) plus Σ (p - q) (exact differences,
- * Neumaier-compensated): the same value, without the cancellation.
+ * Σ rel_entr(p_j, q_j) over one row for the rows the fast pass declines. Where p_j ≈ q_j the rel_entr terms
+ * cancel to first order, so those are summed as Σ [p log(p/q) - p + q] (terms ≥ 0) plus Σ (p - q) (exact
+ * differences, Neumaier-compensated): the same value, without the cancellation. The other terms are summed as they are.
  */
 function klCareful(p: FloatArray, q: FloatArray, off: number, n: number): number {
   let pos = 0;
   let dSum = 0;
   let dComp = 0;
+  let far = 0;
   let edge = 0;
   for (let j = off, end = off + n; j < end; j++) {
     const a = p[j];
@@ -68,17 +69,19 @@ function klCareful(p: FloatArray, q: FloatArray, off: number, n: number): number
         const u = d / b;
         pos += d * u * (1 / 2 + u * (-1 / 6 + u * (1 / 12 + u * (-1 / 20 + u * (1 / 30 + u * (-1 / 42 +
           u * (1 / 56 + u * (-1 / 72 + u * (1 / 90 + u * (-1 / 110))))))))));
+        const sum = dSum + d;
+        dComp += Math.abs(dSum) >= Math.abs(d) ? dSum - sum + d : d - sum + dSum;
+        dSum = sum;
       } else {
-        pos += a * logRatio(a, b) - d;
+        // Far from 1 the term itself is accurate; rewriting it as (p log(p/q) - p + q) - (p - q) would let a large
+        // q beside a tiny p cancel away a tiny divergence.
+        far += a * logRatio(a, b);
       }
-      const sum = dSum + d;
-      dComp += Math.abs(dSum) >= Math.abs(d) ? dSum - sum + d : d - sum + dSum;
-      dSum = sum;
     } else {
       edge += relEntrEdge(a, b);
     }
   }
-  return pos + (dSum + dComp) + edge;
+  return pos + (dSum + dComp) + far + edge;
 }
 
 /** rel_entr(p, q) outside p > 0, q > 0, as SciPy: NaN, then 0 for p = 0 ≤ q, then +Infinity. */
