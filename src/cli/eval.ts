@@ -4,9 +4,9 @@ import { availableParallelism } from 'node:os';
 import { statSync } from 'node:fs';
 import { COMPATS, type Compat } from '../core/compat.js';
 import type { Evaluator, EvaluatorOptions } from '../eval/evaluator.js';
-import { type Job, checkFile, probeClasses, runJob } from './pipeline.js';
+import { type Job, checkFile, probeClasses, runJobAsync } from './pipeline.js';
 import { progressBar } from './progress.js';
-import { InputError, formatOf } from './readers/index.js';
+import { formatOf } from './readers/index.js';
 import { htmlReport } from './report/html.js';
 import { type ReportInfo, csvReport, tableReport } from './report/text.js';
 import { runThreaded } from './threads.js';
@@ -14,8 +14,9 @@ import { runThreaded } from './threads.js';
 export const EVAL_HELP = `Usage: xent eval PRED TARGET [options]
 
 PRED: one row of logits (or probabilities) per example; TARGET: one integer label per row (or, with
---multi-label, one row of 0/1 targets). CSV / TSV (header optional), JSON Lines or NumPy .npy (float32, float64,
-int; C order), by extension.
+--multi-label, one row of 0/1 targets). CSV / TSV (header optional), JSON Lines, NumPy .npy (float32, float64,
+int; C order) or Apache Arrow IPC / Feather v2 (.arrow, .feather, .ipc: one list column, or one number column
+per value), by extension.
 
 Options:
   --from logits|probs       what PRED holds (default logits)
@@ -28,7 +29,7 @@ Options:
   --format table|json|csv   the report on stdout (default table)
   --report FILE.html        also write a self-contained HTML report
   --threads N               worker threads (default: cores; inputs under 16 MB use one)
-  --pred-format F, --target-format F   force csv|tsv|jsonl|npy
+  --pred-format F, --target-format F   force csv|tsv|jsonl|npy|arrow
   --quiet                   no progress bar
 `;
 
@@ -116,10 +117,6 @@ export async function evaluateFiles(a: Args): Promise<Evaluator> {
   checkFile(a.target);
   const pred = { path: a.pred, format: formatOf(a.pred, a.predFormat) };
   const target = { path: a.target, format: formatOf(a.target, a.targetFormat) };
-  if (pred.format === 'arrow' || target.format === 'arrow') {
-    const p = pred.format === 'arrow' ? pred.path : target.path;
-    throw new InputError(p, 'Apache Arrow IPC input is not supported yet; convert to .npy, CSV or JSON Lines');
-  }
   const options = { ...a.options };
   if (!options.classes) options.classes = probeClasses(pred);
   const job: Job = { pred, target, options };
@@ -127,7 +124,7 @@ export async function evaluateFiles(a: Args): Promise<Evaluator> {
   const threads = a.threads ?? (size < 16 << 20 ? 1 : availableParallelism());
   const bar = progressBar(!a.quiet);
   try {
-    return threads > 1 ? await runThreaded(job, threads, bar.update) : runJob(job, bar.update);
+    return threads > 1 ? await runThreaded(job, threads, bar.update) : await runJobAsync(job, bar.update);
   } finally {
     bar.end();
   }

@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { XentError } from '../core/errors.js';
 import { demo } from './demo.js';
 import { EVAL_HELP, UsageError, evalCommand } from './eval.js';
+import { fsReason } from './pipeline.js';
+import { clearProgress } from './progress.js';
 import { InputError } from './readers/index.js';
 import { speed } from './speed.js';
 
@@ -18,6 +20,12 @@ Usage:
 
 const out = (s: string) => process.stdout.write(s);
 
+// A reader that stops early (`xent eval … | head`) closes the pipe: end quietly, as a SIGPIPE would, not with a trace.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+  process.exit(0);
+});
+
 async function bench(): Promise<number> {
   const script = fileURLToPath(new URL('../bench/run.mjs', import.meta.url));
   if (existsSync(script)) {
@@ -28,6 +36,26 @@ async function bench(): Promise<number> {
   await speed((line) => out(line + '\n'));
   return 0;
 }
+
+/** Set once the result is written: a SIGINT after that (handled after the synchronous writes) leaves it be. */
+let finished = false;
+
+/**
+ * Ctrl-C during an evaluation: the progress bar is erased, stderr says so, and the process ends by SIGINT (exit
+ * status 130 in a shell), as an uncaught SIGINT would, with nothing on stdout and no report file (results are
+ * written only once the evaluation is complete). Worker threads end with the process.
+ */
+function onInterrupt(): void {
+  if (finished) return;
+  clearProgress();
+  process.stderr.write('xent: interrupted\n');
+  process.removeListener('SIGINT', onInterrupt);
+  process.kill(process.pid, 'SIGINT');
+  process.exit(130);
+}
+
+const isErrno = (e: unknown): e is NodeJS.ErrnoException & { path: string } =>
+  e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && typeof (e as NodeJS.ErrnoException).path === 'string';
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -41,6 +69,7 @@ async function main(argv: string[]): Promise<number> {
   }
   try {
     if (command === 'demo') {
+      process.on('SIGINT', onInterrupt);
       await demo((line) => out(line + '\n'), (pred, target) => evalCommand([pred, target, '--quiet'], out));
       return 0;
     }
@@ -49,6 +78,7 @@ async function main(argv: string[]): Promise<number> {
         out(EVAL_HELP);
         return 0;
       }
+      process.on('SIGINT', onInterrupt);
       await evalCommand(rest, out);
       return 0;
     }
@@ -57,8 +87,12 @@ async function main(argv: string[]): Promise<number> {
     if (e instanceof UsageError) process.stderr.write(`xent: ${e.message}\n\n${EVAL_HELP}`);
     else if (e instanceof InputError) process.stderr.write(`xent: error: ${e.message}\n`);
     else if (e instanceof XentError) process.stderr.write(`xent: error: ${e.code}: ${e.message}\n`);
+    else if (isErrno(e)) process.stderr.write(`xent: error: ${e.path}: ${fsReason(e)}\n`);
     else throw e;
     return 2;
+  } finally {
+    finished = true;
+    process.removeListener('SIGINT', onInterrupt);
   }
   process.stderr.write(`xent: unknown command ${JSON.stringify(command)}\n\n${HELP}`);
   return 2;

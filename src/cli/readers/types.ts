@@ -32,7 +32,7 @@ export interface Reader {
   close(): void;
 }
 
-/** A part of a file for one worker: rows [rowStart, rowEnd) (.npy) or bytes [byteStart, byteEnd) (text). */
+/** A part of a file for one worker: rows [rowStart, rowEnd) (.npy, Arrow) or bytes [byteStart, byteEnd) (text). */
 export interface Range {
   rowStart?: number;
   rowEnd?: number;
@@ -53,6 +53,6 @@ export function formatOf(path: string, forced?: string): Format {
   if (ext === 'tsv' || ext === 'tab') return 'tsv';
   if (ext === 'jsonl' || ext === 'ndjson') return 'jsonl';
   if (ext === 'npy') return 'npy';
-  if (ext === 'arrow' || ext === 'feather' || ext === 'ipc') return 'arrow';
-  throw new InputError(path, `cannot tell the format from the extension ${JSON.stringify(ext)}; use .csv, .tsv, .jsonl, .npy or --pred-format / --target-format`);
+  if (ext === 'arrow' || ext === 'arrows' || ext === 'feather' || ext === 'ipc') return 'arrow';
+  throw new InputError(path, `cannot tell the format from the extension ${JSON.stringify(ext)}; use .csv, .tsv, .jsonl, .npy, .arrow or --pred-format / --target-format`);
 }
