@@ -1,10 +1,11 @@
 /**
  * The xent playground: two files in (predictions, labels), parsed here, evaluated here with xent's Evaluator, and
- * the report shown — summary, per-class table and the CLI report's SVG charts (src/cli/report/html.ts).
+ * the report shown — summary, per-class table and the CLI report's SVG charts, drawn by the same functions as
+ * `xent eval --report` (src/cli/report/html.ts) with their CSS.
  * Built by build.mjs into dist/main.js.
  */
 import { Evaluator, backend, fallbackReason, init, type EvalResult } from '../../src/index.js';
-import { htmlReport } from '../../src/cli/report/html.js';
+import { CHART_CSS, reportCharts } from '../../src/cli/report/html.js';
 import { DTYPES } from '../../src/cli/readers/npy-dtypes.js';
 
 /** A parsed file: `rows` × `cols` numbers, row-major. float32 .npy stays Float32Array (the float32 kernels). */
@@ -209,37 +210,15 @@ function render(r: EvalResult, pred: Table, labels: Table, from: 'logits' | 'pro
     return tr;
   }));
 
-  // The charts are the CLI's --report charts: render its page and take its <figure>s.
-  const page = htmlReport(r, { pred: pred.name, target: labels.name, classes: pred.cols, from, multiLabel: false });
-  const figures = new DOMParser().parseFromString(page, 'text/html').querySelectorAll('figure');
-  $('charts').replaceChildren(...Array.from(figures, (f) => roomForLabels(document.importNode(f, true))));
+  // The charts of `xent eval --report`: markup built from numbers, every text escaped by html.ts.
+  $('charts').innerHTML = reportCharts(r, { multiLabel: false }).join('');
   $('results').hidden = false;
 }
 
-/**
- * The report's charts put the axis titles close to the tick labels (the class numbers, "0.956"); in the page, give
- * them 8 px more on the left and 12 px more at the bottom, and move the two titles out there.
- */
-function roomForLabels(figure: HTMLElement): HTMLElement {
-  const svg = figure.querySelector('svg');
-  const [, , w, h] = (svg?.getAttribute('viewBox') ?? '').split(' ').map(Number);
-  if (!svg || !(w > 0 && h > 0)) return figure;
-  svg.setAttribute('viewBox', `-8 0 ${w + 8} ${h + 12}`);
-  svg.setAttribute('width', String(w + 8));
-  svg.setAttribute('height', String(h + 12));
-  for (const t of svg.querySelectorAll('text.lb')) {
-    const rotate = /rotate\(-90 [\d.]+ ([\d.]+)\)/.exec(t.getAttribute('transform') ?? '');
-    if (rotate) {
-      t.setAttribute('x', '6');
-      t.setAttribute('transform', `rotate(-90 6 ${rotate[1]})`);
-    } else {
-      t.setAttribute('y', String(h + 6));
-    }
-  }
-  return figure;
-}
-
 // ---- wiring --------------------------------------------------------------------------------------------------------
+
+// The charts' CSS, as the report page has it.
+document.head.append(Object.assign(document.createElement('style'), { textContent: CHART_CSS }));
 
 for (const role of ['pred', 'labels'] as const) {
   $<HTMLInputElement>(`${role}-file`).addEventListener('change', (e) => {
