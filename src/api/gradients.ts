@@ -72,6 +72,24 @@ function gradOut(out: unknown, length: number, f32: boolean): FloatArray {
 }
 
 /**
+ * The array the kernel writes: `out`, or a scratch array when `out` shares memory with an input (the logits
+ * themselves, which the README allows): the checks after the kernel read the inputs, so such an `out` is filled
+ * only once they have passed (settle).
+ */
+function unaliased(out: FloatArray, inputs: readonly (FloatArray | null | undefined)[]): FloatArray {
+  for (const a of inputs) {
+    if (a && a.buffer === out.buffer && a.byteOffset < out.byteOffset + out.byteLength
+      && out.byteOffset < a.byteOffset + a.byteLength) return new (out instanceof Float32Array ? Float32Array : Float64Array)(out.length);
+  }
+  return out;
+}
+
+function settle(out: FloatArray, grad: FloatArray): FloatArray {
+  if (grad !== out) out.set(grad);
+  return out;
+}
+
+/**
  * Softmax cross-entropy and its gradient with respect to the logits, with every option of softmaxCrossEntropy
  * (same loss). Per row, with p = softmax(z), z = x / T, c the (smoothed, class-weighted) target coefficients and
  * C = Σ_j c_j: ∂l/∂z_j = C·p_j - c_j (labels: c_j = (1 - ε)·w_y·[j = y] + (ε / C)·w_j).
@@ -83,7 +101,8 @@ export function softmaxCrossEntropyWithGrad<X extends Batch, O extends SoftmaxCr
   const s = scaleOf(c.o.temperature);
   const { k, X, w, sw, eps, reduction, unit } = c;
   const { rows, cols } = X;
-  const grad = gradOut(c.o.out, rows * cols, c.f32);
+  const out = gradOut(c.o.out, rows * cols, c.f32);
+  const grad = unaliased(out, [X.data, c.T?.data]);
   const L: Named = { name: 'logits', m: X };
   const inputs: Named[] = [L];
   const scale = new Float64Array(rows);
@@ -94,9 +113,14 @@ export function softmaxCrossEntropyWithGrad<X extends Batch, O extends SoftmaxCr
   if (c.labels) {
     denominator = labelDenominator(c);
     fillScale(scale, c.labels, sw, reduction, denominator, s / unit);
+    // A row whose label weighs 0 (no smoothing) counts for nothing: its loss does not read its logits (as in
+    // softmaxCrossEntropy), and its gradient is 0, even where they are NaN.
+    if (w !== null && eps === 0) for (let r = 0; r < rows; r++) if (c.labels[r] >= 0 && w[c.labels[r]] === 0) scale[r] = 0;
     const nll = new Float64Array(rows);
     const smooth = eps > 0 ? new Float64Array(rows) : null;
+    const back = tameScale(scale, c.f32);
     k.softmaxCrossEntropyLabelsGrad(X.data, rows, cols, s, c.labels, w, eps, scale, nll, smooth, grad);
+    restoreScale(grad, back, cols);
     checkInfiniteRows(nll, L);
     values = combineLabelled(c, nll, smooth);
   } else {
@@ -110,11 +134,44 @@ export function softmaxCrossEntropyWithGrad<X extends Batch, O extends SoftmaxCr
     denominator = denseDenominator(c, rowWeight);
     fillScale(scale, null, sw, reduction, denominator, s / unit);
     values = new Float64Array(rows);
+    const back = tameScale(scale, c.f32);
     k.softmaxCrossEntropyDenseGrad(X.data, T.data, rows, cols, s, eps, w, scale, values, grad);
+    restoreScale(grad, back, cols);
     checkInfiniteRows(values, L);
   }
+  // Rows that count for nothing (scale 0, or all coefficients 0: loss 0) get a zero gradient; the wasm kernels fill
+  // a row that holds no finite logit with NaN before they look at its scale or coefficients.
+  for (let r = 0; r < rows; r++) {
+    if ((scale[r] === 0 || values[r] === 0) && grad[r * cols] !== grad[r * cols]) grad.fill(0, r * cols, (r + 1) * cols);
+  }
   const loss = finish(c, values, denominator, inputs, L);
-  return { loss: loss as Result<X, O>, grad: grad as GradientArray<X> };
+  return { loss: loss as Result<X, O>, grad: settle(out, grad) as GradientArray<X> };
+}
+
+/**
+ * The float32 SIMD kernels scale a row in float32 lanes (range ~3.4e38): a row scale beyond 2^64 (a mean over a total
+ * weight below ~1e-19, a tiny temperature) is divided by a power of two for the kernel and the row's gradient
+ * multiplied back after it (restoreScale). Returns those factors, or null when none is needed.
+ */
+function tameScale(scale: Float64Array, f32: boolean): Float64Array | null {
+  if (!f32) return null;
+  let back: Float64Array | null = null;
+  for (let r = 0; r < scale.length; r++) {
+    const a = Math.abs(scale[r]);
+    if (a > 2 ** 64 && a < Infinity) {
+      back ??= new Float64Array(scale.length).fill(1);
+      back[r] = 2 ** (Math.floor(Math.log2(a)) - 60);
+      scale[r] /= back[r];
+    }
+  }
+  return back;
+}
+
+function restoreScale(grad: FloatArray, back: Float64Array | null, cols: number): void {
+  if (back === null) return;
+  for (let r = 0; r < back.length; r++) {
+    if (back[r] !== 1) for (let i = r * cols; i < (r + 1) * cols; i++) grad[i] *= back[r];
+  }
 }
 
 /** scale[r] = f · (row's sample weight) · (1 / divisor for 'mean'); 0 for ignored rows and for an empty mean. */
@@ -149,10 +206,12 @@ export function sigmoidCrossEntropyWithGrad<X extends number | Batch, O extends 
   fillScale(scale, null, sw, b.reduction, denominator, 1 / b.unit);
   const elementwise = b.reduction === 'none' && b.batch;
   const out = new Float64Array(elementwise ? rows * cols : rows);
-  const grad = gradOut(b.o.out, rows * cols, f32);
+  const dst = gradOut(b.o.out, rows * cols, f32);
+  const grad = unaliased(dst, [X.data, T.data]);
   k.sigmoidCrossEntropyGrad(X.data, T.data, rows, cols, b.smoothing, w, wFull, pw, scale, out, elementwise, grad);
   const loss = binaryFinish(b, out, elementwise, denominator);
-  return { loss, grad: b.scalar ? grad[0] : grad } as LossAndGradient<BinaryResult<X, O>, X extends number ? number : GradientArray<X>>;
+  const g = settle(dst, grad);
+  return { loss, grad: b.scalar ? g[0] : g } as LossAndGradient<BinaryResult<X, O>, X extends number ? number : GradientArray<X>>;
 }
 
 /**
@@ -179,10 +238,13 @@ export function klDivergenceWithGrad<X extends Batch, O extends KlDivergenceGrad
   if (Q.cols === 0) throw new XentError('EMPTY_INPUT', 'logitsQ has no classes');
   const P = checkDistribution(k, { name: 'p', m: asMatrixLike(p, 'p', Q, 'logitsQ', f32) }, tolerance, normalize);
   const { rows, cols } = Q;
-  const grad = gradOut(o.out, rows * cols, f32);
+  const out = gradOut(o.out, rows * cols, f32);
+  const grad = unaliased(out, [Q.data, P.data]);
   const scale = new Float64Array(rows).fill(reduction === 'mean' ? s / unit / rows : s / unit);
   const ce = new Float64Array(rows);
+  const back = tameScale(scale, f32);
   k.softmaxCrossEntropyDenseGrad(Q.data, P.data, rows, cols, s, 0, null, scale, ce, grad);
+  restoreScale(grad, back, cols);
   const L: Named = { name: 'logitsQ', m: Q };
   checkInfiniteRows(ce, L);
   const h = new Float64Array(rows);
@@ -193,7 +255,7 @@ export function klDivergenceWithGrad<X extends Batch, O extends KlDivergenceGrad
   }
   const loss = reduce({ values: ce, rows, k: 1, mult: null, denominator: rows }, reduction, unit, Q.batch,
     (i) => explainNaN(i, [{ name: 'p', m: P }, L], L));
-  return { loss: loss as Result<X, O>, grad: grad as GradientArray<X> };
+  return { loss: loss as Result<X, O>, grad: settle(out, grad) as GradientArray<X> };
 }
 
 function backward(
@@ -206,12 +268,13 @@ function backward(
   const Y = asMatrix(y, 'y', o.classes, f32);
   if (Y.cols === 0) throw new XentError('EMPTY_INPUT', 'y has no entries');
   const D = asMatrixLike(dy, 'dy', Y, 'y', f32);
-  const out = gradOut(o.out, Y.rows * Y.cols, f32);
+  const dst = gradOut(o.out, Y.rows * Y.cols, f32);
+  const out = unaliased(dst, [Y.data, D.data]);
   kernel(kernels(), Y, D, s, out);
   for (let i = 0; i < out.length; i++) {
     if (out[i] !== out[i]) explainNaN(Math.floor(i / Y.cols), [{ name: 'y', m: Y }, { name: 'dy', m: D }]);
   }
-  return out;
+  return settle(dst, out);
 }
 
 /**

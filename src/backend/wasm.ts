@@ -56,6 +56,8 @@ export class WasmKernels implements Kernels {
   private blocks: { ptr: number; bytes: number }[] = [];
   /** Bumped when a trap forces a new instance: allocations of an older generation are gone. */
   generation = 0;
+  /** Bytes of the row-chunk window (internal: tests shrink it to prove results do not depend on the chunking). */
+  chunkBytes = CHUNK_BYTES;
 
   /**
    * @param maxBytes a cap on linear memory (default: the runtime's own limit); a call that would need more fails
@@ -149,7 +151,7 @@ export class WasmKernels implements Kernels {
     }
     let rowBytes = 0;
     for (const s of copied) if (s.per !== 0) rowBytes += s.per * s.a!.BYTES_PER_ELEMENT;
-    const chunk = Math.max(1, Math.min(rows, Math.floor(CHUNK_BYTES / Math.max(1, rowBytes))));
+    const chunk = Math.max(1, Math.min(rows, Math.floor(this.chunkBytes / Math.max(1, rowBytes))));
     let end = base;
     for (const s of copied) if (s.per !== 0) end = align(end + chunk * s.per * s.a!.BYTES_PER_ELEMENT);
     this.reserve(end);

@@ -7,14 +7,15 @@ import fc from 'fast-check';
 import * as x from '../../src/index.js';
 import * as ref from '../reference.js';
 import {
-  type Dtype, type Shape, distArb, hash01, hold, holdRows, isBatch, logitArb, maskedLogitArb, materialize,
-  matrixArb, probArb, shapeArb, shapeOptions, vector,
+  type Dtype, type Shape, describe, distArb, hash01, hashArgs, hold, holdRows, isBatch, logitArb, maskedLogitArb,
+  materialize, matrixArb, probArb, shapeArb, shapeOptions, vector,
 } from './gen.js';
 import {
   type Defect, type Draft, ABOVE_ONE_X, ABOVE_ONE_Y, ALL_MASKED_X, BAD_LABEL, BAD_OPTION, BAD_SUM_X, BAD_SUM_Y,
-  BELOW_ZERO_X, BELOW_ZERO_Y, EMPTY_X, LABEL_LENGTH, LABEL_TYPE, NAN_X, NAN_Y, OPTIONS_NOT_OBJECT, PLUS_INF_X,
-  RAGGED_X, ROWS_Y, TYPE_X, TYPE_Y, applyDefects, badValue, badWeight, defectsArb,
+  BELOW_ZERO_X, BELOW_ZERO_Y, EMPTY_X, LABEL_LENGTH, LABEL_TYPE, NAN_X, NAN_Y, OPTIONS_NOT_OBJECT, OUT_LENGTH,
+  OUT_TYPE, PLUS_INF_X, RAGGED_X, ROWS_Y, TYPE_X, TYPE_Y, applyDefects, badValue, badWeight, defectsArb,
 } from './defects.js';
+import { type GradRef, logSoftmaxBackwardRef, sigmoidLossGrad, softmaxBackwardRef, softmaxLossGrad } from './grad-reference.js';
 import { type Case, REL, close, closeAll, emptyMean } from './oracle.js';
 
 type Reduction = 'mean' | 'sum' | 'none';
@@ -96,6 +97,110 @@ const noteOf = (d: Draft): string =>
 function defined(o: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// The gradient functions' `out`: none (a fresh gradient), a caller's array (plain, or a view at an offset into a
+// NaN-filled buffer, the view itself NaN so that an element left unwritten fails), or the logits array itself
+// (documented: README, Gradients). The call writes into it by design, so it is not among the hashed arguments:
+// `gradCall` adds it to a copy of the options, and checks that copy (out aside) is not mutated either.
+
+type OutMode = 'none' | 'fresh' | 'offset' | 'inplace';
+const outModeArb = (inplace: boolean): fc.Arbitrary<OutMode> =>
+  fc.constantFrom<OutMode>('none', 'none', 'fresh', 'offset', ...(inplace ? ['inplace' as const, 'inplace' as const] : []));
+
+type FloatArray = Float32Array | Float64Array;
+const PAD = 3;
+const F32_MAX = 3.4028234663852886e38;
+
+/** The array a gradient call wrote into (when it was given one), and the buffer around an offset view. */
+interface OutState {
+  buf: FloatArray | null;
+  whole: FloatArray | null;
+}
+
+/**
+ * Wraps a gradient function: in `mode`, passes `out` (of `f32` type and length n) in a copy of the options, or
+ * (inplace) a copy of the logits, argument `xi`, as both the logits and `out`.
+ */
+function gradCall(f: (...a: unknown[]) => unknown, mode: OutMode, f32: boolean, n: number, xi = 0) {
+  const st: OutState = { buf: null, whole: null };
+  const call = (...args: unknown[]): unknown => {
+    if (mode === 'none') return f(...args);
+    const Ctor = f32 ? Float32Array : Float64Array;
+    if (mode === 'inplace') st.buf = new Ctor(args[xi] as ArrayLike<number>);
+    else if (mode === 'fresh') st.buf = new Ctor(n).fill(NaN);
+    else {
+      const whole = new Ctor(n + 2 * PAD + 1).fill(NaN);
+      st.whole = whole;
+      st.buf = new Ctor(whole.buffer, PAD * Ctor.BYTES_PER_ELEMENT, n);
+    }
+    const opts = { ...(args[args.length - 1] as object | undefined), out: st.buf };
+    const before = hashArgs([{ ...opts, out: null }]);
+    const a = [...args];
+    if (mode === 'inplace') a[xi] = st.buf;
+    a[a.length - 1] = opts;
+    const r = f(...a);
+    if (hashArgs([{ ...opts, out: null }]) !== before) throw new Error('the options object was mutated');
+    return r;
+  };
+  return { call, st };
+}
+
+/** `out` modes a case can take: in place only for a flat typed-array input (the gradient is one flat array). */
+function outModeFor(mode: OutMode, d: Draft, xArg: unknown): OutMode {
+  if (mode === 'none' || 'opts' in d.over || 'out' in d.opts) return 'none';
+  if (mode === 'inplace' && !(xArg instanceof Float32Array || xArg instanceof Float64Array)) return 'fresh';
+  return mode;
+}
+
+/** A gradient against the reference: its type (the logits' dtype), identity with `out`, and every element. */
+function checkGrad(got: unknown, e: GradRef, d: Dtype, st: OutState): string | null {
+  const Ctor = d === 'Float32Array' ? Float32Array : Float64Array;
+  if (!(got instanceof Ctor)) return `expected a ${Ctor.name}, got ${describe(got)}`;
+  if (st.buf !== null && got !== st.buf) return 'the gradient is not the `out` array given';
+  if (st.whole !== null) {
+    for (let i = 0; i < st.whole.length; i++) {
+      if ((i < PAD || i >= PAD + e.g.length) && !Number.isNaN(st.whole[i])) return `wrote outside the \`out\` view (buffer index ${i})`;
+    }
+  }
+  if (got.length !== e.g.length) return `length ${got.length}, expected ${e.g.length}`;
+  // float32 output rounds each element (half an ulp), and overflows to ±Infinity beyond its range; the rest is the
+  // scale-aware bound of grad-reference.ts
+  const round = d === 'Float32Array' ? 2 ** -24 : 0;
+  for (let i = 0; i < e.g.length; i++) {
+    if (round && Math.abs(e.g[i]) > F32_MAX && got[i] === Math.sign(e.g[i]) * Infinity) continue;
+    const m = close(got[i], e.g[i], round, REL(d) * e.scale[i] + floor(d) + (e.abs ? e.abs[i] : 0));
+    if (m) return `[${i}] ${m}`;
+  }
+  return null;
+}
+
+/** The check of a `{ loss, grad }` result. */
+function lossAndGrad(loss: (out: unknown) => string | null, grad: (g: unknown) => string | null) {
+  return (out: unknown): string | null => {
+    if (out === null || typeof out !== 'object' || !('loss' in out) || !('grad' in out)) return `expected { loss, grad }, got ${describe(out)}`;
+    const r = out as { loss: unknown; grad: unknown };
+    const l = loss(r.loss);
+    if (l) return `loss: ${l}`;
+    const g = grad(r.grad);
+    return g && `grad: ${g}`;
+  };
+}
+
+/** Per-row reference gradients of a softmax loss, concatenated: row r's coefficients c[r], its factor k[r]. */
+function softmaxGrads(X: number[][], s: number, c: number[][], k: number[], d: Dtype): GradRef {
+  const all: GradRef = { g: [], scale: [], abs: [] };
+  X.forEach((row, r) => {
+    const e = softmaxLossGrad(row, s, c[r], k[r], d === 'Float32Array');
+    all.g.push(...e.g);
+    all.scale.push(...e.scale);
+    all.abs!.push(...e.abs!);
+  });
+  return all;
+}
+
+/** Whether a reduction divides by the total weight: 'mean' (the default), on a batch or a single row. */
+const isMean = (reduction: string | undefined): boolean => reduction === undefined || reduction === 'mean' || reduction === 'batchmean';
 
 // ---------------------------------------------------------------------------------------------------------------
 // information, binaryEntropy: number → number, vector → Float64Array
@@ -280,9 +385,9 @@ function softmaxFamily(fn: 'logSumExp' | 'softmax' | 'logSoftmax'): fc.Arbitrary
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// softmaxCrossEntropy, categoricalCrossEntropy, nllLoss, perplexity
+// softmaxCrossEntropy, categoricalCrossEntropy, nllLoss, perplexity, softmaxCrossEntropyWithGrad
 
-type CatFn = 'softmaxCrossEntropy' | 'categoricalCrossEntropy' | 'nllLoss' | 'perplexity';
+type CatFn = 'softmaxCrossEntropy' | 'categoricalCrossEntropy' | 'nllLoss' | 'perplexity' | 'softmaxCrossEntropyWithGrad';
 
 /** Per-row loss from −log p_j (nlp), PyTorch's rules (see test/reference.ts classLossLabels / classLossDense). */
 function classRows(
@@ -326,7 +431,8 @@ function classRows(
 function categorical(fn: CatFn): fc.Arbitrary<Case> {
   const f = x[fn] as (...a: unknown[]) => unknown;
   const probs = fn === 'categoricalCrossEntropy';
-  const logits = fn === 'softmaxCrossEntropy' || fn === 'perplexity';
+  const grad = fn === 'softmaxCrossEntropyWithGrad';
+  const logits = fn === 'softmaxCrossEntropy' || fn === 'perplexity' || grad;
   const perplexity = fn === 'perplexity';
   const defects: Defect[] = [NAN_X, TYPE_X, RAGGED_X, EMPTY_X, OPTIONS_NOT_OBJECT, BAD_LABEL, LABEL_TYPE, LABEL_LENGTH,
     badWeight('weight', (d) => d.s.cols), badWeight('sampleWeight', (d) => d.s.rows),
@@ -335,6 +441,7 @@ function categorical(fn: CatFn): fc.Arbitrary<Case> {
       : [BAD_OPTION, badValue('labelSmoothing', [-0.1, 1.5, NaN, '0.1']), badValue('compat', ['pytorch'])]),
     ...(logits ? [PLUS_INF_X, ALL_MASKED_X, badValue('temperature', [0, -2, Infinity, NaN])] : []),
     ...(probs ? [ABOVE_ONE_X, BELOW_ZERO_X, BAD_SUM_X, badValue('eps', [-1, 0.5, NaN]), badValue('tolerance', [-1])] : []),
+    ...(grad ? [OUT_TYPE, OUT_LENGTH, badValue('eps', [1e-7])] : []),
   ];
   const valueArb = logits ? maskedLogitArb : fc.oneof({ weight: 8, arbitrary: logitArb.map((v) => -Math.abs(v)) },
     { weight: 1, arbitrary: logitArb }, { weight: 1, arbitrary: fc.constant(-Infinity) });
@@ -351,6 +458,8 @@ function categorical(fn: CatFn): fc.Arbitrary<Case> {
     eps: probs ? fc.constantFrom<number | undefined>(undefined, undefined, 1e-7) : fc.constant(undefined),
     seed: fc.nat(),
     defects: defectsArb(defects),
+    // only the gradient draws an `out` mode: the other functions' case streams stay as they were
+    ...(grad ? { out: outModeArb(true) } : {}),
   }).chain((c) => {
     const values = probs ? distArb(c.s) : matrixArb(c.s, valueArb, (i) => 40 * hash01(i) - 20);
     // a number[] of length rows is labels (README): dense flat number[] targets need more than one class
@@ -375,6 +484,8 @@ function categorical(fn: CatFn): fc.Arbitrary<Case> {
     applyDefects(d, defects, c.defects);
     const a = materializeDraft(d, seed);
     const args = [a.x, d.y ? a.y : a.labels, a.opts];
+    const mode = outModeFor(c.out ?? 'none', d, a.x);
+    const g = gradCall(f, mode, s.dtype === 'Float32Array', s.rows * s.cols);
     let expect: Case['expect'];
     if (d.codes.length) expect = { codes: d.codes };
     else {
@@ -391,31 +502,56 @@ function categorical(fn: CatFn): fc.Arbitrary<Case> {
         const den = ref.accurateSum(rows.D!);
         const val = ref.accurateSum(rows.v.map((v, i) => (rows.M === null ? v : rows.M[i] === 0 ? 0 : v * rows.M[i]))) / den;
         expect = den === 0 ? { check: emptyMean } : { check: (out) => close(out, Math.exp(val), REL(s.dtype) * 4 * (1 + Math.abs(val)), 0) };
+      } else if (grad) {
+        // ∂/∂x of the returned loss: row r's loss is Σ_j c_j (−log p_j), times sw_r, divided by Σ D for a mean
+        const eps = c.smoothing ?? 0;
+        const C = s.cols;
+        const coef = X.map((_, r) => Array.from({ length: C }, (_, j) => {
+          const wj = w ? w[j] : 1;
+          if (T) return wj * ((1 - eps) * T[r][j] + eps / C);
+          const y = d.labels![r];
+          if (ignoreIndex !== undefined && y === ignoreIndex) return 0;
+          return (j === y ? (1 - eps) * (w ? w[y] : 1) : 0) + (eps / C) * wj;
+        }));
+        const den = ref.accurateSum(rows.D!);
+        const mean = isMean(c.reduction);
+        const k = X.map((_, r) => {
+          const m = rows.M ? rows.M[r] : 1;
+          return (mean ? (den === 0 ? 0 : m / den) : m) / unitOf(c.base);
+        });
+        const e = softmaxGrads(X, sc, coef, k, s.dtype);
+        // A mean over a subnormal total weight (< 2^-1022) has a factor 1 / Σ D that overflows: the library returns NaN
+        // there (RELIABILITY.md, Not covered yet) and the gradient is not checked; the loss still is.
+        const gradCheck = k.every(Number.isFinite) ? (gr: unknown) => checkGrad(gr, e, s.dtype, g.st) : () => null;
+        expect = { check: lossAndGrad(reduced(rows, c.reduction, c.base, isBatch(s), s.dtype), gradCheck) };
       } else expect = { check: reduced(rows, c.reduction, c.base, isBatch(s), s.dtype) };
     }
-    return { fn, args, call: f, expect, note: noteOf(d) + (c.T ? ' dense' : ' labels') };
+    return { fn, args, call: g.call, expect, note: noteOf(d) + (c.T ? ' dense' : ' labels') + (mode === 'none' ? '' : ` out:${mode}`) };
   });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// binaryCrossEntropy, sigmoidCrossEntropy, binaryFocalCrossEntropy
+// binaryCrossEntropy, sigmoidCrossEntropy, binaryFocalCrossEntropy, sigmoidCrossEntropyWithGrad
 
-type BinFn = 'binaryCrossEntropy' | 'sigmoidCrossEntropy' | 'binaryFocalCrossEntropy';
+type BinFn = 'binaryCrossEntropy' | 'sigmoidCrossEntropy' | 'binaryFocalCrossEntropy' | 'sigmoidCrossEntropyWithGrad';
 
 function binaryLoss(fn: BinFn): fc.Arbitrary<Case> {
   const f = x[fn] as (...a: unknown[]) => unknown;
   const focal = fn === 'binaryFocalCrossEntropy';
+  const grad = fn === 'sigmoidCrossEntropyWithGrad';
+  const sigmoid = fn === 'sigmoidCrossEntropy' || grad;
   const defects: Defect[] = [NAN_X, NAN_Y, TYPE_X, TYPE_Y, RAGGED_X, ROWS_Y, ABOVE_ONE_Y, BELOW_ZERO_Y, BAD_OPTION,
     OPTIONS_NOT_OBJECT, badValue('labelSmoothing', [-1, 2, NaN]), badWeight('weight', (d) => d.s.cols),
     badWeight('sampleWeight', (d) => (d.s.form === 'vector' ? d.s.cols : d.s.rows)),
     ...(focal ? [badValue('gamma', [-1, Infinity, NaN]), badValue('alpha', [-0.5, 1.5]), badValue('from', ['logit']),
       badValue('classBalancing', ['yes'])] : []),
-    ...(fn === 'sigmoidCrossEntropy' ? [badWeight('posWeight', (d) => d.s.cols)] : []),
+    ...(sigmoid ? [badWeight('posWeight', (d) => d.s.cols)] : []),
+    ...(grad ? [OUT_TYPE, OUT_LENGTH] : []),
   ];
   return fc.record({
     s: shapeArb({ big: true }),
     scalar: fc.constantFrom(false, false, false, true),
-    fromLogits: fn === 'sigmoidCrossEntropy' ? fc.constant(true) : focal ? fc.boolean() : fc.constant(false),
+    fromLogits: sigmoid ? fc.constant(true) : focal ? fc.boolean() : fc.constant(false),
     reduction: reductionArb,
     base: baseArb,
     smoothing: fc.constantFrom<number | undefined>(undefined, undefined, 0.1),
@@ -428,6 +564,7 @@ function binaryLoss(fn: BinFn): fc.Arbitrary<Case> {
     usePw: fc.boolean(),
     seed: fc.nat(),
     defects: defectsArb(defects),
+    ...(grad ? { out: outModeArb(true) } : {}),
   }).chain((c) => {
     const xs = c.fromLogits ? logitArb : probArb;
     const ts = fc.oneof(fc.constantFrom(0, 1), probArb);
@@ -443,7 +580,7 @@ function binaryLoss(fn: BinFn): fc.Arbitrary<Case> {
     const small = s.rows * s.cols <= 10_000;
     const weight = c.useW && small && !examples ? c.w : undefined;
     const sampleWeight = c.useSw && small && !scalar ? (examples ? c.w.map((v) => v + 0.5) : c.sw) : undefined;
-    const posWeight = fn === 'sigmoidCrossEntropy' && c.usePw && small && !examples ? c.w : undefined;
+    const posWeight = sigmoid && c.usePw && small && !examples ? c.w : undefined;
     const eps = fn === 'binaryCrossEntropy' || (focal && !c.fromLogits) ? c.eps : undefined;
     const d = draft(s, c.m, c.t, null, defined({
       reduction: c.reduction, base: c.base, labelSmoothing: c.smoothing, weight, sampleWeight, posWeight, eps,
@@ -453,8 +590,11 @@ function binaryLoss(fn: BinFn): fc.Arbitrary<Case> {
     applyDefects(d, own, c.defects.map((p) => ({ ...p, idx: p.idx % own.length })));
     // a probability defect on x is only meaningful for probabilities: ABOVE/BELOW are in `own` only then
     const a = materializeDraft(d, c.seed);
-    const useScalar = scalar && !('x' in d.over) && !('y' in d.over) && d.x[0].length === 1;
+    // (a number's gradient is a number: an `out` defect is tried on the array form)
+    const useScalar = scalar && !('x' in d.over) && !('y' in d.over) && d.x[0].length === 1 && !('out' in d.opts);
     const args = useScalar ? [d.x[0][0], d.y![0][0], a.opts] : [a.x, a.y, a.opts];
+    const mode = outModeFor(c.out ?? 'none', d, args[0]);
+    const g = gradCall(f, mode, s.dtype === 'Float32Array' && !useScalar, s.rows * s.cols);
     let expect: Case['expect'];
     if (d.codes.length) expect = { codes: d.codes };
     else {
@@ -469,6 +609,7 @@ function binaryLoss(fn: BinFn): fc.Arbitrary<Case> {
       const swv = sampleWeight?.map((v) => hold(v, examples ? s.dtype : s.dtype));
       const el: number[] = [];
       const ew: number[] = [];
+      const gel: { g: number; scale: number }[] = [];
       X.forEach((row, r) => row.forEach((v, j) => {
         const t = T[r][j];
         let l = c.fromLogits ? ref.sigmoidCrossEntropy(v, t, sm, pw ? pw[j] : 1) : ref.binaryCrossEntropy(v, t, eps ?? 0, sm);
@@ -484,12 +625,25 @@ function binaryLoss(fn: BinFn): fc.Arbitrary<Case> {
         if (swv) wgt *= examples ? swv[j] : swv[r];
         el.push(wgt === 0 ? 0 : l * wgt);
         ew.push(wgt);
+        if (grad) gel.push(sigmoidLossGrad(v, t * (1 - sm) + sm / 2, pw ? pw[j] : 1, wgt));
       }));
       const rows: Rows = { v: el, sc: el.map(() => 0), D: ew, M: null };
       const batch = isBatch(s) || examples;
-      expect = { check: reduced(rows, c.reduction, c.base, batch && !useScalar, useScalar ? 'number[]' : s.dtype, focal ? 4 * (1 + gamma) : 1) };
+      const dt: Dtype = useScalar ? 'number[]' : s.dtype;
+      const loss = reduced(rows, c.reduction, c.base, batch && !useScalar, dt, focal ? 4 * (1 + gamma) : 1);
+      if (grad) {
+        // ∂/∂x_i of the returned loss: w_i·l_i, divided by Σ w for a mean (zero gradient for a mean over zero weight)
+        const den = ref.accurateSum(ew);
+        const k = (isMean(c.reduction) ? (den === 0 ? 0 : 1 / den) : 1) / unitOf(c.base);
+        // (a subnormal total weight: see softmaxCrossEntropyWithGrad above)
+        const e: GradRef = { g: gel.map((v) => v.g * k), scale: gel.map((v) => v.scale * Math.abs(k)) };
+        const gradCheck = !Number.isFinite(k) ? () => null : useScalar
+          ? (gr: unknown) => close(gr, e.g[0], 0, REL(dt) * e.scale[0] + floor(dt))
+          : (gr: unknown) => checkGrad(gr, e, dt, g.st);
+        expect = { check: lossAndGrad(loss, gradCheck) };
+      } else expect = { check: loss };
     }
-    return { fn, args, call: f, expect, note: noteOf(d) + (useScalar ? ' scalar' : '') + (c.fromLogits ? ' logits' : '') };
+    return { fn, args, call: g.call, expect, note: noteOf(d) + (useScalar ? ' scalar' : '') + (c.fromLogits ? ' logits' : '') + (mode === 'none' ? '' : ` out:${mode}`) };
   });
 }
 
@@ -607,6 +761,117 @@ function evaluator(): fc.Arbitrary<Case> {
     });
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// klDivergenceWithGrad, softmaxBackward, logSoftmaxBackward
+
+/**
+ * klDivergenceWithGrad(p, logitsQ): the draft's x is logitsQ (its defects: NaN, +Infinity, all masked, wrong type,
+ * ragged) and y is p (NaN, outside [0, 1], a row sum off by 0.1, wrong type, an extra row).
+ */
+function klGrad(): fc.Arbitrary<Case> {
+  const f = x.klDivergenceWithGrad as (...a: unknown[]) => unknown;
+  const defects: Defect[] = [NAN_X, PLUS_INF_X, ALL_MASKED_X, TYPE_X, RAGGED_X, EMPTY_X, NAN_Y, ABOVE_ONE_Y,
+    BELOW_ZERO_Y, BAD_SUM_Y, TYPE_Y, ROWS_Y, BAD_OPTION, OPTIONS_NOT_OBJECT, OUT_TYPE, OUT_LENGTH,
+    badValue('temperature', [0, -1, Infinity, NaN, '2']), badValue('tolerance', [-1, NaN]),
+    badValue('normalize', ['yes', 1]), badValue('compat', ['torch'])];
+  return fc.record({
+    s: shapeArb({ big: true }),
+    reduction: fc.constantFrom<string | undefined>(undefined, 'mean', 'sum', 'none', 'batchmean'),
+    base: baseArb,
+    tolerance: fc.constantFrom<number | undefined>(undefined, undefined, 1e-3),
+    temperature: fc.constantFrom<number | undefined>(undefined, undefined, 2, 3.5),
+    out: outModeArb(true),
+    seed: fc.nat(),
+    defects: defectsArb(defects),
+  }).chain((c) => fc.tuple(matrixArb(c.s, maskedLogitArb, (i) => 40 * hash01(i) - 20), distArb(c.s))
+    .map(([m, p]) => ({ ...c, m, p })))
+    .map((c) => {
+      const { s } = c;
+      for (const row of c.m) if (row.length && row.every((v) => v === -Infinity)) row[0] = 0;
+      const d = draft(s, c.m, c.p, null, defined({ reduction: c.reduction, base: c.base, tolerance: c.tolerance, temperature: c.temperature }));
+      applyDefects(d, defects, c.defects);
+      const a = materializeDraft(d, c.seed);
+      const args = [a.y, a.x, a.opts];
+      const mode = outModeFor(c.out, d, a.x);
+      const g = gradCall(f, mode, s.dtype === 'Float32Array', s.rows * s.cols, 1);
+      let expect: Case['expect'];
+      if (d.codes.length) expect = { codes: d.codes };
+      else {
+        const X = holdRows(d.x, s.dtype);
+        const P = holdRows(d.y!, s.dtype);
+        const sc = 1 / (c.temperature ?? 1);
+        // KL(p ‖ softmax(s·x)) per row = Σ p_j (log p_j − log q_j), with −log q_j from the accurate log-softmax; the
+        // library forms it as H(p, q) − H(p), so its rounding is relative to Σ p_j |log p_j| + Σ p_j (−log q_j)
+        const rows: Rows = { v: [], sc: [], D: null, M: null };
+        X.forEach((row, r) => {
+          const nl = ref.negLogSoftmax(row, sc);
+          const terms: number[] = [];
+          let scale = 0;
+          P[r].forEach((p, j) => {
+            if (p === 0) return;
+            terms.push(p * (Math.log(p) + nl[j]));
+            if (Number.isFinite(nl[j])) scale += p * (Math.abs(Math.log(p)) + nl[j]);
+          });
+          rows.v.push(terms.includes(Infinity) ? Infinity : ref.accurateSum(terms));
+          rows.sc.push(scale);
+        });
+        const red = c.reduction === 'batchmean' ? 'mean' : c.reduction as Reduction | undefined;
+        // ∂KL/∂z_j = (Σ p)·q_j − p_j: the softmax-loss gradient with coefficients p
+        const k = (isMean(c.reduction) && isBatch(s) ? 1 / s.rows : 1) / unitOf(c.base);
+        const e = softmaxGrads(X, sc, P, X.map(() => k), s.dtype);
+        expect = { check: lossAndGrad(reduced(rows, red, c.base, isBatch(s), s.dtype), (gr) => checkGrad(gr, e, s.dtype, g.st)) };
+      }
+      return { fn: 'klDivergenceWithGrad', args, call: g.call, expect, note: noteOf(d) + (mode === 'none' ? '' : ` out:${mode}`) };
+    });
+}
+
+/** Upstream gradients: finite, up to ±1e30 (so that a float32 result cannot overflow). */
+const dyArb: fc.Arbitrary<number> = logitArb.map((v) => (Math.abs(v) > 1e30 ? Math.sign(v) * 1e30 : v));
+/** Log-probabilities: ≤ 0, with −Infinity (probability 0) at low weight. */
+const logProbArb: fc.Arbitrary<number> = fc.oneof({ weight: 12, arbitrary: logitArb.map((v) => -Math.abs(v)) },
+  { weight: 1, arbitrary: fc.constant(-Infinity) });
+
+/** softmaxBackward(y, dy) with y a softmax output (probability rows), logSoftmaxBackward(y, dy) with y ≤ 0. */
+function backward(fn: 'softmaxBackward' | 'logSoftmaxBackward'): fc.Arbitrary<Case> {
+  const f = x[fn] as (...a: unknown[]) => unknown;
+  const soft = fn === 'softmaxBackward';
+  const defects: Defect[] = [NAN_X, NAN_Y, TYPE_X, TYPE_Y, RAGGED_X, ROWS_Y, EMPTY_X, BAD_OPTION, OPTIONS_NOT_OBJECT,
+    OUT_TYPE, OUT_LENGTH, badValue('temperature', [0, -1, Infinity, NaN, '2']), badValue('reduction', ['sum'])];
+  return fc.record({
+    s: shapeArb({ big: true }),
+    temperature: fc.constantFrom<number | undefined>(undefined, undefined, 1, 2, 3.5),
+    out: outModeArb(false),
+    seed: fc.nat(),
+    defects: defectsArb(defects),
+  }).chain((c) => fc.tuple(soft ? distArb(c.s) : matrixArb(c.s, logProbArb, (i) => -20 * hash01(i)),
+    matrixArb(c.s, dyArb, (i) => 40 * hash01(i + 3) - 20)).map(([y, dy]) => ({ ...c, y, dy })))
+    .map((c) => {
+      const { s } = c;
+      const d = draft(s, c.y, c.dy, null, defined({ temperature: c.temperature }));
+      applyDefects(d, defects, c.defects);
+      const a = materializeDraft(d, c.seed);
+      const args = [a.x, a.y, a.opts];
+      const mode = outModeFor(c.out, d, a.x);
+      const g = gradCall(f, mode, s.dtype === 'Float32Array', s.rows * s.cols);
+      let expect: Case['expect'];
+      if (d.codes.length) expect = { codes: d.codes };
+      else {
+        const Y = holdRows(d.x, s.dtype);
+        const D = holdRows(d.y!, s.dtype);
+        const sc = 1 / (c.temperature ?? 1);
+        const e: GradRef = { g: [], scale: [], abs: [] };
+        Y.forEach((row, r) => {
+          const v = soft ? softmaxBackwardRef(row, D[r], sc) : logSoftmaxBackwardRef(row, D[r], sc);
+          e.g.push(...v.g);
+          e.scale.push(...v.scale);
+          e.abs!.push(...v.abs!);
+        });
+        expect = { check: (out) => checkGrad(out, e, s.dtype, g.st) };
+      }
+      return { fn, args, call: g.call, expect, note: noteOf(d) + (mode === 'none' ? '' : ` out:${mode}`) };
+    });
+}
+
 /** Every public function's case arbitrary. */
 export const SPECS: Record<string, () => fc.Arbitrary<Case>> = {
   information: () => elementwiseInfo('information'),
@@ -630,5 +895,10 @@ export const SPECS: Record<string, () => fc.Arbitrary<Case>> = {
   brierScore: () => calibration('brierScore'),
   calibrationError: () => calibration('calibrationError'),
   Evaluator: evaluator,
+  softmaxCrossEntropyWithGrad: () => categorical('softmaxCrossEntropyWithGrad'),
+  sigmoidCrossEntropyWithGrad: () => binaryLoss('sigmoidCrossEntropyWithGrad'),
+  klDivergenceWithGrad: klGrad,
+  softmaxBackward: () => backward('softmaxBackward'),
+  logSoftmaxBackward: () => backward('logSoftmaxBackward'),
 };
 

@@ -236,6 +236,33 @@ export function badWeight(key: string, length: (d: Draft) => number): Defect {
   };
 }
 
+/** Elements of the gradient the gradient functions write: rows × classes (one row for a vector). */
+const gradLength = (d: Draft): number => d.s.rows * d.s.cols;
+/** The gradient functions' `out` of a type other than the logits' dtype (Float64Array for number[] input). */
+export const OUT_TYPE: Defect = {
+  name: 'out of the wrong type', applies: () => true,
+  apply: (d, k) => {
+    const n = gradLength(d);
+    const kinds: readonly (() => unknown)[] = [
+      () => (d.s.dtype === 'Float32Array' ? new Float64Array(n) : new Float32Array(n)), () => new Array(n).fill(0),
+      () => new Int32Array(n), () => null, () => 'grad', () => ({ length: n }),
+    ];
+    d.opts.out = kinds[k % kinds.length]();
+    d.codes.push('INVALID_TYPE');
+    d.notes.push(`out kind ${k % kinds.length}`);
+  },
+};
+/** The gradient functions' `out` of the right type, one element too long or too short. */
+export const OUT_LENGTH: Defect = {
+  name: 'out of the wrong length', applies: () => true,
+  apply: (d, k) => {
+    const n = gradLength(d);
+    const Ctor = d.s.dtype === 'Float32Array' ? Float32Array : Float64Array;
+    d.opts.out = new Ctor(k % 2 || n === 0 ? n + 1 : n - 1);
+    d.codes.push('SHAPE_MISMATCH');
+  },
+};
+
 /** Picks up to two applicable defects (none in about half the cases). */
 export function defectsArb(all: readonly Defect[]): fc.Arbitrary<{ idx: number; k: number }[]> {
   const one = fc.record({ idx: fc.nat(all.length - 1), k: fc.nat(1 << 20) });
