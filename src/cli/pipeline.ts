@@ -45,8 +45,9 @@ export function rowsPerBlock(cols: number): number {
  * thread count (and one thread) adds the same numbers in the same order: bit-identical results.
  */
 export function gridRows(cols: number): number {
-  // Two read blocks, and at least 512 rows, so that a block's state (~5 numbers per class) stays ~1% of its data.
-  return Math.max(2 * rowsPerBlock(cols), 512);
+  // Eight read blocks (~32 MB of values) and at least 4096 rows: a block's state (~5 numbers per class) is then
+  // well under 1% of its data, and merging the blocks' states costs little against evaluating them.
+  return Math.max(8 * rowsPerBlock(cols), 4096);
 }
 
 /** What a path is when it is not a regular file, for messages. */
