@@ -35,12 +35,16 @@ function expStore32(p: usize, g: usize, cols: i32, X: f64, s: f64): f64 {
   while (j < n32) {
     let end = min(n32, j + 128);
     let a0 = f32x4.splat(0), a1 = a0;
-    for (; j < end; j += 8) {
+    for (; j < end; j += 16) {
       let o = <usize>j << 2;
       let q = p + o, h = g + o;
       let e0 = expMasked(v128.load(q), Xv, c, ninf, lo, sh, c5, c4, c3, c2, c1, one);
       let e1 = expMasked(v128.load(q, 16), Xv, c, ninf, lo, sh, c5, c4, c3, c2, c1, one);
       v128.store(h, e0); v128.store(h, e1, 16);
+      a0 = f32x4.add(a0, e0); a1 = f32x4.add(a1, e1);
+      e0 = expMasked(v128.load(q, 32), Xv, c, ninf, lo, sh, c5, c4, c3, c2, c1, one);
+      e1 = expMasked(v128.load(q, 48), Xv, c, ninf, lo, sh, c5, c4, c3, c2, c1, one);
+      v128.store(h, e0, 32); v128.store(h, e1, 48);
       a0 = f32x4.add(a0, e0); a1 = f32x4.add(a1, e1);
     }
     sum += hsum4(a0) + hsum4(a1);
@@ -258,7 +262,14 @@ export function softmaxCrossEntropyLabelsGrad<T>(
         let q = g;
         if (!w) {
           let av = f32x4.splat(<f32>al), bv = f32x4.splat(<f32>be);
-          for (let e = g + (<usize>(cols & ~3) << 2); q < e; q += 16) v128.store(q, f32x4.sub(f32x4.mul(av, v128.load(q)), bv));
+          let e = g + (<usize>(cols & ~3) << 2);
+          for (; q + 64 <= e; q += 64) {
+            v128.store(q, f32x4.sub(f32x4.mul(av, v128.load(q)), bv));
+            v128.store(q, f32x4.sub(f32x4.mul(av, v128.load(q, 16)), bv), 16);
+            v128.store(q, f32x4.sub(f32x4.mul(av, v128.load(q, 32)), bv), 32);
+            v128.store(q, f32x4.sub(f32x4.mul(av, v128.load(q, 48)), bv), 48);
+          }
+          for (; q < e; q += 16) v128.store(q, f32x4.sub(f32x4.mul(av, v128.load(q)), bv));
         }
         scalePass<T>(q, 0, cols - <i32>((q - g) >> 2), al, be, 1, w, 0, 0);
         put<T>(g, y, get<T>(g, y) - sc * a * wy);

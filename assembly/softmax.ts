@@ -9,7 +9,7 @@
 // error stays within float32 accuracy; otherwise (confident rows, NaN) the row takes a precise pass (logFromSum).
 
 import { exp2d, expNeg2d, expNeg4, exp64, log1p64, log64 } from './math';
-import { exp2Neg4, hsum4, LOG2E_F32 } from './math32';
+import { exp2Neg4, exp2NegK, EXP2_CONSTS, hsum4, LOG2E_F32 } from './math32';
 import { at, get, ld2, st2, put, BLOCK } from './lanes';
 
 /** Results of rowLse: X (raw extreme), m = s·X, and lg = log Σ_j exp(z_j - m). */
@@ -187,6 +187,9 @@ function tinyRest<T>(p: usize, cols: i32, X: f64, s: f64): f64 {
  */
 function expSum32(p: usize, cols: i32, X: f64, s: f64): f64 {
   let Xv = f32x4.splat(<f32>X), c = f32x4.splat(s == 1 ? LOG2E_F32 : <f32>(s * 1.4426950408889634));
+  const K = EXP2_CONSTS;
+  let lo = v128.load(K), sh = v128.load(K, 16), c5 = v128.load(K, 32), c4 = v128.load(K, 48);
+  let c3 = v128.load(K, 64), c2 = v128.load(K, 80), c1 = v128.load(K, 96), one = v128.load(K, 112);
   let sum: f64 = 0;
   let j = 0;
   while (j + 32 <= cols) {
@@ -194,20 +197,20 @@ function expSum32(p: usize, cols: i32, X: f64, s: f64): f64 {
     let a0 = f32x4.splat(0), a1 = a0;
     for (; j + 32 <= end; j += 32) {
       let q = p + (<usize>j << 2);
-      a0 = f32x4.add(a0, exp2Neg4(f32x4.mul(f32x4.sub(v128.load(q), Xv), c)));
-      a1 = f32x4.add(a1, exp2Neg4(f32x4.mul(f32x4.sub(v128.load(q, 16), Xv), c)));
-      a0 = f32x4.add(a0, exp2Neg4(f32x4.mul(f32x4.sub(v128.load(q, 32), Xv), c)));
-      a1 = f32x4.add(a1, exp2Neg4(f32x4.mul(f32x4.sub(v128.load(q, 48), Xv), c)));
-      a0 = f32x4.add(a0, exp2Neg4(f32x4.mul(f32x4.sub(v128.load(q, 64), Xv), c)));
-      a1 = f32x4.add(a1, exp2Neg4(f32x4.mul(f32x4.sub(v128.load(q, 80), Xv), c)));
-      a0 = f32x4.add(a0, exp2Neg4(f32x4.mul(f32x4.sub(v128.load(q, 96), Xv), c)));
-      a1 = f32x4.add(a1, exp2Neg4(f32x4.mul(f32x4.sub(v128.load(q, 112), Xv), c)));
+      a0 = f32x4.add(a0, exp2NegK(f32x4.mul(f32x4.sub(v128.load(q), Xv), c), lo, sh, c5, c4, c3, c2, c1, one));
+      a1 = f32x4.add(a1, exp2NegK(f32x4.mul(f32x4.sub(v128.load(q, 16), Xv), c), lo, sh, c5, c4, c3, c2, c1, one));
+      a0 = f32x4.add(a0, exp2NegK(f32x4.mul(f32x4.sub(v128.load(q, 32), Xv), c), lo, sh, c5, c4, c3, c2, c1, one));
+      a1 = f32x4.add(a1, exp2NegK(f32x4.mul(f32x4.sub(v128.load(q, 48), Xv), c), lo, sh, c5, c4, c3, c2, c1, one));
+      a0 = f32x4.add(a0, exp2NegK(f32x4.mul(f32x4.sub(v128.load(q, 64), Xv), c), lo, sh, c5, c4, c3, c2, c1, one));
+      a1 = f32x4.add(a1, exp2NegK(f32x4.mul(f32x4.sub(v128.load(q, 80), Xv), c), lo, sh, c5, c4, c3, c2, c1, one));
+      a0 = f32x4.add(a0, exp2NegK(f32x4.mul(f32x4.sub(v128.load(q, 96), Xv), c), lo, sh, c5, c4, c3, c2, c1, one));
+      a1 = f32x4.add(a1, exp2NegK(f32x4.mul(f32x4.sub(v128.load(q, 112), Xv), c), lo, sh, c5, c4, c3, c2, c1, one));
     }
     sum += hsum4(a0) + hsum4(a1);
   }
   if (j + 4 <= cols) {
     let a0 = f32x4.splat(0);
-    for (; j + 4 <= cols; j += 4) a0 = f32x4.add(a0, exp2Neg4(f32x4.mul(f32x4.sub(v128.load(p + (<usize>j << 2)), Xv), c)));
+    for (; j + 4 <= cols; j += 4) a0 = f32x4.add(a0, exp2NegK(f32x4.mul(f32x4.sub(v128.load(p + (<usize>j << 2)), Xv), c), lo, sh, c5, c4, c3, c2, c1, one));
     sum += hsum4(a0);
   }
   for (; j < cols; j++) sum += exp64((<f64>load<f32>(p + (<usize>j << 2)) - X) * s);
