@@ -7,9 +7,16 @@
  *   npm run bench -- --quick          fewer iterations (under a minute)
  *   npm run bench -- --only=W1,W3     some workloads; RESULTS.md is not written
  *   npm run bench -- --impl=tuned,xent   implementations whose name contains one of these; likewise
+ *
+ * Each cell (one implementation on one workload) runs in a worker thread of its own. Sharing a thread lets one
+ * implementation slow the next: V8's feedback and optimised code are per isolate, and on x86-64 the upper halves of
+ * the vector registers are per thread. Once they are left dirty (Node's SIMD base64 routines can do that), every
+ * Math.exp and Math.log on the thread runs about 2.4× slower, which would have been charged to whichever peer
+ * happened to run next.
  */
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { Bench } from 'tinybench';
 import { type Impl, notApplicable, tfjsPeers, tuned, tutorial } from './peers.js';
 import { type Cell, type Results, printTables, resultsMarkdown } from './report.js';
@@ -97,14 +104,6 @@ export async function main(argv: string[], paths: { floorWasm: string; results: 
   const quick = argv.includes('--quick');
   const only = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
   const impls = argv.find((a) => a.startsWith('--impl='))?.slice('--impl='.length).split(',');
-  const settings = quick ? QUICK : FULL;
-  loadFloor(paths.floorWasm);
-
-  // TF.js greets Node users on the console when its backends start; the bench's output is the tables.
-  const warn = console.warn;
-  console.warn = (...a: unknown[]) => {
-    if (!String(a[0]).includes('TensorFlow.js')) warn(...a);
-  };
 
   const specs = WORKLOADS.filter((w) => !only || only.includes(w.id));
   const results: Results = new Map();
@@ -116,7 +115,7 @@ export async function main(argv: string[], paths: { floorWasm: string; results: 
     console.log(`\n${w.id} ${w.title} (data ${((performance.now() - tb) / 1000).toFixed(1)} s)`);
     for (const impl of implementations(w, quick).filter((i) => !impls || impls.some((s) => i.name.includes(s)))) {
       const ti = performance.now();
-      const cell = await measure(impl, w, settings, quick);
+      const cell = impl.na ? { na: impl.na } : await inWorker({ w, name: impl.name, quick, floorWasm: paths.floorWasm });
       if (!results.has(impl.name)) results.set(impl.name, new Map());
       results.get(impl.name)!.set(w.id, cell);
       const what = cell.na ? `n/a (${cell.na})` : cell.error ? cell.error
@@ -125,13 +124,10 @@ export async function main(argv: string[], paths: { floorWasm: string; results: 
     }
     // Keep the workload's reference and shape for the report, not its arrays.
     done.push({ ...w, x: new Float32Array(0), y: undefined, labels: undefined });
-    (globalThis as { gc?: () => void }).gc?.();
   }
-  console.warn = warn;
 
   const wallSeconds = (performance.now() - started) / 1000;
   printTables(results, done);
-  if (sink === 42) console.log('');
   if (!only && !impls) {
     const info = { machine: machine(), node: process.version, date: new Date().toISOString(), mode: quick ? 'quick (--quick)' : 'full', wallSeconds,
       load: `${loadAtStart.toFixed(2)} → ${os.loadavg()[0].toFixed(2)}`,
@@ -140,4 +136,39 @@ export async function main(argv: string[], paths: { floorWasm: string; results: 
     console.log(`\nwrote ${paths.results}`);
   }
   console.log(`wall time ${wallSeconds.toFixed(1)} s`);
+}
+
+interface CellJob {
+  w: Workload;
+  name: string;
+  quick: boolean;
+  floorWasm: string;
+}
+
+/** Measures one cell in a fresh worker thread (this bundle, entered below); the workload's arrays are copied in. */
+function inWorker(job: CellJob): Promise<Cell> {
+  return new Promise((resolve) => {
+    const worker = new Worker(new URL(import.meta.url), { workerData: { benchCell: job } });
+    let cell: Cell | null = null;
+    worker.on('message', (c: Cell) => (cell = c));
+    worker.on('error', (e) => (cell = { error: `${e.name}: ${e.message}`.split('\n')[0] }));
+    worker.on('exit', (code) => resolve(cell ?? { error: `worker exited with code ${code}` }));
+  });
+}
+
+async function runCell(job: CellJob): Promise<void> {
+  // TF.js greets Node users on the console when its backends start; the bench's output is the tables.
+  const warn = console.warn;
+  console.warn = (...a: unknown[]) => {
+    if (!String(a[0]).includes('TensorFlow.js')) warn(...a);
+  };
+  loadFloor(job.floorWasm);
+  const impl = implementations(job.w, job.quick).find((i) => i.name === job.name)!;
+  const cell = await measure(impl, job.w, job.quick ? QUICK : FULL, job.quick);
+  parentPort!.postMessage(cell);
+  if (sink === 42) console.log('');
+}
+
+if (!isMainThread && (workerData as { benchCell?: CellJob } | null)?.benchCell) {
+  void runCell((workerData as { benchCell: CellJob }).benchCell);
 }
