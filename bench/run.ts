@@ -20,7 +20,7 @@ import { Worker, isMainThread, parentPort, workerData } from 'node:worker_thread
 import { Bench } from 'tinybench';
 import { type Impl, notApplicable, tfjsPeers, tuned, tutorial } from './peers.js';
 import { type Cell, type Results, printTables, resultsMarkdown } from './report.js';
-import { floors, loadFloor, xent, xentZeroCopy } from './subjects.js';
+import { floors, loadFloor, xent, xentGrad, xentZeroCopy } from './subjects.js';
 import { WORKLOADS, type Workload, buildWorkload } from './workloads.js';
 
 interface Settings {
@@ -89,7 +89,10 @@ function implementations(w: Workload, quick: boolean): Impl[] {
   const cpu = quick && w.id === 'W2'
     ? tfjsPeers(w, 'cpu').map((i) => notApplicable(i.name, 'skipped in --quick'))
     : tfjsPeers(w, 'cpu');
-  return [xent(w, 'wasm'), xentZeroCopy(w), xent(w, 'js'), tutorial(w), tuned(w), ...tfjsPeers(w, 'wasm'), ...cpu, ...floors(w)];
+  return [
+    xent(w, 'wasm'), xentZeroCopy(w), xent(w, 'js'), tutorial(w), tuned(w), ...tfjsPeers(w, 'wasm'), ...cpu, ...floors(w),
+    xentGrad(w, 'wasm'), xentGrad(w, 'wasm', true), xentGrad(w, 'js'),
+  ];
 }
 
 function machine(): string {

@@ -5,8 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { allocate, backend, init, klDivergence, sigmoidCrossEntropy, softmaxCrossEntropy } from '../src/index.js';
-import type { Impl } from './peers.js';
+import {
+  allocate, backend, init, klDivergence, sigmoidCrossEntropy, sigmoidCrossEntropyWithGrad, softmaxCrossEntropy,
+  softmaxCrossEntropyWithGrad,
+} from '../src/index.js';
+import { type Impl, notApplicable } from './peers.js';
 import { type Floats, type Workload, inputsOf } from './workloads.js';
 
 type Evaluate = (x: Floats, y: Floats | undefined) => number;
@@ -47,6 +50,32 @@ export function xentZeroCopy(w: Workload): Impl {
     y?.view().set(w.y!);
     // Views are taken per call: memory may grow between calls and detach older ones.
     impl.fn = () => run(x.view(), y?.view());
+  };
+  return impl;
+}
+
+/**
+ * xent's fused loss and gradient (softmaxCrossEntropyWithGrad, sigmoidCrossEntropyWithGrad) into a caller's `out`,
+ * timed against the loss alone on the same backend; KL's gradient is with respect to q's logits, a different input,
+ * so W4 has none. `resident`: the logits and `out` in wasm memory (allocate()), the kernel's own cost.
+ */
+export function xentGrad(w: Workload, which: 'wasm' | 'js', resident = false): Impl {
+  const name = `xent ${which} loss+grad${resident ? ', zero-copy' : ''}`;
+  if (w.kind === 'kl') return notApplicable(name, 'the KL gradient is taken with respect to logits, not q');
+  const impl: Impl = { name, fn: () => NaN };
+  impl.setup = async () => {
+    await init({ backend: which });
+    const dtype = w.f32 ? 'float32' : 'float64';
+    const Ctor = w.f32 ? Float32Array : Float64Array;
+    const wx = resident ? allocate(dtype, w.x.length) : null;
+    const wg = resident ? allocate(dtype, w.x.length) : null;
+    wx?.view().set(w.x);
+    const plain = new Ctor(w.x.length);
+    const x = () => wx?.view() ?? w.x;
+    const out = () => wg?.view() ?? plain;
+    impl.fn = w.kind === 'softmax'
+      ? () => softmaxCrossEntropyWithGrad(x(), w.labels!, { classes: w.cols, out: out() }).loss as number
+      : () => sigmoidCrossEntropyWithGrad(x(), w.y!, { out: out() }).loss as number;
   };
   return impl;
 }

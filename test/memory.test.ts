@@ -2,7 +2,8 @@
 // numbers as copied ones; views are re-created after memory grows; big batches stream through the arena.
 import { describe, expect, it } from 'vitest';
 import {
-  allocate, init, klDivergence, logSoftmax, sigmoidCrossEntropy, softmaxCrossEntropy, XentError,
+  allocate, init, klDivergence, logSoftmax, sigmoidCrossEntropy, sigmoidCrossEntropyWithGrad, softmaxCrossEntropy,
+  XentError,
 } from '../src/index.js';
 import { describeBackends, prng as rng } from './helpers.js';
 
@@ -75,6 +76,59 @@ describeBackends('allocate', (b) => {
     if (b !== 'js') expect(() => a.view()).toThrow(XentError);
     expect(() => allocate('int8' as 'float32', 4)).toThrow(/dtype/);
     expect(() => allocate('float32', -1)).toThrow(/length/);
+  });
+});
+
+describe('resident arrays next to copied ones (fresh wasm instance, small memory)', () => {
+  const n = 1 << 22; // one 16 MB row: too long to chunk, so each copied companion needs 16 MB of arena
+  const r = rng(11);
+  const x = Float32Array.from({ length: n }, () => 8 * r() - 4);
+  const y = Float32Array.from({ length: n }, () => (r() < 0.5 ? 0 : 1));
+
+  it('a resident row with a copied target and a resident gradient: no growth detaches them, same numbers', async () => {
+    await init({ backend: 'wasm' });
+    const expected = sigmoidCrossEntropyWithGrad(x, y);
+    const X = allocate('float32', n);
+    const G = allocate('float32', n);
+    X.view().set(x);
+    expect(sigmoidCrossEntropy(X.view(), y)).toBe(sigmoidCrossEntropy(x, y));
+    const got = sigmoidCrossEntropyWithGrad(X.view(), y, { out: G.view() });
+    expect(got.loss).toBe(expected.loss);
+    expect(G.view()).toEqual(expected.grad);
+    X.free();
+    G.free();
+  });
+
+  it('a call that grows memory under a resident row still reads it right (its offset is taken first)', async () => {
+    await init({ backend: 'wasm' });
+    const expected = sigmoidCrossEntropyWithGrad(x, y, { weight: y });
+    const X = allocate('float32', n);
+    X.view().set(x);
+    // Target, per-element weight and gradient all copied: three 16 MB companions, more than allocate() reserved.
+    const got = sigmoidCrossEntropyWithGrad(X.view(), y, { weight: y, out: new Float32Array(n) });
+    expect(got.loss).toBe(expected.loss);
+    expect(got.grad).toEqual(expected.grad);
+    X.free();
+  });
+
+  it('a stale view (taken before memory grew) is refused with XentError, never read as empty', async () => {
+    await init({ backend: 'wasm' });
+    const X = allocate('float32', 1024);
+    const stale = X.view();
+    const big = allocate('float32', n); // grows memory: stale is detached
+    expect(stale.length).toBe(0);
+    const e = (() => {
+      try {
+        sigmoidCrossEntropyWithGrad(X.view(), new Float32Array(1024), { out: stale });
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(e).toBeInstanceOf(XentError);
+    expect((e as XentError).message).toMatch(/detached/);
+    big.free();
+    X.free();
+    await init({ backend: 'wasm' });
   });
 });
 

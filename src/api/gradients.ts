@@ -12,7 +12,7 @@
  */
 import { kernels } from '../backend/select.js';
 import type { FloatArray, Kernels } from '../backend/kernels.js';
-import { XentError, show } from '../core/errors.js';
+import { XentError, detached, isDetached, show } from '../core/errors.js';
 import {
   type Result, checkKeys, numberIn, reductionOf, scaleOf, unitOf,
 } from '../core/options.js';
@@ -65,6 +65,7 @@ function gradOut(out: unknown, length: number, f32: boolean): FloatArray {
   if (!(out instanceof Ctor)) {
     throw new XentError('INVALID_TYPE', `out must be a ${Ctor.name} (the logits' dtype), got ${show(out)}`);
   }
+  if (isDetached(out)) throw detached();
   if (out.length !== length) {
     throw new XentError('SHAPE_MISMATCH', `out has length ${out.length}, expected ${length} (rows × classes)`);
   }

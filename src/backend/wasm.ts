@@ -1,5 +1,5 @@
 import type { BackendName, FloatArray, Kernels } from './kernels.js';
-import { XentError } from '../core/errors.js';
+import { XentError, detached, isDetached } from '../core/errors.js';
 
 type Typed = FloatArray | Int32Array;
 type TypedCtor = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => Typed;
@@ -27,6 +27,8 @@ const ALIGN = 16;
 const align = (n: number) => (n + ALIGN - 1) & ~(ALIGN - 1);
 
 type KernelFn = (...args: number[]) => void;
+
+
 
 /** What the module must export: the kernels as `<name>_f32` / `<name>_f64`, memory and heapBase. */
 interface XentExports {
@@ -110,9 +112,11 @@ export class WasmKernels implements Kernels {
     this.reserve(at + bytes);
     this.blocks.splice(i, 0, { ptr: at, bytes });
     // Room for the arena too, now if memory allows: a later call given views of this block then need not grow
-    // memory (which would detach the views it was handed, e.g. q while it works on p).
+    // memory (which would detach the views it was handed, e.g. q while it works on p). Twice the block: a row
+    // too long to chunk (one 4M-element vector) is copied whole, and a call may copy two such companions of it
+    // (targets and a gradient). Untouched pages cost address space, not resident memory.
     try {
-      this.reserve(this.arenaBase() + ARENA_RESERVE);
+      this.reserve(this.arenaBase() + Math.max(ARENA_RESERVE, 2 * bytes));
     } catch {
       // Under a tight maxMemory the arena grows later, if it can.
     }
@@ -140,7 +144,10 @@ export class WasmKernels implements Kernels {
     const slots = args.filter((a): a is Slot => typeof a === 'object' && a.a !== null);
     // Offsets of resident arrays are read before any grow, which would detach their views.
     const resident = new Map<Slot, number>();
-    for (const s of slots) if (s.a!.buffer === this.ex.memory.buffer) resident.set(s, s.a!.byteOffset);
+    for (const s of slots) {
+      if (s.a!.buffer === this.ex.memory.buffer) resident.set(s, s.a!.byteOffset);
+      else if (isDetached(s.a!)) throw detached();
+    }
     const copied = slots.filter((s) => !resident.has(s));
     let base = this.arenaBase();
     const fixed = new Map<Slot, number>();

@@ -23,6 +23,27 @@ export class XentError extends Error {
   }
 }
 
+/**
+ * An argument whose buffer is detached: a view of wasm memory taken before memory grew (growing detaches every
+ * view). Refused rather than read as empty.
+ */
+export const detached = (): XentError => new XentError(
+  'INVALID_TYPE',
+  'an array argument is a view of WebAssembly memory that memory growth has detached: take views (WasmArray.view()) ' +
+    "right before the call, and allocate() the call's other large arrays too, so that it need not grow memory",
+);
+
+/** True for a view whose buffer is detached (an empty but live buffer can still be viewed; a detached one cannot). */
+export function isDetached(a: ArrayBufferView): boolean {
+  if (a.byteLength !== 0 || a.buffer.byteLength !== 0) return false;
+  try {
+    new Uint8Array(a.buffer);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 /** Renders a value for an error message: short, and unambiguous for NaN, ±Infinity and -0. */
 export function show(v: unknown): string {
   if (typeof v === 'number') return Object.is(v, -0) ? '-0' : String(v);
