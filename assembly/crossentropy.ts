@@ -4,7 +4,7 @@
 
 import { expNeg2d, exp64, log1p64, log64, log2d } from './math';
 import { at, get, ld2, hsum2, coef2, coef, BLOCK } from './lanes';
-import { rowExtreme, rowHasNaN, rowLogSum, logFromSum } from './softmax';
+import { endHints, hintNext, rowExtreme, rowHasNaN, rowLogSum, logFromSum } from './softmax';
 import { denseRow32, denseS, denseA, denseC, denseR, ceRow32, ceOk } from './crossentropy32';
 
 /** Σ_j w_j (X - x_j) and Σ_j w_j for one row (w = 1 when null); zero weights contribute 0 even at masked logits. */
@@ -48,6 +48,7 @@ export function softmaxCrossEntropyLabels<T>(
   for (let r = 0; r < rows; r++) {
     let o = <usize>r << 3;
     let y = load<i32>(labels + (<usize>r << 2));
+    hintNext<T>(x, r, rows, cols);
     if (y < 0) {
       store<f64>(nll + o, 0);
       if (smooth) store<f64>(smooth + o, 0);
@@ -77,6 +78,7 @@ export function softmaxCrossEntropyLabels<T>(
       store<f64>(smooth + o, s * a + smoothW * lg);
     }
   }
+  endHints();
 }
 
 /**

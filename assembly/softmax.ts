@@ -17,10 +17,55 @@ export let rowX: f64 = 0;
 export let rowM: f64 = 0;
 export let rowLog: f64 = 0;
 
+/**
+ * The next row's max, found by expSum32 while it sums the exps of the current row (the row loops set nextHint to
+ * the next row's address first): the float32 max pass is memory-bound and the exp pass compute-bound, so doing the
+ * two in one loop overlaps them. rowExtreme hands nextMax out once, for that address, within the same kernel call.
+ */
+export let nextHint: usize = 0;
+let nextRow: usize = 0;
+let nextMax: f64 = 0;
+
+/** Sets the hint for the row after `r` of a batch (none for the last row), and forgets any earlier max. */
+// @ts-ignore: decorator
+@inline export function hintNext<T>(x: usize, r: i32, rows: i32, cols: i32): void {
+  nextHint = r + 1 < rows ? at<T>(x, (r + 1) * cols) : 0;
+  if (r == 0) nextRow = 0;
+}
+
+/** Ends a hinted row loop: nothing it found outlives the kernel call (the next call's rows may hold other data). */
+// @ts-ignore: decorator
+@inline export function endHints(): void {
+  nextHint = 0;
+  nextRow = 0;
+}
+
+/**
+ * The end of the float32 max pass after its eight-vector loop: single vectors from j, then the two accumulators,
+ * the lanes and the scalar tail. Shared by rowExtreme and expSum32 so that both give the same bits.
+ */
+function maxFinish32(p: usize, cols: i32, j: i32, a: v128, b: v128): f64 {
+  for (; j + 4 <= cols; j += 4) a = f32x4.pmax(a, v128.load(p + (<usize>j << 2)));
+  a = f32x4.pmax(a, b);
+  let m: f64 = <f64>f32x4.extract_lane(a, 0), v: f64 = <f64>f32x4.extract_lane(a, 1);
+  m = m > v ? m : v;
+  v = <f64>f32x4.extract_lane(a, 2); m = v > m ? v : m;
+  v = <f64>f32x4.extract_lane(a, 3); m = v > m ? v : m;
+  for (; j < cols; j++) {
+    v = <f64>load<f32>(p + (<usize>j << 2));
+    if (v > m) m = v;
+  }
+  return m;
+}
+
 /** Max of the row (min when useMin), NaN ignored; -Infinity (+Infinity) for an empty or all-NaN row. */
 export function rowExtreme<T>(p: usize, cols: i32, useMin: bool): f64 {
   let m: f64 = useMin ? Infinity : -Infinity;
   let j = 0;
+  if (ASC_FEATURE_SIMD && sizeof<T>() == 4 && !useMin && p == nextRow) {
+    nextRow = 0;
+    return nextMax;
+  }
   if (ASC_FEATURE_SIMD) {
     const L = <i32>(16 / sizeof<T>());
     let a = v128.splat<T>(<T>m);
@@ -42,6 +87,7 @@ export function rowExtreme<T>(p: usize, cols: i32, useMin: bool): f64 {
         b = v128.pmax<T>(v128.pmax<T>(b, v128.load(q, 48)), v128.pmax<T>(v128.load(q, 64), v128.load(q, 80)));
         a = v128.pmax<T>(a, v128.pmax<T>(v128.load(q, 96), v128.load(q, 112)));
       }
+      if (sizeof<T>() == 4) return maxFinish32(p, cols, j, a, b);
       for (; j + L <= cols; j += L) a = v128.pmax<T>(a, v128.load(at<T>(p, j)));
       a = v128.pmax<T>(a, b);
     }
@@ -192,11 +238,19 @@ function expSum32(p: usize, cols: i32, X: f64, s: f64): f64 {
   let c3 = v128.load(K, 64), c2 = v128.load(K, 80), c1 = v128.load(K, 96), one = v128.load(K, 112);
   let sum: f64 = 0;
   let j = 0;
+  // The next row's max as rowExtreme forms it (the same vectors into na and nb, in the same order); without a next
+  // row, the loads go to this row again (cache-resident) and the result is dropped.
+  let pn = nextHint ? nextHint : p;
+  nextHint = 0;
+  let na = f32x4.splat(-Infinity), nb = na;
   while (j + 32 <= cols) {
     let end = min(cols, j + 128);
     let a0 = f32x4.splat(0), a1 = a0;
     for (; j + 32 <= end; j += 32) {
-      let q = p + (<usize>j << 2);
+      let q = p + (<usize>j << 2), qn = pn + (<usize>j << 2);
+      na = f32x4.pmax(f32x4.pmax(na, v128.load(qn)), f32x4.pmax(v128.load(qn, 16), v128.load(qn, 32)));
+      nb = f32x4.pmax(f32x4.pmax(nb, v128.load(qn, 48)), f32x4.pmax(v128.load(qn, 64), v128.load(qn, 80)));
+      na = f32x4.pmax(na, f32x4.pmax(v128.load(qn, 96), v128.load(qn, 112)));
       a0 = f32x4.add(a0, exp2NegK(f32x4.mul(f32x4.sub(v128.load(q), Xv), c), lo, sh, c5, c4, c3, c2, c1, one));
       a1 = f32x4.add(a1, exp2NegK(f32x4.mul(f32x4.sub(v128.load(q, 16), Xv), c), lo, sh, c5, c4, c3, c2, c1, one));
       a0 = f32x4.add(a0, exp2NegK(f32x4.mul(f32x4.sub(v128.load(q, 32), Xv), c), lo, sh, c5, c4, c3, c2, c1, one));
@@ -207,6 +261,10 @@ function expSum32(p: usize, cols: i32, X: f64, s: f64): f64 {
       a1 = f32x4.add(a1, exp2NegK(f32x4.mul(f32x4.sub(v128.load(q, 112), Xv), c), lo, sh, c5, c4, c3, c2, c1, one));
     }
     sum += hsum4(a0) + hsum4(a1);
+  }
+  if (pn != p) {
+    nextMax = maxFinish32(pn, cols, j, na, nb);
+    nextRow = pn;
   }
   if (j + 4 <= cols) {
     let a0 = f32x4.splat(0);
@@ -260,11 +318,13 @@ export function rowLse<T>(p: usize, cols: i32, s: f64): void {
 
 export function logSumExp<T>(x: usize, rows: i32, cols: i32, s: f64, out: usize): void {
   for (let r = 0; r < rows; r++) {
+    hintNext<T>(x, r, rows, cols);
     rowLse<T>(at<T>(x, r * cols), cols, s);
     // A row holding +Infinity (m = +Infinity) has lse = +Infinity unless it also holds a NaN (its rowLog is NaN).
     let v = rowM == Infinity ? (rowHasNaN<T>(at<T>(x, r * cols), cols) ? NaN : Infinity) : rowM + rowLog;
     store<f64>(out + (<usize>r << 3), v);
   }
+  endHints();
 }
 
 /** Writes exp((x_j - X)·s - lg) (softmax) or (x_j - X)·s - lg (log-softmax), in float64 arithmetic. */
@@ -286,15 +346,19 @@ function rowOut<T>(p: usize, q: usize, cols: i32, X: f64, s: f64, lg: f64, logs:
 export function softmax<T>(x: usize, rows: i32, cols: i32, s: f64, out: usize): void {
   for (let r = 0; r < rows; r++) {
     let p = at<T>(x, r * cols);
+    hintNext<T>(x, r, rows, cols);
     rowLse<T>(p, cols, s);
     rowOut<T>(p, at<T>(out, r * cols), cols, rowX, s, rowLog, false);
   }
+  endHints();
 }
 
 export function logSoftmax<T>(x: usize, rows: i32, cols: i32, s: f64, out: usize): void {
   for (let r = 0; r < rows; r++) {
     let p = at<T>(x, r * cols);
+    hintNext<T>(x, r, rows, cols);
     rowLse<T>(p, cols, s);
     rowOut<T>(p, at<T>(out, r * cols), cols, rowX, s, rowLog, true);
   }
+  endHints();
 }
