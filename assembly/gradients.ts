@@ -10,7 +10,7 @@
 import { exp64, expNeg2d, log1p64 } from './math';
 import { exp2Neg4, hsum4, EXP2_CONSTS, exp2NegK } from './math32';
 import { at, get, put, ld2, st2, hsum2, coef2, coef, BLOCK } from './lanes';
-import { rowExtreme, rowHasNaN, logFromSum } from './softmax';
+import { endHints, foundNext, hintNext, rowExtreme, rowHasNaN, logFromSum, takeHint } from './softmax';
 
 /** exp2NegG of (x - X)·c, exactly 0 where x = -Infinity (masked logits). */
 // @ts-ignore: decorator
@@ -31,13 +31,19 @@ function expStore32(p: usize, g: usize, cols: i32, X: f64, s: f64): f64 {
   let ninf = f32x4.splat(-Infinity);
   let sum: f64 = 0;
   let j = 0;
-  let n32 = cols & ~31; // the elements expSum32 takes 32 at a time (here 16: the same lane sums, half the code)
+  let n32 = cols & ~31; // the elements expSum32 takes 32 at a time, with the same lane sums
+  // The next row's max along, as expSum32 finds it (see softmax.ts).
+  let pn = takeHint(p);
+  let na = f32x4.splat(-Infinity), nb = na;
   while (j < n32) {
     let end = min(n32, j + 128);
     let a0 = f32x4.splat(0), a1 = a0;
-    for (; j < end; j += 16) {
+    for (; j < end; j += 32) {
       let o = <usize>j << 2;
-      let q = p + o, h = g + o;
+      let q = p + o, h = g + o, qn = pn + o;
+      na = f32x4.pmax(f32x4.pmax(na, v128.load(qn)), f32x4.pmax(v128.load(qn, 16), v128.load(qn, 32)));
+      nb = f32x4.pmax(f32x4.pmax(nb, v128.load(qn, 48)), f32x4.pmax(v128.load(qn, 64), v128.load(qn, 80)));
+      na = f32x4.pmax(na, f32x4.pmax(v128.load(qn, 96), v128.load(qn, 112)));
       let e0 = expMasked(v128.load(q), Xv, c, ninf, lo, sh, c5, c4, c3, c2, c1, one);
       let e1 = expMasked(v128.load(q, 16), Xv, c, ninf, lo, sh, c5, c4, c3, c2, c1, one);
       v128.store(h, e0); v128.store(h, e1, 16);
@@ -46,9 +52,18 @@ function expStore32(p: usize, g: usize, cols: i32, X: f64, s: f64): f64 {
       e1 = expMasked(v128.load(q, 48), Xv, c, ninf, lo, sh, c5, c4, c3, c2, c1, one);
       v128.store(h, e0, 32); v128.store(h, e1, 48);
       a0 = f32x4.add(a0, e0); a1 = f32x4.add(a1, e1);
+      e0 = expMasked(v128.load(q, 64), Xv, c, ninf, lo, sh, c5, c4, c3, c2, c1, one);
+      e1 = expMasked(v128.load(q, 80), Xv, c, ninf, lo, sh, c5, c4, c3, c2, c1, one);
+      v128.store(h, e0, 64); v128.store(h, e1, 80);
+      a0 = f32x4.add(a0, e0); a1 = f32x4.add(a1, e1);
+      e0 = expMasked(v128.load(q, 96), Xv, c, ninf, lo, sh, c5, c4, c3, c2, c1, one);
+      e1 = expMasked(v128.load(q, 112), Xv, c, ninf, lo, sh, c5, c4, c3, c2, c1, one);
+      v128.store(h, e0, 96); v128.store(h, e1, 112);
+      a0 = f32x4.add(a0, e0); a1 = f32x4.add(a1, e1);
     }
     sum += hsum4(a0) + hsum4(a1);
   }
+  foundNext(p, pn, cols, j, na, nb);
   for (; j < cols; j++) {
     let e = exp64((<f64>load<f32>(p + (<usize>j << 2)) - X) * s);
     store<f32>(g + (<usize>j << 2), <f32>e);
@@ -231,6 +246,7 @@ export function softmaxCrossEntropyLabelsGrad<T>(
     let o = <usize>r << 3;
     let p = at<T>(x, r * cols), g = at<T>(grad, r * cols);
     let y = load<i32>(labels + (<usize>r << 2));
+    hintNext<T>(x, r, rows, cols);
     if (y < 0) {
       store<f64>(nll + o, 0);
       if (smooth) store<f64>(smooth + o, 0);
@@ -298,6 +314,7 @@ export function softmaxCrossEntropyLabelsGrad<T>(
       put<T>(g, ja, sc * ((A - ca - ca * rest) / S));
     }
   }
+  endHints();
 }
 
 export function softmaxCrossEntropyDenseGrad<T>(

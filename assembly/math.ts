@@ -204,6 +204,37 @@ const Q3 = reinterpret<f32>(0x3C088908); // 8.3334519073e-3
 const Q4 = reinterpret<f32>(0x3AB743CE); // 1.3981999507e-3
 const Q5 = reinterpret<f32>(0x39506967); // 1.9875691500e-4
 
+/**
+ * expNeg4's constants as one data segment (1.0 doubles as the integer 0x3F800000), and expNeg4 with them passed
+ * in: the same operations in the same order, hence the same bits. A loop loads them once into locals; an inline
+ * v128.const costs 18 bytes of .wasm at each use.
+ */
+export const EXPNEG_CONSTS = memory.data<f32>([
+  -88, -88, -88, -88, INVLN2F, INVLN2F, INVLN2F, INVLN2F, SHIFTF, SHIFTF, SHIFTF, SHIFTF,
+  LN2F_HI, LN2F_HI, LN2F_HI, LN2F_HI, LN2F_LO, LN2F_LO, LN2F_LO, LN2F_LO, Q5, Q5, Q5, Q5, Q4, Q4, Q4, Q4,
+  Q3, Q3, Q3, Q3, Q2, Q2, Q2, Q2, Q1, Q1, Q1, Q1, Q0, Q0, Q0, Q0, 1, 1, 1, 1,
+], 16);
+
+/** expNeg4 with its constants passed in (EXPNEG_CONSTS, loaded once per row into locals). */
+// @ts-ignore: decorator
+@inline export function expNegK(
+  x: v128, lo: v128, il: v128, sh: v128, hi: v128, lw: v128, q5: v128, q4: v128, q3: v128, q2: v128, q1: v128,
+  q0: v128, one: v128,
+): v128 {
+  let xc = f32x4.pmax(x, lo);
+  let t = f32x4.add(f32x4.mul(xc, il), sh);
+  let k = f32x4.sub(t, sh);
+  let r = f32x4.sub(f32x4.sub(xc, f32x4.mul(k, hi)), f32x4.mul(k, lw));
+  let rr = f32x4.mul(r, r);
+  let p = f32x4.add(f32x4.mul(q5, r), q4);
+  p = f32x4.add(f32x4.mul(p, r), q3);
+  p = f32x4.add(f32x4.mul(p, r), q2);
+  p = f32x4.add(f32x4.mul(p, r), q1);
+  p = f32x4.add(f32x4.mul(p, r), q0);
+  let y = f32x4.add(f32x4.add(f32x4.mul(p, rr), r), one);
+  return f32x4.mul(y, i32x4.add(i32x4.shl(t, 23), one));
+}
+
 /** exp for x <= 0 (or NaN) in f32 lanes; x < -88 gives 0 (k = -127, whose 2^k bits are +0). <= 2 ulp. */
 // @ts-ignore: decorator
 @inline export function expNeg4(x: v128): v128 {

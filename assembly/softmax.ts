@@ -8,7 +8,7 @@
 // the result log S enters is at least ln 2 (log S itself for log-sum-exp, the loss for cross-entropy), where its
 // error stays within float32 accuracy; otherwise (confident rows, NaN) the row takes a precise pass (logFromSum).
 
-import { exp2d, expNeg2d, expNeg4, exp64, log1p64, log64 } from './math';
+import { exp2d, expNeg2d, expNegK, EXPNEG_CONSTS, exp64, log1p64, log64 } from './math';
 import { exp2Neg4, exp2NegK, EXP2_CONSTS, hsum4, LOG2E_F32 } from './math32';
 import { at, get, ld2, st2, put, BLOCK } from './lanes';
 
@@ -38,6 +38,21 @@ let nextMax: f64 = 0;
 @inline export function endHints(): void {
   nextHint = 0;
   nextRow = 0;
+}
+
+/** The row whose max the current exp pass finds along (the hinted next row, else p itself: then it is dropped). */
+// @ts-ignore: decorator
+@inline export function takeHint(p: usize): usize {
+  let pn = nextHint ? nextHint : p;
+  nextHint = 0;
+  return pn;
+}
+
+/** Records the max of row pn from the accumulators of its eight-vector loop (j: where that loop stopped). */
+export function foundNext(p: usize, pn: usize, cols: i32, j: i32, a: v128, b: v128): void {
+  if (pn == p) return;
+  nextMax = maxFinish32(pn, cols, j, a, b);
+  nextRow = pn;
 }
 
 /**
@@ -120,6 +135,10 @@ export function expRest<T>(p: usize, cols: i32, X: f64, s: f64): f64 {
   if (ASC_FEATURE_SIMD) {
     let Xv = v128.splat<T>(Xt), sv = v128.splat<T>(st);
     if (sizeof<T>() == 4) {
+      const K = EXPNEG_CONSTS;
+      let lo = v128.load(K), il = v128.load(K, 16), sh = v128.load(K, 32), hi = v128.load(K, 48);
+      let lw = v128.load(K, 64), q5 = v128.load(K, 80), q4 = v128.load(K, 96), q3 = v128.load(K, 112);
+      let q2 = v128.load(K, 128), q1 = v128.load(K, 144), q0 = v128.load(K, 160), one = v128.load(K, 176);
       let cnt = i32x4.splat(0);
       while (j + 4 <= cols) {
         let end = min(cols, j + 256);
@@ -128,16 +147,16 @@ export function expRest<T>(p: usize, cols: i32, X: f64, s: f64): f64 {
           let q = at<T>(p, j);
           let d0 = f32x4.mul(f32x4.sub(v128.load(q), Xv), sv), z0 = f32x4.eq(d0, f32x4.splat(0));
           let d1 = f32x4.mul(f32x4.sub(v128.load(q, 16), Xv), sv), z1 = f32x4.eq(d1, f32x4.splat(0));
-          acc = f32x4.add(acc, f32x4.add(v128.andnot(expNeg4(d0), z0), v128.andnot(expNeg4(d1), z1)));
+          acc = f32x4.add(acc, f32x4.add(v128.andnot(expNegK(d0, lo, il, sh, hi, lw, q5, q4, q3, q2, q1, q0, one), z0), v128.andnot(expNegK(d1, lo, il, sh, hi, lw, q5, q4, q3, q2, q1, q0, one), z1)));
           let d2 = f32x4.mul(f32x4.sub(v128.load(q, 32), Xv), sv), z2 = f32x4.eq(d2, f32x4.splat(0));
           let d3 = f32x4.mul(f32x4.sub(v128.load(q, 48), Xv), sv), z3 = f32x4.eq(d3, f32x4.splat(0));
-          acc = f32x4.add(acc, f32x4.add(v128.andnot(expNeg4(d2), z2), v128.andnot(expNeg4(d3), z3)));
+          acc = f32x4.add(acc, f32x4.add(v128.andnot(expNegK(d2, lo, il, sh, hi, lw, q5, q4, q3, q2, q1, q0, one), z2), v128.andnot(expNegK(d3, lo, il, sh, hi, lw, q5, q4, q3, q2, q1, q0, one), z3)));
           cnt = i32x4.add(i32x4.add(cnt, i32x4.add(z0, z1)), i32x4.add(z2, z3));
         }
         for (; j + 4 <= end; j += 4) {
           let d = f32x4.mul(f32x4.sub(v128.load(at<T>(p, j)), Xv), sv);
           let z = f32x4.eq(d, f32x4.splat(0));
-          acc = f32x4.add(acc, v128.andnot(expNeg4(d), z));
+          acc = f32x4.add(acc, v128.andnot(expNegK(d, lo, il, sh, hi, lw, q5, q4, q3, q2, q1, q0, one), z));
           cnt = i32x4.add(cnt, z);
         }
         let lo = f64x2.promote_low_f32x4(acc);
@@ -240,8 +259,7 @@ function expSum32(p: usize, cols: i32, X: f64, s: f64): f64 {
   let j = 0;
   // The next row's max as rowExtreme forms it (the same vectors into na and nb, in the same order); without a next
   // row, the loads go to this row again (cache-resident) and the result is dropped.
-  let pn = nextHint ? nextHint : p;
-  nextHint = 0;
+  let pn = takeHint(p);
   let na = f32x4.splat(-Infinity), nb = na;
   while (j + 32 <= cols) {
     let end = min(cols, j + 128);
@@ -262,10 +280,7 @@ function expSum32(p: usize, cols: i32, X: f64, s: f64): f64 {
     }
     sum += hsum4(a0) + hsum4(a1);
   }
-  if (pn != p) {
-    nextMax = maxFinish32(pn, cols, j, na, nb);
-    nextRow = pn;
-  }
+  foundNext(p, pn, cols, j, na, nb);
   if (j + 4 <= cols) {
     let a0 = f32x4.splat(0);
     for (; j + 4 <= cols; j += 4) a0 = f32x4.add(a0, exp2NegK(f32x4.mul(f32x4.sub(v128.load(p + (<usize>j << 2)), Xv), c), lo, sh, c5, c4, c3, c2, c1, one));
