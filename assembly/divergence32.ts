@@ -16,28 +16,39 @@
 // >= 2^120, p >= 2^89, negative or -0 p, NaN, ±Infinity) are left to the float64 path: klRow32 reports them
 // through klOk.
 
-import { atanhTail4, hsum4, log4 } from './math32';
+import { hsum4, log4, T0, T1, T2, T3 } from './math32';
 
 const LN2F = reinterpret<f32>(0x3F317218); // 0.693147182 (ln 2 rounded to float32)
 export let klOk: bool = true;
 
 /**
  * Bregman terms b of four lanes (d = p - q). Near lanes (k = 0): b = s·(d + p·T), all terms >= 0. Far lanes:
- * b = p·(k·ln2 + s·(2 + T)) - d. T = atanhTail4(s), so s·(2 + T) = 2·atanh(s). A lane with p = 0 is a far lane
- * (bits(p) - bits(q) = -bits(q)) whose bracket is finite, so b = 0 - d = q exactly: no select needed.
+ * b = p·(k·ln2 + s·(2 + T)) - d. T = (2·atanh(s) - 2s)/s (math32's T polynomial), so s·(2 + T) = 2·atanh(s).
+ * A lane with p = 0 is a far lane (bits(p) - bits(q) = -bits(q)) whose bracket is finite, so b = 0 - d = q
+ * exactly: no select needed.
  */
 // @ts-ignore: decorator
-@inline function bregman4(p: v128, q: v128, d: v128): v128 {
+@inline function bregman4(
+  p: v128, q: v128, d: v128, k3: v128, k2: v128, k1: v128, k0: v128, ln2: v128, two: v128,
+): v128 {
   let db = i32x4.sub(p, q);
   let near = i32x4.gt_s(i32x4.splat(0x00733333), i32x4.abs(db)); // |db| < 0.9·2^23
   let k = v128.andnot(i32x4.shr_s(i32x4.add(db, i32x4.splat(0x00400000)), 23), near);
   let p2 = i32x4.sub(p, i32x4.shl(k, 23));
   let s = f32x4.div(f32x4.sub(p2, q), f32x4.add(p2, q));
-  let t = atanhTail4(s);
-  let far = f32x4.sub(f32x4.mul(p, f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(k), f32x4.splat(LN2F)),
-    f32x4.mul(s, f32x4.add(t, f32x4.splat(2.0))))), d);
+  // T(s), its constants passed in (KL_CONSTS: loaded once per row, not an 18-byte v128.const at each use)
+  let z = f32x4.mul(s, s);
+  let t = f32x4.add(f32x4.mul(k3, z), k2);
+  t = f32x4.add(f32x4.mul(t, z), k1);
+  t = f32x4.mul(f32x4.add(f32x4.mul(t, z), k0), z);
+  let far = f32x4.sub(f32x4.mul(p, f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(k), ln2),
+    f32x4.mul(s, f32x4.add(t, two)))), d);
   return v128.bitselect(f32x4.mul(s, f32x4.add(d, f32x4.mul(p, t))), far, near);
 }
+
+const KL_CONSTS = memory.data<f32>([
+  T3, T3, T3, T3, T2, T2, T2, T2, T1, T1, T1, T1, T0, T0, T0, T0, LN2F, LN2F, LN2F, LN2F, 2, 2, 2, 2,
+], 16);
 
 /**
  * Validity of four lanes folded into a running unsigned max: the row is usable when every lane of the max is below
@@ -64,6 +75,9 @@ const VALID_MAX = 0x6C000000; // bits of 2^89 = bits(2^120) - Q_OFF
 
 /** Σ_j rel_entr(p_j, q_j) over the first n4 (a multiple of 4) float32 elements; klOk = false: unusable (see above). */
 export function klRow32(pp: usize, qp: usize, n4: i32): f64 {
+  const K = KL_CONSTS;
+  let k3 = v128.load(K), k2 = v128.load(K, 16), k1 = v128.load(K, 32), k0 = v128.load(K, 48);
+  let ln2 = v128.load(K, 64), two = v128.load(K, 80);
   let vmax = i32x4.splat(0);
   let sumB: f64 = 0, sumD = f64x2.splat(0);
   let j = 0;
@@ -76,12 +90,14 @@ export function klRow32(pp: usize, qp: usize, n4: i32): f64 {
       let p0 = v128.load(pp + o), q0 = v128.load(qp + o), p1 = v128.load(pp + o, 16), q1 = v128.load(qp + o, 16);
       vmax = valid4(valid4(vmax, p0, q0), p1, q1);
       let d0 = f32x4.sub(p0, q0), d1 = f32x4.sub(p1, q1);
-      acc = f32x4.add(acc, f32x4.add(bregman4(p0, q0, d0), bregman4(p1, q1, d1)));
+      let b0 = bregman4(p0, q0, d0, k3, k2, k1, k0, ln2, two), b1 = bregman4(p1, q1, d1, k3, k2, k1, k0, ln2, two);
+      acc = f32x4.add(acc, f32x4.add(b0, b1));
       accD = addD(addD(accD, d0), d1);
       let p2 = v128.load(pp + o, 32), q2 = v128.load(qp + o, 32), p3 = v128.load(pp + o, 48), q3 = v128.load(qp + o, 48);
       vmax = valid4(valid4(vmax, p2, q2), p3, q3);
       let d2 = f32x4.sub(p2, q2), d3 = f32x4.sub(p3, q3);
-      acc = f32x4.add(acc, f32x4.add(bregman4(p2, q2, d2), bregman4(p3, q3, d3)));
+      let b2 = bregman4(p2, q2, d2, k3, k2, k1, k0, ln2, two), b3 = bregman4(p3, q3, d3, k3, k2, k1, k0, ln2, two);
+      acc = f32x4.add(acc, f32x4.add(b2, b3));
       accD = addD(addD(accD, d2), d3);
     }
     for (; j < end; j += 4) {
@@ -89,7 +105,7 @@ export function klRow32(pp: usize, qp: usize, n4: i32): f64 {
       let p0 = v128.load(pp + o), q0 = v128.load(qp + o);
       vmax = valid4(vmax, p0, q0);
       let d0 = f32x4.sub(p0, q0);
-      acc = f32x4.add(acc, bregman4(p0, q0, d0));
+      acc = f32x4.add(acc, bregman4(p0, q0, d0, k3, k2, k1, k0, ln2, two));
       accD = addD(accD, d0);
     }
     sumB += hsum4(acc);

@@ -69,32 +69,12 @@ export const EXP2_CONSTS = memory.data<f32>([
 }
 
 // 2·atanh(s) = 2s + s³·(T0 + z·(T1 + z·(T2 + z·T3))), z = s², on |s| <= 0.335: relative error of the cubic part
-// 4.1e-7, i.e. <= 1.5e-8 relative on 2·atanh(s) (the cubic part is at most 3.7% of it there).
-const T0 = reinterpret<f32>(0x3F2AAAA6); // 0.666666389
-const T1 = reinterpret<f32>(0x3ECCD739); // 0.400079519
-const T2 = reinterpret<f32>(0x3E908354); // 0.282251954
-const T3 = reinterpret<f32>(0x3E89E18B); // 0.269298881
-
-/** (2·atanh(s) - 2s) / s lane-wise for |s| <= 0.335: z·(T0 + z·(T1 + z·(T2 + z·T3))), z = s². */
-// @ts-ignore: decorator
-@inline export function atanhTail4(s: v128): v128 {
-  let z = f32x4.mul(s, s);
-  let p = f32x4.add(f32x4.mul(f32x4.splat(T3), z), f32x4.splat(T2));
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(T1));
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(T0));
-  return f32x4.mul(p, z);
-}
-
-/**
- * log(1 + u) lane-wise for u in [0, 1] (NaN propagates) as 2·atanh(s), s = u/(2 + u) in [0, 1/3]: one division and
- * a short polynomial. <= 2.5e-7 relative (two roundings in s, two in s·(2 + tail), the tail's 1.5e-8); u -> 0
- * keeps relative accuracy (2 + u rounds to 2, s = u/2 exactly).
- */
-// @ts-ignore: decorator
-@inline export function log1pUnit4(u: v128): v128 {
-  let s = f32x4.div(u, f32x4.add(u, f32x4.splat(2.0)));
-  return f32x4.mul(s, f32x4.add(atanhTail4(s), f32x4.splat(2.0)));
-}
+// 4.1e-7, i.e. <= 1.5e-8 relative on 2·atanh(s) (the cubic part is at most 3.7% of it there). The tail
+// z·(T0 + z·(T1 + z·(T2 + z·T3))) = (2·atanh(s) - 2s)/s is evaluated in divergence32 (KL) and binary32 (log1p).
+export const T0 = reinterpret<f32>(0x3F2AAAA6); // 0.666666389
+export const T1 = reinterpret<f32>(0x3ECCD739); // 0.400079519
+export const T2 = reinterpret<f32>(0x3E908354); // 0.282251954
+export const T3 = reinterpret<f32>(0x3E89E18B); // 0.269298881
 
 /** Adds the four f32 lanes of v, widened, to an f64 scalar (block totals). */
 // @ts-ignore: decorator

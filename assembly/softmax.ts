@@ -136,8 +136,8 @@ export function expRest<T>(p: usize, cols: i32, X: f64, s: f64): f64 {
     let Xv = v128.splat<T>(Xt), sv = v128.splat<T>(st);
     if (sizeof<T>() == 4) {
       const K = EXPNEG_CONSTS;
-      let lo = v128.load(K), il = v128.load(K, 16), sh = v128.load(K, 32), hi = v128.load(K, 48);
-      let lw = v128.load(K, 64), q5 = v128.load(K, 80), q4 = v128.load(K, 96), q3 = v128.load(K, 112);
+      let m88 = v128.load(K), il = v128.load(K, 16), sh = v128.load(K, 32), chi = v128.load(K, 48);
+      let clo = v128.load(K, 64), q5 = v128.load(K, 80), q4 = v128.load(K, 96), q3 = v128.load(K, 112);
       let q2 = v128.load(K, 128), q1 = v128.load(K, 144), q0 = v128.load(K, 160), one = v128.load(K, 176);
       let cnt = i32x4.splat(0);
       while (j + 4 <= cols) {
@@ -147,16 +147,20 @@ export function expRest<T>(p: usize, cols: i32, X: f64, s: f64): f64 {
           let q = at<T>(p, j);
           let d0 = f32x4.mul(f32x4.sub(v128.load(q), Xv), sv), z0 = f32x4.eq(d0, f32x4.splat(0));
           let d1 = f32x4.mul(f32x4.sub(v128.load(q, 16), Xv), sv), z1 = f32x4.eq(d1, f32x4.splat(0));
-          acc = f32x4.add(acc, f32x4.add(v128.andnot(expNegK(d0, lo, il, sh, hi, lw, q5, q4, q3, q2, q1, q0, one), z0), v128.andnot(expNegK(d1, lo, il, sh, hi, lw, q5, q4, q3, q2, q1, q0, one), z1)));
+          let e0 = expNegK(d0, m88, il, sh, chi, clo, q5, q4, q3, q2, q1, q0, one);
+          let e1 = expNegK(d1, m88, il, sh, chi, clo, q5, q4, q3, q2, q1, q0, one);
+          acc = f32x4.add(acc, f32x4.add(v128.andnot(e0, z0), v128.andnot(e1, z1)));
           let d2 = f32x4.mul(f32x4.sub(v128.load(q, 32), Xv), sv), z2 = f32x4.eq(d2, f32x4.splat(0));
           let d3 = f32x4.mul(f32x4.sub(v128.load(q, 48), Xv), sv), z3 = f32x4.eq(d3, f32x4.splat(0));
-          acc = f32x4.add(acc, f32x4.add(v128.andnot(expNegK(d2, lo, il, sh, hi, lw, q5, q4, q3, q2, q1, q0, one), z2), v128.andnot(expNegK(d3, lo, il, sh, hi, lw, q5, q4, q3, q2, q1, q0, one), z3)));
+          let e2 = expNegK(d2, m88, il, sh, chi, clo, q5, q4, q3, q2, q1, q0, one);
+          let e3 = expNegK(d3, m88, il, sh, chi, clo, q5, q4, q3, q2, q1, q0, one);
+          acc = f32x4.add(acc, f32x4.add(v128.andnot(e2, z2), v128.andnot(e3, z3)));
           cnt = i32x4.add(i32x4.add(cnt, i32x4.add(z0, z1)), i32x4.add(z2, z3));
         }
         for (; j + 4 <= end; j += 4) {
           let d = f32x4.mul(f32x4.sub(v128.load(at<T>(p, j)), Xv), sv);
           let z = f32x4.eq(d, f32x4.splat(0));
-          acc = f32x4.add(acc, v128.andnot(expNegK(d, lo, il, sh, hi, lw, q5, q4, q3, q2, q1, q0, one), z));
+          acc = f32x4.add(acc, v128.andnot(expNegK(d, m88, il, sh, chi, clo, q5, q4, q3, q2, q1, q0, one), z));
           cnt = i32x4.add(cnt, z);
         }
         let lo = f64x2.promote_low_f32x4(acc);
