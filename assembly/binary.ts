@@ -3,7 +3,7 @@
 
 import { exp2d, exp64, log1p2d, log1p64, log2d, log64 } from './math';
 import { sigmoidRow32 } from './binary32';
-import { at, get, ld2, hsum2, coef2, coef, BLOCK } from './lanes';
+import { at, get, put, ld2, st2, hsum2, coef2, coef, BLOCK } from './lanes';
 
 /** w for element (r, j): null -> 1, per class, or per element. */
 // @ts-ignore: decorator
@@ -71,36 +71,48 @@ export function binaryCrossEntropy<T>(
  */
 export function sigmoidCrossEntropy<T>(
   x: usize, t: usize, rows: i32, cols: i32, smoothing: f64,
-  w: usize, wFull: bool, posWeight: usize, out: usize, elementwise: bool,
+  w: usize, wFull: bool, posWeight: usize, out: usize, elementwise: bool, grad: usize = 0, scale: usize = 0,
 ): void {
   let ts = 1 - smoothing, t0 = smoothing / 2;
   if (ASC_FEATURE_SIMD && sizeof<T>() == 4) {
     for (let r = 0; r < rows; r++) {
       let e = <usize>(r * cols);
       let s = sigmoidRow32(x + (e << 2), t + (e << 2), cols, ts, t0, w ? (wFull ? w + (e << 2) : w) : 0, posWeight,
-        out + (e << 3), elementwise);
+        out + (e << 3), elementwise, grad ? grad + (e << 2) : 0, scale ? load<f64>(scale + (<usize>r << 3)) : 0);
       if (!elementwise) store<f64>(out + (<usize>r << 3), s);
     }
     return;
   }
   for (let r = 0; r < rows; r++) {
     let xp = at<T>(x, r * cols), tp = at<T>(t, r * cols), op = out + (<usize>(r * cols) << 3);
+    let gp = grad ? at<T>(grad, r * cols) : 0, sc = scale ? load<f64>(scale + (<usize>r << 3)) : 0;
     let sum: f64 = 0;
     let j = 0;
     if (ASC_FEATURE_SIMD) {
       let acc = f64x2.splat(0), one = f64x2.splat(1), vts = f64x2.splat(ts), vt0 = f64x2.splat(t0);
-      let blk = f64x2.splat(0);
+      let blk = f64x2.splat(0), vsc = f64x2.splat(sc), zero = f64x2.splat(0);
       for (; j + 2 <= cols; j += 2) {
         let xv = ld2<T>(xp, j);
         let tq = f64x2.add(f64x2.mul(ld2<T>(tp, j), vts), vt0);
         let pw = posWeight ? ld2<T>(posWeight, j) : one;
         let ax = f64x2.abs(xv);
-        let g = v128.bitselect(f64x2.sub(one, tq), f64x2.mul(pw, tq), f64x2.ge(xv, f64x2.splat(0)));
+        let pos = f64x2.ge(xv, zero);
+        let tc = f64x2.sub(one, tq), pt = f64x2.mul(pw, tq);
+        let g = v128.bitselect(tc, pt, pos);
         let c = f64x2.add(one, f64x2.mul(f64x2.sub(pw, one), tq));
-        let inner = f64x2.add(coef2(g, ax), f64x2.mul(c, log1p2d(exp2d(f64x2.neg(ax)))));
-        let l = coef2(wAt2<T>(w, wFull, r, cols, j), inner);
+        let ex = exp2d(f64x2.neg(ax));
+        let inner = f64x2.add(coef2(g, ax), f64x2.mul(c, log1p2d(ex)));
+        let wv = wAt2<T>(w, wFull, r, cols, j);
+        let l = coef2(wv, inner);
         if (elementwise) v128.store(op + (<usize>j << 3), l); else blk = f64x2.add(blk, l);
         if (((j + 2) & (BLOCK - 1)) == 0) { acc = f64x2.add(acc, blk); blk = f64x2.splat(0); }
+        if (gp) {
+          // ∂l/∂x = (x >= 0 ? (1 - t') - pt·e : (1 - t')·e - pt)/(1 + e), e = e^{-|x|}; 0 where sc·w is 0.
+          let num = f64x2.sub(f64x2.mul(tc, v128.bitselect(one, ex, pos)), f64x2.mul(pt, v128.bitselect(ex, one, pos)));
+          let f = f64x2.mul(vsc, wv);
+          let gr = v128.andnot(f64x2.mul(f, f64x2.div(num, f64x2.add(one, ex))), f64x2.eq(f, zero));
+          st2<T>(gp, j, gr);
+        }
       }
       sum = hsum2(f64x2.add(acc, blk));
     }
@@ -115,9 +127,15 @@ export function sigmoidCrossEntropy<T>(
         let pw = posWeight ? get<T>(posWeight, j) : 1.0;
         let ax = abs(xj);
         let g = xj >= 0 ? 1 - tq : pw * tq;
-        let inner = coef(g, ax) + (1 + (pw - 1) * tq) * log1p64(exp64(-ax));
-        let l = coef(wAt<T>(w, wFull, r, cols, j), inner);
+        let ex = exp64(-ax);
+        let inner = coef(g, ax) + (1 + (pw - 1) * tq) * log1p64(ex);
+        let wv = wAt<T>(w, wFull, r, cols, j);
+        let l = coef(wv, inner);
         if (elementwise) store<f64>(op + (<usize>j << 3), l); else sum += l;
+        if (gp) {
+          let gr = xj >= 0 ? ((1 - tq) - pw * tq * ex) / (1 + ex) : ((1 - tq) * ex - pw * tq) / (1 + ex);
+          put<T>(gp, j, sc == 0 || wv == 0 ? 0 : sc * wv * gr);
+        }
       }
       sum = sumBefore + sum;
     }

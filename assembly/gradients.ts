@@ -11,7 +11,7 @@ import { exp64, expNeg2d, log1p64 } from './math';
 import { exp2Neg4, hsum4, EXP2_CONSTS, exp2NegK } from './math32';
 import { at, get, put, ld2, st2, hsum2, coef2, coef, BLOCK } from './lanes';
 import { endHints, foundNext, hintNext, rowExtreme, rowHasNaN, logFromSum, takeHint } from './softmax';
-import { sigmoidRow32 } from './binary32';
+import { sigmoidCrossEntropy } from './binary';
 
 /** exp2NegG of (x - X)·c, exactly 0 where x = -Infinity (masked logits). */
 // @ts-ignore: decorator
@@ -368,15 +368,11 @@ export function sigmoidCrossEntropyGrad<T>(
   out: usize, elementwise: bool, grad: usize,
 ): void {
   let ta = 1 - smoothing, tb = smoothing / 2;
-  if (ASC_FEATURE_SIMD && sizeof<T>() == 4) {
-    // Float32 rows: the loss kernel's lanes (sigmoidRow32), which also write the gradient.
+  if (ASC_FEATURE_SIMD) {
+    // The loss kernel (binary.ts: f32x4 lanes for float32 rows, f64x2 for float64) writes the gradient as it goes.
+    sigmoidCrossEntropy<T>(x, t, rows, cols, smoothing, w, wFull, posWeight, out, elementwise, grad, scale);
     for (let r = 0; r < rows; r++) {
-      let e = <usize>(r * cols);
-      let sc = load<f64>(scale + (<usize>r << 3));
-      let s = sigmoidRow32(x + (e << 2), t + (e << 2), cols, ta, tb, w ? (wFull ? w + (e << 2) : w) : 0, posWeight,
-        out + (e << 3), elementwise, grad + (e << 2), sc);
-      if (!elementwise) store<f64>(out + (<usize>r << 3), s);
-      if (sc == 0) memory.fill(grad + (e << 2), 0, <usize>cols << 2);
+      if (load<f64>(scale + (<usize>r << 3)) == 0) memory.fill(at<T>(grad, r * cols), 0, <usize>cols * sizeof<T>());
     }
     return;
   }
