@@ -30,6 +30,10 @@ export const LEGEND: [string, string][] = [
   ['TF.js cpu logSoftmax+gather', '@tensorflow/tfjs-backend-cpu, logSoftmax + gather'],
   ['floor: wasm SIMD sum', 'f32x4 (f64x2 for float64) sum over every input byte the kernel must read (logits; x and targets; p and q), already in wasm memory'],
   ['floor: copy into wasm', '`Float32Array.prototype.set` of the same inputs into wasm memory'],
+  ['xent wasm, zero-copy', 'xent wasm with the inputs already in wasm memory (`allocate()`): no copy'],
+  ['xent wasm loss+grad', 'the fused loss and gradient on wasm, `out` a plain typed array (copied back)'],
+  ['xent wasm loss+grad, zero-copy', 'the same with the logits and `out` in wasm memory'],
+  ['xent js loss+grad', 'the fused loss and gradient on the TypeScript backend'],
 ];
 
 const nsText = (ns: number) => (ns < 1 ? ns.toFixed(3) : ns < 10 ? ns.toFixed(2) : ns < 100 ? ns.toFixed(1) : ns.toFixed(0));
@@ -62,16 +66,37 @@ interface Table {
   rows: string[][];
 }
 
-function tables(results: Results, workloads: Workload[]): { medians: Table; ratios: Table; accuracy: Table } {
+/** The loss-and-gradient rows, each with the loss-only row it is measured against. */
+const GRAD_OF: [string, string][] = [
+  ['xent wasm loss+grad', 'xent wasm'],
+  ['xent wasm loss+grad, zero-copy', 'xent wasm, zero-copy'],
+  ['xent js loss+grad', 'xent js'],
+];
+
+/** Time of loss+grad over the time of the loss alone: "1.53×". */
+function gradCost(grad: Cell | undefined, loss: Cell | undefined): string {
+  if (!grad || !loss) return '';
+  if (grad.na || loss.na) return 'n/a';
+  if (grad.ns === undefined || loss.ns === undefined) return 'error';
+  return `${times(grad.ns / loss.ns)}×`;
+}
+
+function tables(results: Results, workloads: Workload[]): { medians: Table; ratios: Table; accuracy: Table; grad: Table } {
   const head = ['', ...workloads.map((w) => w.id)];
   const names = [...results.keys()];
   const subject = results.get(SUBJECT);
+  const isGrad = (n: string) => GRAD_OF.some(([g]) => g === n);
   return {
     medians: { head, rows: names.map((n) => [n, ...workloads.map((w) => timing(results.get(n)!.get(w.id)))]) },
     ratios: {
       head: ['xent wasm vs', ...workloads.map((w) => w.id)],
-      rows: names.filter((n) => n !== SUBJECT).map((n) => [
+      rows: names.filter((n) => n !== SUBJECT && !isGrad(n)).map((n) => [
         n, ...workloads.map((w) => ratio(subject?.get(w.id), results.get(n)!.get(w.id), n.startsWith('floor')))]),
+    },
+    grad: {
+      head: ['loss+grad ÷ loss', ...workloads.map((w) => w.id)],
+      rows: GRAD_OF.filter(([g, l]) => results.has(g) && results.has(l)).map(([g, l]) => [
+        `${g} ÷ ${l}`, ...workloads.map((w) => gradCost(results.get(g)!.get(w.id), results.get(l)!.get(w.id)))]),
     },
     accuracy: {
       head,
@@ -114,6 +139,10 @@ export function printTables(results: Results, workloads: Workload[]): void {
   console.log(text(t.medians));
   console.log('\nxent wasm against each peer\n');
   console.log(text(t.ratios));
+  if (t.grad.rows.length) {
+    console.log('\nLoss and gradient against the loss alone\n');
+    console.log(text(t.grad));
+  }
   console.log('\nRelative error of the mean against the float64 reference\n');
   console.log(text(t.accuracy));
   const bad = problems(results, workloads);
@@ -159,6 +188,14 @@ ${markdown(t.medians)}
 
 ${markdown(t.ratios)}
 
+## Loss and gradient against the loss alone
+
+The fused \`softmaxCrossEntropyWithGrad\` / \`sigmoidCrossEntropyWithGrad\` (gradient written into a caller's \`out\`)
+timed against the loss function alone on the same backend and input; W4 has none (KL's gradient is taken with
+respect to logits, a different input).
+
+${markdown(t.grad)}
+
 ## Accuracy
 
 Relative error of each implementation's mean against a float64 reference (a plain float64 loop over the same input
@@ -173,5 +210,8 @@ ${LEGEND.map(([n, d]) => `- **${n}**: ${d}`).join('\n')}
 The floors bound what any kernel can do with these bytes: the SIMD sum is the memory/load floor, the copy is what
 xent's wasm backend pays to bring a caller's array into wasm memory. TF.js has no float64 dtype, so it is n/a on the
 float64 workloads. Data preparation (number[][] rows, tensors, one-hot labels) is outside the timed region.
+
+Each cell (one implementation on one workload) runs in a worker thread of its own, so that no implementation's JIT
+state, or the state of the vector registers it leaves behind, changes the timing of the next.
 `;
 }
