@@ -143,6 +143,15 @@ export function kernels(): Kernels {
   return active;
 }
 
+/**
+ * The compiled module behind the kernels in use, or null on the TypeScript backend: handed to worker threads, which
+ * then instantiate it instead of compiling their own.
+ */
+export function kernelModule(): WebAssembly.Module | null {
+  const k = kernels();
+  return k instanceof WasmKernels ? k.module : null;
+}
+
 /** Which backend runs the next call: 'wasm-simd', 'wasm' (the scalar build) or 'js'. */
 export function backend(): BackendName {
   return kernels().name;

@@ -66,7 +66,7 @@ export class WasmKernels implements Kernels {
    *   with OUT_OF_MEMORY and leaves the instance usable.
    */
   constructor(
-    private readonly module: WebAssembly.Module,
+    readonly module: WebAssembly.Module,
     private readonly maxBytes = Infinity,
   ) {
     this.ex = new WebAssembly.Instance(module, imports).exports as unknown as XentExports;

@@ -3,8 +3,7 @@
  * lock-step, block by block, checked with file:line:column locations, and fed to an Evaluator.
  */
 import { type Stats, closeSync, openSync, statSync } from 'node:fs';
-import { Evaluator, type EvaluatorOptions } from '../eval/evaluator.js';
-import type { StateJSON } from '../eval/state.js';
+import { Evaluator, type EvaluatorOptions, packState } from '../eval/evaluator.js';
 import { XentError } from '../core/errors.js';
 import { type Format, InputError, type Range, type Reader, openReader } from './readers/index.js';
 
@@ -232,24 +231,40 @@ export function runJob(job: Job, progress?: ProgressFn, allowEmpty = false): Eva
   return total;
 }
 
-/** Runs a worker's part: the states of its grid blocks, in file order, for the main thread to merge in order. */
-export function runBlocks(job: Job, progress?: ProgressFn): StateJSON[] {
-  const blocks: StateJSON[] = [];
-  const steps = jobSteps(job, (block) => blocks.push(block.toJSON()), progress, true);
+/**
+ * Runs a worker's part: the packed states of its grid blocks (packState), in file order, for the main thread to
+ * merge in order.
+ */
+export function runBlocks(job: Job, progress?: ProgressFn): Float64Array<ArrayBuffer>[] {
+  const blocks: Float64Array<ArrayBuffer>[] = [];
+  const steps = jobSteps(job, (block) => blocks.push(packState(block)), progress, true);
   while (steps.next().done !== true);
   return blocks;
+}
+
+/** When the main thread last yielded to the event loop (for a SIGINT, and the workers' messages). */
+let yielded = Date.now();
+
+/** Runs the steps, yielding to the event loop whenever ~50 ms have passed since it last did, even in an earlier job. */
+async function drain(steps: Generator<void, void, void>): Promise<void> {
+  while (steps.next().done !== true) {
+    if (Date.now() - yielded >= 50) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      yielded = Date.now();
+    }
+  }
 }
 
 /** runJob on the main thread: yields to the event loop every ~50 ms, so that a SIGINT is handled promptly. */
 export async function runJobAsync(job: Job, progress?: ProgressFn): Promise<Evaluator> {
   const total = new Evaluator(job.options);
-  const steps = jobSteps(job, (block) => total.merge(block), progress);
-  let t = Date.now();
-  while (steps.next().done !== true) {
-    if (Date.now() - t >= 50) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      t = Date.now();
-    }
-  }
+  await drain(jobSteps(job, (block) => total.merge(block), progress));
   return total;
+}
+
+/** runBlocks on the main thread (a part of a `--threads` run), yielding to the event loop as runJobAsync does. */
+export async function runBlocksAsync(job: Job, progress?: ProgressFn): Promise<Float64Array<ArrayBuffer>[]> {
+  const blocks: Float64Array<ArrayBuffer>[] = [];
+  await drain(jobSteps(job, (block) => blocks.push(packState(block)), progress, true));
+  return blocks;
 }

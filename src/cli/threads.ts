@@ -1,23 +1,25 @@
 /**
  * `--threads N`: PRED is split into N parts — .npy and Arrow by rows, text at line boundaries, every cut on the
- * evaluation's grid of rows (gridRows) — and TARGET into the matching rows; each part runs in a worker thread with
- * its own wasm instance and returns the states of its grid blocks, which are merged in file order: the same
- * additions in the same order as with one thread, so the results are bit-identical for every N.
+ * evaluation's grid of rows (gridRows) — and TARGET into the matching rows. The main thread and N − 1 worker
+ * threads, each with its own instance of the main thread's compiled wasm module, take the parts in turn from a
+ * shared queue (the main thread first, while the workers start). A part gives the packed states of its grid blocks,
+ * merged in file order: the same additions in the same order as with one thread, so the results are bit-identical
+ * for every N.
  */
 import { statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { Evaluator } from '../eval/evaluator.js';
-import type { StateJSON } from '../eval/state.js';
-import { type Job, type ProgressFn, type Source, gridRows, noRows } from './pipeline.js';
+import { kernelModule } from '../backend/select.js';
+import { Evaluator, mergePacked } from '../eval/evaluator.js';
+import { type Job, type ProgressFn, type Source, gridRows, noRows, runBlocksAsync } from './pipeline.js';
 import { InputError, type Range } from './readers/index.js';
 import { arrowRows } from './readers/arrow.js';
 import { readNpyHeader } from './readers/npy.js';
 import { TextReader, countLines, lineOffsets, nextLineStart } from './readers/text.js';
 
 export type WorkerReply =
-  | { type: 'progress'; done: number; rows: number }
-  | { type: 'done'; blocks: StateJSON[] }
-  | { type: 'error'; message: string; where?: string; detail?: string };
+  | { type: 'progress'; part: number; done: number; rows: number }
+  | { type: 'part'; part: number; blocks: Float64Array[] }
+  | { type: 'error'; part: number; message: string; where?: string; detail?: string };
 
 /** Line number of the first data row of a text file (2 when it has a header). */
 function firstDataLine(src: Source): number {
@@ -81,48 +83,125 @@ function splitTarget(src: Source, rows: number[]): Range[] {
   }));
 }
 
+/** The parts of a job, in file order. */
+function partsOf(job: Job, threads: number): Job[] {
+  const { rows, ranges } = splitPred(job.pred, threads, gridRows(job.options.classes));
+  const targets = splitTarget(job.target, rows);
+  return ranges.map((range, i) => ({
+    pred: { ...job.pred, range },
+    target: { ...job.target, range: targets[i] },
+    options: job.options,
+    firstRow: rows[i],
+  }));
+}
+
+/**
+ * Which parts remain, shared by all threads: [0] the next part to take, [1] the first part not to start (the one
+ * after a failed part: later parts could only report later errors).
+ */
+export type Queue = Int32Array<SharedArrayBuffer>;
+
+/** Takes the next part: its index, or -1 when none is left to start. */
+export function take(q: Queue): number {
+  const k = Atomics.add(q, 0, 1);
+  return k < Atomics.load(q, 1) ? k : -1;
+}
+
+/** Starts no part after part k (which failed). */
+export function stopAfter(q: Queue, k: number): void {
+  for (let end = Atomics.load(q, 1); end > k; end = Atomics.load(q, 1)) {
+    if (Atomics.compareExchange(q, 1, end, k + 1) === end) return;
+  }
+}
+
+/** What a worker is given: the parts, the shared queue, and the main thread's compiled wasm module (or null). */
+export interface WorkerTask {
+  parts: Job[];
+  queue: Queue;
+  module: WebAssembly.Module | null;
+}
+
+/** A failed part, kept until the merge, which reports the first in file order. */
+interface Failure {
+  error: unknown;
+}
+
+/**
+ * The main thread and threads − 1 workers take the parts in turn, so that a worker that starts late (or a thread
+ * slowed down) takes fewer; the parts' packed block states are merged in file order.
+ */
 export async function runThreaded(
   job: Job, threads: number, progress?: ProgressFn,
 ): Promise<Evaluator> {
-  const { rows, ranges } = splitPred(job.pred, threads, gridRows(job.options.classes));
-  const targetRanges = splitTarget(job.target, rows);
-  const total = statSync(job.pred.path).size;
-  const done = new Array<number>(threads).fill(0);
-  const rowsDone = new Array<number>(threads).fill(0);
-  // A part that fails stops the later parts (their errors come later in the file) but not the earlier ones: the
-  // error reported is the first in file order, as with one thread.
-  const workers: Worker[] = [];
-  const settled = await Promise.allSettled(ranges.map((range, i) => new Promise<unknown>((resolve, rejectOk) => {
-    const reject = (e: unknown) => {
-      rejectOk(e);
-      for (const w of workers.slice(i + 1)) void w.terminate();
+  // Started first, so that their start-up overlaps the split (a scan of text files) and the wasm compilation.
+  const workers = Array.from({ length: threads - 1 }, () => new Worker(new URL('./cli-worker.js', import.meta.url)));
+  try {
+    const parts = partsOf(job, threads);
+    const results = new Array<Float64Array[] | Failure>(parts.length);
+    const queue: Queue = new Int32Array(new SharedArrayBuffer(8));
+    queue[1] = parts.length;
+    const total = statSync(job.pred.path).size;
+    const done = new Array<number>(parts.length).fill(0);
+    const rows = new Array<number>(parts.length).fill(0);
+    const report = (k: number, d: number, r: number) => {
+      done[k] = d;
+      rows[k] = r;
+      progress?.(done.reduce((a, b) => a + b, 0), total, rows.reduce((a, b) => a + b, 0));
     };
-    const w = new Worker(new URL('./cli-worker.js', import.meta.url), {
-      workerData: {
-        pred: { ...job.pred, range },
-        target: { ...job.target, range: targetRanges[i] },
-        options: job.options,
-        firstRow: rows[i],
-      } satisfies Job,
+    const ev = new Evaluator(job.options);
+    let merged = 0;
+    /** Merges the parts that are ready, in file order, up to the first missing or failed one; frees their blocks. */
+    const mergeReady = () => {
+      while (merged < results.length && Array.isArray(results[merged])) {
+        for (const block of results[merged] as Float64Array[]) mergePacked(ev, block);
+        results[merged++] = [];
+      }
+    };
+    // A worker that dies (not an input error: those are replies) ends the run.
+    let crash = null as Failure | null;
+    let wake = () => {};
+    const task: WorkerTask = { parts, queue, module: kernelModule() };
+    for (const w of workers) {
+      w.on('message', (m: WorkerReply) => {
+        if (m.type === 'progress') report(m.part, m.done, m.rows);
+        else if (m.type === 'part') results[m.part] = m.blocks;
+        else results[m.part] = { error: m.where !== undefined ? new InputError(m.where, m.detail!) : new Error(m.message) };
+        wake();
+      });
+      w.on('error', (error) => {
+        crash ??= { error };
+        wake();
+      });
+      w.on('exit', (code) => {
+        if (code !== 0) crash ??= { error: new Error(`worker exited with code ${code}`) };
+        wake();
+      });
+      w.postMessage(task);
+    }
+    for (let k = take(queue); k >= 0; k = take(queue)) {
+      try {
+        results[k] = await runBlocksAsync(parts[k], (d, _total, r) => report(k, d, r));
+      } catch (e) {
+        stopAfter(queue, k);
+        results[k] = { error: e };
+      }
+      mergeReady();
+    }
+    // Done when every part before the first failure is in: the parts after it (still running in a worker, perhaps)
+    // could only report later errors, so the error reported is the first in file order, as with one thread.
+    await new Promise<void>((resolve) => {
+      wake = () => {
+        mergeReady();
+        if (crash !== null || merged === parts.length || results[merged] !== undefined) resolve();
+      };
+      wake();
     });
-    w.on('message', (m: WorkerReply) => {
-      if (m.type === 'progress') {
-        done[i] = m.done;
-        rowsDone[i] = m.rows;
-        progress?.(done.reduce((a, b) => a + b, 0), total, rowsDone.reduce((a, b) => a + b, 0));
-      } else if (m.type === 'done') resolve(m.blocks);
-      else reject(m.where !== undefined ? new InputError(m.where, m.detail!) : new Error(m.message));
-    });
-    w.on('error', reject);
-    w.on('exit', (code) => { if (code !== 0) reject(new Error(`worker ${i} exited with code ${code}`)); });
-    workers.push(w);
-  })));
-  const failed = settled.find((s) => s.status === 'rejected');
-  if (failed !== undefined) throw failed.reason;
-  // The grid blocks in file order, merged one by one into an empty evaluator, as runJob does with one thread.
-  const ev = new Evaluator(job.options);
-  for (const s of settled) for (const block of (s as PromiseFulfilledResult<StateJSON[]>).value) ev.merge(Evaluator.fromJSON(block));
-  const r = ev.result();
-  if (r.count + r.ignored === 0) throw noRows(job.pred);
-  return ev;
+    if (crash !== null) throw crash.error;
+    if (merged < parts.length) throw (results[merged] as Failure).error;
+    const r = ev.result();
+    if (r.count + r.ignored === 0) throw noRows(job.pred);
+    return ev;
+  } finally {
+    for (const w of workers) void w.terminate();
+  }
 }

@@ -6,7 +6,7 @@ import { type Batch, type Labels, type Vector, asLabels, asMatrix, asVectorOptio
 import { type ReliabilityBin, expectedCalibrationError, reliability } from './calibration.js';
 import { PER_DECADE, SLOTS, quantile, slotBounds } from './quantiles.js';
 import { multiLabel, singleLabel } from './rows.js';
-import { type EvalSettings, EvalState, type StateJSON } from './state.js';
+import { type EvalSettings, EvalState, type StateJSON, packedLength } from './state.js';
 
 /** Options of an Evaluator. */
 export interface EvaluatorOptions {
@@ -233,4 +233,28 @@ export class Evaluator {
       perClass,
     };
   }
+}
+
+/** An evaluator's private state, for the functions below (bracket access: TypeScript's soft privacy allows it). */
+const stateOf = (ev: Evaluator): EvalState => ev['state'];
+
+/**
+ * The evaluator's state packed into one Float64Array (no JSON, no per-number objects): how the CLI's worker threads
+ * send their block states, whose buffers can be transferred rather than copied. Not part of the package's API.
+ */
+export function packState(ev: Evaluator): Float64Array<ArrayBuffer> {
+  const st = stateOf(ev);
+  const out = new Float64Array(packedLength(st.settings.classes));
+  st.packInto(out, 0);
+  return out;
+}
+
+/** ev.merge() of a state packed by packState from an evaluator with the same settings: bit-identical sums. */
+export function mergePacked(ev: Evaluator, packed: Float64Array): void {
+  const st = stateOf(ev);
+  const n = packedLength(st.settings.classes);
+  if (packed.length !== n) {
+    throw new XentError('SHAPE_MISMATCH', `a packed state of ${st.settings.classes} classes has ${n} numbers, got ${packed.length}`);
+  }
+  st.addPacked(packed, 0);
 }

@@ -78,10 +78,37 @@ export class EvalState {
     this.brier += o.brier;
     this.min = Math.min(this.min, o.min);
     this.max = Math.max(this.max, o.max);
+    for (const k of ARRAYS) addInto(this[k], o[k], 0);
+  }
+
+  /**
+   * Writes the state's numbers at out[at ..] (packedLength of them): the scalars, then every array. A compact form
+   * for sending block states between threads; addPacked merges it back exactly as add() merges the state.
+   */
+  packInto(out: Float64Array, at: number): void {
+    for (const k of SCALARS) out[at++] = this[k];
     for (const k of ARRAYS) {
-      const x = this[k];
-      const y = o[k];
-      for (let i = 0; i < x.length; i++) x[i] += y[i];
+      out.set(this[k], at);
+      at += this[k].length;
+    }
+  }
+
+  /** add() of a state packed by packInto with the same settings: the same additions in the same order. */
+  addPacked(p: Float64Array, at: number): void {
+    // The scalars in SCALARS order.
+    this.rows += p[at];
+    this.ignored += p[at + 1];
+    this.weight += p[at + 2];
+    this.loss += p[at + 3];
+    this.correct += p[at + 4];
+    this.topK += p[at + 5];
+    this.brier += p[at + 6];
+    this.min = Math.min(this.min, p[at + 7]);
+    this.max = Math.max(this.max, p[at + 8]);
+    at += SCALARS.length;
+    for (const k of ARRAYS) {
+      addInto(this[k], p, at);
+      at += this[k].length;
     }
   }
 
@@ -130,6 +157,17 @@ const SCALARS = ['rows', 'ignored', 'weight', 'loss', 'correct', 'topK', 'brier'
 const ARRAYS = [
   'hist', 'eceWeight', 'eceConf', 'eceCorrect', 'support', 'classLoss', 'classCorrect', 'classProb', 'predicted',
 ] as const;
+
+/** x[i] += y[at + i] for every i of x: one small loop that the JIT optimizes after a few calls (a state has 9 arrays). */
+function addInto(x: Float64Array, y: Float64Array, at: number): void {
+  const n = x.length;
+  for (let i = 0; i < n; i++) x[i] += y[at + i];
+}
+
+/** Numbers in the packed form of a state of `classes` classes (packInto). */
+export function packedLength(classes: number): number {
+  return SCALARS.length + SLOTS + 3 * ECE_BINS + 5 * classes;
+}
 
 /** The JSON form of a state (non-finite numbers as the strings "Infinity" and "-Infinity"). */
 export interface StateJSON {

@@ -113,6 +113,8 @@ export class NpyReader implements Reader {
   private readonly first: number;
   private readonly last: number;
   private blockStart = 0;
+  /** The read buffer, reused by every block: a fresh one per block costs page faults and zeroing. */
+  private buf = new ArrayBuffer(0);
   readonly cols: number;
   readonly total: number;
 
@@ -149,13 +151,14 @@ export class NpyReader implements Reader {
     if (rows <= 0) return null;
     const bytes = rows * this.h.rowBytes;
     const n = rows * this.cols;
-    const buf = new ArrayBuffer(bytes);
-    const got = readSync(this.fd, new Uint8Array(buf), 0, bytes, this.h.dataOffset + this.row * this.h.rowBytes);
+    if (this.buf.byteLength < bytes) this.buf = new ArrayBuffer(bytes);
+    const buf = this.buf;
+    const got = readSync(this.fd, new Uint8Array(buf, 0, bytes), 0, bytes, this.h.dataOffset + this.row * this.h.rowBytes);
     if (got < bytes) throw new InputError(this.where(Math.floor(got / this.h.rowBytes)), 'truncated .npy (the file shrank while being read)');
     this.blockStart = this.row;
     this.row += rows;
-    if (this.dt.f32) return { data: new Float32Array(buf), rows, cols: this.cols };
-    if (this.h.descr.slice(1) === 'f8') return { data: new Float64Array(buf), rows, cols: this.cols };
+    if (this.dt.f32) return { data: new Float32Array(buf, 0, n), rows, cols: this.cols };
+    if (this.h.descr.slice(1) === 'f8') return { data: new Float64Array(buf, 0, n), rows, cols: this.cols };
     const view = new DataView(buf);
     const data = new Float64Array(n);
     for (let i = 0; i < n; i++) data[i] = this.dt.read(view, i * this.dt.size);

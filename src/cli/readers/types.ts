@@ -25,7 +25,7 @@ export interface Reader {
   readonly total: number;
   /** Values per row, once known (after the first row; from the header for .npy). */
   readonly cols: number | null;
-  /** Reads up to `maxRows` rows; null at the end. */
+  /** Reads up to `maxRows` rows; null at the end. The block's data may be overwritten by the next call. */
   next(maxRows: number): Block | null;
   /** Location of row `i` of the last block (column `c`, 0-based, when given), for messages. */
   where(i: number, c?: number): string;
