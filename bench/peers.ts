@@ -17,6 +17,8 @@ export interface Impl {
   fn: () => number;
   /** A floor: computes no loss, so it has no accuracy. */
   floor?: boolean;
+  /** For a loss+grad cell: the loss alone on the same input, timed alternately with fn (Cell.gradRatio). */
+  baseline?: () => number;
   teardown?: () => void;
 }
 

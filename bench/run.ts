@@ -41,6 +41,19 @@ const QUICK_SLOW_MS = 300;
 
 let sink = 0;
 
+/** Median over `rounds` of the time of f over the time of g, the two called one after the other each round. */
+function alternate(f: () => number, g: () => number, rounds: number): number {
+  const ratios: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const t0 = performance.now();
+    sink += g();
+    const t1 = performance.now();
+    sink += f();
+    ratios.push((performance.now() - t1) / (t1 - t0));
+  }
+  return ratios.sort((a, b) => a - b)[rounds >> 1];
+}
+
 /**
  * One implementation on one workload. The first call is untimed: it gives the value checked for accuracy, warms
  * the JIT, and sizes the run (iterations ≈ budget / its time, within the settings' bounds). In quick mode, a slow
@@ -54,7 +67,11 @@ async function measure(impl: Impl, w: Workload, s: Settings, quick: boolean): Pr
     const value = impl.fn();
     const first = performance.now() - t0;
     const relErr = impl.floor ? undefined : Math.abs(value - w.reference) / Math.abs(w.reference);
-    if (quick && first > QUICK_SLOW_MS) return { ns: (first * 1e6) / w.elements, samples: 1, value, relErr };
+    if (quick && first > QUICK_SLOW_MS) {
+      const cell: Cell = { ns: (first * 1e6) / w.elements, samples: 1, value, relErr };
+      if (impl.baseline) cell.gradRatio = alternate(impl.fn, impl.baseline, 3);
+      return cell;
+    }
     const least = first > SLOW_MS ? Math.min(3, s.minIterations) : s.minIterations;
     const iterations = Math.min(s.maxIterations, Math.max(least, Math.round(s.budgetMs / first)));
     const bench = new Bench({
@@ -71,7 +88,9 @@ async function measure(impl: Impl, w: Workload, s: Settings, quick: boolean): Pr
     await bench.run();
     const r = bench.tasks[0].result;
     if (r.state !== 'completed') throw r.state === 'errored' ? r.error : new Error(`task ${r.state}`);
-    return { ns: (r.latency.p50 * 1e6) / w.elements, samples: r.latency.samplesCount, value, relErr };
+    const cell: Cell = { ns: (r.latency.p50 * 1e6) / w.elements, samples: r.latency.samplesCount, value, relErr };
+    if (impl.baseline) cell.gradRatio = alternate(impl.fn, impl.baseline, quick ? 7 : 21);
+    return cell;
   } catch (e) {
     const err = e as Error;
     return { error: `${err.name}: ${err.message}`.split('\n')[0] };

@@ -73,9 +73,15 @@ export function xentGrad(w: Workload, which: 'wasm' | 'js', resident = false): I
     const plain = new Ctor(w.x.length);
     const x = () => wx?.view() ?? w.x;
     const out = () => wg?.view() ?? plain;
+    const wy = resident && w.y ? allocate(dtype, w.y.length) : null;
+    wy?.view().set(w.y!);
+    const y = () => wy?.view() ?? w.y!;
     impl.fn = w.kind === 'softmax'
       ? () => softmaxCrossEntropyWithGrad(x(), w.labels!, { classes: w.cols, out: out() }).loss as number
-      : () => sigmoidCrossEntropyWithGrad(x(), w.y!, { out: out() }).loss as number;
+      : () => sigmoidCrossEntropyWithGrad(x(), y(), { out: out() }).loss as number;
+    impl.baseline = w.kind === 'softmax'
+      ? () => softmaxCrossEntropy(x(), w.labels!, { classes: w.cols }) as number
+      : () => sigmoidCrossEntropy(x(), y()) as number;
   };
   return impl;
 }
