@@ -10,7 +10,7 @@
 //   R the Lg1..Lg7 Remez polynomial (|error| < 2^-58.45). Result error < 1 ulp.
 // log1p: fdlibm s_log1p.c. u = 1 + x rounded, c = the rounding error of u divided by u (first-order correction),
 //   then the log kernel above on u. Error < 1 ulp + 2^-60 relative; exact x for |x| < 2^-54.
-// expNeg4 (f32x4, arguments <= 0 only): Cephes expf (S. Moshier) degree-7 polynomial on |r| <= ln2/2 with a Cody–Waite
+// expNegK (f32x4, arguments <= 0 only): Cephes expf (S. Moshier) degree-7 polynomial on |r| <= ln2/2 with a Cody–Waite
 //   reduction; measured max error 1 ulp over [-88, 0] against float64 exp, stated bound 2 ulp. Arguments below -88
 //   give exactly 0 (results below 2^-126 are flushed to 0: harmless in sums that include a 1).
 
@@ -205,9 +205,8 @@ const Q4 = reinterpret<f32>(0x3AB743CE); // 1.3981999507e-3
 const Q5 = reinterpret<f32>(0x39506967); // 1.9875691500e-4
 
 /**
- * expNeg4's constants as one data segment (1.0 doubles as the integer 0x3F800000), and expNeg4 with them passed
- * in: the same operations in the same order, hence the same bits. A loop loads them once into locals; an inline
- * v128.const costs 18 bytes of .wasm at each use.
+ * expNegK's constants as one data segment (1.0 doubles as the integer 0x3F800000). A loop loads them once into
+ * locals and passes them in: an inline v128.const costs 18 bytes of .wasm at each use.
  */
 export const EXPNEG_CONSTS = memory.data<f32>([
   -88, -88, -88, -88, INVLN2F, INVLN2F, INVLN2F, INVLN2F, SHIFTF, SHIFTF, SHIFTF, SHIFTF,
@@ -215,7 +214,10 @@ export const EXPNEG_CONSTS = memory.data<f32>([
   Q3, Q3, Q3, Q3, Q2, Q2, Q2, Q2, Q1, Q1, Q1, Q1, Q0, Q0, Q0, Q0, 1, 1, 1, 1,
 ], 16);
 
-/** expNeg4 with its constants passed in (EXPNEG_CONSTS, loaded once per row into locals). */
+/**
+ * exp for x <= 0 (or NaN) in f32 lanes, its constants passed in (EXPNEG_CONSTS, in order); x < -88 gives 0
+ * (k = -127, whose 2^k bits are +0). <= 2 ulp.
+ */
 // @ts-ignore: decorator
 @inline export function expNegK(
   x: v128, lo: v128, il: v128, sh: v128, hi: v128, lw: v128, q5: v128, q4: v128, q3: v128, q2: v128, q1: v128,
@@ -235,19 +237,3 @@ export const EXPNEG_CONSTS = memory.data<f32>([
   return f32x4.mul(y, i32x4.add(i32x4.shl(t, 23), one));
 }
 
-/** exp for x <= 0 (or NaN) in f32 lanes; x < -88 gives 0 (k = -127, whose 2^k bits are +0). <= 2 ulp. */
-// @ts-ignore: decorator
-@inline export function expNeg4(x: v128): v128 {
-  let xc = f32x4.pmax(x, f32x4.splat(-88.0));
-  let t = f32x4.add(f32x4.mul(xc, f32x4.splat(INVLN2F)), f32x4.splat(SHIFTF));
-  let k = f32x4.sub(t, f32x4.splat(SHIFTF));
-  let r = f32x4.sub(f32x4.sub(xc, f32x4.mul(k, f32x4.splat(LN2F_HI))), f32x4.mul(k, f32x4.splat(LN2F_LO)));
-  let rr = f32x4.mul(r, r);
-  let p = f32x4.add(f32x4.mul(f32x4.splat(Q5), r), f32x4.splat(Q4));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(Q3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(Q2));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(Q1));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(Q0));
-  let y = f32x4.add(f32x4.add(f32x4.mul(p, rr), r), f32x4.splat(1.0));
-  return f32x4.mul(y, i32x4.add(i32x4.shl(t, 23), i32x4.splat(0x3F800000)));
-}

@@ -9,7 +9,7 @@
 // error stays within float32 accuracy; otherwise (confident rows, NaN) the row takes a precise pass (logFromSum).
 
 import { exp2d, expNeg2d, expNegK, EXPNEG_CONSTS, exp64, log1p64, log64 } from './math';
-import { exp2Neg4, exp2NegK, EXP2_CONSTS, hsum4, LOG2E_F32 } from './math32';
+import { exp2NegK, EXP2_CONSTS, hsum4, LOG2E_F32 } from './math32';
 import { at, get, ld2, st2, put, BLOCK } from './lanes';
 
 /** Results of rowLse: X (raw extreme), m = s·X, and lg = log Σ_j exp(z_j - m). */
