@@ -65,7 +65,7 @@ function gradOut(out: unknown, length: number, f32: boolean): FloatArray {
   if (!(out instanceof Ctor)) {
     throw new XentError('INVALID_TYPE', `out must be a ${Ctor.name} (the logits' dtype), got ${show(out)}`);
   }
-  if (isDetached(out)) throw detached();
+  if (isDetached(out)) throw detached('out');
   if (out.length !== length) {
     throw new XentError('SHAPE_MISMATCH', `out has length ${out.length}, expected ${length} (rows × classes)`);
   }

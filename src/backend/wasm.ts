@@ -28,8 +28,6 @@ const align = (n: number) => (n + ALIGN - 1) & ~(ALIGN - 1);
 
 type KernelFn = (...args: number[]) => void;
 
-
-
 /** What the module must export: the kernels as `<name>_f32` / `<name>_f64`, memory and heapBase. */
 interface XentExports {
   memory: WebAssembly.Memory;

@@ -27,9 +27,9 @@ export class XentError extends Error {
  * An argument whose buffer is detached: a view of wasm memory taken before memory grew (growing detaches every
  * view). Refused rather than read as empty.
  */
-export const detached = (): XentError => new XentError(
+export const detached = (name = 'an array argument'): XentError => new XentError(
   'INVALID_TYPE',
-  'an array argument is a view of WebAssembly memory that memory growth has detached: take views (WasmArray.view()) ' +
+  `${name} is a view of WebAssembly memory that memory growth has detached: take views (WasmArray.view()) ` +
     "right before the call, and allocate() the call's other large arrays too, so that it need not grow memory",
 );
 
