@@ -350,14 +350,6 @@ export function softmaxCrossEntropyDenseGrad<T>(
   }
 }
 
-/** The limit of the binary loss at an infinite logit; NaN for NaN input (as sigmoidEdge in js.ts). */
-function sigmoidEdge(x: f64, tp: f64, pw: f64): f64 {
-  if (isNaN(x) || isNaN(tp) || isNaN(pw)) return NaN;
-  let cp = 1 - tp, cn = pw * tp;
-  if (x > 0) return cp == 0 ? 0 : cp * x;
-  return cn == 0 ? 0 : cn * -x;
-}
-
 /**
  * Loss as sigmoidCrossEntropy (the stable (1 - t')·max(x, 0) + pw·t'·max(-x, 0) + c·log1p(exp(-|x|))) and gradient
  * c·σ(x) - pw·t' over the common denominator 1 + e: ((1 - t') - pw·t'·e) / (1 + e) for x >= 0 (e = exp(-x)),
@@ -367,35 +359,12 @@ export function sigmoidCrossEntropyGrad<T>(
   x: usize, t: usize, rows: i32, cols: i32, smoothing: f64, w: usize, wFull: bool, posWeight: usize, scale: usize,
   out: usize, elementwise: bool, grad: usize,
 ): void {
-  let ta = 1 - smoothing, tb = smoothing / 2;
-  if (ASC_FEATURE_SIMD) {
-    // The loss kernel (binary.ts: f32x4 lanes for float32 rows, f64x2 for float64) writes the gradient as it goes.
-    sigmoidCrossEntropy<T>(x, t, rows, cols, smoothing, w, wFull, posWeight, out, elementwise, grad, scale);
-    for (let r = 0; r < rows; r++) {
-      if (load<f64>(scale + (<usize>r << 3)) == 0) memory.fill(at<T>(grad, r * cols), 0, <usize>cols * sizeof<T>());
-    }
-    return;
-  }
+  // The loss kernel (binary.ts) writes the gradient as it goes: f32x4 lanes for float32 rows in the SIMD build,
+  // f64x2 lanes or scalar float64 otherwise. Rows of scale 0 get an exact zero gradient here (the float32 lanes
+  // zero only the elements whose weight is 0).
+  sigmoidCrossEntropy<T>(x, t, rows, cols, smoothing, w, wFull, posWeight, out, elementwise, grad, scale);
   for (let r = 0; r < rows; r++) {
-    let base = r * cols;
-    let sc = load<f64>(scale + (<usize>r << 3));
-    let sum: f64 = 0;
-    for (let j = 0; j < cols; j++) {
-      let i = base + j;
-      let v = get<T>(x, i);
-      let ab = abs(v);
-      let tp = ta * get<T>(t, i) + tb;
-      let pw = posWeight ? get<T>(posWeight, j) : 1.0;
-      let e = exp64(-ab);
-      let l = (1 - tp) * (0.5 * v + 0.5 * ab) + pw * tp * (0.5 * ab - 0.5 * v) + (1 + (pw - 1) * tp) * log1p64(e);
-      if (isNaN(l)) l = sigmoidEdge(v, tp, pw);
-      let wv = w ? get<T>(w, wFull ? i : j) : 1.0;
-      if (w) l = wv == 0 && l == Infinity ? 0 : wv * l;
-      if (elementwise) store<f64>(out + (<usize>i << 3), l); else sum += l;
-      let gr = v >= 0 ? ((1 - tp) - pw * tp * e) / (1 + e) : ((1 - tp) * e - pw * tp) / (1 + e);
-      put<T>(grad, i, sc == 0 || wv == 0 ? 0 : sc * wv * gr);
-    }
-    if (!elementwise) store<f64>(out + (<usize>r << 3), sum);
+    if (load<f64>(scale + (<usize>r << 3)) == 0) memory.fill(at<T>(grad, r * cols), 0, <usize>cols * sizeof<T>());
   }
 }
 

@@ -26,11 +26,10 @@ export let nextHint: usize = 0;
 let nextRow: usize = 0;
 let nextMax: f64 = 0;
 
-/** Sets the hint for the row after `r` of a batch (none for the last row), and forgets any earlier max. */
+/** Sets the hint for the row after `r` of a batch (none for the last row). */
 // @ts-ignore: decorator
 @inline export function hintNext<T>(x: usize, r: i32, rows: i32, cols: i32): void {
   nextHint = r + 1 < rows ? at<T>(x, (r + 1) * cols) : 0;
-  if (r == 0) nextRow = 0;
 }
 
 /** Ends a hinted row loop: nothing it found outlives the kernel call (the next call's rows may hold other data). */

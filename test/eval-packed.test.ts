@@ -5,24 +5,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Evaluator, type EvaluatorOptions, mergePacked, packState } from '../src/eval/evaluator.js';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from './helpers.js';
 
 /** Every number of a state, as bits: equal arrays mean bit-identical states (NaN payloads and -0 included). */
 const bits = (ev: Evaluator) => Array.from(new BigUint64Array(packState(ev).buffer));
 
 /** Blocks of single-label rows: some empty, some ignored rows, weights, and an infinite loss. */
 function singleLabelBlocks(options: EvaluatorOptions, seed: number): Evaluator[] {
-  const r = rng(seed);
+  const r = prng(seed);
   const c = options.classes;
   const blocks: Evaluator[] = [];
   for (let b = 0; b < 12; b++) {
@@ -54,7 +44,7 @@ function singleLabelBlocks(options: EvaluatorOptions, seed: number): Evaluator[]
 }
 
 function multiLabelBlocks(seed: number): Evaluator[] {
-  const r = rng(seed);
+  const r = prng(seed);
   return Array.from({ length: 6 }, (_, b) => {
     const ev = new Evaluator({ classes: 4, multiLabel: true });
     const rows = b === 2 ? 0 : 1 + Math.floor(r() * 30);

@@ -2,7 +2,7 @@ import { expect, it } from 'vitest';
 import {
   Evaluator, type EvalResult, XentError, binaryCrossEntropy, categoricalCrossEntropy, softmax,
 } from '../src/index.js';
-import { describeBackends } from './helpers.js';
+import { describeBackends, prng } from './helpers.js';
 
 /** A float64 reference of the single-label figures, straight from the definitions. */
 function reference(logits: number[][], labels: number[], w?: number[]) {
@@ -31,19 +31,8 @@ function reference(logits: number[][], labels: number[], w?: number[]) {
   return { loss: loss / W, acc: acc / W, top2: top2 / W, brier: brier / W, ece };
 }
 
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function data(rows: number, cols: number, seed = 1) {
-  const rand = rng(seed);
+  const rand = prng(seed);
   const logits = Array.from({ length: rows }, () => Array.from({ length: cols }, () => 6 * rand() - 3));
   const labels = logits.map((z) => (rand() < 0.6 ? z.indexOf(Math.max(...z)) : Math.floor(rand() * cols)));
   return { logits, labels, flat: Float64Array.from(logits.flat()) };
@@ -109,7 +98,7 @@ describeBackends('Evaluator', () => {
     const { logits, labels } = data(503, 7, 3);
     const one = new Evaluator({ classes: 7 }).update(logits, labels);
     const chunked = new Evaluator({ classes: 7 });
-    const rand = rng(9);
+    const rand = prng(9);
     for (let i = 0; i < logits.length; ) {
       const n = 1 + Math.floor(rand() * 60);
       chunked.update(logits.slice(i, i + n), labels.slice(i, i + n));
