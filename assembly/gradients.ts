@@ -8,31 +8,30 @@
 // cancelling C·p_a - c_a is rewritten ((C - c_a) - c_a·rest) / S (C - c_a is exact when c_a >= C / 2, Sterbenz).
 
 import { exp64, expNeg2d, log1p64 } from './math';
-import { exp2Neg4, hsum4, EXP2_CONSTS, exp2NegK } from './math32';
+import { exp2Neg4, hsum4, EXP2_CONSTS, exp2NegK, LOG2E_F32 } from './math32';
+
 import { at, get, put, ld2, st2, hsum2, coef2, coef, BLOCK } from './lanes';
 import { endHints, foundNext, hintNext, rowExtreme, rowHasNaN, logFromSum, takeHint } from './softmax';
 import { sigmoidCrossEntropy } from './binary';
 
-/** exp2NegG of (x - X)·c, exactly 0 where x = -Infinity (masked logits). */
-// @ts-ignore: decorator
-@inline function expMasked(x: v128, Xv: v128, c: v128, ninf: v128, lo: v128, sh: v128, c5: v128, c4: v128, c3: v128, c2: v128, c1: v128, one: v128): v128 {
-  return v128.andnot(exp2NegK(f32x4.mul(f32x4.sub(x, Xv), c), lo, sh, c5, c4, c3, c2, c1, one), f32x4.eq(x, ninf));
-}
+/** 2^-126, what exp2NegK gives for arguments at or below its clamp. */
+const TINY = reinterpret<f32>(0x00800000);
 
 /**
- * Float32 rows: stores e_j = exp((x_j - X)·s) into g and returns S = Σ_j e_j computed exactly as expSum32
- * (softmax.ts) computes it (same terms, same lane sums and block flushes), so that logFromSum gives the loss
- * kernel's value, except that masked logits give e_j = 0, not 2^-126 (no difference once the ones are added).
+ * Float32 rows: stores e_j - 2^-126 into g, e_j = exp((x_j - X)·s) formed exactly as expSum32 (softmax.ts) forms
+ * it, and returns S = Σ_j e_j with expSum32's terms, lane sums and block flushes: the same bits, so logFromSum gives
+ * the loss kernel's value. exp2NegK clamps at 2^-126, so a masked or far-below-the-max logit stores exactly 0:
+ * a zero gradient, and no subnormal operand for the scale pass (a multiply producing one is slow on x86).
  */
 function expStore32(p: usize, g: usize, cols: i32, X: f64, s: f64): f64 {
-  let Xv = f32x4.splat(<f32>X), c = f32x4.splat(<f32>(s * 1.4426950408889634));
+  let Xv = f32x4.splat(<f32>X), c = f32x4.splat(s == 1 ? LOG2E_F32 : <f32>(s * 1.4426950408889634));
   const K = EXP2_CONSTS;
   let lo = v128.load(K), sh = v128.load(K, 16), c5 = v128.load(K, 32), c4 = v128.load(K, 48);
   let c3 = v128.load(K, 64), c2 = v128.load(K, 80), c1 = v128.load(K, 96), one = v128.load(K, 112);
-  let ninf = f32x4.splat(-Infinity);
+  let tiny = f32x4.splat(TINY);
   let sum: f64 = 0;
   let j = 0;
-  let n32 = cols & ~31; // the elements expSum32 takes 32 at a time, with the same lane sums
+  let n32 = cols & ~31; // the elements expSum32 takes 32 at a time, in the same blocks
   // The next row's max along, as expSum32 finds it (see softmax.ts).
   let pn = takeHint(p);
   let na = f32x4.splat(-Infinity), nb = na;
@@ -45,26 +44,36 @@ function expStore32(p: usize, g: usize, cols: i32, X: f64, s: f64): f64 {
       na = f32x4.pmax(f32x4.pmax(na, v128.load(qn)), f32x4.pmax(v128.load(qn, 16), v128.load(qn, 32)));
       nb = f32x4.pmax(f32x4.pmax(nb, v128.load(qn, 48)), f32x4.pmax(v128.load(qn, 64), v128.load(qn, 80)));
       na = f32x4.pmax(na, f32x4.pmax(v128.load(qn, 96), v128.load(qn, 112)));
-      let e0 = expMasked(v128.load(q), Xv, c, ninf, lo, sh, c5, c4, c3, c2, c1, one);
-      let e1 = expMasked(v128.load(q, 16), Xv, c, ninf, lo, sh, c5, c4, c3, c2, c1, one);
-      v128.store(h, e0); v128.store(h, e1, 16);
+      let e0 = exp2NegK(f32x4.mul(f32x4.sub(v128.load(q), Xv), c), lo, sh, c5, c4, c3, c2, c1, one);
+      let e1 = exp2NegK(f32x4.mul(f32x4.sub(v128.load(q, 16), Xv), c), lo, sh, c5, c4, c3, c2, c1, one);
+      v128.store(h, f32x4.sub(e0, tiny)); v128.store(h, f32x4.sub(e1, tiny), 16);
       a0 = f32x4.add(a0, e0); a1 = f32x4.add(a1, e1);
-      e0 = expMasked(v128.load(q, 32), Xv, c, ninf, lo, sh, c5, c4, c3, c2, c1, one);
-      e1 = expMasked(v128.load(q, 48), Xv, c, ninf, lo, sh, c5, c4, c3, c2, c1, one);
-      v128.store(h, e0, 32); v128.store(h, e1, 48);
+      e0 = exp2NegK(f32x4.mul(f32x4.sub(v128.load(q, 32), Xv), c), lo, sh, c5, c4, c3, c2, c1, one);
+      e1 = exp2NegK(f32x4.mul(f32x4.sub(v128.load(q, 48), Xv), c), lo, sh, c5, c4, c3, c2, c1, one);
+      v128.store(h, f32x4.sub(e0, tiny), 32); v128.store(h, f32x4.sub(e1, tiny), 48);
       a0 = f32x4.add(a0, e0); a1 = f32x4.add(a1, e1);
-      e0 = expMasked(v128.load(q, 64), Xv, c, ninf, lo, sh, c5, c4, c3, c2, c1, one);
-      e1 = expMasked(v128.load(q, 80), Xv, c, ninf, lo, sh, c5, c4, c3, c2, c1, one);
-      v128.store(h, e0, 64); v128.store(h, e1, 80);
+      e0 = exp2NegK(f32x4.mul(f32x4.sub(v128.load(q, 64), Xv), c), lo, sh, c5, c4, c3, c2, c1, one);
+      e1 = exp2NegK(f32x4.mul(f32x4.sub(v128.load(q, 80), Xv), c), lo, sh, c5, c4, c3, c2, c1, one);
+      v128.store(h, f32x4.sub(e0, tiny), 64); v128.store(h, f32x4.sub(e1, tiny), 80);
       a0 = f32x4.add(a0, e0); a1 = f32x4.add(a1, e1);
-      e0 = expMasked(v128.load(q, 96), Xv, c, ninf, lo, sh, c5, c4, c3, c2, c1, one);
-      e1 = expMasked(v128.load(q, 112), Xv, c, ninf, lo, sh, c5, c4, c3, c2, c1, one);
-      v128.store(h, e0, 96); v128.store(h, e1, 112);
+      e0 = exp2NegK(f32x4.mul(f32x4.sub(v128.load(q, 96), Xv), c), lo, sh, c5, c4, c3, c2, c1, one);
+      e1 = exp2NegK(f32x4.mul(f32x4.sub(v128.load(q, 112), Xv), c), lo, sh, c5, c4, c3, c2, c1, one);
+      v128.store(h, f32x4.sub(e0, tiny), 96); v128.store(h, f32x4.sub(e1, tiny), 112);
       a0 = f32x4.add(a0, e0); a1 = f32x4.add(a1, e1);
     }
     sum += hsum4(a0) + hsum4(a1);
   }
   foundNext(p, pn, cols, j, na, nb);
+  if (j + 4 <= cols) {
+    let a0 = f32x4.splat(0);
+    for (; j + 4 <= cols; j += 4) {
+      let o = <usize>j << 2;
+      let e = exp2NegK(f32x4.mul(f32x4.sub(v128.load(p + o), Xv), c), lo, sh, c5, c4, c3, c2, c1, one);
+      v128.store(g + o, f32x4.sub(e, tiny));
+      a0 = f32x4.add(a0, e);
+    }
+    sum += hsum4(a0);
+  }
   for (; j < cols; j++) {
     let e = exp64((<f64>load<f32>(p + (<usize>j << 2)) - X) * s);
     store<f32>(g + (<usize>j << 2), <f32>e);
@@ -153,7 +162,7 @@ function expPass<T>(p: usize, tp: usize, g: usize, cols: i32, X: f64, s: f64, mo
  */
 function expPass32(p: usize, tp: usize, g: usize, n4: i32, X: f64, s: f64, mode: i32, w: usize, a1: f64, a0: f64): void {
   let Xv = f32x4.splat(<f32>X), cv = f32x4.splat(<f32>(s * 1.4426950408889634)); // s·log2 e
-  let one = f32x4.splat(1), zero = f32x4.splat(0), ninf = f32x4.splat(-Infinity);
+  let one = f32x4.splat(1), zero = f32x4.splat(0), lo = f32x4.splat(-126);
   let Xd = f64x2.splat(X), va1 = f64x2.splat(a1), va0 = f64x2.splat(a0), oned = f64x2.splat(1);
   let rest: f64 = 0, A: f64 = 0, C: f64 = 0;
   let cnt = i32x4.splat(0);
@@ -168,7 +177,9 @@ function expPass32(p: usize, tp: usize, g: usize, n4: i32, X: f64, s: f64, mode:
       let d = f32x4.sub(xv, Xv);
       let z = f32x4.eq(d, zero);
       if (v128.any_true(z) && gArg < 0) gArg = j + firstLane(z);
-      let e = v128.andnot(exp2Neg4(f32x4.mul(d, cv)), v128.or(z, f32x4.eq(xv, ninf)));
+      let t = f32x4.mul(d, cv);
+      // At or below exp2Neg4's clamp (masked logits among them) e is 0, not 2^-126: an exact zero gradient.
+      let e = v128.andnot(exp2Neg4(t), v128.or(z, f32x4.le(t, lo)));
       aS = f32x4.add(aS, e);
       cnt = i32x4.add(cnt, z);
       v128.store(g + o, v128.bitselect(one, e, z));
@@ -265,7 +276,7 @@ export function softmaxCrossEntropyLabelsGrad<T>(
       continue;
     }
     let S: f64 = 0;
-    if (ASC_FEATURE_SIMD && sizeof<T>() == 4 && !smooth && p != g) {
+    if (ASC_FEATURE_SIMD && sizeof<T>() == 4 && eps == 0 && p != g) {
       // Float32 fast path: one pass storing the exps and their sum exactly as the loss kernel forms it. Rows it
       // does not serve (NaN / infinite sums; S < 1.0099, a single maximum holding > 99%, whose gradient at the
       // argmax needs the exact rest) take the general passes below, which overwrite g.
@@ -275,20 +286,19 @@ export function softmaxCrossEntropyLabelsGrad<T>(
         store<f64>(nll + o, s * xy == -Infinity ? (isNaN(lg) ? lg : Infinity) : s * (X - xy) + lg);
         let sc = load<f64>(scale + o); // sc = 0 gives exact zeros below (the e_j are finite)
         let wy = w ? get<T>(w, y) : 1.0;
-        let al = sc * (a * wy + b * W) / S, be = sc * b;
-        let q = g;
-        if (!w) {
-          let av = f32x4.splat(<f32>al), bv = f32x4.splat(<f32>be);
-          let e = g + (<usize>(cols & ~3) << 2);
-          for (; q + 64 <= e; q += 64) {
-            v128.store(q, f32x4.sub(f32x4.mul(av, v128.load(q)), bv));
-            v128.store(q, f32x4.sub(f32x4.mul(av, v128.load(q, 16)), bv), 16);
-            v128.store(q, f32x4.sub(f32x4.mul(av, v128.load(q, 32)), bv), 32);
-            v128.store(q, f32x4.sub(f32x4.mul(av, v128.load(q, 48)), bv), 48);
-          }
-          for (; q < e; q += 16) v128.store(q, f32x4.sub(f32x4.mul(av, v128.load(q)), bv));
+        // No smoothing here (b = 0), so every class's coefficient but y's is 0: grad_j = sc·(wy / S)·e_j, and
+        // y's coefficient is taken off after.
+        let al = sc * (a * wy) / S;
+        let av = f32x4.splat(<f32>al);
+        let q = g, e = g + (<usize>(cols & ~3) << 2);
+        for (; q + 64 <= e; q += 64) {
+          v128.store(q, f32x4.mul(av, v128.load(q)));
+          v128.store(q, f32x4.mul(av, v128.load(q, 16)), 16);
+          v128.store(q, f32x4.mul(av, v128.load(q, 32)), 32);
+          v128.store(q, f32x4.mul(av, v128.load(q, 48)), 48);
         }
-        scalePass<T>(q, 0, cols - <i32>((q - g) >> 2), al, be, 1, w, 0, 0);
+        for (; q < e; q += 16) v128.store(q, f32x4.mul(av, v128.load(q)));
+        for (let t = cols & ~3; t < cols; t++) put<T>(g, t, al * get<T>(g, t));
         put<T>(g, y, get<T>(g, y) - sc * a * wy);
         continue;
       }
