@@ -9,7 +9,6 @@
 
 import { exp64, expNeg2d, log1p64 } from './math';
 import { exp2Neg4, hsum4, EXP2_CONSTS, exp2NegK, LOG2E_F32 } from './math32';
-
 import { at, get, put, ld2, st2, hsum2, coef2, coef, BLOCK } from './lanes';
 import { endHints, foundNext, hintNext, rowExtreme, rowHasNaN, logFromSum, takeHint } from './softmax';
 import { sigmoidCrossEntropy } from './binary';
