@@ -3,7 +3,7 @@
 // softmax.ts), A = Σ c_j (X - x_j), C = Σ c_j and R = Σ w_j t_j. A's and C's terms are >= 0 (c_j >= 0), so f32
 // lane sums over 64-element blocks, flushed into float64, keep float32 relative accuracy.
 
-import { exp2Neg4, hsum4, log4 } from './math32';
+import { EXP2_CONSTS, exp2NegK, hsum4, log4 } from './math32';
 
 /** Results of denseRow32. */
 export let denseS: f64 = 0;
@@ -24,6 +24,9 @@ export let denseR: f64 = 0;
 export function denseRow32(p: usize, tp: usize, n4: i32, X: f64, s: f64, a1: f64, a0: f64, w: usize): void {
   let Xv = f32x4.splat(<f32>X), cv = f32x4.splat(<f32>(s * 1.4426950408889634)); // s·log2 e
   let va1 = f32x4.splat(<f32>a1), va0 = f32x4.splat(<f32>a0);
+  const K = EXP2_CONSTS;
+  let lo = v128.load(K), sh = v128.load(K, 16), c5 = v128.load(K, 32), c4 = v128.load(K, 48);
+  let c3 = v128.load(K, 64), c2 = v128.load(K, 80), c1 = v128.load(K, 96), one = v128.load(K, 112);
   let S: f64 = 0, A: f64 = 0, C: f64 = 0, R: f64 = 0;
   let j = 0;
   while (j < n4) {
@@ -33,7 +36,7 @@ export function denseRow32(p: usize, tp: usize, n4: i32, X: f64, s: f64, a1: f64
       let o = <usize>j << 2;
       let x = v128.load(p + o), t = v128.load(tp + o);
       let d = f32x4.sub(x, Xv);
-      aS = f32x4.add(aS, exp2Neg4(f32x4.mul(d, cv)));
+      aS = f32x4.add(aS, exp2NegK(f32x4.mul(d, cv), lo, sh, c5, c4, c3, c2, c1, one));
       let c = f32x4.add(f32x4.mul(va1, t), va0);
       if (w) {
         let wv = v128.load(w + o);

@@ -2,7 +2,7 @@
 // exactly, so float32 rows get float64 accuracy (KL of near-equal rows needs it: its terms cancel to first order).
 
 import { log2d, log64, logPlus2d, logPlus64 } from './math';
-import { klRow32, klOk, entropyRow32, entOk } from './divergence32';
+import { klRow32, klOk, klSumP, klSumQ, klUnit, entropyRow32, entOk } from './divergence32';
 import { at, get, ld2, hsum2, coef2, coef, addPromoted, BLOCK } from './lanes';
 
 const MIN_NORMAL = reinterpret<f64>(0x0010000000000000); // 2^-1022
@@ -99,9 +99,8 @@ export function entropy<T>(p: usize, rows: i32, cols: i32, out: usize): void {
   }
 }
 
-/** One row of KL (js false) or Jensen-Shannon (js true) in float64 lanes. */
-// @ts-ignore: decorator
-@inline function divRow<T>(pp: usize, qp: usize, cols: i32, js: bool): f64 {
+/** One row of KL (js false) or Jensen-Shannon (js true) in float64 lanes (not inlined: one copy serves both). */
+function divRow<T>(pp: usize, qp: usize, cols: i32, js: bool): f64 {
   let sum: f64 = 0;
   let j = 0;
   if (ASC_FEATURE_SIMD) {
@@ -153,91 +152,135 @@ export function entropy<T>(p: usize, rows: i32, cols: i32, out: usize): void {
   return sum;
 }
 
-// @ts-ignore: decorator
-@inline function divergence<T>(p: usize, q: usize, rows: i32, cols: i32, out: usize, js: bool): void {
+/**
+ * KL divergence per row. With `checked`, the rows must also pass checkDistribution's tests (rowStats' sums and
+ * extremes, see the API): the result is the number of leading rows that pass, whose values are in out, and the
+ * caller checks the rest. Float32 rows on the SIMD build take the tests in klRow32's pass (a row outside [+0, 1],
+ * -0 included, is left to the caller); the others take them from the row just read, while it is in cache.
+ */
+function klRows<T>(p: usize, q: usize, rows: i32, cols: i32, tol: f64, out: usize, checked: bool): i32 {
   for (let r = 0; r < rows; r++) {
     let pp = at<T>(p, r * cols), qp = at<T>(q, r * cols);
     let sum: f64;
-    if (ASC_FEATURE_SIMD && sizeof<T>() == 4 && !js) {
+    if (ASC_FEATURE_SIMD && sizeof<T>() == 4) {
       // Float32 KL in f32 lanes (divergence32.ts); rows it cannot take go through the float64 lanes below.
       let n4 = cols & ~3;
-      sum = klRow32(pp, qp, n4);
+      sum = klRow32(pp, qp, n4, checked);
+      if (checked) {
+        let ok = klUnit;
+        for (let j = n4; j < cols; j++) {
+          let a = get<T>(pp, j), b = get<T>(qp, j);
+          ok = ok && a >= 0 && a <= 1 && b >= 0 && b <= 1;
+        }
+        if (!ok || !near1(tailSum<T>(pp, n4, cols, klSumP), tol) || !near1(tailSum<T>(qp, n4, cols, klSumQ), tol)) return r;
+      }
       if (klOk) {
         for (let j = n4; j < cols; j++) sum += relEntr64(get<T>(pp, j), get<T>(qp, j));
       } else {
-        sum = divRow<T>(pp, qp, cols, js);
+        sum = divRow<T>(pp, qp, cols, false);
       }
     } else {
-      sum = divRow<T>(pp, qp, cols, js);
+      if (checked && (!isDistribution<T>(pp, cols, tol) || !isDistribution<T>(qp, cols, tol))) return r;
+      sum = divRow<T>(pp, qp, cols, false);
     }
     store<f64>(out + (<usize>r << 3), sum);
   }
+  return rows;
 }
 
 export function klDivergence<T>(p: usize, q: usize, rows: i32, cols: i32, out: usize): void {
-  divergence<T>(p, q, rows, cols, out, false);
+  klRows<T>(p, q, rows, cols, 0, out, false);
+}
+
+export function klDivergenceChecked<T>(p: usize, q: usize, rows: i32, cols: i32, tol: f64, out: usize): i32 {
+  return klRows<T>(p, q, rows, cols, tol, out, true);
 }
 
 export function jsDivergence<T>(p: usize, q: usize, rows: i32, cols: i32, out: usize): void {
-  divergence<T>(p, q, rows, cols, out, true);
+  for (let r = 0; r < rows; r++) store<f64>(out + (<usize>r << 3), divRow<T>(at<T>(p, r * cols), at<T>(q, r * cols), cols, true));
 }
+
+// @ts-ignore: decorator
+@inline function near1(s: f64, tol: f64): bool {
+  return abs(s - 1) <= tol;
+}
+
+/** Results of stats: the row's sum, min and max. */
+let stSum: f64 = 0;
+let stLo: f64 = 0;
+let stHi: f64 = 0;
 
 /**
  * Row sum (float64), and min / max with pmin/pmax (one instruction each): a NaN they skip still makes the sum NaN,
  * which is what callers test first.
  */
+function stats<T>(p: usize, cols: i32): void {
+  let s: f64 = 0, lo: f64 = Infinity, hi: f64 = -Infinity;
+  let j = 0;
+  if (ASC_FEATURE_SIMD && sizeof<T>() == 4) {
+    // Float32 rows: four per step, the sum exact in float64 lanes.
+    let vlo = f32x4.splat(Infinity), vhi = f32x4.splat(-Infinity);
+    let acc = f64x2.splat(0);
+    for (; j + 4 <= cols; j += 4) {
+      let v = v128.load(p + (<usize>j << 2));
+      acc = addPromoted(acc, v);
+      vlo = f32x4.pmin(vlo, v);
+      vhi = f32x4.pmax(vhi, v);
+    }
+    s = hsum2(acc);
+    lo = min(min(<f64>f32x4.extract_lane(vlo, 0), <f64>f32x4.extract_lane(vlo, 1)),
+      min(<f64>f32x4.extract_lane(vlo, 2), <f64>f32x4.extract_lane(vlo, 3)));
+    hi = max(max(<f64>f32x4.extract_lane(vhi, 0), <f64>f32x4.extract_lane(vhi, 1)),
+      max(<f64>f32x4.extract_lane(vhi, 2), <f64>f32x4.extract_lane(vhi, 3)));
+  } else if (ASC_FEATURE_SIMD) {
+    let vlo = f64x2.splat(Infinity), vhi = f64x2.splat(-Infinity);
+    while (j + 2 <= cols) {
+      let end = min(cols, j + BLOCK);
+      let acc = f64x2.splat(0);
+      for (; j + 2 <= end; j += 2) {
+        let v = ld2<T>(p, j);
+        acc = f64x2.add(acc, v);
+        vlo = f64x2.pmin(vlo, v);
+        vhi = f64x2.pmax(vhi, v);
+      }
+      s += hsum2(acc);
+    }
+    lo = min(f64x2.extract_lane(vlo, 0), f64x2.extract_lane(vlo, 1));
+    hi = max(f64x2.extract_lane(vhi, 0), f64x2.extract_lane(vhi, 1));
+  }
+  stSum = tailSum<T>(p, j, cols, s);
+  for (; j < cols; j++) {
+    let v = get<T>(p, j);
+    lo = min(lo, v);
+    hi = max(hi, v);
+  }
+  stLo = lo;
+  stHi = hi;
+}
+
+/** s plus elements [j, cols), blocked like the vector loops so that the scalar build sums long rows as accurately. */
+function tailSum<T>(p: usize, j: i32, cols: i32, s: f64): f64 {
+  while (j < cols) {
+    let end = min(cols, j + BLOCK);
+    let b: f64 = 0;
+    for (; j < end; j++) b += get<T>(p, j);
+    s = s + b;
+  }
+  return s;
+}
+
 export function rowStats<T>(x: usize, rows: i32, cols: i32, sum: usize, mn: usize, mx: usize): void {
   for (let r = 0; r < rows; r++) {
-    let p = at<T>(x, r * cols);
-    let s: f64 = 0, lo: f64 = Infinity, hi: f64 = -Infinity;
-    let j = 0;
-    if (ASC_FEATURE_SIMD && sizeof<T>() == 4) {
-      // Float32 rows: four per step, the sum exact in float64 lanes.
-      let vlo = f32x4.splat(Infinity), vhi = f32x4.splat(-Infinity);
-      let acc = f64x2.splat(0);
-      for (; j + 4 <= cols; j += 4) {
-        let v = v128.load(p + (<usize>j << 2));
-        acc = addPromoted(acc, v);
-        vlo = f32x4.pmin(vlo, v);
-        vhi = f32x4.pmax(vhi, v);
-      }
-      s = hsum2(acc);
-      lo = min(min(<f64>f32x4.extract_lane(vlo, 0), <f64>f32x4.extract_lane(vlo, 1)),
-        min(<f64>f32x4.extract_lane(vlo, 2), <f64>f32x4.extract_lane(vlo, 3)));
-      hi = max(max(<f64>f32x4.extract_lane(vhi, 0), <f64>f32x4.extract_lane(vhi, 1)),
-        max(<f64>f32x4.extract_lane(vhi, 2), <f64>f32x4.extract_lane(vhi, 3)));
-    } else if (ASC_FEATURE_SIMD) {
-      let vlo = f64x2.splat(Infinity), vhi = f64x2.splat(-Infinity);
-      while (j + 2 <= cols) {
-        let end = min(cols, j + BLOCK);
-        let acc = f64x2.splat(0);
-        for (; j + 2 <= end; j += 2) {
-          let v = ld2<T>(p, j);
-          acc = f64x2.add(acc, v);
-          vlo = f64x2.pmin(vlo, v);
-          vhi = f64x2.pmax(vhi, v);
-        }
-        s += hsum2(acc);
-      }
-      lo = min(f64x2.extract_lane(vlo, 0), f64x2.extract_lane(vlo, 1));
-      hi = max(f64x2.extract_lane(vhi, 0), f64x2.extract_lane(vhi, 1));
-    }
-    // Blocked like the vector loops, so the scalar build sums long rows as accurately.
-    while (j < cols) {
-      let end = min(cols, j + BLOCK);
-      let sBefore = s;
-      s = 0;
-      for (; j < end; j++) {
-        let v = get<T>(p, j);
-        s += v;
-        lo = min(lo, v);
-        hi = max(hi, v);
-      }
-      s = sBefore + s;
-    }
+    stats<T>(at<T>(x, r * cols), cols);
     let o = <usize>r << 3;
-    store<f64>(sum + o, s);
-    if (mn) store<f64>(mn + o, lo);
-    if (mx) store<f64>(mx + o, hi);
+    store<f64>(sum + o, stSum);
+    if (mn) store<f64>(mn + o, stLo);
+    if (mx) store<f64>(mx + o, stHi);
   }
+}
+
+/** stats' test of a distribution: entries in [0, 1] (no NaN), the sum within tol of 1. */
+function isDistribution<T>(p: usize, cols: i32, tol: f64): bool {
+  stats<T>(p, cols);
+  return stLo >= 0 && stHi <= 1 && near1(stSum, tol);
 }

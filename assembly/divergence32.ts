@@ -17,6 +17,7 @@
 // through klOk.
 
 import { hsum4, log4, T0, T1, T2, T3 } from './math32';
+import { addPromoted, hsum2 } from './lanes';
 
 const LN2F = reinterpret<f32>(0x3F317218); // 0.693147182 (ln 2 rounded to float32)
 export let klOk: bool = true;
@@ -73,13 +74,22 @@ const VALID_MAX = 0x6C000000; // bits of 2^89 = bits(2^120) - Q_OFF
   return f64x2.add(acc, f64x2.add(f64x2.promote_low_f32x4(d), f64x2.promote_low_f32x4(i64x2.shuffle(d, d, 1, 0))));
 }
 
-/** Σ_j rel_entr(p_j, q_j) over the first n4 (a multiple of 4) float32 elements; klOk = false: unusable (see above). */
-export function klRow32(pp: usize, qp: usize, n4: i32): f64 {
+/** Row sums of p and q from klRow32 with `checked` (added as rowStats adds them), and whether every p, q is in [+0, 1]. */
+export let klSumP: f64 = 0;
+export let klSumQ: f64 = 0;
+export let klUnit: bool = true;
+
+/**
+ * Σ_j rel_entr(p_j, q_j) over the first n4 (a multiple of 4) float32 elements; klOk = false: unusable (see above).
+ * With `checked`, the same pass also takes what checkDistribution tests (klSumP, klSumQ, klUnit), so a call that
+ * validates its inputs reads them once.
+ */
+export function klRow32(pp: usize, qp: usize, n4: i32, checked: bool = false): f64 {
   const K = KL_CONSTS;
   let k3 = v128.load(K), k2 = v128.load(K, 16), k1 = v128.load(K, 32), k0 = v128.load(K, 48);
   let ln2 = v128.load(K, 64), two = v128.load(K, 80);
-  let vmax = i32x4.splat(0);
-  let sumB: f64 = 0, sumD = f64x2.splat(0);
+  let vmax = i32x4.splat(0), umax = vmax;
+  let sumB: f64 = 0, sumD = f64x2.splat(0), sp = sumD, sq = sumD;
   let j = 0;
   while (j < n4) {
     let end = min(n4, j + 64);
@@ -93,12 +103,20 @@ export function klRow32(pp: usize, qp: usize, n4: i32): f64 {
       let b0 = bregman4(p0, q0, d0, k3, k2, k1, k0, ln2, two), b1 = bregman4(p1, q1, d1, k3, k2, k1, k0, ln2, two);
       acc = f32x4.add(acc, f32x4.add(b0, b1));
       accD = addD(addD(accD, d0), d1);
+      if (checked) {
+        sp = addPromoted(addPromoted(sp, p0), p1); sq = addPromoted(addPromoted(sq, q0), q1);
+        umax = i32x4.max_u(umax, i32x4.max_u(i32x4.max_u(p0, q0), i32x4.max_u(p1, q1)));
+      }
       let p2 = v128.load(pp + o, 32), q2 = v128.load(qp + o, 32), p3 = v128.load(pp + o, 48), q3 = v128.load(qp + o, 48);
       vmax = valid4(valid4(vmax, p2, q2), p3, q3);
       let d2 = f32x4.sub(p2, q2), d3 = f32x4.sub(p3, q3);
       let b2 = bregman4(p2, q2, d2, k3, k2, k1, k0, ln2, two), b3 = bregman4(p3, q3, d3, k3, k2, k1, k0, ln2, two);
       acc = f32x4.add(acc, f32x4.add(b2, b3));
       accD = addD(addD(accD, d2), d3);
+      if (checked) {
+        sp = addPromoted(addPromoted(sp, p2), p3); sq = addPromoted(addPromoted(sq, q2), q3);
+        umax = i32x4.max_u(umax, i32x4.max_u(i32x4.max_u(p2, q2), i32x4.max_u(p3, q3)));
+      }
     }
     for (; j < end; j += 4) {
       let o = <usize>j << 2;
@@ -107,11 +125,21 @@ export function klRow32(pp: usize, qp: usize, n4: i32): f64 {
       let d0 = f32x4.sub(p0, q0);
       acc = f32x4.add(acc, bregman4(p0, q0, d0, k3, k2, k1, k0, ln2, two));
       accD = addD(accD, d0);
+      if (checked) {
+        sp = addPromoted(sp, p0); sq = addPromoted(sq, q0);
+        umax = i32x4.max_u(umax, i32x4.max_u(p0, q0));
+      }
     }
     sumB += hsum4(acc);
     sumD = f64x2.add(sumD, accD);
   }
   klOk = i32x4.all_true(i32x4.lt_u(vmax, i32x4.splat(VALID_MAX)));
+  if (checked) {
+    // bits(x) <= bits(1): x in [+0, 1] (-0, negatives and NaN have larger bits).
+    klUnit = i32x4.all_true(i32x4.le_u(umax, i32x4.splat(0x3F800000)));
+    klSumP = hsum2(sp);
+    klSumQ = hsum2(sq);
+  }
   return sumB + (f64x2.extract_lane(sumD, 0) + f64x2.extract_lane(sumD, 1));
 }
 

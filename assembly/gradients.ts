@@ -8,7 +8,7 @@
 // cancelling C·p_a - c_a is rewritten ((C - c_a) - c_a·rest) / S (C - c_a is exact when c_a >= C / 2, Sterbenz).
 
 import { exp64, expNeg2d, log1p64 } from './math';
-import { exp2Neg4, hsum4, EXP2_CONSTS, exp2NegK, LOG2E_F32 } from './math32';
+import { hsum4, EXP2_CONSTS, exp2NegK, LOG2E_F32 } from './math32';
 import { at, get, put, ld2, st2, hsum2, coef2, coef, BLOCK } from './lanes';
 import { endHints, foundNext, hintNext, rowExtreme, rowHasNaN, logFromSum, takeHint } from './softmax';
 import { sigmoidCrossEntropy } from './binary';
@@ -154,14 +154,17 @@ function expPass<T>(p: usize, tp: usize, g: usize, cols: i32, X: f64, s: f64, mo
 }
 
 /**
- * Float32 rows, elements [0, n4): e_j = 2^((x_j - X)·s·log2 e) in f32x4 lanes (exp2Neg4, <= 2.2e-7 relative, plus
+ * Float32 rows, elements [0, n4): e_j = 2^((x_j - X)·s·log2 e) in f32x4 lanes (exp2NegK, <= 2.2e-7 relative, plus
  * the float32 rounding of the argument; masked logits give exactly 0), stored as float32; lane sums over 64-element
  * blocks flushed into float64. gA and gC (mode != 0) are accumulated in float64 from promoted lanes. Sets gK, gRest,
  * gA, gC for those elements; the caller adds the tail.
  */
 function expPass32(p: usize, tp: usize, g: usize, n4: i32, X: f64, s: f64, mode: i32, w: usize, a1: f64, a0: f64): void {
   let Xv = f32x4.splat(<f32>X), cv = f32x4.splat(<f32>(s * 1.4426950408889634)); // s·log2 e
-  let one = f32x4.splat(1), zero = f32x4.splat(0), lo = f32x4.splat(-126);
+  const K = EXP2_CONSTS;
+  let lo = v128.load(K), sh = v128.load(K, 16), c5 = v128.load(K, 32), c4 = v128.load(K, 48);
+  let c3 = v128.load(K, 64), c2 = v128.load(K, 80), c1 = v128.load(K, 96), one = v128.load(K, 112);
+  let zero = f32x4.splat(0);
   let Xd = f64x2.splat(X), va1 = f64x2.splat(a1), va0 = f64x2.splat(a0), oned = f64x2.splat(1);
   let rest: f64 = 0, A: f64 = 0, C: f64 = 0;
   let cnt = i32x4.splat(0);
@@ -177,8 +180,8 @@ function expPass32(p: usize, tp: usize, g: usize, n4: i32, X: f64, s: f64, mode:
       let z = f32x4.eq(d, zero);
       if (v128.any_true(z) && gArg < 0) gArg = j + firstLane(z);
       let t = f32x4.mul(d, cv);
-      // At or below exp2Neg4's clamp (masked logits among them) e is 0, not 2^-126: an exact zero gradient.
-      let e = v128.andnot(exp2Neg4(t), v128.or(z, f32x4.le(t, lo)));
+      // At or below exp2NegK's clamp (masked logits among them) e is 0, not 2^-126: an exact zero gradient.
+      let e = v128.andnot(exp2NegK(t, lo, sh, c5, c4, c3, c2, c1, one), v128.or(z, f32x4.le(t, lo)));
       aS = f32x4.add(aS, e);
       cnt = i32x4.add(cnt, z);
       v128.store(g + o, v128.bitselect(one, e, z));

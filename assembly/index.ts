@@ -3,7 +3,7 @@
 
 import { logSumExp, softmax, logSoftmax } from './softmax';
 import { softmaxCrossEntropyLabels, softmaxCrossEntropyDense, crossEntropy, dot } from './crossentropy';
-import { entropy, klDivergence, jsDivergence, rowStats } from './divergence';
+import { entropy, klDivergence, klDivergenceChecked, jsDivergence, rowStats } from './divergence';
 import { binaryCrossEntropy, sigmoidCrossEntropy, binaryEntropy } from './binary';
 
 /** True when this build uses SIMD (release target); false in the scalar build. */
@@ -88,6 +88,14 @@ export function klDivergence_f32(p: usize, q: usize, rows: i32, cols: i32, out: 
 
 export function klDivergence_f64(p: usize, q: usize, rows: i32, cols: i32, out: usize): void {
   klDivergence<f64>(p, q, rows, cols, out);
+}
+
+export function klDivergenceChecked_f32(p: usize, q: usize, rows: i32, cols: i32, tol: f64, out: usize): i32 {
+  return klDivergenceChecked<f32>(p, q, rows, cols, tol, out);
+}
+
+export function klDivergenceChecked_f64(p: usize, q: usize, rows: i32, cols: i32, tol: f64, out: usize): i32 {
+  return klDivergenceChecked<f64>(p, q, rows, cols, tol, out);
 }
 
 export function jsDivergence_f32(p: usize, q: usize, rows: i32, cols: i32, out: usize): void {

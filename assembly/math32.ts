@@ -22,32 +22,11 @@ export const E3 = reinterpret<f32>(0x3D635EF3); // 0.0555104725
 export const E4 = reinterpret<f32>(0x3C1E83B1); // 0.00967495237
 export const E5 = reinterpret<f32>(0x3AAD0DDB); // 0.00132029818
 
-/** 2^f lane-wise for |f| <= 1/2 (the polynomial above; 2^0 is exactly 1). */
-// @ts-ignore: decorator
-@inline export function exp2Poly4(f: v128): v128 {
-  let p = f32x4.add(f32x4.mul(f32x4.splat(E5), f), f32x4.splat(E4));
-  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(E3));
-  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(E2));
-  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(E1));
-  return f32x4.add(f32x4.mul(p, f), f32x4.splat(1.0));
-}
-
 /**
- * 2^t lane-wise for t <= 0 (NaN propagates). t is clamped at -126 (so 2^k stays a normal float32: results below
- * 2^-126 come out as about 2^-126, harmless wherever they are added to something >= 1e-30). Error <= 2.2e-7
- * relative; 2^0 is exactly 1.
- */
-// @ts-ignore: decorator
-@inline export function exp2Neg4(t: v128): v128 {
-  t = f32x4.pmax(t, f32x4.splat(-126.0));
-  let u = f32x4.add(t, f32x4.splat(EXP2_SHIFT));
-  let f = f32x4.sub(t, f32x4.sub(u, f32x4.splat(EXP2_SHIFT))); // t - k, exact, in [-1/2, 1/2]
-  return i32x4.add(exp2Poly4(f), i32x4.shl(u, 23));
-}
-
-/**
- * exp2Neg4's constants as one data segment, and exp2Neg4 with them passed in (the same operations in the same
- * order, hence the same bits). Hot loops load them once per row into locals: an inline v128.const costs 18 bytes of
+ * 2^t lane-wise for t <= 0 (NaN propagates), the polynomial above on the reduced argument. t is clamped at -126
+ * (so 2^k stays a normal float32: results below 2^-126 come out as exactly 2^-126, harmless wherever they are added
+ * to something >= 1e-30, and callers that need a zero test for it). Error <= 2.2e-7 relative; 2^0 is exactly 1.
+ * Its constants come in as arguments, loaded from EXP2_CONSTS once per row: an inline v128.const costs 18 bytes of
  * .wasm per use, and a load per use is slow (V8 does not hoist it).
  */
 export const EXP2_CONSTS = memory.data<f32>([
@@ -59,7 +38,7 @@ export const EXP2_CONSTS = memory.data<f32>([
 @inline export function exp2NegK(t: v128, lo: v128, sh: v128, c5: v128, c4: v128, c3: v128, c2: v128, c1: v128, one: v128): v128 {
   t = f32x4.pmax(t, lo);
   let u = f32x4.add(t, sh);
-  let f = f32x4.sub(t, f32x4.sub(u, sh));
+  let f = f32x4.sub(t, f32x4.sub(u, sh)); // t - k, exact, in [-1/2, 1/2]
   let p = f32x4.add(f32x4.mul(c5, f), c4);
   p = f32x4.add(f32x4.mul(p, f), c3);
   p = f32x4.add(f32x4.mul(p, f), c2);

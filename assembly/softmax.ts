@@ -248,7 +248,7 @@ function tinyRest<T>(p: usize, cols: i32, X: f64, s: f64): f64 {
 }
 
 /**
- * S = Σ_j exp((x_j - X)·s) for a float32 row, as 2^((x_j - X)·(s·log2 e)) in f32 lanes (exp2Neg4, <= 2.2e-7 per
+ * S = Σ_j exp((x_j - X)·s) for a float32 row, as 2^((x_j - X)·(s·log2 e)) in f32 lanes (exp2NegK, <= 2.2e-7 per
  * term, plus the float32 rounding of the argument, about |d|·6e-8 relative, which the precise path has too).
  * Lane sums run over 64-element halves of 128-element blocks (16 adds per lane: <= 16·2^-24 ≈ 1e-6 worst case,
  * about 1.5e-8 for random rounding) and each block's total goes into a float64 sum.

@@ -26,7 +26,7 @@ const PAGE = 65536;
 const ALIGN = 16;
 const align = (n: number) => (n + ALIGN - 1) & ~(ALIGN - 1);
 
-type KernelFn = (...args: number[]) => void;
+type KernelFn = (...args: number[]) => number | undefined;
 
 /** What the module must export: the kernels as `<name>_f32` / `<name>_f64`, memory and heapBase. */
 interface XentExports {
@@ -136,8 +136,8 @@ export class WasmKernels implements Kernels {
    * in place. The others are copied: whole-array slots once, first; per-row slots in chunks of the largest number
    * of rows that fits in CHUNK_BYTES (at least one row).
    */
-  private run(name: string, f32: boolean, rows: number, args: Arg[]): void {
-    if (rows === 0) return;
+  private run(name: string, f32: boolean, rows: number, args: Arg[]): number {
+    if (rows === 0) return 0;
     const fn = this.ex[`${name}_${f32 ? 'f32' : 'f64'}`] as KernelFn;
     const slots = args.filter((a): a is Slot => typeof a === 'object' && a.a !== null);
     // Offsets of resident arrays are read before any grow, which would detach their views.
@@ -183,17 +183,20 @@ export class WasmKernels implements Kernels {
         if (typeof a === 'number') call[i] = a === ROWS ? n : a;
         else call[i] = a.a === null ? 0 : (fixed.get(a) ?? ptrs.get(a)!);
       }
-      this.invoke(fn, call);
+      const done = this.invoke(fn, call);
       for (const s of copied) {
         if (s.out) s.a!.set(this.view(s.a!, ptrs.get(s)!, n * s.per), r0 * s.per);
       }
+      // A kernel that returns a row count stopped at the first row it declined.
+      if (done !== undefined && done < n) return r0 + done;
     }
+    return rows;
   }
 
   /** A trap leaves the instance in an unknown state: rebuild it and report INTERNAL. */
-  private invoke(fn: KernelFn, call: number[]): void {
+  private invoke(fn: KernelFn, call: number[]): number | undefined {
     try {
-      fn(...call);
+      return fn(...call);
     } catch (e) {
       if (!(e instanceof WebAssembly.RuntimeError)) throw e;
       this.ex = new WebAssembly.Instance(this.module, imports).exports as unknown as XentExports;
@@ -264,6 +267,12 @@ export class WasmKernels implements Kernels {
     this.run('klDivergence', p instanceof Float32Array, rows, [
       { a: p, per: cols }, { a: q, per: cols }, ROWS, cols, { a: out, per: 1, out: true },
     ]);
+  }
+
+  klDivergenceChecked(p: FloatArray, q: FloatArray, rows: number, cols: number, tol: number, out: Float64Array): boolean {
+    return this.run('klDivergenceChecked', p instanceof Float32Array, rows, [
+      { a: p, per: cols }, { a: q, per: cols }, ROWS, cols, tol, { a: out, per: 1, out: true },
+    ]) === rows;
   }
 
   jsDivergence(p: FloatArray, q: FloatArray, rows: number, cols: number, out: Float64Array): void {
