@@ -5,7 +5,7 @@ import {
   binaryCrossEntropy, categoricalCrossEntropy, crossEntropy, entropy, information, init, jsDivergence, klDivergence,
   logSoftmax, logSumExp, nllLoss, perplexity, sigmoidCrossEntropy, softmax, softmaxCrossEntropy, XentError,
 } from '../src/index.js';
-import { describeBackendsDtypes, expectXent, flat, rows, snapshot, vec } from './helpers.js';
+import { describeBackendsDtypes, expectXent, flat, prng, rows, snapshot, vec } from './helpers.js';
 
 it('XentError is exported, is an Error, and carries its code (INTERNAL included)', () => {
   const e = new XentError('INTERNAL', 'kernel returned an impossible value');
@@ -134,6 +134,7 @@ describeBackendsDtypes('errors', (_b, d) => {
       ['entropy', [rows([[2, 2], [1, 3]], d), { normalize: true }]],
       ['crossEntropy', [rows(P, d), rows([[0, 0.5, 0.5], [0.3, 0.3, 0.4]], d), { eps: 1e-6 }]],
       ['klDivergence', [rows(P, d), rows([[1, 1, 2], [1, 1, 1]], d), { normalize: true }]],
+      ['klDivergence', [flat(P, d), flat([[0.5, 0.25, 0.25], P[0]], d), { classes: 3 }]],
       ['jsDivergence', [rows(P, d), rows(P, d)]],
       ['information', [vec([0.5, 0.25], d)]],
       ['binaryEntropy', [vec([0.5, 0.25], d)]],
@@ -144,5 +145,79 @@ describeBackendsDtypes('errors', (_b, d) => {
       (xent as any)[fn](...args);
       expect(args, fn).toEqual(before);
     }
+  });
+});
+
+describeBackendsDtypes('klDivergence validation', (_b, d) => {
+  // klDivergence and entropy(p, q) may validate within the kernel's pass (the js backend does); jsDivergence always
+  // validates before its kernel. The same input must fail the same way on every path: code, argument, index, value.
+  const P = [[0.25, 0.25, 0.5], [0.125, 0.375, 0.5]];
+  const Q = [[0.5, 0.25, 0.25], [0.25, 0.25, 0.5]];
+  const failure = (f: () => unknown): string => {
+    try {
+      f();
+    } catch (e) {
+      return `${(e as XentError).code}: ${(e as Error).message}`;
+    }
+    return 'no error';
+  };
+  const set = (x: number[][], r: number, c: number, v: number): number[][] =>
+    x.map((row, i) => (i === r ? row.map((u, j) => (j === c ? v : u)) : [...row]));
+  const tiny = 2 ** -100; // exact in both dtypes; far below either tolerance
+  const over = 1 + 2 ** -20; // exact in both dtypes; a row [over, 0, 0] sums to 1 within either tolerance
+  const cases: [string, number[][], number[][], string][] = [
+    ['NaN in p', set(P, 1, 2, NaN), Q, 'NON_FINITE: p[1][2] is NaN'],
+    ['NaN in q', P, set(Q, 0, 1, NaN), 'NON_FINITE: q[0][1] is NaN'],
+    ['NaN after a value > 1 in its row', set(set(P, 1, 0, 1.5), 1, 2, NaN), Q, 'NON_FINITE: p[1][2] is NaN'],
+    ['negative in p', set(P, 0, 1, -0.25), Q, 'INVALID_PROBABILITY: p[0][1] is -0.25; probabilities must be in [0, 1]'],
+    ['tiny negative in q', P, set(set(Q, 1, 0, -tiny), 1, 2, 0.75),
+      `INVALID_PROBABILITY: q[1][0] is ${-tiny}; probabilities must be in [0, 1]`],
+    ['> 1 in p, row sum within tolerance', set([[over, 0, 0], P[1]], 0, 1, 0), Q,
+      `INVALID_PROBABILITY: p[0][0] is ${over}; probabilities must be in [0, 1]`],
+    ['> 1 in q', P, set(Q, 1, 1, 1.5), 'INVALID_PROBABILITY: q[1][1] is 1.5; probabilities must be in [0, 1]'],
+    ['Infinity in q', P, set(Q, 0, 0, Infinity), 'INVALID_PROBABILITY: q[0][0] is Infinity; probabilities must be in [0, 1]'],
+    ['-Infinity in p', set(P, 1, 1, -Infinity), Q, 'INVALID_PROBABILITY: p[1][1] is -Infinity; probabilities must be in [0, 1]'],
+    ['row sum of p', set(P, 1, 0, 0.625), Q, 'INVALID_PROBABILITY: p[1] sums to 1.5, not 1'],
+    ['row sum of q', P, set(Q, 1, 2, 0), 'INVALID_PROBABILITY: q[1] sums to 0.5, not 1'],
+    ["p's row sum before q's NaN in an earlier row", set(P, 1, 0, 0.625), set(Q, 0, 0, NaN), 'INVALID_PROBABILITY: p[1] sums to 1.5'],
+    ["p's values before q's", set(P, 1, 1, -0.25), set(Q, 0, 0, 1.5), 'INVALID_PROBABILITY: p[1][1] is -0.25'],
+    ['-0 is 0', [[-0, 0.5, 0.5], P[1]], [[-0, 0.25, 0.75], Q[1]], 'no error'],
+  ];
+  it.each(cases)('%s', (_title, p, q, expected) => {
+    const kl = failure(() => klDivergence(rows(p, d) as any, rows(q, d)));
+    expect(kl.startsWith(expected), kl).toBe(true);
+    expect(failure(() => klDivergence(flat(p, d) as any, flat(q, d), { classes: 3 }))).toBe(kl);
+    expect(failure(() => entropy(rows(p, d) as any, rows(q, d)))).toBe(kl);
+    expect(failure(() => jsDivergence(rows(p, d) as any, rows(q, d)))).toBe(kl);
+    // One vector: the index without the row.
+    const one = failure(() => klDivergence(vec(p[1], d) as any, vec(q[1], d)));
+    expect(one).toBe(failure(() => jsDivergence(vec(p[1], d) as any, vec(q[1], d))));
+  });
+
+  it('row sums at the edge of the tolerance pass or fail as on the validate-first path', () => {
+    const rand = prng(7);
+    const tol = d === 'Float32Array' ? 1e-4 : 1e-6;
+    let failures = 0;
+    for (let t = 0; t < 200; t++) {
+      const row = (): number[] => {
+        const w = Array.from({ length: 7 }, () => rand() + 0.01);
+        const s = w.reduce((a, b) => a + b) / (1 + tol * (2 * rand() - 1) * 1.02);
+        return w.map((v) => v / s);
+      };
+      const p = [row(), row()];
+      const q = [row(), row()];
+      const kl = failure(() => klDivergence(rows(p, d) as any, rows(q, d)));
+      expect(kl).toBe(failure(() => jsDivergence(rows(p, d) as any, rows(q, d))));
+      if (kl !== 'no error') failures++;
+    }
+    expect(failures).toBeGreaterThan(0); // both outcomes were exercised
+    expect(failures).toBeLessThan(200);
+  });
+
+  it("p's values are reported before q's shape, as when validation comes first", () => {
+    const bad = rows(set(P, 0, 2, NaN), d) as any;
+    expect(failure(() => klDivergence(bad, rows([Q[0]], d)))).toBe('NON_FINITE: p[0][2] is NaN');
+    expect(failure(() => klDivergence(bad, 'q' as any))).toBe('NON_FINITE: p[0][2] is NaN');
+    expectXent(() => klDivergence(rows(P, d) as any, rows([Q[0]], d)), 'SHAPE_MISMATCH', 'q');
   });
 });

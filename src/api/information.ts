@@ -92,6 +92,10 @@ interface DistributionRules {
   klClip?: boolean;
 }
 
+/** The kernel of klDivergence and of entropy(p, q). */
+const klKernel = (k: Kernels, P: Matrix, Q: Matrix | null, out: Float64Array): void =>
+  k.klDivergence(P.data, Q!.data, P.rows, P.cols, out);
+
 /** Shared path of the distribution functions: shapes, validation, one kernel call per batch, reduction. */
 /** The `q` of a one-distribution call (entropy): a value no caller can pass, unlike null. */
 const NO_Q = Symbol('no q');
@@ -119,16 +123,31 @@ function distributions(
   const k = kernels();
   const Pm = asMatrix(p, 'p', o.classes, f32);
   if (Pm.cols === 0) throw new XentError('EMPTY_INPUT', 'p has no entries: a distribution needs at least one class');
-  let P = checkDistribution(k, { name: 'p', m: Pm }, tolerance, normalizeP);
-  let Q = q === NO_Q ? null : checkDistribution(k, { name: 'q', m: asMatrixLike(q, 'q', Pm, 'p', f32) }, tolerance, normalizeQ);
+  const checkP = (): Matrix => checkDistribution(k, { name: 'p', m: Pm }, tolerance, normalizeP);
+  const out = new Float64Array(Pm.rows);
+  const klClip = rules.klClip ? preset.klClip : 0;
+  let P = Pm;
+  let Q: Matrix | null = null;
+  let done = false;
+  // KL of the rows as given: where the backend validates within the kernel's pass, one pass; a failure there is
+  // named by the separate checks below. p's values are still reported before q's shape, as on that path.
+  if (kernel === klKernel && k.klDivergenceChecked && !normalizeP && !normalizeQ && !klClip) {
+    try {
+      Q = asMatrixLike(q, 'q', Pm, 'p', f32);
+    } catch (e) {
+      checkP();
+      throw e;
+    }
+    done = k.klDivergenceChecked(Pm.data, Q.data, Pm.rows, Pm.cols, tolerance, out);
+  }
+  if (!done) {
+    P = checkP();
+    if (q !== NO_Q) Q = checkDistribution(k, { name: 'q', m: Q ?? asMatrixLike(q, 'q', Pm, 'p', f32) }, tolerance, normalizeQ);
+    const clip = (m: Matrix): Matrix => (klClip > 0 ? { ...m, data: clipped(m.data, klClip, 1) } : m);
+    kernel(k, clip(P), Q && clip(Q), out, eps);
+  }
   const inputs: Named[] = [{ name: 'p', m: P }];
   if (Q) inputs.push({ name: 'q', m: Q });
-  if (rules.klClip && preset.klClip > 0 && Q) {
-    P = { ...P, data: clipped(P.data, preset.klClip, 1) };
-    Q = { ...Q, data: clipped(Q.data, preset.klClip, 1) };
-  }
-  const out = new Float64Array(P.rows);
-  kernel(k, P, Q, out, eps);
   // PyTorch's kl_div 'mean' divides by the number of elements; 'batchmean' (and xent's 'mean') by the rows.
   const elements = fn === 'klDivergence' && !batchmean && preset.klMeanOverElements;
   return reduce(
@@ -150,8 +169,7 @@ export function entropy<X extends Batch, O extends DistributionOptions>(p: X, op
 export function entropy<X extends Batch, O extends DistributionOptions>(p: X, q: Batch, options?: O): Result<X, O>;
 export function entropy(p: Batch, q?: Batch | DistributionOptions, options?: DistributionOptions): number | Float64Array {
   if (isBatchLike(q)) {
-    return distributions('entropy', p, q, options, DIST_KEYS, (k, P, Q, out) =>
-      k.klDivergence(P.data, Q!.data, P.rows, P.cols, out));
+    return distributions('entropy', p, q, options, DIST_KEYS, klKernel);
   }
   if (options !== undefined) {
     throw new XentError('INVALID_TYPE', `q must be number[] | Float32Array | Float64Array or an array of rows, got ${show(q)}`);
@@ -175,9 +193,7 @@ export function crossEntropy<X extends Batch, O extends CrossEntropyOptions>(p: 
  * preset (PyTorch's kl_div takes (log q, p)). Compat 'keras' and 'tfjs' clip both to [1e-7, 1] first.
  */
 export function klDivergence<X extends Batch, O extends KlDivergenceOptions>(p: X, q: Batch, options?: O): Result<X, O> {
-  return distributions('klDivergence', p, q, options, DIST_KEYS, (k, P, Q, out) =>
-    k.klDivergence(P.data, Q!.data, P.rows, P.cols, out),
-  { klClip: true }) as Result<X, O>;
+  return distributions('klDivergence', p, q, options, DIST_KEYS, klKernel, { klClip: true }) as Result<X, O>;
 }
 
 /**

@@ -119,6 +119,49 @@ function hasNaN(x: FloatArray, off: number, n: number): boolean {
   return false;
 }
 
+/**
+ * klDivergence's rows; with tol ≥ 0 also klDivergenceChecked's tests of p and q, in the same pass: separate
+ * validation passes would cost as much as this loop, which Math.log dominates. Two elements a step, in order: every
+ * sum is as a plain loop adds it, and the loop's overhead (with the tests') is shared by two logs.
+ */
+function klRows(p: FloatArray, q: FloatArray, rows: number, cols: number, tol: number, out: Float64Array): boolean {
+  for (let r = 0, off = 0; r < rows; r++, off += cols) {
+    // Fast pass, as plain JS would do it: its error is about ε · Σ p (the rounding of each p / q), so it is kept
+    // when the divergence is not tiny against the mass and is finite. Otherwise (p ≈ q, zeros of q, NaN,
+    // overflowing ratios) the careful pass below recomputes the row. sq also carries a NaN of q.
+    let acc = 0;
+    let sp = 0; // added as rowStats adds, so that the tolerance test agrees with checkDistribution's
+    let sq = 0;
+    const end = off + cols;
+    let j = off;
+    for (; j + 1 < end; j += 2) {
+      const a = p[j];
+      const b = q[j];
+      const c = p[j + 1];
+      const d = q[j + 1];
+      // x(1 - x) ≥ 0 exactly when 0 ≤ x ≤ 1 (NaN and ±Infinity fail): one test per value.
+      if (!(a * (1 - a) >= 0 && b * (1 - b) >= 0 && c * (1 - c) >= 0 && d * (1 - d) >= 0) && tol >= 0) return false;
+      sp += a;
+      sp += c;
+      sq += b;
+      sq += d;
+      if (a !== 0) acc += a * Math.log(a / b);
+      if (c !== 0) acc += c * Math.log(c / d);
+    }
+    if (j < end) {
+      const a = p[j];
+      const b = q[j];
+      if (!(a * (1 - a) >= 0 && b * (1 - b) >= 0) && tol >= 0) return false;
+      sp += a;
+      sq += b;
+      if (a !== 0) acc += a * Math.log(a / b);
+    }
+    if (!(Math.abs(sp - 1) <= tol && Math.abs(sq - 1) <= tol) && tol >= 0) return false;
+    out[r] = acc >= KL_FAST * (sp + sq) && acc < Infinity ? acc : klCareful(p, q, off, cols);
+  }
+  return true;
+}
+
 export const jsKernels: Kernels = {
   name: 'js',
 
@@ -337,21 +380,10 @@ export const jsKernels: Kernels = {
   },
 
   klDivergence(p, q, rows, cols, out) {
-    for (let r = 0, off = 0; r < rows; r++, off += cols) {
-      // Fast pass, as plain JS would do it: its error is about ε · Σ p (the rounding of each p / q), so it is kept
-      // when the divergence is not tiny against the mass and is finite. Otherwise (p ≈ q, zeros of q, NaN,
-      // overflowing ratios) the careful pass below recomputes the row. mass also carries a NaN of q.
-      let acc = 0;
-      let mass = 0;
-      for (let j = off, end = off + cols; j < end; j++) {
-        const a = p[j];
-        const b = q[j];
-        mass += a + b;
-        if (a !== 0) acc += a * Math.log(a / b);
-      }
-      out[r] = acc >= KL_FAST * mass && acc < Infinity ? acc : klCareful(p, q, off, cols);
-    }
+    klRows(p, q, rows, cols, -1, out);
   },
+
+  klDivergenceChecked: klRows,
 
   jsDivergence(p, q, rows, cols, out) {
     for (let r = 0, off = 0; r < rows; r++, off += cols) {

@@ -82,6 +82,14 @@ export interface Kernels {
    */
   klDivergence(p: FloatArray, q: FloatArray, rows: number, cols: number, out: Float64Array): void;
 
+  /**
+   * klDivergence fused with checkDistribution's tests of both inputs: every entry in [0, 1], each row sum (added as
+   * this backend's rowStats adds it) within `tol` of 1. Returns false at the first failure, `out` then incomplete:
+   * the caller runs those checks, which name it (or, for a row the fused test declines but they pass, the plain
+   * kernel). Optional: both backends offer it, since the checks' own passes cost about as much as the kernel.
+   */
+  klDivergenceChecked?(p: FloatArray, q: FloatArray, rows: number, cols: number, tol: number, out: Float64Array): boolean;
+
   /** out[r] = ½ KL(p ‖ m) + ½ KL(q ‖ m), m = (p + q) / 2, in nats. Finite for every pair of distributions. */
   jsDivergence(p: FloatArray, q: FloatArray, rows: number, cols: number, out: Float64Array): void;
 
