@@ -260,16 +260,21 @@ describe('xent eval --threads', () => {
   const files = {
     npy: [join(dir, 'pred.npy'), join(dir, 'labels.npy')],
     csv: [join(dir, 'pred.csv'), join(dir, 'labels.csv')],
+    // with header lines: the cuts (line numbers and byte offsets) move by one line
+    tsv: [join(dir, 'pred.tsv'), join(dir, 'labels-header.csv')],
   };
   writeFileSync(files.npy[0], npy('<f8', [R, C], Float64Array.from(rows.flat())));
   writeFileSync(files.npy[1], npy('<i4', [R], Int32Array.from(labels)));
   writeFileSync(files.csv[0], rows.map((z) => z.join(',')).join('\n') + '\n');
   writeFileSync(files.csv[1], labels.join('\n') + '\n');
+  const names = Array.from({ length: C }, (_, j) => `c${j}`);
+  writeFileSync(files.tsv[0], [names.join('\t'), ...rows.map((z) => z.join('\t'))].join('\n') + '\n');
+  writeFileSync(files.tsv[1], ['label', ...labels].join('\n') + '\n');
 
-  it('1, 2, 3, 4 and 8 threads on .npy, 1 and 3 on CSV: bit-identical reports (the cuts lie on the summation grid)', () => {
+  it('1, 2, 3, 4 and 8 threads on .npy, 1 to 3 on CSV / TSV: bit-identical reports (the cuts lie on the summation grid)', () => {
     const reports: { label: string; report: Report }[] = [];
-    for (const format of ['npy', 'csv'] as const) {
-      for (const threads of format === 'npy' ? [1, 2, 3, 4, 8] : [1, 3]) {
+    for (const format of ['npy', 'csv', 'tsv'] as const) {
+      for (const threads of format === 'npy' ? [1, 2, 3, 4, 8] : format === 'csv' ? [1, 3] : [2]) {
         reports.push({ label: `${format} --threads ${threads}`, report: evalJson(files[format][0], files[format][1], threads).report });
       }
     }

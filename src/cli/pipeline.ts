@@ -162,15 +162,18 @@ function* jobSteps(
     ? `${tb} targets per row, but there are ${classes} labels per row`
     : `${tb} values per row; single-label targets are one integer label per row (--multi-label for 0/1 targets)`;
   const grid = gridRows(classes);
+  const per = rowsPerBlock(classes);
   let ev = new Evaluator(options); // the current grid block
-  const pred = openReader(job.pred.path, job.pred.format, job.pred.range);
+  // Single-label logits take one kernel call per block, which copies only the labels and per-row results into the
+  // kernels' memory: PRED's blocks can be read there and used in place (see NpyReader).
+  const inPlace = !multi && (options.from ?? 'logits') === 'logits';
+  const pred = openReader(job.pred.path, job.pred.format, job.pred.range, inPlace ? per : 0);
   let target: Reader | null = null;
   try {
     target = openReader(job.target.path, job.target.format, job.target.range);
     // Readers that know their width before reading (.npy, Arrow) are checked before a block is allocated.
     if (pred.cols !== null && pred.cols !== classes) throw new InputError(pred.where(0), wrongWidth(pred.cols));
     if (target.cols !== null && target.cols !== want) throw new InputError(target.where(0), wrongTarget(target.cols));
-    const per = rowsPerBlock(classes);
     const ignore = options.ignoreIndex;
     let rows = job.firstRow ?? 0;
     const start = rows;

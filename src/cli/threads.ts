@@ -1,10 +1,10 @@
 /**
- * `--threads N`: PRED is split into N parts — .npy and Arrow by rows, text at line boundaries, every cut on the
- * evaluation's grid of rows (gridRows) — and TARGET into the matching rows. The main thread and N − 1 worker
- * threads, each with its own instance of the main thread's compiled wasm module, take the parts in turn from a
- * shared queue (the main thread first, while the workers start). A part gives the packed states of its grid blocks,
- * merged in file order: the same additions in the same order as with one thread, so the results are bit-identical
- * for every N.
+ * `--threads N`: PRED is split into parts (PARTS_PER_THREAD per thread) — .npy and Arrow by rows, text at line
+ * boundaries, every cut on the evaluation's grid of rows (gridRows) — and TARGET into the matching rows. The main
+ * thread and N − 1 worker threads, each with its own instance of the main thread's compiled wasm module, take the
+ * parts in turn from a shared queue (the main thread first, while the workers start). A part gives the packed
+ * states of its grid blocks, merged in file order: the same additions in the same order as with one thread, so the
+ * results are bit-identical for every N.
  */
 import { statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
@@ -14,7 +14,7 @@ import { type Job, type ProgressFn, type Source, gridRows, noRows, runBlocksAsyn
 import { InputError, type Range } from './readers/index.js';
 import { arrowRows } from './readers/arrow.js';
 import { readNpyHeader } from './readers/npy.js';
-import { TextReader, countLines, lineOffsets, nextLineStart } from './readers/text.js';
+import { TextReader, gridLineOffsets, lineOffsets } from './readers/text.js';
 
 export type WorkerReply =
   | { type: 'progress'; part: number; done: number; rows: number }
@@ -47,20 +47,28 @@ function splitPred(src: Source, parts: number, grid: number): { rows: number[]; 
     const rows = onGrid(Array.from({ length: parts + 1 }, (_, i) => Math.round((i * n) / parts)), grid);
     return { rows, ranges: rows.slice(0, -1).map((r, i) => ({ rowStart: r, rowEnd: rows[i + 1] })) };
   }
+  // Each inner cut is the last grid row that starts at or before an even byte cut: one scan finds the grid rows'
+  // offsets, while the workers start.
   const size = statSync(src.path).size;
   const first = firstDataLine(src);
-  const cuts = [0];
-  for (let i = 1; i < parts; i++) cuts.push(Math.max(cuts[i - 1], nextLineStart(src.path, Math.floor((i * size) / parts))));
-  cuts.push(size);
-  // Rows at even byte cuts, rounded down to the grid; then the byte offsets of those rows.
-  const rows: number[] = [0];
-  let line = 1;
-  for (let i = 0; i < parts; i++) {
-    line += countLines(src.path, cuts[i], cuts[i + 1]);
-    rows.push(i === parts - 1 ? Infinity : Math.max(0, line - first));
+  const at = (i: number) => Math.floor((i * size) / parts);
+  const offsets = gridLineOffsets(src.path, first, grid, at(parts - 1));
+  const rows = [0];
+  const bytes = [0];
+  for (let i = 1, k = 0; i < parts; i++) {
+    while (k + 1 < offsets.length && offsets[k + 1] <= at(i)) k++;
+    rows.push(k * grid);
+    bytes.push(offsets[k]);
   }
-  const aligned = onGrid(rows, grid);
-  return { rows: aligned, ranges: splitTarget(src, aligned) };
+  rows.push(Infinity);
+  bytes.push(size);
+  const ranges = Array.from({ length: parts }, (_, i) => ({
+    byteStart: bytes[i],
+    byteEnd: bytes[i + 1],
+    firstLine: i === 0 ? 1 : rows[i] + first,
+    header: i === 0 ? first > 1 : false,
+  }));
+  return { rows, ranges };
 }
 
 /** TARGET's ranges holding PRED's rows [rows[i], rows[i + 1]). */
@@ -83,9 +91,16 @@ function splitTarget(src: Source, rows: number[]): Range[] {
   }));
 }
 
+/**
+ * Parts per thread. More parts than threads, so that the threads finish together: the workers start later than the
+ * main thread, and a thread slowed down by another process takes fewer parts. Cuts stay on the grid, so small inputs
+ * get fewer non-empty parts.
+ */
+const PARTS_PER_THREAD = 16;
+
 /** The parts of a job, in file order. */
 function partsOf(job: Job, threads: number): Job[] {
-  const { rows, ranges } = splitPred(job.pred, threads, gridRows(job.options.classes));
+  const { rows, ranges } = splitPred(job.pred, threads * PARTS_PER_THREAD, gridRows(job.options.classes));
   const targets = splitTarget(job.target, rows);
   return ranges.map((range, i) => ({
     pred: { ...job.pred, range },
@@ -185,7 +200,9 @@ export async function runThreaded(
         stopAfter(queue, k);
         results[k] = { error: e };
       }
-      mergeReady();
+      // Merged once no part is left to take, not now: merging packed states into the total changes how V8 stores
+      // its sums, which discards the main thread's compiled evaluation code in the middle of its parts. The states
+      // held meanwhile are well under 1% of the data (gridRows).
     }
     // Done when every part before the first failure is in: the parts after it (still running in a worker, perhaps)
     // could only report later errors, so the error reported is the first in file order, as with one thread.

@@ -5,6 +5,7 @@
  * header's shape does not account for, `row R, column C` in the data (a truncated file, a bad value).
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { type WasmArray, allocate } from '../../api/memory.js';
 import { DTYPES, type Dtype } from './npy-dtypes.js';
 import { type Block, InputError, type Range, type Reader } from './types.js';
 
@@ -115,17 +116,33 @@ export class NpyReader implements Reader {
   private blockStart = 0;
   /** The read buffer, reused by every block: a fresh one per block costs page faults and zeroing. */
   private buf = new ArrayBuffer(0);
+  /** Float32 / float64 blocks of up to `stage` rows read straight into the kernels' memory (see the constructor). */
+  private staged: WasmArray | null = null;
   readonly cols: number;
   readonly total: number;
 
-  constructor(readonly path: string, range: Range = {}) {
+  /**
+   * @param stage when > 0, float32 and float64 blocks of up to `stage` rows are read into an array in the kernels'
+   *   memory (allocate()), which the kernels then use in place instead of copying every block in. Its views are
+   *   detached when that memory grows, so only for callers whose kernel calls stay within the arena allocate()
+   *   reserves.
+   */
+  constructor(readonly path: string, range: Range = {}, stage = 0) {
     this.h = readNpyHeader(path);
     this.dt = DTYPES[this.h.descr.slice(1)];
     this.cols = this.h.cols;
     this.first = this.row = this.blockStart = range.rowStart ?? 0;
     this.last = Math.min(range.rowEnd ?? this.h.rows, this.h.rows);
     this.total = (this.last - this.first) * this.h.rowBytes;
-    this.fd = openSync(path, 'r');
+    const f64 = this.h.descr.slice(1) === 'f8';
+    const rows = Math.min(stage, this.last - this.first);
+    if (rows > 0 && (this.dt.f32 || f64)) this.staged = allocate(f64 ? 'float64' : 'float32', rows * this.cols);
+    try {
+      this.fd = openSync(path, 'r');
+    } catch (e) {
+      this.staged?.free();
+      throw e;
+    }
   }
 
   /** Rows in the file. */
@@ -151,12 +168,14 @@ export class NpyReader implements Reader {
     if (rows <= 0) return null;
     const bytes = rows * this.h.rowBytes;
     const n = rows * this.cols;
+    if (this.staged !== null && n <= this.staged.length) {
+      const data = this.staged.view().subarray(0, n);
+      this.read(new Uint8Array(data.buffer, data.byteOffset, bytes), rows);
+      return { data, rows, cols: this.cols };
+    }
     if (this.buf.byteLength < bytes) this.buf = new ArrayBuffer(bytes);
     const buf = this.buf;
-    const got = readSync(this.fd, new Uint8Array(buf, 0, bytes), 0, bytes, this.h.dataOffset + this.row * this.h.rowBytes);
-    if (got < bytes) throw new InputError(this.where(Math.floor(got / this.h.rowBytes)), 'truncated .npy (the file shrank while being read)');
-    this.blockStart = this.row;
-    this.row += rows;
+    this.read(new Uint8Array(buf, 0, bytes), rows);
     if (this.dt.f32) return { data: new Float32Array(buf, 0, n), rows, cols: this.cols };
     if (this.h.descr.slice(1) === 'f8') return { data: new Float64Array(buf, 0, n), rows, cols: this.cols };
     const view = new DataView(buf);
@@ -165,7 +184,17 @@ export class NpyReader implements Reader {
     return { data, rows, cols: this.cols };
   }
 
+  /** Reads the next `rows` rows into `into` and moves past them. */
+  private read(into: Uint8Array, rows: number): void {
+    const got = readSync(this.fd, into, 0, into.length, this.h.dataOffset + this.row * this.h.rowBytes);
+    if (got < into.length) throw new InputError(this.where(Math.floor(got / this.h.rowBytes)), 'truncated .npy (the file shrank while being read)');
+    this.blockStart = this.row;
+    this.row += rows;
+  }
+
   close(): void {
+    this.staged?.free();
+    this.staged = null;
     closeSync(this.fd);
   }
 }

@@ -561,41 +561,34 @@ function jsonColumn(text: string, k: number): number {
   return 1;
 }
 
-/** Byte offsets where lines start, scanning [from, to): for splitting text files between workers. */
-export function countLines(path: string, from: number, to: number): number {
-  const fd = openSync(path, 'r');
-  const buf = Buffer.allocUnsafe(BUF);
-  let n = 0;
-  try {
-    for (let pos = from; pos < to; ) {
-      const got = readSync(fd, buf, 0, Math.min(BUF, to - pos), pos);
-      if (got === 0) break;
-      for (let i = buf.indexOf(NL, 0); i >= 0 && i < got; i = buf.indexOf(NL, i + 1)) n++;
-      pos += got;
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return n;
-}
-
-/** The byte offset just after the next newline at or after `from` (the file size when there is none). */
-export function nextLineStart(path: string, from: number): number {
+/**
+ * Byte offsets of the starts of lines first + k·step (k = 0, 1, …) that start at or before byte `end` (line `first`
+ * is always included): where a text file can be cut on a grid of rows, found in one scan up to `end`.
+ */
+export function gridLineOffsets(path: string, first: number, step: number, end: number): number[] {
   const fd = openSync(path, 'r');
   const size = fstatSync(fd).size;
-  const buf = Buffer.allocUnsafe(1 << 16);
+  const buf = Buffer.allocUnsafe(BUF);
+  const out: number[] = first === 1 ? [0] : [];
+  let line = 1;
+  let next = first === 1 ? 1 + step : first;
   try {
-    for (let pos = from; pos < size; ) {
-      const got = readSync(fd, buf, 0, buf.length, pos);
+    for (let pos = 0; pos < size && (out.length === 0 || pos <= end); ) {
+      const got = readSync(fd, buf, 0, Math.min(BUF, size - pos), pos);
       if (got === 0) break;
-      const i = buf.indexOf(NL, 0);
-      if (i >= 0 && i < got) return pos + i + 1;
+      for (let i = buf.indexOf(NL, 0); i >= 0 && i < got; i = buf.indexOf(NL, i + 1)) {
+        if (++line !== next) continue;
+        const at = pos + i + 1;
+        if (out.length > 0 && (at > end || at >= size)) return out;
+        out.push(at);
+        next += step;
+      }
       pos += got;
     }
   } finally {
     closeSync(fd);
   }
-  return size;
+  return out;
 }
 
 /** Byte offsets of the starts of lines number `targets` (1-based, increasing); the file size past the end. */
