@@ -229,7 +229,7 @@ ${rowOf('start-up: .npy, 100 × 1000', s)}
 Without the start-up (the one-thread run on 100 rows: Node's start, loading the CLI, compiling the wasm), which no
 thread count changes; starting the worker stays in the two-thread time: .npy ${net(results.npy)}; CSV ${net(results.csv)}.
 
-## The machine: SIMD kernels share the cores' vector units
+## The machine: one kernel in one process, and in two at once
 
 The float32 softmax CE kernel alone (\`softmaxCrossEntropy\`, 32 × ${COLS} float32 logits already in wasm memory,
 128 KB: the data stays in each core's L2), timed in one process and in two processes at once:
