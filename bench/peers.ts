@@ -17,7 +17,7 @@ export interface Impl {
   fn: () => number;
   /** A floor: computes no loss, so it has no accuracy. */
   floor?: boolean;
-  /** For a loss+grad cell: the loss alone on the same input, timed alternately with fn (Cell.gradRatio). */
+  /** For a loss+grad or Evaluator cell: the loss alone on the same input, timed alternately with fn (Cell.gradRatio). */
   baseline?: () => number;
   teardown?: () => void;
 }

@@ -9,7 +9,7 @@ export interface Cell {
   relErr?: number;
   error?: string;
   na?: string;
-  /** loss+grad cells: median time of loss+grad over the loss alone, the two called alternately in one thread. */
+  /** loss+grad and Evaluator cells: median time over the loss alone, the two called alternately in one thread. */
   gradRatio?: number;
 }
 
@@ -36,6 +36,9 @@ export const LEGEND: [string, string][] = [
   ['xent wasm loss+grad', 'the fused loss and gradient on wasm, `out` a plain typed array (copied back)'],
   ['xent wasm loss+grad, zero-copy', 'the same with the logits, the targets and `out` in wasm memory'],
   ['xent js loss+grad', 'the fused loss and gradient on the TypeScript backend'],
+  ['xent wasm Evaluator', '`new Evaluator({ classes })`: `reset()` and `update(logits, labels)` on wasm'],
+  ['xent wasm Evaluator, zero-copy', 'the same with the logits in wasm memory'],
+  ['xent js Evaluator', 'the same on the TypeScript backend'],
 ];
 
 const nsText = (ns: number) => (ns < 1 ? ns.toFixed(3) : ns < 10 ? ns.toFixed(2) : ns < 100 ? ns.toFixed(1) : ns.toFixed(0));
@@ -75,6 +78,13 @@ const GRAD_OF: [string, string][] = [
   ['xent js loss+grad', 'xent js'],
 ];
 
+/** The Evaluator rows, each with the loss-only row it is measured against. */
+const EVAL_OF: [string, string][] = [
+  ['xent wasm Evaluator', 'xent wasm'],
+  ['xent wasm Evaluator, zero-copy', 'xent wasm, zero-copy'],
+  ['xent js Evaluator', 'xent js'],
+];
+
 /** Time of loss+grad over the time of the loss alone: "1.53×" (measured alternately, see Impl.baseline). */
 function gradCost(grad: Cell | undefined): string {
   if (!grad) return '';
@@ -82,11 +92,13 @@ function gradCost(grad: Cell | undefined): string {
   return grad.gradRatio === undefined ? 'error' : `${times(grad.gradRatio)}×`;
 }
 
-function tables(results: Results, workloads: Workload[]): { medians: Table; ratios: Table; accuracy: Table; grad: Table } {
+function tables(
+  results: Results, workloads: Workload[],
+): { medians: Table; ratios: Table; accuracy: Table; grad: Table; evaluator: Table } {
   const head = ['', ...workloads.map((w) => w.id)];
   const names = [...results.keys()];
   const subject = results.get(SUBJECT);
-  const isGrad = (n: string) => GRAD_OF.some(([g]) => g === n);
+  const isGrad = (n: string) => GRAD_OF.some(([g]) => g === n) || EVAL_OF.some(([g]) => g === n);
   return {
     medians: { head, rows: names.map((n) => [n, ...workloads.map((w) => timing(results.get(n)!.get(w.id)))]) },
     ratios: {
@@ -97,6 +109,11 @@ function tables(results: Results, workloads: Workload[]): { medians: Table; rati
     grad: {
       head: ['loss+grad ÷ loss', ...workloads.map((w) => w.id)],
       rows: GRAD_OF.filter(([g]) => results.has(g)).map(([g, l]) => [
+        `${g} ÷ ${l}`, ...workloads.map((w) => gradCost(results.get(g)!.get(w.id)))]),
+    },
+    evaluator: {
+      head: ['Evaluator ÷ loss', ...workloads.map((w) => w.id)],
+      rows: EVAL_OF.filter(([g]) => results.has(g)).map(([g, l]) => [
         `${g} ÷ ${l}`, ...workloads.map((w) => gradCost(results.get(g)!.get(w.id)))]),
     },
     accuracy: {
@@ -143,6 +160,10 @@ export function printTables(results: Results, workloads: Workload[]): void {
   if (t.grad.rows.length) {
     console.log('\nLoss and gradient against the loss alone\n');
     console.log(text(t.grad));
+  }
+  if (t.evaluator.rows.length) {
+    console.log('\nEvaluator against the loss alone\n');
+    console.log(text(t.evaluator));
   }
   console.log('\nRelative error of the mean against the float64 reference\n');
   console.log(text(t.accuracy));
@@ -197,6 +218,14 @@ called one after the other, in one thread, so that both see the same state of th
 (KL's gradient is taken with respect to logits, a different input).
 
 ${markdown(t.grad)}
+
+## Evaluator against the loss alone
+
+The streaming \`Evaluator\`'s \`reset()\` and \`update(logits, labels)\` (loss, rank and top-k, Brier, calibration bins,
+per-class sums and the loss histogram) against \`softmaxCrossEntropy\` alone on the same backend and input,
+measured the same way (median over 21 alternating rounds). Softmax workloads only.
+
+${markdown(t.evaluator)}
 
 ## Accuracy
 

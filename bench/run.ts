@@ -20,7 +20,7 @@ import { Worker, isMainThread, parentPort, workerData } from 'node:worker_thread
 import { Bench } from 'tinybench';
 import { type Impl, notApplicable, tfjsPeers, tuned, tutorial } from './peers.js';
 import { type Cell, type Results, printTables, resultsMarkdown } from './report.js';
-import { floors, loadFloor, xent, xentGrad, xentZeroCopy } from './subjects.js';
+import { floors, loadFloor, xent, xentEvaluator, xentGrad, xentZeroCopy } from './subjects.js';
 import { WORKLOADS, type Workload, buildWorkload } from './workloads.js';
 
 interface Settings {
@@ -111,6 +111,7 @@ function implementations(w: Workload, quick: boolean): Impl[] {
   return [
     xent(w, 'wasm'), xentZeroCopy(w), xent(w, 'js'), tutorial(w), tuned(w), ...tfjsPeers(w, 'wasm'), ...cpu, ...floors(w),
     xentGrad(w, 'wasm'), xentGrad(w, 'wasm', true), xentGrad(w, 'js'),
+    xentEvaluator(w, 'wasm'), xentEvaluator(w, 'wasm', true), xentEvaluator(w, 'js'),
   ];
 }
 

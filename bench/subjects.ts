@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import {
-  allocate, backend, init, klDivergence, sigmoidCrossEntropy, sigmoidCrossEntropyWithGrad, softmaxCrossEntropy,
+  Evaluator, allocate, backend, init, klDivergence, sigmoidCrossEntropy, sigmoidCrossEntropyWithGrad, softmaxCrossEntropy,
   softmaxCrossEntropyWithGrad,
 } from '../src/index.js';
 import { type Impl, notApplicable } from './peers.js';
@@ -82,6 +82,34 @@ export function xentGrad(w: Workload, which: 'wasm' | 'js', resident = false): I
     impl.baseline = w.kind === 'softmax'
       ? () => softmaxCrossEntropy(x(), w.labels!, { classes: w.cols }) as number
       : () => sigmoidCrossEntropy(x(), y()) as number;
+  };
+  return impl;
+}
+
+/**
+ * The streaming Evaluator's update on a softmax workload, timed against softmaxCrossEntropy alone on
+ * the same backend and input: what the evaluation's extra figures (rank, top-1, Σ p², per class, histogram) cost.
+ * `resident`: the logits in wasm memory (allocate()).
+ */
+export function xentEvaluator(w: Workload, which: 'wasm' | 'js', resident = false): Impl {
+  const name = `xent ${which} Evaluator${resident ? ', zero-copy' : ''}`;
+  if (w.kind !== 'softmax') return notApplicable(name, 'the Evaluator takes logits or probabilities with labels');
+  const impl: Impl = { name, fn: () => NaN };
+  impl.setup = async () => {
+    await init({ backend: which });
+    const wx = resident ? allocate(w.f32 ? 'float32' : 'float64', w.x.length) : null;
+    wx?.view().set(w.x);
+    const x = () => wx?.view() ?? w.x;
+    const ev = new Evaluator({ classes: w.cols });
+    // The timed call is reset() and update(); only the first (untimed) call reads result(), for the accuracy check.
+    let first = true;
+    impl.fn = () => {
+      ev.reset().update(x(), w.labels!);
+      if (!first) return 0;
+      first = false;
+      return ev.result().loss;
+    };
+    impl.baseline = () => softmaxCrossEntropy(x(), w.labels!, { classes: w.cols }) as number;
   };
   return impl;
 }
