@@ -2,10 +2,11 @@
 // bench/run.ts with the current src/ into bench/build/, then runs it. Arguments pass through (--quick, --only=W1,
 // --impl=tuned, --rebuild).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { newest } from './newest.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = dirname(here);
@@ -15,14 +16,6 @@ mkdirSync(out, { recursive: true });
 function run(cmd, args, cwd) {
   const r = spawnSync(cmd, args, { cwd, encoding: 'utf8' });
   return { ok: r.status === 0, output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? r.error.message : ''}` };
-}
-
-/** Newest modification time under a file or folder (0 when it does not exist). */
-function newest(path) {
-  if (!existsSync(path)) return 0;
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  return Math.max(st.mtimeMs, ...readdirSync(path).map((f) => newest(join(path, f))));
 }
 
 // xent's kernels: `npm run build:wasm` unless src/backend/wasm-bytes.ts is newer than everything it is built from

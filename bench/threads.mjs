@@ -5,10 +5,11 @@
 // machine: the bare float32 softmax CE kernel on data that fits in L2, run by one process and by two at once, next
 // to the TypeScript backend on the same data. Writes bench/THREADS.md. Options: --rounds=N (default 5), --keep.
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { newest } from './newest.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = dirname(here);
@@ -21,14 +22,6 @@ const csvRows = arg('csv-rows', 40000);
 const keep = process.argv.includes('--keep');
 const ROWS = 262144;
 const COLS = 1000;
-
-/** Newest modification time under a file or folder (0 when it does not exist). */
-function newest(path) {
-  if (!existsSync(path)) return 0;
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  return Math.max(st.mtimeMs, ...readdirSync(path).map((f) => newest(join(path, f))));
-}
 
 const cli = join(root, 'dist', 'cli.js');
 if (newest(cli) < Math.max(newest(join(root, 'src')), newest(join(root, 'assembly')))) {
@@ -129,19 +122,17 @@ const median = (a) => {
 };
 
 // The fixed cost of a run (Node's start, loading the CLI and the wasm): a 100-row slice of each input.
-const tiny = {
-  npy: [join(dir, 'tiny.npy'), join(dir, 'tiny-labels.npy')],
-};
+const tiny = [join(dir, 'tiny.npy'), join(dir, 'tiny-labels.npy')];
 {
   const u = rng(3);
-  writeNpy(tiny.npy[0], '<f4', [100, COLS], Float32Array, COLS, (c) => {
+  writeNpy(tiny[0], '<f4', [100, COLS], Float32Array, COLS, (c) => {
     for (let i = 0; i < 100; i++) logitsRow(c, i * COLS, i, u);
   });
-  writeNpy(tiny.npy[1], '<i4', [100], Int32Array, 1, (c) => c.set(Int32Array.from({ length: 100 }, (_, i) => i)));
+  writeNpy(tiny[1], '<i4', [100], Int32Array, 1, (c) => c.set(Int32Array.from({ length: 100 }, (_, i) => i)));
 }
 
 const results = {};
-for (const [name, [pred, target]] of Object.entries({ ...files, 'start-up': tiny.npy })) {
+for (const [name, [pred, target]] of Object.entries({ ...files, 'start-up': tiny })) {
   const runs = { 1: [], 2: [] };
   let same = true;
   for (let k = 0; k < rounds; k++) {

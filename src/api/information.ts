@@ -96,10 +96,10 @@ interface DistributionRules {
 const klKernel = (k: Kernels, P: Matrix, Q: Matrix | null, out: Float64Array): void =>
   k.klDivergence(P.data, Q!.data, P.rows, P.cols, out);
 
-/** Shared path of the distribution functions: shapes, validation, one kernel call per batch, reduction. */
 /** The `q` of a one-distribution call (entropy): a value no caller can pass, unlike null. */
 const NO_Q = Symbol('no q');
 
+/** Shared path of the distribution functions: shapes, validation, one kernel call per batch, reduction. */
 function distributions(
   fn: string,
   p: unknown,

@@ -120,9 +120,9 @@ function hasNaN(x: FloatArray, off: number, n: number): boolean {
 }
 
 /**
- * klDivergence's rows; with tol ≥ 0 also klDivergenceChecked's tests of p and q, in the same pass: separate
- * validation passes would cost as much as this loop, which Math.log dominates. Two elements a step, in order: every
- * sum is as a plain loop adds it, and the loop's overhead (with the tests') is shared by two logs.
+ * klDivergence's rows (tol < 0: no tests); with tol ≥ 0 also klDivergenceChecked's tests of p and q, in the same
+ * pass: separate validation passes would cost as much as this loop, which Math.log dominates. Two elements a step,
+ * in order: every sum is as a plain loop adds it, and the loop's overhead (with the tests') is shared by two logs.
  */
 function klRows(p: FloatArray, q: FloatArray, rows: number, cols: number, tol: number, out: Float64Array): boolean {
   for (let r = 0, off = 0; r < rows; r++, off += cols) {
@@ -140,7 +140,7 @@ function klRows(p: FloatArray, q: FloatArray, rows: number, cols: number, tol: n
       const c = p[j + 1];
       const d = q[j + 1];
       // x(1 - x) ≥ 0 exactly when 0 ≤ x ≤ 1 (NaN and ±Infinity fail): one test per value.
-      if (!(a * (1 - a) >= 0 && b * (1 - b) >= 0 && c * (1 - c) >= 0 && d * (1 - d) >= 0) && tol >= 0) return false;
+      if (tol >= 0 && !(a * (1 - a) >= 0 && b * (1 - b) >= 0 && c * (1 - c) >= 0 && d * (1 - d) >= 0)) return false;
       sp += a;
       sp += c;
       sq += b;
@@ -151,12 +151,12 @@ function klRows(p: FloatArray, q: FloatArray, rows: number, cols: number, tol: n
     if (j < end) {
       const a = p[j];
       const b = q[j];
-      if (!(a * (1 - a) >= 0 && b * (1 - b) >= 0) && tol >= 0) return false;
+      if (tol >= 0 && !(a * (1 - a) >= 0 && b * (1 - b) >= 0)) return false;
       sp += a;
       sq += b;
       if (a !== 0) acc += a * Math.log(a / b);
     }
-    if (!(Math.abs(sp - 1) <= tol && Math.abs(sq - 1) <= tol) && tol >= 0) return false;
+    if (tol >= 0 && !(Math.abs(sp - 1) <= tol && Math.abs(sq - 1) <= tol)) return false;
     out[r] = acc >= KL_FAST * (sp + sq) && acc < Infinity ? acc : klCareful(p, q, off, cols);
   }
   return true;
