@@ -1,10 +1,10 @@
 // Fused softmax cross-entropy (integer labels, dense targets) and cross-entropy / weighted sums over probabilities.
-// Softmax cross-entropy reads each logit twice: the max pass (rowExtreme), then one pass that sums the exps and picks
+// Softmax cross-entropy reads each logit twice: the max pass (rowMax), then one pass that sums the exps and picks
 // up the Σ c_j (m - z_j) terms. Loss = (m - z_y) + log Σ exp(z - m) in float64 scalars (see softmax.ts).
 
 import { expNeg2d, exp64, log1p64, log64, log2d } from './math';
 import { at, get, ld2, hsum2, coef2, coef, BLOCK } from './lanes';
-import { endHints, hintNext, rowExtreme, rowHasNaN, rowLogSum, logFromSum } from './softmax';
+import { endHints, hintNext, rowMax, rowHasNaN, rowLogSum, logFromSum } from './softmax';
 import { denseRow32, denseS, denseA, denseC, denseR, ceRow32, ceOk } from './crossentropy32';
 
 /** Σ_j w_j (X - x_j) and Σ_j w_j for one row (w = 1 when null); zero weights contribute 0 even at masked logits. */
@@ -55,7 +55,7 @@ export function softmaxCrossEntropyLabels<T>(
       continue;
     }
     let p = at<T>(x, r * cols);
-    let X = rowExtreme<T>(p, cols, s < 0);
+    let X = rowMax<T>(p, cols);
     let m = s * X;
     let xy = get<T>(p, y);
     if (m == -Infinity) {
@@ -92,7 +92,7 @@ export function softmaxCrossEntropyDense<T>(
   for (let r = 0; r < rows; r++) {
     let o = <usize>r << 3;
     let p = at<T>(x, r * cols), tp = at<T>(t, r * cols);
-    let X = rowExtreme<T>(p, cols, s < 0);
+    let X = rowMax<T>(p, cols);
     let m = s * X;
     let masked = m == -Infinity;
     let Xs = masked ? 0 : X; // all masked: the pass only gathers C and R

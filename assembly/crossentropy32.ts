@@ -18,7 +18,7 @@ export let denseR: f64 = 0;
 }
 
 /**
- * Elements [0, n4) of one float32 row (n4 a multiple of 4), X the row's max (min when s < 0), c_j = w_j·(a1·t_j + a0)
+ * Elements [0, n4) of one float32 row (n4 a multiple of 4), X the row's max, c_j = w_j·(a1·t_j + a0)
  * with w_j = 1 when w = 0. Sets denseS, denseA, denseC, denseR; the caller adds the tail elements.
  */
 export function denseRow32(p: usize, tp: usize, n4: i32, X: f64, s: f64, a1: f64, a0: f64, w: usize): void {

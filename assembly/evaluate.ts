@@ -11,7 +11,7 @@
 import { exp64, expNeg2d } from './math';
 import { hsum4, LOG2E_F32, EXP2_CONSTS, exp2NegK } from './math32';
 import { at, get, ld2, hsum2, BLOCK } from './lanes';
-import { rowExtreme, rowHasNaN, rowLogSum, logFromSum } from './softmax';
+import { rowMax, rowHasNaN, rowLogSum, logFromSum } from './softmax';
 
 /** Results of the row passes: Σ e², #{x_j > x_y}, first index of the max (-1: none). */
 let eQ: f64 = 0;
@@ -161,7 +161,7 @@ export function softmaxEvalLabels<T>(
       continue;
     }
     let p = at<T>(x, r * cols);
-    let X = rowExtreme<T>(p, cols, false);
+    let X = rowMax<T>(p, cols);
     let xy = get<T>(p, y);
     if (X == -Infinity || X == Infinity) {
       // No finite max: the loss as softmaxCrossEntropyLabels (+Infinity for an all -Infinity row, NaN with a NaN;

@@ -10,7 +10,7 @@
 import { exp64, expNeg2d, log1p64 } from './math';
 import { hsum4, EXP2_CONSTS, exp2NegK, LOG2E_F32 } from './math32';
 import { at, get, put, ld2, st2, hsum2, coef2, coef, BLOCK } from './lanes';
-import { endHints, foundNext, hintNext, rowExtreme, rowHasNaN, logFromSum, takeHint } from './softmax';
+import { endHints, foundNext, hintNext, rowMax, rowHasNaN, logFromSum, takeHint } from './softmax';
 import { sigmoidCrossEntropy } from './binary';
 
 /** 2^-126, what exp2NegK gives for arguments at or below its clamp. */
@@ -267,7 +267,7 @@ export function softmaxCrossEntropyLabelsGrad<T>(
       fill<T>(g, cols, 0);
       continue;
     }
-    let X = rowExtreme<T>(p, cols, s < 0);
+    let X = rowMax<T>(p, cols);
     let xy = get<T>(p, y); // read before the pass: grad may be x itself
     if (s * X == -Infinity) {
       // Every logit masked: each term with a nonzero coefficient is +Infinity (the API rejects the row).
@@ -337,7 +337,7 @@ export function softmaxCrossEntropyDenseGrad<T>(
   for (let r = 0; r < rows; r++) {
     let o = <usize>r << 3;
     let p = at<T>(x, r * cols), tp = at<T>(t, r * cols), g = at<T>(grad, r * cols);
-    let X = rowExtreme<T>(p, cols, s < 0);
+    let X = rowMax<T>(p, cols);
     if (s * X == -Infinity) {
       let C: f64 = 0;
       for (let j = 0; j < cols; j++) C += (w ? get<T>(w, j) : 1.0) * (a1 * get<T>(tp, j) + a0);

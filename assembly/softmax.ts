@@ -1,6 +1,6 @@
 // Log-sum-exp, softmax and log-softmax per row, and the row pass they share with the cross-entropy kernels.
 //
-// With z = s·x and X the row's max of x (its min when s < 0), m = s·X and d_j = (x_j - X)·s <= 0. The exps are
+// With z = s·x (s > 0) and X the row's max of x, m = s·X and d_j = (x_j - X)·s <= 0. The exps are
 // summed without the terms with d_j = 0 (exactly 1; k of them), so log Σ exp(d) = log1p((k - 1) + Σ_others) keeps
 // its relative accuracy when a row is confident. Float32 rows sum f32x4 exps in 256-element blocks flushed to float64.
 // NaN never reaches the max (pmax skips it) but makes its d, hence the sum, NaN.
@@ -20,7 +20,7 @@ export let rowLog: f64 = 0;
 /**
  * The next row's max, found by expSum32 while it sums the exps of the current row (the row loops set nextHint to
  * the next row's address first): the float32 max pass is memory-bound and the exp pass compute-bound, so doing the
- * two in one loop overlaps them. rowExtreme hands nextMax out once, for that address, within the same kernel call.
+ * two in one loop overlaps them. rowMax hands nextMax out once, for that address, within the same kernel call.
  */
 export let nextHint: usize = 0;
 let nextRow: usize = 0;
@@ -56,7 +56,7 @@ export function foundNext(p: usize, pn: usize, cols: i32, j: i32, a: v128, b: v1
 
 /**
  * The end of the float32 max pass after its eight-vector loop: single vectors from j, then the two accumulators,
- * the lanes and the scalar tail. Shared by rowExtreme and expSum32 so that both give the same bits.
+ * the lanes and the scalar tail. Shared by rowMax and expSum32 so that both give the same bits.
  */
 function maxFinish32(p: usize, cols: i32, j: i32, a: v128, b: v128): f64 {
   for (; j + 4 <= cols; j += 4) a = f32x4.pmax(a, v128.load(p + (<usize>j << 2)));
@@ -72,11 +72,11 @@ function maxFinish32(p: usize, cols: i32, j: i32, a: v128, b: v128): f64 {
   return m;
 }
 
-/** Max of the row (min when useMin), NaN ignored; -Infinity (+Infinity) for an empty or all-NaN row. */
-export function rowExtreme<T>(p: usize, cols: i32, useMin: bool): f64 {
-  let m: f64 = useMin ? Infinity : -Infinity;
+/** Max of the row, NaN ignored; -Infinity for an empty or all-NaN row. */
+export function rowMax<T>(p: usize, cols: i32): f64 {
+  let m: f64 = -Infinity;
   let j = 0;
-  if (ASC_FEATURE_SIMD && sizeof<T>() == 4 && !useMin && p == nextRow) {
+  if (ASC_FEATURE_SIMD && sizeof<T>() == 4 && p == nextRow) {
     nextRow = 0;
     return nextMax;
   }
@@ -85,36 +85,21 @@ export function rowExtreme<T>(p: usize, cols: i32, useMin: bool): f64 {
     let a = v128.splat<T>(<T>m);
     let b = a;
     // Eight vectors per iteration: with two per iteration V8's loop overhead cost as much as the loads.
-    if (useMin) {
-      for (; j + 8 * L <= cols; j += 8 * L) {
-        let q = at<T>(p, j);
-        a = v128.pmin<T>(v128.pmin<T>(a, v128.load(q)), v128.pmin<T>(v128.load(q, 16), v128.load(q, 32)));
-        b = v128.pmin<T>(v128.pmin<T>(b, v128.load(q, 48)), v128.pmin<T>(v128.load(q, 64), v128.load(q, 80)));
-        a = v128.pmin<T>(a, v128.pmin<T>(v128.load(q, 96), v128.load(q, 112)));
-      }
-      for (; j + L <= cols; j += L) a = v128.pmin<T>(a, v128.load(at<T>(p, j)));
-      a = v128.pmin<T>(a, b);
-    } else {
-      for (; j + 8 * L <= cols; j += 8 * L) {
-        let q = at<T>(p, j);
-        a = v128.pmax<T>(v128.pmax<T>(a, v128.load(q)), v128.pmax<T>(v128.load(q, 16), v128.load(q, 32)));
-        b = v128.pmax<T>(v128.pmax<T>(b, v128.load(q, 48)), v128.pmax<T>(v128.load(q, 64), v128.load(q, 80)));
-        a = v128.pmax<T>(a, v128.pmax<T>(v128.load(q, 96), v128.load(q, 112)));
-      }
-      if (sizeof<T>() == 4) return maxFinish32(p, cols, j, a, b);
-      for (; j + L <= cols; j += L) a = v128.pmax<T>(a, v128.load(at<T>(p, j)));
-      a = v128.pmax<T>(a, b);
+    for (; j + 8 * L <= cols; j += 8 * L) {
+      let q = at<T>(p, j);
+      a = v128.pmax<T>(v128.pmax<T>(a, v128.load(q)), v128.pmax<T>(v128.load(q, 16), v128.load(q, 32)));
+      b = v128.pmax<T>(v128.pmax<T>(b, v128.load(q, 48)), v128.pmax<T>(v128.load(q, 64), v128.load(q, 80)));
+      a = v128.pmax<T>(a, v128.pmax<T>(v128.load(q, 96), v128.load(q, 112)));
     }
+    if (sizeof<T>() == 4) return maxFinish32(p, cols, j, a, b);
+    for (; j + L <= cols; j += L) a = v128.pmax<T>(a, v128.load(at<T>(p, j)));
+    a = v128.pmax<T>(a, b);
     let v0 = <f64>v128.extract_lane<T>(a, 0), v1 = <f64>v128.extract_lane<T>(a, 1);
-    if (useMin) { m = v0 < v1 ? v0 : v1; } else { m = v0 > v1 ? v0 : v1; }
-    if (sizeof<T>() == 4) {
-      let v2 = <f64>v128.extract_lane<T>(a, 2), v3 = <f64>v128.extract_lane<T>(a, 3);
-      if (useMin) { m = v2 < m ? v2 : m; m = v3 < m ? v3 : m; } else { m = v2 > m ? v2 : m; m = v3 > m ? v3 : m; }
-    }
+    m = v0 > v1 ? v0 : v1;
   }
   for (; j < cols; j++) {
     let v = get<T>(p, j);
-    if (useMin) { if (v < m) m = v; } else if (v > m) m = v;
+    if (v > m) m = v;
   }
   return m;
 }
@@ -260,7 +245,7 @@ function expSum32(p: usize, cols: i32, X: f64, s: f64): f64 {
   let c3 = v128.load(K, 64), c2 = v128.load(K, 80), c1 = v128.load(K, 96), one = v128.load(K, 112);
   let sum: f64 = 0;
   let j = 0;
-  // The next row's max as rowExtreme forms it (the same vectors into na and nb, in the same order); without a next
+  // The next row's max as rowMax forms it (the same vectors into na and nb, in the same order); without a next
   // row, the loads go to this row again (cache-resident) and the result is dropped.
   let pn = takeHint(p);
   let na = f32x4.splat(-Infinity), nb = na;
@@ -323,7 +308,7 @@ export function rowLogSum<T>(p: usize, cols: i32, X: f64, s: f64, exact: f64 = 0
 
 /** Sets rowX, rowM, rowLog for one row. A row whose max is -Infinity: rowM = -Infinity, rowLog 0 (NaN if any NaN). */
 export function rowLse<T>(p: usize, cols: i32, s: f64): void {
-  let X = rowExtreme<T>(p, cols, s < 0);
+  let X = rowMax<T>(p, cols);
   let m = s * X;
   rowX = X;
   rowM = m;

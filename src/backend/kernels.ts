@@ -11,7 +11,7 @@
  *   (the API layer then finds the offending index), and every other value follows the mathematics stated here.
  * - "Terms with coefficient 0 contribute 0": a coefficient c_j = 0 multiplies nothing, so 0 · (±Infinity) is 0,
  *   not NaN (masked logits, log 0 of an impossible class with zero target mass).
- * - `s` is a scale applied to logits before anything else (1 / temperature): z_j = s · x[r, j].
+ * - `s` > 0 is a scale applied to logits before anything else (1 / temperature): z_j = s · x[r, j].
  *   lse_r = log Σ_j exp(z_j), computed as m + log Σ exp(z_j - m) with m = max_j z_j, and the loss terms as
  *   (m - z_j) + log Σ exp(z - m) so that no cancellation occurs when a loss is small. A row whose max is -Infinity
  *   has lse = -Infinity. A row holding +Infinity has lse = +Infinity, and NaN softmax, log-softmax and loss
