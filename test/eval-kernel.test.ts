@@ -17,9 +17,9 @@ interface Case {
   labels: number[];
 }
 
-/** Float64 reference of one row (the values the array holds): nll, above, top, maxP, sumSq. */
+/** Float64 reference of one row (the values the array holds): nll, above (the whole count), top, maxP, sumSq, pY. */
 function reference(x: ArrayLike<number>, off: number, cols: number, y: number) {
-  if (y < 0) return { nll: 0, above: 0, top: 0, maxP: 0, sumSq: 0 };
+  if (y < 0) return { nll: 0, above: 0, top: 0, maxP: 0, sumSq: 0, pY: 0 };
   let m = -Infinity;
   let top = -1;
   for (let j = 0; j < cols; j++) {
@@ -30,19 +30,21 @@ function reference(x: ArrayLike<number>, off: number, cols: number, y: number) {
   const zy = x[off + y];
   let above = 0;
   for (let j = 0; j < cols; j++) if (x[off + j] > zy) above++;
+  // The prediction: the label when nothing is above it (ties go to the label), else the first maximum.
+  if (above === 0) top = y;
   let hasNaN = false;
   for (let j = 0; j < cols; j++) if (Number.isNaN(x[off + j])) hasNaN = true;
   if (!Number.isFinite(m) || hasNaN) {
     const nll = hasNaN || m === Infinity ? NaN : Infinity;
-    return { nll, above, top, maxP: NaN, sumSq: NaN };
+    return { nll, above, top, maxP: NaN, sumSq: NaN, pY: Math.exp(-nll) };
   }
-  // rest = Σ_{z_j != m} exp(z_j - m) (k ones apart), terms sorted ascending: accurate for confident rows.
+  // rest = Σ_{z_j != m} exp(z_j - m) (the ties' ones apart), terms sorted ascending: accurate for confident rows.
   const terms: number[] = [];
   const sq: number[] = [];
-  let k = 0;
+  let ties = 0;
   for (let j = 0; j < cols; j++) {
     const d = x[off + j] - m;
-    if (d === 0) k++;
+    if (d === 0) ties++;
     else {
       terms.push(Math.exp(d));
       sq.push(Math.exp(2 * d));
@@ -50,11 +52,11 @@ function reference(x: ArrayLike<number>, off: number, cols: number, y: number) {
   }
   terms.sort((a, b) => a - b);
   sq.sort((a, b) => a - b);
-  const rest = terms.reduce((a, b) => a + b, 0) + (k - 1);
+  const rest = terms.reduce((a, b) => a + b, 0) + (ties - 1);
   const lg = Math.log1p(rest);
   const S = 1 + rest;
   const nll = zy === -Infinity ? Infinity : m - zy + lg;
-  return { nll, above, top, maxP: Math.exp(-lg), sumSq: (k + sq.reduce((a, b) => a + b, 0)) / (S * S) };
+  return { nll, above, top, maxP: Math.exp(-lg), sumSq: (ties + sq.reduce((a, b) => a + b, 0)) / (S * S), pY: Math.exp(-nll) };
 }
 
 function normals(n: number, scale: number, rand: () => number): number[] {
@@ -127,6 +129,33 @@ function cases(): Case[] {
     out.push({ name: 'confident', cols, x: rows.flat(), labels });
   }
   {
+    // Where the first maximum lies, against the 128-element blocks and the 32-element loop of the float32 pass
+    // (which finds the next row's max and the block holding its first occurrence): block edges, the rest after the
+    // last full loop, an equal maximum in a later block, a -0/+0 tie, a NaN before the maximum. Labels sit below the
+    // maximum (the prediction is then the first maximum); the first row has no previous row to find its max.
+    const cols = 1003;
+    const rows: number[][] = [];
+    const labels: number[] = [];
+    const at = (...where: number[]) => {
+      const r = normals(cols, 1, rand);
+      for (const j of where) r[j] = 7;
+      rows.push(r), labels.push(1);
+    };
+    for (const j of [600, 0, 127, 128, 255, 500, 895, 896, 991, 992, 999, 1000, 1002]) at(j);
+    at(300, 700);
+    at(5, 1001);
+    at(200, 960);
+    const z = normals(cols, 1, rand).map((v) => -1 - Math.abs(v));
+    z[200] = -0;
+    z[600] = 0;
+    rows.push(z), labels.push(3);
+    const n = normals(cols, 1, rand);
+    n[100] = NaN;
+    n[400] = 9;
+    rows.push(n), labels.push(2);
+    out.push({ name: 'first maximum', cols, x: rows.flat(), labels });
+  }
+  {
     const cols = 50257;
     const x = normals(2 * cols, 4, rand);
     x[cols + 123] = 25; // one confident row
@@ -146,26 +175,31 @@ describeBackends('softmaxEvalLabels', () => {
         const x = f32 ? Float32Array.from(c.x) : Float64Array.from(c.x);
         const rows = x.length / c.cols;
         const labels = Int32Array.from(c.labels);
-        const nll = new Float64Array(rows);
-        const above = new Int32Array(rows);
-        const top = new Int32Array(rows);
-        const maxP = new Float64Array(rows);
-        const sumSq = new Float64Array(rows);
-        k.softmaxEvalLabels(x, rows, c.cols, labels, nll, above, top, maxP, sumSq);
-        // The loss is softmaxCrossEntropyLabels' to the bit.
-        const ce = new Float64Array(rows);
-        k.softmaxCrossEntropyLabels(x, rows, c.cols, 1, labels, null, ce, null);
-        expect(Array.from(nll)).toEqual(Array.from(ce));
-        for (let r = 0; r < rows; r++) {
-          const ref = reference(x, r * c.cols, c.cols, labels[r]);
-          const where = `row ${r}`;
-          expect(above[r], where).toBe(ref.above);
-          expect(top[r], where).toBe(ref.top);
-          for (const [name, got, want] of [
-            ['nll', nll[r], ref.nll], ['maxP', maxP[r], ref.maxP], ['sumSq', sumSq[r], ref.sumSq],
-          ] as const) {
-            if (!Number.isFinite(want)) expect(got, `${where} ${name}`).toBe(want);
-            else expect(Math.abs(got - want), `${where} ${name}: ${got} vs ${want}`).toBeLessThanOrEqual(rel * Math.abs(want) + 1e-300);
+        const refs = Array.from({ length: rows }, (_, r) => reference(x, r * c.cols, c.cols, labels[r]));
+        // The rank is counted up to k: one, a few, and more than there are classes.
+        for (const topK of [1, 3, c.cols + 1]) {
+          const nll = new Float64Array(rows);
+          const above = new Int32Array(rows);
+          const top = new Int32Array(rows);
+          const maxP = new Float64Array(rows);
+          const sumSq = new Float64Array(rows);
+          const pY = new Float64Array(rows);
+          k.softmaxEvalLabels(x, rows, c.cols, labels, topK, nll, above, top, maxP, sumSq, pY);
+          // The loss is softmaxCrossEntropyLabels' to the bit.
+          const ce = new Float64Array(rows);
+          k.softmaxCrossEntropyLabels(x, rows, c.cols, 1, labels, null, ce, null);
+          expect(Array.from(nll)).toEqual(Array.from(ce));
+          for (let r = 0; r < rows; r++) {
+            const ref = refs[r];
+            const where = `row ${r}, k = ${topK}`;
+            expect(above[r], where).toBe(Math.min(ref.above, topK));
+            expect(top[r], where).toBe(ref.top);
+            for (const [name, got, want] of [
+              ['nll', nll[r], ref.nll], ['maxP', maxP[r], ref.maxP], ['sumSq', sumSq[r], ref.sumSq], ['pY', pY[r], ref.pY],
+            ] as const) {
+              if (!Number.isFinite(want)) expect(got, `${where} ${name}`).toBe(want);
+              else expect(Math.abs(got - want), `${where} ${name}: ${got} vs ${want}`).toBeLessThanOrEqual(rel * Math.abs(want) + 1e-300);
+            }
           }
         }
       });

@@ -157,7 +157,12 @@ describeBackends('Evaluator', () => {
     expect(code(() => new Evaluator({ classes: 3, nope: 1 } as never))).toBe('INVALID_OPTION');
     expect(code(() => ev.merge(new Evaluator({ classes: 4 })))).toBe('INVALID_OPTION');
     expect(ev.result().count).toBe(1);
+    // The failed batches left nothing behind: the next batch and a reset evaluator give what fresh ones give.
+    const next = [[3, 1, 2], [0.5, -1, 4]];
+    ev.update(next, [2, 2]);
+    expect(ev.toJSON()).toEqual(new Evaluator({ classes: 3 }).update([[1, 2, 3]], [0]).update(next, [2, 2]).toJSON());
     expect(ev.reset().result().count).toBe(0);
+    expect(ev.update(next, [1, 0]).toJSON()).toEqual(new Evaluator({ classes: 3 }).update(next, [1, 0]).toJSON());
   });
 
   it('compat presets shape the per-row losses; the mean stays the metric Σ w·l / Σ w', () => {

@@ -6,7 +6,18 @@ import { expect, it } from 'vitest';
 import {
   logSoftmax, logSumExp, softmax, softmaxCrossEntropy, softmaxCrossEntropyWithGrad,
 } from '../src/index.js';
+import { kernels } from '../src/backend/select.js';
 import { describeBackends, prng } from './helpers.js';
+
+/** Every output of the evaluation kernel for the rows of x, as plain arrays (k = 3). */
+function evalRows(x: Float32Array, rows: number, cols: number, labels: number[]) {
+  const out = {
+    nll: new Float64Array(rows), above: new Int32Array(rows), top: new Int32Array(rows),
+    maxP: new Float64Array(rows), sumSq: new Float64Array(rows), pY: new Float64Array(rows),
+  };
+  kernels().softmaxEvalLabels(x, rows, cols, Int32Array.from(labels), 3, out.nll, out.above, out.top, out.maxP, out.sumSq, out.pY);
+  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, Array.from(v)]));
+}
 
 function batch(rows: number, cols: number, seed: number): Float32Array {
   const r = prng(seed);
@@ -51,6 +62,15 @@ describeBackends('batch rows equal single rows, bit for bit', () => {
       expect(Array.from(whole)).toEqual(each);
       expect(Array.from(g.loss)).toEqual(gRows.map((e) => e.loss[0]));
       expect(Array.from(g.grad)).toEqual(gRows.flatMap((e) => Array.from(e.grad)));
+      // The evaluation kernel (which also finds each row's first max from the previous row's pass), every row
+      // (no API validation here), before and after a call on other data.
+      const ev = (v: Float32Array) => evalRows(v, rows, cols, labels.map((l) => (l < 0 ? -1 : l)));
+      const evEach = (v: Float32Array) => {
+        const parts = Array.from({ length: rows }, (_, r) => evalRows(row(v, r, cols), 1, cols, [labels[r] < 0 ? -1 : labels[r]]));
+        return Object.fromEntries(Object.keys(parts[0]).map((k) => [k, parts.flatMap((p) => p[k])]));
+      };
+      expect(ev(x)).toEqual(evEach(x));
+      expect(ev(y)).toEqual(evEach(y));
       const lse = logSumExp(x, { classes: cols });
       expect(Array.from(lse)).toEqual(Array.from({ length: rows }, (_, r) => logSumExp(row(x, r, cols))));
       for (const f of [softmax, logSoftmax]) {

@@ -498,7 +498,7 @@ export const jsKernels: Kernels = {
     }
   },
 
-  softmaxEvalLabels(x, rows, cols, labels, nll, above, top, maxP, sumSq) {
+  softmaxEvalLabels(x, rows, cols, labels, topK, nll, above, top, maxP, sumSq, pY) {
     for (let r = 0, off = 0; r < rows; r++, off += cols) {
       const y = labels[r];
       if (y < 0) {
@@ -507,6 +507,7 @@ export const jsKernels: Kernels = {
         top[r] = 0;
         maxP[r] = 0;
         sumSq[r] = 0;
+        pY[r] = 0;
         continue;
       }
       const end = off + cols;
@@ -534,12 +535,13 @@ export const jsKernels: Kernels = {
         }
         rest += part;
       }
-      above[r] = n;
-      top[r] = t;
+      above[r] = Math.min(n, topK);
+      top[r] = n > 0 ? t : y;
       if (m === Infinity) {
         nll[r] = NaN; // as softmaxCrossEntropyLabels
         maxP[r] = NaN;
         sumSq[r] = NaN;
+        pY[r] = NaN;
         continue;
       }
       const l = Math.log1p(k - 1 + rest);
@@ -548,6 +550,7 @@ export const jsKernels: Kernels = {
       const S = k + rest;
       maxP[r] = m === -Infinity ? NaN : Math.exp(-l);
       sumSq[r] = m === -Infinity ? NaN : (k + q) / (S * S);
+      pY[r] = Math.exp(-nll[r]);
     }
   },
 

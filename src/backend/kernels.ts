@@ -176,20 +176,23 @@ export interface Kernels {
 
   /**
    * Softmax cross-entropy with integer labels plus what an evaluator needs from the same logits, z = x (no scale),
-   * in one max pass and one exp pass per row. For each row with label y = labels[r]:
+   * in one max pass and one exp pass per row (and, for a row whose label is below its max, short scans for the rank
+   * and the argmax). k >= 1. For each row with label y = labels[r]:
    *   nll[r]   = lse_r - z_y, exactly as softmaxCrossEntropyLabels computes it (same value, same accuracy);
-   *   above[r] = #{j : z_j > z_y}, the rank of the true class (entries equal to z_y are not counted: ties go to
-   *              the label); NaN entries are not counted;
-   *   top[r]   = the first index j with z_j = max_k z_k (the predicted class), -1 when there is none (NaN row);
+   *   above[r] = min(#{j : z_j > z_y}, k): the rank of the true class, counted up to k (entries equal to z_y are
+   *              not counted: ties go to the label; NaN entries are not counted);
+   *   top[r]   = the predicted class: y when no entry is above z_y (above[r] = 0), else the first index j with
+   *              z_j = max_i z_i (-1 when there is none);
    *   maxP[r]  = max_j softmax(z)_j = exp(-log Σ_j exp(z_j - m)), the log-sum computed as for nll;
    *   sumSq[r] = Σ_j softmax(z)_j², computed as Σ_j exp(2(z_j - m)) / (Σ_j exp(z_j - m))² (float32 rows: the
-   *              float32 exp terms squared, about 1e-6 relative).
+   *              float32 exp terms squared, about 1e-6 relative);
+   *   pY[r]    = softmax(z)_y = exp(-nll[r]).
    * A negative label marks an ignored row: all outputs are 0 for it. A row without a finite max (all -Infinity, or
-   * holding +Infinity): nll as softmaxCrossEntropyLabels (+Infinity, or NaN), maxP and sumSq NaN; above and top as
-   * stated. NaN anywhere in a counted row makes nll NaN (the API then rejects the row).
+   * holding +Infinity): nll as softmaxCrossEntropyLabels (+Infinity, or NaN), pY = exp(-nll), maxP and sumSq NaN;
+   * above and top as stated. NaN anywhere in a counted row makes nll NaN (the API then rejects the row).
    */
   softmaxEvalLabels(
-    x: FloatArray, rows: number, cols: number, labels: Int32Array,
-    nll: Float64Array, above: Int32Array, top: Int32Array, maxP: Float64Array, sumSq: Float64Array,
+    x: FloatArray, rows: number, cols: number, labels: Int32Array, k: number,
+    nll: Float64Array, above: Int32Array, top: Int32Array, maxP: Float64Array, sumSq: Float64Array, pY: Float64Array,
   ): void;
 }

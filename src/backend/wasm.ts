@@ -358,13 +358,13 @@ export class WasmKernels implements Kernels {
   }
 
   softmaxEvalLabels(
-    x: FloatArray, rows: number, cols: number, labels: Int32Array,
-    nll: Float64Array, above: Int32Array, top: Int32Array, maxP: Float64Array, sumSq: Float64Array,
+    x: FloatArray, rows: number, cols: number, labels: Int32Array, k: number,
+    nll: Float64Array, above: Int32Array, top: Int32Array, maxP: Float64Array, sumSq: Float64Array, pY: Float64Array,
   ): void {
     this.run('softmaxEvalLabels', x instanceof Float32Array, rows, [
-      { a: x, per: cols }, ROWS, cols, { a: labels, per: 1 },
+      { a: x, per: cols }, ROWS, cols, { a: labels, per: 1 }, k,
       { a: nll, per: 1, out: true }, { a: above, per: 1, out: true }, { a: top, per: 1, out: true },
-      { a: maxP, per: 1, out: true }, { a: sumSq, per: 1, out: true },
+      { a: maxP, per: 1, out: true }, { a: sumSq, per: 1, out: true }, { a: pY, per: 1, out: true },
     ]);
   }
 }

@@ -119,6 +119,8 @@ function unitName(base: number): string {
  */
 export class Evaluator {
   private state: EvalState;
+  /** Where a batch accumulates before it is added to `state` (kept empty between calls). */
+  private scratch: EvalState | null = null;
 
   constructor(options: EvaluatorOptions) {
     this.state = new EvalState(settingsOf(options));
@@ -143,16 +145,21 @@ export class Evaluator {
     }
     const w = o.sampleWeight === undefined ? null : checkWeights(asVectorOption(o.sampleWeight, 'sampleWeight', X.rows, false), 'sampleWeight');
     // Accumulate into a scratch state first: a batch that fails validation half-way adds nothing.
-    const scratch = new EvalState(s);
-    if (s.multiLabel) {
-      const T = asMatrix(target, 'target', s.classes, f32);
-      if (T.rows !== X.rows) throw new XentError('SHAPE_MISMATCH', `target has ${T.rows} rows but pred has ${X.rows}`);
-      if (X.rows > 0) multiLabel(scratch, X.data, T.data, X.rows, X.cols, w as FloatArray | null);
-    } else {
-      const labels = asLabels(target, 'target', X.rows, X.cols, s.ignoreIndex ?? undefined);
-      if (X.rows > 0) singleLabel(scratch, X.data, X.rows, X.cols, labels, w as FloatArray | null, s.topK);
+    const scratch = (this.scratch ??= new EvalState(s));
+    try {
+      if (s.multiLabel) {
+        const T = asMatrix(target, 'target', s.classes, f32);
+        if (T.rows !== X.rows) throw new XentError('SHAPE_MISMATCH', `target has ${T.rows} rows but pred has ${X.rows}`);
+        if (X.rows > 0) multiLabel(scratch, X.data, T.data, X.rows, X.cols, w as FloatArray | null);
+      } else {
+        const labels = asLabels(target, 'target', X.rows, X.cols, s.ignoreIndex ?? undefined);
+        if (X.rows > 0) singleLabel(scratch, X.data, X.rows, X.cols, labels, w as FloatArray | null, s.topK);
+      }
+    } catch (e) {
+      scratch.clear();
+      throw e;
     }
-    this.state.add(scratch);
+    scratch.drainInto(this.state);
     return this;
   }
 
@@ -164,7 +171,7 @@ export class Evaluator {
 
   /** Forgets everything added so far. */
   reset(): this {
-    this.state = new EvalState(this.state.settings);
+    this.state.clear();
     return this;
   }
 

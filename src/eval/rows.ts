@@ -2,8 +2,9 @@
  * The evaluator's per-row statistics, accumulated straight into an EvalState.
  *
  * Single-label logits take one kernel call, softmaxEvalLabels: per row the softmax cross-entropy (exactly as
- * softmaxCrossEntropy computes it), the rank of the true class (#{z_j > z_y}), the first maximum and Σ p² (for
- * the Brier score), from one max pass and one exp pass; the input is validated as softmaxCrossEntropy does.
+ * softmaxCrossEntropy computes it), the rank of the true class (#{z_j > z_y}, counted up to k), the predicted
+ * class and Σ p² (for the Brier score), from one exp pass per row (the max pass rides along with the previous
+ * row's); the input is validated as softmaxCrossEntropy does.
  * Probabilities go through categoricalCrossEntropy (which validates them) and one lean pass here for the rank,
  * the top-1 entry and Σ p².
  */
@@ -88,8 +89,9 @@ export function singleLabel(
 }
 
 /**
- * Integer labels against logits: one fused kernel call (softmaxEvalLabels: loss, rank, argmax, Σ p²) and the same
- * validation as softmaxCrossEntropy (a +Infinity logit or an all -Infinity row, then NaN, reported as XentError).
+ * Integer labels against logits: one fused kernel call (softmaxEvalLabels: loss, rank up to k, prediction, Σ p²)
+ * and the same validation as softmaxCrossEntropy (a +Infinity logit or an all -Infinity row, then NaN, reported as
+ * XentError).
  */
 function logitsLabel(
   st: EvalState, x: FloatArray, rows: number, cols: number, labels: Int32Array, w: FloatArray | null, k: number,
@@ -99,7 +101,8 @@ function logitsLabel(
   const top = new Int32Array(rows);
   const maxP = new Float64Array(rows);
   const sq = new Float64Array(rows);
-  kernels().softmaxEvalLabels(x, rows, cols, labels, nll, above, top, maxP, sq);
+  const pY = new Float64Array(rows);
+  kernels().softmaxEvalLabels(x, rows, cols, labels, k, nll, above, top, maxP, sq, pY);
   const L: Named = { name: 'logits', m: { data: x, rows, cols, batch: true } };
   checkInfiniteRows(nll, L);
   for (let r = 0; r < rows; r++) if (nll[r] !== nll[r]) explainNaN(r, [L], L);
@@ -112,12 +115,11 @@ function logitsLabel(
     }
     const loss = nll[r];
     const rank = above[r];
-    const py = Math.exp(-loss);
+    const py = pY[r];
     const correct = rank === 0 ? 1 : 0;
     const wr = w === null ? 1 : w[r];
     addRow(st, wr, loss, correct, rank < k ? 1 : 0, Math.max(0, sq[r] - 2 * py + 1), maxP[r]);
-    // Ties with the true class go to the label; otherwise the first maximum is the prediction.
-    addClass(st, wr, y, rank === 0 ? y : top[r], loss, correct, py);
+    addClass(st, wr, y, top[r], loss, correct, py);
   }
 }
 

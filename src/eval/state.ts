@@ -82,6 +82,38 @@ export class EvalState {
   }
 
   /**
+   * Adds this state's sums into `into` (a state with the same settings object) and leaves this one empty: what
+   * `into.add(this)` then `clear()` do, but touching only the nonzero array entries, so that draining a batch's
+   * scratch state costs what the batch touched rather than the number of classes. (Skipping a zero entry changes
+   * nothing: a sum that starts at +0 is never -0.)
+   */
+  drainInto(into: EvalState): void {
+    into.rows += this.rows;
+    into.ignored += this.ignored;
+    into.weight += this.weight;
+    into.loss += this.loss;
+    into.correct += this.correct;
+    into.topK += this.topK;
+    into.brier += this.brier;
+    into.min = Math.min(into.min, this.min);
+    into.max = Math.max(into.max, this.max);
+    this.clearScalars();
+    for (const k of ARRAYS) moveInto(into[k], this[k]);
+  }
+
+  /** Forgets everything: every sum and count back to its empty value. */
+  clear(): void {
+    this.clearScalars();
+    for (const k of ARRAYS) this[k].fill(0);
+  }
+
+  private clearScalars(): void {
+    this.rows = this.ignored = this.weight = this.loss = this.correct = this.topK = this.brier = 0;
+    this.min = Infinity;
+    this.max = -Infinity;
+  }
+
+  /**
    * Writes the state's numbers at out[at ..] (packedLength of them): the scalars, then every array. A compact form
    * for sending block states between threads; addPacked merges it back exactly as add() merges the state.
    */
@@ -162,6 +194,18 @@ const ARRAYS = [
 function addInto(x: Float64Array, y: Float64Array, at: number): void {
   const n = x.length;
   for (let i = 0; i < n; i++) x[i] += y[at + i];
+}
+
+/** x[i] += y[i] and y[i] = 0 for every nonzero y[i]. */
+function moveInto(x: Float64Array, y: Float64Array): void {
+  const n = y.length;
+  for (let i = 0; i < n; i++) {
+    const v = y[i];
+    if (v !== 0) {
+      x[i] += v;
+      y[i] = 0;
+    }
+  }
 }
 
 /** Numbers in the packed form of a state of `classes` classes (packInto). */
