@@ -9,12 +9,13 @@
 // Only a row whose label is below its max then takes two short scans: the count of entries above x_y, which stops
 // at k, and the search for the first max, which starts at the block where the previous row's pass saw the running
 // max last rise. (Counting inside the exp pass measured slower: it is compute-bound, the scans are not.)
-// Float64 rows (and the scalar build): rowLogSum as softmaxCrossEntropyLabels, then one pass for the rest.
+// Float64 rows (and the scalar build): one pass that is expRest of softmax.ts (bit for bit, again) with Σ e², the
+// count above x_y and the block holding the first max riding along.
 
-import { exp64, expNeg2d } from './math';
+import { exp64, expNeg2d, log1p64 } from './math';
 import { hsum4, LOG2E_F32, EXP2_CONSTS, exp2NegK } from './math32';
-import { at, get, ld2, hsum2, BLOCK } from './lanes';
-import { endHints, foundNext, hintNext, rowMax, rowHasNaN, rowLogSum, logFromSum, takeHint } from './softmax';
+import { at, get, hsum2, BLOCK } from './lanes';
+import { endHints, foundNext, hintNext, rowMax, rowHasNaN, logFromSum, takeHint, tinyRest } from './softmax';
 
 /** Results of the row passes: Σ e², #{x_j > x_y} (evalRest: all of them), first index of the max (-1: none). */
 let eQ: f64 = 0;
@@ -146,38 +147,72 @@ function countAbove32(p: usize, cols: i32, xy: f32, k: i32): i32 {
   return n;
 }
 
-/** Σ exp(2(x_j - X)) in float64 (f64x2 lanes when SIMD), #{x_j > x_y}, first index of X: eQ, eAbove, eTop. */
-function evalRest<T>(p: usize, cols: i32, X: f64, xy: f64): void {
-  let sumQ: f64 = 0;
-  let above: i32 = 0;
-  let top: i32 = -1;
+/**
+ * Every row but a float32 row of the SIMD build (that is: float64 rows, and every row of the scalar build): returns
+ * what expRest<T> (softmax.ts) returns for s = 1, (k - 1) + Σ_{d_j != 0} exp(d_j), through the same operations in
+ * the same order (so the loss is softmaxCrossEntropyLabels' to the bit), and sets eQ = Σ_j exp(d_j)² (the same terms
+ * squared, the k ones included), eAbove = #{x_j > x_y} and eTop = the first index of X, in the same pass. For a row
+ * without a finite max only eAbove and eTop mean anything.
+ */
+function evalRest<T>(p: usize, cols: i32, X: f64, xy: f64): f64 {
+  let sum: f64 = 0, sumQ: f64 = 0;
+  let k: i32 = 0, above: i32 = 0, top: i32 = -1;
   let j = 0;
-  if (ASC_FEATURE_SIMD) {
-    let Xv = f64x2.splat(X), yv = f64x2.splat(xy), two = f64x2.splat(2);
-    let cnt = i64x2.splat(0);
+  let Xt = <T>X;
+  if (ASC_FEATURE_SIMD) { // float64 rows only: expRest's f64x2 loop
+    let Xv = f64x2.splat(X), yv = f64x2.splat(xy);
+    let cnt = i64x2.splat(0), up = cnt;
     while (j + 2 <= cols) {
       let j0 = j;
       let end = min(cols, j + BLOCK);
-      let acc = f64x2.splat(0);
-      let hit = acc;
+      let acc = f64x2.splat(0), acc1 = acc, sq = acc, hit = acc;
+      for (; j + 4 <= end; j += 4) {
+        let q = at<T>(p, j);
+        let v0 = v128.load(q), v1 = v128.load(q, 16);
+        let d0 = f64x2.sub(v0, Xv), z0 = f64x2.eq(d0, f64x2.splat(0));
+        let d1 = f64x2.sub(v1, Xv), z1 = f64x2.eq(d1, f64x2.splat(0));
+        let e0 = v128.andnot(expNeg2d(d0), z0), e1 = v128.andnot(expNeg2d(d1), z1);
+        acc = f64x2.add(acc, e0);
+        acc1 = f64x2.add(acc1, e1);
+        sq = f64x2.add(sq, f64x2.add(f64x2.mul(e0, e0), f64x2.mul(e1, e1)));
+        cnt = i64x2.add(cnt, i64x2.add(z0, z1));
+        up = i64x2.add(up, i64x2.add(f64x2.gt(v0, yv), f64x2.gt(v1, yv)));
+        hit = v128.or(hit, v128.or(f64x2.eq(v0, Xv), f64x2.eq(v1, Xv)));
+      }
       for (; j + 2 <= end; j += 2) {
-        let v = ld2<T>(p, j);
-        acc = f64x2.add(acc, expNeg2d(f64x2.mul(f64x2.sub(v, Xv), two)));
-        cnt = i64x2.add(cnt, f64x2.gt(v, yv));
+        let v = v128.load(at<T>(p, j));
+        let d = f64x2.sub(v, Xv), z = f64x2.eq(d, f64x2.splat(0));
+        let e = v128.andnot(expNeg2d(d), z);
+        acc = f64x2.add(acc, e);
+        sq = f64x2.add(sq, f64x2.mul(e, e));
+        cnt = i64x2.add(cnt, z);
+        up = i64x2.add(up, f64x2.gt(v, yv));
         hit = v128.or(hit, f64x2.eq(v, Xv));
       }
-      sumQ += hsum2(acc);
+      acc = f64x2.add(acc, acc1);
+      sum += f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+      sumQ += hsum2(sq);
       if (top < 0 && v128.any_true(hit)) top = firstEqual<T>(p, j0, j, X);
     }
-    above = -<i32>(i64x2.extract_lane(cnt, 0) + i64x2.extract_lane(cnt, 1));
+    k = -<i32>(i64x2.extract_lane(cnt, 0) + i64x2.extract_lane(cnt, 1));
+    above = -<i32>(i64x2.extract_lane(up, 0) + i64x2.extract_lane(up, 1));
   }
   for (; j < cols; j++) {
-    let v = get<T>(p, j);
-    sumQ += exp64(2 * (v - X));
-    if (v > xy) above++;
-    if (top < 0 && v == X) top = j;
+    let v = load<T>(at<T>(p, j));
+    let d = <f64>(<T>(v - Xt));
+    if (d == 0) k++;
+    else {
+      let e = exp64(d);
+      sum += e;
+      sumQ += e * e;
+    }
+    if (v > <T>xy) above++;
+    if (top < 0 && v == Xt) top = j;
   }
-  eQ = sumQ; eAbove = above; eTop = top;
+  eQ = sumQ + <f64>k; eAbove = above; eTop = top;
+  // As expRest: a rest that is the whole answer is redone in float64 with the full-range exp (its Σ e² is not).
+  if (k == 1 && sum < (sizeof<T>() == 4 ? 0.01 : 1e-290)) return tinyRest<T>(p, cols, X, 1);
+  return <f64>(k - 1) + sum;
 }
 
 export function softmaxEvalLabels<T>(
@@ -204,23 +239,24 @@ export function softmaxEvalLabels<T>(
     let X = rowMax<T>(p, cols);
     let xy = get<T>(p, y);
     let S: f64 = NaN, lg: f64 = NaN, loss: f64;
-    if (X > -Infinity && X < Infinity) {
-      let exact = xy > -Infinity ? X - xy : 0;
-      if (simd32) {
+    let finite = X > -Infinity && X < Infinity;
+    if (simd32) {
+      if (finite) {
         S = evalPass32(p, cols, X);
-        lg = logFromSum<T>(S, p, cols, X, 1, exact);
-      } else {
-        lg = rowLogSum<T>(p, cols, X, 1, exact);
-        evalRest<T>(p, cols, X, xy);
-        S = exp64(lg);
+        lg = logFromSum<T>(S, p, cols, X, 1, xy > -Infinity ? X - xy : 0);
       }
+    } else {
+      let rest = evalRest<T>(p, cols, X, xy);
+      lg = log1p64(rest);
+      S = 1 + rest;
+    }
+    if (finite) {
       loss = xy == -Infinity ? (isNaN(lg) ? lg : Infinity) : (X - xy) + lg;
     } else {
       // No finite max: the loss as softmaxCrossEntropyLabels (+Infinity for an all -Infinity row, NaN with a NaN;
-      // NaN with +Infinity); maxP and Σ p² NaN (from S and lg); the rank and argmax as for any row (evalRest's sum
-      // is dropped).
-      if (!simd32) evalRest<T>(p, cols, X, xy);
+      // NaN with +Infinity), maxP and Σ p² NaN.
       loss = X == Infinity || rowHasNaN<T>(p, cols) ? NaN : Infinity;
+      lg = S = NaN;
     }
     if (simd32) {
       eAbove = 0;

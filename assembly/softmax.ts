@@ -196,7 +196,7 @@ export function expRest<T>(p: usize, cols: i32, X: f64, s: f64): f64 {
  * accuracy: a float32 row more than 99% sure, whose loss at the argmax is log1p(rest) ≈ rest. Results below
  * 1e-290 (where expNeg2d flushes) are redone with the full-range scalar exp.
  */
-function tinyRest<T>(p: usize, cols: i32, X: f64, s: f64): f64 {
+export function tinyRest<T>(p: usize, cols: i32, X: f64, s: f64): f64 {
   let sum: f64 = 0;
   let k: i32 = 0;
   let j = 0;
