@@ -238,6 +238,7 @@ export function softmaxEvalLabels<T>(
     let from = p == topRow ? topFrom : 0;
     let X = rowMax<T>(p, cols);
     let xy = get<T>(p, y);
+    // S and lg stay NaN for a row without a finite max: maxP and Σ p² are NaN there.
     let S: f64 = NaN, lg: f64 = NaN, loss: f64;
     let finite = X > -Infinity && X < Infinity;
     if (simd32) {
@@ -247,16 +248,17 @@ export function softmaxEvalLabels<T>(
       }
     } else {
       let rest = evalRest<T>(p, cols, X, xy);
-      lg = log1p64(rest);
-      S = 1 + rest;
+      if (finite) {
+        lg = log1p64(rest);
+        S = 1 + rest;
+      }
     }
     if (finite) {
       loss = xy == -Infinity ? (isNaN(lg) ? lg : Infinity) : (X - xy) + lg;
     } else {
       // No finite max: the loss as softmaxCrossEntropyLabels (+Infinity for an all -Infinity row, NaN with a NaN;
-      // NaN with +Infinity), maxP and Σ p² NaN.
+      // NaN with +Infinity).
       loss = X == Infinity || rowHasNaN<T>(p, cols) ? NaN : Infinity;
-      lg = S = NaN;
     }
     if (simd32) {
       eAbove = 0;

@@ -69,15 +69,7 @@ export class EvalState {
         throw new XentError('INVALID_OPTION', `cannot merge evaluators with different ${key}: ${show(a[key])} and ${show(b[key])}`);
       }
     }
-    this.rows += o.rows;
-    this.ignored += o.ignored;
-    this.weight += o.weight;
-    this.loss += o.loss;
-    this.correct += o.correct;
-    this.topK += o.topK;
-    this.brier += o.brier;
-    this.min = Math.min(this.min, o.min);
-    this.max = Math.max(this.max, o.max);
+    this.addScalars(o);
     for (const k of ARRAYS) addInto(this[k], o[k], 0);
   }
 
@@ -88,15 +80,7 @@ export class EvalState {
    * nothing: a sum that starts at +0 is never -0.)
    */
   drainInto(into: EvalState): void {
-    into.rows += this.rows;
-    into.ignored += this.ignored;
-    into.weight += this.weight;
-    into.loss += this.loss;
-    into.correct += this.correct;
-    into.topK += this.topK;
-    into.brier += this.brier;
-    into.min = Math.min(into.min, this.min);
-    into.max = Math.max(into.max, this.max);
+    into.addScalars(this);
     this.clearScalars();
     for (const k of ARRAYS) moveInto(into[k], this[k]);
   }
@@ -105,6 +89,19 @@ export class EvalState {
   clear(): void {
     this.clearScalars();
     for (const k of ARRAYS) this[k].fill(0);
+  }
+
+  /** The scalar half of add(). */
+  private addScalars(o: EvalState): void {
+    this.rows += o.rows;
+    this.ignored += o.ignored;
+    this.weight += o.weight;
+    this.loss += o.loss;
+    this.correct += o.correct;
+    this.topK += o.topK;
+    this.brier += o.brier;
+    this.min = Math.min(this.min, o.min);
+    this.max = Math.max(this.max, o.max);
   }
 
   private clearScalars(): void {

@@ -6,11 +6,12 @@ export interface Dtype {
   size: number;
   read: (view: DataView, offset: number) => number;
   f32?: boolean;
+  f64?: boolean;
 }
 
 export const DTYPES: Record<string, Dtype> = {
   f4: { size: 4, read: (v, o) => v.getFloat32(o, true), f32: true },
-  f8: { size: 8, read: (v, o) => v.getFloat64(o, true) },
+  f8: { size: 8, read: (v, o) => v.getFloat64(o, true), f64: true },
   i1: { size: 1, read: (v, o) => v.getInt8(o) },
   u1: { size: 1, read: (v, o) => v.getUint8(o) },
   b1: { size: 1, read: (v, o) => v.getUint8(o) },

@@ -134,9 +134,8 @@ export class NpyReader implements Reader {
     this.first = this.row = this.blockStart = range.rowStart ?? 0;
     this.last = Math.min(range.rowEnd ?? this.h.rows, this.h.rows);
     this.total = (this.last - this.first) * this.h.rowBytes;
-    const f64 = this.h.descr.slice(1) === 'f8';
     const rows = Math.min(stage, this.last - this.first);
-    if (rows > 0 && (this.dt.f32 || f64)) this.staged = allocate(f64 ? 'float64' : 'float32', rows * this.cols);
+    if (rows > 0 && (this.dt.f32 || this.dt.f64)) this.staged = allocate(this.dt.f64 ? 'float64' : 'float32', rows * this.cols);
     try {
       this.fd = openSync(path, 'r');
     } catch (e) {
@@ -177,7 +176,7 @@ export class NpyReader implements Reader {
     const buf = this.buf;
     this.read(new Uint8Array(buf, 0, bytes), rows);
     if (this.dt.f32) return { data: new Float32Array(buf, 0, n), rows, cols: this.cols };
-    if (this.h.descr.slice(1) === 'f8') return { data: new Float64Array(buf, 0, n), rows, cols: this.cols };
+    if (this.dt.f64) return { data: new Float64Array(buf, 0, n), rows, cols: this.cols };
     const view = new DataView(buf);
     const data = new Float64Array(n);
     for (let i = 0; i < n; i++) data[i] = this.dt.read(view, i * this.dt.size);
