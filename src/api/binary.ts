@@ -5,7 +5,7 @@ import { checkKeys, numberIn, reductionOf, unitOf } from '../core/options.js';
 import { reduce, total } from '../core/reduce.js';
 import { type Batch, type Matrix, asMatrix, asMatrixLike, asVectorOption, checkWeights, isFloat32 } from '../core/shape.js';
 import { checkUnitInterval, explainNaN } from '../core/validate.js';
-import { type Reduction, type UnitOptions } from '../core/options.js';
+import { type IfNone, type Reduction, type UnitOptions } from '../core/options.js';
 import type { Vector } from '../core/shape.js';
 import { type CompatOptions, type Preset, clipOf, countNonzero, presetOf } from '../core/compat.js';
 import { LOG_CLAMP_BELOW, binaryCrossEntropyLoop } from './compat.js';
@@ -38,7 +38,7 @@ export interface SigmoidCrossEntropyOptions extends BinaryOptions {
 }
 
 /** A binary loss's result: a number, or a Float64Array per element for `reduction: 'none'` on array input. */
-export type BinaryResult<X, O> = O extends { reduction: 'none' } ? (X extends number ? number : Float64Array) : number;
+export type BinaryResult<X, O> = IfNone<O, X extends number ? number : Float64Array, number>;
 
 const KEYS = ['classes', 'reduction', 'base', 'weight', 'sampleWeight', 'labelSmoothing', 'compat'];
 
@@ -186,7 +186,7 @@ export function binaryClip(o: Record<string, unknown>, preset: Preset, f32: bool
  * binary_cross_entropy, Keras' BinaryCrossentropy, scikit-learn's log_loss for one column). Exact by default
  * (0 log 0 = 0, a confident wrong prediction gives Infinity); `eps` clips p to [eps, 1 - eps].
  */
-export function binaryCrossEntropy<X extends number | Batch, O extends BinaryCrossEntropyOptions>(
+export function binaryCrossEntropy<X extends number | Batch, O extends BinaryCrossEntropyOptions = {}>(
   probs: X, target: number | Batch, options?: O,
 ): BinaryResult<X, O> {
   const o = (options ?? {}) as Record<string, unknown>;
@@ -209,7 +209,7 @@ export function binaryCrossEntropy<X extends number | Batch, O extends BinaryCro
  * Binary cross-entropy from logits, max(x, 0) - x·t + log1p(exp(-|x|)) per element (PyTorch's
  * binary_cross_entropy_with_logits, TF's sigmoid_cross_entropy_with_logits), with PyTorch's `posWeight`.
  */
-export function sigmoidCrossEntropy<X extends number | Batch, O extends SigmoidCrossEntropyOptions>(
+export function sigmoidCrossEntropy<X extends number | Batch, O extends SigmoidCrossEntropyOptions = {}>(
   logits: X, target: number | Batch, options?: O,
 ): BinaryResult<X, O> {
   const o = (options ?? {}) as Record<string, unknown>;

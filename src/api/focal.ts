@@ -76,7 +76,7 @@ function fromOf(v: unknown): FocalFrom {
  * α_t = α t' + (1 - α)(1 - t') when `classBalancing` (Keras' BinaryFocalCrossentropy, torchvision's
  * sigmoid_focal_loss). Shapes, weights and reductions as binaryCrossEntropy.
  */
-export function binaryFocalCrossEntropy<X extends number | Batch, O extends BinaryFocalOptions>(
+export function binaryFocalCrossEntropy<X extends number | Batch, O extends BinaryFocalOptions = {}>(
   pred: X, target: number | Batch, options?: O,
 ): BinaryResult<X, O> {
   const o = (options ?? {}) as Record<string, unknown>;
@@ -131,7 +131,7 @@ function focalScale(
  * Categorical focal cross-entropy, per row Σ_j α_j (1 - p_j)^γ · (-t_j log p_j) (Keras'
  * CategoricalFocalCrossentropy), from probabilities or logits, with integer labels or dense targets.
  */
-export function categoricalFocalCrossEntropy<X extends Batch, O extends CategoricalFocalOptions>(
+export function categoricalFocalCrossEntropy<X extends Batch, O extends CategoricalFocalOptions = {}>(
   pred: X, target: number | Labels | Batch, options?: O,
 ): Result<X, O> {
   const o = checkKeys(options, ['classes', 'reduction', 'base', 'compat', 'from', 'gamma', 'alpha', 'classBalancing',

@@ -95,7 +95,7 @@ function settle(out: FloatArray, grad: FloatArray): FloatArray {
  * (same loss). Per row, with p = softmax(z), z = x / T, c the (smoothed, class-weighted) target coefficients and
  * C = Σ_j c_j: ∂l/∂z_j = C·p_j - c_j (labels: c_j = (1 - ε)·w_y·[j = y] + (ε / C)·w_j).
  */
-export function softmaxCrossEntropyWithGrad<X extends Batch, O extends SoftmaxCrossEntropyGradOptions>(
+export function softmaxCrossEntropyWithGrad<X extends Batch, O extends SoftmaxCrossEntropyGradOptions = {}>(
   logits: X, target: Target, options?: O,
 ): LossAndGradient<Result<X, O>, GradientArray<X>> {
   const c = categorical('softmaxCrossEntropyWithGrad', logits, target, options, ['temperature', 'out'], 'logits');
@@ -193,7 +193,7 @@ function fillScale(
  * per element ∂l/∂x = w·(c·σ(x) - pw·t'), c = 1 + (pw - 1)·t' (σ(x) - t' without posWeight). A number input gives a
  * number gradient.
  */
-export function sigmoidCrossEntropyWithGrad<X extends number | Batch, O extends SigmoidCrossEntropyGradOptions>(
+export function sigmoidCrossEntropyWithGrad<X extends number | Batch, O extends SigmoidCrossEntropyGradOptions = {}>(
   logits: X, target: number | Batch, options?: O,
 ): LossAndGradient<BinaryResult<X, O>, X extends number ? number : GradientArray<X>> {
   const b = binaryCall('sigmoidCrossEntropyWithGrad', logits, target, options, ['posWeight', 'out'], 'logits', false);
@@ -221,7 +221,7 @@ export function sigmoidCrossEntropyWithGrad<X extends number | Batch, O extends 
  * `normalize`). Reductions: 'mean' and 'batchmean' divide by the rows, 'sum', 'none'. Computed as
  * H(p, q) - H(p) from the fused softmax cross-entropy kernel: accurate to about 1e-16·H(p) absolute.
  */
-export function klDivergenceWithGrad<X extends Batch, O extends KlDivergenceGradOptions>(
+export function klDivergenceWithGrad<X extends Batch, O extends KlDivergenceGradOptions = {}>(
   p: Batch, logitsQ: X, options?: O,
 ): LossAndGradient<Result<X, O>, GradientArray<X>> {
   const o = checkKeys(options, ['classes', 'reduction', 'base', 'normalize', 'tolerance', 'temperature', 'out'],

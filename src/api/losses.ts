@@ -169,7 +169,7 @@ export function finish(c: Categorical, values: Float64Array, denominator: number
  * from_logits): per row lse(z) - z_y for a label y, or Σ_j t_j (lse(z) - z_j) for dense targets (one-hot or soft),
  * fused in one kernel, never forming the softmax.
  */
-export function softmaxCrossEntropy<X extends Batch, O extends SoftmaxCrossEntropyOptions>(
+export function softmaxCrossEntropy<X extends Batch, O extends SoftmaxCrossEntropyOptions = {}>(
   logits: X, target: Target, options?: O,
 ): Result<X, O> {
   const c = categorical('softmaxCrossEntropy', logits, target, options, ['temperature'], 'logits');
@@ -194,7 +194,7 @@ export function softmaxCrossEntropy<X extends Batch, O extends SoftmaxCrossEntro
  * Categorical cross-entropy from probabilities: -log p_y for a label y, -Σ_j t_j log p_j for dense targets.
  * Rows of probs must sum to 1 (within `tolerance`) unless `normalize`; `eps` clips as Keras does.
  */
-export function categoricalCrossEntropy<X extends Batch, O extends CategoricalCrossEntropyOptions>(
+export function categoricalCrossEntropy<X extends Batch, O extends CategoricalCrossEntropyOptions = {}>(
   probs: X, target: Target, options?: O,
 ): Result<X, O> {
   let clip = 0;
@@ -226,7 +226,7 @@ export function categoricalCrossEntropy<X extends Batch, O extends CategoricalCr
 }
 
 /** Negative log-likelihood from log-probabilities (PyTorch's nll_loss): -logp_y, or -Σ_j t_j logp_j. */
-export function nllLoss<X extends Batch, O extends CategoricalOptions>(logProbs: X, target: Target, options?: O): Result<X, O> {
+export function nllLoss<X extends Batch, O extends CategoricalOptions = {}>(logProbs: X, target: Target, options?: O): Result<X, O> {
   const c = categorical('nllLoss', logProbs, target, options, [], 'logProbs');
   const { k, X, w, eps } = c;
   const L: Named = { name: 'logProbs', m: X };

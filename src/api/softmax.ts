@@ -1,7 +1,7 @@
 import { kernels } from '../backend/select.js';
 import type { FloatArray } from '../backend/kernels.js';
 import { XentError } from '../core/errors.js';
-import { booleanOption, checkKeys, scaleOf } from '../core/options.js';
+import { type IfOption, booleanOption, checkKeys, scaleOf } from '../core/options.js';
 import { type Batch, type Matrix, type Vector, asMatrix, asVectorOption, isFloat32 } from '../core/shape.js';
 import { explainNaN } from '../core/validate.js';
 
@@ -28,9 +28,7 @@ export interface LogSumExpOptions extends SoftmaxOptions {
 }
 
 /** logSumExp's value: a number for one vector, a Float64Array per row for a batch. */
-export type LseValue<X, O> = X extends readonly (readonly number[] | Float32Array | Float64Array)[]
-  ? Float64Array
-  : O extends { classes: number } ? Float64Array : number;
+export type LseValue<X, O> = X extends readonly Vector[] ? Float64Array : IfOption<O, 'classes', number, Float64Array, number>;
 
 /** A signed log-sum-exp: the log of the absolute sum and its sign (+1, -1 or 0). */
 export interface SignedLogSumExp<V> {
@@ -39,7 +37,7 @@ export interface SignedLogSumExp<V> {
 }
 
 /** logSumExp's result: the value, or `{ value, sign }` with `returnSign: true`. */
-export type LseResult<X, O> = O extends { returnSign: true } ? SignedLogSumExp<LseValue<X, O>> : LseValue<X, O>;
+export type LseResult<X, O> = IfOption<O, 'returnSign', true, SignedLogSumExp<LseValue<X, O>>, LseValue<X, O>>;
 
 /** softmax's result: the input's dtype (number[] gives Float64Array), one flat row-major array for a batch. */
 export type SoftmaxResult<X> = X extends Float32Array | readonly Float32Array[] ? Float32Array : Float64Array;
@@ -58,7 +56,7 @@ function logitsOf(x: unknown, options: SoftmaxOptions | undefined, fn: string): 
  * log Σ exp(x / T) of each row, computed with the max shift so it never overflows. -Infinity entries are masks;
  * a row of only -Infinity gives -Infinity, a row holding +Infinity gives Infinity.
  */
-export function logSumExp<X extends Batch, O extends LogSumExpOptions>(x: X, options?: O): LseResult<X, O> {
+export function logSumExp<X extends Batch, O extends LogSumExpOptions = {}>(x: X, options?: O): LseResult<X, O> {
   const o = checkKeys(options, [...KEYS, 'b', 'returnSign'], 'logSumExp');
   const returnSign = booleanOption(o.returnSign, 'returnSign');
   if (o.b !== undefined || returnSign) return scaledLogSumExp(x, o, returnSign) as LseResult<X, O>;

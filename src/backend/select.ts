@@ -4,6 +4,14 @@ import { jsKernels } from './js.js';
 import { FROM_BYTES, moduleAsync, moduleSync } from './load.js';
 import { XentError, show } from '../core/errors.js';
 
+declare global {
+  // TypeScript declares WebAssembly in its DOM lib only; this empty declaration (merged with the DOM's where it is
+  // loaded) lets projects without the DOM lib compile xent's declarations.
+  namespace WebAssembly {
+    interface Module {}
+  }
+}
+
 export interface InitOptions {
   /** 'auto' (default): WebAssembly where the runtime allows it, else pure TypeScript. 'wasm' fails rather than fall back. */
   backend?: 'auto' | 'wasm' | 'js';
@@ -15,7 +23,7 @@ export interface InitOptions {
   /** A precompiled module of xent's kernels (for runtimes that forbid compiling from bytes). */
   module?: WebAssembly.Module;
   /** The kernels' .wasm bytes, when the caller loads them itself. */
-  bytes?: BufferSource;
+  bytes?: ArrayBuffer | ArrayBufferView;
   /**
    * Cap on the WebAssembly memory xent may use, in bytes (default: no cap beyond the runtime's). Batches larger
    * than the arena are streamed through it in chunks, so a few MiB suffice for any batch size; zero-copy arrays
@@ -100,7 +108,7 @@ export async function init(options: InitOptions = {}): Promise<BackendName> {
     if (simd === true && !runtimeSimd) throw new Error('this runtime has no WebAssembly SIMD');
     let module: WebAssembly.Module;
     if (options.module) module = options.module;
-    else if (options.bytes) module = await WebAssembly.compile(options.bytes);
+    else if (options.bytes) module = await WebAssembly.compile(options.bytes as BufferSource);
     else module = await packagedAsync(simd ?? runtimeSimd);
     const kernels = new WasmKernels(module, maxMemory);
     if (simd !== undefined && (kernels.name === 'wasm-simd') !== simd) {

@@ -1,4 +1,5 @@
 import { XentError, show } from './errors.js';
+import type { Vector } from './shape.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -78,11 +79,26 @@ export function checkKeys(opts: unknown, allowed: readonly string[], fn: string)
   return opts as Record<string, unknown>;
 }
 
-/** The result type of a batch function: a number, or a Float64Array per row for `reduction: 'none'` on a batch. */
-export type Result<X, O> = O extends { reduction: 'none' }
-  ? X extends readonly (readonly number[] | Float32Array | Float64Array)[]
-    ? Float64Array
-    : O extends { classes: number }
-      ? Float64Array
-      : number
-  : number;
+/**
+ * `A` when option `K` of options of type O is surely of type T, `B` when it surely is not (or is absent), `A | B` when
+ * its type does not tell (a `reduction` held in a variable of type Reduction, an optional `classes`): so result types
+ * stay sound for options that are not literals. Written with keyof rather than `O extends { K?: ... }`, which
+ * TypeScript's weak-type rule makes false for options without K.
+ */
+export type IfOption<O, K extends string, T, A, B> = O extends unknown
+  ? K extends keyof O ? Decide<{} extends Pick<O, K> ? true : undefined extends O[K] ? true : false, Exclude<O[K], undefined>, T, A, B> : B
+  : never;
+type Decide<MayBeAbsent, V, T, A, B> = [V] extends [never] ? B
+  : [V] extends [T] ? (MayBeAbsent extends true ? A | B : A)
+    : [T] extends [V] ? A | B : B;
+
+/** `A` for reduction 'none', `B` for the others, `A | B` when the options' type does not tell. */
+export type IfNone<O, A, B> = IfOption<O, 'reduction', 'none', A, B>;
+
+/**
+ * The result type of a batch function: a number, or a Float64Array per row for `reduction: 'none'` on a batch (an
+ * array of rows, or a flat vector with `classes`).
+ */
+export type Result<X, O> = IfNone<
+  O, X extends readonly Vector[] ? Float64Array : IfOption<O, 'classes', number, Float64Array, number>, number
+>;
