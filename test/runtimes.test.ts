@@ -4,8 +4,9 @@
  * `deno` and `bun` packages), workerd (npm's `workerd`; the entry must never compile from bytes), Chromium's main
  * thread, a module Worker and pages under a strict CSP (Debian's chromium driven by playwright-core).
  *
- * Runs the built package (dist/, made by `npm test` before vitest). A runtime that is missing is skipped with the
- * reason printed — except under CI, where a missing runtime fails the test.
+ * Runs the built package (dist/, made by `npm test` before vitest). Deno, Bun and workerd come from
+ * test/runtimes/package.json, installed on demand (see test/runtimes/tools.ts); a runtime that is missing is skipped
+ * with the reason and the install command printed — except under CI, where a missing runtime fails the test.
  */
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -15,12 +16,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conformanceCases } from './runtimes/cases.mjs';
+import { need, toolBin as bin } from './runtimes/tools.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const here = (p: string) => fileURLToPath(new URL(`./runtimes/${p}`, import.meta.url));
-const bin = (name: string) => join(root, 'node_modules', '.bin', name);
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CI = !!process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0';
 
 const cases = conformanceCases();
 /** Checks per backend: each case with float64 inputs, and with float32 inputs where a float32 value is given. */
@@ -56,15 +56,6 @@ function expectModes(runtime: string, report: Report, expected: Record<string, s
     expect(r.passed, `${runtime} ${r.mode}`).toBe(CHECKS);
     ran.push(`${runtime} | ${r.mode} | ${r.backend} | ${r.passed}/${CHECKS}`);
   }
-}
-
-/** A runtime that is not installed: skip here with the reason, fail under CI. */
-function need(ctx: { skip: (note?: string) => void }, path: string, what: string): void {
-  if (existsSync(path)) return;
-  const why = `${what} not found at ${path}`;
-  if (CI) throw new Error(`${why} (.ci/run installs it)`);
-  console.warn(`skipped: ${why}`);
-  ctx.skip(why);
 }
 
 function run(cmd: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<string> {
@@ -279,7 +270,7 @@ describe('Chromium (Debian chromium, driven by playwright-core)', () => {
   });
 
   async function open(ctx: { skip: (note?: string) => void }, path: string): Promise<{ report: Report; csp: string[] }> {
-    need(ctx, CHROMIUM, 'Debian chromium (apt-get install chromium)');
+    need(ctx, CHROMIUM, 'Debian chromium', 'apt-get install chromium');
     const { chromium } = await import('playwright-core');
     browser ??= await chromium.launch({
       executablePath: CHROMIUM,
