@@ -1,6 +1,8 @@
 // Builds dist/: the library's entries (ESM, CJS, and the workerd / edge-light ones that import dist/wasm/*.wasm
-// as modules), the CLI, and .d.ts types (tsc).
+// as modules), the CLI, and the types (index.d.ts, index.d.cts).
 import { build } from 'esbuild';
+import { rollup } from 'rollup';
+import { dts } from 'rollup-plugin-dts';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 
@@ -42,6 +44,14 @@ await build({
 });
 // The `--threads` workers' entry: loaded by dist/cli.js as new URL('./cli-worker.js', import.meta.url).
 await build({ ...common, platform: 'node', entryPoints: ['src/cli/worker.ts'], format: 'esm', outfile: 'dist/cli-worker.js' });
-execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--outDir', 'dist'], {
+
+// Types: tsc checks every source and emits declarations into build/types; rollup-plugin-dts bundles the public API's
+// into one file, so internal modules (and their TypeScript-version-specific inferred types) are not shipped. The
+// same file serves the `require` condition as index.d.cts (a .d.ts beside a .cjs would be read as ESM types).
+rmSync(new URL('../build/types', import.meta.url), { recursive: true, force: true });
+execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--outDir', 'build/types'], {
   stdio: 'inherit',
 });
+const types = await rollup({ input: 'build/types/index.d.ts', plugins: [dts()] });
+await types.write({ file: 'dist/index.d.ts', format: 'es' });
+copyFileSync('dist/index.d.ts', 'dist/index.d.cts');

@@ -100,6 +100,7 @@ describe('npm pack', () => {
         seen++;
       }
     }
-    expect(seen).toBeGreaterThan(20);
+    // at least the workerd and edge-light entries' .wasm imports and the CLI's worker (the types are one bundled file)
+    expect(seen).toBeGreaterThan(4);
   });
 });

@@ -1,7 +1,7 @@
 // The built package (dist/, made by `npm run build`, which `npm test` runs first): ESM and CommonJS entries load,
 // agree with the source, ship types, and the CLI's demo prints the worked examples.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import * as src from '../src/index.js';
@@ -27,10 +27,19 @@ describe('package', () => {
   it('exports map and types point at files that exist', () => {
     const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8'));
     const entry = pkg.exports['.'];
-    for (const p of [entry.types, entry.import, entry.require, pkg.bin.xent]) {
+    expect(entry.import).toEqual({ types: './dist/index.d.ts', default: './dist/index.js' });
+    expect(entry.require).toEqual({ types: './dist/index.d.cts', default: './dist/index.cjs' });
+    for (const p of [entry.import.types, entry.require.types, entry.import.default, entry.require.default, pkg.bin.xent]) {
       expect(existsSync(new URL(p, root)), p).toBe(true);
     }
+    // every condition names its types
+    for (const [condition, target] of Object.entries(entry)) expect((target as { types?: string }).types, condition).toMatch(/\.d\.c?ts$/);
     expect(readFileSync(dist('index.d.ts'), 'utf8')).toContain('softmaxCrossEntropy');
+    expect(readFileSync(dist('index.d.cts'), 'utf8')).toBe(readFileSync(dist('index.d.ts'), 'utf8'));
+    // the embedded wasm is typed as a string, never carried as a literal type ('AGFzbQ' is base64 of '\0asm')
+    const declarations = readdirSync(dist('')).filter((f) => /\.d\.c?ts$/.test(f));
+    expect(declarations.sort()).toEqual(['index.d.cts', 'index.d.ts']);
+    for (const f of declarations) expect(readFileSync(dist(f), 'utf8')).not.toContain('AGFzbQ');
   });
 
   it('`xent demo` prints the worked examples and evaluates the shipped sample', () => {

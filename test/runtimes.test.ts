@@ -177,7 +177,7 @@ describe('workerd (Cloudflare Workers)', () => {
     need(ctx, bin('workerd'), 'workerd (npm package `workerd`)');
     setup('workerd-worker.mjs');
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-    expect(pkg.exports['.'].workerd).toBe('./dist/workerd.js');
+    expect(pkg.exports['.'].workerd.default).toBe('./dist/workerd.js');
     writeFileSync(join(dir(), 'entry.capnp'), workerdConfig([
       ['worker.js', 'esModule', 'workerd-worker.mjs'],
       ['guard.js', 'esModule', 'workerd-guard.mjs'],
@@ -292,7 +292,7 @@ describe('Chromium (Debian chromium, driven by playwright-core)', () => {
 
   it('main thread: the browser entry, on wasm-simd (sync and async compile), scalar wasm and js', async (ctx) => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-    expect(pkg.exports['.'].browser).toBe('./dist/index.js');
+    expect(pkg.exports['.'].browser.default).toBe('./dist/index.js');
     const { report } = await open(ctx, `/main.html?modes=${modes(ALL)}`);
     expectModes('Chromium main thread', report, ALL);
   });
