@@ -18,10 +18,10 @@ import { type Encoded, type Expected, mismatches, parseComment } from './readme/
 const root = fileURLToPath(new URL('../', import.meta.url));
 
 interface Check { id: number; line: number; text: string; expected: Expected }
-interface Block { line: number; heading: string; code: string; file: string; checks: Check[]; error: string | null }
+interface Block { line: number; heading: string; source: string; code: string; file: string; checks: Check[]; error: string | null }
 
 /** The ```ts blocks of a markdown text, with the README line each starts on and the section it is in. */
-export function codeBlocks(markdown: string): { line: number; heading: string; code: string }[] {
+function codeBlocks(markdown: string): { line: number; heading: string; code: string }[] {
   const lines = markdown.split('\n');
   const out: { line: number; heading: string; code: string }[] = [];
   let heading = '';
@@ -83,15 +83,15 @@ function instrument(block: { line: number; code: string }, next: () => number): 
 
 const README = readFileSync(join(root, 'README.md'), 'utf8');
 let counter = 0;
-const blocks: Block[] = codeBlocks(README).map((b, i) => {
+const blocks: Block[] = codeBlocks(README).map(({ line, heading, code: source }, i) => {
   const file = `block-${i}.mjs`;
   try {
-    const { code, checks } = instrument(b, () => counter++);
+    const { code, checks } = instrument({ line, code: source }, () => counter++);
     const js = ts.transpileModule(code, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } });
-    return { ...b, checks, file, code: js.outputText, error: null };
+    return { line, heading, source, checks, file, code: js.outputText, error: null };
   } catch (e) {
     // reported by the block's test; the block still runs, unchecked
-    return { ...b, checks: [], file, error: (e as Error).message };
+    return { line, heading, source, checks: [], file, code: source, error: (e as Error).message };
   }
 });
 
@@ -144,8 +144,8 @@ describe('README', () => {
   it('every block compiles against the published types', async () => {
     const dir = join(sandbox, 'types');
     mkdirSync(dir);
-    const files = codeBlocks(README).map((b, i) => {
-      writeFileSync(join(dir, `block-${i}.ts`), b.code);
+    const files = blocks.map((b, i) => {
+      writeFileSync(join(dir, `block-${i}.ts`), b.source);
       return `types/block-${i}.ts`;
     });
     const compilerOptions = {
@@ -159,8 +159,7 @@ describe('README', () => {
         (_err, stdout, stderr) => resolve(`${stdout}${stderr}`));
     });
     // block-i.ts(l,c): report README lines
-    const blocksAt = codeBlocks(README);
-    const mapped = out.replace(/types\/block-(\d+)\.ts\((\d+),(\d+)\)/g, (_m, i, l, c) => `README line ${blocksAt[+i].line + +l - 1}:${c}`);
+    const mapped = out.replace(/types\/block-(\d+)\.ts\((\d+),(\d+)\)/g, (_m, i, l, c) => `README line ${blocks[+i].line + +l - 1}:${c}`);
     expect(mapped.trim()).toBe('');
   });
 });

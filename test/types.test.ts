@@ -40,7 +40,10 @@ beforeAll(() => {
   writeFileSync(join(sandbox, 'package.json'), JSON.stringify({ name: 'xent-consumer', private: true, type: 'module' }));
   for (const f of readdirSync(join(root, 'test', 'types'))) cpSync(join(root, 'test', 'types', f), join(sandbox, f));
   for (const [name, { options, files }] of Object.entries(PROJECTS)) {
-    const compilerOptions = { target: 'ES2022', strict: true, skipLibCheck: false, noEmit: true, types: [], ...options };
+    // skipDefaultLibCheck: TypeScript's own lib files need no checking here; xent's declarations do (skipLibCheck: false)
+    const compilerOptions = {
+      target: 'ES2022', strict: true, skipLibCheck: false, skipDefaultLibCheck: true, noEmit: true, types: [], ...options,
+    };
     writeFileSync(join(sandbox, `tsconfig.${name}.json`), JSON.stringify({ compilerOptions, files }, null, 2));
   }
 });
@@ -57,7 +60,7 @@ function tsc(bin: string, project: string): Promise<{ code: number; out: string 
 describe('the declarations compile for a consumer, skipLibCheck: false', () => {
   for (const [version, bin] of Object.entries(TSC)) {
     it(`TypeScript ${version}: NodeNext (ESM and CJS), Bundler and node10 projects`, async (ctx) => {
-      need(ctx, bin, `TypeScript ${version} (npm package \`typescript-5.0\`)`);
+      need(ctx, bin, `TypeScript ${version}`);
       const results = await Promise.all(Object.keys(PROJECTS).map(async (p) => ({ p, ...(await tsc(bin, p)) })));
       for (const { p, code, out } of results) expect({ project: p, code, out }).toEqual({ project: p, code: 0, out: '' });
     });

@@ -86,10 +86,13 @@ export function checkKeys(opts: unknown, allowed: readonly string[], fn: string)
  * TypeScript's weak-type rule makes false for options without K.
  */
 export type IfOption<O, K extends string, T, A, B> = O extends unknown
-  ? K extends keyof O ? Decide<{} extends Pick<O, K> ? true : undefined extends O[K] ? true : false, Exclude<O[K], undefined>, T, A, B> : B
+  ? K extends keyof O ? Decide<MayBeAbsent<O, K>, Exclude<O[K], undefined>, T, A, B> : B
   : never;
-type Decide<MayBeAbsent, V, T, A, B> = [V] extends [never] ? B
-  : [V] extends [T] ? (MayBeAbsent extends true ? A | B : A)
+/** true when option K of O is optional or may be undefined. */
+type MayBeAbsent<O, K extends keyof O> = {} extends Pick<O, K> ? true : undefined extends O[K] ? true : false;
+/** The choice for an option whose values (when present) are of type V. */
+type Decide<Absent, V, T, A, B> = [V] extends [never] ? B
+  : [V] extends [T] ? (Absent extends true ? A | B : A)
     : [T] extends [V] ? A | B : B;
 
 /** `A` for reduction 'none', `B` for the others, `A | B` when the options' type does not tell. */

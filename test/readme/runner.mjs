@@ -1,6 +1,7 @@
 // Runs the README's code blocks (files given as arguments, each an ES module whose stated values call
 // globalThis.__readme(id, value)) against the installed package, each from a fresh `await init()` (the default
 // backend), and prints one line `README_RESULT <json>`: per block, the values encoded and the error, if any.
+import { pathToFileURL } from 'node:url';
 import { init } from 'xent';
 
 /** JSON-safe: numbers as strings (NaN, ±Infinity), typed arrays by constructor name. */
@@ -31,7 +32,7 @@ for (const file of process.argv.slice(2)) {
   let error = null;
   try {
     await init();
-    await import(new URL(file, `file://${process.cwd()}/`).href);
+    await import(pathToFileURL(file).href);
   } catch (e) {
     error = String(e?.stack ?? e);
   }
