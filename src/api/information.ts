@@ -181,7 +181,9 @@ export function entropy(p: Batch, q?: Batch | DistributionOptions, options?: Dis
  * Cross-entropy H(p, q) = -Σ p log q of each row pair. Exact by default: 0 log 0 = 0, and p > 0 where q = 0
  * gives Infinity. `eps` clips q to [eps, 1 - eps] first.
  */
-export function crossEntropy<X extends Batch, O extends CrossEntropyOptions = {}>(p: X, q: Batch, options?: O): Result<X, O> {
+export function crossEntropy<X extends Batch, O extends CrossEntropyOptions = {}>(
+  p: X, q: Batch, options?: O,
+): Result<X, O> {
   return distributions('crossEntropy', p, q, options, [...DIST_KEYS, 'eps'], (k, P, Q, out, eps) =>
     k.crossEntropy(P.data, Q!.data, P.rows, P.cols, eps, null, out),
   { normalizeQ: (pr) => pr.normalizeQOnly, clip: clipOf }) as Result<X, O>;
@@ -192,7 +194,9 @@ export function crossEntropy<X extends Batch, O extends CrossEntropyOptions = {}
  * 0 where p = 0, Infinity where p > 0 and q = 0. Arguments are probabilities in the order (p, q) under every
  * preset (PyTorch's kl_div takes (log q, p)). Compat 'keras' and 'tfjs' clip both to [1e-7, 1] first.
  */
-export function klDivergence<X extends Batch, O extends KlDivergenceOptions = {}>(p: X, q: Batch, options?: O): Result<X, O> {
+export function klDivergence<X extends Batch, O extends KlDivergenceOptions = {}>(
+  p: X, q: Batch, options?: O,
+): Result<X, O> {
   return distributions('klDivergence', p, q, options, DIST_KEYS, klKernel, { klClip: true }) as Result<X, O>;
 }
 
@@ -200,7 +204,9 @@ export function klDivergence<X extends Batch, O extends KlDivergenceOptions = {}
  * Jensen–Shannon divergence ½ KL(p ‖ m) + ½ KL(q ‖ m), m = (p + q) / 2, of each row pair: symmetric, finite,
  * at most ln 2 nats (1 bit). This is the divergence, not SciPy's jensenshannon distance (its square root).
  */
-export function jsDivergence<X extends Batch, O extends DistributionOptions = {}>(p: X, q: Batch, options?: O): Result<X, O> {
+export function jsDivergence<X extends Batch, O extends DistributionOptions = {}>(
+  p: X, q: Batch, options?: O,
+): Result<X, O> {
   return distributions('jsDivergence', p, q, options, DIST_KEYS, (k, P, Q, out) =>
     k.jsDivergence(P.data, Q!.data, P.rows, P.cols, out),
   ) as Result<X, O>;
@@ -210,7 +216,9 @@ export function jsDivergence<X extends Batch, O extends DistributionOptions = {}
  * Jensen–Shannon distance: the square root of jsDivergence of each row pair (in the unit of `base`), as
  * scipy.spatial.distance.jensenshannon. A metric, at most 1 with base 2. The reduction applies to the distances.
  */
-export function jsDistance<X extends Batch, O extends DistributionOptions = {}>(p: X, q: Batch, options?: O): Result<X, O> {
+export function jsDistance<X extends Batch, O extends DistributionOptions = {}>(
+  p: X, q: Batch, options?: O,
+): Result<X, O> {
   const o = checkKeys(options, DIST_KEYS, 'jsDistance');
   const reduction = reductionOf(o.reduction);
   const rows = jsDivergence(p, q, { ...o, reduction: 'none' } as DistributionOptions) as number | Float64Array;

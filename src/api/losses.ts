@@ -226,7 +226,9 @@ export function categoricalCrossEntropy<X extends Batch, O extends CategoricalCr
 }
 
 /** Negative log-likelihood from log-probabilities (PyTorch's nll_loss): -logp_y, or -Σ_j t_j logp_j. */
-export function nllLoss<X extends Batch, O extends CategoricalOptions = {}>(logProbs: X, target: Target, options?: O): Result<X, O> {
+export function nllLoss<X extends Batch, O extends CategoricalOptions = {}>(
+  logProbs: X, target: Target, options?: O,
+): Result<X, O> {
   const c = categorical('nllLoss', logProbs, target, options, [], 'logProbs');
   const { k, X, w, eps } = c;
   const L: Named = { name: 'logProbs', m: X };

@@ -28,7 +28,9 @@ export interface LogSumExpOptions extends SoftmaxOptions {
 }
 
 /** logSumExp's value: a number for one vector, a Float64Array per row for a batch. */
-export type LseValue<X, O> = X extends readonly Vector[] ? Float64Array : IfOption<O, 'classes', number, Float64Array, number>;
+export type LseValue<X, O> = X extends readonly Vector[]
+  ? Float64Array
+  : IfOption<O, 'classes', number, Float64Array, number>;
 
 /** A signed log-sum-exp: the log of the absolute sum and its sign (+1, -1 or 0). */
 export interface SignedLogSumExp<V> {

@@ -9,7 +9,8 @@
  * - `[a, b]` an array, `Float64Array [a, b]` a typed array of that type (a bare `Float64Array` checks the type only);
  *   a last item `…` checks a prefix (`[…]`: any items).
  * - `{ key: value, … }` an object's listed keys (`…`: others may follow).
- * Text after the value, past a space or a punctuation mark, is prose (units, remarks). A comment that does not begin with a value is prose, not checked.
+ * Text after the value, past a space or a punctuation mark, is prose (units, remarks). A comment that does not
+ * begin with a value is prose, not checked.
  */
 
 export type Expected =
@@ -29,7 +30,7 @@ export type Encoded =
   | { object: Record<string, Encoded>; ctor: string }
   | { other: string };
 
-const TYPED = /^(Float64Array|Float32Array|Int8Array|Uint8Array|Uint8ClampedArray|Int16Array|Uint16Array|Int32Array|Uint32Array|BigInt64Array|BigUint64Array)\b/;
+const TYPED = /^((?:Float32|Float64|Int8|Uint8|Uint8Clamped|Int16|Uint16|Int32|Uint32|BigInt64|BigUint64)Array)\b/;
 const NUMBER = /^([-−]?)(?:(Infinity|NaN)|(\d+)(?:\.(\d*))?(?:e([-+]?\d+))?)(…)?/;
 
 class Reader {
@@ -42,7 +43,9 @@ class Reader {
     this.i += t.length;
     return true;
   }
-  fail(what: string): never { throw new Error(`value comment ${JSON.stringify(this.s)}: expected ${what} at ${JSON.stringify(this.rest())}`); }
+  fail(what: string): never {
+    throw new Error(`value comment ${JSON.stringify(this.s)}: expected ${what} at ${JSON.stringify(this.rest())}`);
+  }
 }
 
 function parseNumber(r: Reader): Expected | null {
