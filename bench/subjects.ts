@@ -1,118 +1,293 @@
 /**
- * What the peers are compared with: xent itself (imported from src/, so the bench measures the current source) on
- * each backend, and the floors — a plain SIMD sum over the bytes a workload reads, and the copy of those bytes
- * into wasm memory — from bench/floor.ts.
+ * xent's contenders, imported from src/ (the bench measures the current source): the default backend with the
+ * caller's arrays copied in, zero-copy (allocate()), the TypeScript backend, each wasm build chosen through init()
+ * options, the fused loss and gradient, the Evaluator, and — where the source has them — half-precision input,
+ * scoreTokens and the LanguageModelEvaluator (feature-detected, so the bench runs before and after they land).
+ * The floors (a plain SIMD sum over the bytes a workload reads, and the copy of those bytes into wasm memory) come
+ * from bench/floor.ts.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import * as api from '../src/index.js';
 import {
-  Evaluator, allocate, backend, init, klDivergence, sigmoidCrossEntropy, sigmoidCrossEntropyWithGrad, softmaxCrossEntropy,
-  softmaxCrossEntropyWithGrad,
+  Evaluator, type InitOptions, allocate, backend, init, klDivergence, sigmoidCrossEntropy, sigmoidCrossEntropyWithGrad,
+  softmaxCrossEntropy, softmaxCrossEntropyWithGrad,
 } from '../src/index.js';
-import { type Impl, notApplicable } from './peers.js';
-import { type Floats, type Workload, inputsOf } from './workloads.js';
+import { halfTable } from './half.js';
+import { type Impl, Unavailable, notApplicable } from './impl.js';
+import { type Floats, type Workload, type WorkloadInfo, inputsOf } from './workloads.js';
 
-type Evaluate = (x: Floats, y: Floats | undefined) => number;
+type Evaluate = (x: Floats, w: Workload) => number;
 
-function evaluator(w: Workload): Evaluate {
-  return w.kind === 'softmax' ? (x) => softmaxCrossEntropy(x, w.labels!, { classes: w.cols }) as number
-    : w.kind === 'sigmoid' ? (x, y) => sigmoidCrossEntropy(x, y!) as number
-    : (x, y) => klDivergence(x, y!, { classes: w.cols }) as number;
+function loss(s: WorkloadInfo): Evaluate {
+  return s.kind === 'softmax' ? (x, w) => softmaxCrossEntropy(x, w.labels!, { classes: w.cols }) as number
+    : s.kind === 'sigmoid' ? (x, w) => sigmoidCrossEntropy(x, w.y!) as number
+    : (x, w) => klDivergence(x, w.y!, { classes: w.cols }) as number;
 }
 
-/** xent on one backend; `setup` fails (and the bench reports it) if that backend cannot start. */
-export function xent(w: Workload, which: 'wasm' | 'js'): Impl {
-  const run = evaluator(w);
+/** Starts a backend and checks which one runs: a contender must not silently measure another build. */
+async function start(options: InitOptions, is: (name: string) => boolean): Promise<string> {
+  await init(options);
+  const name = backend();
+  if (!is(name)) throw new Error(`init(${JSON.stringify(options)}) runs ${name}`);
+  return name;
+}
+
+const isWasm = (name: string) => name.startsWith('wasm');
+
+type Which = 'default' | 'js';
+
+/** `await init()` (which must pick a wasm build), or the TypeScript backend. */
+const startOn = (which: Which) => (which === 'js' ? start({ backend: 'js' }, (b) => b === 'js') : start({}, isWasm));
+
+/** Setup of the contenders that run on xent's default wasm build. */
+const onWasm = async () => {
+  await startOn('default');
+};
+
+/** xent as a user calls it: `await init()` (it must pick a wasm build), or the TypeScript backend. */
+export function xent(s: WorkloadInfo, which: Which): Impl {
+  const run = loss(s);
+  let ran = '';
   return {
-    name: `xent ${which}`,
+    name: which === 'js' ? 'xent, TypeScript backend' : 'xent',
     setup: async () => {
-      await init({ backend: which });
-      const active = backend();
-      if (which === 'wasm' && active !== 'wasm-simd') throw new Error(`init({ backend: 'wasm' }) gave ${active}`);
+      ran = await startOn(which);
     },
-    fn: () => run(w.x, w.y),
+    fn: (w) => run(w.x, w),
+    note: () => (which === 'js' ? undefined : `init() chose ${ran}`),
   };
 }
 
 /**
- * xent on wasm with the batch already in wasm memory (allocate(): the documented zero-copy path): the kernel's
- * own cost, without the copy of the user's arrays.
+ * A wasm build of xent, chosen by init() options; `options` lists candidate option sets (an API may spell a build
+ * several ways while it settles): the first that starts a backend whose name matches `backend` wins.
  */
-export function xentZeroCopy(w: Workload): Impl {
-  const run = evaluator(w);
-  const impl: Impl = { name: 'xent wasm, zero-copy', fn: () => NaN };
-  impl.setup = async () => {
-    await init({ backend: 'wasm' });
-    const dtype = w.f32 ? 'float32' : 'float64';
-    const x = allocate(dtype, w.x.length);
-    x.view().set(w.x);
-    const y = w.y ? allocate(dtype, w.y.length) : null;
-    y?.view().set(w.y!);
+export interface Build {
+  name: string;
+  options: InitOptions[];
+  /** What backend() must say once it runs (plain data: a build travels to the contender's thread). */
+  backend: RegExp;
+}
+
+/** The builds raced against each other (zero-copy: the kernels alone). `--build=NAME={json}` adds or replaces one. */
+export const BUILDS: Build[] = [
+  { name: 'SIMD', options: [{ backend: 'wasm', simd: true }], backend: /^wasm-simd$/ },
+  { name: 'scalar', options: [{ backend: 'wasm', simd: false }], backend: /^wasm$/ },
+  {
+    name: 'relaxed SIMD',
+    options: [{ backend: 'wasm-relaxed-simd' } as unknown as InitOptions, { backend: 'wasm', relaxedSimd: true } as InitOptions],
+    backend: /relaxed/,
+  },
+];
+
+async function startBuild(build: Build): Promise<string> {
+  const tried: string[] = [];
+  for (const options of build.options) {
+    try {
+      return await start(options, (b) => build.backend.test(b));
+    } catch (e) {
+      tried.push((e as Error).message);
+    }
+  }
+  throw new Unavailable(`no ${build.name} build here: ${tried.join('; ')}`);
+}
+
+const buildName = (b: Build) => `xent ${b.name} build, zero-copy`;
+
+/**
+ * xent with the batch already in wasm memory (allocate(): the documented zero-copy path): the kernel's own cost,
+ * without the copy of the user's arrays. Without a build, the one init() picks by default.
+ */
+export function xentZeroCopy(s: WorkloadInfo, build?: Build): Impl {
+  const run = loss(s);
+  let ran = '';
+  let x: api.WasmArray | null = null;
+  let y: api.WasmArray | null = null;
+  return {
+    name: build ? buildName(build) : 'xent, zero-copy',
+    setup: async (w) => {
+      ran = build ? await startBuild(build) : await startOn('default');
+      const dtype = s.f32 ? 'float32' : 'float64';
+      x = allocate(dtype, w.x.length);
+      x.view().set(w.x);
+      y = w.y ? allocate(dtype, w.y.length) : null;
+      y?.view().set(w.y!);
+    },
     // Views are taken per call: memory may grow between calls and detach older ones.
-    impl.fn = () => run(x.view(), y?.view());
+    fn: (w) => run(x!.view(), { ...w, y: y?.view() }),
+    note: () => (build ? `backend() says ${ran}` : `init() chose ${ran}`),
   };
-  return impl;
 }
 
 /**
- * xent's fused loss and gradient (softmaxCrossEntropyWithGrad, sigmoidCrossEntropyWithGrad) into a caller's `out`,
- * timed against the loss alone on the same backend; KL's gradient is with respect to q's logits, a different input,
- * so W4 has none. `resident`: the logits and `out` in wasm memory (allocate()), the kernel's own cost.
+ * xent's fused loss and gradient (softmaxCrossEntropyWithGrad, sigmoidCrossEntropyWithGrad) into a caller's `out`;
+ * the report sets it against the loss alone on the same backend. KL's gradient is taken with respect to q's logits,
+ * a different input, so W4 has none. `resident`: the inputs and `out` in wasm memory (allocate()).
  */
-export function xentGrad(w: Workload, which: 'wasm' | 'js', resident = false): Impl {
-  const name = `xent ${which} loss+grad${resident ? ', zero-copy' : ''}`;
-  if (w.kind === 'kl') return notApplicable(name, 'the KL gradient is taken with respect to logits, not q');
-  const impl: Impl = { name, fn: () => NaN };
-  impl.setup = async () => {
-    await init({ backend: which });
-    const dtype = w.f32 ? 'float32' : 'float64';
-    const Ctor = w.f32 ? Float32Array : Float64Array;
-    const wx = resident ? allocate(dtype, w.x.length) : null;
-    const wg = resident ? allocate(dtype, w.x.length) : null;
-    wx?.view().set(w.x);
-    const plain = new Ctor(w.x.length);
-    const x = () => wx?.view() ?? w.x;
-    const out = () => wg?.view() ?? plain;
-    const wy = resident && w.y ? allocate(dtype, w.y.length) : null;
-    wy?.view().set(w.y!);
-    const y = () => wy?.view() ?? w.y!;
-    impl.fn = w.kind === 'softmax'
-      ? () => softmaxCrossEntropyWithGrad(x(), w.labels!, { classes: w.cols, out: out() }).loss as number
-      : () => sigmoidCrossEntropyWithGrad(x(), y(), { out: out() }).loss as number;
-    impl.baseline = w.kind === 'softmax'
-      ? () => softmaxCrossEntropy(x(), w.labels!, { classes: w.cols }) as number
-      : () => sigmoidCrossEntropy(x(), y()) as number;
+export function xentGrad(s: WorkloadInfo, which: Which, resident = false): Impl {
+  const name = `xent loss+grad${which === 'js' ? ', TypeScript backend' : resident ? ', zero-copy' : ''}`;
+  if (s.kind === 'kl') return notApplicable(name, 'the KL gradient is taken with respect to logits, not q');
+  let call: (w: Workload) => number = () => NaN;
+  return {
+    name,
+    setup: async (w) => {
+      await startOn(which);
+      const dtype = s.f32 ? 'float32' : 'float64';
+      const wasmCopy = (a: Floats) => {
+        const m = allocate(dtype, a.length);
+        m.view().set(a);
+        return m;
+      };
+      const wx = resident ? wasmCopy(w.x) : null;
+      const wy = resident && w.y ? wasmCopy(w.y) : null;
+      const wg = resident ? allocate(dtype, w.x.length) : null;
+      const plain = s.f32 ? new Float32Array(w.x.length) : new Float64Array(w.x.length);
+      const out = () => wg?.view() ?? plain;
+      call = s.kind === 'softmax'
+        ? (t) => softmaxCrossEntropyWithGrad(wx?.view() ?? t.x, t.labels!, { classes: t.cols, out: out() }).loss as number
+        : (t) => sigmoidCrossEntropyWithGrad(wx?.view() ?? t.x, wy?.view() ?? t.y!, { out: out() }).loss as number;
+    },
+    fn: (w) => call(w),
   };
-  return impl;
 }
 
 /**
- * The streaming Evaluator's update on a softmax workload, timed against softmaxCrossEntropy alone on
- * the same backend and input: what the evaluation's extra figures (rank, top-1, Σ p², per class, histogram) cost.
- * `resident`: the logits in wasm memory (allocate()).
+ * The streaming Evaluator's reset() and update() on a softmax workload; the report sets it against
+ * softmaxCrossEntropy alone on the same backend: what the evaluation's extra figures cost. `resident`: the logits
+ * in wasm memory.
  */
-export function xentEvaluator(w: Workload, which: 'wasm' | 'js', resident = false): Impl {
-  const name = `xent ${which} Evaluator${resident ? ', zero-copy' : ''}`;
-  if (w.kind !== 'softmax') return notApplicable(name, 'the Evaluator takes logits or probabilities with labels');
-  const impl: Impl = { name, fn: () => NaN };
-  impl.setup = async () => {
-    await init({ backend: which });
-    const wx = resident ? allocate(w.f32 ? 'float32' : 'float64', w.x.length) : null;
-    wx?.view().set(w.x);
-    const x = () => wx?.view() ?? w.x;
-    const ev = new Evaluator({ classes: w.cols });
-    // The timed call is reset() and update(); only the first (untimed) call reads result(), for the accuracy check.
-    let first = true;
-    impl.fn = () => {
-      ev.reset().update(x(), w.labels!);
+export function xentEvaluator(s: WorkloadInfo, which: Which, resident = false): Impl {
+  const name = `xent Evaluator${which === 'js' ? ', TypeScript backend' : resident ? ', zero-copy' : ''}`;
+  if (s.kind !== 'softmax') return notApplicable(name, 'the Evaluator takes logits or probabilities with labels');
+  let ev: Evaluator | null = null;
+  let wx: api.WasmArray | null = null;
+  // Only the first (untimed) call reads result(), for the accuracy check.
+  let first = true;
+  return {
+    name,
+    setup: async (w) => {
+      await startOn(which);
+      if (resident) {
+        wx = allocate(s.f32 ? 'float32' : 'float64', w.x.length);
+        wx.view().set(w.x);
+      }
+      ev = new Evaluator({ classes: s.cols });
+    },
+    fn: (w) => {
+      ev!.reset().update(wx?.view() ?? w.x, w.labels!);
       if (!first) return 0;
       first = false;
-      return ev.result().loss;
-    };
-    impl.baseline = () => softmaxCrossEntropy(x(), w.labels!, { classes: w.cols }) as number;
+      return ev!.result().loss;
+    },
   };
-  return impl;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// APIs that other work adds, found by their exports or by what a call accepts.
+
+type Fn = (...a: unknown[]) => unknown;
+const exported = (name: string): Fn | undefined => {
+  const v = (api as Record<string, unknown>)[name];
+  return typeof v === 'function' ? (v as Fn) : undefined;
+};
+
+/** Whether softmaxCrossEntropy takes half input (a Uint16Array of half bits with `dtype: 'float16'`). */
+export function takesHalf(): boolean {
+  try {
+    // Logits [1, 0] (half bits 0x3c00, 0), label 0: log(1 + e^-1).
+    const v = softmaxCrossEntropy(new Uint16Array([0x3c00, 0]) as never, new Int32Array([0]), { classes: 2, dtype: 'float16' } as never);
+    return Math.abs((v as number) - Math.log1p(Math.exp(-1))) < 1e-6;
+  } catch {
+    return false;
+  }
+}
+
+/** The float16 race's contenders: half bits, Float16Array, and widening in JavaScript before a float32 call. */
+export function halfContenders(s: WorkloadInfo): Impl[] {
+  const options = { classes: s.cols, dtype: 'float16' } as never;
+  const F16 = (globalThis as { Float16Array?: new (b: ArrayBuffer, o: number, n: number) => ArrayLike<number> }).Float16Array;
+  const bits: Impl = {
+    name: 'xent, float16 bits (Uint16Array)',
+    setup: onWasm,
+    fn: (w) => softmaxCrossEntropy(w.halfBits as never, w.labels!, options) as number,
+  };
+  const f16: Impl = F16
+    ? {
+      name: 'xent, Float16Array',
+      setup: onWasm,
+      fn: (w) => softmaxCrossEntropy(new F16(w.halfBits!.buffer as ArrayBuffer, w.halfBits!.byteOffset, w.halfBits!.length) as never, w.labels!, { classes: s.cols }) as number,
+    }
+    : notApplicable('xent, Float16Array', 'this runtime has no Float16Array');
+  let wide = new Float32Array(0);
+  const widen: Impl = {
+    name: 'widen in JS (table), then xent',
+    setup: async () => {
+      await start({}, isWasm);
+      wide = new Float32Array(s.rows * s.cols);
+    },
+    fn: (w) => {
+      // Into an array allocated once, as a careful caller would; a 65,536-entry table is exact and fast.
+      const table = halfTable(), h = w.halfBits!;
+      for (let i = 0; i < h.length; i++) wide[i] = table[h[i]];
+      return softmaxCrossEntropy(wide, w.labels!, { classes: s.cols }) as number;
+    },
+  };
+  return [bits, f16, widen];
+}
+
+/** scoreTokens (issue 18) on a softmax workload: the mean of −logprob, so that its accuracy is checked too. */
+export function xentScoreTokens(s: WorkloadInfo): Impl {
+  const name = 'xent scoreTokens';
+  const scoreTokens = exported('scoreTokens');
+  if (!scoreTokens) return notApplicable(name, 'no scoreTokens export yet');
+  if (s.kind !== 'softmax') return notApplicable(name, 'softmax only');
+  return {
+    name,
+    setup: onWasm,
+    fn: (w) => {
+      const lp = (scoreTokens(w.x, w.labels, { classes: s.cols }) as { logprob: ArrayLike<number> }).logprob;
+      let total = 0;
+      for (let i = 0; i < lp.length; i++) total -= lp[i];
+      return total / lp.length;
+    },
+  };
+}
+
+/** The mean negative log-likelihood in a LanguageModelEvaluator result, under the names an API might give it. */
+function meanNll(result: unknown): number | undefined {
+  const r = result as Record<string, unknown>;
+  for (const k of ['meanNll', 'nll', 'crossEntropy', 'loss']) {
+    const v = r[k];
+    if (typeof v === 'number') return v;
+    if (v && typeof (v as { mean?: unknown }).mean === 'number') return (v as { mean: number }).mean;
+  }
+  return undefined;
+}
+
+/** LanguageModelEvaluator.update (issue 18), a fresh evaluator per call, on a softmax workload. */
+export function xentLanguageModelEvaluator(s: WorkloadInfo): Impl {
+  const name = 'xent LanguageModelEvaluator';
+  const Ctor = exported('LanguageModelEvaluator') as unknown as
+    (new (o: object) => { update(x: unknown, t: unknown): unknown; result(): unknown }) | undefined;
+  if (!Ctor) return notApplicable(name, 'no LanguageModelEvaluator export yet');
+  if (s.kind !== 'softmax') return notApplicable(name, 'softmax only');
+  let first = true;
+  return {
+    name,
+    setup: onWasm,
+    fn: (w) => {
+      const ev = new Ctor({ classes: s.cols });
+      ev.update(w.x, w.labels);
+      if (!first) return 0;
+      first = false;
+      return meanNll(ev.result()) ?? NaN;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The floors.
 
 interface FloorExports {
   memory: WebAssembly.Memory;
@@ -130,7 +305,7 @@ export function loadFloor(wasmPath: string): void {
   floorModule = loader.instantiateSync(readFileSync(wasmPath)).exports as FloorExports;
 }
 
-/** Places the workload's inputs back to back from the heap base, growing memory as needed; returns the views. */
+/** Places arrays of these sizes back to back from the heap base, growing memory as needed; returns the views. */
 function place(inputs: Floats[]): { ptr: number; count: number; views: Floats[] } {
   const ex = floorModule!;
   const ptr = ex.heapBase();
@@ -146,22 +321,30 @@ function place(inputs: Floats[]): { ptr: number; count: number; views: Floats[] 
   return { ptr, count: inputs.reduce((n, a) => n + a.length, 0), views };
 }
 
-export function floors(w: Workload): Impl[] {
-  const inputs = inputsOf(w);
-  const sum: Impl = { name: 'floor: wasm SIMD sum', floor: true, fn: () => NaN };
-  sum.setup = () => {
-    const { ptr, count, views } = place(inputs);
-    views.forEach((v, i) => v.set(inputs[i]));
-    const ex = floorModule!;
-    sum.fn = w.f32 ? () => ex.sumF32(ptr, count) : () => ex.sumF64(ptr, count);
+export function floors(s: WorkloadInfo): Impl[] {
+  let sumFn: () => number = () => NaN;
+  const sum: Impl = {
+    name: 'floor: wasm SIMD sum',
+    floor: true,
+    setup: (w) => {
+      const inputs = inputsOf(w);
+      const { ptr, count, views } = place(inputs);
+      views.forEach((v, i) => v.set(inputs[i]));
+      const ex = floorModule!;
+      sumFn = s.f32 ? () => ex.sumF32(ptr, count) : () => ex.sumF64(ptr, count);
+    },
+    fn: () => sumFn(),
   };
-  const copy: Impl = { name: 'floor: copy into wasm', floor: true, fn: () => NaN };
-  copy.setup = () => {
-    const { views } = place(inputs);
-    copy.fn = () => {
+  let views: Floats[] = [];
+  const copy: Impl = {
+    name: 'floor: copy into wasm',
+    floor: true,
+    setup: (w) => void (views = place(inputsOf(w)).views),
+    fn: (w) => {
+      const inputs = inputsOf(w);
       for (let i = 0; i < views.length; i++) views[i].set(inputs[i]);
       return NaN;
-    };
+    },
   };
   return [sum, copy];
 }

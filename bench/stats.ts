@@ -1,0 +1,74 @@
+/**
+ * The bench's arithmetic, kept free of timing and I/O so that it is unit-tested (test/bench.test.ts): quantiles,
+ * per-round ratios of two contenders and their summary, and the relative error of a mean.
+ */
+
+/**
+ * The q-quantile (0 ≤ q ≤ 1) of values already sorted ascending, by linear interpolation between order statistics
+ * (Hyndman and Fan's type 7: NumPy's default `method='linear'`, R's default). NaN for an empty list.
+ */
+export function quantileSorted(sorted: readonly number[], q: number): number {
+  const n = sorted.length;
+  if (n === 0) return NaN;
+  const h = (n - 1) * q;
+  const lo = Math.floor(h);
+  const hi = Math.min(lo + 1, n - 1);
+  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
+}
+
+export interface Spread {
+  /** Rounds the summary is taken over. */
+  n: number;
+  median: number;
+  /** First and third quartiles: their distance is the interquartile range. */
+  q1: number;
+  q3: number;
+}
+
+/** Median and quartiles of the finite values (NaN and ±Infinity are rounds that did not run); null when none are. */
+export function spread(values: readonly (number | null)[]): Spread | null {
+  const v = values.filter((x): x is number => x !== null && Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return null;
+  return { n: v.length, median: quantileSorted(v, 0.5), q1: quantileSorted(v, 0.25), q3: quantileSorted(v, 0.75) };
+}
+
+/**
+ * Per-round ratios a[r] / b[r] of two contenders' times in the same rounds. A round that either one sat out (null,
+ * or not a positive finite time) gives null, so that a ratio only ever compares calls made in the same round.
+ */
+export function roundRatios(a: readonly (number | null)[], b: readonly (number | null)[]): (number | null)[] {
+  const ok = (t: number | null | undefined): t is number => typeof t === 'number' && Number.isFinite(t) && t > 0;
+  return a.map((t, r) => (ok(t) && ok(b[r]) ? t / b[r]! : null));
+}
+
+/** Summary of a over b: the median and quartiles of the per-round ratios (null when no round has both). */
+export function ratioSpread(a: readonly (number | null)[], b: readonly (number | null)[]): Spread | null {
+  return spread(roundRatios(a, b));
+}
+
+/**
+ * Every how many rounds a contender whose calls take `callMs` runs (rounds r with r % stride = 0), so that its
+ * timed calls add up to about `budgetMs` over `rounds` rounds. Strides are powers of two, or `rounds` itself (round
+ * 0 alone): any two contenders then share every round of the one with the longer stride, so that a ratio between
+ * two slow contenders has as many rounds as the slower one runs.
+ */
+export function stride(callMs: number, rounds: number, budgetMs: number): number {
+  const need = Math.ceil((callMs * rounds) / budgetMs);
+  let k = 1;
+  while (k < need) k *= 2;
+  return k < rounds ? k : Math.max(1, rounds);
+}
+
+/**
+ * |value − reference| / |reference|: the relative error of a contender's mean against the float64 reference.
+ * NaN when the value is NaN or infinite (a wrong answer must not read as a small error); an absolute error when
+ * the reference is 0.
+ */
+export function relativeError(value: number, reference: number): number {
+  if (!Number.isFinite(value)) return NaN;
+  const d = Math.abs(value - reference);
+  return reference === 0 ? d : d / Math.abs(reference);
+}
+
+/** A relative error as the tables print it. */
+export const errText = (e: number): string => (Number.isNaN(e) ? 'NaN' : e === 0 ? '0' : e.toExponential(1));
