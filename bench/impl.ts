@@ -18,8 +18,11 @@ export interface Impl {
    * contender after it.
    */
   setup?: (w: Workload) => void | Promise<void>;
-  /** The timed call: the mean loss (for the floors, whatever they compute), from this turn's views of the data. */
-  fn: (w: Workload) => number | Promise<number>;
+  /**
+   * The timed call: the mean loss (for the floors, whatever they compute), from this turn's views of the data.
+   * Undefined from the first call: no mean to check (the accuracy column then reads —).
+   */
+  fn: (w: Workload) => number | undefined | Promise<number>;
   /** A floor: computes no loss, so it has no accuracy. */
   floor?: boolean;
   /** After setup: what ran, when it is worth saying (the backend xent chose, the ONNX graph's self-check). */

@@ -60,7 +60,7 @@ export interface ContenderJob {
 
 type Request = { type: 'setup' | 'run' | 'end'; buffers?: Buffers };
 type Reply =
-  | { type: 'ready'; value: number; firstMs: number; callMs: number; note?: string; buffers: Buffers }
+  | { type: 'ready'; value: number | null; firstMs: number; callMs: number; note?: string; buffers: Buffers }
   | { type: 'time'; ms: number; buffers: Buffers }
   | { type: 'ended'; sink: number }
   | { type: 'na' | 'error'; message: string; buffers?: Buffers };
@@ -136,8 +136,8 @@ export async function race(
       log(`  ${e.impl.name.padEnd(42)} ${e.result.error}`);
       continue;
     }
-    Object.assign(e.result, { value: reply.value, firstMs: reply.firstMs, note: reply.note });
-    if (!e.impl.floor) e.result.relErr = relativeError(reply.value, info.reference);
+    Object.assign(e.result, { value: reply.value ?? undefined, firstMs: reply.firstMs, note: reply.note });
+    if (!e.impl.floor && reply.value !== null) e.result.relErr = relativeError(reply.value, info.reference);
     // The reference runs every round: every ratio in the headline is taken against it.
     const k = (e.result.stride = e.impl.name === reference ? 1 : stride(reply.callMs, pace.rounds, pace.budgetMs));
     const err = e.result.relErr === undefined ? '' : `, rel. error ${errText(e.result.relErr)}`;
@@ -176,10 +176,10 @@ export function serveContender(job: ContenderJob, make: (job: ContenderJob) => I
   const call = async (w: Workload) => {
     const t0 = performance.now();
     let v = impl!.fn(w);
-    if (typeof v !== 'number') v = await v;
+    if (v instanceof Promise) v = await v;
     const ms = performance.now() - t0;
-    sink += v;
-    return { v, ms };
+    sink += v ?? 0;
+    return { v: v ?? null, ms };
   };
   port.on('message', async (req: Request) => {
     const buffers = req.buffers;

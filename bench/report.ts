@@ -262,8 +262,8 @@ export function resultsMarkdown(all: RunResult[]): string {
 
 Written by \`npm run bench\` (bench/run.mjs); do not edit by hand.${quick ? `
 
-**A \`--quick\` run: ${pace.rounds} rounds, W5 at a fraction of its rows. It shows the tables' format; its figures are not
-to be quoted.**` : ''}
+**A \`--quick\` run: ${pace.rounds} rounds, W2 and W5 at a fraction of their rows. It shows the tables' format; its
+figures are not to be quoted.**` : ''}
 
 - Host: ${machine}
 ${runs.map((r) => runLine(r, r === head)).join('\n')}

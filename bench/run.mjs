@@ -4,7 +4,7 @@
 // bench/RESULTS.md after a full run, bench/build/RESULTS.md after any other.
 //
 //   npm run bench                      full run: Node 24 (the headline; from bench/peers) and this Node
-//   npm run bench -- --quick           a few rounds, this Node only: under a minute
+//   npm run bench -- --quick           a few rounds, this Node only: about a minute
 //   --node=24,current                  which Node versions run the races, in this order (the first is shown first)
 //   --no-install                       never install bench/peers (its rows are then n/a)
 //   --rebuild                          npm run build:wasm even when the wasm looks up to date

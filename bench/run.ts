@@ -4,7 +4,8 @@
  * by run.mjs with the current src/ into bench/build/run.bundle.mjs; the same bundle is the contenders' thread entry.
  *
  * Arguments (given to npm run bench, passed through):
- *   --quick              3 rounds, W5 at 64 of its rows, TF.js cpu on W3/W4 only: under a minute
+ *   --quick              3 rounds, W2 and W5 at a fraction of their rows, no call of seconds (TF.js cpu on W4 only,
+ *                        tutorial JS not on W2 and W3): about a minute
  *   --rounds=N           rounds per race (default 21; --quick 3)
  *   --only=W1,W5         some workloads
  *   --impl=tuned,onnx    contenders whose name contains one of these (xent, the reference, always runs)
