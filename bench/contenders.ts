@@ -29,11 +29,11 @@ export function contenders(s: WorkloadInfo, settings: Settings): Impl[] {
   // TF.js cpu sits out W5 (a minute a call).
   const slow = 'skipped in --quick: seconds a call';
   const cpu = big ? 'skipped: about a minute a call' : settings.quick && s.kind !== 'kl' ? slow : undefined;
-  const tutorialSlow = settings.quick && (s.kind === 'sigmoid' || s.cols > 10_000);
+  const tutorialSlow = settings.quick && (s.kind === 'sigmoid' || s.cols > 10_000) ? slow : undefined;
   const classifier = (impls: Impl[]) => impls.map((i) => (big && !i.na ? notApplicable(i.name, 'raced on W1–W4') : i));
   return [
     xent(s, 'default'), xentZeroCopy(s), xent(s, 'js'),
-    tuned(s), tutorialSlow ? notApplicable('tutorial JS', slow) : tutorial(s),
+    tuned(s), tutorial(s, tutorialSlow),
     transformersLogSoftmax(s), onnxRuntime(s, 1), onnxRuntime(s, 2),
     ...tfjsPeers(s, 'wasm'), ...tfjsPeers(s, 'cpu', cpu),
     ...settings.builds.map((b) => xentZeroCopy(s, b)),

@@ -50,10 +50,12 @@ function tutorialKL(p: number[][], q: number[][]): number {
 const toRows = (a: Floats, rows: number, cols: number): number[][] =>
   Array.from({ length: rows }, (_, r) => Array.from(a.subarray(r * cols, (r + 1) * cols)));
 
-export function tutorial(s: WorkloadInfo): Impl {
+/** `skip`: the reason to leave it out of this race (seconds a call, in --quick). */
+export function tutorial(s: WorkloadInfo, skip?: string): Impl {
   const name = 'tutorial JS';
   // Spreading a row into Math.max throws RangeError (call stack) somewhere above ~120,000 arguments.
   if (s.kind === 'softmax' && s.cols > 100_000) return notApplicable(name, `Math.max(...row) overflows the call stack at ${s.cols} arguments`);
+  if (skip) return notApplicable(name, skip);
   const impl: Impl = { name, fn: () => NaN };
   impl.setup = (w) => {
     if (w.kind === 'softmax') {

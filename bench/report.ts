@@ -170,13 +170,17 @@ function goalsTable(rows: GoalRow[]): Table {
   return {
     head: ['goal', ...GOAL_COLUMNS],
     rows: rows.map(({ goal, cells }) => {
-      const none = cells.every((c) => c.status === 'not measured');
+      // A row not measured anywhere for one reason (a pending API, a build this runtime lacks) says it once.
+      const whys = new Set(cells.map((c) => (c.status === 'not measured' ? c.why : '')));
+      const once = whys.size === 1 && !whys.has('') ? goal.pending ?? [...whys][0] : null;
+      const first = GOAL_COLUMNS.find((col) => cells.some((c) => c.cell.column === col));
       return [
         `${goal.label} (#${goal.issue})`,
         ...GOAL_COLUMNS.map((col) => {
           const j = cells.find((c) => c.cell.column === col);
           if (!j) return '';
-          return none && goal.pending ? `not measured: ${goal.pending}` : goalCell(j, goal.kind === 'accuracy');
+          if (once) return col === first ? `not measured: ${once}` : '';
+          return goalCell(j, goal.kind === 'accuracy');
         }),
       ];
     }),

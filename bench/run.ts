@@ -37,7 +37,7 @@ function machine(): string {
 const option = (argv: string[], name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 
 /** BUILDS with --build=NAME={json} applied: the options replace those of the build of that name, or add one. */
-export function builds(argv: string[]): Build[] {
+function builds(argv: string[]): Build[] {
   const out = BUILDS.map((b) => ({ ...b }));
   for (const a of argv.filter((x) => x.startsWith('--build='))) {
     const eq = a.indexOf('=', '--build='.length);

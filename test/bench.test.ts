@@ -198,6 +198,17 @@ describe('bench report', () => {
     expect(md).not.toContain('## Problems');
   });
 
+  it('a goal row measured nowhere for one reason says it once', () => {
+    const all: RunResult = {
+      info: info('v24.22.3'),
+      races: ['W1', 'W2', 'W3', 'W4', 'W5'].map((id) => raceOf(id, [contender('xent', [1, 1, 1], { relErr: 1e-9 })])),
+    };
+    const md = resultsMarkdown([all]);
+    expect(md).toContain('| relaxed-SIMD build ÷ SIMD build (kernel speed-up) (#21) | not measured: no xent SIMD build, zero-copy |  |  |  |  |');
+    expect(md).toContain('| xent on two workers vs onnxruntime-node, 2 threads (#21) |  |  |  |  | not measured: no parallel API yet |');
+    expect(md).toContain('| accuracy of the mean vs float64 (relative error) (#21) | ≤ 1e-8: 1.0e-9, met | ≤ 1e-8: 1.0e-9, met |');
+  });
+
   it('lists errors and xent means off their tolerance as problems', () => {
     const bad = run('v24.22.3', [12, 12, 12]);
     bad.races[0].contenders[0].relErr = 2e-5;
