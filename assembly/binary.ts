@@ -16,14 +16,15 @@ import { at, get, put, ld2, st2, hsum2, coef2, coef, BLOCK } from './lanes';
 }
 
 /**
- * l = -w (t' log pc + (1 - t') log1p(-pc)). log1p(-pc) keeps log(1 - p) accurate for small p; w multiplies last, so
- * a subnormal t' at pc = 0 still meets log 0 (w t' would underflow to 0 first).
+ * l = -w (t' log pc + (1 - t') log1p(-pc)), pc = p clamped to [lo, hi] unless that is [0, 1]. log1p(-pc) keeps
+ * log(1 - p) accurate for small p; w multiplies last, so a subnormal t' at pc = 0 still meets log 0 (w t' would
+ * underflow to 0 first).
  */
 export function binaryCrossEntropy<T>(
-  p: usize, t: usize, rows: i32, cols: i32, clip: f64, smoothing: f64,
+  p: usize, t: usize, rows: i32, cols: i32, lo: f64, hi: f64, smoothing: f64,
   w: usize, wFull: bool, out: usize, elementwise: bool,
 ): void {
-  let doClip = clip > 0, lo = clip, hi = 1 - clip, ts = 1 - smoothing, t0 = smoothing / 2;
+  let doClip = lo > 0 || hi < 1, ts = 1 - smoothing, t0 = smoothing / 2;
   for (let r = 0; r < rows; r++) {
     let pp = at<T>(p, r * cols), tp = at<T>(t, r * cols), op = out + (<usize>(r * cols) << 3);
     let sum: f64 = 0;

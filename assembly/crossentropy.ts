@@ -171,9 +171,9 @@ export function softmaxCrossEntropyDense<T>(
   }
 }
 
-/** out[r] = -Σ w_j t_j log(qc_j); zero coefficients contribute 0. */
-export function crossEntropy<T>(t: usize, q: usize, rows: i32, cols: i32, clip: f64, w: usize, out: usize): void {
-  let lo = clip, hi = 1 - clip, doClip = clip > 0;
+/** out[r] = -Σ w_j t_j log(qc_j), qc = q clamped to [lo, hi] unless that is [0, 1]; zero coefficients contribute 0. */
+export function crossEntropy<T>(t: usize, q: usize, rows: i32, cols: i32, lo: f64, hi: f64, w: usize, out: usize): void {
+  let doClip = lo > 0 || hi < 1;
   for (let r = 0; r < rows; r++) {
     let qp = at<T>(q, r * cols), tp = t ? at<T>(t, r * cols) : 0;
     let sum: f64 = 0;

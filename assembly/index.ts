@@ -58,12 +58,12 @@ export function softmaxCrossEntropyDense_f64(x: usize, t: usize, rows: i32, cols
   softmaxCrossEntropyDense<f64>(x, t, rows, cols, s, eps, w, out, rowWeight);
 }
 
-export function crossEntropy_f32(t: usize, q: usize, rows: i32, cols: i32, clip: f64, w: usize, out: usize): void {
-  crossEntropy<f32>(t, q, rows, cols, clip, w, out);
+export function crossEntropy_f32(t: usize, q: usize, rows: i32, cols: i32, lo: f64, hi: f64, w: usize, out: usize): void {
+  crossEntropy<f32>(t, q, rows, cols, lo, hi, w, out);
 }
 
-export function crossEntropy_f64(t: usize, q: usize, rows: i32, cols: i32, clip: f64, w: usize, out: usize): void {
-  crossEntropy<f64>(t, q, rows, cols, clip, w, out);
+export function crossEntropy_f64(t: usize, q: usize, rows: i32, cols: i32, lo: f64, hi: f64, w: usize, out: usize): void {
+  crossEntropy<f64>(t, q, rows, cols, lo, hi, w, out);
 }
 
 export function dot_f32(t: usize, x: usize, rows: i32, cols: i32, w: usize, out: usize): void {
@@ -114,12 +114,12 @@ export function rowStats_f64(x: usize, rows: i32, cols: i32, sum: usize, min: us
   rowStats<f64>(x, rows, cols, sum, min, max);
 }
 
-export function binaryCrossEntropy_f32(p: usize, t: usize, rows: i32, cols: i32, clip: f64, smoothing: f64, w: usize, wFull: i32, out: usize, elementwise: i32): void {
-  binaryCrossEntropy<f32>(p, t, rows, cols, clip, smoothing, w, wFull != 0, out, elementwise != 0);
+export function binaryCrossEntropy_f32(p: usize, t: usize, rows: i32, cols: i32, lo: f64, hi: f64, smoothing: f64, w: usize, wFull: i32, out: usize, elementwise: i32): void {
+  binaryCrossEntropy<f32>(p, t, rows, cols, lo, hi, smoothing, w, wFull != 0, out, elementwise != 0);
 }
 
-export function binaryCrossEntropy_f64(p: usize, t: usize, rows: i32, cols: i32, clip: f64, smoothing: f64, w: usize, wFull: i32, out: usize, elementwise: i32): void {
-  binaryCrossEntropy<f64>(p, t, rows, cols, clip, smoothing, w, wFull != 0, out, elementwise != 0);
+export function binaryCrossEntropy_f64(p: usize, t: usize, rows: i32, cols: i32, lo: f64, hi: f64, smoothing: f64, w: usize, wFull: i32, out: usize, elementwise: i32): void {
+  binaryCrossEntropy<f64>(p, t, rows, cols, lo, hi, smoothing, w, wFull != 0, out, elementwise != 0);
 }
 
 export function sigmoidCrossEntropy_f32(x: usize, t: usize, rows: i32, cols: i32, smoothing: f64, w: usize, wFull: i32, posWeight: usize, out: usize, elementwise: i32): void {

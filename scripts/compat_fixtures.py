@@ -7,9 +7,14 @@ below from the systems' source; nothing here calls xent or the systems themselve
     python3 scripts/compat_fixtures.py
 
 `exact` is the float64 recomputation; `exact32` the same on float32-rounded inputs (null where a float32 run is
-not meaningful, e.g. a clip bound that float32 cannot hold). `published` is compared within `publishedAbsTol` /
-`publishedRelTol` (its printed precision). Where the published number is a float32 artefact (`f32artefact`),
-the note says so and only the float64 value is tested.
+not meaningful, e.g. a clip bound that float32 cannot hold), compared within `tol32` when it is set (SciPy computes
+float32 input in float64, so xent must match to float64 accuracy there), else the float32 tolerance. `published` is
+compared within `publishedAbsTol` / `publishedRelTol` (its printed precision). Where the published number is a
+float32 artefact (`f32artefact`), the note says so and only the float64 value is tested. `flat: false` runs a case
+only with its rows as given (no flat layout with `classes`).
+
+Keras and TF.js clip in float32 whatever their input: [float32(1e-7), float32(1 - 1e-7)] = [1e-7 + 1.2e-15,
+1 - 2^-23], so a clipped 1 costs -log(2^-23) = 15.942 nats. The rules below use those bounds.
 """
 import json
 import math
@@ -22,7 +27,9 @@ from scipy.stats import entropy as sp_entropy
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, '..', 'test', 'fixtures', 'compat.json')
-EPS7 = 1e-7
+K_LO = float(np.float32(1e-7))        # Keras' / TF.js' clip bounds as float32 numbers
+K_HI = float(np.float32(1 - 1e-7))    # = 1 - 2^-23
+assert K_HI == 1 - 2 ** -23
 TRUNC = 'printed truncated (Keras docstrings cut digits): tolerance one unit of the last digit'
 
 
@@ -85,7 +92,7 @@ def keras_bce_rows(t, p, logits=False, smoothing=0.0):
         # TF/JAX backends use the stable sigmoid_cross_entropy_with_logits formula
         l = np.maximum(x, 0) - x * t + np.log1p(np.exp(-np.abs(x)))
     else:
-        q = np.clip(x, EPS7, 1 - EPS7)
+        q = np.clip(x, K_LO, K_HI)
         l = -(t * np.log(q) + (1 - t) * np.log(1 - q))
     return l.reshape(-1, l.shape[-1]).mean(axis=-1) if l.ndim == 2 else np.array([l.mean()])
 
@@ -99,7 +106,7 @@ def keras_cce_rows(t, p, logits=False, smoothing=0.0):
     if logits:
         lp = log_softmax(x, axis=-1)
     else:
-        q = np.clip(x / x.sum(axis=-1, keepdims=True), EPS7, 1 - EPS7)
+        q = np.clip(x / x.sum(axis=-1, keepdims=True), K_LO, K_HI)
         lp = np.log(q)
     return -(t * lp).sum(axis=-1)
 
@@ -108,7 +115,7 @@ def keras_bfocal_rows(t, p, gamma, balancing, alpha=0.25, logits=False):
     t = a64(t)
     x = a64(p)
     y = expit(x) if logits else x
-    q = np.clip(y, EPS7, 1 - EPS7)
+    q = np.clip(y, K_LO, K_HI)
     bce = -(t * np.log(q) + (1 - t) * np.log(1 - q))
     p_t = t * y + (1 - t) * (1 - y)
     f = (1 - p_t) ** gamma * bce
@@ -121,28 +128,46 @@ def keras_cfocal_rows(t, p, alpha=0.25, gamma=2.0, logits=False):
     t = a64(t)
     x = a64(p)
     y = softmax(x, axis=-1) if logits else x
-    out = np.clip(y / y.sum(axis=-1, keepdims=True), EPS7, 1 - EPS7)
+    out = np.clip(y / y.sum(axis=-1, keepdims=True), K_LO, K_HI)
     return (alpha * (1 - out) ** gamma * (-t * np.log(out))).sum(axis=-1)
 
 
 def keras_kld_rows(t, p):
-    t = np.clip(a64(t), EPS7, 1)
-    p = np.clip(a64(p), EPS7, 1)
+    t = np.clip(a64(t), K_LO, 1)
+    p = np.clip(a64(p), K_LO, 1)
     return (t * np.log(t / p)).sum(axis=-1)
 
 
-def tfjs_reduce(losses, weights):
-    """tf.losses.computeWeightedLoss with Reduction.SUM_BY_NONZERO_WEIGHTS."""
+def keras_metric_mean(per_row, sw=None, valid=None):
+    """keras.metrics.Mean (reduction_metrics.py): Σ sw·v / Σ sw over every row given; the loss function's mask
+    (ignore_class) is applied to given sample weights only, so without them ignored rows count in the divisor."""
+    v = a64(per_row)
+    if valid is not None:
+        v = np.where(valid, v, 0.0)
+    if sw is None:
+        return v.sum() / v.size
+    w = a64(sw) * np.ones_like(v)
+    if valid is not None:
+        w = w * valid
+    return 0.0 if w.sum() == 0 else (v * w).sum() / w.sum()
+
+
+def tfjs_reduce(losses, weights, reduction='sum_by_nonzero_weights'):
+    """tf.losses.computeWeightedLoss (compute_weighted_loss.ts): SUM_BY_NONZERO_WEIGHTS (the default) divides by the
+    number of non-zero broadcast weights; MEAN by sum(weights) times the broadcast factor (= the broadcast sum)."""
     losses = a64(losses)
     if weights is None:
         return losses.sum() / losses.size
     w = a64(weights) * np.ones_like(losses)
+    if reduction == 'mean':
+        return (losses * w).sum() / w.sum()
     return (losses * w).sum() / np.count_nonzero(w)
 
 
 def tfjs_logloss(t, p):
+    """tf.losses.logLoss: epsilon added inside the logs (a float32 1e-7)."""
     t, p = a64(t), a64(p)
-    return -t * np.log(p + EPS7) - (1 - t) * np.log(1 - p + EPS7)
+    return -t * np.log(p + K_LO) - (1 - t) * np.log(1 - p + K_LO)
 
 
 def tfjs_softmax_ce(onehot, logits):
@@ -241,13 +266,13 @@ cases = []
 
 
 def add(id_, source, fn, args, opts, published, exact, exact32='same', abs_tol=None, rel_tol=None, float_args=(0,),
-        note=None, f32artefact=False):
+        note=None, f32artefact=False, tol32=None, flat=True):
     if isinstance(exact32, str):
         exact32 = exact
     cases.append({
         'id': id_, 'source': source, 'fn': fn, 'args': enc(list(args)), 'opts': enc(opts), 'floatArgs': list(float_args),
         'published': enc(published), 'publishedAbsTol': abs_tol, 'publishedRelTol': rel_tol,
-        'exact': enc(exact), 'exact32': enc(exact32), 'f32artefact': f32artefact,
+        'exact': enc(exact), 'exact32': enc(exact32), 'f32artefact': f32artefact, 'tol32': tol32, 'flat': flat,
         **({'note': note} if note else {}),
     })
 
@@ -267,11 +292,11 @@ add('keras-bce-logits-ex2', KL + ' BinaryCrossentropy docstring, example 2', 'si
 add('keras-bce-logits-sw', KL + ' BinaryCrossentropy docstring, sample_weight=[0.8, 0.2]', 'sigmoidCrossEntropy',
     [x2, t2], {**K, 'sampleWeight': [0.8, 0.2]}, 0.243, keras_reduce(rows2, [0.8, 0.2], 'mean'), abs_tol=1e-3, note=TRUNC)
 add('keras-bce-logits-sum', KL + ' BinaryCrossentropy docstring, reduction="sum" (of per-row means)',
-    'sigmoidCrossEntropy', [x2, t2], {**K, 'reduction': 'sum', 'classes': 2}, 1.730, rows2.sum() * 2, abs_tol=None,
-    rel_tol=None, note='Keras sums the per-row means (1.730); xent sums elements: published x 2 = 3.460',
-    f32artefact=False)
-cases[-1]['published'] = enc(1.730 * 2)
-cases[-1]['publishedAbsTol'] = 4e-3
+    'sigmoidCrossEntropy', [x2, t2], {**K, 'reduction': 'sum', 'classes': 2}, 1.730, rows2.sum(), abs_tol=1e-3,
+    note='compat keras reduces per-row means, as Keras: the sum of the two rows\' means')
+add('keras-bce-logits-none', KL + ' BinaryCrossentropy docstring, reduction=None: array([0.235, 1.496])',
+    'sigmoidCrossEntropy', [x2, t2], {**K, 'reduction': 'none'}, [0.235, 1.496], rows2, abs_tol=5e-4,
+    note='compat keras: one value per row (the mean over the last axis), as Keras')
 for r in range(2):
     add(f'keras-bce-logits-none-row{r}', KL + ' BinaryCrossentropy docstring, reduction=None: array([0.235, 1.496])',
         'sigmoidCrossEntropy', [x2[r], t2[r]], K, [0.235, 1.496][r], rows2[r], abs_tol=5e-4,
@@ -293,9 +318,8 @@ for id_, x, t, g, bal, sw, red, pub in [
 for g, bal, pub in [(4, False, 1.222), (4, True, 0.914)]:
     rows = keras_bfocal_rows(t2, x2, g, bal, logits=True)
     add(f'keras-bfocal-sum-g{g}{"-bal" if bal else ""}', KL + ' BinaryFocalCrossentropy docstring, reduction="sum"'
-        ' (of per-row means; xent sums the 4 elements: x 2)', 'binaryFocalCrossEntropy', [x2, t2],
-        {**K, 'from': 'logits', 'gamma': g, 'classBalancing': bal, 'reduction': 'sum'}, pub * 2, rows.sum() * 2,
-        abs_tol=2e-3)
+        ' (of per-row means)', 'binaryFocalCrossEntropy', [x2, t2],
+        {**K, 'from': 'logits', 'gamma': g, 'classBalancing': bal, 'reduction': 'sum'}, pub, rows.sum(), abs_tol=1e-3)
 for g, bal, pub in [(5, False, [0.0017, 1.1561]), (5, True, [0.0004, 0.8670])]:
     rows = keras_bfocal_rows(t2, x2, g, bal, logits=True)
     for r in range(2):
@@ -346,26 +370,28 @@ add('keras-test-bce-unweighted', KT + ' BinaryCrossentropyTest.test_unweighted',
     0.20046903, keras_reduce(keras_bce_rows(yt3, yp3), None, 'mean'), rel_tol=1e-6)
 yt22, yp22 = [[1, 0], [1, 0]], [[1.0, 1.0], [1.0, 0.0]]
 r22 = keras_bce_rows(yt22, yp22)
-ART = ('float32 artefact: in float32, 1 - 1e-7 rounds to 1 - 2^-23, so -log(1 - clip(1)) = 15.942 instead of '
-       '-log(1e-7) = 16.118; the float64 value is tested')
+CLIP32 = ('Keras clips in float32: 1 - 1e-7 rounds to 1 - 2^-23, so -log(1 - clip(1)) = 15.942, not -log(1e-7) = '
+          '16.118; compat keras does the same')
 add('keras-test-bce-clip', KT + ' BinaryCrossentropyTest.test_unweighted (y_pred [1, 1, 1, 0])', 'binaryCrossEntropy',
-    [yp22, yt22], K, 3.98559, keras_reduce(r22, None, 'mean'), None, note=ART, f32artefact=True)
-add('keras-test-bce-clip-scalar-sw', KT + ' BinaryCrossentropyTest.test_scalar_weighted (sample_weight=2.3)',
-    'binaryCrossEntropy', [yp22, yt22], {**K, 'sampleWeight': [2.3, 2.3]}, 9.1668, keras_reduce(r22, 2.3, 'mean'), None,
-    note=ART, f32artefact=True)
+    [yp22, yt22], K, 3.98559, keras_reduce(r22, None, 'mean'), abs_tol=1e-5, note=CLIP32)
+add('keras-test-bce-clip-scalar-sw', KT + ' BinaryCrossentropyTest.test_scalar_weighted (sample_weight=2.3, a scalar)',
+    'binaryCrossEntropy', [yp22, yt22], {**K, 'sampleWeight': 2.3}, 9.1668, keras_reduce(r22, 2.3, 'mean'),
+    abs_tol=1e-4, note=CLIP32)
 add('keras-test-bce-clip-sw', KT + ' BinaryCrossentropyTest.test_sample_weighted ([1.2, 3.4])', 'binaryCrossEntropy',
-    [yp22, yt22], {**K, 'sampleWeight': [1.2, 3.4]}, 4.7827, keras_reduce(r22, [1.2, 3.4], 'mean'), None,
-    note=ART, f32artefact=True)
+    [yp22, yt22], {**K, 'sampleWeight': [1.2, 3.4]}, 4.7827, keras_reduce(r22, [1.2, 3.4], 'mean'), abs_tol=1e-4,
+    note=CLIP32)
 lt, lx = [[1, 0, 1], [0, 1, 1]], [[10.0, -10.0, 10.0], [10.0, 10.0, -10.0]]
 lr = keras_bce_rows(lt, lx, True)
 add('keras-test-bce-logits', KT + ' BinaryCrossentropyTest.test_unweighted (logits)', 'sigmoidCrossEntropy', [lx, lt],
     K, 3.3333, keras_reduce(lr, None, 'mean'), abs_tol=1.5e-3)
 add('keras-test-bce-logits-scalar-sw', KT + ' BinaryCrossentropyTest.test_scalar_weighted (logits, 2.3)',
-    'sigmoidCrossEntropy', [lx, lt], {**K, 'sampleWeight': [2.3, 2.3]}, 7.666, keras_reduce(lr, 2.3, 'mean'),
+    'sigmoidCrossEntropy', [lx, lt], {**K, 'sampleWeight': 2.3}, 7.666, keras_reduce(lr, 2.3, 'mean'),
     abs_tol=1.5e-3)
 add('keras-test-bce-logits-sw', KT + ' BinaryCrossentropyTest.test_sample_weighted (logits, [4, 3])',
     'sigmoidCrossEntropy', [lx, lt], {**K, 'sampleWeight': [4, 3]}, 10.0, keras_reduce(lr, [4, 3], 'mean'),
     abs_tol=5e-4)
+add('keras-test-bce-logits-none', KT + ' BinaryCrossentropyTest.test_no_reduction: [0.0, 6.666] (per-row means)',
+    'sigmoidCrossEntropy', [lx, lt], {**K, 'reduction': 'none'}, [0.0, 6.666], lr, abs_tol=1e-3)
 for r, pub in enumerate([0.0, 6.666]):
     add(f'keras-test-bce-logits-none-row{r}', KT + ' BinaryCrossentropyTest.test_no_reduction: [0.0, 6.666]',
         'sigmoidCrossEntropy', [lx[r], lt[r]], K, pub, lr[r], abs_tol=1e-3)
@@ -379,8 +405,8 @@ cxr = keras_cce_rows(yt3, ccx, True)
 for id_, args, o, pub, ex, tol in [
     ('unweighted', [ccp, yt3], {}, 0.3239, ccr.mean(), 5e-5),
     ('logits', [ccx, yt3], {}, 0.0573, cxr.mean(), 5e-5),
-    ('scalar-sw', [ccp, yt3], {'sampleWeight': [2.3] * 3}, 0.7449, keras_reduce(ccr, 2.3, 'mean'), 5e-5),
-    ('logits-scalar-sw', [ccx, yt3], {'sampleWeight': [2.3] * 3}, 0.1317, keras_reduce(cxr, 2.3, 'mean'), 5e-5),
+    ('scalar-sw', [ccp, yt3], {'sampleWeight': 2.3}, 0.7449, keras_reduce(ccr, 2.3, 'mean'), 5e-5),
+    ('logits-scalar-sw', [ccx, yt3], {'sampleWeight': 2.3}, 0.1317, keras_reduce(cxr, 2.3, 'mean'), 5e-5),
     ('sw', [ccp, yt3], {'sampleWeight': [1.2, 3.4, 5.6]}, 1.0696, keras_reduce(ccr, [1.2, 3.4, 5.6], 'mean'), 5e-5),
     ('logits-sw', [ccx, yt3], {'sampleWeight': [1.2, 3.4, 5.6]}, 0.31829, keras_reduce(cxr, [1.2, 3.4, 5.6], 'mean'),
      5e-6),
@@ -415,8 +441,8 @@ bfxr = keras_bfocal_rows(bfxt, bfx, 3.0, False, logits=True)
 for id_, args, o, pub, ex in [
     ('unweighted', [bfp, bft], {'gamma': 2}, 0.268, bfr.mean()),
     ('logits', [bfx, bfxt], {'gamma': 3, 'from': 'logits'}, 0.799, bfxr.mean()),
-    ('scalar-sw', [bfp, bft], {'gamma': 2, 'sampleWeight': [1.23, 1.23]}, 0.3296, keras_reduce(bfr, 1.23, 'mean')),
-    ('logits-scalar-sw', [bfx, bfxt], {'gamma': 3, 'from': 'logits', 'sampleWeight': [3.21, 3.21]}, 2.565,
+    ('scalar-sw', [bfp, bft], {'gamma': 2, 'sampleWeight': 1.23}, 0.3296, keras_reduce(bfr, 1.23, 'mean')),
+    ('logits-scalar-sw', [bfx, bfxt], {'gamma': 3, 'from': 'logits', 'sampleWeight': 3.21}, 2.565,
      keras_reduce(bfxr, 3.21, 'mean')),
     ('sw', [bfp, bft], {'gamma': 2, 'sampleWeight': [1.2, 3.4]}, 0.34415, keras_reduce(bfr, [1.2, 3.4], 'mean')),
     ('logits-sw', [bfx, bfxt], {'gamma': 3, 'from': 'logits', 'sampleWeight': [1.2, 3.4]}, 0.95977,
@@ -432,8 +458,8 @@ cfxr = keras_cfocal_rows(yt3, ccx, logits=True)
 for id_, args, o, pub, ex, tol in [
     ('unweighted', [ccp, yt3], {}, 0.02059, cfr.mean(), 5e-4),
     ('logits', [ccx, yt3], {'from': 'logits'}, 0.000345, cfxr.mean(), 5e-4),
-    ('scalar-sw', [ccp, yt3], {'sampleWeight': [2.3] * 3}, 0.047368, keras_reduce(cfr, 2.3, 'mean'), 5e-4),
-    ('logits-scalar-sw', [ccx, yt3], {'from': 'logits', 'sampleWeight': [2.3] * 3}, 0.000794,
+    ('scalar-sw', [ccp, yt3], {'sampleWeight': 2.3}, 0.047368, keras_reduce(cfr, 2.3, 'mean'), 5e-4),
+    ('logits-scalar-sw', [ccx, yt3], {'from': 'logits', 'sampleWeight': 2.3}, 0.000794,
      keras_reduce(cfxr, 2.3, 'mean'), 5e-5),
 ]:
     add(f'keras-test-cfocal-{id_}', KT + ' CategoricalFocalCrossentropyTest', 'categoricalFocalCrossEntropy', args,
@@ -442,10 +468,20 @@ kp = [[0.4, 0.9, 0.12], [0.36, 0.3, 0.4]]
 kt = [[0.5, 0.8, 0.12], [0.7, 0.43, 0.8]]
 kr = keras_kld_rows(kt, kp)
 add('keras-test-kld-unweighted', KT + ' KLDivergenceTest.test_unweighted: sum(y_true log(y_true / y_pred)) / 2 '
-    '(assertAlmostEqual, 3 places)', 'klDivergence', [kt, kp], {**K, 'normalize': False, 'tolerance': 1}, kr.mean(),
-    kr.mean(), abs_tol=5e-4, float_args=(0, 1), note='rows are not distributions; tolerance 1 lets them through')
+    '(assertAlmostEqual, 3 places)', 'klDivergence', [kt, kp], K, kr.mean(), kr.mean(), abs_tol=5e-4,
+    float_args=(0, 1), note='rows that are not distributions: Keras only clips them to [1e-7, 1]')
 add('keras-test-kld-sum', KT + ' KLDivergenceTest inputs, reduction sum', 'klDivergence', [kt, kp],
-    {**K, 'reduction': 'sum', 'tolerance': 1}, kr.sum(), kr.sum(), abs_tol=5e-4, float_args=(0, 1))
+    {**K, 'reduction': 'sum'}, kr.sum(), kr.sum(), abs_tol=5e-4, float_args=(0, 1))
+add('keras-test-kld-scalar-sw', KT + ' KLDivergenceTest.test_scalar_weighted: sample_weight=2.3', 'klDivergence',
+    [kt, kp], {**K, 'sampleWeight': 2.3}, 2.3 * kr.sum() / 2, keras_reduce(kr, 2.3, 'mean'), abs_tol=5e-4,
+    float_args=(0, 1))
+add('keras-test-kld-sw', KT + ' KLDivergenceTest.test_sample_weighted: sample_weight [1.2, 3.4], / batch size',
+    'klDivergence', [kt, kp], {**K, 'sampleWeight': [1.2, 3.4]}, (kr * [1.2, 3.4]).sum() / 2,
+    keras_reduce(kr, [1.2, 3.4], 'mean'), abs_tol=5e-4, float_args=(0, 1))
+kz = [[0.0, 1.0, 1.5], [-0.2, 0.5, 0.5]]
+add('keras-kld-clip-domain', KL + ' kl_divergence: y_true and y_pred clipped to [1e-7, 1] (any value accepted)',
+    'klDivergence', [kz, kp], {**K, 'reduction': 'none'}, keras_kld_rows(kz, kp), keras_kld_rows(kz, kp),
+    rel_tol=1e-12, float_args=(0, 1), note='entries of 0, above 1 and negative are clipped, rows never renormalised')
 
 # --- TF.js: tfjs-core/src/ops/losses/*_test.ts -----------------------------------------------------------------
 TJ = 'tensorflow/tfjs tfjs-core/src/ops/losses/'
@@ -646,6 +682,231 @@ tv = (0.25 * tv_t + 0.75 * (1 - tv_t)) * tv_ce * (1 - tv_pt) ** 2
 add('torchvision-sigmoid-focal', 'pytorch/vision torchvision/ops/focal_loss.py sigmoid_focal_loss (alpha=0.25, '
     'gamma=2, reduction="mean")', 'binaryFocalCrossEntropy', [vx, [1, 0, 1]], {**PT, 'from': 'logits'}, tv.mean(),
     tv.mean(), rel_tol=1e-13)
+
+# --- Keras metrics: keras/src/metrics/probabilistic_metrics_test.py (keras.metrics.Mean: Σ sw·v / Σ sw) ----------
+KM = 'keras-team/keras keras/src/metrics/probabilistic_metrics_test.py '
+KMEAN = {**K, 'reduction': 'weighted_mean'}
+add('keras-metric-kld', KM + 'KLDivergenceTest.test_unweighted', 'klDivergence', [kt, kp], KMEAN,
+    kr.sum() / 2, keras_metric_mean(kr), abs_tol=1e-3, float_args=(0, 1))
+add('keras-metric-kld-sw', KM + 'KLDivergenceTest.test_weighted: sample_weight [1.2, 3.4], / (1.2 + 3.4)',
+    'klDivergence', [kt, kp], {**KMEAN, 'sampleWeight': [1.2, 3.4]}, (kr * [1.2, 3.4]).sum() / 4.6,
+    keras_metric_mean(kr, [1.2, 3.4]), abs_tol=1e-3, float_args=(0, 1))
+mb_r = keras_bce_rows(yt22, yp22)
+add('keras-metric-bce', KM + 'BinaryCrossentropyTest.test_unweighted: 3.9855 (float32 clip)', 'binaryCrossEntropy',
+    [yp22, yt22], KMEAN, 3.9855, keras_metric_mean(mb_r), abs_tol=1e-3, note=CLIP32)
+add('keras-metric-bce-sw', KM + 'BinaryCrossentropyTest.test_weighted: sample_weight [1.5, 2.0] -> 3.4162',
+    'binaryCrossEntropy', [yp22, yt22], {**KMEAN, 'sampleWeight': [1.5, 2.0]}, 3.4162, keras_metric_mean(mb_r, [1.5, 2.0]),
+    abs_tol=1e-3, note=CLIP32)
+add('keras-metric-bce-logits', KM + 'BinaryCrossentropyTest.test_unweighted_with_logits: 3.333', 'sigmoidCrossEntropy',
+    [lx, lt], KMEAN, 3.333, keras_metric_mean(lr), abs_tol=1e-3)
+add('keras-metric-bce-logits-sw', KM + 'BinaryCrossentropyTest.test_weighted_from_logits: [2.0, 2.5] -> 3.7037',
+    'sigmoidCrossEntropy', [lx, lt], {**KMEAN, 'sampleWeight': [2.0, 2.5]}, 3.7037, keras_metric_mean(lr, [2.0, 2.5]),
+    abs_tol=1e-3)
+mc_t, mc_p, mc_x = [[0, 1, 0], [0, 0, 1]], [[0.05, 0.95, 0], [0.1, 0.8, 0.1]], [[1, 9, 0], [1, 8, 1]]
+mc_r = keras_cce_rows(mc_t, mc_p)
+mc_xr = keras_cce_rows(mc_t, mc_x, True)
+for id_, fn, args, o, pub, ex in [
+    ('cce', 'categoricalCrossEntropy', [mc_p, mc_t], {}, 1.176, keras_metric_mean(mc_r)),
+    ('cce-logits', 'softmaxCrossEntropy', [mc_x, mc_t], {}, 3.5011, keras_metric_mean(mc_xr)),
+    ('cce-sw', 'categoricalCrossEntropy', [mc_p, mc_t], {'sampleWeight': [1.5, 2.0]}, 1.338,
+     keras_metric_mean(mc_r, [1.5, 2.0])),
+    ('cce-logits-sw', 'softmaxCrossEntropy', [mc_x, mc_t], {'sampleWeight': [1.5, 2.0]}, 4.0012,
+     keras_metric_mean(mc_xr, [1.5, 2.0])),
+    ('cce-smoothing', 'softmaxCrossEntropy', [mc_x, mc_t], {'labelSmoothing': 0.1}, 3.667,
+     keras_metric_mean(keras_cce_rows(mc_t, mc_x, True, 0.1))),
+    ('scce', 'categoricalCrossEntropy', [mc_p, [1, 2]], {}, 1.176, keras_metric_mean(mc_r)),
+    ('scce-logits', 'softmaxCrossEntropy', [mc_x, [1, 2]], {}, 3.5011, keras_metric_mean(mc_xr)),
+    ('scce-sw', 'categoricalCrossEntropy', [mc_p, [1, 2]], {'sampleWeight': [1.5, 2.0]}, 1.338,
+     keras_metric_mean(mc_r, [1.5, 2.0])),
+    ('scce-logits-sw', 'softmaxCrossEntropy', [mc_x, [1, 2]], {'sampleWeight': [1.5, 2.0]}, 4.0012,
+     keras_metric_mean(mc_xr, [1.5, 2.0])),
+]:
+    cls = ('Sparse' if id_.startswith('scce') else '') + 'CategoricalCrossentropyTest'
+    add(f'keras-metric-{id_}', KM + cls, fn, args, {**KMEAN, **o}, pub, ex, abs_tol=1e-3,
+        float_args=(0,) if id_.startswith('scce') else (0, 1))
+ig_t = [0, 1, 2]
+ig_p = [[0.8, 0.1, 0.1], [0.05, 0.95, 0], [0.1, 0.8, 0.1]]
+ig_lx = [[10, 1, 1], [1, 9, 0], [1, 8, 1]]
+ig_valid = np.array([False, True, True])
+ig_pr = keras_cce_rows(np.eye(3)[ig_t], ig_p)
+ig_xr = keras_cce_rows(np.eye(3)[ig_t], ig_lx, True)
+IGN = ('keras.metrics.Mean counts every row: the ignored row adds 0 to the total and 1 to the count, unless sample '
+       'weights are given (the loss function\'s mask then zeroes its weight)')
+add('keras-metric-scce-ignore', KM + 'SparseCategoricalCrossentropyTest.test_ignore_class: 0.78462',
+    'categoricalCrossEntropy', [ig_p, ig_t], {**KMEAN, 'ignoreIndex': 0}, 0.78462, keras_metric_mean(ig_pr, None, ig_valid),
+    abs_tol=1e-3, note=IGN)
+add('keras-metric-scce-ignore-sw', KM + 'SparseCategoricalCrossentropyTest.test_ignore_class_weighted: 1.33774646',
+    'categoricalCrossEntropy', [ig_p, ig_t], {**KMEAN, 'ignoreIndex': 0, 'sampleWeight': [0.5, 1.5, 2.0]}, 1.33774646,
+    keras_metric_mean(ig_pr, [0.5, 1.5, 2.0], ig_valid), abs_tol=1e-3, note=IGN)
+add('keras-metric-scce-ignore-logits', KM + 'SparseCategoricalCrossentropyTest.test_ignore_class_from_logits: 2.33409',
+    'softmaxCrossEntropy', [ig_lx, ig_t], {**KMEAN, 'ignoreIndex': 0}, 2.33409, keras_metric_mean(ig_xr, None, ig_valid),
+    abs_tol=1e-3, note=IGN)
+add('keras-loss-scce-ignore-mean-with-sw', KL + ' SparseCategoricalCrossentropy loss with ignore_class: the default '
+    'sum_over_batch_size divides by the valid rows (loss.py apply_mask)', 'categoricalCrossEntropy', [ig_p, ig_t],
+    {**K, 'ignoreIndex': 0}, ig_pr[1:].sum() / 2, ig_pr[1:].sum() / 2, rel_tol=1e-12)
+
+# --- TF.js: Reduction.MEAN, labels outside [0, 1], negative weights (tfjs-core losses tests and the stated rule) --
+add('tfjs-logloss-1d-labels', TJ + 'log_loss_test.ts "1D": labels [1, 2, 3] -> 2.668788', 'binaryCrossEntropy',
+    [[0.3, 0.6, 0.1], [1, 2, 3]], T, 2.668788, tfjs_reduce(tfjs_logloss([1, 2, 3], [0.3, 0.6, 0.1]), None),
+    rel_tol=1e-6, note='labels outside [0, 1]: logLoss is linear in them')
+ll1_w = [0.1, 0.2, 0.3]
+ll1 = tfjs_logloss([1, 2, 3], [0.3, 0.6, 0.1])
+add('tfjs-logloss-1d-weighted', TJ + 'log_loss_test.ts "1D - weighted - Reduction.SUM_BY_NONZERO_WEIGHTS": 0.7168596',
+    'binaryCrossEntropy', [[0.3, 0.6, 0.1], [1, 2, 3]], {**T, 'weight': ll1_w}, 0.7168596, tfjs_reduce(ll1, ll1_w),
+    rel_tol=1e-6)
+add('tfjs-logloss-1d-weighted-none', TJ + 'log_loss_test.ts "1D - weighted - Reduction.NONE"', 'binaryCrossEntropy',
+    [[0.3, 0.6, 0.1], [1, 2, 3]], {**T, 'weight': ll1_w, 'reduction': 'none'}, [0.12039725, 0.02107204, 2.0091095],
+    ll1 * a64(ll1_w), tfjs_logloss([1, 2, 3], f32([0.3, 0.6, 0.1])) * f32(ll1_w), rel_tol=1e-5,
+    note='the middle term cancels (2 log 0.6 against log 0.4): TF.js prints it to float32 accuracy, 2e-6 relative')
+add('tfjs-logloss-1d-mean', TJ + 'log_loss_test.ts "1D - Reduction.MEAN": 2.668788', 'binaryCrossEntropy',
+    [[0.3, 0.6, 0.1], [1, 2, 3]], {**T, 'reduction': 'weighted_mean'}, 2.668788, tfjs_reduce(ll1, None, 'mean'),
+    rel_tol=1e-6)
+add('tfjs-logloss-1d-weighted-mean', TJ + 'log_loss_test.ts "1D - weighted - Reduction.MEAN": 3.5842977',
+    'binaryCrossEntropy', [[0.3, 0.6, 0.1], [1, 2, 3]], {**T, 'weight': ll1_w, 'reduction': 'weighted_mean'}, 3.5842977,
+    tfjs_reduce(ll1, ll1_w, 'mean'), rel_tol=1e-6)
+add('tfjs-logloss-2d-weighted-mean', TJ + 'log_loss_test.ts "2D - weighted - Reduction.MEAN": 0.53904504',
+    'binaryCrossEntropy', [ll_p, ll_t], {**T, 'weight': ll_w, 'reduction': 'weighted_mean'}, 0.53904504,
+    tfjs_reduce(tfjs_logloss(ll_t, ll_p), a64(ll_w).reshape(2, 3), 'mean'), rel_tol=1e-6, float_args=(0, 1))
+sce = tfjs_sigmoid_ce(wrong, sx)
+add('tfjs-sigmoid-mean', TJ + 'sigmoid_cross_entropy_test.ts "Reduction.MEAN": 6.6667123', 'sigmoidCrossEntropy',
+    [sx, wrong], {**T, 'reduction': 'weighted_mean'}, 6.6667123, tfjs_reduce(sce, None, 'mean'), rel_tol=1e-6)
+add('tfjs-sigmoid-weighted-mean', TJ + 'sigmoid_cross_entropy_test.ts "Weighted - Reduction.MEAN" (weights [[0.1, 0.2, '
+    '0.3]] per class): 6.666712284088135', 'sigmoidCrossEntropy', [sx, wrong],
+    {**T, 'weight': [0.1, 0.2, 0.3], 'reduction': 'weighted_mean'}, 6.666712284088135,
+    tfjs_reduce(sce, a64([[0.1, 0.2, 0.3]]), 'mean'), rel_tol=1e-6)
+add('tfjs-sigmoid-smoothing-weighted-mean', TJ + 'sigmoid_cross_entropy_test.ts "Label Smoothing - Weighted - '
+    'Reduction.MEAN": 6.1667128', 'sigmoidCrossEntropy', [sx, wrong],
+    {**T, 'weight': [0.1, 0.2, 0.3], 'labelSmoothing': 0.3, 'reduction': 'weighted_mean'}, 6.1667128,
+    tfjs_reduce(tfjs_sigmoid_ce(wrong, sx, 0.3), a64([[0.1, 0.2, 0.3]]), 'mean'), rel_tol=1e-6)
+smx = tfjs_softmax_ce(wrong, sx)
+add('tfjs-softmax-weighted-sum-by-nonzero', TJ + 'softmax_cross_entropy_test.ts "Weighted - '
+    'Reduction.SUM_BY_NONZERO_WEIGHTS": 4 (weights 0.1, 0.2, 0.3 per row)', 'softmaxCrossEntropy', [sx, wrong],
+    {**T, 'sampleWeight': [0.1, 0.2, 0.3]}, 4, tfjs_reduce(smx, [0.1, 0.2, 0.3]), abs_tol=1e-5, float_args=(0, 1),
+    note='the test broadcasts a 3 x 3 weight tensor whose rows are [0.1, 0.2, 0.3]; the three losses are equal, so '
+    'per-row weights give the same 4')
+add('tfjs-softmax-mean', TJ + 'softmax_cross_entropy_test.ts "Reduction.MEAN": 20', 'softmaxCrossEntropy', [sx, wrong],
+    {**T, 'reduction': 'weighted_mean'}, 20, tfjs_reduce(smx, None, 'mean'), abs_tol=1e-5, float_args=(0, 1))
+add('tfjs-softmax-weighted-mean', TJ + 'softmax_cross_entropy_test.ts "Weighted - Reduction.MEAN" (weights [0.1, 0.2, '
+    '0.3] per row): 20', 'softmaxCrossEntropy', [sx, wrong],
+    {**T, 'sampleWeight': [0.1, 0.2, 0.3], 'reduction': 'weighted_mean'}, 20,
+    tfjs_reduce(smx, [0.1, 0.2, 0.3], 'mean'), abs_tol=1e-5, float_args=(0, 1))
+smooth_t = a64(wrong) * 0.7 + 0.3 / 3
+sms = -(smooth_t * log_softmax(a64(sx), axis=1)).sum(axis=1)
+add('tfjs-softmax-smoothing-weighted-mean', TJ + 'softmax_cross_entropy_test.ts "Label Smoothing - Weighted - '
+    'Reduction.MEAN": 18', 'softmaxCrossEntropy', [sx, wrong],
+    {**T, 'sampleWeight': [0.1, 0.2, 0.3], 'labelSmoothing': 0.3, 'reduction': 'weighted_mean'}, 18,
+    tfjs_reduce(sms, [0.1, 0.2, 0.3], 'mean'), abs_tol=1e-5, float_args=(0, 1))
+neg_w = [[-1.0, 2.0, 0.5], [0.0, -0.25, 3.0]]
+add('tfjs-logloss-negative-weights', TJ + 'compute_weighted_loss.ts: weights only multiply (negative ones too); '
+    'SUM_BY_NONZERO_WEIGHTS counts the non-zero ones', 'binaryCrossEntropy', [ll_p, ll_t],
+    {**T, 'weight': sum(neg_w, [])}, tfjs_reduce(tfjs_logloss(ll_t, ll_p), a64(neg_w)),
+    tfjs_reduce(tfjs_logloss(ll_t, ll_p), a64(neg_w)), rel_tol=1e-12, float_args=(0, 1))
+add('tfjs-sigmoid-negative-weights-mean', TJ + 'compute_weighted_loss.ts: Reduction.MEAN with negative weights '
+    '(Σ w·l / Σ w)', 'sigmoidCrossEntropy', [sx, wrong], {**T, 'sampleWeight': [2.0, -0.5, 1.0], 'reduction': 'weighted_mean'},
+    tfjs_reduce(sce, a64([[2.0], [-0.5], [1.0]]), 'mean'), tfjs_reduce(sce, a64([[2.0], [-0.5], [1.0]]), 'mean'),
+    rel_tol=1e-12)
+soft_neg = [[1.5, -0.5, 0.0], [0.2, 0.3, 0.5], [-1.0, 0.0, 2.0]]
+add('tfjs-softmax-targets-outside', TJ + 'softmax_cross_entropy.ts: -Σ labels·logSoftmax(logits), labels taken as '
+    'given', 'softmaxCrossEntropy', [sx, soft_neg], T, tfjs_reduce(-(a64(soft_neg) * log_softmax(a64(sx), axis=1)).sum(1), None),
+    tfjs_reduce(-(a64(soft_neg) * log_softmax(a64(sx), axis=1)).sum(1), None), rel_tol=1e-12, float_args=(0, 1))
+add('tfjs-sigmoid-labels-outside', TJ + 'sigmoid_cross_entropy.ts: max(x, 0) - x·z + log1p(exp(-|x|)) for any z',
+    'sigmoidCrossEntropy', [sx, soft_neg], T, tfjs_reduce(tfjs_sigmoid_ce(soft_neg, sx), None),
+    tfjs_reduce(tfjs_sigmoid_ce(soft_neg, sx), None), rel_tol=1e-12, float_args=(0, 1))
+
+# --- PyTorch kl_div: aten/src/ATen/native/Loss.cpp, torch/testing/_internal/common_nn.py kldivloss_reference ----
+PL = 'pytorch/pytorch aten/src/ATen/native/Loss.cpp kl_div'
+
+
+def torch_kl_div(inp, target, log_target=False):
+    """Loss.cpp: log_target ? exp(t)·(t - input) : xlogy(t, t) - t·input, elementwise."""
+    inp, t = a64(inp), a64(target)
+    if log_target:
+        return np.exp(t) * (t - inp)
+    with np.errstate(divide='ignore', invalid='ignore'):
+        return np.where(t > 0, t * np.log(np.where(t > 0, t, 1)), 0.0) - t * inp
+
+
+kq2 = a64(kq_)
+kp2 = a64(kp_)
+add('torch-kl-none-elementwise', PL + ": reduction='none' is elementwise (input = log q)", 'klDivergence',
+    [kp_, kq_], {**PT, 'reduction': 'none'}, torch_kl_div(np.log(kq2), kp2).reshape(-1),
+    torch_kl_div(np.log(kq2), kp2).reshape(-1), rel_tol=1e-12, float_args=(0, 1))
+add('torch-kl-logq', PL + ': klDivergence(p, log q, { logQ }) is kl_div(input = log q, target = p), "mean" over '
+    'elements', 'klDivergence', [kp_, np.log(kq2)], {**PT, 'logQ': True}, torch_kl_div(np.log(kq2), kp2).mean(),
+    torch_kl_div(np.log(kq2), kp2).mean(), rel_tol=1e-12, float_args=(0, 1))
+add('torch-kl-log-target', PL + ': log_target=True, exp(t)·(t - input), batchmean', 'klDivergence',
+    [np.log(kp2), np.log(kq2)], {**PT, 'logP': True, 'logQ': True, 'reduction': 'batchmean'},
+    torch_kl_div(np.log(kq2), np.log(kp2), True).sum() / 2, torch_kl_div(np.log(kq2), np.log(kp2), True).sum() / 2,
+    rel_tol=1e-12, float_args=(0, 1))
+ku_p = [[0.5, 0.0, 2.0], [3.0, 1.0, 0.25]]
+ku_q = [[0.2, 0.7, 0.05], [1.5, 0.1, 4.0]]
+add('torch-kl-unnormalised', PL + ': any target >= 0 (rows not normalised), sum', 'klDivergence', [ku_p, ku_q],
+    {**PT, 'reduction': 'sum'}, torch_kl_div(np.log(a64(ku_q)), a64(ku_p)).sum(),
+    torch_kl_div(np.log(a64(ku_q)), a64(ku_p)).sum(), rel_tol=1e-12, float_args=(0, 1))
+add('torch-kl-unnormalised-logq-none', PL + ': any target >= 0 against any log input (here > 0), per element',
+    'klDivergence', [ku_p, np.log(a64(ku_q))], {**PT, 'logQ': True, 'reduction': 'none'},
+    torch_kl_div(np.log(a64(ku_q)), a64(ku_p)).reshape(-1), torch_kl_div(np.log(a64(ku_q)), a64(ku_p)).reshape(-1),
+    rel_tol=1e-12, float_args=(0, 1))
+add('torch-kl-sample-weight', PL + ' with per-row sample weights (xent option): Σ_r w_r Σ_j l_rj / numel', 'klDivergence',
+    [kp_, kq_], {**PT, 'sampleWeight': [2.0, 0.5]}, (torch_kl_div(np.log(kq2), kp2) * [[2.0], [0.5]]).sum() / 6,
+    (torch_kl_div(np.log(kq2), kp2) * [[2.0], [0.5]]).sum() / 6, rel_tol=1e-12, float_args=(0, 1))
+tb_x, tb_t = [[1.5, -0.3], [0.2, 2.0]], [[1.4, -0.2], [0.5, 2.5]]
+tb = np.maximum(a64(tb_x), 0) - a64(tb_x) * a64(tb_t) + np.log1p(np.exp(-np.abs(a64(tb_x))))
+add('torch-bce-logits-any-target', 'pytorch/pytorch aten/src/ATen/native/Loss.cpp binary_cross_entropy_with_logits: '
+    '(1 - t)·x - log_sigmoid(x), no check of t', 'sigmoidCrossEntropy', [tb_x, tb_t], PT, tb.mean(), tb.mean(),
+    rel_tol=1e-12, float_args=(0, 1))
+
+# --- SciPy: rel_entr (special/tests/test_basic.py), logsumexp of nothing, float32 computed in float64 --------------
+SPB = SP + 'scipy/special/tests/test_basic.py '
+re_near = [(0.9456657713430001, 0.9456657713430094), (0.48066098564791515, 0.48066098564794774),
+           (0.786048657854401, 0.7860486578542367)]
+re_near_v = [-9.325873406851269e-15, -3.258504577274724e-14, 1.6431300764454033e-13]
+add('scipy-rel_entr-near', SPB + 'test_rel_entr_gh_20710_near_zero (mpmath, 30 digits)', 'relEntr',
+    [[x for x, _ in re_near], [y for _, y in re_near]], {}, re_near_v, rel_entr([x for x, _ in re_near], [y for _, y in re_near]),
+    None, rel_tol=1e-13, float_args=(0, 1), note='float32 input rounds these pairs apart: not meaningful')
+re_ovf = [(4, 2.22e-308), (1e-200, 1e+200), (2.22e-308, 1e15)]
+re_ovf_v = [2839.139983229607, -9.210340371976183e-198, -1.6493212008074475e-305]
+add('scipy-rel_entr-overflow', SPB + 'test_rel_entr_gh_20710_overflow: p/q overflows, underflows, subnormal',
+    'relEntr', [[x for x, _ in re_ovf], [y for _, y in re_ovf]], {}, re_ovf_v,
+    rel_entr([x for x, _ in re_ovf], [y for _, y in re_ovf]), None, rel_tol=1e-13, float_args=(0, 1),
+    note='outside the float32 range')
+re_grid = [(sa * va, sb * vb) for sa in (-1, 1) for va in (0, 0.5, 1.0) for sb in (-1, 1) for vb in (0, 0.5, 1.0)]
+add('scipy-rel_entr-signs', SPB + 'test_rel_entr: x log(x / y) for x, y > 0, 0 for x = 0 <= y, inf otherwise',
+    'relEntr', [[x for x, _ in re_grid], [y for _, y in re_grid]], {}, rel_entr([x for x, _ in re_grid], [y for _, y in re_grid]),
+    rel_entr([x for x, _ in re_grid], [y for _, y in re_grid]), rel_tol=1e-13, float_args=(0, 1))
+add('scipy-rel_entr-scalar', SP + 'scipy/special rel_entr(0.5, 0.25) = 0.5 log 2', 'relEntr', [0.5, 0.25], {},
+    0.5 * math.log(2), float(rel_entr(0.5, 0.25)), rel_tol=1e-15, float_args=())
+add('scipy-rel_entr-rows', SP + 'scipy/special rel_entr is elementwise over any shape (rows here)', 'relEntr',
+    [ku_p, ku_q], {'base': 2}, rel_entr(a64(ku_p), a64(ku_q)).reshape(-1) / math.log(2),
+    rel_entr(a64(ku_p), a64(ku_q)).reshape(-1) / math.log(2), rel_tol=1e-13, float_args=(0, 1), flat=False)
+add('scipy-logsumexp-empty', SP + 'scipy/special/tests/test_logsumexp.py test_logsumexp: logsumexp([]) = -inf',
+    'logSumExp', [[]], {}, '-Infinity', float(logsumexp([])), float_args=(0,))
+add('scipy-logsumexp-empty-rows', SP + 'scipy/special logsumexp(np.zeros((2, 0)), axis=1) = [-inf, -inf]',
+    'logSumExp', [[[], []]], {}, ['-Infinity', '-Infinity'], logsumexp(np.zeros((2, 0)), axis=1), float_args=(0,),
+    flat=False)
+rng = np.random.default_rng(19)
+js_a = rng.random((4, 7)) * [[1, 1e-3, 1, 5, 1, 1, 0.1]]
+js_b = rng.random((4, 7))
+js_a32, js_b32 = f32(js_a), f32(js_b)
+SPD = SP + 'scipy/spatial/distance/tests/test_distance.py test_pdist_jensenshannon_random_float32 (rtol 1e-8): '
+add('scipy-jensenshannon-float32', SPD + 'pdist converts float32 input to float64, so compat scipy does too',
+    'jsDistance', [js_a.tolist(), js_b.tolist()], {'compat': 'scipy', 'reduction': 'none'},
+    jensenshannon(js_a, js_b, axis=1), jensenshannon(js_a, js_b, axis=1),
+    exact32=jensenshannon(js_a32, js_b32, axis=1), rel_tol=1e-13, float_args=(0, 1), tol32=1e-13)
+add('scipy-entropy-float32', SP + 'scipy/stats entropy(pk, qk) of float32 rows, computed in float64 under compat scipy',
+    'entropy', [js_a.tolist(), js_b.tolist()], {'compat': 'scipy', 'reduction': 'none'},
+    sp_entropy(js_a, js_b, axis=1), sp_entropy(js_a, js_b, axis=1), exact32=sp_entropy(js_a32, js_b32, axis=1),
+    rel_tol=1e-13, float_args=(0, 1), tol32=1e-13)
+
+# --- scikit-learn 1.7: brier_score_loss of 1-D probabilities is the two columns [1 - p, p], halved by 'auto' ------
+add('sklearn-brier-binary-not-halved', SKD + ' brier_score_loss(scale_by_half=False) on 1-D y_proba: the two-column '
+    'score, 2 mean (p - y)^2 (0.074...)', 'brierScore', [bs_p, bs_t], {'scaleByHalf': False}, 0.074,
+    2 * sk_brier(bs_t, bs_p), abs_tol=1e-3)
+add('sklearn-brier-binary-halved', SKD + ' brier_score_loss(scale_by_half=True) on 1-D y_proba: 0.037...', 'brierScore',
+    [bs_p, bs_t], {'scaleByHalf': True}, 0.037, sk_brier(bs_t, bs_p), abs_tol=1e-3)
+add('sklearn-brier-scalar-weight', SKD + ' brier_score_loss(sample_weight): a weight of 2.5 on every row leaves the '
+    'weighted mean unchanged', 'brierScore', [bs_p, bs_t], {'sampleWeight': 2.5}, sk_brier(bs_t, bs_p, [2.5] * 4),
+    sk_brier(bs_t, bs_p, [2.5] * 4), rel_tol=1e-13)
 
 with open(OUT, 'w') as f:
     json.dump({'generator': 'scripts/compat_fixtures.py', 'numpy': np.__version__, 'cases': cases}, f, indent=1)

@@ -7,6 +7,7 @@ export { allocate, type WasmArray, type Dtype } from './api/memory.js';
 export {
   information, binaryEntropy, entropy, crossEntropy, klDivergence, jsDivergence, jsDistance,
   type DistributionOptions, type CrossEntropyOptions, type KlDivergenceOptions, type KlReduction,
+  relEntr, type KlResult,
 } from './api/information.js';
 export {
   logSumExp, softmax, logSoftmax, type SoftmaxOptions, type LseResult, type SoftmaxResult,
@@ -22,6 +23,7 @@ export {
 } from './api/binary.js';
 export { Evaluator, type EvaluatorOptions, type UpdateOptions, type EvalResult, type ClassResult } from './eval/evaluator.js';
 export { type Compat, type CompatOptions, COMPATS } from './core/compat.js';
+export type { LossReduction, MeanReduction } from './core/compat.js';
 export {
   binaryFocalCrossEntropy, categoricalFocalCrossEntropy,
   type BinaryFocalOptions, type CategoricalFocalOptions, type FocalFrom,

@@ -61,7 +61,7 @@ describeBackendsDtypes('errors', (_b, d) => {
 
   it('EMPTY_INPUT: zero classes', () => {
     expectXent(() => softmax(vec([], d) as any), 'EMPTY_INPUT', 'x');
-    expectXent(() => logSumExp(vec([], d) as any), 'EMPTY_INPUT', 'x');
+    expectXent(() => logSoftmax(vec([], d) as any), 'EMPTY_INPUT', 'x');
     expectXent(() => entropy(vec([], d) as any), 'EMPTY_INPUT', 'p');
     expectXent(() => softmaxCrossEntropy(vec([], d) as any, 0), 'EMPTY_INPUT', 'logits');
   });

@@ -1,24 +1,28 @@
 import { kernels } from '../backend/select.js';
 import type { FloatArray, Kernels } from '../backend/kernels.js';
 import { XentError, show } from '../core/errors.js';
-import { checkKeys, numberIn, reductionOf, unitOf } from '../core/options.js';
+import { checkKeys, numberIn, unitOf } from '../core/options.js';
 import { reduce, total } from '../core/reduce.js';
 import { type Batch, type Matrix, asMatrix, asMatrixLike, asVectorOption, checkWeights, isFloat32 } from '../core/shape.js';
 import { checkUnitInterval, explainNaN } from '../core/validate.js';
 import { type IfNone, type Reduction, type UnitOptions } from '../core/options.js';
 import type { Vector } from '../core/shape.js';
-import { type CompatOptions, type Preset, clipOf, countNonzero, presetOf } from '../core/compat.js';
+import {
+  type CompatOptions, type LossReduction, type MeanRule, type Preset, checkTargets, clipBounds, countNonzero,
+  epsOption, inPreset, lossReduction, presetOf, weightOption,
+} from '../core/compat.js';
 import { LOG_CLAMP_BELOW, binaryCrossEntropyLoop } from './compat.js';
 
 /** Options of the binary (sigmoid) losses. */
 export interface BinaryOptions extends UnitOptions, CompatOptions {
   /** Labels per row for multi-label input given flat; without it a flat vector is N independent examples. */
   classes?: number;
-  reduction?: Reduction;
-  /** Per-element weights: length C (broadcast over rows) or N·C, as PyTorch's `weight`. */
-  weight?: Vector;
-  /** Per-row weights (length N). */
-  sampleWeight?: Vector;
+  /** 'mean' (default), 'sum', 'none', or a named mean (see LossReduction). */
+  reduction?: LossReduction;
+  /** Per-element weights: length C (broadcast over rows) or N·C, or one number, as PyTorch's `weight`. */
+  weight?: number | Vector;
+  /** Per-row weights (length N, or one number for every row). */
+  sampleWeight?: number | Vector;
   /** ε: targets become t·(1 - ε) + ε / 2. Default 0. */
   labelSmoothing?: number;
 }
@@ -55,14 +59,18 @@ export interface BinaryCall {
   f32: boolean;
   preset: Preset;
   reduction: Reduction;
+  /** The divisor of a mean named by `reduction` (null: the preset's). */
+  rule: MeanRule | null;
   unit: number;
   smoothing: number;
   w: FloatArray | null;
   wFull: boolean;
   sw: FloatArray | null;
   scalar: boolean;
-  /** An array input: 'none' gives one value per element. */
+  /** An array input: 'none' gives one value per element (per row where `rowMean`). */
   batch: boolean;
+  /** Rows are averaged before they are reduced (Keras' mean over the last axis): 'none' gives one value per row. */
+  rowMean: boolean;
   o: Record<string, unknown>;
   name: string;
 }
@@ -78,7 +86,7 @@ export function binaryCall(
 ): BinaryCall {
   const o = checkKeys(options, [...KEYS, ...extra], fn);
   const preset = presetOf(o.compat);
-  const reduction = reductionOf(o.reduction);
+  const { reduction, rule } = lossReduction(o.reduction) as { reduction: Reduction; rule: MeanRule | null };
   const unit = unitOf(o.base);
   const smoothing = numberIn(o.labelSmoothing, 'labelSmoothing', 0, 1, 0);
   const k = kernels();
@@ -93,17 +101,20 @@ export function binaryCall(
   if (X.cols === 0 && !examples) throw new XentError('EMPTY_INPUT', `${name} has rows with no entries`);
   const T = asMatrixLike(scalar ? [target] : target, 'target', X, name, f32);
   if (probabilities) checkUnitInterval(k, { name, m: X });
-  checkUnitInterval(k, { name: 'target', m: T });
+  // The focal factor (1 - p_t)^γ needs t in [0, 1]; the cross-entropies are linear in t.
+  const real = fn !== 'binaryFocalCrossEntropy'
+    && (preset.realTargets === 'all' || (preset.realTargets === 'logits' && !probabilities));
+  checkTargets(k, { name: 'target', m: T }, real);
 
   let w: FloatArray | null = null;
   let wFull = false;
   if (o.weight !== undefined) {
     const len = (o.weight as ArrayLike<number>)?.length;
     wFull = len !== X.cols && len === X.rows * X.cols;
-    w = checkWeights(asVectorOption(o.weight, 'weight', wFull ? X.rows * X.cols : X.cols, f32), 'weight');
+    w = weightOption(o.weight, 'weight', wFull ? X.rows * X.cols : X.cols, f32, preset);
   }
   let sw = o.sampleWeight === undefined ? null
-    : checkWeights(asVectorOption(o.sampleWeight, 'sampleWeight', examples ? X.cols : X.rows, f32), 'sampleWeight');
+    : weightOption(o.sampleWeight, 'sampleWeight', examples ? X.cols : X.rows, f32, preset);
   if (examples && sw !== null) {
     const merged = new (f32 ? Float32Array : Float64Array)(X.cols);
     for (let i = 0; i < merged.length; i++) merged[i] = w === null ? sw[i] : sw[i] * w[i];
@@ -111,14 +122,23 @@ export function binaryCall(
     sw = null;
   }
   return {
-    k, X, T, f32, preset, reduction, unit, smoothing, w, wFull, sw, scalar, batch: X.batch || examples, o, name,
+    k, X, T, f32, preset, reduction, rule, unit, smoothing, w, wFull, sw, scalar, batch: X.batch || examples, o, name,
+    rowMean: preset.binaryRowMean && X.batch,
   };
 }
 
-/** The divisor of the mean: the sum of the weights actually applied, or the preset's rule. */
-export function binaryDenominator({ k, X, preset, w, wFull, sw }: BinaryCall): number {
-  if (preset.binaryMean === 'count') return X.rows * X.cols;
-  if (preset.binaryMean === 'nonzero') return nonzeroWeights(w, wFull, sw, X.rows, X.cols);
+/**
+ * The divisor of the mean: the sum of the weights actually applied, or the named mean's or the preset's rule. Where
+ * rows are averaged first the units are rows, weighed by their sample weights (element weights only rescale).
+ */
+export function binaryDenominator({ k, X, preset, rule: named, w, wFull, sw, rowMean }: BinaryCall): number {
+  const rule = named ?? preset.binaryMean;
+  if (rowMean) {
+    if (rule === 'count') return X.rows;
+    return sw === null ? X.rows : rule === 'nonzero' ? countNonzero(sw) : total(sw);
+  }
+  if (rule === 'count') return X.rows * X.cols;
+  if (rule === 'nonzero') return nonzeroWeights(w, wFull, sw, X.rows, X.cols);
   if (wFull) {
     const rowSums = new Float64Array(X.rows);
     k.dot(null, w!, X.rows, X.cols, null, rowSums);
@@ -128,11 +148,19 @@ export function binaryDenominator({ k, X, preset, w, wFull, sw }: BinaryCall): n
   return (w === null ? X.cols : total(w)) * (sw === null ? X.rows : total(sw));
 }
 
+/** Each row's multiplier in the reduction: its sample weight, divided by C where rows are averaged first. */
+export function rowMultipliers({ X, sw, rowMean }: BinaryCall): ArrayLike<number> | null {
+  if (!rowMean) return sw;
+  const m = new Float64Array(X.rows);
+  for (let r = 0; r < X.rows; r++) m[r] = (sw === null ? 1 : sw[r]) / X.cols;
+  return m;
+}
+
 /** Reduces the kernel's values (per element when `elementwise`, else per row); an empty mean is the preset's. */
 export function binaryFinish(b: BinaryCall, out: Float64Array, elementwise: boolean, denominator: number) {
-  const { X, T, sw, reduction, unit, name } = b;
+  const { X, T, reduction, unit, name } = b;
   const r = reduce(
-    { values: out, rows: X.rows, k: elementwise ? X.cols : 1, mult: sw, denominator },
+    { values: out, rows: X.rows, k: elementwise ? X.cols : 1, mult: rowMultipliers(b), denominator },
     reduction,
     unit,
     b.batch,
@@ -147,7 +175,7 @@ export function binary(
   name: string, probabilities: boolean, kernel: BinaryKernel,
 ): number | Float64Array {
   const b = binaryCall(fn, x, target, options, extra, name, probabilities);
-  const elementwise = b.reduction === 'none' && b.batch;
+  const elementwise = b.reduction === 'none' && b.batch && !b.rowMean;
   const out = new Float64Array(elementwise ? b.X.rows * b.X.cols : b.X.rows);
   kernel(b.k, b.X, b.T, b.smoothing, b.w, b.wFull, out, elementwise);
   return binaryFinish(b, out, elementwise, binaryDenominator(b));
@@ -175,11 +203,6 @@ function clampMatters(k: Kernels, X: Matrix): boolean {
   return false;
 }
 
-/** The clip (or TF.js' additive epsilon) binaryCrossEntropy applies under a preset, unless `eps` is given. */
-export function binaryClip(o: Record<string, unknown>, preset: Preset, f32: boolean): number {
-  const fallback = preset.binaryLog === 'additive' ? preset.additiveEps : clipOf(preset, f32);
-  return numberIn(o.eps, 'eps', 0, 0.5, fallback, true);
-}
 
 /**
  * Binary cross-entropy from probabilities, -(t log p + (1 - t) log(1 - p)) per element (PyTorch's
@@ -191,15 +214,16 @@ export function binaryCrossEntropy<X extends number | Batch, O extends BinaryCro
 ): BinaryResult<X, O> {
   const o = (options ?? {}) as Record<string, unknown>;
   const preset = presetOf(o.compat);
-  const clip = binaryClip(o, preset, isFloat32(probs));
+  const eps = epsOption(o.eps);
+  // TF.js' logLoss adds its epsilon inside the logs (in float32) instead of clipping.
+  const additive = preset.binaryLog === 'additive' ? inPreset(preset, eps ?? preset.additiveEps) : -1;
+  const [lo, hi] = additive >= 0 ? [0, 1] : clipBounds(preset, eps, isFloat32(probs));
   return binary('binaryCrossEntropy', probs, target, options, ['eps'], 'probs', true,
     (k, X, T, smoothing, w, wFull, out, elementwise) => {
-      if (preset.binaryLog === 'additive') {
-        binaryCrossEntropyLoop(X.data, T.data, X.rows, X.cols, 0, clip, smoothing, w, wFull, out, elementwise);
-      } else if (preset.binaryLog === 'clamp' && clampMatters(k, X)) {
-        binaryCrossEntropyLoop(X.data, T.data, X.rows, X.cols, clip, -1, smoothing, w, wFull, out, elementwise);
+      if (additive >= 0 || (preset.binaryLog === 'clamp' && clampMatters(k, X))) {
+        binaryCrossEntropyLoop(X.data, T.data, X.rows, X.cols, lo, hi, additive, smoothing, w, wFull, out, elementwise);
       } else {
-        k.binaryCrossEntropy(X.data, T.data, X.rows, X.cols, clip, smoothing, w, wFull, out, elementwise);
+        k.binaryCrossEntropy(X.data, T.data, X.rows, X.cols, lo, hi, smoothing, w, wFull, out, elementwise);
       }
     },
   ) as BinaryResult<X, O>;

@@ -8,22 +8,20 @@ import { kernels } from '../backend/select.js';
 import { XentError, show } from '../core/errors.js';
 import { booleanOption, checkKeys, reductionOf, type Reduction } from '../core/options.js';
 import { Sum } from '../core/reduce.js';
-import {
-  type Batch, type Labels, type Matrix, type Vector, asLabels, asMatrix, asMatrixLike, asVectorOption, checkWeights,
-  isFloat32,
-} from '../core/shape.js';
+import { type Batch, type Labels, type Matrix, type Vector, asLabels, asMatrix, asMatrixLike, isFloat32 } from '../core/shape.js';
+import { presetOf, weightOption } from '../core/compat.js';
 import { checkUnitInterval } from '../core/validate.js';
 
 export interface BrierScoreOptions {
   /** Classes per row when a multiclass batch is given flat. */
   classes?: number;
-  /** Per-example weights (length N): np.average's weights. */
-  sampleWeight?: Vector;
+  /** Per-example weights (length N, or one number for every example): np.average's weights. */
+  sampleWeight?: number | Vector;
   /** 'mean' (default, weighted by sampleWeight), 'sum', or 'none' (one value per example). */
   reduction?: Reduction;
   /**
-   * Halve the multiclass score, Σ_j (p_j - y_j)², to lie in [0, 1]. Default as scikit-learn's 'auto': true for
-   * two columns (so that [1 - p, p] rows equal the binary score), false for more.
+   * Halve the score Σ_j (p_j - y_j)² to lie in [0, 1]. Default as scikit-learn's 'auto': true for two columns and
+   * for binary input (scored as the two columns [1 - p, p]: halved, (p - t)²; not halved, 2 (p - t)²), false for more.
    */
   scaleByHalf?: boolean;
 }
@@ -77,15 +75,16 @@ export function brierScore(probs: number | Batch, target: number | Labels | Vect
   const o = checkKeys(options, ['classes', 'sampleWeight', 'reduction', 'scaleByHalf'], 'brierScore');
   const reduction = reductionOf(o.reduction);
   const { P, binary, t } = resolve('brierScore', probs, target, o.classes);
-  const half = o.scaleByHalf === undefined ? P.cols === 2 : booleanOption(o.scaleByHalf, 'scaleByHalf');
+  const half = o.scaleByHalf === undefined ? binary || P.cols === 2 : booleanOption(o.scaleByHalf, 'scaleByHalf');
   const sw = o.sampleWeight === undefined ? null
-    : checkWeights(asVectorOption(o.sampleWeight, 'sampleWeight', P.rows, false), 'sampleWeight');
+    : weightOption(o.sampleWeight, 'sampleWeight', P.rows, false, presetOf(undefined));
   const per = new Float64Array(P.rows);
   for (let r = 0; r < P.rows; r++) {
     let s = 0;
-    if (binary) s = (P.data[r] - t[r]) ** 2;
+    // binary: the two columns [1 - p, p] against [1 - t, t] give 2 (p - t)²
+    if (binary) s = 2 * (P.data[r] - t[r]) ** 2;
     else for (let j = 0, i = r * P.cols; j < P.cols; j++, i++) s += (P.data[i] - (j === t[r] ? 1 : 0)) ** 2;
-    per[r] = !binary && half ? s / 2 : s;
+    per[r] = half ? s / 2 : s;
   }
   if (reduction === 'none') {
     if (sw) for (let r = 0; r < P.rows; r++) per[r] *= sw[r];

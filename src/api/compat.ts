@@ -14,21 +14,19 @@ export const LOG_CLAMP_BELOW = Math.exp(-100);
  * (see Kernels.binaryCrossEntropy for `w`, `wFull`, `out`, `elementwise`; t' = t (1 - smoothing) + smoothing / 2):
  * - `additive >= 0` (TF.js losses.logLoss): l = -(t' log(p + eps) + (1 - t') log(1 - p + eps)), eps = additive;
  * - `additive < 0` (PyTorch binary_cross_entropy): l = -(t' max(log p, -100) + (1 - t') max(log(1 - p), -100)).
- * p is first clipped to [clip, 1 - clip] when clip > 0. A term whose coefficient is 0 contributes 0.
+ * p is first clipped to [lo, hi]. A term whose coefficient is 0 contributes 0.
  *
- * Replaced by a fused kernel `binaryCrossEntropyRule(p, t, rows, cols, clip, logFloor, additiveEps, smoothing, w,
+ * Replaced by a fused kernel `binaryCrossEntropyRule(p, t, rows, cols, lo, hi, logFloor, additiveEps, smoothing, w,
  * wFull, out, elementwise)`: the existing binaryCrossEntropy kernel with a log floor and an additive epsilon.
  */
 export function binaryCrossEntropyLoop(
-  p: FloatArray, t: FloatArray, rows: number, cols: number, clip: number, additive: number, smoothing: number,
-  w: FloatArray | null, wFull: boolean, out: Float64Array, elementwise: boolean,
+  p: FloatArray, t: FloatArray, rows: number, cols: number, lo: number, hi: number, additive: number,
+  smoothing: number, w: FloatArray | null, wFull: boolean, out: Float64Array, elementwise: boolean,
 ): void {
-  const hi = 1 - clip;
   for (let r = 0, i = 0; r < rows; r++) {
     let s = 0;
     for (let j = 0; j < cols; j++, i++) {
-      let x = p[i];
-      if (clip > 0) x = x < clip ? clip : x > hi ? hi : x;
+      const x = Math.min(Math.max(p[i], lo), hi);
       const tt = t[i] * (1 - smoothing) + smoothing / 2;
       let lp: number;
       let lq: number;
@@ -61,4 +59,27 @@ export function clipped(x: FloatArray, lo: number, hi: number): FloatArray {
     out[i] = v < lo ? lo : v > hi ? hi : v;
   }
   return out;
+}
+
+/**
+ * KL terms with log-space inputs (PyTorch's kl_div: `input` = log q, `log_target`): per element
+ * p·(log p - log q), with p = exp(lp) where `logP` (lp = log p) and log q = lq where `logQ`; p = 0 contributes 0,
+ * p > 0 against log q = -Infinity gives +Infinity. Written per element (`elementwise`) or summed per row. Replaced
+ * by a `klDivergenceLog(p, q, rows, cols, logP, logQ, out, elementwise)` kernel.
+ */
+export function klLogLoop(
+  p: FloatArray, q: FloatArray, rows: number, cols: number, logP: boolean, logQ: boolean, out: Float64Array,
+  elementwise: boolean,
+): void {
+  for (let r = 0, i = 0; r < rows; r++) {
+    let s = 0;
+    for (let j = 0; j < cols; j++, i++) {
+      const pp = logP ? Math.exp(p[i]) : p[i];
+      // NaN reaches the result through the arithmetic (p·(…)), so the API can name it.
+      const term = pp === 0 ? 0 : pp * ((logP ? p[i] : Math.log(p[i])) - (logQ ? q[i] : Math.log(q[i])));
+      if (elementwise) out[i] = term;
+      else s += term;
+    }
+    if (!elementwise) out[r] = s;
+  }
 }

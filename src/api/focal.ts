@@ -10,9 +10,12 @@
 import { kernels } from '../backend/select.js';
 import type { FloatArray } from '../backend/kernels.js';
 import { XentError, show } from '../core/errors.js';
-import { type CompatOptions, clipOf, countNonzero, divisorOf, presetOf } from '../core/compat.js';
 import {
-  type BatchOptions, type Result, type UnitOptions, booleanOption, checkKeys, integerOption, numberIn, reductionOf,
+  type CompatOptions, type LossReduction, type MeanRule, clipBounds, countNonzero, divisorOf, epsOption, lossReduction,
+  presetOf, weightOption,
+} from '../core/compat.js';
+import {
+  type BatchOptions, type Reduction, type Result, type UnitOptions, booleanOption, checkKeys, integerOption, numberIn,
   unitOf,
 } from '../core/options.js';
 import { reduce, total } from '../core/reduce.js';
@@ -42,7 +45,9 @@ export interface BinaryFocalOptions extends BinaryOptions {
   eps?: number;
 }
 
-export interface CategoricalFocalOptions extends BatchOptions, UnitOptions, CompatOptions {
+export interface CategoricalFocalOptions extends Omit<BatchOptions, 'reduction'>, UnitOptions, CompatOptions {
+  /** 'mean' (default), 'sum', 'none', or a named mean (see LossReduction). */
+  reduction?: LossReduction;
   /** 'probs' (default, as Keras) or 'logits' (softmax first). */
   from?: FocalFrom;
   /** Focusing parameter γ >= 0 (default 2): each class term is scaled by (1 - p_j)^γ. */
@@ -51,8 +56,8 @@ export interface CategoricalFocalOptions extends BatchOptions, UnitOptions, Comp
   alpha?: number | Vector;
   /** Apply α (default true: Keras always does). */
   classBalancing?: boolean;
-  /** Per-row weights (length N). */
-  sampleWeight?: Vector;
+  /** Per-row weights (length N, or one number for every row). */
+  sampleWeight?: number | Vector;
   /** Rows with this label count for nothing (integer-label targets). */
   ignoreIndex?: number;
   /** ε: targets become (1 - ε)·t + ε / C. */
@@ -87,14 +92,14 @@ export function binaryFocalCrossEntropy<X extends number | Batch, O extends Bina
   const alpha = numberIn(o.alpha, 'alpha', 0, 1, 0.25);
   const balancing = o.classBalancing === undefined ? preset.focalBalancing : booleanOption(o.classBalancing, 'classBalancing');
   if (logits && o.eps !== undefined) throw new XentError('INVALID_OPTION', "eps applies to from: 'probs' only");
-  const clip = logits ? 0 : numberIn(o.eps, 'eps', 0, 0.5, clipOf(preset, isFloat32(pred)), true);
+  const [lo, hi] = logits ? [0, 1] : clipBounds(preset, epsOption(o.eps), isFloat32(pred));
   return binary('binaryFocalCrossEntropy', pred, target, options,
     ['from', 'gamma', 'alpha', 'classBalancing', 'eps'], logits ? 'logits' : 'probs', !logits,
     (k, X, T, smoothing, w, wFull, out, elementwise) => {
       const n = X.rows * X.cols;
       const bce = new Float64Array(n);
       if (logits) k.sigmoidCrossEntropy(X.data, T.data, X.rows, X.cols, smoothing, null, false, null, bce, true);
-      else k.binaryCrossEntropy(X.data, T.data, X.rows, X.cols, clip, smoothing, null, false, bce, true);
+      else k.binaryCrossEntropy(X.data, T.data, X.rows, X.cols, lo, hi, smoothing, null, false, bce, true);
       focalScale(X.data, T.data, X.rows, X.cols, logits, smoothing, gamma, balancing ? alpha : -1, w, wFull, bce);
       if (elementwise) out.set(bce);
       else for (let r = 0, i = 0; r < X.rows; r++) {
@@ -137,7 +142,7 @@ export function categoricalFocalCrossEntropy<X extends Batch, O extends Categori
   const o = checkKeys(options, ['classes', 'reduction', 'base', 'compat', 'from', 'gamma', 'alpha', 'classBalancing',
     'sampleWeight', 'ignoreIndex', 'labelSmoothing', 'eps', 'normalize', 'tolerance'], 'categoricalFocalCrossEntropy');
   const preset = presetOf(o.compat);
-  const reduction = reductionOf(o.reduction);
+  const { reduction, rule } = lossReduction(o.reduction) as { reduction: Reduction; rule: MeanRule | null };
   const unit = unitOf(o.base);
   const logits = fromOf(o.from) === 'logits';
   const name = logits ? 'logits' : 'probs';
@@ -146,7 +151,7 @@ export function categoricalFocalCrossEntropy<X extends Batch, O extends Categori
   const balancing = o.classBalancing === undefined ? true : booleanOption(o.classBalancing, 'classBalancing');
   const ignoreIndex = o.ignoreIndex === undefined ? preset.ignoreIndex : integerOption(o.ignoreIndex, 'ignoreIndex');
   const f32 = isFloat32(pred);
-  const clip = numberIn(o.eps, 'eps', 0, 0.5, clipOf(preset, f32), true);
+  const [lo, hi] = clipBounds(preset, epsOption(o.eps), f32);
   const k = kernels();
   let X = asMatrix(pred, name, o.classes, f32);
   if (X.cols === 0) throw new XentError('EMPTY_INPUT', `${name} has no classes`);
@@ -158,8 +163,7 @@ export function categoricalFocalCrossEntropy<X extends Batch, O extends Categori
       alpha = new Float64Array(C).fill(a);
     } else alpha = checkWeights(asVectorOption(o.alpha, 'alpha', C, false), 'alpha');
   }
-  const sw = o.sampleWeight === undefined ? null
-    : checkWeights(asVectorOption(o.sampleWeight, 'sampleWeight', X.rows, false), 'sampleWeight');
+  const sw = o.sampleWeight === undefined ? null : weightOption(o.sampleWeight, 'sampleWeight', X.rows, false, preset);
 
   // probabilities p and their logs
   let p: FloatArray;
@@ -167,7 +171,7 @@ export function categoricalFocalCrossEntropy<X extends Batch, O extends Categori
   if (logits) {
     p = new (f32 ? Float32Array : Float64Array)(X.data.length);
     k.softmax(X.data, X.rows, C, 1, p);
-    if (clip === 0) {
+    if (lo === 0 && hi === 1) {
       logp = new (f32 ? Float32Array : Float64Array)(X.data.length);
       k.logSoftmax(X.data, X.rows, C, 1, logp);
     }
@@ -191,7 +195,6 @@ export function categoricalFocalCrossEntropy<X extends Batch, O extends Categori
   const values = new Float64Array(X.rows);
   const rowWeight = new Float64Array(X.rows);
   let counted = 0;
-  const hi = 1 - clip;
   for (let r = 0; r < X.rows; r++) {
     const y = labels === null ? -2 : labels[r];
     if (y === -1) continue;
@@ -202,8 +205,7 @@ export function categoricalFocalCrossEntropy<X extends Batch, O extends Categori
       const t0 = labels === null ? T![i] : j === y ? 1 : 0;
       const tt = (1 - smoothing) * t0 + smoothing / C;
       if (tt === 0) continue;
-      let pj = p[i];
-      if (clip > 0) pj = pj < clip ? clip : pj > hi ? hi : pj;
+      const pj = Math.min(Math.max(p[i], lo), hi);
       const lp = logp === null ? Math.log(pj) : logp[i];
       let m = gamma === 0 ? 1 : (1 - pj) ** gamma;
       if (alpha !== null) m *= alpha[j];
@@ -213,7 +215,7 @@ export function categoricalFocalCrossEntropy<X extends Batch, O extends Categori
   }
   const L = { name, m: X };
   if (logits) checkInfiniteRows(values, L);
-  const denominator = divisorOf(preset.mean, total(rowWeight), counted, () => countNonzero(rowWeight));
+  const denominator = divisorOf(rule ?? preset.mean, total(rowWeight), counted, () => countNonzero(rowWeight));
   const res = reduce(
     { values, rows: X.rows, k: 1, mult: sw, denominator }, reduction, unit, X.batch,
     (i) => explainNaN(i, [L, ...(T === null ? [] : [{ name: 'target', m: { ...X, data: T } }])], logits ? L : undefined),

@@ -14,7 +14,7 @@ import { kernels } from '../backend/select.js';
 import type { FloatArray, Kernels } from '../backend/kernels.js';
 import { XentError, detached, isDetached, show } from '../core/errors.js';
 import {
-  type Result, checkKeys, numberIn, reductionOf, scaleOf, unitOf,
+  type Reduction, type Result, checkKeys, numberIn, reductionOf, scaleOf, unitOf,
 } from '../core/options.js';
 import { reduce } from '../core/reduce.js';
 import {
@@ -24,10 +24,11 @@ import {
   type Named, checkDistribution, checkInfiniteRows, defaultTolerance, explainNaN,
 } from '../core/validate.js';
 import {
-  type SoftmaxCrossEntropyOptions, type Target, categorical, combineLabelled, denseDenominator, finish, labelDenominator,
+  type SoftmaxCrossEntropyOptions, type Target, categorical, classWeightsInMean, combineLabelled, denseDenominator, finish,
+  labelDenominator,
 } from './losses.js';
 import {
-  type BinaryResult, type SigmoidCrossEntropyOptions, binaryCall, binaryDenominator, binaryFinish,
+  type BinaryResult, type SigmoidCrossEntropyOptions, binaryCall, binaryDenominator, binaryFinish, rowMultipliers,
 } from './binary.js';
 import type { KlDivergenceOptions } from './information.js';
 
@@ -47,7 +48,10 @@ export interface LossAndGradient<L, G> {
 
 export type SoftmaxCrossEntropyGradOptions = SoftmaxCrossEntropyOptions & GradientOptions;
 export type SigmoidCrossEntropyGradOptions = SigmoidCrossEntropyOptions & GradientOptions;
-export interface KlDivergenceGradOptions extends Omit<KlDivergenceOptions, 'compat'>, GradientOptions {
+export interface KlDivergenceGradOptions
+  extends Omit<KlDivergenceOptions, 'compat' | 'reduction' | 'sampleWeight' | 'logP' | 'logQ'>, GradientOptions {
+  /** 'mean' (default) and 'batchmean' divide by the rows; 'sum'; 'none' (per row). */
+  reduction?: Reduction | 'batchmean';
   /** Divide q's logits by T first (default 1): the distillation temperature. */
   temperature?: number;
 }
@@ -128,7 +132,7 @@ export function softmaxCrossEntropyWithGrad<X extends Batch, O extends SoftmaxCr
     const T = c.T!;
     inputs.push({ name: 'target', m: T });
     let rowWeight: Float64Array | null = null;
-    if (w !== null && c.preset.denseClassWeightsInMean) {
+    if (w !== null && classWeightsInMean(c)) {
       rowWeight = new Float64Array(rows);
       k.dot(null, T.data, rows, cols, w, rowWeight);
     }
@@ -197,15 +201,15 @@ export function sigmoidCrossEntropyWithGrad<X extends number | Batch, O extends 
   logits: X, target: number | Batch, options?: O,
 ): LossAndGradient<BinaryResult<X, O>, X extends number ? number : GradientArray<X>> {
   const b = binaryCall('sigmoidCrossEntropyWithGrad', logits, target, options, ['posWeight', 'out'], 'logits', false);
-  const { k, X, T, w, wFull, sw, f32 } = b;
+  const { k, X, T, w, wFull, f32 } = b;
   const { rows, cols } = X;
   const pw = b.o.posWeight === undefined ? null
     : checkWeights(asVectorOption(b.o.posWeight, 'posWeight', cols, f32), 'posWeight');
   // The divisor is known before the kernel, so the kernel writes the gradient already scaled.
   const denominator = binaryDenominator(b);
   const scale = new Float64Array(rows);
-  fillScale(scale, null, sw, b.reduction, denominator, 1 / b.unit);
-  const elementwise = b.reduction === 'none' && b.batch;
+  fillScale(scale, null, rowMultipliers(b), b.reduction, denominator, 1 / b.unit);
+  const elementwise = b.reduction === 'none' && b.batch && !b.rowMean;
   const out = new Float64Array(elementwise ? rows * cols : rows);
   const dst = gradOut(b.o.out, rows * cols, f32);
   const grad = unaliased(dst, [X.data, T.data]);

@@ -2,13 +2,14 @@ import { kernels } from '../backend/select.js';
 import type { Kernels } from '../backend/kernels.js';
 import { XentError, show } from '../core/errors.js';
 import {
-  type BatchOptions, type Reduction, type Result, type UnitOptions, booleanOption, checkKeys, numberIn, reductionOf,
-  unitOf,
+  type BatchOptions, type Result, type UnitOptions, booleanOption, checkKeys, numberIn, reductionOf, unitOf,
 } from '../core/options.js';
 import { reduce } from '../core/reduce.js';
-import { type CompatOptions, type Preset, clipOf, presetOf } from '../core/compat.js';
-import { clipped } from './compat.js';
+import { type CompatOptions, type Preset, clipBounds, epsOption, presetOf } from '../core/compat.js';
 import { type Batch, type Matrix, type Vector, asMatrix, asMatrixLike, isFloat32, isFloatArray } from '../core/shape.js';
+import { divergence } from './kl.js';
+
+export { klDivergence, relEntr, type KlDivergenceOptions, type KlReduction, type KlResult } from './kl.js';
 import { type Named, checkDistribution, checkUnitInterval, defaultTolerance, explainNaN } from '../core/validate.js';
 
 /** Options of the functions whose inputs are probability distributions. */
@@ -25,17 +26,6 @@ export interface CrossEntropyOptions extends DistributionOptions {
    * 'keras' and 'tfjs' 1e-7 after renormalising q, 'sklearn' the dtype's machine epsilon).
    */
   eps?: number;
-}
-
-/** KL reductions: 'batchmean' is the sum over rows / N in every mode; 'mean' is / N, or / (N·C) under 'torch'. */
-export type KlReduction = Reduction | 'batchmean';
-
-export interface KlDivergenceOptions extends Omit<DistributionOptions, 'reduction'> {
-  /**
-   * 'mean' (default): sum / N rows, or sum / (N·C) elements under compat 'torch' (PyTorch kl_div's 'mean');
-   * 'batchmean': sum / N in every mode (PyTorch's 'batchmean'); 'sum'; 'none' (per row).
-   */
-  reduction?: KlReduction;
 }
 
 const DIST_KEYS = ['classes', 'reduction', 'base', 'normalize', 'tolerance', 'compat'] as const;
@@ -82,19 +72,13 @@ export function binaryEntropy(p: number | Vector, options?: UnitOptions): number
   return scalar ? out[0] : out;
 }
 
-/** What a distribution function does under a preset (beyond its options). */
+/** What a distribution function does under a preset (beyond its options): crossEntropy's q. */
 interface DistributionRules {
   /** Renormalise q (the prediction) by default, as Keras' categorical_crossentropy does. */
   normalizeQ?: (p: Preset) => boolean;
-  /** Default clip of q (crossEntropy's eps). */
-  clip?: (p: Preset, f32: boolean) => number;
-  /** Clip both p and q to [klClip, 1] (Keras' and TF.js' KL). */
-  klClip?: boolean;
+  /** Clip q to [lo, hi] by default (crossEntropy's eps). */
+  clip?: boolean;
 }
-
-/** The kernel of klDivergence and of entropy(p, q). */
-const klKernel = (k: Kernels, P: Matrix, Q: Matrix | null, out: Float64Array): void =>
-  k.klDivergence(P.data, Q!.data, P.rows, P.cols, out);
 
 /** The `q` of a one-distribution call (entropy): a value no caller can pass, unlike null. */
 const NO_Q = Symbol('no q');
@@ -106,52 +90,32 @@ function distributions(
   q: unknown,
   options: object | undefined,
   keys: readonly string[],
-  kernel: (k: Kernels, P: Matrix, Q: Matrix | null, out: Float64Array, eps: number) => void,
+  kernel: (k: Kernels, P: Matrix, Q: Matrix | null, out: Float64Array, lo: number, hi: number) => void,
   rules: DistributionRules = {},
 ): number | Float64Array {
   const o = checkKeys(options, keys, fn);
   const preset = presetOf(o.compat);
-  const batchmean = o.reduction === 'batchmean' && fn === 'klDivergence';
-  const reduction = batchmean ? 'mean' : reductionOf(o.reduction);
+  const reduction = reductionOf(o.reduction);
   const unit = unitOf(o.base);
   const scipy = preset.compat === 'scipy';
   const normalizeP = o.normalize === undefined ? scipy : booleanOption(o.normalize, 'normalize');
   const normalizeQ = o.normalize === undefined ? scipy || (rules.normalizeQ?.(preset) ?? false) : normalizeP;
-  const f32 = isFloat32(p) && (q === NO_Q || isFloat32(q));
-  const eps = numberIn(o.eps, 'eps', 0, 0.5, rules.clip?.(preset, f32) ?? 0, true);
+  // SciPy computes in float64 whatever the input (pdist converts float32 to double).
+  const f32 = !scipy && isFloat32(p) && (q === NO_Q || isFloat32(q));
+  const eps = epsOption(o.eps);
+  const [lo, hi] = rules.clip || eps !== undefined ? clipBounds(preset, eps, f32) : [0, 1];
   const tolerance = numberIn(o.tolerance, 'tolerance', 0, Infinity, defaultTolerance(f32));
   const k = kernels();
   const Pm = asMatrix(p, 'p', o.classes, f32);
   if (Pm.cols === 0) throw new XentError('EMPTY_INPUT', 'p has no entries: a distribution needs at least one class');
-  const checkP = (): Matrix => checkDistribution(k, { name: 'p', m: Pm }, tolerance, normalizeP);
   const out = new Float64Array(Pm.rows);
-  const klClip = rules.klClip ? preset.klClip : 0;
-  let P = Pm;
-  let Q: Matrix | null = null;
-  let done = false;
-  // KL of the rows as given: where the backend validates within the kernel's pass, one pass; a failure there is
-  // named by the separate checks below. p's values are still reported before q's shape, as on that path.
-  if (kernel === klKernel && k.klDivergenceChecked && !normalizeP && !normalizeQ && !klClip) {
-    try {
-      Q = asMatrixLike(q, 'q', Pm, 'p', f32);
-    } catch (e) {
-      checkP();
-      throw e;
-    }
-    done = k.klDivergenceChecked(Pm.data, Q.data, Pm.rows, Pm.cols, tolerance, out);
-  }
-  if (!done) {
-    P = checkP();
-    if (q !== NO_Q) Q = checkDistribution(k, { name: 'q', m: Q ?? asMatrixLike(q, 'q', Pm, 'p', f32) }, tolerance, normalizeQ);
-    const clip = (m: Matrix): Matrix => (klClip > 0 ? { ...m, data: clipped(m.data, klClip, 1) } : m);
-    kernel(k, clip(P), Q && clip(Q), out, eps);
-  }
+  const P = checkDistribution(k, { name: 'p', m: Pm }, tolerance, normalizeP);
+  const Q = q === NO_Q ? null : checkDistribution(k, { name: 'q', m: asMatrixLike(q, 'q', Pm, 'p', f32) }, tolerance, normalizeQ);
+  kernel(k, P, Q, out, lo, hi);
   const inputs: Named[] = [{ name: 'p', m: P }];
   if (Q) inputs.push({ name: 'q', m: Q });
-  // PyTorch's kl_div 'mean' divides by the number of elements; 'batchmean' (and xent's 'mean') by the rows.
-  const elements = fn === 'klDivergence' && !batchmean && preset.klMeanOverElements;
   return reduce(
-    { values: out, rows: P.rows, k: 1, mult: null, denominator: elements ? P.rows * P.cols : P.rows },
+    { values: out, rows: P.rows, k: 1, mult: null, denominator: P.rows },
     reduction,
     unit,
     P.batch,
@@ -168,9 +132,7 @@ const isBatchLike = (x: unknown): boolean => Array.isArray(x) || isFloatArray(x)
 export function entropy<X extends Batch, O extends DistributionOptions = {}>(p: X, options?: O): Result<X, O>;
 export function entropy<X extends Batch, O extends DistributionOptions = {}>(p: X, q: Batch, options?: O): Result<X, O>;
 export function entropy(p: Batch, q?: Batch | DistributionOptions, options?: DistributionOptions): number | Float64Array {
-  if (isBatchLike(q)) {
-    return distributions('entropy', p, q, options, DIST_KEYS, klKernel);
-  }
+  if (isBatchLike(q)) return divergence('entropy', p, q, options);
   if (options !== undefined) {
     throw new XentError('INVALID_TYPE', `q must be number[] | Float32Array | Float64Array or an array of rows, got ${show(q)}`);
   }
@@ -184,20 +146,9 @@ export function entropy(p: Batch, q?: Batch | DistributionOptions, options?: Dis
 export function crossEntropy<X extends Batch, O extends CrossEntropyOptions = {}>(
   p: X, q: Batch, options?: O,
 ): Result<X, O> {
-  return distributions('crossEntropy', p, q, options, [...DIST_KEYS, 'eps'], (k, P, Q, out, eps) =>
-    k.crossEntropy(P.data, Q!.data, P.rows, P.cols, eps, null, out),
-  { normalizeQ: (pr) => pr.normalizeQOnly, clip: clipOf }) as Result<X, O>;
-}
-
-/**
- * Kullback–Leibler divergence KL(p ‖ q) = Σ p log(p / q) of each row pair, with SciPy's rel_entr semantics:
- * 0 where p = 0, Infinity where p > 0 and q = 0. Arguments are probabilities in the order (p, q) under every
- * preset (PyTorch's kl_div takes (log q, p)). Compat 'keras' and 'tfjs' clip both to [1e-7, 1] first.
- */
-export function klDivergence<X extends Batch, O extends KlDivergenceOptions = {}>(
-  p: X, q: Batch, options?: O,
-): Result<X, O> {
-  return distributions('klDivergence', p, q, options, DIST_KEYS, klKernel, { klClip: true }) as Result<X, O>;
+  return distributions('crossEntropy', p, q, options, [...DIST_KEYS, 'eps'], (k, P, Q, out, lo, hi) =>
+    k.crossEntropy(P.data, Q!.data, P.rows, P.cols, lo, hi, null, out),
+  { normalizeQ: (pr) => pr.normalizeQOnly, clip: true }) as Result<X, O>;
 }
 
 /**

@@ -3,24 +3,26 @@ import type { FloatArray, Kernels } from '../backend/kernels.js';
 import { XentError } from '../core/errors.js';
 import {
   type BatchOptions, type Reduction, type Result, type UnitOptions,
-  booleanOption, checkKeys, integerOption, numberIn, reductionOf, scaleOf, unitOf,
+  booleanOption, checkKeys, integerOption, numberIn, scaleOf, unitOf,
 } from '../core/options.js';
 import { reduce, total } from '../core/reduce.js';
-import { type CompatOptions, type Preset, clipOf, countNonzero, divisorOf, presetOf } from '../core/compat.js';
 import {
-  type Batch, type Labels, type Matrix, type Vector,
-  asLabels, asMatrix, asMatrixLike, asVectorOption, checkWeights, isFloat32, isLabelTarget,
+  type CompatOptions, type LossReduction, type MeanRule, type Preset, checkTargets, clipBounds, countNonzero,
+  divisorOf, epsOption, lossReduction, presetOf, weightOption,
+} from '../core/compat.js';
+import {
+  type Batch, type Labels, type Matrix, type Vector, asLabels, asMatrix, asMatrixLike, isFloat32, isLabelTarget,
 } from '../core/shape.js';
-import {
-  type Named, checkDistribution, checkInfiniteRows, checkUnitInterval, defaultTolerance, explainNaN,
-} from '../core/validate.js';
+import { type Named, checkDistribution, checkInfiniteRows, defaultTolerance, explainNaN } from '../core/validate.js';
 
 /** Options of the categorical losses (softmax cross-entropy, categorical cross-entropy, NLL). */
-export interface CategoricalOptions extends BatchOptions, UnitOptions, CompatOptions {
-  /** Per-class weights (length C), as PyTorch's `weight`. */
-  weight?: Vector;
-  /** Per-row weights (length N), as Keras' and scikit-learn's `sample_weight`. */
-  sampleWeight?: Vector;
+export interface CategoricalOptions extends Omit<BatchOptions, 'reduction'>, UnitOptions, CompatOptions {
+  /** 'mean' (default), 'sum', 'none', or a named mean (see LossReduction). */
+  reduction?: LossReduction;
+  /** Per-class weights (length C, or one number for every class), as PyTorch's `weight`. */
+  weight?: number | Vector;
+  /** Per-row weights (length N, or one number for every row), as Keras' and scikit-learn's `sample_weight`. */
+  sampleWeight?: number | Vector;
   /** Rows whose label equals this value are ignored (no default: every label must be a class; compat 'torch': -100). */
   ignoreIndex?: number;
   /** ε: targets become (1 - ε)·t + ε / C (PyTorch's and Keras' rule). Default 0. */
@@ -50,6 +52,8 @@ export interface Categorical {
   X: Matrix;
   f32: boolean;
   reduction: Reduction;
+  /** The divisor of a mean named by `reduction` (null: the preset's). */
+  rule: MeanRule | null;
   unit: number;
   eps: number;
   w: FloatArray | null;
@@ -69,7 +73,7 @@ export function categorical(
 ): Categorical {
   const o = checkKeys(options, [...CAT_KEYS, ...extra], fn);
   const preset = presetOf(o.compat);
-  const reduction = reductionOf(o.reduction);
+  const { reduction, rule } = lossReduction(o.reduction) as { reduction: Reduction; rule: MeanRule | null };
   const unit = unitOf(o.base);
   const eps = numberIn(o.labelSmoothing, 'labelSmoothing', 0, 1, 0);
   const ignoreIndex = o.ignoreIndex === undefined ? preset.ignoreIndex : integerOption(o.ignoreIndex, 'ignoreIndex');
@@ -78,8 +82,8 @@ export function categorical(
   let X = asMatrix(x, name, o.classes, f32);
   if (X.cols === 0) throw new XentError('EMPTY_INPUT', `${name} has no classes`);
   if (prepare) X = prepare(k, X, o, f32);
-  const w = o.weight === undefined ? null : checkWeights(asVectorOption(o.weight, 'weight', X.cols, f32), 'weight');
-  const sw = o.sampleWeight === undefined ? null : checkWeights(asVectorOption(o.sampleWeight, 'sampleWeight', X.rows, false), 'sampleWeight');
+  const w = o.weight === undefined ? null : weightOption(o.weight, 'weight', X.cols, f32, preset);
+  const sw = o.sampleWeight === undefined ? null : weightOption(o.sampleWeight, 'sampleWeight', X.rows, false, preset);
   const labelTarget = X.batch ? isLabelTarget(target, X.rows, X.cols) : typeof target === 'number';
   let labels: Int32Array | null = null;
   let T: Matrix | null = null;
@@ -87,24 +91,33 @@ export function categorical(
     labels = asLabels(typeof target === 'number' ? [target] : target, 'target', X.rows, X.cols, ignoreIndex);
   } else {
     T = asMatrixLike(target, 'target', X, name, f32);
-    checkUnitInterval(k, { name: 'target', m: T });
+    const real = preset.realTargets === 'all' || (preset.realTargets === 'logits' && name === 'logits');
+    checkTargets(k, { name: 'target', m: T }, real);
   }
-  return { k, X, f32, reduction, unit, eps, w, sw, labels, T, o, preset };
+  return { k, X, f32, reduction, rule, unit, eps, w, sw, labels, T, o, preset };
 }
 
-/** The divisor of a labelled batch's mean: Σ sampleWeight·w_y over counted rows (or the preset's rule). */
+/**
+ * The divisor of a labelled batch's mean: Σ sampleWeight·w_y over counted rows, or the named mean's or the preset's
+ * rule. Keras' metric mean (its 'weighted_mean' without sample weights) also counts the ignored rows, with weight 1.
+ */
 export function labelDenominator(c: Categorical): number {
-  const { X, labels, w, sw } = c;
+  const { X, labels, w, sw, preset } = c;
+  const rule = c.rule ?? preset.mean;
+  const keepIgnored = rule === 'weights' && c.rule !== null && preset.meanCountsIgnored && sw === null;
   const rowWeight = new Float64Array(X.rows);
   let counted = 0;
   for (let r = 0; r < X.rows; r++) {
     const y = labels![r];
-    if (y < 0) continue;
+    if (y < 0) {
+      if (keepIgnored) rowWeight[r] = 1;
+      continue;
+    }
     counted++;
     const wy = w === null ? 1 : w[y];
     rowWeight[r] = sw === null ? wy : wy * sw[r];
   }
-  return divisorOf(c.preset.mean, total(rowWeight), counted, () => countNonzero(rowWeight));
+  return divisorOf(rule, total(rowWeight), counted, () => countNonzero(rowWeight));
 }
 
 /**
@@ -130,20 +143,24 @@ function labelled(c: Categorical, nll: Float64Array, smooth: Float64Array | null
   return finish(c, combineLabelled(c, nll, smooth), labelDenominator(c), inputs, logits);
 }
 
+/** Do a dense batch's class weights enter its mean's divisor: in every named mean, and in the preset's unless PyTorch's. */
+export const classWeightsInMean = (c: Categorical): boolean => c.rule !== null || c.preset.denseClassWeightsInMean;
+
 /**
  * The divisor of a dense-target batch's mean: Σ sampleWeight·Σ_j w_j t_j, where `rowWeight` holds Σ_j w_j t_j
- * (null without class weights); PyTorch's preset divides by N whatever the class weights. Scales `rowWeight`.
+ * (null without class weights), or the named mean's or the preset's rule; PyTorch's default mean divides by N
+ * whatever the class weights. Scales `rowWeight`.
  */
 export function denseDenominator(c: Categorical, rowWeight: Float64Array | null): number {
   const { X, sw, preset } = c;
-  const rw = preset.denseClassWeightsInMean ? rowWeight : null;
+  const rw = classWeightsInMean(c) ? rowWeight : null;
   let weights: ArrayLike<number> | null;
   if (rw === null) weights = sw;
   else {
     if (sw !== null) for (let r = 0; r < X.rows; r++) rw[r] *= sw[r];
     weights = rw;
   }
-  return divisorOf(preset.mean, weights === null ? X.rows : total(weights), X.rows,
+  return divisorOf(c.rule ?? preset.mean, weights === null ? X.rows : total(weights), X.rows,
     () => (weights === null ? X.rows : countNonzero(weights)));
 }
 
@@ -197,11 +214,12 @@ export function softmaxCrossEntropy<X extends Batch, O extends SoftmaxCrossEntro
 export function categoricalCrossEntropy<X extends Batch, O extends CategoricalCrossEntropyOptions = {}>(
   probs: X, target: Target, options?: O,
 ): Result<X, O> {
-  let clip = 0;
+  let lo = 0;
+  let hi = 1;
   const c = categorical('categoricalCrossEntropy', probs, target, options, ['eps', 'normalize', 'tolerance'], 'probs',
     (k, X, o, f32) => {
       const preset = presetOf(o.compat);
-      clip = numberIn(o.eps, 'eps', 0, 0.5, clipOf(preset, f32), true);
+      [lo, hi] = clipBounds(preset, epsOption(o.eps), f32);
       const tolerance = numberIn(o.tolerance, 'tolerance', 0, Infinity, defaultTolerance(f32));
       const normalize = o.normalize === undefined ? preset.normalize : booleanOption(o.normalize, 'normalize');
       return checkDistribution(k, { name: 'probs', m: X }, tolerance, normalize);
@@ -209,19 +227,18 @@ export function categoricalCrossEntropy<X extends Batch, O extends CategoricalCr
   const { k, X, w, eps } = c;
   const P: Named = { name: 'probs', m: X };
   const smooth = eps > 0 ? new Float64Array(X.rows) : null;
-  if (smooth) k.crossEntropy(null, X.data, X.rows, X.cols, clip, w, smooth);
+  if (smooth) k.crossEntropy(null, X.data, X.rows, X.cols, lo, hi, w, smooth);
   if (c.labels) {
     const nll = new Float64Array(X.rows);
     for (let r = 0; r < X.rows; r++) {
       const y = c.labels[r];
       if (y < 0) continue;
-      const p = X.data[r * X.cols + y];
-      nll[r] = -Math.log(clip > 0 ? Math.min(Math.max(p, clip), 1 - clip) : p);
+      nll[r] = -Math.log(Math.min(Math.max(X.data[r * X.cols + y], lo), hi));
     }
     return labelled(c, nll, smooth, [P]) as Result<X, O>;
   }
   const out = new Float64Array(X.rows);
-  k.crossEntropy(c.T!.data, X.data, X.rows, X.cols, clip, w, out);
+  k.crossEntropy(c.T!.data, X.data, X.rows, X.cols, lo, hi, w, out);
   return dense(c, mix(out, smooth, eps, X.cols), rowWeightOf(c), [P, { name: 'target', m: c.T! }]) as Result<X, O>;
 }
 

@@ -46,25 +46,27 @@ export type SoftmaxResult<X> = X extends Float32Array | readonly Float32Array[] 
 
 const KEYS = ['classes', 'temperature'] as const;
 
-function logitsOf(x: unknown, options: SoftmaxOptions | undefined, fn: string): { m: Matrix; s: number } {
+function logitsOf(x: unknown, options: SoftmaxOptions | undefined, fn: string, empty = false): { m: Matrix; s: number } {
   const o = checkKeys(options, KEYS, fn);
   const s = scaleOf(o.temperature);
   const m = asMatrix(x, 'x', o.classes, isFloat32(x));
-  if (m.cols === 0) throw new XentError('EMPTY_INPUT', 'x has no entries');
+  if (m.cols === 0 && !empty) throw new XentError('EMPTY_INPUT', 'x has no entries');
   return { m, s };
 }
 
 /**
  * log Σ exp(x / T) of each row, computed with the max shift so it never overflows. -Infinity entries are masks;
- * a row of only -Infinity gives -Infinity, a row holding +Infinity gives Infinity.
+ * a row of only -Infinity gives -Infinity, a row holding +Infinity gives Infinity. A row with no entries is the
+ * log of an empty sum, -Infinity (as SciPy's and PyTorch's logsumexp).
  */
 export function logSumExp<X extends Batch, O extends LogSumExpOptions = {}>(x: X, options?: O): LseResult<X, O> {
   const o = checkKeys(options, [...KEYS, 'b', 'returnSign'], 'logSumExp');
   const returnSign = booleanOption(o.returnSign, 'returnSign');
   if (o.b !== undefined || returnSign) return scaledLogSumExp(x, o, returnSign) as LseResult<X, O>;
-  const { m, s } = logitsOf(x, { classes: o.classes, temperature: o.temperature } as SoftmaxOptions, 'logSumExp');
+  const { m, s } = logitsOf(x, { classes: o.classes, temperature: o.temperature } as SoftmaxOptions, 'logSumExp', true);
   const out = new Float64Array(m.rows);
-  kernels().logSumExp(m.data, m.rows, m.cols, s, out);
+  if (m.cols === 0) out.fill(-Infinity);
+  else kernels().logSumExp(m.data, m.rows, m.cols, s, out);
   for (let r = 0; r < m.rows; r++) {
     if (out[r] !== out[r]) {
       // NaN in the row is an error; +Infinity (the only other cause) makes the sum infinite.
@@ -104,7 +106,7 @@ export function logSoftmax<X extends Batch>(x: X, options?: SoftmaxOptions): Sof
  * on every backend; a fused kernel `logSumExpScaled(x, b, rows, cols, s, bFull, value, sign)` would replace it.
  */
 function scaledLogSumExp(x: unknown, o: Record<string, unknown>, returnSign: boolean): number | Float64Array | SignedLogSumExp<number | Float64Array> {
-  const { m, s } = logitsOf(x, { classes: o.classes, temperature: o.temperature } as SoftmaxOptions, 'logSumExp');
+  const { m, s } = logitsOf(x, { classes: o.classes, temperature: o.temperature } as SoftmaxOptions, 'logSumExp', true);
   const len = (o.b as ArrayLike<number> | undefined)?.length;
   const bFull = len !== undefined && len !== m.cols && len === m.rows * m.cols;
   const b = o.b === undefined ? null : asVectorOption(o.b, 'b', bFull ? m.rows * m.cols : m.cols, false);

@@ -145,8 +145,11 @@ function klRows(p: FloatArray, q: FloatArray, rows: number, cols: number, tol: n
       sp += c;
       sq += b;
       sq += d;
-      if (a !== 0) acc += a * Math.log(a / b);
-      if (c !== 0) acc += c * Math.log(c / d);
+      // p = 0 adds nothing unless q < 0; a negative (or NaN) p, or q < 0, sends the row to the careful pass
+      if (a > 0) acc += a * Math.log(a / b);
+      else if (a !== 0 || b < 0) acc = NaN;
+      if (c > 0) acc += c * Math.log(c / d);
+      else if (c !== 0 || d < 0) acc = NaN;
     }
     if (j < end) {
       const a = p[j];
@@ -154,7 +157,8 @@ function klRows(p: FloatArray, q: FloatArray, rows: number, cols: number, tol: n
       if (tol >= 0 && !(a * (1 - a) >= 0 && b * (1 - b) >= 0)) return false;
       sp += a;
       sq += b;
-      if (a !== 0) acc += a * Math.log(a / b);
+      if (a > 0) acc += a * Math.log(a / b);
+      else if (a !== 0 || b < 0) acc = NaN;
     }
     if (tol >= 0 && !(Math.abs(sp - 1) <= tol && Math.abs(sq - 1) <= tol)) return false;
     out[r] = acc >= KL_FAST * (sp + sq) && acc < Infinity ? acc : klCareful(p, q, off, cols);
@@ -326,10 +330,9 @@ export const jsKernels: Kernels = {
     }
   },
 
-  crossEntropy(t, q, rows, cols, clip, w, out) {
-    // Without clipping the bounds never bind (and NaN passes through either way).
-    const lo = clip > 0 ? clip : -Infinity;
-    const hi = clip > 0 ? 1 - clip : Infinity;
+  crossEntropy(t, q, rows, cols, lo, hi, w, out) {
+    // [0, 1] is no clipping: bounds that never bind (NaN passes through either way).
+    if (!(lo > 0 || hi < 1)) [lo, hi] = [-Infinity, Infinity];
     for (let r = 0, off = 0; r < rows; r++, off += cols) {
       let acc = 0;
       for (let b = 0; b < cols; b += BLOCK) {
@@ -427,9 +430,8 @@ export const jsKernels: Kernels = {
     }
   },
 
-  binaryCrossEntropy(p, t, rows, cols, clip, smoothing, w, wFull, out, elementwise) {
-    const lo = clip > 0 ? clip : -Infinity;
-    const hi = clip > 0 ? 1 - clip : Infinity;
+  binaryCrossEntropy(p, t, rows, cols, lo, hi, smoothing, w, wFull, out, elementwise) {
+    if (!(lo > 0 || hi < 1)) [lo, hi] = [-Infinity, Infinity];
     const ta = 1 - smoothing;
     const tb = smoothing / 2;
     for (let r = 0, off = 0; r < rows; r++, off += cols) {

@@ -60,12 +60,12 @@ export interface Kernels {
 
   /**
    * Cross-entropy of q under weights t:  out[r] = -Σ_j w_j t[r, j] log(qc_j)
-   *   qc_j = clamp(q[r, j], clip, 1 - clip) when clip > 0, else q[r, j].
+   *   qc_j = clamp(q[r, j], lo, hi) unless [lo, hi] is [0, 1] (no clipping), else q[r, j].
    * t null means t = 1 everywhere; w null means w = 1. Terms with w_j t_j = 0 contribute 0 (0 · log 0 = 0);
    * a term with w_j t_j > 0 and qc_j = 0 gives +Infinity.
    */
   crossEntropy(
-    t: FloatArray | null, q: FloatArray, rows: number, cols: number, clip: number,
+    t: FloatArray | null, q: FloatArray, rows: number, cols: number, lo: number, hi: number,
     w: FloatArray | null, out: Float64Array,
   ): void;
 
@@ -77,7 +77,7 @@ export interface Kernels {
 
   /**
    * out[r] = Σ_j rel_entr(p_j, q_j), SciPy's special.rel_entr: p log(p / q) for p > 0, q > 0; 0 for p = 0, q >= 0;
-   * +Infinity for p > 0, q = 0. Accurate when p / q is near 1 (log1p((p - q) / q)) and when p / q over- or
+   * +Infinity otherwise (p > 0 = q, or a negative p or q). Accurate when p / q is near 1 (log1p((p - q) / q)) and when p / q over- or
    * underflows (log p - log q).
    */
   klDivergence(p: FloatArray, q: FloatArray, rows: number, cols: number, out: Float64Array): void;
@@ -102,13 +102,13 @@ export interface Kernels {
   /**
    * Binary cross-entropy from probabilities, elementwise over the matrix:
    *   l = -w · (t' log pc + (1 - t') log(1 - pc)),  t' = t (1 - smoothing) + smoothing / 2,
-   *   pc = clamp(p, clip, 1 - clip) when clip > 0, else p; each product with a zero coefficient is 0
+   *   pc = clamp(p, lo, hi) unless [lo, hi] is [0, 1], else p; each product with a zero coefficient is 0
    *   (t' = 0 with pc = 0 contributes 0; t' > 0 with pc = 0 gives +Infinity).
    * w: null (1), per class (length cols, `wFull` false) or per element (length rows·cols, `wFull` true).
    * elementwise: out[r·cols + j] = l;  otherwise out[r] = Σ_j l.
    */
   binaryCrossEntropy(
-    p: FloatArray, t: FloatArray, rows: number, cols: number, clip: number, smoothing: number,
+    p: FloatArray, t: FloatArray, rows: number, cols: number, lo: number, hi: number, smoothing: number,
     w: FloatArray | null, wFull: boolean, out: Float64Array, elementwise: boolean,
   ): void;
 

@@ -245,11 +245,11 @@ export class WasmKernels implements Kernels {
   }
 
   crossEntropy(
-    t: FloatArray | null, q: FloatArray, rows: number, cols: number, clip: number,
+    t: FloatArray | null, q: FloatArray, rows: number, cols: number, lo: number, hi: number,
     w: FloatArray | null, out: Float64Array,
   ): void {
     this.run('crossEntropy', q instanceof Float32Array, rows, [
-      { a: t, per: cols }, { a: q, per: cols }, ROWS, cols, clip, { a: w, per: 0 }, { a: out, per: 1, out: true },
+      { a: t, per: cols }, { a: q, per: cols }, ROWS, cols, lo, hi, { a: w, per: 0 }, { a: out, per: 1, out: true },
     ]);
   }
 
@@ -288,11 +288,11 @@ export class WasmKernels implements Kernels {
   }
 
   binaryCrossEntropy(
-    p: FloatArray, t: FloatArray, rows: number, cols: number, clip: number, smoothing: number,
+    p: FloatArray, t: FloatArray, rows: number, cols: number, lo: number, hi: number, smoothing: number,
     w: FloatArray | null, wFull: boolean, out: Float64Array, elementwise: boolean,
   ): void {
     this.run('binaryCrossEntropy', p instanceof Float32Array, rows, [
-      { a: p, per: cols }, { a: t, per: cols }, ROWS, cols, clip, smoothing,
+      { a: p, per: cols }, { a: t, per: cols }, ROWS, cols, lo, hi, smoothing,
       { a: w, per: wFull ? cols : 0 }, wFull ? 1 : 0, { a: out, per: elementwise ? cols : 1, out: true }, elementwise ? 1 : 0,
     ]);
   }

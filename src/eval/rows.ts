@@ -127,7 +127,8 @@ function logitsLabel(
 export function multiLabel(
   st: EvalState, x: FloatArray, t: FloatArray, rows: number, cols: number, w: FloatArray | null,
 ): void {
-  const opts = { classes: cols, reduction: 'none', compat: st.settings.compat } as const;
+  // Flat, without classes: one value per element under every preset (Keras' row means are for multi-label rows).
+  const opts = { reduction: 'none', compat: st.settings.compat } as const;
   const logits = st.settings.from === 'logits';
   const loss = logits ? sigmoidCrossEntropy(x, t, opts) : binaryCrossEntropy(x, t, opts);
   for (let r = 0; r < rows; r++) {

@@ -12,7 +12,7 @@ import {
 } from './gen.js';
 import {
   type Defect, type Draft, ABOVE_ONE_X, ABOVE_ONE_Y, ALL_MASKED_X, BAD_LABEL, BAD_OPTION, BAD_SUM_X, BAD_SUM_Y,
-  BELOW_ZERO_X, BELOW_ZERO_Y, EMPTY_X, LABEL_LENGTH, LABEL_TYPE, NAN_X, NAN_Y, OPTIONS_NOT_OBJECT, OUT_LENGTH,
+  BELOW_ZERO_X, BELOW_ZERO_Y, EMPTY_SUM_X, EMPTY_X, LABEL_LENGTH, LABEL_TYPE, NAN_X, NAN_Y, OPTIONS_NOT_OBJECT, OUT_LENGTH,
   OUT_TYPE, PLUS_INF_X, RAGGED_X, ROWS_Y, TYPE_X, TYPE_Y, applyDefects, badValue, badWeight, defectsArb,
 } from './defects.js';
 import { type GradRef, logSoftmaxBackwardRef, sigmoidLossGrad, softmaxBackwardRef, softmaxLossGrad } from './grad-reference.js';
@@ -321,7 +321,7 @@ function distribution(fn: DistFn): fc.Arbitrary<Case> {
 function softmaxFamily(fn: 'logSumExp' | 'softmax' | 'logSoftmax'): fc.Arbitrary<Case> {
   const f = x[fn] as (...a: unknown[]) => unknown;
   const lse = fn === 'logSumExp';
-  const defects: Defect[] = [NAN_X, TYPE_X, RAGGED_X, EMPTY_X, BAD_OPTION, OPTIONS_NOT_OBJECT,
+  const defects: Defect[] = [NAN_X, TYPE_X, RAGGED_X, lse ? EMPTY_SUM_X : EMPTY_X, BAD_OPTION, OPTIONS_NOT_OBJECT,
     badValue('temperature', [0, -1, Infinity, NaN, '2']), ...(lse ? [] : [PLUS_INF_X, ALL_MASKED_X])];
   return fc.record({
     s: shapeArb({ big: true }),

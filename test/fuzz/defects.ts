@@ -89,6 +89,15 @@ export const EMPTY_X: Defect = {
     d.codes.push('EMPTY_INPUT');
   },
 };
+/** No classes where that is defined: logSumExp of nothing is the log of an empty sum, -Infinity (no error). */
+export const EMPTY_SUM_X: Defect = {
+  // after a NaN was put in, emptying the row would remove it: its NON_FINITE would no longer be expected
+  name: 'no classes (empty sum)', applies: (d) => EMPTY_X.applies(d) && !d.codes.includes('NON_FINITE'),
+  apply: (d) => {
+    d.s = { ...d.s, cols: 0 };
+    d.x = [[]];
+  },
+};
 /** The second matrix has one more row than the first (given as rows, so it cannot be read as labels). */
 export const ROWS_Y: Defect = {
   name: 'row count mismatch', applies: (d) => d.y !== null && small(d) && d.s.cols > 0,

@@ -2,10 +2,12 @@
  * Size budgets of the built package (dist/, made by `npm test` before vitest), and "no runtime dependency".
  *
  * - each .wasm ≤ 48 KB;
- * - the library's JS ≤ 40 KB minified, measured on the workerd entry (the same code as the default entries, with
+ * - the library's JS ≤ 48 KB minified, measured on the workerd entry (the same code as the default entries, with
  *   the .wasm as separate files instead of embedded base64, which the .wasm budget already counts) for the core
  *   API: the information, softmax and loss functions, init/backend, allocate. The whole surface (with the
- *   Evaluator, compat presets, focal losses, calibration and gradients) is held under a ceiling of 64 KB and printed.
+ *   Evaluator, focal losses, calibration and gradients) is held under a ceiling of 72 KB and printed. Both were 40
+ *   and 64 KB until the frameworks' rules (issue 19: their domains, named means, KL's options) joined the core
+ *   functions, which apply them; issue 21 replaces these raw budgets with gzip ones.
  */
 import { build } from 'esbuild';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
@@ -42,7 +44,7 @@ describe('budgets', () => {
     }
   });
 
-  it('the library JS ≤ 40 KB minified (core API); the whole surface under 64 KB', async () => {
+  it('the library JS ≤ 48 KB minified (core API); the whole surface under 72 KB', async () => {
     const core = await minified(`export { ${CORE.join(', ')} } from './dist/workerd.js';`);
     const all = await minified(`export * from './dist/workerd.js';`);
     const embedded = await minified(`export * from './dist/index.js';`);
@@ -50,8 +52,8 @@ describe('budgets', () => {
       `minified JS: core ${core.bytes} B (gzip ${core.gzip}), whole surface ${all.bytes} B (gzip ${all.gzip}), ` +
         `default entry with both .wasm embedded as base64 ${embedded.bytes} B (gzip ${embedded.gzip})`,
     );
-    expect(core.bytes).toBeLessThanOrEqual(40 * KB);
-    expect(all.bytes).toBeLessThanOrEqual(64 * KB);
+    expect(core.bytes).toBeLessThanOrEqual(48 * KB);
+    expect(all.bytes).toBeLessThanOrEqual(72 * KB);
   });
 
   it('importing the library pulls in no runtime dependency', async () => {
