@@ -166,6 +166,11 @@ describeBackendsDtypes('compat: each preset accepts its framework\'s domain; exa
     expectClose(softmaxCrossEntropy(rows(X, d), [0, 1, 2, 0], { compat: 'torch', sampleWeight: [1, -1, 2, 0.5], reduction: 'sum' }),
       sum(heldRows(X, d).map((r, i) => [1, -1, 2, 0.5][i] * ref.negLogSoftmax(r)[[0, 1, 2, 0][i]])), rel);
     expectXent(() => binaryCrossEntropy(p, t, { compat: 'tfjs', weight: [1, -Infinity, 1] }), 'INVALID_OPTION', 'weight[1]');
+    // weights of both signs on infinite losses: Infinity - Infinity is NON_FINITE, never INTERNAL or a silent NaN
+    expectXent(() => binaryCrossEntropy(rows([[0, 0]], d), rows([[1, 1]], d), { compat: 'tfjs', eps: 0, weight: [1, -1] }),
+      'NON_FINITE', 'Infinity - Infinity');
+    expectXent(() => klDivergence(rows([[1, 0], [1, 0]], d), rows([[0, 1], [0, 1]], d),
+      { compat: 'torch', sampleWeight: [1, -1], reduction: 'sum' }), 'NON_FINITE', 'Infinity - Infinity');
   });
 
   it('targets outside [0, 1]: the cross-entropies are linear in t under torch (from logits), keras and tfjs', () => {
@@ -215,6 +220,7 @@ describeBackendsDtypes('compat: each preset accepts its framework\'s domain; exa
     const torch = hp.flatMap((r, i) => r.map((v, j) => ref.klDivergence([v], [hq[i][j]]).value));
     expectClose(klDivergence(rows(p, d), rows(q, d), { compat: 'torch', reduction: 'none' }), torch, rel, 1e-300);
     expectXent(() => klDivergence(rows([[-0.5, 1]], d), rows([[0.5, 0.5]], d), { compat: 'torch' }), 'INVALID_PROBABILITY', 'p[0][0]');
+    expectXent(() => klDivergence(rows([[0.5, 1]], d), rows([[Infinity, 0.5]], d), { compat: 'torch' }), 'INVALID_PROBABILITY', 'q[0][0]');
     expectXent(() => klDivergence(rows([[NaN, 1]], d), rows([[0.5, 0.5]], d), { compat: 'keras' }), 'NON_FINITE', 'p[0][0]');
   });
 });

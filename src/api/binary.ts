@@ -4,12 +4,12 @@ import { XentError, show } from '../core/errors.js';
 import { checkKeys, numberIn, unitOf } from '../core/options.js';
 import { reduce, total } from '../core/reduce.js';
 import { type Batch, type Matrix, asMatrix, asMatrixLike, asVectorOption, checkWeights, isFloat32 } from '../core/shape.js';
-import { checkUnitInterval, explainNaN } from '../core/validate.js';
+import { checkUnitInterval } from '../core/validate.js';
 import { type IfNone, type Reduction, type UnitOptions } from '../core/options.js';
 import type { Vector } from '../core/shape.js';
 import {
   type CompatOptions, type LossReduction, type MeanRule, type Preset, checkTargets, clipBounds, countNonzero,
-  epsOption, inPreset, lossReduction, presetOf, weightOption,
+  epsOption, explainWeighted, inPreset, lossReduction, notOpposed, presetOf, weightOption,
 } from '../core/compat.js';
 import { LOG_CLAMP_BELOW, binaryCrossEntropyLoop } from './compat.js';
 
@@ -164,9 +164,9 @@ export function binaryFinish(b: BinaryCall, out: Float64Array, elementwise: bool
     reduction,
     unit,
     b.batch,
-    (i) => explainNaN(Math.floor(i / (elementwise ? X.cols : 1)), [{ name, m: X }, { name: 'target', m: T }]),
+    (i) => explainWeighted(Math.floor(i / (elementwise ? X.cols : 1)), [{ name, m: X }, { name: 'target', m: T }], [b.w, b.sw]),
   );
-  return reduction === 'mean' && denominator === 0 ? b.preset.emptyMean / unit : r;
+  return reduction === 'mean' && denominator === 0 ? b.preset.emptyMean / unit : notOpposed(r, false);
 }
 
 /** Shared path of the binary losses: resolve, one kernel call, reduce (over every element, as in PyTorch). */

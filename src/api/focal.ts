@@ -11,8 +11,8 @@ import { kernels } from '../backend/select.js';
 import type { FloatArray } from '../backend/kernels.js';
 import { XentError, show } from '../core/errors.js';
 import {
-  type CompatOptions, type LossReduction, type MeanRule, clipBounds, countNonzero, divisorOf, epsOption, lossReduction,
-  presetOf, weightOption,
+  type CompatOptions, type LossReduction, type MeanRule, clipBounds, countNonzero, divisorOf, epsOption, explainWeighted,
+  lossReduction, notOpposed, presetOf, weightOption,
 } from '../core/compat.js';
 import {
   type BatchOptions, type Reduction, type Result, type UnitOptions, booleanOption, checkKeys, integerOption, numberIn,
@@ -23,7 +23,7 @@ import {
   type Batch, type Labels, type Vector, asLabels, asMatrix, asMatrixLike, asVectorOption, checkWeights, isFloat32,
   isLabelTarget,
 } from '../core/shape.js';
-import { checkDistribution, checkInfiniteRows, checkUnitInterval, defaultTolerance, explainNaN } from '../core/validate.js';
+import { checkDistribution, checkInfiniteRows, checkUnitInterval, defaultTolerance } from '../core/validate.js';
 import { type BinaryOptions, type BinaryResult, binary } from './binary.js';
 
 /** What the predictions are. */
@@ -218,7 +218,7 @@ export function categoricalFocalCrossEntropy<X extends Batch, O extends Categori
   const denominator = divisorOf(rule ?? preset.mean, total(rowWeight), counted, () => countNonzero(rowWeight));
   const res = reduce(
     { values, rows: X.rows, k: 1, mult: sw, denominator }, reduction, unit, X.batch,
-    (i) => explainNaN(i, [L, ...(T === null ? [] : [{ name: 'target', m: { ...X, data: T } }])], logits ? L : undefined),
+    (i) => explainWeighted(i, [L, ...(T === null ? [] : [{ name: 'target', m: { ...X, data: T } }])], [sw], logits ? L : undefined),
   );
-  return (reduction === 'mean' && denominator === 0 ? preset.emptyMean / unit : res) as Result<X, O>;
+  return (reduction === 'mean' && denominator === 0 ? preset.emptyMean / unit : notOpposed(res, false)) as Result<X, O>;
 }

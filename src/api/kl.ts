@@ -7,14 +7,15 @@ import { kernels } from '../backend/select.js';
 import type { Kernels } from '../backend/kernels.js';
 import { XentError, at, show } from '../core/errors.js';
 import {
-  type LossReduction, type Preset, countNonzero, divisorOf, inPreset, lossReduction, presetOf, weightOption,
+  type LossReduction, type Preset, countNonzero, divisorOf, explainWeighted, inPreset, lossReduction, notOpposed, presetOf,
+  weightOption,
 } from '../core/compat.js';
 import {
   type Result, type UnitOptions, booleanOption, checkKeys, numberIn, reductionOf, unitOf,
 } from '../core/options.js';
 import { reduce, total } from '../core/reduce.js';
 import { type Batch, type Matrix, type Vector, asMatrix, asMatrixLike, isFloat32 } from '../core/shape.js';
-import { type Named, checkDistribution, checkUnitInterval, defaultTolerance, explainNaN } from '../core/validate.js';
+import { type Named, checkDistribution, checkUnitInterval, defaultTolerance } from '../core/validate.js';
 import { clipped, klLogLoop } from './compat.js';
 import type { DistributionOptions } from './information.js';
 
@@ -104,8 +105,8 @@ export function divergence(fn: 'klDivergence' | 'entropy', p: unknown, q: unknow
   const denominator = rule === 'rows' ? P.rows : divisorOf(rule ?? preset.klMean, units * (sw === null ? P.rows : total(sw)),
     n, () => units * (sw === null ? P.rows : countNonzero(sw)));
   const r = reduce({ values: out, rows: P.rows, k: units, mult: sw, denominator }, reduction, unit, P.batch || units > 1,
-    (i) => explainNaN(Math.floor(i / units), inputs));
-  return reduction === 'mean' && denominator === 0 ? preset.emptyMean / unit : r;
+    (i) => explainWeighted(Math.floor(i / units), inputs, [sw]));
+  return reduction === 'mean' && denominator === 0 ? preset.emptyMean / unit : notOpposed(r, false);
 }
 
 /** What decides a KL input's domain. */
@@ -153,6 +154,7 @@ function inDomain({ k, preset, normalize, tolerance }: Rows, named: Named, log: 
   }
   if (domain === 'nonnegative' && !normalize) {
     checkUnitInterval(k, named, false);
+    checkBelow(named, Number.MAX_VALUE); // and below Infinity: log q must be
     return m;
   }
   return checkDistribution(k, named, tolerance, normalize);
@@ -168,7 +170,7 @@ function checkBelow({ name, m }: Named, bound: number): void {
     if (v !== v) throw new XentError('NON_FINITE', `${at(name, i, m.cols, m.batch)} is NaN`);
     if (v > bound) {
       throw new XentError('INVALID_PROBABILITY',
-        `${at(name, i, m.cols, m.batch)} is ${show(v)}; log-probabilities must be ${bound === 0 ? '<= 0' : 'below Infinity'}`);
+        `${at(name, i, m.cols, m.batch)} is ${show(v)}; ${bound === 0 ? 'log-probabilities must be <= 0' : 'values must be below Infinity'}`);
     }
   }
 }

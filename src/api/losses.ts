@@ -8,12 +8,12 @@ import {
 import { reduce, total } from '../core/reduce.js';
 import {
   type CompatOptions, type LossReduction, type MeanRule, type Preset, checkTargets, clipBounds, countNonzero,
-  divisorOf, epsOption, lossReduction, presetOf, weightOption,
+  divisorOf, epsOption, explainWeighted, lossReduction, notOpposed, presetOf, weightOption,
 } from '../core/compat.js';
 import {
   type Batch, type Labels, type Matrix, type Vector, asLabels, asMatrix, asMatrixLike, isFloat32, isLabelTarget,
 } from '../core/shape.js';
-import { type Named, checkDistribution, checkInfiniteRows, defaultTolerance, explainNaN } from '../core/validate.js';
+import { type Named, checkDistribution, checkInfiniteRows, defaultTolerance } from '../core/validate.js';
 
 /** Options of the categorical losses (softmax cross-entropy, categorical cross-entropy, NLL). */
 export interface CategoricalOptions extends Omit<BatchOptions, 'reduction'>, UnitOptions, CompatOptions {
@@ -175,10 +175,10 @@ export function finish(c: Categorical, values: Float64Array, denominator: number
     c.reduction,
     c.unit,
     c.X.batch,
-    (i) => explainNaN(i, inputs, logits),
+    (i) => explainWeighted(i, inputs, [c.w, c.sw], logits),
   );
   // Keras' divide_no_nan: an empty mean is 0 there; NaN (PyTorch's answer) everywhere else.
-  return c.reduction === 'mean' && denominator === 0 ? c.preset.emptyMean / c.unit : r;
+  return c.reduction === 'mean' && denominator === 0 ? c.preset.emptyMean / c.unit : notOpposed(r, false);
 }
 
 /**

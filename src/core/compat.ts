@@ -8,7 +8,7 @@ import type { FloatArray, Kernels } from '../backend/kernels.js';
 import { XentError, at, show } from './errors.js';
 import { type Reduction, numberIn } from './options.js';
 import { asVectorOption } from './shape.js';
-import { type Named, checkUnitInterval } from './validate.js';
+import { type Named, checkUnitInterval, explainNaN } from './validate.js';
 
 export type Compat = 'exact' | 'torch' | 'keras' | 'tfjs' | 'sklearn' | 'scipy';
 
@@ -198,7 +198,7 @@ export const epsOption = (v: unknown): number | undefined => (v === undefined ? 
  * divisor rule (null: the preset's default; 'batchmean' is the number of rows, 'rows').
  */
 export function lossReduction(v: unknown, batchmean = false): { reduction: Reduction; rule: MeanRule | 'rows' | null } {
-  if (v === undefined || v === 'mean' || v === 'sum' || v === 'none') return { reduction: v ?? 'mean', rule: null };
+  if (v === undefined || v === 'mean' || v === 'sum' || v === 'none') return { reduction: (v ?? 'mean') as Reduction, rule: null };
   if (batchmean && v === 'batchmean') return { reduction: 'mean', rule: 'rows' };
   if (typeof v === 'string' && Object.hasOwn(MEAN_REDUCTIONS, v)) {
     return { reduction: 'mean', rule: MEAN_REDUCTIONS[v as MeanReduction] };
@@ -244,6 +244,29 @@ export function weightOption(v: unknown, name: string, length: number, f32: bool
   const w = asVectorOption(v, name, length, f32);
   for (let i = 0; i < w.length; i++) check(w[i], `${name}[${i}]`);
   return w;
+}
+
+/** Weights of both signs (the framework presets take them) meeting infinite losses: Infinity - Infinity. */
+const opposed = (): XentError => new XentError('NON_FINITE',
+  'weights of both signs meet infinite losses: their weighted sum is Infinity - Infinity');
+
+/**
+ * explainNaN for a weighted result: a NaN that no input explains, where some weight is negative, is Infinity -
+ * Infinity (NON_FINITE, said so), not INTERNAL.
+ */
+export function explainWeighted(row: number, inputs: readonly Named[], weights: readonly (ArrayLike<number> | null)[], logits?: Named): never {
+  try {
+    return explainNaN(row, inputs, logits);
+  } catch (e) {
+    if ((e as XentError).code === 'INTERNAL' && weights.some((w) => w !== null && Array.prototype.some.call(w, (v: number) => v < 0))) throw opposed();
+    throw e;
+  }
+}
+
+/** A reduced value that is NaN though its mean was not empty: its weighted rows summed Infinity - Infinity. */
+export function notOpposed<R>(r: R, emptyMean: boolean): R {
+  if (r !== r && !emptyMean) throw opposed();
+  return r;
 }
 
 /**
