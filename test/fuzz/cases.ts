@@ -19,7 +19,11 @@ import { type GradRef, logSoftmaxBackwardRef, sigmoidLossGrad, softmaxBackwardRe
 import { type Case, REL, close, closeAll, emptyMean } from './oracle.js';
 
 type Reduction = 'mean' | 'sum' | 'none';
+type Named = 'weighted_mean' | 'sum_over_batch_size' | 'sum_by_nonzero_weights';
 const reductionArb = fc.constantFrom<Reduction | undefined>(undefined, 'mean', 'sum', 'none');
+/** The weighted losses also take the means named by their divisors (under exact, 'weighted_mean' is 'mean'). */
+const namedReductionArb = fc.constantFrom<Reduction | Named | undefined>(
+  undefined, 'mean', 'sum', 'none', 'weighted_mean', 'sum_over_batch_size', 'sum_by_nonzero_weights');
 const baseArb = fc.constantFrom<number | undefined>(undefined, undefined, 2, 10, Math.E);
 /** Absolute floor for results near 0 (float32 kernels keep few digits of subnormal-sized terms). */
 const floor = (d: Dtype): number => (d === 'Float32Array' ? 1e-30 : 1e-300);
@@ -33,12 +37,24 @@ interface Rows {
   D: number[] | null;
   /** Row multiplier applied to v (sampleWeight; 0 removes the row, even an infinite one). */
   M: number[] | null;
+  /** Which units a mean counts (null: all; ignored rows are not counted). */
+  counted?: boolean[];
 }
 
-function reduced(rows: Rows, reduction: Reduction | undefined, base: number | undefined, batch: boolean, d: Dtype, relK = 1) {
+/**
+ * The divisor of a mean: Σ D ('mean', 'weighted_mean'), the number of counted units ('sum_over_batch_size'), or
+ * the number of counted units of non-zero weight ('sum_by_nonzero_weights').
+ */
+function divisor(rows: Rows, reduction: Reduction | Named | undefined): number {
+  const counted = rows.v.map((_, i) => rows.counted?.[i] ?? true);
+  if (reduction === 'sum_over_batch_size') return counted.filter(Boolean).length;
+  if (reduction === 'sum_by_nonzero_weights') return counted.filter((c, i) => c && (rows.D ? rows.D[i] !== 0 : true)).length;
+  return rows.D ? ref.accurateSum(rows.D) : rows.v.length;
+}
+
+function reduced(rows: Rows, reduction: Reduction | Named | undefined, base: number | undefined, batch: boolean, d: Dtype, relK = 1) {
   const rel = REL(d) * relK;
   const u = unitOf(base);
-  const n = rows.v.length;
   const val = rows.v.map((v, i) => (rows.M && rows.M[i] === 0 ? 0 : rows.M ? v * rows.M[i] : v));
   // the scale of a removed row is 0; an infinite scale only occurs with an infinite value (compared exactly)
   const sc = rows.sc.map((s, i) => (rows.M && rows.M[i] === 0 ? 0 : !Number.isFinite(s) ? 0 : rows.M ? s * rows.M[i] : s));
@@ -48,8 +64,8 @@ function reduced(rows: Rows, reduction: Reduction | undefined, base: number | un
   }
   const s = ref.accurateSum(val);
   const scs = sc.reduce((a, b) => a + b, 0);
-  if (reduction === 'mean' || reduction === undefined) {
-    const den = rows.D ? ref.accurateSum(rows.D) : n;
+  if (isMean(reduction)) {
+    const den = divisor(rows, reduction);
     if (den === 0) return emptyMean;
     const e = s / den / u;
     return (out: unknown) => close(out, e, rel, (rel * scs) / den / Math.abs(u) + floor(d));
@@ -199,8 +215,8 @@ function softmaxGrads(X: number[][], s: number, c: number[][], k: number[], d: D
   return all;
 }
 
-/** Whether a reduction divides by the total weight: 'mean' (the default), on a batch or a single row. */
-const isMean = (reduction: string | undefined): boolean => reduction === undefined || reduction === 'mean' || reduction === 'batchmean';
+/** Whether a reduction is a mean ('mean', the default, 'batchmean' or a named mean), on a batch or a single row. */
+const isMean = (reduction: string | undefined): boolean => reduction === undefined || (reduction !== 'sum' && reduction !== 'none');
 
 // ---------------------------------------------------------------------------------------------------------------
 // information, binaryEntropy: number → number, vector → Float64Array
@@ -256,6 +272,21 @@ function jsRow(p: readonly number[], q: readonly number[]): { value: number; sca
 
 type DistFn = 'entropy' | 'crossEntropy' | 'klDivergence' | 'jsDivergence' | 'jsDistance';
 
+/** KL from p and log q: Σ p (log p − log q) (p = 0 adds 0; log q = −Infinity under p > 0 is Infinity), and Σ |terms|. */
+function klFromLogQ(p: readonly number[], lq: readonly number[]): { value: number; scale: number } {
+  const terms: number[] = [];
+  let scale = 0;
+  for (let j = 0; j < p.length; j++) {
+    if (p[j] === 0) continue;
+    if (lq[j] === -Infinity) return { value: Infinity, scale: Infinity };
+    const lp = Math.log(p[j]);
+    terms.push(p[j] * (lp - lq[j]));
+    // each log is rounded: the error scales with p (|log p| + |log q|)
+    scale += p[j] * (Math.abs(lp) + Math.abs(lq[j]) + 1);
+  }
+  return { value: ref.accurateSum(terms), scale };
+}
+
 function distribution(fn: DistFn): fc.Arbitrary<Case> {
   const f = x[fn] as (...a: unknown[]) => unknown;
   const two = fn !== 'entropy';
@@ -264,18 +295,29 @@ function distribution(fn: DistFn): fc.Arbitrary<Case> {
     badValue('compat', ['pytorch', 3]),
     ...(two ? [NAN_Y, ABOVE_ONE_Y, BELOW_ZERO_Y, BAD_SUM_Y, TYPE_Y, ROWS_Y] : []),
     ...(fn === 'crossEntropy' ? [badValue('eps', [-0.1, 0.5, 2, NaN])] : [])];
+  const kl = fn === 'klDivergence';
   return fc.record({
     s: shapeArb({ big: true }),
-    reduction: fn === 'klDivergence' ? fc.constantFrom<string | undefined>(undefined, 'mean', 'sum', 'none', 'batchmean') : reductionArb,
+    reduction: kl ? fc.constantFrom<string | undefined>(undefined, 'mean', 'sum', 'none', 'batchmean', 'weighted_mean',
+      'sum_over_batch_size', 'sum_by_nonzero_weights') : reductionArb,
     base: baseArb,
     tolerance: fc.constantFrom<number | undefined>(undefined, undefined, 1e-3),
     eps: fn === 'crossEntropy' ? fc.constantFrom<number | undefined>(undefined, undefined, 1e-7) : fc.constant(undefined),
+    // KL only: per-row weights (a vector or one number) and q given as log q (PyTorch's kl_div input)
+    sw: kl ? fc.constantFrom<'vector' | 'scalar' | undefined>(undefined, undefined, 'vector', 'scalar') : fc.constant(undefined),
+    logQ: kl ? fc.constantFrom(false, false, true) : fc.constant(false),
     seed: fc.nat(),
     defects: defectsArb(defects),
-  }).chain((c) => fc.tuple(distArb(c.s), two ? distArb(c.s) : fc.constant(null)).map(([p, q]) => ({ ...c, p, q })))
-    .map(({ s, reduction, base, tolerance, eps, seed, defects: picks, p, q }) => {
-      const d = draft(s, p, q, null, defined({ reduction, base, tolerance, eps }));
-      applyDefects(d, defects, picks);
+  }).chain((c) => fc.tuple(distArb(c.s), two ? distArb(c.s) : fc.constant(null),
+    fc.array(fc.constantFrom(0, 1, 3, 0.25), { minLength: c.s.rows, maxLength: c.s.rows }))
+    .map(([p, q, w]) => ({ ...c, p, q, w })))
+    .map(({ s, reduction, base, tolerance, eps, sw: swMode, logQ, seed, defects: picks, p, q, w }) => {
+      const sampleWeight = swMode === 'vector' ? w : swMode === 'scalar' ? 2.5 : undefined;
+      const d = draft(s, p, logQ ? q!.map((r) => r.map(Math.log)) : q, null, defined({
+        reduction, base, tolerance, eps, sampleWeight, ...(logQ ? { logQ } : {}),
+      }));
+      // in log space a value below 0 is valid, and scaling a one-hot row's logs leaves it one-hot
+      applyDefects(d, defects, logQ ? picks.filter((k) => defects[k.idx] !== BELOW_ZERO_Y && defects[k.idx] !== BAD_SUM_Y) : picks);
       const a = materializeDraft(d, seed);
       const args = two ? [a.x, a.y, a.opts] : [a.x, a.opts];
       let expect: Case['expect'];
@@ -289,7 +331,8 @@ function distribution(fn: DistFn): fc.Arbitrary<Case> {
           let sc = 0;
           if (fn === 'entropy') v = ref.entropy(pr);
           else if (fn === 'crossEntropy') v = ref.crossEntropy(pr, Q![r], eps ?? 0);
-          else if (fn === 'klDivergence') ({ value: v, scale: sc } = ref.klDivergence(pr, Q![r]));
+          else if (kl && logQ) ({ value: v, scale: sc } = klFromLogQ(pr, Q![r]));
+          else if (kl) ({ value: v, scale: sc } = ref.klDivergence(pr, Q![r]));
           else {
             ({ value: v, scale: sc } = jsRow(pr, Q![r]));
             if (fn === 'jsDistance') {
@@ -302,7 +345,12 @@ function distribution(fn: DistFn): fc.Arbitrary<Case> {
           rows.v.push(v);
           rows.sc.push(sc);
         });
-        const red = reduction === 'batchmean' ? 'mean' : reduction as Reduction | undefined;
+        // sample weights scale the rows, and weigh them in the mean ('batchmean' divides by the rows)
+        if (sampleWeight !== undefined) {
+          rows.M = P.map((_, r) => (typeof sampleWeight === 'number' ? sampleWeight : sampleWeight[r]));
+          if (reduction !== 'batchmean') rows.D = rows.M;
+        }
+        const red = reduction === 'batchmean' ? 'mean' : reduction as Reduction | Named | undefined;
         // jsDistance takes the square root per row, in the unit of `base`
         if (fn === 'jsDistance' && base !== undefined) {
           const k = Math.sqrt(unitOf(base));
@@ -394,12 +442,13 @@ function classRows(
   nlp: number[][], labels: number[] | null, T: number[][] | null, w: number[] | undefined, sw: number[] | undefined,
   eps: number, ignoreIndex: number | undefined,
 ): Rows {
-  const rows: Rows = { v: [], sc: [], D: [], M: sw ? [...sw] : null };
+  const rows: Rows = { v: [], sc: [], D: [], M: sw ? [...sw] : null, counted: [] };
   nlp.forEach((row, r) => {
     const C = row.length;
     const wj = (j: number) => (w ? w[j] : 1);
     let terms: number[] = [];
     let den: number;
+    rows.counted!.push(!(labels && ignoreIndex !== undefined && labels[r] === ignoreIndex));
     if (labels) {
       const y = labels[r];
       if (ignoreIndex !== undefined && y === ignoreIndex) {
@@ -448,9 +497,10 @@ function categorical(fn: CatFn): fc.Arbitrary<Case> {
   return fc.record({
     s: shapeArb({ big: true }),
     dense: perplexity ? fc.constant(false) : fc.boolean(),
-    reduction: perplexity ? fc.constant(undefined) : reductionArb,
+    reduction: perplexity ? fc.constant(undefined) : namedReductionArb,
     base: perplexity ? fc.constant(undefined) : baseArb,
     smoothing: perplexity ? fc.constant(undefined) : fc.constantFrom<number | undefined>(undefined, undefined, 0, 0.1, 1),
+    scalarWeights: fc.constantFrom(false, false, true),
     temperature: logits ? fc.constantFrom<number | undefined>(undefined, undefined, 2) : fc.constant(undefined),
     useW: fc.boolean(),
     useSw: fc.boolean(),
@@ -477,9 +527,11 @@ function categorical(fn: CatFn): fc.Arbitrary<Case> {
     const weight = c.useW && s.cols <= 64 ? c.w : undefined;
     const sampleWeight = c.useSw && s.form !== 'vector' ? c.sw : undefined;
     const ignoreIndex = c.useIgnore ? -100 : undefined;
+    // one number stands for a vector of it (Keras' sample_weight=2.3)
+    const one = (v: number[] | undefined) => (c.scalarWeights && v ? v[0] : v);
     const d = draft(s, c.m, c.T, labels, defined({
-      reduction: c.reduction, base: c.base, labelSmoothing: c.smoothing, temperature: c.temperature, weight, sampleWeight,
-      ignoreIndex, eps: c.eps,
+      reduction: c.reduction, base: c.base, labelSmoothing: c.smoothing, temperature: c.temperature,
+      weight: one(weight), sampleWeight: one(sampleWeight), ignoreIndex, eps: c.eps,
     }));
     applyDefects(d, defects, c.defects);
     const a = materializeDraft(d, seed);
@@ -496,8 +548,9 @@ function categorical(fn: CatFn): fc.Arbitrary<Case> {
         : probs ? r.map((p) => -Math.log(clip > 0 ? Math.min(Math.max(p, clip), 1 - clip) : p)) : r.map((v) => -v)));
       const T = d.y ? holdRows(d.y, s.dtype) : null;
       // weights are held in the kernels' dtype (sampleWeight of the categorical losses stays float64)
-      const w = weight?.map((v) => hold(v, s.dtype));
-      const rows = classRows(nlp, d.labels, T, w, sampleWeight, c.smoothing ?? 0, ignoreIndex);
+      const w = weight?.map((v) => hold(c.scalarWeights ? weight[0] : v, s.dtype));
+      const sws = sampleWeight?.map((v) => (c.scalarWeights ? sampleWeight[0] : v));
+      const rows = classRows(nlp, d.labels, T, w, sws, c.smoothing ?? 0, ignoreIndex);
       if (perplexity) {
         const den = ref.accurateSum(rows.D!);
         const val = ref.accurateSum(rows.v.map((v, i) => (rows.M === null ? v : rows.M[i] === 0 ? 0 : v * rows.M[i]))) / den;
@@ -513,7 +566,7 @@ function categorical(fn: CatFn): fc.Arbitrary<Case> {
           if (ignoreIndex !== undefined && y === ignoreIndex) return 0;
           return (j === y ? (1 - eps) * (w ? w[y] : 1) : 0) + (eps / C) * wj;
         }));
-        const den = ref.accurateSum(rows.D!);
+        const den = divisor(rows, c.reduction);
         const mean = isMean(c.reduction);
         const k = X.map((_, r) => {
           const m = rows.M ? rows.M[r] : 1;
@@ -552,7 +605,8 @@ function binaryLoss(fn: BinFn): fc.Arbitrary<Case> {
     s: shapeArb({ big: true }),
     scalar: fc.constantFrom(false, false, false, true),
     fromLogits: sigmoid ? fc.constant(true) : focal ? fc.boolean() : fc.constant(false),
-    reduction: reductionArb,
+    reduction: namedReductionArb,
+    scalarWeights: fc.constantFrom(false, false, true),
     base: baseArb,
     smoothing: fc.constantFrom<number | undefined>(undefined, undefined, 0.1),
     eps: fc.constantFrom<number | undefined>(undefined, undefined, 1e-7),
@@ -582,8 +636,10 @@ function binaryLoss(fn: BinFn): fc.Arbitrary<Case> {
     const sampleWeight = c.useSw && small && !scalar ? (examples ? c.w.map((v) => v + 0.5) : c.sw) : undefined;
     const posWeight = sigmoid && c.usePw && small && !examples ? c.w : undefined;
     const eps = fn === 'binaryCrossEntropy' || (focal && !c.fromLogits) ? c.eps : undefined;
+    const one = (v: number[] | undefined) => (c.scalarWeights && v ? v[0] : v);
     const d = draft(s, c.m, c.t, null, defined({
-      reduction: c.reduction, base: c.base, labelSmoothing: c.smoothing, weight, sampleWeight, posWeight, eps,
+      reduction: c.reduction, base: c.base, labelSmoothing: c.smoothing, weight: one(weight), sampleWeight: one(sampleWeight),
+      posWeight, eps,
       ...(focal ? { from: c.fromLogits ? 'logits' : undefined, gamma: c.gamma, classBalancing: c.balancing, alpha: c.balancing ? c.alpha : undefined } : {}),
     }));
     const own = c.fromLogits ? defects : [...defects, ABOVE_ONE_X, BELOW_ZERO_X];
@@ -605,8 +661,8 @@ function binaryLoss(fn: BinFn): fc.Arbitrary<Case> {
       const gamma = c.gamma ?? 2;
       const alpha = c.balancing ? c.alpha ?? 0.25 : -1;
       const pw = posWeight?.map((v) => hold(v, s.dtype));
-      const wv = weight?.map((v) => hold(v, useScalar ? 'number[]' : s.dtype));
-      const swv = sampleWeight?.map((v) => hold(v, examples ? s.dtype : s.dtype));
+      const wv = weight?.map((v) => hold(c.scalarWeights ? weight[0] : v, useScalar ? 'number[]' : s.dtype));
+      const swv = sampleWeight?.map((v) => hold(c.scalarWeights ? sampleWeight[0] : v, s.dtype));
       const el: number[] = [];
       const ew: number[] = [];
       const gel: { g: number; scale: number }[] = [];
@@ -632,8 +688,8 @@ function binaryLoss(fn: BinFn): fc.Arbitrary<Case> {
       const dt: Dtype = useScalar ? 'number[]' : s.dtype;
       const loss = reduced(rows, c.reduction, c.base, batch && !useScalar, dt, focal ? 4 * (1 + gamma) : 1);
       if (grad) {
-        // ∂/∂x_i of the returned loss: w_i·l_i, divided by Σ w for a mean (zero gradient for a mean over zero weight)
-        const den = ref.accurateSum(ew);
+        // ∂/∂x_i of the returned loss: w_i·l_i, divided by the mean's divisor (zero gradient for an empty mean)
+        const den = divisor(rows, c.reduction);
         const k = (isMean(c.reduction) ? (den === 0 ? 0 : 1 / den) : 1) / unitOf(c.base);
         // (a subnormal total weight: see softmaxCrossEntropyWithGrad above)
         const e: GradRef = { g: gel.map((v) => v.g * k), scale: gel.map((v) => v.scale * Math.abs(k)) };
@@ -656,7 +712,7 @@ function categoricalFocal(): fc.Arbitrary<Case> {
     LABEL_LENGTH, ABOVE_ONE_X, BELOW_ZERO_X, BAD_SUM_X, badValue('gamma', [-1, NaN]), badValue('from', ['probabilities']),
     badWeight('sampleWeight', (d) => d.s.rows)];
   return fc.record({ s: shapeArb({ big: true }), gamma: fc.constantFrom<number | undefined>(undefined, 0, 1.5),
-    reduction: reductionArb, seed: fc.nat(), defects: defectsArb(defects) })
+    reduction: namedReductionArb, seed: fc.nat(), defects: defectsArb(defects) })
     .chain((c) => fc.tuple(distArb(c.s), fc.array(fc.nat(), { minLength: c.s.rows, maxLength: c.s.rows }))
       .map(([m, ys]) => ({ ...c, m, ys })))
     .map((c) => {
@@ -872,6 +928,61 @@ function backward(fn: 'softmaxBackward' | 'logSoftmaxBackward'): fc.Arbitrary<Ca
     });
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// relEntr: SciPy's rel_entr elementwise, any real numbers
+
+/**
+ * rel_entr(p, q) in float64 and its error bound: p log1p((p − q)/q) near 1, p log(p/q) while the ratio is a normal
+ * number, else p (log p − log q), whose logs are rounded (about 2^-53 of |log p| + |log q| each).
+ */
+function relEntrRef(p: number, q: number): { value: number; abs: number } {
+  if (!(p > 0 && q > 0)) return { value: p === 0 && q >= 0 ? 0 : Infinity, abs: 0 };
+  const r = p / q;
+  if (r > 0.5 && r < 2) return { value: p * Math.log1p((p - q) / q), abs: 0 };
+  if (r >= 2.2250738585072014e-308 && r < Infinity) return { value: p * Math.log(r), abs: 0 };
+  return { value: p * (Math.log(p) - Math.log(q)), abs: 4e-16 * p * (Math.abs(Math.log(p)) + Math.abs(Math.log(q))) };
+}
+
+function relEntrCase(): fc.Arbitrary<Case> {
+  const f = x.relEntr as (...a: unknown[]) => unknown;
+  const defects: Defect[] = [NAN_X, NAN_Y, TYPE_X, TYPE_Y, RAGGED_X, ROWS_Y, BAD_OPTION, OPTIONS_NOT_OBJECT,
+    badValue('base', [0.5, NaN, 'e'])];
+  // elementwise, without a `classes` option: vectors and arrays of rows
+  const shape = shapeArb({ big: true }).map((s) => (s.form === 'flat' ? { ...s, form: 'rows' as const } : s));
+  return fc.record({ s: shape, base: baseArb, scalar: fc.boolean(), seed: fc.nat(), defects: defectsArb(defects) })
+    .chain((c) => {
+      // zeros, negatives, ratios near 1 and ratios that overflow (float64 only: float32 would hold Infinity)
+      const special = [0, -0.5, 2, 1e-30, 1e30, ...(c.s.dtype === 'Float32Array' ? [] : [1e300, 1e-300, 5e-324])];
+      const v = fc.oneof({ weight: 4, arbitrary: probArb }, { weight: 1, arbitrary: fc.constantFrom(...special) },
+        { weight: 1, arbitrary: fc.double({ min: -1, max: 10, noNaN: true }) });
+      return fc.tuple(matrixArb(c.s, v, hash01), matrixArb(c.s, v, (i) => hash01(i + 3))).map(([p, q]) => ({ ...c, p, q }));
+    })
+    .map((c) => {
+      const { s } = c;
+      const d = draft(s, c.p, c.q, null, defined({ base: c.base }));
+      applyDefects(d, defects, c.defects);
+      const a = materializeDraft(d, c.seed);
+      const useScalar = c.scalar && s.form === 'vector' && s.cols === 1 && !('x' in d.over) && !('y' in d.over);
+      const args = useScalar ? [d.x[0][0], d.y![0][0], a.opts] : [a.x, a.y, a.opts];
+      let expect: Case['expect'];
+      if (d.codes.length) expect = { codes: d.codes };
+      else {
+        const dt: Dtype = useScalar ? 'number[]' : s.dtype;
+        const P = holdRows(d.x, dt).flat();
+        const Q = holdRows(d.y!, dt).flat();
+        const u = unitOf(c.base);
+        const e = P.map((p, i) => relEntrRef(p, Q[i]));
+        const v = e.map((t) => t.value / u);
+        // computed in float64 on the stored values whatever the dtype: the float64 bound (subnormal results keep few digits)
+        const abs = (i: number): number => e[i].abs / u + 1e-300;
+        const rel = REL('number[]');
+        expect = useScalar ? { check: (out) => close(out, v[0], rel, abs(0)) }
+          : { check: (out) => closeAll(out, v, rel, abs, Float64Array) };
+      }
+      return { fn: 'relEntr', args, call: f, expect, note: noteOf(d) + (useScalar ? ' scalar' : '') };
+    });
+}
+
 /** Every public function's case arbitrary. */
 export const SPECS: Record<string, () => fc.Arbitrary<Case>> = {
   information: () => elementwiseInfo('information'),
@@ -879,6 +990,7 @@ export const SPECS: Record<string, () => fc.Arbitrary<Case>> = {
   entropy: () => distribution('entropy'),
   crossEntropy: () => distribution('crossEntropy'),
   klDivergence: () => distribution('klDivergence'),
+  relEntr: relEntrCase,
   jsDivergence: () => distribution('jsDivergence'),
   jsDistance: () => distribution('jsDistance'),
   logSumExp: () => softmaxFamily('logSumExp'),
