@@ -344,10 +344,3 @@ describeBackendsDtypes('compat: scipy computes float32 in float64; logSumExp of 
     expectClose(brierScore(vec(p, d), t, { sampleWeight: 2 }), m, REL[d]);
   });
 });
-
-it('the named reductions are typed', () => {
-  // compile-time: each is accepted by the options types (a typo would not compile)
-  const r: Parameters<typeof softmaxCrossEntropy>[2] = { reduction: 'sum_by_nonzero_weights' };
-  const k: Parameters<typeof klDivergence>[2] = { reduction: 'batchmean', logQ: true, sampleWeight: 2 };
-  expect([r, k].length).toBe(2);
-});

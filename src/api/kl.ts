@@ -11,7 +11,7 @@ import {
   weightOption,
 } from '../core/compat.js';
 import {
-  type Result, type UnitOptions, booleanOption, checkKeys, numberIn, reductionOf, unitOf,
+  type IfNone, type IfOption, type Result, type UnitOptions, booleanOption, checkKeys, numberIn, reductionOf, unitOf,
 } from '../core/options.js';
 import { reduce, total } from '../core/reduce.js';
 import { type Batch, type Matrix, type Vector, asMatrix, asMatrixLike, isFloat32 } from '../core/shape.js';
@@ -37,8 +37,8 @@ export interface KlDivergenceOptions extends Omit<DistributionOptions, 'reductio
   logQ?: boolean;
 }
 
-/** klDivergence's result: as the other batch functions, and per element for 'none' under compat 'torch'. */
-export type KlResult<X, O> = O extends { reduction: 'none'; compat: 'torch' } ? Float64Array : Result<X, O>;
+/** klDivergence's result: as the other batch functions', and per element for 'none' under compat 'torch'. */
+export type KlResult<X, O> = IfNone<O, IfOption<O, 'compat', 'torch', Float64Array, Result<X, O>>, Result<X, O>>;
 
 const DIST_KEYS = ['classes', 'reduction', 'base', 'normalize', 'tolerance', 'compat'];
 const KL_KEYS = [...DIST_KEYS, 'sampleWeight', 'logP', 'logQ'];
@@ -49,7 +49,9 @@ const KL_KEYS = [...DIST_KEYS, 'sampleWeight', 'logP', 'logQ'];
  * kl_div takes (log q, p): pass `logQ`). Compat 'keras' and 'tfjs' clip both to [1e-7, 1] and take rows that do
  * not sum to 1; 'torch' takes any p, q >= 0 and is elementwise.
  */
-export function klDivergence<X extends Batch, O extends KlDivergenceOptions>(p: X, q: Batch, options?: O): KlResult<X, O> {
+export function klDivergence<X extends Batch, O extends KlDivergenceOptions = {}>(
+  p: X, q: Batch, options?: O,
+): KlResult<X, O> {
   return divergence('klDivergence', p, q, options) as KlResult<X, O>;
 }
 

@@ -4,7 +4,7 @@
 // error it expects does not happen (so the declarations are not silently `any`).
 import {
   type Batch, type BatchOptions, type BackendName, type Dtype, type EvalResult, type KlReduction, type LossAndGradient,
-  type Reduction, type SignedLogSumExp, type XentErrorCode,
+  type LossReduction, type Reduction, type SignedLogSumExp, type XentErrorCode, relEntr,
   Evaluator, XentError, allocate, backend, binaryCrossEntropy, binaryFocalCrossEntropy, categoricalCrossEntropy,
   categoricalFocalCrossEntropy, crossEntropy, entropy, fallbackReason, information, init, jsDistance, jsDivergence,
   klDivergence, klDivergenceWithGrad, logSoftmax, logSumExp, nllLoss, perplexity, sigmoidCrossEntropy,
@@ -72,6 +72,20 @@ const b3 = sigmoidCrossEntropy([2, -1], [1, 0], { reduction });
 const b4 = sigmoidCrossEntropy(2, 1, { reduction });
 const b5 = binaryFocalCrossEntropy([0.9, 0.2], [1, 0], { from: 'probs' });
 expectTrue<Equal<[typeof b1, typeof b2, typeof b3, typeof b4, typeof b5], [number, Float64Array, Many, number, number]>>();
+
+// Named means (a reduction apart from the preset), KL per element under torch, relEntr, one-number weights.
+declare const named: LossReduction;
+const m1 = softmaxCrossEntropy(rows, labels, { reduction: 'weighted_mean', sampleWeight: 2.3 });
+const m2 = sigmoidCrossEntropy(rows, rows, { compat: 'tfjs', reduction: 'sum_by_nonzero_weights', weight: -1 });
+const m3 = categoricalCrossEntropy(rows, labels, { reduction: named });
+expectTrue<Equal<[typeof m1, typeof m2, typeof m3], [number, number, Many]>>();
+const k3 = klDivergence(vector, vector, { compat: 'torch', reduction: 'none', logQ: true });
+const k4 = klDivergence(rows, rows, { reduction: 'none', sampleWeight: [1, 2] });
+const e1 = relEntr(0.5, 0.25);
+const e2 = relEntr(rows, rows);
+expectTrue<Equal<[typeof k3, typeof k4, typeof e1, typeof e2], [Float64Array, Float64Array, number, Float64Array]>>();
+// @ts-expect-error 'batchmean' is klDivergence's
+softmaxCrossEntropy(rows, labels, { reduction: 'batchmean' });
 
 // logSumExp: a value per row for a batch; { value, sign } with returnSign.
 const l1 = logSumExp(vector);
