@@ -86,7 +86,7 @@ export function binaryCall(
 ): BinaryCall {
   const o = checkKeys(options, [...KEYS, ...extra], fn);
   const preset = presetOf(o.compat);
-  const { reduction, rule } = lossReduction(o.reduction) as { reduction: Reduction; rule: MeanRule | null };
+  const { reduction, rule } = lossReduction(o.reduction);
   const unit = unitOf(o.base);
   const smoothing = numberIn(o.labelSmoothing, 'labelSmoothing', 0, 1, 0);
   const k = kernels();
@@ -202,7 +202,6 @@ function clampMatters(k: Kernels, X: Matrix): boolean {
   for (let r = 0; r < X.rows; r++) if (min[r] < LOG_CLAMP_BELOW || max[r] >= 1) return true;
   return false;
 }
-
 
 /**
  * Binary cross-entropy from probabilities, -(t log p + (1 - t) log(1 - p)) per element (PyTorch's

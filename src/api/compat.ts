@@ -75,7 +75,6 @@ export function klLogLoop(
     let s = 0;
     for (let j = 0; j < cols; j++, i++) {
       const pp = logP ? Math.exp(p[i]) : p[i];
-      // NaN reaches the result through the arithmetic (p·(…)), so the API can name it.
       const term = pp === 0 ? 0 : pp * ((logP ? p[i] : Math.log(p[i])) - (logQ ? q[i] : Math.log(q[i])));
       if (elementwise) out[i] = term;
       else s += term;

@@ -11,12 +11,11 @@ import { kernels } from '../backend/select.js';
 import type { FloatArray } from '../backend/kernels.js';
 import { XentError, show } from '../core/errors.js';
 import {
-  type CompatOptions, type LossReduction, type MeanRule, clipBounds, countNonzero, divisorOf, epsOption, explainWeighted,
-  lossReduction, notOpposed, presetOf, weightOption,
+  type CompatOptions, type LossReduction, clipBounds, countNonzero, divisorOf, epsOption, explainWeighted, lossReduction,
+  notOpposed, presetOf, weightOption,
 } from '../core/compat.js';
 import {
-  type BatchOptions, type Reduction, type Result, type UnitOptions, booleanOption, checkKeys, integerOption, numberIn,
-  unitOf,
+  type BatchOptions, type Result, type UnitOptions, booleanOption, checkKeys, integerOption, numberIn, unitOf,
 } from '../core/options.js';
 import { reduce, total } from '../core/reduce.js';
 import {
@@ -142,7 +141,7 @@ export function categoricalFocalCrossEntropy<X extends Batch, O extends Categori
   const o = checkKeys(options, ['classes', 'reduction', 'base', 'compat', 'from', 'gamma', 'alpha', 'classBalancing',
     'sampleWeight', 'ignoreIndex', 'labelSmoothing', 'eps', 'normalize', 'tolerance'], 'categoricalFocalCrossEntropy');
   const preset = presetOf(o.compat);
-  const { reduction, rule } = lossReduction(o.reduction) as { reduction: Reduction; rule: MeanRule | null };
+  const { reduction, rule } = lossReduction(o.reduction);
   const unit = unitOf(o.base);
   const logits = fromOf(o.from) === 'logits';
   const name = logits ? 'logits' : 'probs';

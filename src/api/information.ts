@@ -7,10 +7,10 @@ import {
 import { reduce } from '../core/reduce.js';
 import { type CompatOptions, type Preset, clipBounds, epsOption, presetOf } from '../core/compat.js';
 import { type Batch, type Matrix, type Vector, asMatrix, asMatrixLike, isFloat32, isFloatArray } from '../core/shape.js';
+import { type Named, checkDistribution, checkUnitInterval, defaultTolerance, explainNaN } from '../core/validate.js';
 import { divergence } from './kl.js';
 
 export { klDivergence, relEntr, type KlDivergenceOptions, type KlReduction, type KlResult } from './kl.js';
-import { type Named, checkDistribution, checkUnitInterval, defaultTolerance, explainNaN } from '../core/validate.js';
 
 /** Options of the functions whose inputs are probability distributions. */
 export interface DistributionOptions extends BatchOptions, UnitOptions, CompatOptions {

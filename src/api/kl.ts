@@ -64,7 +64,10 @@ export function divergence(fn: 'klDivergence' | 'entropy', p: unknown, q: unknow
   const o = checkKeys(options, kl ? KL_KEYS : DIST_KEYS, fn);
   const given = presetOf(o.compat);
   const preset = kl || given.compat === 'scipy' ? given : presetOf(undefined);
-  const { reduction, rule } = kl ? lossReduction(o.reduction, true) : { reduction: reductionOf(o.reduction), rule: null };
+  // 'batchmean' divides by the rows whatever the preset's units: rule 'rows'
+  const batchmean = kl && o.reduction === 'batchmean';
+  const { reduction, rule } = batchmean ? { reduction: 'mean' as const, rule: 'rows' as const }
+    : kl ? lossReduction(o.reduction, ['batchmean']) : { reduction: reductionOf(o.reduction), rule: null };
   const unit = unitOf(o.base);
   const logP = booleanOption(o.logP, 'logP');
   const logQ = booleanOption(o.logQ, 'logQ');
@@ -79,7 +82,7 @@ export function divergence(fn: 'klDivergence' | 'entropy', p: unknown, q: unknow
   const sw = o.sampleWeight === undefined ? null : weightOption(o.sampleWeight, 'sampleWeight', Pm.rows, false, preset);
   const units = preset.klElementwise ? Pm.cols : 1; // values per row
   const out = new Float64Array(Pm.rows * units);
-  const rows: Rows = { k, logP, logQ, preset, normalize, tolerance };
+  const dom: Domain = { k, preset, normalize, tolerance };
   let P = Pm;
   let Q: Matrix | null = null;
   let done = false;
@@ -89,14 +92,14 @@ export function divergence(fn: 'klDivergence' | 'entropy', p: unknown, q: unknow
     try {
       Q = asMatrixLike(q, 'q', Pm, 'p', f32);
     } catch (e) {
-      inDomain(rows, { name: 'p', m: Pm }, logP);
+      inDomain(dom, { name: 'p', m: Pm }, logP);
       throw e;
     }
     done = k.klDivergenceChecked(Pm.data, Q.data, Pm.rows, Pm.cols, tolerance, out);
   }
   if (!done) {
-    P = inDomain(rows, { name: 'p', m: Pm }, logP);
-    Q = inDomain(rows, { name: 'q', m: Q ?? asMatrixLike(q, 'q', Pm, 'p', f32) }, logQ);
+    P = inDomain(dom, { name: 'p', m: Pm }, logP);
+    Q = inDomain(dom, { name: 'q', m: Q ?? asMatrixLike(q, 'q', Pm, 'p', f32) }, logQ);
     if (logP || logQ) klLogLoop(P.data, Q.data, P.rows, P.cols, logP, logQ, out, units > 1);
     else if (units > 1) k.klDivergence(P.data, Q.data, P.rows * P.cols, 1, out); // one-element rows: rel_entr each
     else k.klDivergence(P.data, Q.data, P.rows, P.cols, out);
@@ -112,10 +115,8 @@ export function divergence(fn: 'klDivergence' | 'entropy', p: unknown, q: unknow
 }
 
 /** What decides a KL input's domain. */
-interface Rows {
+interface Domain {
   k: Kernels;
-  logP: boolean;
-  logQ: boolean;
   preset: Preset;
   normalize: boolean;
   tolerance: number;
@@ -123,32 +124,19 @@ interface Rows {
 
 /**
  * Checks one KL input against the preset's domain and returns the rows to use: distributions (sum to 1 within
- * `tolerance`, or renormalised), any value clipped to [1e-7, 1] (Keras, TF.js), or any p >= 0 (PyTorch). Log
- * inputs (`log`) are checked as logs of the same: finite or -Infinity, and log-sum-exp 0 within the tolerance for
- * distributions (renormalised by subtracting it).
+ * `tolerance`, or renormalised), any value clipped to [1e-7, 1] (Keras, TF.js), or any finite p >= 0 (PyTorch).
+ * Log inputs (`log`) are checked as logs of the same: below Infinity (at most 0 for distributions), their rows'
+ * log-sum-exp 0 within the tolerance, or subtracted from them with `normalize`; Keras' and TF.js' clip is
+ * [log 1e-7, 0] there.
  */
-function inDomain({ k, preset, normalize, tolerance }: Rows, named: Named, log: boolean): Matrix {
+function inDomain({ k, preset, normalize, tolerance }: Domain, named: Named, log: boolean): Matrix {
   const { m } = named;
   const domain = preset.klDomain;
   if (log) {
-    checkBelow(named, domain === 'distribution' && !normalize ? 0 : Number.MAX_VALUE);
-    if (domain === 'clip') return { ...m, data: clipped(m.data, Math.log(inPreset(preset, preset.klClip)), 0) };
-    if (domain !== 'distribution' && !normalize) return m;
-    const lse = new Float64Array(m.rows);
-    k.logSumExp(m.data, m.rows, m.cols, 1, lse);
-    const data = new (m.data.constructor as Float64ArrayConstructor)(m.data.length);
-    for (let r = 0; r < m.rows; r++) {
-      const where = m.batch ? `${named.name}[${r}]` : named.name;
-      if (normalize && !(lse[r] > -Infinity)) {
-        throw new XentError('INVALID_PROBABILITY', `${where} is -Infinity everywhere (a sum of 0) and cannot be normalized`);
-      }
-      if (!normalize && Math.abs(Math.expm1(lse[r])) > tolerance) {
-        throw new XentError('INVALID_PROBABILITY', `exp(${where}) sums to ${Math.exp(lse[r])}, not 1 (tolerance ${tolerance}); `
-          + 'pass normalize: true to rescale rows');
-      }
-      for (let i = r * m.cols; i < (r + 1) * m.cols; i++) data[i] = m.data[i] - (normalize ? lse[r] : 0);
-    }
-    return normalize ? { ...m, data } : m;
+    const dist = domain === 'distribution';
+    checkBelow(named, dist && !normalize ? 0 : Number.MAX_VALUE);
+    const M = dist || normalize ? logRows(k, named, normalize, tolerance) : m;
+    return domain === 'clip' ? { ...M, data: clipped(M.data, Math.log(inPreset(preset, preset.klClip)), 0) } : M;
   }
   if (domain === 'clip') {
     const M = normalize ? checkDistribution(k, named, tolerance, true) : (checkBelow(named, Infinity), m);
@@ -160,6 +148,26 @@ function inDomain({ k, preset, normalize, tolerance }: Rows, named: Named, log: 
     return m;
   }
   return checkDistribution(k, named, tolerance, normalize);
+}
+
+/** Rows of log-probabilities: exp of each sums to 1 within `tolerance`, or (`normalize`) each less its log-sum-exp. */
+function logRows(k: Kernels, { name, m }: Named, normalize: boolean, tolerance: number): Matrix {
+  const lse = new Float64Array(m.rows);
+  k.logSumExp(m.data, m.rows, m.cols, 1, lse);
+  for (let r = 0; r < m.rows; r++) {
+    const where = m.batch ? `${name}[${r}]` : name;
+    if (normalize && !(lse[r] > -Infinity)) {
+      throw new XentError('INVALID_PROBABILITY', `${where} is -Infinity everywhere (a sum of 0) and cannot be normalized`);
+    }
+    if (!normalize && Math.abs(Math.expm1(lse[r])) > tolerance) {
+      throw new XentError('INVALID_PROBABILITY', `exp(${where}) sums to ${Math.exp(lse[r])}, not 1 (tolerance ${tolerance}); `
+        + 'pass normalize: true to rescale rows');
+    }
+  }
+  if (!normalize) return m;
+  const data = new (m.data.constructor as Float64ArrayConstructor)(m.data.length);
+  for (let r = 0, i = 0; r < m.rows; r++) for (let j = 0; j < m.cols; j++, i++) data[i] = m.data[i] - lse[r];
+  return { ...m, data };
 }
 
 /**

@@ -73,7 +73,7 @@ export function categorical(
 ): Categorical {
   const o = checkKeys(options, [...CAT_KEYS, ...extra], fn);
   const preset = presetOf(o.compat);
-  const { reduction, rule } = lossReduction(o.reduction) as { reduction: Reduction; rule: MeanRule | null };
+  const { reduction, rule } = lossReduction(o.reduction);
   const unit = unitOf(o.base);
   const eps = numberIn(o.labelSmoothing, 'labelSmoothing', 0, 1, 0);
   const ignoreIndex = o.ignoreIndex === undefined ? preset.ignoreIndex : integerOption(o.ignoreIndex, 'ignoreIndex');

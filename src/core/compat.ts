@@ -193,17 +193,16 @@ export function clipBounds(p: Preset, eps: number | undefined, f32: boolean): [n
 export const epsOption = (v: unknown): number | undefined => (v === undefined ? undefined : numberIn(v, 'eps', 0, 0.5, 0, true));
 
 /**
- * Parses a weighted loss's `reduction`: 'mean' (the preset's mean), 'sum', 'none', 'batchmean' where `batchmean`
- * (klDivergence), or a named mean. Returns the reduction to apply ('mean' for every mean) and the named mean's
- * divisor rule (null: the preset's default; 'batchmean' is the number of rows, 'rows').
+ * Parses a weighted loss's `reduction`: 'mean' (the preset's mean), 'sum', 'none' or a named mean. Returns the
+ * reduction to apply ('mean' for every mean) and the named mean's divisor rule (null: the preset's). `also` names
+ * the function's own further reductions, for the error message (klDivergence's 'batchmean', which it parses).
  */
-export function lossReduction(v: unknown, batchmean = false): { reduction: Reduction; rule: MeanRule | 'rows' | null } {
-  if (v === undefined || v === 'mean' || v === 'sum' || v === 'none') return { reduction: (v ?? 'mean') as Reduction, rule: null };
-  if (batchmean && v === 'batchmean') return { reduction: 'mean', rule: 'rows' };
+export function lossReduction(v: unknown, also: readonly string[] = []): { reduction: Reduction; rule: MeanRule | null } {
+  if (v === undefined || v === 'mean' || v === 'sum' || v === 'none') return { reduction: v ?? 'mean', rule: null };
   if (typeof v === 'string' && Object.hasOwn(MEAN_REDUCTIONS, v)) {
     return { reduction: 'mean', rule: MEAN_REDUCTIONS[v as MeanReduction] };
   }
-  const names = ['mean', 'sum', 'none', ...(batchmean ? ['batchmean'] : []), ...Object.keys(MEAN_REDUCTIONS)];
+  const names = ['mean', 'sum', 'none', ...also, ...Object.keys(MEAN_REDUCTIONS)];
   throw new XentError('INVALID_OPTION', `reduction must be one of ${names.map((n) => `'${n}'`).join(', ')}, got ${show(v)}`);
 }
 
