@@ -165,6 +165,43 @@ describeBackends('Evaluator', () => {
     expect(ev.update(next, [1, 0]).toJSON()).toEqual(new Evaluator({ classes: 3 }).update(next, [1, 0]).toJSON());
   });
 
+  it('keeps the sign of a zero loss through JSON (p = 1 gives -ln 1 = -0), so merged states stay bit-identical', () => {
+    const ev = new Evaluator({ classes: 2, from: 'probs' }).update([[1, 0]], [0]);
+    expect(Object.is(ev.result().min, -0)).toBe(true);
+    expect(ev.toJSON().min).toBe('-0');
+    expect(Object.is(Evaluator.fromJSON(JSON.stringify(ev)).result().min, -0)).toBe(true);
+  });
+
+  it('normalize and tolerance: rounded probability rows, every figure from the rescaled rows', () => {
+    const { logits, labels } = data(200, 5, 4);
+    // Probabilities rounded to 6 significant digits, as a CSV writer would leave them: sums off by up to ~3e-6.
+    const rounded = logits.map((z) => Array.from(softmax(z), (p) => Number(p.toPrecision(6))));
+    const sums = rounded.map((r) => r.reduce((a, b) => a + b, 0));
+    expect(Math.max(...sums.map((t) => Math.abs(t - 1)))).toBeGreaterThan(1e-6);
+    expect(() => new Evaluator({ classes: 5, from: 'probs' }).update(rounded, labels)).toThrow(/sums to/);
+    // normalize: the reference is the definitions applied to the rows divided by their sums.
+    const scaled = rounded.map((r, i) => r.map((p) => p / sums[i]));
+    const ref = reference(scaled.map((r) => r.map(Math.log)), labels);
+    for (const input of [rounded, Float64Array.from(rounded.flat())]) {
+      const r = new Evaluator({ classes: 5, from: 'probs', normalize: true, topK: 2 }).update(input, labels).result();
+      close(r.nats, ref.loss, 1e-13);
+      close(r.brier, ref.brier, 1e-13);
+      close(r.ece, ref.ece, 1e-13);
+      close(r.accuracy, ref.acc);
+    }
+    // tolerance: the rows are taken as they are (loss -ln p_y of the unrescaled row).
+    const t = new Evaluator({ classes: 5, from: 'probs', tolerance: 1e-5 }).update(rounded, labels).result();
+    close(t.nats, labels.reduce((a, y, i) => a - Math.log(rounded[i][y]), 0) / labels.length, 1e-13);
+    // Settings travel with the state, and must agree to merge.
+    const ev = new Evaluator({ classes: 5, from: 'probs', normalize: true }).update(rounded, labels);
+    expect(Evaluator.fromJSON(JSON.stringify(ev)).result()).toEqual(ev.result());
+    expect(() => ev.merge(new Evaluator({ classes: 5, from: 'probs' }))).toThrow(/different normalize/);
+    // Options only probabilities have.
+    expect(() => new Evaluator({ classes: 5, normalize: true })).toThrow(/normalize applies to single-label probabilities/);
+    expect(() => new Evaluator({ classes: 5, from: 'probs', multiLabel: true, tolerance: 1e-3 })).toThrow(XentError);
+    expect(() => new Evaluator({ classes: 5, from: 'probs', tolerance: -1 })).toThrow(/tolerance must be a number/);
+  });
+
   it('compat presets shape the per-row losses; the mean stays the metric Σ w·l / Σ w', () => {
     // Unnormalised probability rows with an exact zero: exact mode rejects them, Keras renormalises and clips.
     const probs = [[0.5, 0.5, 0], [0.2, 0.2, 0.2], [0.7, 0.2, 0.1]];

@@ -1,7 +1,7 @@
 import type { FloatArray } from '../backend/kernels.js';
 import { type Compat, presetOf } from '../core/compat.js';
 import { XentError, show } from '../core/errors.js';
-import { booleanOption, checkKeys, integerOption, unitOf } from '../core/options.js';
+import { booleanOption, checkKeys, integerOption, numberIn, unitOf } from '../core/options.js';
 import { type Batch, type Labels, type Vector, asLabels, asMatrix, asVectorOption, checkWeights, isFloat32 } from '../core/shape.js';
 import { type ReliabilityBin, expectedCalibrationError, reliability } from './calibration.js';
 import { PER_DECADE, SLOTS, quantile, slotBounds } from './quantiles.js';
@@ -28,6 +28,13 @@ export interface EvaluatorOptions {
   compat?: Compat;
   /** k of the top-k accuracy (default 5, capped at classes). */
   topK?: number;
+  /**
+   * Probabilities (single-label, `from: 'probs'`) only: rescale each row by its sum instead of requiring it to sum
+   * to 1, as `categoricalCrossEntropy`'s `normalize`; every figure then uses the rescaled row.
+   */
+  normalize?: boolean;
+  /** Probabilities only: how far a row's sum may be from 1 (default 1e-6 for float64 rows, 1e-4 for float32). */
+  tolerance?: number;
 }
 
 export interface UpdateOptions {
@@ -81,7 +88,7 @@ export interface EvalResult {
 }
 
 const QUANTILES = [0.1, 0.25, 0.5, 0.75, 0.9, 0.99];
-const OPTION_KEYS = ['classes', 'from', 'multiLabel', 'base', 'ignoreIndex', 'compat', 'topK'];
+const OPTION_KEYS = ['classes', 'from', 'multiLabel', 'base', 'ignoreIndex', 'compat', 'topK', 'normalize', 'tolerance'];
 
 function settingsOf(options: unknown): EvalSettings {
   if (options === undefined) throw new XentError('INVALID_OPTION', 'new Evaluator needs options with `classes`');
@@ -102,7 +109,14 @@ function settingsOf(options: unknown): EvalSettings {
   const compat = presetOf(o.compat).compat;
   const topK = integerOption(o.topK, 'topK') ?? 5;
   if (topK < 1) throw new XentError('INVALID_OPTION', `topK must be an integer >= 1, got ${topK}`);
-  return { classes, from, multiLabel: multi, base: base as number, ignoreIndex, compat, topK: Math.min(topK, classes) };
+  const normalize = booleanOption(o.normalize, 'normalize');
+  const tolerance = o.tolerance === undefined ? null : numberIn(o.tolerance, 'tolerance', 0, Infinity, 0);
+  if ((normalize || tolerance !== null) && (from !== 'probs' || multi)) {
+    throw new XentError('INVALID_OPTION', `${normalize ? 'normalize' : 'tolerance'} applies to single-label probabilities (from: 'probs') only`);
+  }
+  return {
+    classes, from, multiLabel: multi, base: base as number, ignoreIndex, compat, topK: Math.min(topK, classes), normalize, tolerance,
+  };
 }
 
 function unitName(base: number): string {
@@ -184,8 +198,9 @@ export class Evaluator {
   static fromJSON(json: unknown): Evaluator {
     const st = EvalState.fromJSON(json, (settings) => {
       if (settings === null || typeof settings !== 'object') throw new XentError('INVALID_TYPE', 'state.settings must be an object');
-      const { ignoreIndex, ...rest } = settings as Record<string, unknown>;
-      return settingsOf(ignoreIndex === null ? rest : { ...rest, ignoreIndex });
+      // null stands for an absent option; states written before normalize and tolerance existed lack them.
+      const o = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== null));
+      return settingsOf(o);
     });
     const ev = new Evaluator({ classes: st.settings.classes });
     ev.state = st;

@@ -12,6 +12,7 @@ import type { FloatArray } from '../backend/kernels.js';
 import { binaryCrossEntropy, sigmoidCrossEntropy } from '../api/binary.js';
 import { categoricalCrossEntropy } from '../api/losses.js';
 import { kernels } from '../backend/select.js';
+import { presetOf } from '../core/compat.js';
 import { type Named, checkInfiniteRows, explainNaN } from '../core/validate.js';
 import { binOf } from './calibration.js';
 import { slotOf } from './quantiles.js';
@@ -53,8 +54,14 @@ export function singleLabel(
     logitsLabel(st, x, rows, cols, labels, w, k);
     return;
   }
-  const opts = { classes: cols, reduction: 'none', ignoreIndex: -1, compat: st.settings.compat } as const;
+  const { compat, normalize, tolerance } = st.settings;
+  // Absent rather than false: an explicit normalize: false would override the preset's.
+  const opts = {
+    classes: cols, reduction: 'none', ignoreIndex: -1, compat, normalize: normalize || undefined, tolerance: tolerance ?? undefined,
+  } as const;
   const nll = categoricalCrossEntropy(x, labels, opts);
+  // Rows the loss rescaled (normalize, or a preset that renormalises) are rescaled here too, in float64.
+  const rescale = normalize || presetOf(compat).normalize;
   for (let r = 0; r < rows; r++) {
     const y = labels[r];
     if (y < 0) {
@@ -63,14 +70,19 @@ export function singleLabel(
     }
     const b = r * cols;
     const e = b + cols;
-    const zy = x[b + y];
+    let s = 1;
+    if (rescale) {
+      s = 0;
+      for (let j = b; j < e; j++) s += x[j];
+    }
+    const zy = x[b + y] / s;
     // Rank of the true class and the top-1 entry: only entries above z_y can change either (ties go to the label).
     let m = zy;
     let am = b + y;
     let rank = 0;
     let sumSq = 0;
     for (let j = b; j < e; j++) {
-      const v = x[j];
+      const v = x[j] / s;
       sumSq += v * v;
       if (v > zy) {
         rank++;

@@ -12,6 +12,9 @@ export interface EvalSettings {
   ignoreIndex: number | null;
   compat: Compat;
   topK: number;
+  /** Probability rows rescaled by their sums; the tolerance of a row sum (null: the dtype's default). */
+  normalize: boolean;
+  tolerance: number | null;
 }
 
 /**
@@ -210,7 +213,7 @@ export function packedLength(classes: number): number {
   return SCALARS.length + SLOTS + 3 * ECE_BINS + 5 * classes;
 }
 
-/** The JSON form of a state (non-finite numbers as the strings "Infinity" and "-Infinity"). */
+/** The JSON form of a state (non-finite numbers as the strings "Infinity" and "-Infinity", and -0 as "-0"). */
 export interface StateJSON {
   format: 'xent-eval-state';
   version: 1;
@@ -218,11 +221,13 @@ export interface StateJSON {
   [key: string]: unknown;
 }
 
-const enc = (v: number): number | string => (Number.isFinite(v) ? v : String(v));
+/** -0 is written as "-0" (JSON would drop its sign), so that merged states are bit-identical to one run's. */
+const enc = (v: number): number | string => (Number.isFinite(v) && !Object.is(v, -0) ? v : Object.is(v, -0) ? '-0' : String(v));
 
 function dec(v: unknown, name: string): number {
   if (typeof v === 'number' && Number.isFinite(v)) return v;
   if (v === 'Infinity') return Infinity;
   if (v === '-Infinity') return -Infinity;
+  if (v === '-0') return -0;
   throw new XentError('INVALID_TYPE', `state.${name} must be a number, got ${show(v)}`);
 }
