@@ -33,17 +33,22 @@ await build({
   ...common, entryPoints: ['src/index.ts'], format: 'esm', outfile: 'dist/edge-light.js', plugins: [moduleEntry('?module')],
 });
 
+// The CLI and its `--threads` workers' entry (loaded by dist/cli.js as new URL('./cli-worker.js', import.meta.url)),
+// split so that the Arrow and Parquet readers, with their decoders, are chunks of their own (dist/cli-*.js),
+// loaded only when such a file is read.
 await build({
   ...common,
   platform: 'node',
-  entryPoints: ['src/cli/main.ts'],
+  entryPoints: { cli: 'src/cli/main.ts', 'cli-worker': 'src/cli/worker.ts' },
   format: 'esm',
-  outfile: 'dist/cli.js',
+  outdir: 'dist',
+  splitting: true,
+  chunkNames: 'cli-[name]-[hash]',
+  // Also drops the bundled packages' comments (hyparquet's JSDoc types name its own source files).
+  minifyWhitespace: true,
   banner: { js: '#!/usr/bin/env node' },
   define: { __XENT_VERSION__: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
 });
-// The `--threads` workers' entry: loaded by dist/cli.js as new URL('./cli-worker.js', import.meta.url).
-await build({ ...common, platform: 'node', entryPoints: ['src/cli/worker.ts'], format: 'esm', outfile: 'dist/cli-worker.js' });
 
 // Types: tsc checks every source and emits declarations into build/types; rollup-plugin-dts bundles the public API's
 // into one file, so internal modules (and their TypeScript-version-specific inferred types) are not shipped. The

@@ -1,142 +1,232 @@
-/** `xent eval PRED TARGET [options]`. */
-import { writeFileSync } from 'node:fs';
+/** `xent eval PRED [TARGET] [options]`. */
 import { availableParallelism } from 'node:os';
 import { statSync } from 'node:fs';
 import { COMPATS, type Compat } from '../core/compat.js';
-import type { Evaluator, EvaluatorOptions } from '../eval/evaluator.js';
-import { type Job, checkFile, probeClasses, runJobAsync } from './pipeline.js';
+import { Evaluator, type EvaluatorOptions, mergePacked } from '../eval/evaluator.js';
+import { type OptionTable, UsageError, type Values, helpText, parse, read } from './args.js';
+import { checkFile, checkOutput, writeAtomic } from './files.js';
+import { terminal } from './terminal.js';
+import { type Layout, layout } from './layout.js';
+import { type Job, MAX_CLASSES, gridRows, probeClasses, runBlocks } from './pipeline.js';
 import { progressBar } from './progress.js';
-import { formatOf } from './readers/index.js';
+import { type Format, formatOf, isGzip } from './readers/index.js';
 import { htmlReport } from './report/html.js';
 import { type ReportInfo, csvReport, tableReport } from './report/text.js';
-import { runThreaded } from './threads.js';
+import { shardText } from './shard.js';
+import { partsOf, runThreaded } from './threads.js';
 
-export const EVAL_HELP = `Usage: xent eval PRED TARGET [options]
+const USAGE = `Usage: xent eval PRED [TARGET] [options]
 
-PRED: one row of logits (or probabilities) per example; TARGET: one integer label per row (or, with
---multi-label, one row of 0/1 targets). CSV / TSV (header optional), JSON Lines, NumPy .npy (float32, float64,
-int; C order) or Apache Arrow IPC / Feather v2 (.arrow, .feather, .ipc: one list column, or one number column
-per value), by extension.
+PRED: a row of logits or probabilities per example; TARGET: a label per row (an integer, a class name or
+True/False), or with --multi-label a row of 0/1 targets. A file holding both (a label column beside the
+predictions) may be given alone. Formats, by extension: CSV / TSV (delimiter sniffed, header optional, .gz too),
+JSON Lines (arrays, numbers, or objects such as {"logits": [...], "label": 3}; .gz too), NumPy .npy, Apache Arrow
+IPC / Feather (.arrow, .feather, .ipc; compressed, dictionaries, nulls) and Parquet (.parquet). What is decided
+from the files (a header, an index column skipped, probabilities, a binary task) is said on stderr.`;
 
-Options:
-  --from logits|probs       what PRED holds (default logits)
-  --classes N               classes per row (default: PRED's column count)
-  --multi-label             independent binary labels per column (sigmoid / binary cross-entropy)
-  --base 2|e|10             unit of the losses (default e: nats)
-  --ignore-index N          skip rows whose label is N
-  --top-k K                 k of the top-k accuracy (default 5)
-  --compat NAME             per-row loss rules of exact (default), torch, keras, tfjs, sklearn or scipy
-  --format table|json|csv   the report on stdout (default table)
-  --report FILE.html        also write a self-contained HTML report
-  --threads N               worker threads (default: cores; inputs under 16 MB use one)
-  --pred-format F, --target-format F   force csv|tsv|jsonl|npy|arrow
-  --quiet                   no progress bar
-`;
+/** The options of `xent eval`: one row each, grouped for the help. */
+export const EVAL_OPTIONS: OptionTable = {
+  from: { type: 'string', value: 'logits|probs', group: 'What the files hold', help: 'what PRED holds (default: found from its values or its column name, with a note)' },
+  classes: { type: 'string', value: 'N', group: 'What the files hold', help: 'classes per row (default: the number of prediction columns)' },
+  'multi-label': { type: 'boolean', group: 'What the files hold', help: 'independent binary labels per column (sigmoid / binary cross-entropy)' },
+  columns: { type: 'string', value: 'LIST', multiple: true, group: 'What the files hold', help: "PRED's prediction columns: names, numbers from 1, ranges (2-11)" },
+  'pred-key': { type: 'string', value: 'KEY', group: 'What the files hold', help: 'the JSON key or list column holding the predictions' },
+  'label-column': { type: 'string', value: 'NAME', group: 'What the files hold', help: "the labels' column (in PRED when it holds them, else in TARGET)" },
+  'label-key': { type: 'string', value: 'KEY', group: 'What the files hold', help: 'the same, for JSON Lines objects' },
+  'id-column': { type: 'string', value: 'NAME', multiple: true, group: 'What the files hold', help: 'a column to skip (repeat, or separate with commas)' },
+  'class-names': { type: 'string', value: 'A,B,…', multiple: true, group: 'What the files hold', help: "the classes' names in PRED's column order (for labels that are names)" },
+  header: { type: 'boolean', group: 'What the files hold', help: "text files' first lines are headers (default: decided from the files)" },
+  'no-header': { type: 'boolean', group: 'What the files hold', help: "text files' first lines are rows" },
+  delimiter: { type: 'string', value: 'C', group: 'What the files hold', help: 'the CSV delimiter (default: sniffed among , ; tab |)' },
+  dtype: { type: 'string', value: 'bfloat16', group: 'What the files hold', help: '2-byte .npy values (<u2, |V2) are bfloat16 (float16, <f2, is read as such)' },
+  'pred-format': { type: 'string', value: 'F', group: 'What the files hold', help: 'force csv|tsv|jsonl|npy|arrow|parquet' },
+  'target-format': { type: 'string', value: 'F', group: 'What the files hold', help: 'the same for TARGET' },
+  base: { type: 'string', value: '2|e|10', group: 'The figures', help: 'unit of the losses (default e: nats)' },
+  'ignore-index': { type: 'string', value: 'N', group: 'The figures', help: 'skip rows whose label is N' },
+  'top-k': { type: 'string', value: 'K', group: 'The figures', help: 'k of the top-k accuracy (default 5)' },
+  compat: { type: 'string', value: 'NAME', group: 'The figures', help: `per-row loss rules of ${COMPATS.join(', ')} (default exact)` },
+  normalize: { type: 'boolean', group: 'The figures', help: 'rescale each probability row by its sum' },
+  tolerance: { type: 'string', value: 'T', group: 'The figures', help: 'accept probability rows summing to within T of 1 (default 1e-6; float32 1e-4)' },
+  format: { type: 'string', value: 'table|json|csv', group: 'Output', help: 'the report on stdout (default table)' },
+  report: { type: 'string', value: 'FILE.html', group: 'Output', help: 'also write a self-contained HTML report' },
+  'state-out': { type: 'string', value: 'FILE.json', group: 'Output', help: 'also write the state, for xent merge' },
+  shard: { type: 'string', value: 'K/N', group: 'Output', help: 'evaluate the K-th of N parts of the input (cut on the grid: merges bit-identically)' },
+  threads: { type: 'string', value: 'N', group: 'Output', help: 'worker threads (default: cores; inputs under 16 MB use one)' },
+  quiet: { type: 'boolean', short: 'q', group: 'Output', help: 'no progress bar and no notes' },
+};
 
-/** A bad command line: exit code 2 with a message and the usage. */
-export class UsageError extends Error {}
+export const EVAL_HELP = helpText(USAGE, EVAL_OPTIONS);
 
-interface Args {
+const str = (v: Values[string]) => (v === undefined ? undefined : String(v));
+
+export interface EvalArgs {
   pred: string;
-  target: string;
-  options: EvaluatorOptions;
+  target: string | null;
+  predFormat: Format;
+  targetFormat: Format | null;
+  values: Values;
+  options: Omit<EvaluatorOptions, 'classes' | 'from' | 'multiLabel'> & { classes?: number };
   format: 'table' | 'json' | 'csv';
   report?: string;
+  stateOut?: string;
+  shard?: { index: number; count: number };
   threads?: number;
-  predFormat?: string;
-  targetFormat?: string;
   quiet: boolean;
 }
 
-const VALUED = ['--from', '--classes', '--base', '--ignore-index', '--top-k', '--compat', '--format', '--report', '--threads', '--pred-format', '--target-format'];
-
-function intArg(name: string, v: string, min: number): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
-  return n;
-}
-
-export function parseArgs(argv: string[]): Args {
-  const pos: string[] = [];
-  const flags: Record<string, string> = {};
-  let multi = false;
-  let quiet = false;
-  for (let i = 0; i < argv.length; i++) {
-    let a = argv[i];
-    if (a === '--multi-label') multi = true;
-    else if (a === '--quiet' || a === '-q') quiet = true;
-    else if (a.startsWith('--')) {
-      let v: string | undefined;
-      const eq = a.indexOf('=');
-      if (eq > 0) [a, v] = [a.slice(0, eq), a.slice(eq + 1)];
-      if (!VALUED.includes(a)) throw new UsageError(`unknown option ${a}`);
-      v ??= argv[++i];
-      if (v === undefined) throw new UsageError(`${a} needs a value`);
-      flags[a] = v;
-    } else pos.push(a);
+export function parseEvalArgs(argv: string[]): EvalArgs {
+  const { values: v, positionals } = parse(argv, EVAL_OPTIONS, EVAL_HELP);
+  if (positionals.length < 1 || positionals.length > 2) {
+    throw new UsageError(`expected PRED and TARGET (or PRED alone, holding the labels), got ${positionals.length} files`, EVAL_HELP);
   }
-  if (pos.length !== 2) throw new UsageError(`expected PRED and TARGET, got ${pos.length} file${pos.length === 1 ? '' : 's'}`);
-  const from = flags['--from'] ?? 'logits';
-  if (from !== 'logits' && from !== 'probs') throw new UsageError(`--from must be logits or probs, got ${JSON.stringify(from)}`);
-  const baseText = flags['--base'] ?? 'e';
-  const base = baseText === 'e' ? Math.E : Number(baseText);
-  if (!(base > 1) || !Number.isFinite(base)) throw new UsageError(`--base must be 2, e or 10 (or a number > 1), got ${JSON.stringify(baseText)}`);
-  const format = flags['--format'] ?? 'table';
-  if (format !== 'table' && format !== 'json' && format !== 'csv') throw new UsageError(`--format must be table, json or csv, got ${JSON.stringify(format)}`);
-  const options: EvaluatorOptions = { classes: 0, from, multiLabel: multi, base };
-  if (flags['--classes'] !== undefined) options.classes = intArg('--classes', flags['--classes'], 1);
-  if (flags['--ignore-index'] !== undefined) {
-    const n = Number(flags['--ignore-index']);
-    if (!Number.isInteger(n)) throw new UsageError(`--ignore-index must be an integer, got ${JSON.stringify(flags['--ignore-index'])}`);
-    options.ignoreIndex = n;
+  const baseText = str(v.base) ?? 'e';
+  const base = baseText === 'e' ? Math.E : read.number(baseText, 'base', (n) => n > 1 && Number.isFinite(n), '2, e or 10 (or a number > 1)')!;
+  const shardText = str(v.shard);
+  let shard: EvalArgs['shard'];
+  if (shardText !== undefined) {
+    const m = /^(\d+)\/(\d+)$/.exec(shardText);
+    if (m === null || +m[1] < 1 || +m[1] > +m[2]) throw new UsageError(`--shard must be K/N with 1 <= K <= N, got ${JSON.stringify(shardText)}`, EVAL_HELP);
+    shard = { index: +m[1], count: +m[2] };
   }
-  if (flags['--top-k'] !== undefined) options.topK = intArg('--top-k', flags['--top-k'], 1);
-  if (flags['--compat'] !== undefined) {
-    const c = flags['--compat'];
-    if (!(COMPATS as readonly string[]).includes(c)) {
-      throw new UsageError(`--compat must be one of ${COMPATS.join(', ')}, got ${JSON.stringify(c)}`);
-    }
-    options.compat = c as Compat;
+  if (v.header === true && v['no-header'] === true) throw new UsageError('--header and --no-header contradict each other', EVAL_HELP);
+  const delimiter = str(v.delimiter);
+  if (delimiter !== undefined && (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n')) {
+    throw new UsageError(`--delimiter must be one character (not a quote or a newline), got ${JSON.stringify(delimiter)}`, EVAL_HELP);
   }
+  const [pred, target = null] = positionals;
+  const tolerance = read.number(v.tolerance, 'tolerance', (n) => n >= 0 && Number.isFinite(n), 'a number >= 0');
   return {
-    pred: pos[0],
-    target: pos[1],
-    options,
-    format,
-    report: flags['--report'],
-    threads: flags['--threads'] === undefined ? undefined : intArg('--threads', flags['--threads'], 1),
-    predFormat: flags['--pred-format'],
-    targetFormat: flags['--target-format'],
-    quiet,
+    pred,
+    target,
+    predFormat: formatOf(pred, str(v['pred-format'])),
+    targetFormat: target === null ? null : formatOf(target, str(v['target-format'])),
+    values: v,
+    options: {
+      classes: read.integer(v.classes, 'classes', 1, MAX_CLASSES),
+      base,
+      ignoreIndex: read.integer(v['ignore-index'], 'ignore-index', -Number.MAX_SAFE_INTEGER),
+      topK: read.integer(v['top-k'], 'top-k', 1),
+      compat: read.choice(v.compat, 'compat', COMPATS) as Compat | undefined,
+      normalize: v.normalize === true ? true : undefined,
+      tolerance,
+    },
+    format: read.choice(v.format, 'format', ['table', 'json', 'csv'] as const) ?? 'table',
+    report: str(v.report),
+    stateOut: str(v['state-out']),
+    shard,
+    threads: read.integer(v.threads, 'threads', 1),
+    quiet: v.quiet === true,
   };
 }
 
-/** Runs an evaluation and returns the evaluator (errors: InputError, UsageError, XentError). */
-export async function evaluateFiles(a: Args): Promise<Evaluator> {
+/** The layout options of the command line. */
+function layoutOptions(a: EvalArgs) {
+  const v = a.values;
+  const columns = (v.columns as string[] | undefined) ?? (str(v['pred-key']) === undefined ? undefined : [str(v['pred-key'])!]);
+  return {
+    columns,
+    labelColumn: str(v['label-column']) ?? str(v['label-key']),
+    idColumns: (v['id-column'] as string[] | undefined) ?? [],
+    classNames: v['class-names'] as string[] | undefined,
+    from: read.choice(v.from, 'from', ['logits', 'probs'] as const),
+    multiLabel: v['multi-label'] === true,
+    ignoreIndex: a.options.ignoreIndex,
+    normalize: a.options.normalize === true,
+    header: v.header === true ? true : v['no-header'] === true ? false : undefined,
+    delimiter: str(v.delimiter),
+    half: read.choice(v.dtype, 'dtype', ['float16', 'bfloat16'] as const),
+  };
+}
+
+/** The run's threads: as asked (capped at the cores), else the cores for inputs of 16 MB or more; one for gzip. */
+function threadsOf(a: EvalArgs, notes: string[]): number {
+  const cores = availableParallelism();
+  if (isGzip(a.pred) || (a.target !== null && isGzip(a.target))) {
+    if ((a.threads ?? 1) > 1) notes.push('gzip input is read by one thread (--threads ignored)');
+    return 1;
+  }
+  if (a.shard !== undefined) return 1;
+  if (a.threads === undefined) return statSync(a.pred).size < 16 << 20 ? 1 : cores;
+  if (a.threads > cores) notes.push(`--threads ${a.threads} capped at ${cores}, the cores available`);
+  return Math.min(a.threads, cores);
+}
+
+export interface EvalRun {
+  ev: Evaluator;
+  blocks: Float64Array[];
+  layout: Layout;
+  first: number;
+}
+
+/** Runs an evaluation: the evaluator, its grid blocks, and the layout (errors: InputError, UsageError, XentError). */
+export async function evaluateFiles(a: EvalArgs, note: (s: string) => void): Promise<EvalRun> {
   checkFile(a.pred);
-  checkFile(a.target);
-  const pred = { path: a.pred, format: formatOf(a.pred, a.predFormat) };
-  const target = { path: a.target, format: formatOf(a.target, a.targetFormat) };
-  const options = { ...a.options };
-  if (!options.classes) options.classes = probeClasses(pred);
-  const job: Job = { pred, target, options };
-  const size = statSync(a.pred).size;
-  const threads = a.threads ?? (size < 16 << 20 ? 1 : availableParallelism());
+  if (a.target !== null) checkFile(a.target);
+  for (const [path, flag] of [[a.report, '--report'], [a.stateOut, '--state-out']] as const) {
+    if (path !== undefined) checkOutput(path, flag, [a.pred, ...(a.target === null ? [] : [a.target])]);
+  }
+  const lay = await layout(a.pred, a.predFormat, a.target, a.targetFormat, layoutOptions(a));
+  const notes = [...lay.notes];
+  if (lay.classes > MAX_CLASSES) await probeClasses(lay.pred);
+  const options: EvaluatorOptions = {
+    ...a.options, classes: a.options.classes ?? lay.classes, from: lay.from, multiLabel: lay.multiLabel,
+  };
+  const threads = threadsOf(a, notes);
+  let job: Job = { pred: lay.pred, target: lay.target, options };
+  // Checked before any part is cut or any block allocated.
+  new Evaluator(options);
+  if (a.shard !== undefined) job = (await partsOf(job, a.shard.count))[a.shard.index - 1];
   const bar = progressBar(!a.quiet);
   try {
-    return threads > 1 ? await runThreaded(job, threads, bar.update) : await runJobAsync(job, bar.update);
+    let run: EvalRun;
+    if (threads > 1) run = { ...(await runThreaded(job, threads, bar.update, true)), layout: lay, first: 0 };
+    else {
+      const blocks = await runBlocks(job, bar.update, a.shard !== undefined);
+      const ev = new Evaluator(options);
+      for (const b of blocks) mergePacked(ev, b);
+      run = { ev, blocks, layout: lay, first: job.firstRow ?? 0 };
+    }
+    bar.end();
+    // Said once the run has succeeded (an error is one line, and says what it needs to).
+    for (const n of notes) note(n);
+    return run;
   } finally {
     bar.end();
   }
 }
 
-export async function evalCommand(argv: string[], out: (s: string) => void): Promise<void> {
-  const a = parseArgs(argv);
-  const ev = await evaluateFiles(a);
+/** The report's description of the run. */
+export function infoOf(ev: Evaluator, info: Pick<ReportInfo, 'pred' | 'target' | 'classNames' | 'binary'>): ReportInfo {
+  return { ...info, classes: ev.options.classes, from: ev.options.from, multiLabel: ev.options.multiLabel };
+}
+
+/** Writes the outputs of an evaluation or a merge: the HTML report and the state file, then stdout. */
+export function writeOutputs(
+  ev: Evaluator, info: ReportInfo, o: { format: EvalArgs['format']; report?: string; stateOut?: string; state?: () => string }, out: (s: string) => void,
+): void {
   const r = ev.result();
-  const info: ReportInfo = { pred: a.pred, target: a.target, classes: ev.options.classes, from: ev.options.from, multiLabel: ev.options.multiLabel };
-  if (a.report !== undefined) writeFileSync(a.report, htmlReport(r, info));
-  if (a.format === 'json') out(JSON.stringify({ pred: a.pred, target: a.target, ...r, state: ev.toJSON() }, null, 2) + '\n');
-  else if (a.format === 'csv') out(csvReport(r));
-  else out(tableReport(r, info));
+  if (o.report !== undefined) writeAtomic(o.report, htmlReport(r, info, { classNames: info.classNames ?? undefined }));
+  if (o.stateOut !== undefined) writeAtomic(o.stateOut, o.state!());
+  if (o.format === 'json') out(JSON.stringify({ pred: info.pred, target: info.target, ...r, state: ev.toJSON() }, null, 2) + '\n');
+  else if (o.format === 'csv') out(csvReport(r));
+  else out(tableReport(r, { ...info, pred: terminal(info.pred), target: terminal(info.target) }));
+}
+
+export async function evalCommand(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<void> {
+  const a = parseEvalArgs(argv);
+  const note = (s: string) => {
+    if (!a.quiet) err(`xent: note: ${terminal(s)}\n`);
+  };
+  const { ev, blocks, layout: lay, first } = await evaluateFiles(a, note);
+  const r = ev.result();
+  const info = infoOf(ev, { pred: a.pred, target: a.target ?? a.pred, classNames: lay.classNames, binary: lay.binary });
+  writeOutputs(ev, info, {
+    format: a.format,
+    report: a.report,
+    stateOut: a.stateOut,
+    state: () => shardText(ev.options, blocks, {
+      grid: gridRows(ev.options.classes), first, end: first + r.count + r.ignored, shard: a.shard ?? null,
+      info: { pred: info.pred, target: info.target, classNames: info.classNames, binary: info.binary },
+    }),
+  }, out);
 }

@@ -2,23 +2,28 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { XentError } from '../core/errors.js';
+import { UsageError } from './args.js';
 import { demo } from './demo.js';
-import { EVAL_HELP, UsageError, evalCommand } from './eval.js';
-import { fsReason } from './pipeline.js';
+import { EVAL_HELP, evalCommand } from './eval.js';
+import { fsReason } from './files.js';
+import { MERGE_HELP, mergeCommand } from './merge.js';
 import { clearProgress } from './progress.js';
 import { InputError } from './readers/index.js';
 import { speed } from './speed.js';
+import { terminal } from './terminal.js';
 
 const HELP = `xent — the cross-entropy family, on WebAssembly SIMD
 
 Usage:
-  xent eval PRED TARGET [options]   evaluate a classifier's predictions (xent eval --help)
+  xent eval PRED [TARGET] [options] evaluate a classifier's predictions (xent eval --help)
+  xent merge STATE... [options]     one report from states evaluated apart (xent merge --help)
   xent demo                         worked examples, then an evaluation of the sample data shipped with xent
   xent bench                        the quick benchmark (npm run bench -- --quick in a source checkout)
   xent --help | --version
 `;
 
 const out = (s: string) => process.stdout.write(s);
+const err = (s: string) => process.stderr.write(s);
 
 // A reader that stops early (`xent eval … | head`) closes the pipe: end quietly, as a SIGPIPE would, not with a trace.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -70,31 +75,32 @@ async function main(argv: string[]): Promise<number> {
   try {
     if (command === 'demo') {
       process.on('SIGINT', onInterrupt);
-      await demo((line) => out(line + '\n'), (pred, target) => evalCommand([pred, target, '--quiet'], out));
+      await demo((line) => out(line + '\n'), (pred, target) => evalCommand([pred, target, '--quiet'], out, err));
       return 0;
     }
-    if (command === 'eval') {
+    if (command === 'eval' || command === 'merge') {
       if (rest.includes('--help') || rest.includes('-h')) {
-        out(EVAL_HELP);
+        out(command === 'eval' ? EVAL_HELP : MERGE_HELP);
         return 0;
       }
       process.on('SIGINT', onInterrupt);
-      await evalCommand(rest, out);
+      await (command === 'eval' ? evalCommand : mergeCommand)(rest, out, err);
       return 0;
     }
     if (command === 'bench') return await bench();
   } catch (e) {
-    if (e instanceof UsageError) process.stderr.write(`xent: ${e.message}\n\n${EVAL_HELP}`);
-    else if (e instanceof InputError) process.stderr.write(`xent: error: ${e.message}\n`);
-    else if (e instanceof XentError) process.stderr.write(`xent: error: ${e.code}: ${e.message}\n`);
-    else if (isErrno(e)) process.stderr.write(`xent: error: ${e.path}: ${fsReason(e)}\n`);
+    // One line on stderr, escaped: a file name or a cell must not drive the terminal.
+    if (e instanceof UsageError) err(`xent: ${terminal(e.message)}\n\n${e.usage}`);
+    else if (e instanceof InputError) err(`xent: error: ${terminal(e.message)}\n`);
+    else if (e instanceof XentError) err(`xent: error: ${e.code}: ${terminal(e.message)}\n`);
+    else if (isErrno(e)) err(`xent: error: ${terminal(e.path)}: ${fsReason(e)}\n`);
     else throw e;
     return 2;
   } finally {
     finished = true;
     process.removeListener('SIGINT', onInterrupt);
   }
-  process.stderr.write(`xent: unknown command ${JSON.stringify(command)}\n\n${HELP}`);
+  err(`xent: unknown command ${terminal(JSON.stringify(command))}\n\n${HELP}`);
   return 2;
 }
 

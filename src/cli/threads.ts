@@ -10,28 +10,29 @@ import { statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { kernelModule } from '../backend/select.js';
 import { Evaluator, mergePacked } from '../eval/evaluator.js';
-import { type Job, type ProgressFn, type Source, gridRows, noRows, runBlocksAsync } from './pipeline.js';
-import { InputError, type Range } from './readers/index.js';
-import { arrowRows } from './readers/arrow.js';
-import { readNpyHeader } from './readers/npy.js';
-import { TextReader, gridLineOffsets, lineOffsets } from './readers/text.js';
+import { type Job, type ProgressFn, gridRows, noRows, runBlocks } from './pipeline.js';
+import { InputError, type Range, type Source, countRows, openReader } from './readers/index.js';
+import { type RowAt, gridRowOffsets, rowOffsets } from './readers/text-split.js';
+import type { TextReader } from './readers/text.js';
 
 export type WorkerReply =
   | { type: 'progress'; part: number; done: number; rows: number }
   | { type: 'part'; part: number; blocks: Float64Array[] }
   | { type: 'error'; part: number; message: string; where?: string; detail?: string };
 
-/** Line number of the first data row of a text file (2 when it has a header). */
-function firstDataLine(src: Source): number {
-  const r = new TextReader(src.path, src.format as 'csv' | 'tsv' | 'jsonl');
+const isText = (src: Source) => src.format === 'csv' || src.format === 'tsv' || src.format === 'jsonl';
+
+/** Where the first data row of a text file is (past a byte-order mark, blank lines and the header). */
+async function dataStart(src: Source): Promise<RowAt> {
+  const r = (await openReader({ ...src, range: undefined })) as TextReader;
   try {
-    return r.next(1) === null ? 1 : +r.where(0).split(':').at(-2)!;
+    return (await r.next(1)) === null ? { offset: statSync(src.path).size, line: 1 } : r.position(0);
   } finally {
     r.close();
   }
 }
 
-/** Rounds the inner cuts down to the grid (rows[0] = 0 and the last bound stay), keeping them in order. */
+/** Rounds the inner cuts down to the grid (rows[0] and the last bound stay), keeping them in order. */
 function onGrid(rows: number[], grid: number): number[] {
   return rows.map((r, i) => (i === 0 || i === rows.length - 1 ? r : Math.floor(r / grid) * grid))
     .map((r, i, a) => (i === 0 ? r : Math.max(r, a[i - 1])));
@@ -41,54 +42,46 @@ function onGrid(rows: number[], grid: number): number[] {
  * Rows of PRED at which the parts start (parts + 1 bounds, the last possibly Infinity) and PRED's ranges. The cuts
  * lie on the evaluation's grid (gridRows), so that the parts sum the same blocks as one thread would.
  */
-function splitPred(src: Source, parts: number, grid: number): { rows: number[]; ranges: Range[] } {
-  if (src.format === 'npy' || src.format === 'arrow') {
-    const n = src.format === 'npy' ? readNpyHeader(src.path).rows : arrowRows(src.path);
+export async function splitPred(src: Source, parts: number, grid: number): Promise<{ rows: number[]; ranges: Range[] }> {
+  if (!isText(src)) {
+    const n = await countRows(src.path, src.format, false);
     const rows = onGrid(Array.from({ length: parts + 1 }, (_, i) => Math.round((i * n) / parts)), grid);
     return { rows, ranges: rows.slice(0, -1).map((r, i) => ({ rowStart: r, rowEnd: rows[i + 1] })) };
   }
   // Each inner cut is the last grid row that starts at or before an even byte cut: one scan finds the grid rows'
   // offsets, while the workers start.
   const size = statSync(src.path).size;
-  const first = firstDataLine(src);
-  const at = (i: number) => Math.floor((i * size) / parts);
-  const offsets = gridLineOffsets(src.path, first, grid, at(parts - 1));
+  const first = await dataStart(src);
+  const at = (i: number) => first.offset + Math.floor((i * (size - first.offset)) / parts);
+  const offsets = gridRowOffsets(src.path, first, grid, at(parts - 1));
   const rows = [0];
-  const bytes = [0];
+  const starts: RowAt[] = [{ offset: 0, line: 1 }];
   for (let i = 1, k = 0; i < parts; i++) {
-    while (k + 1 < offsets.length && offsets[k + 1] <= at(i)) k++;
+    while (k + 1 < offsets.length && offsets[k + 1].offset <= at(i)) k++;
     rows.push(k * grid);
-    bytes.push(offsets[k]);
+    starts.push(k === 0 ? starts[0] : offsets[k]);
   }
   rows.push(Infinity);
-  bytes.push(size);
-  const ranges = Array.from({ length: parts }, (_, i) => ({
-    byteStart: bytes[i],
-    byteEnd: bytes[i + 1],
-    firstLine: i === 0 ? 1 : rows[i] + first,
-    header: i === 0 ? first > 1 : false,
-  }));
-  return { rows, ranges };
+  return { rows, ranges: textRanges(starts, size) };
+}
+
+/** Byte ranges from the parts' starts (the first part from the file's start, so that it reads the header). */
+function textRanges(starts: RowAt[], size: number): Range[] {
+  return starts.map((s, i) => ({ byteStart: s.offset, byteEnd: i + 1 < starts.length ? starts[i + 1].offset : size, firstLine: s.line }));
 }
 
 /** TARGET's ranges holding PRED's rows [rows[i], rows[i + 1]). */
-function splitTarget(src: Source, rows: number[]): Range[] {
+async function splitTarget(src: Source, pred: Source, rows: number[], predRanges: Range[]): Promise<Range[]> {
   const parts = rows.length - 1;
+  // TARGET in PRED's file (other columns of the same rows): the same ranges.
+  if (src.path === pred.path && src.format === pred.format) return predRanges;
   // The last part reads TARGET to its end, so that extra TARGET rows are found.
-  if (src.format === 'npy' || src.format === 'arrow') {
+  if (!isText(src)) {
     return rows.slice(0, -1).map((r, i) => ({ rowStart: r, rowEnd: i === parts - 1 ? Infinity : rows[i + 1] }));
   }
-  const first = firstDataLine(src);
-  const starts = rows.slice(1, -1).map((r) => r + first);
-  const offsets = lineOffsets(src.path, starts);
-  const size = statSync(src.path).size;
-  const bytes = [0, ...offsets, size];
-  return Array.from({ length: parts }, (_, i) => ({
-    byteStart: bytes[i],
-    byteEnd: i === parts - 1 ? size : bytes[i + 1],
-    firstLine: i === 0 ? 1 : starts[i - 1],
-    header: i === 0 ? first > 1 : false,
-  }));
+  const first = await dataStart(src);
+  const offsets = rowOffsets(src.path, first, rows.slice(1, -1));
+  return textRanges([{ offset: 0, line: 1 }, ...offsets], statSync(src.path).size);
 }
 
 /**
@@ -98,10 +91,10 @@ function splitTarget(src: Source, rows: number[]): Range[] {
  */
 const PARTS_PER_THREAD = 16;
 
-/** The parts of a job, in file order. */
-function partsOf(job: Job, threads: number): Job[] {
-  const { rows, ranges } = splitPred(job.pred, threads * PARTS_PER_THREAD, gridRows(job.options.classes));
-  const targets = splitTarget(job.target, rows);
+/** The parts of a job, in file order: `parts` of them, cut on the grid. */
+export async function partsOf(job: Job, parts: number): Promise<Job[]> {
+  const { rows, ranges } = await splitPred(job.pred, parts, gridRows(job.options.classes));
+  const targets = await splitTarget(job.target, job.pred, rows, ranges);
   return ranges.map((range, i) => ({
     pred: { ...job.pred, range },
     target: { ...job.target, range: targets[i] },
@@ -146,12 +139,12 @@ interface Failure {
  * slowed down) takes fewer; the parts' packed block states are merged in file order.
  */
 export async function runThreaded(
-  job: Job, threads: number, progress?: ProgressFn,
-): Promise<Evaluator> {
+  job: Job, threads: number, progress?: ProgressFn, keep = false,
+): Promise<{ ev: Evaluator; blocks: Float64Array[] }> {
   // Started first, so that their start-up overlaps the split (a scan of text files) and the wasm compilation.
   const workers = Array.from({ length: threads - 1 }, () => new Worker(new URL('./cli-worker.js', import.meta.url)));
   try {
-    const parts = partsOf(job, threads);
+    const parts = await partsOf(job, threads * PARTS_PER_THREAD);
     const results = new Array<Float64Array[] | Failure>(parts.length);
     const queue: Queue = new Int32Array(new SharedArrayBuffer(8));
     queue[1] = parts.length;
@@ -164,11 +157,16 @@ export async function runThreaded(
       progress?.(done.reduce((a, b) => a + b, 0), total, rows.reduce((a, b) => a + b, 0));
     };
     const ev = new Evaluator(job.options);
+    /** The blocks merged, in order, when the caller keeps them (--state-out). */
+    const kept: Float64Array[] = [];
     let merged = 0;
     /** Merges the parts that are ready, in file order, up to the first missing or failed one; frees their blocks. */
     const mergeReady = () => {
       while (merged < results.length && Array.isArray(results[merged])) {
-        for (const block of results[merged] as Float64Array[]) mergePacked(ev, block);
+        for (const block of results[merged] as Float64Array[]) {
+          mergePacked(ev, block);
+          if (keep) kept.push(block);
+        }
         results[merged++] = [];
       }
     };
@@ -195,7 +193,7 @@ export async function runThreaded(
     }
     for (let k = take(queue); k >= 0; k = take(queue)) {
       try {
-        results[k] = await runBlocksAsync(parts[k], (d, _total, r) => report(k, d, r));
+        results[k] = await runBlocks(parts[k], (d, _total, r) => report(k, d, r));
       } catch (e) {
         stopAfter(queue, k);
         results[k] = { error: e };
@@ -216,8 +214,8 @@ export async function runThreaded(
     if (crash !== null) throw crash.error;
     if (merged < parts.length) throw (results[merged] as Failure).error;
     const r = ev.result();
-    if (r.count + r.ignored === 0) throw noRows(job.pred);
-    return ev;
+    if (r.count + r.ignored === 0) throw await noRows(job.pred);
+    return { ev, blocks: kept };
   } finally {
     for (const w of workers) void w.terminate();
   }

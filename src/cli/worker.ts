@@ -16,7 +16,7 @@ parentPort!.once('message', async ({ parts, queue, module }: WorkerTask) => {
   let last = 0;
   for (let part = take(queue); part >= 0; part = take(queue)) {
     try {
-      const blocks = runBlocks(parts[part], (done, _total, rows) => {
+      const blocks = await runBlocks(parts[part], (done, _total, rows) => {
         const now = Date.now();
         if (now - last > 100) {
           last = now;

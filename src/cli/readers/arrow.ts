@@ -1,770 +1,533 @@
 /**
- * Apache Arrow IPC input, read by hand (no dependency): the file format (`ARROW1` magic and a footer indexing the
- * record batches; Feather v2 is this format) and the stream format (encapsulated messages, with or without the
- * 0xFFFFFFFF continuation marker of Arrow >= 0.15), little-endian, uncompressed.
+ * Apache Arrow IPC input (the file format, Feather v2, and the stream format, with or without the continuation
+ * marker of Arrow >= 0.15), decoded by the apache-arrow package with LZ4-frame (lz4js) and ZSTD (fzstd) codecs for
+ * compressed bodies: every column type Arrow has, dictionaries (categorical labels) and null bitmaps.
  *
- * Columns: Int (8/16/32/64 bits, signed or unsigned), FloatingPoint (half, single, double) and Bool, and lists of
- * these: FixedSizeList, and List / LargeList whose lists all have the same length. Layout: a file whose only
- * column is a list has one row per list (a row of logits, probabilities or 0/1 targets); otherwise every column
- * must be a number and each column is one value of the row (one column per class; a single integer column holds
- * the labels). Float32 values stay Float32Array (the float32 kernels); everything else becomes Float64Array.
+ * Record batches are read one at a time: the file is indexed once by walking its messages' metadata (never the
+ * bodies), and a batch is decoded from its own bytes behind the schema and the dictionary batches before it. Memory
+ * is one record batch (pyarrow writes up to 64 Ki rows a batch by default), whatever the size of the file, and a
+ * `--threads` part decodes only the batches its rows are in.
  *
- * Rejected with an InputError: null values (naming the row and column), compressed bodies, dictionary-encoded
- * columns, other column types (strings, decimals, dates, structs…), big-endian data, and truncated or corrupt
- * files.
- *
- * Rows are streamed: the record batches are indexed when the file is opened (their metadata only), and `next`
- * reads just the byte ranges of the requested rows from each buffer, so memory stays bounded by the block size
- * whatever the size of a file or of one of its record batches.
+ * Columns: numbers (Int, Float including half, Bool) give one value each; lists (List, LargeList, FixedSizeList of
+ * numbers) give their whole list (all lists of a column must have the same length); text and dictionary columns are
+ * class-name labels, read through the selection's names. A null in a selected column is an InputError naming its
+ * row and column.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { type Block, InputError, type Range, type Reader } from './types.js';
+import {
+  type Data, DataType, MessageHeader, Precision, type RecordBatch, RecordBatchReader, type Schema, compressionRegistry,
+  CompressionType, makeVector,
+} from 'apache-arrow';
+import { Footer } from 'apache-arrow/ipc/metadata/file';
+import { Message } from 'apache-arrow/ipc/metadata/message';
+import { decompress as zstd } from 'fzstd';
+import { verifyFooter, verifyMessage } from './arrow-verify.js';
+import * as lz4 from 'lz4js';
+import { halfToNumber } from './npy-dtypes.js';
+import { type Block, type Cell, type Column, InputError, type Reader, type Selection, type Source, type Table } from './types.js';
 
-// ---------------------------------------------------------------------------------------------------------------
-// Flatbuffers: just enough to read tables, structs, vectors and unions, every access bounds-checked.
+compressionRegistry.set(CompressionType.LZ4_FRAME, { decode: (b: Uint8Array) => Uint8Array.from(lz4.decompress(b)) });
+compressionRegistry.set(CompressionType.ZSTD, { decode: (b: Uint8Array) => zstd(b) });
 
-/** Thrown by Flat on an out-of-bounds access; turned into an InputError naming the file. */
-class Corrupt extends Error {}
-
-class Flat {
-  private readonly v: DataView;
-  constructor(bytes: Uint8Array) {
-    this.v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  }
-  private at(p: number, n: number): number {
-    if (!Number.isInteger(p) || p < 0 || p + n > this.v.byteLength) throw new Corrupt();
-    return p;
-  }
-  u8(p: number): number { return this.v.getUint8(this.at(p, 1)); }
-  i16(p: number): number { return this.v.getInt16(this.at(p, 2), true); }
-  u16(p: number): number { return this.v.getUint16(this.at(p, 2), true); }
-  i32(p: number): number { return this.v.getInt32(this.at(p, 4), true); }
-  u32(p: number): number { return this.v.getUint32(this.at(p, 4), true); }
-  i64(p: number): number {
-    const n = this.v.getBigInt64(this.at(p, 8), true);
-    if (n > BigInt(Number.MAX_SAFE_INTEGER) || n < -BigInt(Number.MAX_SAFE_INTEGER)) throw new Corrupt();
-    return Number(n);
-  }
-  /** The root table. */
-  root(): number {
-    return this.u32(0);
-  }
-  /** Position of field `i` of the table at `t`, or 0 when the field is absent (default value). */
-  slot(t: number, i: number): number {
-    const vt = t - this.i32(t);
-    const size = this.u16(vt);
-    const o = 4 + 2 * i;
-    if (o + 2 > size) return 0;
-    const off = this.u16(vt + o);
-    return off === 0 ? 0 : t + off;
-  }
-  int(t: number, i: number, bytes: 1 | 2 | 4 | 8, dflt = 0): number {
-    const p = this.slot(t, i);
-    if (p === 0) return dflt;
-    return bytes === 1 ? this.u8(p) : bytes === 2 ? this.i16(p) : bytes === 4 ? this.i32(p) : this.i64(p);
-  }
-  table(t: number, i: number): number | null {
-    const p = this.slot(t, i);
-    return p === 0 ? null : p + this.u32(p);
-  }
-  /** A vector: position of its first element and its length (elements of `size` bytes inline). */
-  vector(t: number, i: number, size: number): { start: number; length: number } | null {
-    const p = this.slot(t, i);
-    if (p === 0) return null;
-    const v = p + this.u32(p);
-    const length = this.u32(v);
-    this.at(v + 4, length * size);
-    return { start: v + 4, length };
-  }
-  /** Element `k` of a vector of tables. */
-  tableAt(start: number, k: number): number {
-    const p = start + 4 * k;
-    return p + this.u32(p);
-  }
-  string(t: number, i: number): string | null {
-    const v = this.vector(t, i, 1);
-    if (v === null) return null;
-    return new TextDecoder().decode(new Uint8Array(this.v.buffer, this.v.byteOffset + v.start, v.length));
-  }
+/** A message of the file: where its bytes are, and what it is. */
+interface Msg {
+  offset: number;
+  length: number;
+  type: MessageHeader;
+  /** Record batches: rows. */
+  rows: number;
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-// The schema: which columns, of which types, and how they make rows.
-
-/** Type ids of the Schema.fbs `Type` union, for the names in messages. */
-const TYPE_NAMES = [
-  'NONE', 'Null', 'Int', 'FloatingPoint', 'Binary', 'Utf8', 'Bool', 'Decimal', 'Date', 'Time', 'Timestamp',
-  'Interval', 'List', 'Struct', 'Union', 'FixedSizeBinary', 'FixedSizeList', 'Map', 'Duration', 'LargeBinary',
-  'LargeUtf8', 'LargeList', 'RunEndEncoded', 'BinaryView', 'Utf8View', 'ListView', 'LargeListView',
-];
-const T_INT = 2, T_FLOAT = 3, T_BOOL = 6, T_LIST = 12, T_FIXED_LIST = 16, T_LARGE_LIST = 21;
-/** Message header types (Message.fbs `MessageHeader`). */
-const H_SCHEMA = 1, H_DICTIONARY = 2, H_RECORD_BATCH = 3;
-const HEADER_NAMES = ['NONE', 'Schema', 'DictionaryBatch', 'RecordBatch', 'Tensor', 'SparseTensor'];
-
-/** A number type: its width in bytes (0 for bit-packed Bool) and how to read one value. */
-interface Prim {
-  name: string;
-  bytes: number;
-  f32: boolean;
-  read: (v: DataView, o: number) => number;
+/** The messages of an Arrow file, from its metadata alone; schema, dictionaries and record batches. */
+export interface ArrowIndex {
+  schema: Schema;
+  /** The schema as a stream message: where it is in the file, or its bytes (the file format keeps it in the footer). */
+  schemaMsg: Msg | Uint8Array;
+  /** Dictionary batches and record batches in file order. */
+  messages: Msg[];
+  batches: { msg: Msg; firstRow: number; dicts: number }[];
+  rows: number;
 }
 
-function half(bits: number): number {
-  const s = bits & 0x8000 ? -1 : 1;
-  const e = (bits >> 10) & 0x1f;
-  const m = bits & 0x3ff;
-  if (e === 0) return s * m * 2 ** -24;
-  if (e === 31) return m === 0 ? s * Infinity : NaN;
-  return s * (1 + m / 1024) * 2 ** (e - 15);
-}
-
-const INTS: Record<string, Prim> = {
-  i8: { name: 'int8', bytes: 1, f32: false, read: (v, o) => v.getInt8(o) },
-  u8: { name: 'uint8', bytes: 1, f32: false, read: (v, o) => v.getUint8(o) },
-  i16: { name: 'int16', bytes: 2, f32: false, read: (v, o) => v.getInt16(o, true) },
-  u16: { name: 'uint16', bytes: 2, f32: false, read: (v, o) => v.getUint16(o, true) },
-  i32: { name: 'int32', bytes: 4, f32: false, read: (v, o) => v.getInt32(o, true) },
-  u32: { name: 'uint32', bytes: 4, f32: false, read: (v, o) => v.getUint32(o, true) },
-  i64: { name: 'int64', bytes: 8, f32: false, read: (v, o) => Number(v.getBigInt64(o, true)) },
-  u64: { name: 'uint64', bytes: 8, f32: false, read: (v, o) => Number(v.getBigUint64(o, true)) },
-};
-const FLOATS: Prim[] = [
-  { name: 'float16', bytes: 2, f32: false, read: (v, o) => half(v.getUint16(o, true)) },
-  { name: 'float32', bytes: 4, f32: true, read: (v, o) => v.getFloat32(o, true) },
-  { name: 'float64', bytes: 8, f32: false, read: (v, o) => v.getFloat64(o, true) },
-];
-const BOOL: Prim = { name: 'bool', bytes: 0, f32: false, read: () => 0 };
+const corrupt = (path: string, offset: number, what: string) => new InputError(`${path}: byte offset ${offset}`, what);
 
 /**
- * One column of the file. Nodes and buffers of a record batch follow the schema's fields depth-first: a number
- * column has one node and buffers [validity, values]; a list column has its node and buffers [validity] (fixed
- * size) or [validity, offsets], then its child's node and [validity, values].
+ * Indexes an Arrow IPC file (by its footer) or stream (by walking its messages: continuation marker, length,
+ * metadata, body). apache-arrow decodes metadata lazily, and throws what it throws on corrupt bytes: anything but an
+ * InputError becomes one, at the last offset read.
  */
-interface Column {
-  name: string;
-  prim: Prim;
-  list: 'fixed' | 'list' | 'large' | null;
-  listSize: number;
-  node: number;
-  buffer: number;
-}
-
-interface Schema {
-  columns: Column[];
-  nodes: number;
-  buffers: number;
-}
-
-function describeType(f: Flat, field: number): string {
-  const id = f.int(field, 2, 1);
-  const t = f.table(field, 3);
-  if (id === T_INT) return `Int(bitWidth ${t === null ? 0 : f.int(t, 0, 4)})`;
-  if (id === T_FLOAT) return `FloatingPoint(precision ${t === null ? 0 : f.int(t, 0, 2)})`;
-  return TYPE_NAMES[id] ?? `type #${id}`;
-}
-
-function numberType(f: Flat, field: number): Prim | null {
-  const id = f.int(field, 2, 1);
-  const t = f.table(field, 3);
-  if (id === T_INT) {
-    const width = t === null ? 0 : f.int(t, 0, 4);
-    const signed = t !== null && f.int(t, 1, 1) !== 0;
-    return INTS[`${signed ? 'i' : 'u'}${width}`] ?? null;
+export function indexArrow(path: string): ArrowIndex {
+  const fd = openSync(path, 'r');
+  let here = 0;
+  try {
+    return indexOpen(path, fd, (at) => (here = at));
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw corrupt(path, here, `corrupt Arrow metadata (${(e as Error).message})`);
+  } finally {
+    closeSync(fd);
   }
-  if (id === T_FLOAT) return FLOATS[t === null ? 0 : f.int(t, 0, 2)] ?? null;
-  if (id === T_BOOL) return BOOL;
-  return null;
 }
 
-function parseSchema(path: string, f: Flat, schema: number): Schema {
-  if (f.int(schema, 0, 2) !== 0) throw new InputError(path, 'big-endian Arrow data is not supported; write it on a little-endian machine');
-  const fields = f.vector(schema, 1, 4);
-  if (fields === null || fields.length === 0) throw new InputError(path, 'the Arrow schema has no columns');
-  const columns: Column[] = [];
-  let nodes = 0;
-  let buffers = 0;
-  const supported = 'xent reads Int, FloatingPoint and Bool columns, or one FixedSizeList / List / LargeList column of these';
-  for (let k = 0; k < fields.length; k++) {
-    const field = f.tableAt(fields.start, k);
-    const name = f.string(field, 0) ?? '';
-    const label = `column ${k + 1} (${JSON.stringify(name)})`;
-    if (f.table(field, 4) !== null) {
-      throw new InputError(
-        path,
-        `${label} is dictionary-encoded, which is not supported; write plain values`,
-      );
-    }
-    const id = f.int(field, 2, 1);
-    let prim = numberType(f, field);
-    if (prim !== null) {
-      columns.push({ name, prim, list: null, listSize: 1, node: nodes, buffer: buffers });
-      nodes += 1;
-      buffers += 2;
-      continue;
-    }
-    if (id !== T_LIST && id !== T_LARGE_LIST && id !== T_FIXED_LIST) {
-      throw new InputError(path, `${label} has type ${describeType(f, field)}; ${supported}`);
-    }
-    const children = f.vector(field, 5, 4);
-    if (children === null || children.length !== 1) throw new InputError(path, `${label}: a list type needs exactly one child field`);
-    const child = f.tableAt(children.start, 0);
-    if (f.table(child, 4) !== null) throw new InputError(path, `${label}: dictionary-encoded list values are not supported`);
-    prim = numberType(f, child);
-    if (prim === null) throw new InputError(path, `${label} is a list of ${describeType(f, child)}; ${supported}`);
-    let listSize = 0;
-    if (id === T_FIXED_LIST) {
-      const t = f.table(field, 3);
-      listSize = t === null ? 0 : f.int(t, 0, 4);
-      if (listSize <= 0) throw new InputError(path, `${label}: FixedSizeList of size ${listSize}`);
-    }
-    const list = id === T_FIXED_LIST ? 'fixed' : id === T_LIST ? 'list' : 'large';
-    columns.push({ name, prim, list, listSize, node: nodes, buffer: buffers });
-    nodes += 2;
-    buffers += list === 'fixed' ? 3 : 4;
+function indexOpen(path: string, fd: number, mark: (at: number) => void): ArrowIndex {
+  const size = fstatSync(fd).size;
+  const read = (at: number, n: number) => {
+    mark(at);
+    const b = Buffer.alloc(n);
+    if (readSync(fd, b, 0, n, at) < n) throw corrupt(path, at, `truncated Arrow data: ${n} bytes wanted here, the file has ${size}`);
+    return b;
+  };
+  if (size === 0) throw corrupt(path, 0, 'an empty file (0 bytes), not Arrow IPC data');
+  const magic = size >= 6 ? read(0, 6).toString('latin1') : '';
+  if (magic === 'ARROW1' && (size < 14 || read(size - 6, 6).toString('latin1') !== 'ARROW1')) {
+    throw corrupt(path, size, 'truncated Arrow IPC file: it does not end with ARROW1 (the footer is missing)');
   }
-  if (columns.length > 1) {
-    const l = columns.findIndex((c) => c.list !== null);
-    if (l >= 0) {
-      throw new InputError(
-        path,
-        `column ${l + 1} (${JSON.stringify(columns[l].name)}) is a list, but the file has ${columns.length} columns: ` +
-          'either one list column (one row per list) or only number columns (one value per column)',
-      );
-    }
-  }
-  return { columns, nodes, buffers };
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// The file: messages, the footer, the index of record batches.
-
-const MAGIC = 'ARROW1';
-const CONTINUATION = 0xffffffff;
-
-/** Where a record batch is: its metadata (the flatbuffer) and its body, and its rows in the file. */
-interface BatchRef {
-  meta: number;
-  metaLength: number;
-  body: number;
-  bodyLength: number;
-  rows: number;
-  start: number;
-}
-
-/** A record batch's nodes (length, null count) and buffers (offset in the body, length). */
-interface Batch {
-  ref: BatchRef;
-  nodes: Float64Array;
-  buffers: Float64Array;
-}
-
-class ArrowFile {
-  readonly fd: number;
-  readonly size: number;
-  schema!: Schema;
-  batches: BatchRef[] = [];
-  rows = 0;
-
-  constructor(readonly path: string) {
-    this.fd = openSync(path, 'r');
+  if (magic === 'ARROW1') return indexFile(path, size, read);
+  let at = 0;
+  let schemaMsg: Msg | null = null;
+  let schema: Schema | null = null;
+  const messages: Msg[] = [];
+  const batches: ArrowIndex['batches'] = [];
+  let rows = 0;
+  while (at + 4 <= size) {
+    const start = at;
+    const marker = read(at, 4).readInt32LE(0);
+    if (marker === 0 || (marker === -1 && at + 8 <= size && read(at + 4, 4).readInt32LE(0) === 0)) break;
+    let m: Message;
     try {
-      this.size = fstatSync(this.fd).size;
-      const head = this.bytes(0, Math.min(8, this.size));
-      if (head.length >= 6 && Buffer.from(head.subarray(0, 6)).toString('latin1') === MAGIC) this.openFile();
-      else this.openStream();
+      ({ m, body: at } = messageAt(path, start, (o, n) => {
+        if (o + n > size) throw corrupt(path, start, `truncated or corrupt Arrow message (${n} bytes of metadata, past the end of the file)`);
+        return read(o, n);
+      }));
     } catch (e) {
-      closeSync(this.fd);
+      // A file that starts with neither the magic nor the continuation marker, and no readable message either.
+      if (start === 0 && marker !== -1 && e instanceof InputError) throw corrupt(path, 0, 'not Arrow IPC data (no ARROW1 magic, and no message here)');
       throw e;
     }
+    const end = at + m.bodyLength;
+    if (end > size) throw corrupt(path, start, `truncated Arrow file: a message's body of ${m.bodyLength} bytes runs past the end of the file`);
+    const msg: Msg = { offset: start, length: end - start, type: m.headerType, rows: 0 };
+    if (m.isSchema()) {
+      if (schema !== null) throw corrupt(path, start, 'a second schema in the stream');
+      schema = m.header() as Schema;
+      schemaMsg = msg;
+    } else if (schema === null) throw corrupt(path, start, 'an Arrow message before the schema');
+    else if (m.isRecordBatch()) {
+      msg.rows = batchRows(path, start, m);
+      batches.push({ msg, firstRow: rows, dicts: messages.length });
+      rows += msg.rows;
+      messages.push(msg);
+    } else if (m.isDictionaryBatch()) messages.push(msg);
+    at = end;
+  }
+  if (schema === null || schemaMsg === null) throw corrupt(path, 0, 'not Arrow IPC data: no schema message');
+  return { schema, schemaMsg, messages, batches, rows };
+}
+
+/**
+ * A record batch's rows, checked against its body: uncompressed, every row takes at least a bit, so a length the
+ * body cannot hold is corrupt (rather than hours of reading nothing).
+ */
+function batchRows(path: string, offset: number, m: Message): number {
+  const h = m.header() as { length: number; nodes: { length: number }[] };
+  const bound = m.compression === null ? 8 * m.bodyLength + 64 : Number.MAX_SAFE_INTEGER;
+  for (const n of [h, ...h.nodes]) {
+    if (!Number.isSafeInteger(n.length) || n.length < 0 || n.length > bound) {
+      throw corrupt(path, offset, `corrupt Arrow record batch: ${n.length} values in a body of ${m.bodyLength} bytes`);
+    }
+  }
+  return h.length;
+}
+
+/** Whether a column's buffers hold its rows (a corrupt or compressed batch may claim more than it has). */
+function holds(d: Data): boolean {
+  const end = d.offset + d.length;
+  const t = d.type;
+  if (DataType.isBool(t)) return (d.values as Uint8Array).length * 8 >= end;
+  if (isNumber(t)) return (d.values as ArrayLike<unknown>).length >= end;
+  if (DataType.isFixedSizeList(t)) return d.children[0] !== undefined && d.children[0].offset + d.children[0].length >= end * (t as unknown as { listSize: number }).listSize && holds(d.children[0]);
+  if (isList(t)) {
+    const off = d.valueOffsets as ArrayLike<number | bigint> | undefined;
+    return off !== undefined && off.length > end && d.children[0] !== undefined && Number(off[end]) <= d.children[0].offset + d.children[0].length && holds(d.children[0]);
+  }
+  return true;
+}
+
+/** A message's metadata at `offset` (continuation marker or not, then the length): decoded, and where its body starts. */
+function messageAt(path: string, offset: number, read: (at: number, n: number) => Buffer): { m: Message; body: number } {
+  let at = offset;
+  let len = read(at, 4).readInt32LE(0);
+  at += 4;
+  if (len === -1) {
+    len = read(at, 4).readInt32LE(0);
+    at += 4;
+  }
+  if (len <= 0) throw corrupt(path, offset, `corrupt Arrow message (metadata of ${len} bytes)`);
+  const meta = read(at, len);
+  const problem = verifyMessage(meta);
+  if (problem !== null) throw corrupt(path, offset, `corrupt Arrow message metadata (${problem})`);
+  try {
+    return { m: Message.decode(meta), body: at + len };
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw corrupt(path, offset, `corrupt Arrow message metadata (${(e as Error).message})`);
+  }
+}
+
+/** The IPC file format (Feather v2): the footer lists the schema, the dictionary batches and the record batches. */
+function indexFile(path: string, size: number, read: (at: number, n: number) => Buffer): ArrowIndex {
+  const len = read(size - 10, 4).readInt32LE(0);
+  if (len <= 0 || len > size - 18) throw corrupt(path, size - 10, `corrupt Arrow IPC file: a footer of ${len} bytes`);
+  let footer: Footer;
+  const bytes = read(size - 10 - len, len);
+  const problem = verifyFooter(bytes);
+  if (problem !== null) throw corrupt(path, size - 10 - len, `corrupt Arrow IPC footer (${problem})`);
+  try {
+    footer = Footer.decode(bytes);
+  } catch (e) {
+    throw corrupt(path, size - 10 - len, `corrupt Arrow IPC footer (${(e as Error).message})`);
+  }
+  const block = (b: { offset: number; metaDataLength: number; bodyLength: number }, type: MessageHeader): Msg => {
+    const offset = Number(b.offset);
+    const length = b.metaDataLength + Number(b.bodyLength);
+    if (!(offset >= 8 && length > 0 && offset + length <= size)) throw corrupt(path, offset, 'truncated or corrupt Arrow IPC file: a block runs past the end');
+    const { m } = messageAt(path, offset, read);
+    if (m.headerType !== type) throw corrupt(path, offset, `corrupt Arrow IPC file: the footer lists a ${MessageHeader[m.headerType]} message as a ${MessageHeader[type]}`);
+    return { offset, length, type, rows: m.isRecordBatch() ? batchRows(path, offset, m) : 0 };
+  };
+  const messages = [...footer.dictionaryBatches()].map((b) => block(b, MessageHeader.DictionaryBatch));
+  const batches: ArrowIndex['batches'] = [];
+  let rows = 0;
+  for (const b of footer.recordBatches()) {
+    const msg = block(b, MessageHeader.RecordBatch);
+    batches.push({ msg, firstRow: rows, dicts: messages.length });
+    messages.push(msg);
+    rows += msg.rows;
+  }
+  // The schema as a stream message (continuation marker, length, metadata padded to 8 bytes).
+  const meta = Message.encode(Message.from(footer.schema));
+  const padded = (meta.length + 7) & ~7;
+  const schemaMsg = new Uint8Array(8 + padded);
+  const view = new DataView(schemaMsg.buffer);
+  view.setInt32(0, -1, true);
+  view.setInt32(4, padded, true);
+  schemaMsg.set(meta, 8);
+  return { schema: footer.schema, schemaMsg, messages, batches, rows };
+}
+
+/** Rows of an Arrow file (from its metadata). */
+export const arrowRows = (path: string): number => indexArrow(path).rows;
+
+/** Decodes record batch `k`: its bytes behind the schema and the dictionary batches before it, as one stream. */
+function loadBatch(path: string, fd: number, index: ArrowIndex, k: number): RecordBatch {
+  const b = index.batches[k];
+  const schema = index.schemaMsg;
+  const parts = [...(schema instanceof Uint8Array ? [] : [schema]), ...index.messages.slice(0, b.dicts).filter((m) => m.type === MessageHeader.DictionaryBatch), b.msg];
+  const head = schema instanceof Uint8Array ? schema.length : 0;
+  const bytes = Buffer.alloc(head + parts.reduce((a, m) => a + m.length, 0) + 8);
+  if (schema instanceof Uint8Array) bytes.set(schema, 0);
+  let at = head;
+  for (const m of parts) {
+    readSync(fd, bytes, at, m.length, m.offset);
+    at += m.length;
+  }
+  bytes.writeInt32LE(-1, at); // end of stream
+  try {
+    const reader = RecordBatchReader.from(bytes);
+    const batch = reader.next().value as RecordBatch | undefined;
+    if (batch === undefined) throw new Error('no record batch decoded');
+    return batch;
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw corrupt(path, b.msg.offset, `cannot decode this Arrow record batch: ${(e as Error).message}`);
+  }
+}
+
+const isList = (t: DataType) => DataType.isList(t) || DataType.isFixedSizeList(t) || DataType.isLargeList(t);
+const isNumber = (t: DataType) => DataType.isInt(t) || DataType.isFloat(t) || DataType.isBool(t);
+
+/** A reader of the numbers of a column's data (a column or a list's values): value at logical index i. */
+function numbers(d: Data): (i: number) => number {
+  const t = d.type;
+  const v = d.values as ArrayLike<number | bigint>;
+  const o = d.offset;
+  if (DataType.isBool(t)) return (i) => ((d.values as Uint8Array)[(o + i) >> 3] >> ((o + i) & 7)) & 1;
+  if (DataType.isFloat(t) && (t as unknown as { precision: Precision }).precision === Precision.HALF) return (i) => halfToNumber(v[o + i] as number);
+  if (v instanceof BigInt64Array || v instanceof BigUint64Array) return (i) => Number(v[o + i]);
+  return (i) => v[o + i] as number;
+}
+
+function typeName(t: DataType): string {
+  return String(t).replace(/<.*$/s, '');
+}
+
+/** Where the pandas metadata says the index columns are. */
+function pandasIndex(schema: Schema): string[] {
+  try {
+    const meta = JSON.parse(schema.metadata.get('pandas') ?? '{}') as { index_columns?: unknown[] };
+    return (meta.index_columns ?? []).filter((c): c is string => typeof c === 'string');
+  } catch {
+    return [];
+  }
+}
+
+/** A column's cell at row i, as probing sees it. */
+function cellAt(d: Data, i: number): Cell {
+  if (d.nullCount > 0 && !d.getValid(i)) return null;
+  const t = d.type;
+  if (isNumber(t)) {
+    const v = numbers(d)(i);
+    return DataType.isBool(t) ? v === 1 : v;
+  }
+  if (isList(t)) {
+    const { start, end, child } = listSpan(d, i);
+    if (!isNumber(child.type)) return null;
+    const get = numbers(child);
+    return Array.from({ length: end - start }, (_, k) => get(start + k));
+  }
+  const v = makeVector(d).get(i) as unknown;
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : typeof v === 'bigint' ? Number(v) : null;
+}
+
+/** The span of list i in its child data. */
+function listSpan(d: Data, i: number): { start: number; end: number; child: Data } {
+  const child = d.children[0];
+  if (DataType.isFixedSizeList(d.type)) {
+    const n = (d.type as unknown as { listSize: number }).listSize;
+    return { start: (d.offset + i) * n, end: (d.offset + i + 1) * n, child };
+  }
+  const off = d.valueOffsets as ArrayLike<number | bigint>;
+  return { start: Number(off[d.offset + i]), end: Number(off[d.offset + i + 1]), child };
+}
+
+/** Probes an Arrow file: its columns (names, lists, dictionaries, pandas' index) and its first rows. */
+export function probeArrow(path: string): Table {
+  const index = indexArrow(path);
+  const fields = index.schema.fields;
+  const columns: Column[] = fields.map((f) => ({ name: f.name, list: isList(f.type) }));
+  const sample: Cell[][] = [];
+  const fd = openSync(path, 'r');
+  try {
+    let limit = 1000;
+    for (let k = 0; k < index.batches.length && sample.length < limit; k++) {
+      const batch = loadBatch(path, fd, index, k);
+      if (batch.numRows === 0) continue;
+      const cols = fields.map((_, j) => batch.data.children[j]);
+      cols.forEach((d, j) => {
+        if (columns[j].dictionary === undefined && DataType.isDictionary(d.type) && d.dictionary !== undefined) {
+          columns[j].dictionary = Array.from(d.dictionary.toArray() as ArrayLike<unknown>, (v) => String(v));
+        }
+      });
+      const width = cols.reduce((a, d, j) => a + (columns[j].list ? Math.max(1, listSpan(d, 0).end - listSpan(d, 0).start) : 1), 0);
+      limit = Math.min(limit, Math.max(2, Math.floor((1 << 17) / width)));
+      for (let i = 0; i < batch.numRows && sample.length < limit; i++) sample.push(cols.map((d) => cellAt(d, i)));
+    }
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw corrupt(path, 0, `corrupt Arrow data (${(e as Error).message})`);
+  } finally {
+    closeSync(fd);
+  }
+  return { columns, sample, rows: index.rows, empty: index.rows === 0, indexColumns: pandasIndex(index.schema), firstRow: index.rows === 0 ? path : `${path}: row 1` };
+}
+
+/** Copies one selected column of a batch into rows of `out`; returns the values per row it gives. */
+type Copier = (from: number, rows: number, out: Float32Array | Float64Array, stride: number, at: number) => void;
+
+export class ArrowReader implements Reader {
+  readonly path: string;
+  private fd: number;
+  private index: ArrowIndex;
+  private readonly select: Selection;
+  private readonly first: number;
+  private readonly last: number;
+  /** The next row to read, the batch holding it (loaded), and the first row of the last block. */
+  private row: number;
+  private k = -1;
+  private batch: RecordBatch | null = null;
+  private copiers: Copier[] = [];
+  private widths: number[] = [];
+  private blockStart = 0;
+  private out: Float32Array | Float64Array = new Float64Array(0);
+  private readonly f32: boolean;
+  readonly total: number;
+  cols: number | null = null;
+
+  constructor(src: Source) {
+    this.path = src.path;
+    this.select = src.select;
+    this.index = indexArrow(src.path);
+    const fields = this.index.schema.fields;
+    const valueType = (c: number) => {
+      const f = fields[c];
+      if (f === undefined) throw new InputError(this.path, `column ${c + 1} is to be read, but the schema has ${fields.length} columns`);
+      const t = isList(f.type) ? f.type.children[0]?.type : f.type;
+      if (t === undefined) throw corrupt(this.path, 0, `corrupt Arrow schema: the list column ${JSON.stringify(f.name)} has no value type`);
+      return t;
+    };
+    for (const c of src.select.columns) {
+      if (!isNumber(valueType(c)) && src.select.names === null && !src.select.bools) {
+        throw new InputError(`${this.path}: column ${JSON.stringify(fields[c].name)}`, `a column of ${typeName(fields[c].type)} is not numbers`);
+      }
+    }
+    // float32 stays float32 (the float32 kernels), as do half floats, widened exactly; anything else is float64.
+    this.f32 = src.select.columns.every((c) => {
+      const t = valueType(c);
+      return DataType.isFloat(t) && (t as unknown as { precision: Precision }).precision !== Precision.DOUBLE;
+    });
+    const range = src.range ?? {};
+    this.first = this.row = this.blockStart = range.rowStart ?? 0;
+    this.last = Math.min(range.rowEnd ?? this.index.rows, this.index.rows);
+    const bytes = this.index.batches.reduce((a, b) => a + b.msg.length, 0);
+    this.total = this.index.rows === 0 ? 0 : Math.round((bytes * (this.last - this.first)) / this.index.rows);
+    this.fd = openSync(src.path, 'r');
+  }
+
+  get done(): number {
+    return this.index.rows === 0 ? 0 : Math.round((this.total * (this.row - this.first)) / Math.max(1, this.last - this.first));
+  }
+
+  endWhere(): string {
+    return `${this.path}: row 1`;
+  }
+
+  where(i: number, c?: number): string {
+    if (c === undefined) return `${this.path}: row ${this.blockStart + i + 1}`;
+    // c is a value of the row: find the column giving it.
+    let j = 0;
+    while (j < this.widths.length - 1 && c >= this.widths[j]) c -= this.widths[j++];
+    const name = this.index.schema.fields[this.select.columns[j]]?.name ?? '';
+    const list = this.widths[j] > 1 || isList(this.index.schema.fields[this.select.columns[j]].type);
+    return `${this.path}: row ${this.blockStart + i + 1}, column ${JSON.stringify(name)}${list ? `[${c}]` : ''}`;
+  }
+
+  /** Makes the batch holding `row` current. */
+  private seek(row: number): void {
+    if (this.k >= 0 && row >= this.index.batches[this.k].firstRow && row < this.index.batches[this.k].firstRow + this.index.batches[this.k].msg.rows) return;
+    let k = this.index.batches.findIndex((b) => row >= b.firstRow && row < b.firstRow + b.msg.rows);
+    if (k < 0) k = this.index.batches.length - 1;
+    this.k = k;
+    this.batch = loadBatch(this.path, this.fd, this.index, k);
+    const base = this.index.batches[k].firstRow;
+    this.copiers = [];
+    const widths: number[] = [];
+    for (const c of this.select.columns) {
+      const d = this.batch.data.children[c];
+      if (d === undefined || d.length < this.batch.numRows || !holds(d)) {
+        throw corrupt(this.path, this.index.batches[k].msg.offset, `corrupt Arrow record batch: column ${JSON.stringify(this.index.schema.fields[c]?.name)} does not hold its ${this.batch.numRows} rows`);
+      }
+      const { copy, width } = this.copier(d, c, base);
+      this.copiers.push(copy);
+      widths.push(width);
+    }
+    if (this.cols !== null && widths.some((w, j) => w !== this.widths[j])) {
+      const j = widths.findIndex((w, i) => w !== this.widths[i]);
+      throw new InputError(`${this.path}: row ${base + 1}, column ${JSON.stringify(this.index.schema.fields[this.select.columns[j]].name)}`,
+        `lists of ${widths[j]} values, earlier rows have ${this.widths[j]}`);
+    }
+    this.widths = widths;
+    this.cols = widths.reduce((a, b) => a + b, 0);
+  }
+
+  /** How to copy column c of this batch (whose first row is `base`) into rows of a block. */
+  private copier(d: Data, c: number, base: number): { copy: Copier; width: number } {
+    const name = JSON.stringify(this.index.schema.fields[c].name);
+    const at = (i: number, k?: number) => `${this.path}: row ${base + i + 1}, column ${name}${k === undefined ? '' : `[${k}]`}`;
+    const valid = (x: Data, i: number, where: () => string) => {
+      if (x.nullCount > 0 && !x.getValid(i)) throw new InputError(where(), 'a null (missing) value');
+    };
+    const t = d.type;
+    if (isList(t)) {
+      const child = d.children[0];
+      const get = numbers(child);
+      const first = d.length > 0 ? listSpan(d, 0) : { start: 0, end: 0 };
+      const width = first.end - first.start;
+      return {
+        width,
+        copy: (from, rows, out, stride, o) => {
+          for (let i = from; i < from + rows; i++) {
+            valid(d, i, () => at(i));
+            const { start, end } = listSpan(d, i);
+            if (end - start !== width) throw new InputError(at(i), `a list of ${end - start} values, earlier rows have ${width}`);
+            let p = o + (i - from) * stride;
+            for (let s = start; s < end; s++) {
+              valid(child, s, () => at(i, s - start));
+              out[p++] = get(s);
+            }
+          }
+        },
+      };
+    }
+    if (isNumber(t)) {
+      const get = numbers(d);
+      return {
+        width: 1,
+        copy: (from, rows, out, stride, o) => {
+          for (let i = from; i < from + rows; i++) {
+            valid(d, i, () => at(i));
+            out[o + (i - from) * stride] = get(i);
+          }
+        },
+      };
+    }
+    // Labels: text or dictionary-encoded text, through the names.
+    const vector = makeVector(d);
+    const names = this.select.names;
+    return {
+      width: 1,
+      copy: (from, rows, out, stride, o) => {
+        for (let i = from; i < from + rows; i++) {
+          valid(d, i, () => at(i));
+          const v = vector.get(i) as unknown;
+          const k = typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : typeof v === 'boolean' && this.select.bools ? Number(v) : names?.get(String(v));
+          if (k === undefined) {
+            throw new InputError(at(i), names === null
+              ? `${JSON.stringify(String(v))} is a class name: pass --class-names (in PRED's column order), or name the classes in PRED's columns`
+              : `${JSON.stringify(String(v))} is not one of the class names`);
+          }
+          out[o + (i - from) * stride] = k;
+        }
+      },
+    };
+  }
+
+  next(maxRows: number): Block | null {
+    try {
+      return this.read(maxRows);
+    } catch (e) {
+      if (e instanceof InputError) throw e;
+      throw new InputError(`${this.path}: row ${this.row + 1}`, `corrupt Arrow data (${(e as Error).message})`);
+    }
+  }
+
+  private read(maxRows: number): Block | null {
+    if (this.row >= this.last) return null;
+    this.blockStart = this.row;
+    this.seek(this.row);
+    const cols = this.cols!;
+    const want = Math.min(maxRows, this.last - this.row);
+    if (this.out.length < want * cols) this.out = this.f32 ? new Float32Array(want * cols) : new Float64Array(want * cols);
+    let rows = 0;
+    while (rows < want) {
+      this.seek(this.row);
+      if (this.cols !== cols) {
+        throw new InputError(this.where(rows), `rows of ${this.cols} values, earlier rows have ${cols}`);
+      }
+      const b = this.index.batches[this.k];
+      const from = this.row - b.firstRow;
+      const n = Math.min(want - rows, b.msg.rows - from);
+      let o = rows * cols;
+      this.copiers.forEach((copy, j) => {
+        copy(from, n, this.out, cols, o);
+        o += this.widths[j];
+      });
+      rows += n;
+      this.row += n;
+    }
+    return { data: this.out.subarray(0, rows * cols), rows, cols };
   }
 
   close(): void {
     closeSync(this.fd);
-  }
-
-  /** `length` bytes at `pos`, or an InputError when the file ends first. */
-  bytes(pos: number, length: number, what = 'Arrow data'): Uint8Array {
-    if (!(pos >= 0 && length >= 0 && pos + length <= Number.MAX_SAFE_INTEGER)) {
-      throw new InputError(this.path, `corrupt Arrow IPC: ${what} at byte ${pos} of ${length} bytes`);
-    }
-    const out = new Uint8Array(length);
-    const got = length === 0 ? 0 : readSync(this.fd, out, 0, length, pos);
-    if (got < length) {
-      throw new InputError(
-        this.path,
-        `truncated Arrow IPC file: ${what} at byte ${pos} needs ${length} bytes, the file ends at ${this.size}`,
-      );
-    }
-    return out;
-  }
-
-  /** Runs `read`, turning an out-of-bounds flatbuffer access into a clear error. */
-  guard<T>(what: string, read: () => T): T {
-    try {
-      return read();
-    } catch (e) {
-      if (e instanceof Corrupt) throw new InputError(this.path, `corrupt Arrow IPC ${what} (its flatbuffer points outside itself)`);
-      throw e;
-    }
-  }
-
-  /** Parses a flatbuffer. */
-  flat<T>(bytes: Uint8Array, what: string, read: (f: Flat) => T): T {
-    return this.guard(what, () => read(new Flat(bytes)));
-  }
-
-  /**
-   * The encapsulated message at `pos`: a 0xFFFFFFFF continuation and an int32 metadata length (or the length
-   * alone, before Arrow 0.15), the Message flatbuffer, then the body. Null at the end-of-stream marker or at EOF.
-   */
-  message(pos: number): { meta: number; metaLength: number; body: number } | null {
-    if (pos === this.size) return null;
-    if (pos > this.size) {
-      throw new InputError(
-        this.path,
-        `truncated Arrow IPC stream: a message body ends at byte ${pos}, the file at ${this.size}`,
-      );
-    }
-    const pre = this.bytes(pos, Math.min(8, this.size - pos), 'a message prefix');
-    if (pre.length < 4) throw new InputError(this.path, `truncated Arrow IPC stream: ${pre.length} stray bytes at byte ${pos}`);
-    const dv = new DataView(pre.buffer);
-    let meta = pos + 4;
-    let len = dv.getInt32(0, true);
-    if (dv.getUint32(0, true) === CONTINUATION) {
-      if (pre.length < 8) throw new InputError(this.path, `truncated Arrow IPC stream: the message at byte ${pos} lacks its length`);
-      len = dv.getInt32(4, true);
-      meta = pos + 8;
-    }
-    if (len === 0) return null;
-    if (len < 0 || meta + len > this.size) {
-      throw new InputError(
-        this.path,
-        `truncated or corrupt Arrow IPC: the message at byte ${pos} claims ${len} bytes of metadata, past the end of the file (${this.size} bytes)`,
-      );
-    }
-    return { meta, metaLength: len, body: meta + len };
-  }
-
-  /** Reads a message's flatbuffer: its header type, header table and body length. */
-  header(meta: number, metaLength: number): { f: Flat; type: number; table: number | null; bodyLength: number; version: number } {
-    const bytes = this.bytes(meta, metaLength, 'a message');
-    return this.flat(bytes, 'message', (f) => {
-      const m = f.root();
-      return { f, type: f.int(m, 1, 1), table: f.table(m, 2), bodyLength: f.int(m, 3, 8), version: f.int(m, 0, 2) };
-    });
-  }
-
-  private checkVersion(version: number): void {
-    if (version < 3) {
-      throw new InputError(
-        this.path,
-        `Arrow metadata version V${version + 1} is too old (V4 or later, Arrow >= 0.8, is read)`,
-      );
-    }
-  }
-
-  private schemaOf(f: Flat, table: number | null): Schema {
-    if (table === null) throw new InputError(this.path, 'corrupt Arrow IPC: the schema is missing');
-    return this.guard('schema', () => parseSchema(this.path, f, table));
-  }
-
-  private addBatch(meta: number, metaLength: number, body: number): void {
-    const h = this.header(meta, metaLength);
-    this.checkVersion(h.version);
-    if (h.type === H_DICTIONARY) {
-      throw new InputError(
-        this.path,
-        'dictionary batches are not supported; write plain (not dictionary-encoded) columns',
-      );
-    }
-    if (h.type !== H_RECORD_BATCH || h.table === null) {
-      throw new InputError(
-        this.path,
-        `unexpected Arrow IPC message ${HEADER_NAMES[h.type] ?? `#${h.type}`} at byte ${meta} (expected a RecordBatch)`,
-      );
-    }
-    const rows = this.guard('record batch', () => h.f.int(h.table!, 0, 8));
-    if (rows < 0 || h.bodyLength < 0) {
-      throw new InputError(
-        this.path,
-        `corrupt Arrow IPC: a record batch of ${rows} rows and ${h.bodyLength} bytes`,
-      );
-    }
-    if (body + h.bodyLength > this.size) {
-      throw new InputError(
-        `${this.path}: row ${this.rows + 1}`,
-        `truncated Arrow IPC: the record batch of rows ${this.rows + 1}–${this.rows + rows} ends at byte ${body + h.bodyLength}, the file at ${this.size}`,
-      );
-    }
-    this.batches.push({ meta, metaLength, body, bodyLength: h.bodyLength, rows, start: this.rows });
-    this.rows += rows;
-  }
-
-  /** The file format: magic, (stream), footer flatbuffer, its int32 length, magic. */
-  private openFile(): void {
-    const tail = this.size >= 16 ? this.bytes(this.size - 10, 10) : new Uint8Array(0);
-    if (tail.length < 10 || Buffer.from(tail.subarray(4)).toString('latin1') !== MAGIC) {
-      throw new InputError(
-        this.path,
-        `truncated Arrow IPC file: it starts with ${MAGIC} but does not end with the footer and ${MAGIC} (${this.size} bytes)`,
-      );
-    }
-    const len = new DataView(tail.buffer).getInt32(0, true);
-    const start = this.size - 10 - len;
-    if (len <= 0 || start < 8) {
-      throw new InputError(
-        this.path,
-        `corrupt Arrow IPC file: footer length ${len} does not fit in ${this.size} bytes`,
-      );
-    }
-    const footer = this.bytes(start, len, 'the footer');
-    const blocks = this.flat(footer, 'footer', (f) => {
-      const root = f.root();
-      this.checkVersion(f.int(root, 0, 2));
-      this.schema = this.schemaOf(f, f.table(root, 1));
-      const dicts = f.vector(root, 2, 24);
-      if (dicts !== null && dicts.length > 0) {
-        throw new InputError(
-          this.path,
-          'dictionary batches are not supported; write plain (not dictionary-encoded) columns',
-        );
-      }
-      const rb = f.vector(root, 3, 24);
-      const out: { offset: number; metaLength: number; bodyLength: number }[] = [];
-      for (let k = 0; rb !== null && k < rb.length; k++) {
-        const p = rb.start + 24 * k;
-        out.push({ offset: f.i64(p), metaLength: f.i32(p + 8), bodyLength: f.i64(p + 16) });
-      }
-      return out;
-    });
-    for (const b of blocks) {
-      if (b.offset < 8 || b.metaLength <= 0 || b.offset + b.metaLength > start) {
-        throw new InputError(
-          this.path,
-          `corrupt Arrow IPC file: the footer points to a record batch at byte ${b.offset} (${b.metaLength} bytes of metadata) outside the file`,
-        );
-      }
-      const m = this.message(b.offset);
-      if (m === null || m.body > b.offset + b.metaLength) {
-        throw new InputError(
-          this.path,
-          `corrupt Arrow IPC file: no record batch at byte ${b.offset}`,
-        );
-      }
-      this.addBatch(m.meta, m.metaLength, b.offset + b.metaLength);
-    }
-  }
-
-  /** The stream format: a Schema message, then record batches, up to the end-of-stream marker or EOF. */
-  private openStream(): void {
-    const bad = () => new InputError(this.path, `not an Arrow IPC file or stream (no ${MAGIC} magic and no Schema message at the start)`);
-    // After a continuation marker, the bytes are a stream and their errors are told as such; without one (a legacy
-    // stream, or not Arrow at all), any failure to read a first Schema message means "not Arrow".
-    const pre = this.bytes(0, Math.min(4, this.size));
-    const marked = pre.length === 4 && new DataView(pre.buffer).getUint32(0, true) === CONTINUATION;
-    const orBad = <T>(read: () => T): T => {
-      try {
-        return read();
-      } catch (e) {
-        if (e instanceof InputError && !marked) throw bad();
-        throw e;
-      }
-    };
-    const first = orBad(() => this.message(0));
-    if (first === null) throw bad();
-    const h = orBad(() => this.header(first.meta, first.metaLength));
-    if (h.type !== H_SCHEMA) throw bad();
-    if (h.bodyLength < 0) throw new InputError(this.path, `corrupt Arrow IPC: a Schema message with a body of ${h.bodyLength} bytes`);
-    this.checkVersion(h.version);
-    this.schema = this.schemaOf(h.f, h.table);
-    let pos = first.body + h.bodyLength;
-    for (;;) {
-      const m = this.message(pos);
-      if (m === null) break;
-      const before = this.batches.length;
-      this.addBatch(m.meta, m.metaLength, m.body);
-      pos = m.body + this.batches[before].bodyLength;
-    }
-  }
-
-  /** A record batch's nodes and buffers, checked against the schema and the body. */
-  load(ref: BatchRef): Batch {
-    const h = this.header(ref.meta, ref.metaLength);
-    const where = `${this.path}: row ${ref.start + 1}`;
-    return this.guard('record batch', () => {
-      const f = h.f;
-      const t = h.table!;
-      if (f.table(t, 3) !== null) {
-        throw new InputError(this.path, 'LZ4/ZSTD-compressed Arrow IPC is not supported; write uncompressed');
-      }
-      const nv = f.vector(t, 1, 16);
-      const bv = f.vector(t, 2, 16);
-      const s = this.schema;
-      if (nv === null || bv === null || nv.length !== s.nodes || bv.length !== s.buffers) {
-        throw new InputError(
-          where,
-          `corrupt Arrow IPC: the record batch has ${nv?.length ?? 0} nodes and ${bv?.length ?? 0} buffers, the schema needs ${s.nodes} and ${s.buffers}`,
-        );
-      }
-      const nodes = new Float64Array(2 * nv.length);
-      for (let k = 0; k < nodes.length; k++) nodes[k] = f.i64(nv.start + 8 * k);
-      const buffers = new Float64Array(2 * bv.length);
-      for (let k = 0; k < buffers.length; k++) buffers[k] = f.i64(bv.start + 8 * k);
-      for (let k = 0; k < bv.length; k++) {
-        if (buffers[2 * k] < 0 || buffers[2 * k + 1] < 0 || buffers[2 * k] + buffers[2 * k + 1] > ref.bodyLength) {
-          throw new InputError(where, `corrupt Arrow IPC: buffer ${k + 1} of the record batch lies outside its body`);
-        }
-      }
-      const batch = { ref, nodes, buffers };
-      for (const c of s.columns) this.checkColumn(batch, c, where);
-      return batch;
-    });
-  }
-
-  /** Node lengths and buffer sizes of one column (so that reads of rows never fall outside a buffer). */
-  private checkColumn(b: Batch, c: Column, where: string): void {
-    const rows = b.ref.rows;
-    const bad = (what: string) => new InputError(where, `corrupt Arrow IPC: column ${JSON.stringify(c.name)}: ${what}`);
-    if (b.nodes[2 * c.node] !== rows) throw bad(`${b.nodes[2 * c.node]} values in a record batch of ${rows} rows`);
-    let values = rows;
-    let leaf = c.node;
-    let valueBuf = c.buffer + 1;
-    if (c.list !== null) {
-      leaf = c.node + 1;
-      valueBuf = c.buffer + (c.list === 'fixed' ? 2 : 3);
-      if (c.list === 'fixed') values = rows * c.listSize;
-      else {
-        const width = c.list === 'list' ? 4 : 8;
-        if (rows > 0 && b.buffers[2 * (c.buffer + 1) + 1] < (rows + 1) * width) throw bad('the list offsets buffer is too short');
-        values = b.nodes[2 * leaf];
-      }
-      if (b.nodes[2 * leaf] < values) throw bad(`the list values hold ${b.nodes[2 * leaf]} values, ${values} are needed`);
-    }
-    const need = c.prim.bytes === 0 ? Math.ceil(values / 8) : values * c.prim.bytes;
-    if (b.buffers[2 * valueBuf + 1] < need) throw bad(`the values buffer holds ${b.buffers[2 * valueBuf + 1]} bytes, ${need} are needed`);
-  }
-}
-
-/** Rows in an Arrow IPC file or stream, from its record batches' metadata (the bodies are not read). */
-export function arrowRows(path: string): number {
-  const f = new ArrowFile(path);
-  f.close();
-  return f.rows;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// The reader.
-
-export class ArrowReader implements Reader {
-  private readonly file: ArrowFile;
-  private readonly columns: Column[];
-  private readonly f32: boolean;
-  private readonly first: number;
-  private readonly last: number;
-  private readonly rowBytes: number;
-  private row: number;
-  private blockStart = 0;
-  private batchIndex = 0;
-  private batch: Batch | null = null;
-  readonly cols: number | null;
-  readonly total: number;
-
-  constructor(readonly path: string, range: Range = {}) {
-    this.file = new ArrowFile(path);
-    try {
-      this.columns = this.file.schema.columns;
-      this.f32 = this.columns.every((c) => c.prim.f32);
-      this.first = this.row = Math.min(range.rowStart ?? 0, this.file.rows);
-      this.last = Math.max(this.first, Math.min(range.rowEnd ?? this.file.rows, this.file.rows));
-      this.cols = this.listColumns();
-      const c0 = this.columns[0];
-      const valueBytes = (c: Column) => (c.prim.bytes === 0 ? 1 / 8 : c.prim.bytes);
-      this.rowBytes = c0.list === null
-        ? this.columns.reduce((s, c) => s + valueBytes(c), 0)
-        : (this.cols ?? 0) * valueBytes(c0) + (c0.list === 'list' ? 4 : c0.list === 'large' ? 8 : 0);
-      this.total = (this.last - this.first) * this.rowBytes;
-    } catch (e) {
-      this.file.close();
-      throw e;
-    }
-  }
-
-  /** Rows in the file. */
-  get rows(): number {
-    return this.file.rows;
-  }
-
-  get done(): number {
-    return (this.row - this.first) * this.rowBytes;
-  }
-
-  /** Values per row: the column count, the FixedSizeList size, or the length of the first list of a List column. */
-  private listColumns(): number | null {
-    const c = this.columns[0];
-    if (c.list === null) return this.columns.length;
-    if (c.list === 'fixed') return c.listSize;
-    const k = this.file.batches.findIndex((b) => b.rows > 0);
-    if (k < 0) return null;
-    const b = this.file.load(this.file.batches[k]);
-    const o = this.offsets(b, c, 0, 1);
-    const n = o[1] - o[0];
-    const where = `${this.path}: row ${b.ref.start + 1}`;
-    if (n < 0 || o[0] < 0 || o[1] > b.nodes[2 * (c.node + 1)]) {
-      throw new InputError(where, 'corrupt Arrow IPC: list offsets outside the list values');
-    }
-    if (n === 0) throw new InputError(where, 'an empty list; every row needs at least one value');
-    return n;
-  }
-
-  where(i: number, c?: number): string {
-    return `${this.path}: row ${this.blockStart + i + 1}${c === undefined ? '' : `, column ${c + 1}`}`;
-  }
-
-  /** The record batch holding row `row` of the file (batches are visited in order; the first one is searched). */
-  private batchFor(row: number): Batch {
-    const list = this.file.batches;
-    if (this.batch === null) {
-      let lo = 0;
-      let hi = list.length - 1;
-      while (lo < hi) {
-        const mid = (lo + hi + 1) >> 1;
-        if (list[mid].start <= row) lo = mid;
-        else hi = mid - 1;
-      }
-      this.batchIndex = lo;
-    }
-    while (list[this.batchIndex].start + list[this.batchIndex].rows <= row) {
-      this.batchIndex++;
-      this.batch = null;
-    }
-    this.batch ??= this.file.load(list[this.batchIndex]);
-    return this.batch;
-  }
-
-  next(maxRows: number): Block | null {
-    const rows = Math.min(maxRows, this.last - this.row);
-    if (rows <= 0) return null;
-    const cols = this.cols!;
-    // The first batch is loaded (and checked against the schema) before the block is allocated.
-    this.batchFor(this.row);
-    const data = this.f32 ? new Float32Array(rows * cols) : new Float64Array(rows * cols);
-    let filled = 0;
-    while (filled < rows) {
-      const b = this.batchFor(this.row);
-      const local = this.row - b.ref.start;
-      const n = Math.min(rows - filled, b.ref.rows - local);
-      this.readRows(b, local, local + n, data, filled * cols, cols);
-      filled += n;
-      this.row += n;
-    }
-    this.blockStart = this.row - rows;
-    return { data, rows, cols };
-  }
-
-  /** Rows [r0, r1) of batch `b` into `out` from `at`, row-major with `cols` values per row. */
-  private readRows(b: Batch, r0: number, r1: number, out: Float32Array | Float64Array, at: number, cols: number): void {
-    const c0 = this.columns[0];
-    if (c0.list === null) {
-      for (let k = 0; k < this.columns.length; k++) {
-        const c = this.columns[k];
-        this.checkNulls(b, c.node, c.buffer, r0, r1, (e) => [e, k], c);
-        this.values(b, c, c.buffer + 1, r0, r1, out, at + k, cols);
-      }
-      return;
-    }
-    this.checkNulls(b, c0.node, c0.buffer, r0, r1, (e) => [e, undefined], c0);
-    let e0 = r0 * c0.listSize;
-    if (c0.list !== 'fixed') {
-      const o = this.offsets(b, c0, r0, r1);
-      for (let r = 0; r < r1 - r0; r++) {
-        const n = o[r + 1] - o[r];
-        if (n < 0) throw new InputError(`${this.path}: row ${b.ref.start + r0 + r + 1}`, 'corrupt Arrow IPC: decreasing list offsets');
-        if (n !== cols) {
-          throw new InputError(
-            `${this.path}: row ${b.ref.start + r0 + r + 1}`,
-            `a list of ${n} values, but the first row has ${cols}; a List column must hold equally long lists (or write a FixedSizeList)`,
-          );
-        }
-      }
-      e0 = o[0];
-      if (e0 < 0 || e0 + (r1 - r0) * cols > b.nodes[2 * (c0.node + 1)]) {
-        throw new InputError(`${this.path}: row ${b.ref.start + r0 + 1}`, 'corrupt Arrow IPC: list offsets point past the list values');
-      }
-    }
-    const e1 = e0 + (r1 - r0) * cols;
-    const valueBuf = c0.buffer + (c0.list === 'fixed' ? 1 : 2);
-    this.checkNulls(b, c0.node + 1, valueBuf, e0, e1, (e) => [r0 + Math.floor((e - e0) / cols), (e - e0) % cols], c0);
-    this.values(b, c0, valueBuf + 1, e0, e1, out, at, 1);
-  }
-
-  /** Bytes [start, start + length) of buffer `buf` of batch `b`. */
-  private slice(b: Batch, buf: number, start: number, length: number): Uint8Array {
-    return this.file.bytes(b.ref.body + b.buffers[2 * buf] + start, length, 'a record batch buffer');
-  }
-
-  /** Offsets r0..r1 (inclusive) of a List / LargeList column. */
-  private offsets(b: Batch, c: Column, r0: number, r1: number): number[] {
-    const width = c.list === 'large' ? 8 : 4;
-    const bytes = this.slice(b, c.buffer + 1, r0 * width, (r1 - r0 + 1) * width);
-    const v = new DataView(bytes.buffer);
-    const out: number[] = [];
-    for (let k = 0; k <= r1 - r0; k++) out.push(width === 4 ? v.getInt32(k * width, true) : Number(v.getBigInt64(k * width, true)));
-    return out;
-  }
-
-  /**
-   * Throws at the first null among values [e0, e1) of node `node` (validity bitmap: buffer `buf`); `at` maps a
-   * value index to its row in the batch and its column (undefined for a null list).
-   */
-  private checkNulls(
-    b: Batch, node: number, buf: number, e0: number, e1: number, at: (e: number) => [number, number | undefined], c: Column,
-  ): void {
-    if (b.nodes[2 * node + 1] === 0 || e1 <= e0) return;
-    const len = b.buffers[2 * buf + 1];
-    const first = Math.floor(e0 / 8);
-    const bits = this.slice(b, buf, first, Math.max(0, Math.min(Math.ceil(e1 / 8), len) - first));
-    for (let e = e0; e < e1; e++) {
-      const byte = (e >> 3) - first;
-      if (byte < bits.length && (bits[byte] >> (e & 7)) & 1) continue;
-      const [r, col] = at(e);
-      const row = b.ref.start + r + 1;
-      const name = JSON.stringify(c.name);
-      if (col === undefined) throw new InputError(`${this.path}: row ${row}, column 1`, `null list in ${name}; every row needs its values`);
-      const what = c.list === null ? `null value in ${name}` : `null value in the list ${name}`;
-      throw new InputError(`${this.path}: row ${row}, column ${col + 1}`, `${what}; every value must be present`);
-    }
-  }
-
-  /** Values [e0, e1) of column `c` (values buffer `buf`) into `out[at + k * stride]`. */
-  private values(
-    b: Batch, c: Column, buf: number, e0: number, e1: number, out: Float32Array | Float64Array, at: number, stride: number,
-  ): void {
-    const n = e1 - e0;
-    const p = c.prim;
-    if (p.bytes === 0) {
-      const first = e0 >> 3;
-      const bits = this.slice(b, buf, first, Math.ceil(e1 / 8) - first);
-      for (let k = 0; k < n; k++) {
-        const e = e0 + k;
-        out[at + k * stride] = (bits[(e >> 3) - first] >> (e & 7)) & 1;
-      }
-      return;
-    }
-    const direct = stride === 1 && ((p.f32 && out instanceof Float32Array) || (p.name === 'float64' && out instanceof Float64Array));
-    if (direct) {
-      const dst = new Uint8Array(out.buffer, out.byteOffset + at * out.BYTES_PER_ELEMENT, n * p.bytes);
-      const pos = b.ref.body + b.buffers[2 * buf] + e0 * p.bytes;
-      const got = readSync(this.file.fd, dst, 0, dst.length, pos);
-      if (got < dst.length) throw new InputError(this.path, 'truncated Arrow IPC file (it shrank while being read)');
-      return;
-    }
-    const bytes = this.slice(b, buf, e0 * p.bytes, n * p.bytes);
-    const v = new DataView(bytes.buffer);
-    for (let k = 0; k < n; k++) out[at + k * stride] = p.read(v, k * p.bytes);
-  }
-
-  close(): void {
-    this.file.close();
   }
 }

@@ -1,5 +1,6 @@
 /** The table, CSV and JSON reports of `xent eval`. */
 import type { EvalResult } from '../../eval/evaluator.js';
+import { terminal } from '../terminal.js';
 
 export interface ReportInfo {
   pred: string;
@@ -7,6 +8,10 @@ export interface ReportInfo {
   classes: number;
   from: 'logits' | 'probs';
   multiLabel: boolean;
+  /** The classes' names by index, when the files name them. */
+  classNames?: readonly string[] | null;
+  /** A binary task given as one column (P(label = 1) or its logit): evaluated as one independent label. */
+  binary?: boolean;
 }
 
 const pct = (v: number) => (Number.isFinite(v) ? `${(100 * v).toFixed(1)} %` : 'n/a');
@@ -23,7 +28,8 @@ export function tableReport(r: EvalResult, info: ReportInfo): string {
   const out: string[] = [];
   const u = r.unit;
   out.push(`xent eval  ${info.pred} against ${info.target}`);
-  out.push(`  ${r.count} rows${r.ignored ? ` (+${r.ignored} ignored)` : ''}, ${info.classes} ${info.multiLabel ? 'labels (multi-label)' : 'classes'}, from ${info.from}`);
+  const task = info.binary ? 'a binary task (one column: label 1)' : `${info.classes} ${info.multiLabel ? 'labels (multi-label)' : 'classes'}`;
+  out.push(`  ${r.count} rows${r.ignored ? ` (+${r.ignored} ignored)` : ''}, ${task}, from ${info.from}`);
   out.push('');
   const rows: [string, string][] = [
     ['mean cross-entropy', `${num(r.loss)} ${u}${u === 'nats' ? '' : `   (${num(r.nats)} nats)`}${u === 'bits' ? '' : `   (${num(r.bits)} bits)`}`],
@@ -49,9 +55,11 @@ export function tableReport(r: EvalResult, info: ReportInfo): string {
     out.push(`  The 20 classes with the highest mean loss (all ${r.perClass.length}: --format json or csv):`);
   }
   const pHead = info.multiLabel ? 'mean p' : 'mean p(true)';
-  out.push(`  ${'class'.padStart(6)} ${'support'.padStart(9)} ${`loss (${u})`.padStart(11)} ${'accuracy'.padStart(9)} ${pHead.padStart(13)} ${'predicted'.padStart(10)}`);
+  const name = (k: number) => terminal(info.classNames?.[k] ?? String(k)).slice(0, 24);
+  const width = Math.max(6, ...classes.map((c) => name(c.class).length));
+  out.push(`  ${'class'.padStart(width)} ${'support'.padStart(9)} ${`loss (${u})`.padStart(11)} ${'accuracy'.padStart(9)} ${pHead.padStart(13)} ${'predicted'.padStart(10)}`);
   for (const c of classes) {
-    out.push(`  ${String(c.class).padStart(6)} ${fmtCount(c.support).padStart(9)} ${num(c.loss).padStart(11)} ${pct(c.accuracy).padStart(9)} ${num(c.meanProbability, 3).padStart(13)} ${fmtCount(c.predicted).padStart(10)}`);
+    out.push(`  ${name(c.class).padStart(width)} ${fmtCount(c.support).padStart(9)} ${num(c.loss).padStart(11)} ${pct(c.accuracy).padStart(9)} ${num(c.meanProbability, 3).padStart(13)} ${fmtCount(c.predicted).padStart(10)}`);
   }
   return out.join('\n') + '\n';
 }
