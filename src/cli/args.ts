@@ -74,7 +74,7 @@ export function parse(argv: string[], table: OptionTable, usage: string): { valu
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const message = (e as Error).message;
-    const option = /'(-[^' ]+)/.exec(message)?.[1] ?? '';
+    const option = /'(?:-\w, )?(--?[^' ]+)/.exec(message)?.[1] ?? '';
     if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
       const name = option.replace(/^-+/, '').replace(/=.*$/, '');
       const near = Object.keys(table).map((k) => [k, distance(name, k)] as const).sort((a, b) => a[1] - b[1])[0];

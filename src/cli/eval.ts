@@ -35,7 +35,7 @@ export const EVAL_OPTIONS: OptionTable = {
   'label-key': { type: 'string', value: 'KEY', group: 'What the files hold', help: 'the same, for JSON Lines objects' },
   'id-column': { type: 'string', value: 'NAME', multiple: true, group: 'What the files hold', help: 'a column to skip (repeat, or separate with commas)' },
   'class-names': { type: 'string', value: 'A,B,…', multiple: true, group: 'What the files hold', help: "the classes' names in PRED's column order (for labels that are names)" },
-  header: { type: 'boolean', group: 'What the files hold', help: "text files' first lines are headers (default: decided from the files)" },
+  header: { type: 'boolean', group: 'What the files hold', help: 'a first line that may name columns does (default: decided from the files)' },
   'no-header': { type: 'boolean', group: 'What the files hold', help: "text files' first lines are rows" },
   delimiter: { type: 'string', value: 'C', group: 'What the files hold', help: 'the CSV delimiter (default: sniffed among , ; tab |)' },
   dtype: { type: 'string', value: 'bfloat16', group: 'What the files hold', help: '2-byte .npy values (<u2, |V2) are bfloat16 (float16, <f2, is read as such)' },

@@ -248,8 +248,7 @@ export async function layout(predPath: string, predFormat: Format, targetPath: s
     fail(pred, `PRED has a label ${label(pred, predLabel)} and TARGET is given too: pass --columns to choose the prediction columns, or give PRED alone to use its labels`);
   }
   const skip = new Set([...predIds, ...(predLabel >= 0 ? [predLabel] : [])]);
-  const columns = predColumns(pred, o, skip, notes);
-  const classes = width(pred, columns);
+  let columns = predColumns(pred, o, skip, notes);
 
   // TARGET: its label column (or, multi-label, its 0/1 columns).
   let t: Input;
@@ -270,6 +269,23 @@ export async function layout(predPath: string, predFormat: Format, targetPath: s
       throw new InputError(t.table.firstRow, `${free.length} values per row; single-label targets are one integer label per row (--label-column to choose a column, --multi-label for 0/1 targets)`);
     }
   }
+
+  // A categorical label column lists the classes: the prediction columns are the ones it names (others, such as
+  // a weight, are not classes).
+  // Parquet keeps only the categories' count: the columns named by the labels seen must be that many.
+  const labelCol = o.multiLabel ? undefined : t.table.columns[targetColumns[0]];
+  const seen = new Set(t.table.sample.map((r) => r[targetColumns[0]]).filter((c): c is string => typeof c === 'string'));
+  const categories = labelCol?.dictionary ?? (labelCol?.categories !== undefined ? [...seen] : undefined);
+  const count = labelCol?.dictionary?.length ?? labelCol?.categories;
+  if (categories !== undefined && o.columns === undefined) {
+    const named = columns.filter((j) => categories.includes(pred.table.columns[j].name ?? '\0'));
+    if (named.length === count && named.length < columns.length) {
+      const rest = columns.filter((j) => !named.includes(j));
+      notes.push(`${pred.path}: the categories of ${label(t, targetColumns[0])} name the prediction columns; ${rest.map((j) => label(pred, j)).join(', ')} not read`);
+      columns = named;
+    }
+  }
+  const classes = width(pred, columns);
 
   // Labels that are class names, or booleans.
   const labels = t.table.sample.map((r) => r[targetColumns[0]]).filter((c) => c !== null && c !== undefined);

@@ -26,8 +26,10 @@ import * as lz4 from 'lz4js';
 import { halfToNumber } from './npy-dtypes.js';
 import { type Block, type Cell, type Column, InputError, type Reader, type Selection, type Source, type Table } from './types.js';
 
-compressionRegistry.set(CompressionType.LZ4_FRAME, { decode: (b: Uint8Array) => Uint8Array.from(lz4.decompress(b)) });
-compressionRegistry.set(CompressionType.ZSTD, { decode: (b: Uint8Array) => zstd(b) });
+/** A decoded buffer at offset 0 of its own memory: apache-arrow views it as 64-bit numbers, which must be aligned. */
+const aligned = (b: Uint8Array) => (b.byteOffset % 8 === 0 ? b : b.slice());
+compressionRegistry.set(CompressionType.LZ4_FRAME, { decode: (b: Uint8Array) => aligned(lz4.decompress(b)) });
+compressionRegistry.set(CompressionType.ZSTD, { decode: (b: Uint8Array) => aligned(zstd(b)) });
 
 /** A message of the file: where its bytes are, and what it is. */
 interface Msg {

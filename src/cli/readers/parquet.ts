@@ -55,13 +55,22 @@ function columnsOf(meta: FileMetaData): { name: string; list: boolean; leaf: str
   });
 }
 
-function pandasIndex(meta: FileMetaData): string[] {
+/** pandas' metadata: the index columns, and the number of categories of each categorical column. */
+function pandasMeta(meta: FileMetaData): { index: string[]; categories: Map<string, number> } {
   try {
     const kv = meta.key_value_metadata?.find((k) => k.key === 'pandas');
-    const parsed = JSON.parse(kv?.value ?? '{}') as { index_columns?: unknown[] };
-    return (parsed.index_columns ?? []).filter((c): c is string => typeof c === 'string');
+    const parsed = JSON.parse(kv?.value ?? '{}') as {
+      index_columns?: unknown[];
+      columns?: { name?: unknown; pandas_type?: unknown; metadata?: { num_categories?: unknown } | null }[];
+    };
+    const categories = new Map<string, number>();
+    for (const c of parsed.columns ?? []) {
+      const k = c.metadata?.num_categories;
+      if (c.pandas_type === 'categorical' && typeof c.name === 'string' && Number.isSafeInteger(k)) categories.set(c.name, k as number);
+    }
+    return { index: (parsed.index_columns ?? []).filter((c): c is string => typeof c === 'string'), categories };
   } catch {
-    return [];
+    return { index: [], categories: new Map() };
   }
 }
 
@@ -93,12 +102,13 @@ export async function probeParquet(path: string): Promise<Table> {
     const width = cols.length;
     const n = Math.min(rows, 1000, Math.max(2, Math.floor((1 << 14) / Math.max(1, width))));
     const sample = n === 0 ? [] : (await readRows(path, file, meta, cols.map((c) => c.name), 0, n)).map((r) => r.map(cellOf));
+    const pandas = pandasMeta(meta);
     return {
-      columns: cols.map((c) => ({ name: c.name, list: c.list })),
+      columns: cols.map((c) => ({ name: c.name, list: c.list, categories: pandas.categories.get(c.name) })),
       sample,
       rows,
       empty: rows === 0,
-      indexColumns: pandasIndex(meta),
+      indexColumns: pandas.index,
       firstRow: rows === 0 ? path : `${path}: row 1`,
     };
   } finally {

@@ -152,7 +152,10 @@ export async function probeDelimited(path: string, forced: { delimiter?: string;
   }
   const delimiter = forced.delimiter ?? sniff(lines);
   const split = lines.map((l) => splitCells(l.text, delimiter));
-  const isHeader = forced.header ?? header(split[0], split.slice(1, 101));
+  // --header makes a header of a first line that may be one (not of one that reads as numbers only); --no-header
+  // makes every first line a row.
+  const found = header(split[0], split.slice(1, 101));
+  const isHeader = forced.header === false ? false : forced.header === true ? found !== false : found;
   // An undecided header is decided later (by row counts); meanwhile the first line is probed as a header when its
   // cells are the column names 0, 1, … so that the sample holds values only.
   const skip = isHeader === true || (isHeader === null && split.length > 1) ? 1 : 0;

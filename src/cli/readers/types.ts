@@ -28,6 +28,8 @@ export interface Column {
   list: boolean;
   /** The categories of a dictionary-encoded (categorical) column, in code order. */
   dictionary?: readonly string[];
+  /** How many categories a categorical column has, when only their count is stored (pandas' Parquet metadata). */
+  categories?: number;
 }
 
 /** What probing a file found: its columns and its first rows. */

@@ -1,0 +1,122 @@
+/**
+ * `xent eval --state-out` and `xent merge`: shards evaluated apart combine into one run's report, bit for bit. The
+ * same flow as docs/fan-out.sh (which runs the shards with GNU parallel), run here one shard after another: a
+ * float32 .npy of 1000 classes over three grid blocks and a part (the grid is 4096 rows at 1000 classes).
+ */
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Evaluator } from '../src/index.js';
+
+const CLI = join(import.meta.dirname, '..', 'dist', 'cli.js');
+const dir = mkdtempSync(join(tmpdir(), 'xent-merge-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const C = 1000;
+const GRID = 4096;
+const R = 3 * GRID + 700;
+
+function xent(...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: dir });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function npyHeader(descr: string, shape: number[]): Buffer {
+  let h = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
+  h += ' '.repeat((64 - ((10 + h.length + 1) % 64)) % 64) + '\n';
+  const pre = Buffer.alloc(10);
+  pre[0] = 0x93;
+  pre.write('NUMPY', 1, 'latin1');
+  pre[6] = 1;
+  pre.writeUInt16LE(h.length, 8);
+  return Buffer.concat([pre, Buffer.from(h, 'latin1')]);
+}
+
+let labels: Int32Array;
+beforeAll(() => {
+  let s = 3;
+  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  labels = Int32Array.from({ length: R }, () => Math.floor(rand() * C));
+  const fd = openSync(join(dir, 'pred.npy'), 'w');
+  writeSync(fd, npyHeader('<f4', [R, C]));
+  const row = new Float32Array(C);
+  for (let r = 0; r < R; r++) {
+    for (let j = 0; j < C; j++) row[j] = 6 * rand() - 3;
+    row[labels[r]] += 2;
+    writeSync(fd, new Uint8Array(row.buffer));
+  }
+  closeSync(fd);
+  writeFileSync(join(dir, 'labels.npy'), Buffer.concat([npyHeader('<i4', [R]), Buffer.from(labels.buffer)]));
+});
+
+describe('--state-out and xent merge', () => {
+  it('shards (--shard K/N, merged in any order) give one run\'s report bit for bit, with and without --threads', () => {
+    const one = xent('eval', 'pred.npy', 'labels.npy', '--format', 'json', '--threads', '1');
+    expect(one.code, one.stderr).toBe(0);
+    const two = xent('eval', 'pred.npy', 'labels.npy', '--format', 'json', '--threads', '2', '--state-out', 'whole.json');
+    expect(two.stdout).toBe(one.stdout);
+    for (let k = 1; k <= 3; k++) {
+      const r = xent('eval', 'pred.npy', 'labels.npy', '--shard', `${k}/3`, '--state-out', `shard-${k}.json`, '--format', 'csv');
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const shards = [1, 2, 3].map((k) => JSON.parse(readFileSync(join(dir, `shard-${k}.json`), 'utf8')));
+    // Cut on the grid, contiguous, every row once.
+    expect(shards.map((s) => [s.first, s.end])).toEqual([[0, GRID], [GRID, 2 * GRID], [2 * GRID, R]]);
+    expect(shards.map((s) => s.grid)).toEqual([GRID, GRID, GRID]);
+    for (const order of [['1', '2', '3'], ['3', '1', '2']]) {
+      const merged = xent('merge', ...order.map((k) => `shard-${k}.json`), '--format', 'json');
+      expect(merged.stderr).toBe('');
+      expect(merged.stdout).toBe(one.stdout);
+    }
+    // A merge of a merge, and of the whole run's state.
+    expect(xent('merge', 'shard-1.json', 'shard-2.json', 'shard-3.json', '--state-out', 'all.json', '--format', 'csv').code).toBe(0);
+    expect(xent('merge', 'all.json', '--format', 'json').stdout).toBe(one.stdout);
+    expect(xent('merge', 'whole.json', '--format', 'json').stdout).toBe(one.stdout);
+    // The figures are the library's on the same float32 rows (float32 kernels, float64 sums).
+    const got = JSON.parse(one.stdout) as { count: number; nats: number };
+    const data = new Float32Array(readFileSync(join(dir, 'pred.npy')).buffer.slice(128));
+    const lib = new Evaluator({ classes: C }).update(data, labels).result();
+    expect(got.count).toBe(R);
+    expect(Math.abs(got.nats - lib.nats)).toBeLessThanOrEqual(1e-12 * lib.nats);
+  });
+
+  it('a missing or repeated shard, or states of different settings, are exit-2 errors', () => {
+    const missing = xent('merge', 'shard-1.json', 'shard-3.json');
+    expect(missing.stderr).toMatch(/shard 2\/3 is missing/);
+    expect(missing.code).toBe(2);
+    expect(xent('merge', 'shard-1.json', 'shard-2.json', 'shard-2.json', 'shard-3.json').stderr).toMatch(/shard-2\.json: shard 2\/3 is given twice/);
+    expect(xent('eval', 'pred.npy', 'labels.npy', '--base', '2', '--state-out', 'bits.json', '--format', 'csv').code).toBe(0);
+    const mixed = xent('merge', 'whole.json', 'bits.json');
+    expect(mixed.stderr).toMatch(/bits\.json: cannot merge with whole\.json: cannot merge evaluators with different base/);
+    expect(mixed.code).toBe(2);
+    writeFileSync(join(dir, 'junk.json'), '{"format": "something else"}');
+    expect(xent('merge', 'junk.json').stderr).toMatch(/junk\.json: not an xent state file/);
+  });
+
+  it('files evaluated apart merge in the order given; a file not cut on the grid is said to merge up to rounding', () => {
+    // Two files: rows [0, 5000) and the rest (5000 is not a multiple of the grid).
+    const raw = readFileSync(join(dir, 'pred.npy'));
+    const body = raw.subarray(128);
+    const part = (name: string, a: number, b: number) => {
+      writeFileSync(join(dir, `${name}.npy`), Buffer.concat([npyHeader('<f4', [b - a, C]), body.subarray(a * C * 4, b * C * 4)]));
+      writeFileSync(join(dir, `${name}-y.npy`), Buffer.concat([npyHeader('<i4', [b - a]), Buffer.from(labels.slice(a, b).buffer)]));
+      expect(xent('eval', `${name}.npy`, `${name}-y.npy`, '--state-out', `${name}.json`, '--format', 'csv').code).toBe(0);
+    };
+    part('a', 0, 5000);
+    part('b', 5000, R);
+    const one = JSON.parse(xent('eval', 'pred.npy', 'labels.npy', '--format', 'json').stdout) as { count: number; nats: number };
+    const r = xent('merge', 'a.json', 'b.json', '--format', 'json');
+    expect(r.stderr).toMatch(/a\.json: 5000 rows, not a multiple of 4096 \(the grid\): the merged figures equal one run over the inputs one after another up to float64 rounding/);
+    const merged = JSON.parse(r.stdout) as { count: number; nats: number };
+    expect(merged.count).toBe(R);
+    expect(Math.abs(merged.nats - one.nats)).toBeLessThanOrEqual(1e-14 * one.nats);
+    // Cut at a multiple of the grid: bit for bit, and nothing to say.
+    part('c', 0, 2 * GRID);
+    part('d', 2 * GRID, R);
+    const exact = xent('merge', 'c.json', 'd.json', '--format', 'csv');
+    expect(exact.stderr).toBe('');
+    expect(exact.stdout).toBe(xent('eval', 'pred.npy', 'labels.npy', '--format', 'csv').stdout);
+  });
+});
