@@ -31,6 +31,12 @@ interface Case {
 }
 const cases = JSON.parse(readFileSync(join(FIXTURES, 'expected.json'), 'utf8')) as Record<string, Case>;
 
+function writeTo(name: string, text: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, text + '\n');
+  return p;
+}
+
 function json(args: string[], cwd?: string) {
   const r = xent(['eval', ...args, '--format', 'json'], cwd);
   expect(r.code, r.stderr).toBe(0);
@@ -116,6 +122,47 @@ describe('formerly silent misreads: exit 2, nothing on stdout, a message naming 
     expect(json([pred, join(dir, 'three.csv'), '--header']).out.count).toBe(2);
     const no = xent(['eval', pred, join(dir, 'three.csv'), '--no-header']);
     expect(no.stderr).toMatch(/three\.csv:3:1: TARGET has more rows than PRED/);
+  });
+});
+
+describe('options that say what the files hold', () => {
+  const npy = (descr: string, shape: number[], data: Uint8Array) => {
+    let h = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
+    h += ' '.repeat((64 - ((10 + h.length + 1) % 64)) % 64) + '\n';
+    const pre = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, 0, 0]);
+    pre.writeUInt16LE(h.length, 8);
+    return Buffer.concat([pre, Buffer.from(h, 'latin1'), data]);
+  };
+  const z = [[1.5, -0.25, 2], [0.125, 3, -1], [-2, 0.5, 0.75]];
+  const y = [2, 1, 0];
+
+  it('--dtype bfloat16 reads <u2 and |V2 as bfloat16 (the top half of a float32); without it, |V2 is an error naming it', () => {
+    // These values are exact in bfloat16: its bits are the top 16 bits of the float32's.
+    const f32 = Float32Array.from(z.flat());
+    const bits = Uint16Array.from(new Uint32Array(f32.buffer), (u) => u >>> 16);
+    const labels = join(dir, 'bf-y.npy');
+    writeFileSync(labels, npy('<i4', [3], new Uint8Array(Int32Array.from(y).buffer)));
+    // The same values as text (float64 kernels; the .npy rows run the float32 kernels).
+    const lib = json([writeTo('bf.csv', z.map((r) => r.join(',')).join('\n')), labels]).out;
+    for (const descr of ['<u2', '|V2']) {
+      const p = join(dir, `bf${descr.replace(/\W/g, '')}.npy`);
+      writeFileSync(p, npy(descr, [3, 3], new Uint8Array(bits.buffer)));
+      const got = json([p, labels, '--dtype', 'bfloat16']).out;
+      expect(Math.abs(got.nats - lib.nats)).toBeLessThanOrEqual(1e-6 * lib.nats);
+    }
+    const r = xent(['eval', join(dir, 'bfV2.npy'), labels]);
+    expect(r.stderr).toMatch(/dtype \|V2 \(raw 2-byte records\) is not a number type: for bfloat16 saved by ml_dtypes, pass --dtype bfloat16/);
+  });
+
+  it('--pred-key and --label-key name JSON keys; --columns and --id-column name CSV columns; --delimiter', () => {
+    const lines = z.map((r, i) => JSON.stringify({ out: r, gold: y[i], other: [0, 0] })).join('\n');
+    const want = json([writeTo('plain.csv', z.map((r) => r.join(',')).join('\n')), writeTo('plain-y.csv', y.join('\n'))]).out;
+    expect(json([writeTo('keys.jsonl', lines), '--pred-key', 'out', '--label-key', 'gold']).out).toEqual({ ...want, pred: expect.any(String), target: expect.any(String), state: expect.anything() });
+    const wide = writeTo('wide.csv', ['name,x,a,b,c,y', ...z.map((r, i) => `row${i},9,${r.join(',')},${y[i]}`)].join('\n'));
+    const cols = json([wide, '--columns', '3-5', '--label-column', 'y', '--id-column', 'name']).out;
+    expect(cols.nats).toBe(want.nats);
+    const bars = json([writeTo('bars.txt', z.map((r) => r.join(' | ')).join('\n')), writeTo('bars-y.csv', y.join('\n')), '--delimiter', '|', '--pred-format', 'csv']).out;
+    expect(bars.nats).toBe(want.nats);
   });
 });
 
