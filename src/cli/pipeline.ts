@@ -95,6 +95,18 @@ function locate(e: unknown, pred: Reader, target: Reader): never {
   throw new InputError(reader.where(row, col), message.replace(m[0], what));
 }
 
+/**
+ * The first label that is not an integer in [0, classes) nor the ignore index, or -1. A function of its own: a loop
+ * in the async run() would not be optimized.
+ */
+function badLabel(t: ArrayLike<number>, classes: number, ignore: number | undefined): number {
+  for (let i = 0; i < t.length; i++) {
+    const v = t[i];
+    if (v !== ignore && (!Number.isInteger(v) || v < 0 || v >= classes)) return i;
+  }
+  return -1;
+}
+
 /** The evaluation, one block per step; emit() gets each grid block's state, in file order. */
 async function run(job: Job, emit: (block: Evaluator) => void, progress?: ProgressFn, allowEmpty = false, step?: () => Promise<void>): Promise<void> {
   const { options } = job;
@@ -140,17 +152,12 @@ async function run(job: Job, emit: (block: Evaluator) => void, progress?: Progre
       }
       if (tb!.cols !== want) throw new InputError(target.where(0), wrongTarget(tb!.cols));
       const t = tb!.data;
-      if (!multi) {
-        for (let i = 0; i < t.length; i++) {
-          const v = t[i];
-          if (v === ignore) continue;
-          if (!Number.isInteger(v) || v < 0 || v >= classes) {
-            throw new InputError(
-              target.where(i, 0),
-              `label ${v} is out of range: labels are integers in [0, ${classes})${ignore === undefined ? '' : ` or the ignore index ${ignore}`}`,
-            );
-          }
-        }
+      const bad = multi ? -1 : badLabel(t, classes, ignore);
+      if (bad >= 0) {
+        throw new InputError(
+          target.where(bad, 0),
+          `label ${t[bad]} is out of range: labels are integers in [0, ${classes})${ignore === undefined ? '' : ` or the ignore index ${ignore}`}`,
+        );
       }
       try {
         ev.update(pb.data, t);

@@ -23,7 +23,10 @@ import { type ArrowIndex, corrupt, indexArrow, loadBatch } from './arrow-index.j
 import { halfToNumber } from './npy-dtypes.js';
 
 export { arrowRows } from './arrow-index.js';
-import { type Block, type Cell, type Column, InputError, type Reader, type Selection, type Source, type Table } from './types.js';
+import {
+  type Block, type Cell, type Column, InputError, PROBE_CELLS,
+  PROBE_ROWS, type Reader, type Selection, type Source, type Table,
+} from './types.js';
 
 /** A decoded buffer at offset 0 of its own memory: apache-arrow views it as 64-bit numbers, which must be aligned. */
 const aligned = (b: Uint8Array) => (b.byteOffset % 8 === 0 ? b : b.slice());
@@ -109,7 +112,7 @@ export function probeArrow(path: string): Table {
   const sample: Cell[][] = [];
   const fd = openSync(path, 'r');
   try {
-    let limit = 1000;
+    let limit = PROBE_ROWS;
     for (let k = 0; k < index.batches.length && sample.length < limit; k++) {
       const batch = loadBatch(path, fd, index, k);
       if (batch.numRows === 0) continue;
@@ -120,7 +123,7 @@ export function probeArrow(path: string): Table {
         }
       });
       const width = cols.reduce((a, d, j) => a + (columns[j].list ? Math.max(1, listSpan(d, 0).end - listSpan(d, 0).start) : 1), 0);
-      limit = Math.min(limit, Math.max(2, Math.floor((1 << 17) / width)));
+      limit = Math.min(limit, Math.max(2, Math.floor(PROBE_CELLS / width)));
       for (let i = 0; i < batch.numRows && sample.length < limit; i++) sample.push(cols.map((d) => cellAt(d, i)));
     }
   } catch (e) {

@@ -10,7 +10,10 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { type WasmArray, allocate } from '../../api/memory.js';
 import { DTYPES, type Dtype } from './npy-dtypes.js';
 import { type NpyHeader, readNpyHeader } from './npy-header.js';
-import { type Block, type Cell, InputError, type Range, type Reader, type Selection, type Source, type Table } from './types.js';
+import {
+  type Block, type Cell, InputError, PROBE_CELLS, PROBE_ROWS,
+  type Range, type Reader, type Selection, type Source, type Table,
+} from './types.js';
 
 /** How the elements of a file are read. */
 interface Elements {
@@ -81,7 +84,7 @@ export function openNpy(path: string, half?: Source['half']): { h: NpyHeader; e:
 /** Probes an .npy file: its columns (unnamed) and first rows. */
 export function probeNpy(path: string, half?: Source['half']): Table {
   const { h, e } = openNpy(path, half);
-  const rows = Math.min(h.rows, Math.max(2, Math.floor((1 << 17) / h.cols)), 1000);
+  const rows = Math.min(h.rows, Math.max(2, Math.floor(PROBE_CELLS / h.cols)), PROBE_ROWS);
   const bytes = Buffer.alloc(rows * h.cols * e.size);
   const fd = openSync(path, 'r');
   try {

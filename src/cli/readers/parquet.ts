@@ -12,7 +12,9 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { type FileMetaData, type SchemaTree, parquetMetadata, parquetRead, parquetSchema } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
-import { type Block, type Cell, InputError, type Reader, type Selection, type Source, type Table } from './types.js';
+import {
+  type Block, type Cell, InputError, PROBE_CELLS, PROBE_ROWS, type Reader, type Selection, type Source, type Table,
+} from './types.js';
 
 /** The file as hyparquet reads it: byte ranges, read synchronously. */
 function fileOf(path: string): { fd: number; file: { byteLength: number; slice(start: number, end?: number): ArrayBuffer } } {
@@ -100,7 +102,7 @@ export async function probeParquet(path: string): Promise<Table> {
     const cols = columnsOf(meta);
     const rows = Number(meta.num_rows);
     const width = cols.length;
-    const n = Math.min(rows, 1000, Math.max(2, Math.floor((1 << 14) / Math.max(1, width))));
+    const n = Math.min(rows, PROBE_ROWS, Math.max(2, Math.floor(PROBE_CELLS / Math.max(1, width))));
     const sample = n === 0 ? [] : (await readRows(path, file, meta, cols.map((c) => c.name), 0, n)).map((r) => r.map(cellOf));
     const pandas = pandasMeta(meta);
     return {

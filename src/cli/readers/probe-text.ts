@@ -8,12 +8,9 @@ import { isNanText, parseBool, parseNumber, unquote } from './cells.js';
 import { fromJson, parseJsonLine } from './json.js';
 import { LABEL_NAMES, PRED_NAMES, isIndexName, lower } from './names.js';
 import { MAX_LINE, fieldCount } from './text.js';
-import { type Cell, InputError, type Table } from './types.js';
+import { type Cell, InputError, PROBE_CELLS, PROBE_ROWS, type Table } from './types.js';
 
-/** Rows probed at most, and cells (a very wide file is probed on fewer rows). */
-const PROBE_ROWS = 1000;
-const PROBE_CELLS = 1 << 17;
-/** Bytes read for the probe: 1 MiB, or more until two lines are complete (wide rows), up to a line's limit. */
+/** Bytes read for the probe at most: the rows probed, or a line's limit (wide rows). */
 const PROBE_MAX = MAX_LINE + (1 << 20);
 const DELIMITERS = [',', '\t', ';', '|'];
 
@@ -30,14 +27,15 @@ async function headLines(path: string): Promise<{ lines: Line[]; end: number }> 
   let eof = false;
   let newlines = 0;
   try {
-    const buf = Buffer.allocUnsafe(1 << 20);
-    while (length < PROBE_MAX && (length < 1 << 20 || newlines < 3) && newlines <= PROBE_ROWS + 1) {
+    // 64 KiB at a time, until the rows probed are complete (wide rows: three lines and 1 MiB), or a line's limit.
+    const buf = Buffer.allocUnsafe(1 << 16);
+    while (length < PROBE_MAX && newlines <= PROBE_ROWS + 1 && !(newlines >= 3 && length >= 1 << 20)) {
       const n = await src.read(buf, buf.length);
       if (n === 0) {
         eof = true;
         break;
       }
-      for (let i = buf.indexOf(10); i >= 0 && i < n; i = buf.indexOf(10, i + 1)) newlines++;
+      for (let i = buf.indexOf(10); i >= 0 && i < n && newlines <= PROBE_ROWS + 1; i = buf.indexOf(10, i + 1)) newlines++;
       parts.push(Buffer.from(buf.subarray(0, n)));
       length += n;
     }

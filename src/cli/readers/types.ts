@@ -18,6 +18,10 @@ export interface Block {
   cols: number;
 }
 
+/** Rows probed at most, and cells (a very wide file is probed on fewer rows, at least two). */
+export const PROBE_ROWS = 1000;
+export const PROBE_CELLS = 1 << 15;
+
 /** A value of a table as probing sees it: a number, a boolean, text, a list of numbers, or null (empty, missing). */
 export type Cell = number | boolean | string | readonly number[] | null;
 
