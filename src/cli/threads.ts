@@ -32,9 +32,10 @@ async function dataStart(src: Source): Promise<RowAt> {
   }
 }
 
-/** Rounds the inner cuts down to the grid (rows[0] and the last bound stay), keeping them in order. */
+/** Moves the inner cuts to the nearest grid row, not past the last (rows[0] = 0 and the end stay), kept in order. */
 function onGrid(rows: number[], grid: number): number[] {
-  return rows.map((r, i) => (i === 0 || i === rows.length - 1 ? r : Math.floor(r / grid) * grid))
+  const last = Math.floor(rows[rows.length - 1] / grid) * grid;
+  return rows.map((r, i) => (i === 0 || i === rows.length - 1 ? r : Math.min(Math.round(r / grid) * grid, last)))
     .map((r, i, a) => (i === 0 ? r : Math.max(r, a[i - 1])));
 }
 
@@ -48,8 +49,8 @@ export async function splitPred(src: Source, parts: number, grid: number): Promi
     const rows = onGrid(Array.from({ length: parts + 1 }, (_, i) => Math.round((i * n) / parts)), grid);
     return { rows, ranges: rows.slice(0, -1).map((r, i) => ({ rowStart: r, rowEnd: rows[i + 1] })) };
   }
-  // Each inner cut is the last grid row that starts at or before an even byte cut: one scan finds the grid rows'
-  // offsets, while the workers start.
+  // Each inner cut is the grid row that starts nearest an even byte cut: one scan finds the grid rows' offsets, while
+  // the workers start.
   const size = statSync(src.path).size;
   const first = await dataStart(src);
   const at = (i: number) => first.offset + Math.floor((i * (size - first.offset)) / parts);
@@ -58,8 +59,11 @@ export async function splitPred(src: Source, parts: number, grid: number): Promi
   const starts: RowAt[] = [{ offset: 0, line: 1 }];
   for (let i = 1, k = 0; i < parts; i++) {
     while (k + 1 < offsets.length && offsets[k + 1].offset <= at(i)) k++;
-    rows.push(k * grid);
-    starts.push(k === 0 ? starts[0] : offsets[k]);
+    // The first grid row past the cut when it is nearer; never before the previous cut.
+    const after = k + 1 < offsets.length && offsets[k + 1].offset - at(i) < at(i) - offsets[k].offset;
+    const c = Math.max(after ? k + 1 : k, rows[i - 1] / grid);
+    rows.push(c * grid);
+    starts.push(c === 0 ? starts[0] : offsets[c]);
   }
   rows.push(Infinity);
   return { rows, ranges: textRanges(starts, size) };

@@ -60,14 +60,13 @@ function scanRows(path: string, start: RowAt, visit: (row: number, offset: numbe
   return { offset: size, line: inLine ? line + 1 : line };
 }
 
-/** Where rows 0, step, 2·step, … start, for those that start at or before byte `end` (row 0 always). */
+/** Where rows 0, step, 2·step, … start: those that start at or before byte `end`, and the first one after it. */
 export function gridRowOffsets(path: string, start: RowAt, step: number, end: number): RowAt[] {
   const out: RowAt[] = [];
   scanRows(path, start, (row, offset, line) => {
     if (row % step !== 0) return true;
-    if (out.length > 0 && offset > end) return false;
     out.push({ offset, line });
-    return true;
+    return offset <= end;
   });
   return out;
 }
