@@ -74,7 +74,7 @@ export interface EvalArgs {
   quiet: boolean;
 }
 
-export function parseEvalArgs(argv: string[]): EvalArgs {
+function parseEvalArgs(argv: string[]): EvalArgs {
   const { values: v, positionals } = parse(argv, EVAL_OPTIONS, EVAL_HELP);
   if (positionals.length < 1 || positionals.length > 2) {
     throw new UsageError(`expected PRED and TARGET (or PRED alone, holding the labels), got ${positionals.length} files`, EVAL_HELP);

@@ -270,27 +270,23 @@ export async function layout(predPath: string, predFormat: Format, targetPath: s
     }
   }
 
-  // A categorical label column lists the classes: the prediction columns are the ones it names (others, such as
-  // a weight, are not classes).
-  // Parquet keeps only the categories' count: the columns named by the labels seen must be that many.
+  // The labels: numbers, booleans, or class names (text).
   const labelCol = o.multiLabel ? undefined : t.table.columns[targetColumns[0]];
-  const seen = new Set(t.table.sample.map((r) => r[targetColumns[0]]).filter((c): c is string => typeof c === 'string'));
-  const categories = labelCol?.dictionary ?? (labelCol?.categories !== undefined ? [...seen] : undefined);
-  const count = labelCol?.dictionary?.length ?? labelCol?.categories;
-  if (categories !== undefined && o.columns === undefined) {
+  const text = labelCol === undefined ? [] : t.table.sample.map((r) => r[targetColumns[0]]).filter((c): c is string => typeof c === 'string');
+  const dictionary = labelCol?.dictionary ?? null;
+
+  // A categorical label column lists the classes: the prediction columns are the ones it names (others, such as
+  // a weight, are not classes). Parquet keeps only the categories' count: the labels seen must name that many.
+  const categories = dictionary ?? (labelCol?.categories !== undefined ? [...new Set(text)] : null);
+  if (categories !== null && o.columns === undefined) {
     const named = columns.filter((j) => categories.includes(pred.table.columns[j].name ?? '\0'));
-    if (named.length === count && named.length < columns.length) {
+    if (named.length === (dictionary?.length ?? labelCol?.categories) && named.length < columns.length) {
       const rest = columns.filter((j) => !named.includes(j));
       notes.push(`${pred.path}: the categories of ${label(t, targetColumns[0])} name the prediction columns; ${rest.map((j) => label(pred, j)).join(', ')} not read`);
       columns = named;
     }
   }
   const classes = width(pred, columns);
-
-  // Labels that are class names, or booleans.
-  const labels = t.table.sample.map((r) => r[targetColumns[0]]).filter((c) => c !== null && c !== undefined);
-  const text = o.multiLabel ? [] : labels.filter((c): c is string => typeof c === 'string');
-  const dictionary = same || o.multiLabel ? null : t.table.columns[targetColumns[0]]?.dictionary ?? null;
   const binaryGuess = classes === 1 && !o.multiLabel;
   let classNames: string[] | null = o.classNames ?? namesOfColumns(pred.table.columns, columns) ?? null;
   if (classNames === null && text.length > 0 && dictionary !== null) {

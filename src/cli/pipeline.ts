@@ -108,7 +108,7 @@ function badLabel(t: ArrayLike<number>, classes: number, ignore: number | undefi
 }
 
 /** The evaluation, one block per step; emit() gets each grid block's state, in file order. */
-async function run(job: Job, emit: (block: Evaluator) => void, progress?: ProgressFn, allowEmpty = false, step?: () => Promise<void>): Promise<void> {
+async function run(job: Job, emit: (block: Evaluator) => void, progress: ProgressFn | undefined, allowEmpty: boolean): Promise<void> {
   const { options } = job;
   const classes = options.classes;
   if (classes > MAX_CLASSES) {
@@ -170,7 +170,7 @@ async function run(job: Job, emit: (block: Evaluator) => void, progress?: Progre
         ev = new Evaluator(options);
       }
       progress?.(pred.done, pred.total, rows - start);
-      await step?.();
+      await breathe();
     }
     if (rows === start && !allowEmpty) throw new InputError(pred.endWhere(), 'no rows');
     if (rows % grid !== 0) emit(ev);
@@ -194,13 +194,6 @@ async function breathe(): Promise<void> {
 /** Runs the job: the packed states of its grid blocks (packState), in file order. */
 export async function runBlocks(job: Job, progress?: ProgressFn, allowEmpty = true): Promise<Float64Array<ArrayBuffer>[]> {
   const blocks: Float64Array<ArrayBuffer>[] = [];
-  await run(job, (block) => blocks.push(packState(block)), progress, allowEmpty, breathe);
+  await run(job, (block) => blocks.push(packState(block)), progress, allowEmpty);
   return blocks;
-}
-
-/** Runs the job on the main thread: every grid block merged, in file order, into one Evaluator. */
-export async function runJob(job: Job, progress?: ProgressFn): Promise<Evaluator> {
-  const total = new Evaluator(job.options);
-  await run(job, (block) => total.merge(block), progress, false, breathe);
-  return total;
 }

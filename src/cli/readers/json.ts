@@ -59,7 +59,7 @@ export const fromJson = (v: unknown): unknown => (v === NAN_MARK ? NaN : v);
  * Index of the first character of `text` at which JSON.parse fails (V8's messages do not always say): a scanner of
  * the JSON grammar, iterative (a line of a million '[' must not overflow the stack), for messages only.
  */
-export function jsonErrorAt(text: string): number {
+function jsonErrorAt(text: string): number {
   let i = 0;
   const closers: string[] = [];
   const ws = () => {

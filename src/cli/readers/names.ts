@@ -4,7 +4,7 @@
  */
 
 /** A row index or an id: skipped, with a note. `unnamed: 0` is pandas re-reading a CSV it wrote with its index. */
-export const INDEX_NAMES = new Set([
+const INDEX_NAMES = new Set([
   '', 'index', 'idx', 'id', 'ids', 'row', 'row_id', 'rowid', 'row_index', 'sample_id', 'example_id', 'uid', 'guid',
   '__index_level_0__', 'level_0',
 ]);

@@ -25,7 +25,7 @@ const EMPTY = Buffer.alloc(0);
 export const MAX_LINE = 32 << 20;
 
 /** Only spaces, tabs, CR and LF in bytes [s, e). */
-export function isBlank(b: Uint8Array, s: number, e: number): boolean {
+function isBlank(b: Uint8Array, s: number, e: number): boolean {
   for (let i = s; i < e; i++) if (b[i] !== 32 && b[i] !== 9 && b[i] !== 13 && b[i] !== NL) return false;
   return true;
 }
