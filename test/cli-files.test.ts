@@ -80,6 +80,7 @@ describe('files as pandas, NumPy and pyarrow write them: the figures NumPy compu
       expect(json([...files, '--threads', '2', '--quiet']).out).toEqual(one);
     }
     if (availableParallelism() > 1) expect(json(['logits.csv.gz', 'labels.csv', '--threads', '2']).stderr).toMatch(/gzip input is read by one thread/);
+    expect(xent(['eval', 'logits.csv.gz', 'labels.csv', '--shard', '1/2']).stderr).toMatch(/logits\.csv\.gz: --shard cuts the input at byte offsets, which gzip does not have: decompress it first/);
   });
 
   it('the class names reach the report', () => {

@@ -9,7 +9,7 @@ import { terminal } from './terminal.js';
 import { type Layout, layout } from './layout.js';
 import { type Job, MAX_CLASSES, gridRows, probeClasses, runBlocks } from './pipeline.js';
 import { progressBar } from './progress.js';
-import { type Format, formatOf, isGzip } from './readers/index.js';
+import { type Format, InputError, formatOf, isGzip } from './readers/index.js';
 import { htmlReport } from './report/html.js';
 import { type ReportInfo, csvReport, tableReport } from './report/text.js';
 import { shardText } from './shard.js';
@@ -175,7 +175,11 @@ export async function evaluateFiles(a: EvalArgs, note: (s: string) => void): Pro
   let job: Job = { pred: lay.pred, target: lay.target, options };
   // Checked before any part is cut or any block allocated.
   new Evaluator(options);
-  if (a.shard !== undefined) job = (await partsOf(job, a.shard.count))[a.shard.index - 1];
+  if (a.shard !== undefined) {
+    const gz = [a.pred, a.target].find((p): p is string => p !== null && isGzip(p));
+    if (gz !== undefined) throw new InputError(gz, '--shard cuts the input at byte offsets, which gzip does not have: decompress it first');
+    job = (await partsOf(job, a.shard.count))[a.shard.index - 1];
+  }
   const bar = progressBar(!a.quiet);
   try {
     let run: EvalRun;
