@@ -183,7 +183,7 @@ export async function evaluateFiles(a: EvalArgs, note: (s: string) => void): Pro
   const bar = progressBar(!a.quiet);
   try {
     let run: EvalRun;
-    if (threads > 1) run = { ...(await runThreaded(job, threads, bar.update, true)), layout: lay, first: 0 };
+    if (threads > 1) run = { ...(await runThreaded(job, threads, bar.update, a.stateOut !== undefined)), layout: lay, first: 0 };
     else {
       const blocks = await runBlocks(job, bar.update, a.shard !== undefined);
       const ev = new Evaluator(options);
