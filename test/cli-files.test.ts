@@ -137,7 +137,7 @@ describe('options that say what the files hold', () => {
   const z = [[1.5, -0.25, 2], [0.125, 3, -1], [-2, 0.5, 0.75]];
   const y = [2, 1, 0];
 
-  it('--dtype bfloat16 reads <u2 and |V2 as bfloat16 (the top half of a float32); without it, |V2 is an error naming it', () => {
+  it('--dtype bfloat16 reads <u2 and |V2 as bfloat16 (the top half of a float32), --dtype float16 as IEEE half; |V2 alone is an error naming it', () => {
     // These values are exact in bfloat16: its bits are the top 16 bits of the float32's.
     const f32 = Float32Array.from(z.flat());
     const bits = Uint16Array.from(new Uint32Array(f32.buffer), (u) => u >>> 16);
@@ -153,6 +153,15 @@ describe('options that say what the files hold', () => {
     }
     const r = xent(['eval', join(dir, 'bfV2.npy'), labels]);
     expect(r.stderr).toMatch(/dtype \|V2 \(raw 2-byte records\) is not a number type: for bfloat16 saved by ml_dtypes, pass --dtype bfloat16/);
+    // IEEE half bits saved as <u2, with --dtype float16 (these values are normal and exact in half precision).
+    const half = (v: number) => {
+      if (v === 0) return 0;
+      const e = Math.floor(Math.log2(Math.abs(v)));
+      return (v < 0 ? 0x8000 : 0) | ((e + 15) << 10) | Math.round((Math.abs(v) / 2 ** e - 1) * 1024);
+    };
+    const p16 = join(dir, 'half-u2.npy');
+    writeFileSync(p16, npy('<u2', [3, 3], new Uint8Array(Uint16Array.from(z.flat(), half).buffer)));
+    expect(Math.abs(json([p16, labels, '--dtype', 'float16']).out.nats - lib.nats)).toBeLessThanOrEqual(1e-6 * lib.nats);
   });
 
   it('--pred-key and --label-key name JSON keys; --columns and --id-column name CSV columns; --delimiter', () => {

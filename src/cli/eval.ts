@@ -38,7 +38,7 @@ export const EVAL_OPTIONS: OptionTable = {
   header: { type: 'boolean', group: 'What the files hold', help: 'a first line that may name columns does (default: decided from the files)' },
   'no-header': { type: 'boolean', group: 'What the files hold', help: "text files' first lines are rows" },
   delimiter: { type: 'string', value: 'C', group: 'What the files hold', help: 'the CSV delimiter (default: sniffed among , ; tab |)' },
-  dtype: { type: 'string', value: 'bfloat16', group: 'What the files hold', help: '2-byte .npy values (<u2, |V2) are bfloat16 (float16, <f2, is read as such)' },
+  dtype: { type: 'string', value: 'bfloat16|float16', group: 'What the files hold', help: 'the type of 2-byte .npy values saved as bits (<u2, |V2; <f2 is float16)' },
   'pred-format': { type: 'string', value: 'F', group: 'What the files hold', help: 'force csv|tsv|jsonl|npy|arrow|parquet' },
   'target-format': { type: 'string', value: 'F', group: 'What the files hold', help: 'the same for TARGET' },
   base: { type: 'string', value: '2|e|10', group: 'The figures', help: 'unit of the losses (default e: nats)' },

@@ -43,7 +43,8 @@ function elementsOf(h: NpyHeader, path: string, half: Source['half']): Elements 
   const order = descr[0];
   const body = descr.slice(1);
   const little = order === '<' || order === '|' || order === '=';
-  if (half === 'bfloat16' && (descr === '<u2' || descr === '|V2')) return { size: 2, dt: BFLOAT16, text: null };
+  // 2-byte values saved as raw bits: bfloat16 (ml_dtypes) or IEEE half, as --dtype says.
+  if (half !== undefined && (descr === '<u2' || descr === '|V2')) return { size: 2, dt: half === 'bfloat16' ? BFLOAT16 : DTYPES.f2, text: null };
   const str = /^([US])(\d+)$/.exec(body);
   if (str !== null && (little || str[1] === 'S') && +str[2] > 0) return { size: +str[2] * (str[1] === 'U' ? 4 : 1), dt: null, text: str[1] as 'U' | 'S' };
   const dt = DTYPES[body];
