@@ -1,10 +1,12 @@
 // Fused softmax cross-entropy (integer labels, dense targets) and cross-entropy / weighted sums over probabilities.
 // Softmax cross-entropy reads each logit twice: the max pass (rowMax), then one pass that sums the exps and picks
-// up the Σ c_j (m - z_j) terms. Loss = (m - z_y) + log Σ exp(z - m) in float64 scalars (see softmax.ts).
+// up the Σ c_j (m - z_j) terms. Loss = (m - z_y) + log Σ exp(z - m) in float64 scalars (see softmax.ts). With labels,
+// half-precision logits (softmaxCrossEntropyLabelsHalf) run the same row code on float32 copies widened in the exp
+// pass of the row before (halfRow in softmax.ts).
 
 import { expNeg2d, exp64, log1p64, log64, log2d } from './math';
 import { at, get, ld2, hsum2, coef2, coef, BLOCK } from './lanes';
-import { endHints, hintNext, rowMax, rowHasNaN, rowLogSum, logFromSum } from './softmax';
+import { endHints, halfBegin, halfEnd, halfRow, hintNext, nextCounted, rowMax, rowHasNaN, rowLogSum, logFromSum } from './softmax';
 import { denseRow32, denseS, denseA, denseC, denseR, ceRow32, ceOk } from './crossentropy32';
 
 /** Σ_j w_j (X - x_j) and Σ_j w_j for one row (w = 1 when null); zero weights contribute 0 even at masked logits. */
@@ -42,6 +44,32 @@ function smoothSum<T>(p: usize, cols: i32, X: f64, w: usize): f64 {
   return sum;
 }
 
+/** One counted row (label y >= 0) of softmaxCrossEntropyLabels: writes its nll (and smooth, when not 0). */
+function labelsRow<T>(p: usize, cols: i32, s: f64, y: i32, w: usize, nll: usize, smooth: usize): void {
+  let X = rowMax<T>(p, cols);
+  let m = s * X;
+  let xy = get<T>(p, y);
+  if (m == -Infinity) {
+    // Every logit masked: each term lse - z_j with a nonzero coefficient is +Infinity (as for z_y = -Infinity).
+    let bad = rowHasNaN<T>(p, cols);
+    store<f64>(nll, bad ? NaN : Infinity);
+    if (smooth) {
+      smoothSum<T>(p, cols, 0, w);
+      store<f64>(smooth, bad ? NaN : (smoothW > 0 ? Infinity : smoothW * 0));
+    }
+    return;
+  }
+  // The nll's exact part s·(X - x_y) >= 0 lets the fast sum serve most rows (see logFromSum); the smoothed
+  // loss adds log Σ to other terms, so it keeps the plain rule.
+  let lg = rowLogSum<T>(p, cols, X, s, smooth != 0 || !(s * xy > -Infinity) ? 0 : s * (X - xy));
+  let loss = s * xy == -Infinity ? (isNaN(lg) ? lg : Infinity) : s * (X - xy) + lg;
+  store<f64>(nll, loss);
+  if (smooth) {
+    let a = smoothSum<T>(p, cols, X, w);
+    store<f64>(smooth, s * a + smoothW * lg);
+  }
+}
+
 export function softmaxCrossEntropyLabels<T>(
   x: usize, rows: i32, cols: i32, s: f64, labels: usize, w: usize, nll: usize, smooth: usize,
 ): void {
@@ -54,31 +82,29 @@ export function softmaxCrossEntropyLabels<T>(
       if (smooth) store<f64>(smooth + o, 0);
       continue;
     }
-    let p = at<T>(x, r * cols);
-    let X = rowMax<T>(p, cols);
-    let m = s * X;
-    let xy = get<T>(p, y);
-    if (m == -Infinity) {
-      // Every logit masked: each term lse - z_j with a nonzero coefficient is +Infinity (as for z_y = -Infinity).
-      let bad = rowHasNaN<T>(p, cols);
-      store<f64>(nll + o, bad ? NaN : Infinity);
-      if (smooth) {
-        smoothSum<T>(p, cols, 0, w);
-        store<f64>(smooth + o, bad ? NaN : (smoothW > 0 ? Infinity : smoothW * 0));
-      }
-      continue;
-    }
-    // The nll's exact part s·(X - x_y) >= 0 lets the fast sum serve most rows (see logFromSum); the smoothed
-    // loss adds log Σ to other terms, so it keeps the plain rule.
-    let lg = rowLogSum<T>(p, cols, X, s, smooth != 0 || !(s * xy > -Infinity) ? 0 : s * (X - xy));
-    let loss = s * xy == -Infinity ? (isNaN(lg) ? lg : Infinity) : s * (X - xy) + lg;
-    store<f64>(nll + o, loss);
-    if (smooth) {
-      let a = smoothSum<T>(p, cols, X, w);
-      store<f64>(smooth + o, s * a + smoothW * lg);
-    }
+    labelsRow<T>(at<T>(x, r * cols), cols, s, y, w, nll + o, smooth ? smooth + o : 0);
   }
   endHints();
+}
+
+/** softmaxCrossEntropyLabels on half-precision logits (H: see half.ts), widened row by row in the exp pass. */
+export function softmaxCrossEntropyLabelsHalf<H>(
+  x: usize, rows: i32, cols: i32, s: f64, labels: usize, w: usize, nll: usize, smooth: usize, scratch: usize,
+): void {
+  halfBegin<H>(scratch, cols);
+  let next = nextCounted(labels, -1, rows);
+  for (let r = 0; r < rows; r++) {
+    let o = <usize>r << 3;
+    if (r != next) {
+      store<f64>(nll + o, 0);
+      if (smooth) store<f64>(smooth + o, 0);
+      continue;
+    }
+    next = nextCounted(labels, r, rows);
+    let p = halfRow<H>(x, r, next, cols);
+    labelsRow<f32>(p, cols, s, load<i32>(labels + (<usize>r << 2)), w, nll + o, smooth ? smooth + o : 0);
+  }
+  halfEnd();
 }
 
 /**

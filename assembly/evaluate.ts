@@ -11,11 +11,17 @@
 // max last rise. (Counting inside the exp pass measured slower: it is compute-bound, the scans are not.)
 // Float64 rows (and the scalar build): one pass that is expRest of softmax.ts (bit for bit, again) with Σ e², the
 // count above x_y and the block holding the first max riding along.
+// Half-precision rows (softmaxEvalLabels_f16 / _bf16): the float32 row code on a float32 copy of each row, which the
+// previous row's evalPass32 widened while it ran (halfRow in softmax.ts): the same results as float32 input.
 
 import { exp64, expNeg2d, log1p64 } from './math';
 import { hsum4, LOG2E_F32, EXP2_CONSTS, exp2NegK } from './math32';
 import { at, get, hsum2, BLOCK } from './lanes';
-import { endHints, foundNext, hintNext, rowMax, rowHasNaN, logFromSum, takeHint, tinyRest } from './softmax';
+import {
+  endHints, foundNext, halfBF, halfBegin, halfEnd, halfFresh, halfRow, halfSrc, hintNext, logFromSum, nextCounted,
+  nextOf, rowMax, rowHasNaN, tinyRest,
+} from './softmax';
+import { BFloat16Bits, Float16Bits, HALF_CONSTS, widen32, widenTail } from './half';
 
 /** Results of the row passes: Σ e², #{x_j > x_y} (evalRest: all of them), first index of the max (-1: none). */
 let eQ: f64 = 0;
@@ -60,14 +66,19 @@ function firstMax32(p: usize, cols: i32, X: f32, j0: i32): i32 {
  * where its running max last rose (topRow, topFrom). The rank and the first max are left to short scans after
  * (countAbove32, firstMax32), and only for rows whose label is below the max: counting in this loop cost more.
  */
-function evalPass32(p: usize, cols: i32, X: f64): f64 {
+function evalPass32<H>(p: usize, cols: i32, X: f64): f64 {
   let Xv = f32x4.splat(<f32>X), c = f32x4.splat(LOG2E_F32);
   const K = EXP2_CONSTS;
   let lo = v128.load(K), sh = v128.load(K, 16), c5 = v128.load(K, 32), c4 = v128.load(K, 48);
   let c3 = v128.load(K, 64), c2 = v128.load(K, 80), c1 = v128.load(K, 96), one = v128.load(K, 112);
   let sum: f64 = 0, sumQ: f64 = 0;
   let j = 0;
-  let pn = takeHint(p);
+  let src = halfSrc;
+  let pn = nextOf<H>(p);
+  let h0 = sizeof<H>() == 2 && !isSigned<H>() ? v128.load(HALF_CONSTS) : v128.splat<i32>(0);
+  let h1 = sizeof<H>() == 2 && !isSigned<H>() ? v128.load(HALF_CONSTS, 16) : h0;
+  let h2 = sizeof<H>() == 2 && !isSigned<H>() ? v128.load(HALF_CONSTS, 32) : h0;
+  let h3 = sizeof<H>() == 2 && !isSigned<H>() ? v128.load(HALF_CONSTS, 48) : h0;
   let na = f32x4.splat(-Infinity), nb = na;
   let best: f32 = -Infinity, rose = 0;
   while (j + 32 <= cols) {
@@ -76,6 +87,7 @@ function evalPass32(p: usize, cols: i32, X: f64): f64 {
     let a0 = f32x4.splat(0), a1 = a0, q0 = a0;
     for (; j + 32 <= end; j += 32) {
       let q = p + (<usize>j << 2), qn = pn + (<usize>j << 2);
+      if (sizeof<H>() == 2) widen32<H>(src + (<usize>j << 1), qn, h0, h1, h2, h3);
       na = f32x4.pmax(f32x4.pmax(na, v128.load(qn)), f32x4.pmax(v128.load(qn, 16), v128.load(qn, 32)));
       nb = f32x4.pmax(f32x4.pmax(nb, v128.load(qn, 48)), f32x4.pmax(v128.load(qn, 64), v128.load(qn, 80)));
       na = f32x4.pmax(na, f32x4.pmax(v128.load(qn, 96), v128.load(qn, 112)));
@@ -105,6 +117,7 @@ function evalPass32(p: usize, cols: i32, X: f64): f64 {
     let mv = max(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1));
     if (mv > best) { best = mv; rose = j0; }
   }
+  if (sizeof<H>() == 2) widenTail<H>(src, pn, j, cols);
   foundNext(p, pn, cols, j, na, nb);
   if (pn != p) {
     topRow = pn;
@@ -215,67 +228,101 @@ function evalRest<T>(p: usize, cols: i32, X: f64, xy: f64): f64 {
   return <f64>(k - 1) + sum;
 }
 
+/** One counted row (label y >= 0) of softmaxEvalLabels; the output pointers are the row's. */
+function evalRow<T>(
+  p: usize, cols: i32, y: i32, k: i32, nll: usize, above: usize, top: usize, maxP: usize, sumSq: usize, pY: usize,
+): void {
+  const simd32 = ASC_FEATURE_SIMD && sizeof<T>() == 4;
+  // Where this row's first max lies, when the previous row's pass found its max (read before that pass moves on).
+  let from = p == topRow ? topFrom : 0;
+  let X = rowMax<T>(p, cols);
+  let xy = get<T>(p, y);
+  // S and lg stay NaN for a row without a finite max: maxP and Σ p² are NaN there.
+  let S: f64 = NaN, lg: f64 = NaN, loss: f64;
+  let finite = X > -Infinity && X < Infinity;
+  if (simd32) {
+    if (finite) {
+      S = !halfSrc ? evalPass32<f32>(p, cols, X)
+        : halfBF ? evalPass32<BFloat16Bits>(p, cols, X) : evalPass32<Float16Bits>(p, cols, X);
+      lg = logFromSum<T>(S, p, cols, X, 1, xy > -Infinity ? X - xy : 0);
+    }
+  } else {
+    let rest = evalRest<T>(p, cols, X, xy);
+    if (finite) {
+      lg = log1p64(rest);
+      S = 1 + rest;
+    }
+  }
+  if (finite) {
+    loss = xy == -Infinity ? (isNaN(lg) ? lg : Infinity) : (X - xy) + lg;
+  } else {
+    // No finite max: the loss as softmaxCrossEntropyLabels (+Infinity for an all -Infinity row, NaN with a NaN;
+    // NaN with +Infinity).
+    loss = X == Infinity || rowHasNaN<T>(p, cols) ? NaN : Infinity;
+  }
+  if (simd32) {
+    eAbove = 0;
+    if (xy < X) { // else nothing is above the label and the label is the prediction
+      eAbove = countAbove32(p, cols, <f32>xy, k);
+      eTop = firstMax32(p, cols, <f32>X, from);
+    }
+  }
+  let n = min(eAbove, k);
+  store<f64>(nll, loss);
+  store<i32>(above, n);
+  store<i32>(top, n > 0 ? eTop : y);
+  store<f64>(maxP, exp64(-lg));
+  store<f64>(sumSq, eQ / (S * S));
+  store<f64>(pY, exp64(-loss));
+}
+
+/** The outputs of an ignored row: all 0. */
+function evalIgnored(o: usize, o4: usize, nll: usize, above: usize, top: usize, maxP: usize, sumSq: usize, pY: usize): void {
+  store<f64>(nll + o, 0);
+  store<i32>(above + o4, 0);
+  store<i32>(top + o4, 0);
+  store<f64>(maxP + o, 0);
+  store<f64>(sumSq + o, 0);
+  store<f64>(pY + o, 0);
+}
+
 export function softmaxEvalLabels<T>(
   x: usize, rows: i32, cols: i32, labels: usize, k: i32,
   nll: usize, above: usize, top: usize, maxP: usize, sumSq: usize, pY: usize,
 ): void {
-  const simd32 = ASC_FEATURE_SIMD && sizeof<T>() == 4;
   for (let r = 0; r < rows; r++) {
     let o = <usize>r << 3, o4 = <usize>r << 2;
     let y = load<i32>(labels + o4);
     hintNext<T>(x, r, rows, cols);
     if (y < 0) {
-      store<f64>(nll + o, 0);
-      store<i32>(above + o4, 0);
-      store<i32>(top + o4, 0);
-      store<f64>(maxP + o, 0);
-      store<f64>(sumSq + o, 0);
-      store<f64>(pY + o, 0);
+      evalIgnored(o, o4, nll, above, top, maxP, sumSq, pY);
       continue;
     }
-    let p = at<T>(x, r * cols);
-    // Where this row's first max lies, when the previous row's pass found its max (read before that pass moves on).
-    let from = p == topRow ? topFrom : 0;
-    let X = rowMax<T>(p, cols);
-    let xy = get<T>(p, y);
-    // S and lg stay NaN for a row without a finite max: maxP and Σ p² are NaN there.
-    let S: f64 = NaN, lg: f64 = NaN, loss: f64;
-    let finite = X > -Infinity && X < Infinity;
-    if (simd32) {
-      if (finite) {
-        S = evalPass32(p, cols, X);
-        lg = logFromSum<T>(S, p, cols, X, 1, xy > -Infinity ? X - xy : 0);
-      }
-    } else {
-      let rest = evalRest<T>(p, cols, X, xy);
-      if (finite) {
-        lg = log1p64(rest);
-        S = 1 + rest;
-      }
-    }
-    if (finite) {
-      loss = xy == -Infinity ? (isNaN(lg) ? lg : Infinity) : (X - xy) + lg;
-    } else {
-      // No finite max: the loss as softmaxCrossEntropyLabels (+Infinity for an all -Infinity row, NaN with a NaN;
-      // NaN with +Infinity).
-      loss = X == Infinity || rowHasNaN<T>(p, cols) ? NaN : Infinity;
-    }
-    if (simd32) {
-      eAbove = 0;
-      if (xy < X) { // else nothing is above the label and the label is the prediction
-        eAbove = countAbove32(p, cols, <f32>xy, k);
-        eTop = firstMax32(p, cols, <f32>X, from);
-      }
-    }
-    let n = min(eAbove, k);
-    store<f64>(nll + o, loss);
-    store<i32>(above + o4, n);
-    store<i32>(top + o4, n > 0 ? eTop : y);
-    store<f64>(maxP + o, exp64(-lg));
-    store<f64>(sumSq + o, eQ / (S * S));
-    store<f64>(pY + o, exp64(-loss));
+    evalRow<T>(at<T>(x, r * cols), cols, y, k, nll + o, above + o4, top + o4, maxP + o, sumSq + o, pY + o);
   }
   endHints();
+  topRow = 0;
+}
+
+/** softmaxEvalLabels on half-precision logits (H: see half.ts), widened row by row in the exp pass. */
+function softmaxEvalLabelsHalf<H>(
+  x: usize, rows: i32, cols: i32, labels: usize, k: i32,
+  nll: usize, above: usize, top: usize, maxP: usize, sumSq: usize, pY: usize, scratch: usize,
+): void {
+  halfBegin<H>(scratch, cols);
+  let next = nextCounted(labels, -1, rows);
+  for (let r = 0; r < rows; r++) {
+    let o = <usize>r << 3, o4 = <usize>r << 2;
+    if (r != next) {
+      evalIgnored(o, o4, nll, above, top, maxP, sumSq, pY);
+      continue;
+    }
+    next = nextCounted(labels, r, rows);
+    let p = halfRow<H>(x, r, next, cols);
+    if (halfFresh) topRow = 0; // a block found for an earlier row in this buffer
+    evalRow<f32>(p, cols, load<i32>(labels + o4), k, nll + o, above + o4, top + o4, maxP + o, sumSq + o, pY + o);
+  }
+  halfEnd();
   topRow = 0;
 }
 
@@ -285,4 +332,12 @@ export function softmaxEvalLabels_f32(x: usize, rows: i32, cols: i32, labels: us
 
 export function softmaxEvalLabels_f64(x: usize, rows: i32, cols: i32, labels: usize, k: i32, nll: usize, above: usize, top: usize, maxP: usize, sumSq: usize, pY: usize): void {
   softmaxEvalLabels<f64>(x, rows, cols, labels, k, nll, above, top, maxP, sumSq, pY);
+}
+
+export function softmaxEvalLabels_f16(x: usize, rows: i32, cols: i32, labels: usize, k: i32, nll: usize, above: usize, top: usize, maxP: usize, sumSq: usize, pY: usize, scratch: usize): void {
+  softmaxEvalLabelsHalf<Float16Bits>(x, rows, cols, labels, k, nll, above, top, maxP, sumSq, pY, scratch);
+}
+
+export function softmaxEvalLabels_bf16(x: usize, rows: i32, cols: i32, labels: usize, k: i32, nll: usize, above: usize, top: usize, maxP: usize, sumSq: usize, pY: usize, scratch: usize): void {
+  softmaxEvalLabelsHalf<BFloat16Bits>(x, rows, cols, labels, k, nll, above, top, maxP, sumSq, pY, scratch);
 }

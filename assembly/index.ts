@@ -1,8 +1,11 @@
 // The module's exports: for each Kernels method `name`, `name_f32` and `name_f64` (arrays as pointers, 0 for null;
 // rows, cols, n and booleans as i32; other numbers as f64), plus heapBase and the SIMD flag. See src/backend/kernels.ts.
+// Some kernels also take half-precision logits as bits: `name_f16` / `name_bf16`, the arguments of `name_f32` and a
+// scratch pointer (room for two rows of float32) last.
 
 import { logSumExp, softmax, logSoftmax } from './softmax';
-import { softmaxCrossEntropyLabels, softmaxCrossEntropyDense, crossEntropy, dot } from './crossentropy';
+import { softmaxCrossEntropyLabels, softmaxCrossEntropyLabelsHalf, softmaxCrossEntropyDense, crossEntropy, dot } from './crossentropy';
+import { BFloat16Bits, Float16Bits } from './half';
 import { entropy, klDivergence, klDivergenceChecked, jsDivergence, rowStats } from './divergence';
 import { binaryCrossEntropy, sigmoidCrossEntropy, binaryEntropy } from './binary';
 
@@ -48,6 +51,14 @@ export function softmaxCrossEntropyLabels_f32(x: usize, rows: i32, cols: i32, s:
 
 export function softmaxCrossEntropyLabels_f64(x: usize, rows: i32, cols: i32, s: f64, labels: usize, w: usize, nll: usize, smooth: usize): void {
   softmaxCrossEntropyLabels<f64>(x, rows, cols, s, labels, w, nll, smooth);
+}
+
+export function softmaxCrossEntropyLabels_f16(x: usize, rows: i32, cols: i32, s: f64, labels: usize, w: usize, nll: usize, smooth: usize, scratch: usize): void {
+  softmaxCrossEntropyLabelsHalf<Float16Bits>(x, rows, cols, s, labels, w, nll, smooth, scratch);
+}
+
+export function softmaxCrossEntropyLabels_bf16(x: usize, rows: i32, cols: i32, s: f64, labels: usize, w: usize, nll: usize, smooth: usize, scratch: usize): void {
+  softmaxCrossEntropyLabelsHalf<BFloat16Bits>(x, rows, cols, s, labels, w, nll, smooth, scratch);
 }
 
 export function softmaxCrossEntropyDense_f32(x: usize, t: usize, rows: i32, cols: i32, s: f64, eps: f64, w: usize, out: usize, rowWeight: usize): void {
@@ -145,4 +156,8 @@ export {
   softmaxBackward_f32, softmaxBackward_f64, logSoftmaxBackward_f32, logSoftmaxBackward_f64,
 } from './gradients';
 
-export { softmaxEvalLabels_f32, softmaxEvalLabels_f64 } from './evaluate';
+export { softmaxEvalLabels_f32, softmaxEvalLabels_f64, softmaxEvalLabels_f16, softmaxEvalLabels_bf16 } from './evaluate';
+
+// Half precision (assembly/half.ts): the widening the wrapper applies to half input of kernels without a fused
+// half variant (`<name>_f16` / `<name>_bf16`, above).
+export { widen_f32, widen_f64 } from './half';

@@ -11,6 +11,7 @@
 import { exp2d, expNeg2d, expNegK, EXPNEG_CONSTS, exp64, log1p64, log64 } from './math';
 import { exp2NegK, EXP2_CONSTS, hsum4, LOG2E_F32 } from './math32';
 import { at, get, ld2, st2, put, BLOCK } from './lanes';
+import { BFloat16Bits, Float16Bits, HALF_CONSTS, widen32, widenRow, widenTail } from './half';
 
 /** Results of rowLse: X (raw extreme), m = s·X, and lg = log Σ_j exp(z_j - m). */
 export let rowX: f64 = 0;
@@ -45,6 +46,78 @@ let nextMax: f64 = 0;
   let pn = nextHint ? nextHint : p;
   nextHint = 0;
   return pn;
+}
+
+// --- Half-precision rows (the fused `_f16` / `_bf16` kernels). The kernel keeps the current row widened to float32
+// in one scratch buffer; while its exp pass (expSum32, evalPass32 in evaluate.ts) works on it, it widens the next
+// row into the other buffer in place of the hint's loads, and finds that row's max along as it does for float32
+// rows: the widening's integer and shuffle work runs beside the exp pass's float arithmetic, which bounds that loop.
+// A row the pass did not reach (the first, or one after a row that took no exp pass) is widened on its own.
+
+/** The scratch buffers: the current row's float32 copy and the next one's. */
+let halfCur: usize = 0;
+let halfNxt: usize = 0;
+/** bfloat16 (else float16) bits. */
+export let halfBF: bool = false;
+/** The next row's bits (0: none) for the exp pass to widen into halfNxt, and its index. */
+export let halfSrc: usize = 0;
+let halfNext: i32 = -1;
+/** The index of the row whose copy halfNxt holds (-1: none). */
+let halfFilled: i32 = -1;
+/** True when halfRow had to widen the row itself: hints from earlier rows are then stale. */
+export let halfFresh: bool = false;
+
+/** Starts a fused half kernel: scratch holds two rows of cols float32s (16-byte aligned). */
+export function halfBegin<H>(scratch: usize, cols: i32): void {
+  halfBF = isSigned<H>();
+  halfCur = scratch;
+  halfNxt = scratch + ((<usize>cols * 4 + 15) & ~15);
+  halfFilled = -1;
+}
+
+/**
+ * The float32 copy of row r of the half matrix x; the exp pass that reads it will widen row `next` (-1: none) into
+ * the other buffer, so that the call for row `next` finds it there.
+ */
+export function halfRow<H>(x: usize, r: i32, next: i32, cols: i32): usize {
+  halfFresh = halfFilled != r;
+  if (halfFresh) {
+    widenRow<H>(x + (<usize>r * cols << 1), halfCur, cols);
+    nextRow = 0; // a max found for an earlier row in this buffer
+  } else {
+    let t = halfCur;
+    halfCur = halfNxt;
+    halfNxt = t;
+  }
+  halfFilled = -1;
+  halfNext = next;
+  halfSrc = next >= 0 ? x + (<usize>next * cols << 1) : 0;
+  return halfCur;
+}
+
+/** The first row after r whose label (i32 at labels) is not negative, or -1. */
+export function nextCounted(labels: usize, r: i32, rows: i32): i32 {
+  for (let i = r + 1; i < rows; i++) if (load<i32>(labels + (<usize>i << 2)) >= 0) return i;
+  return -1;
+}
+
+/** Ends a fused half kernel. */
+export function halfEnd(): void {
+  halfSrc = 0;
+  halfFilled = -1;
+  endHints();
+}
+
+/**
+ * Where an exp pass over the current row puts the next row's float32 copy (the hint's row for float32 input, else
+ * the half row's buffer); `src` is that row's bits (H half) or unused. Call once per pass, before its loop.
+ */
+// @ts-ignore: decorator
+@inline export function nextOf<H>(p: usize): usize {
+  if (sizeof<H>() == 4) return takeHint(p);
+  halfSrc = 0;
+  halfFilled = halfNext;
+  return halfNxt;
 }
 
 /** Records the max of row pn from the accumulators of its eight-vector loop (j: where that loop stopped). */
@@ -236,9 +309,10 @@ export function tinyRest<T>(p: usize, cols: i32, X: f64, s: f64): f64 {
  * S = Σ_j exp((x_j - X)·s) for a float32 row, as 2^((x_j - X)·(s·log2 e)) in f32 lanes (exp2NegK, <= 2.2e-7 per
  * term, plus the float32 rounding of the argument, about |d|·6e-8 relative, which the precise path has too).
  * Lane sums run over 64-element halves of 128-element blocks (16 adds per lane: <= 16·2^-24 ≈ 1e-6 worst case,
- * about 1.5e-8 for random rounding) and each block's total goes into a float64 sum.
+ * about 1.5e-8 for random rounding) and each block's total goes into a float64 sum. H: what the next row is
+ * (f32: the hint's float32 row; half: bits to widen on the way, see halfRow).
  */
-function expSum32(p: usize, cols: i32, X: f64, s: f64): f64 {
+function expSum32<H>(p: usize, cols: i32, X: f64, s: f64): f64 {
   let Xv = f32x4.splat(<f32>X), c = f32x4.splat(s == 1 ? LOG2E_F32 : <f32>(s * 1.4426950408889634));
   const K = EXP2_CONSTS;
   let lo = v128.load(K), sh = v128.load(K, 16), c5 = v128.load(K, 32), c4 = v128.load(K, 48);
@@ -247,13 +321,19 @@ function expSum32(p: usize, cols: i32, X: f64, s: f64): f64 {
   let j = 0;
   // The next row's max as rowMax forms it (the same vectors into na and nb, in the same order); without a next
   // row, the loads go to this row again (cache-resident) and the result is dropped.
-  let pn = takeHint(p);
+  let src = halfSrc;
+  let pn = nextOf<H>(p);
+  let h0 = sizeof<H>() == 2 && !isSigned<H>() ? v128.load(HALF_CONSTS) : v128.splat<i32>(0);
+  let h1 = sizeof<H>() == 2 && !isSigned<H>() ? v128.load(HALF_CONSTS, 16) : h0;
+  let h2 = sizeof<H>() == 2 && !isSigned<H>() ? v128.load(HALF_CONSTS, 32) : h0;
+  let h3 = sizeof<H>() == 2 && !isSigned<H>() ? v128.load(HALF_CONSTS, 48) : h0;
   let na = f32x4.splat(-Infinity), nb = na;
   while (j + 32 <= cols) {
     let end = min(cols, j + 128);
     let a0 = f32x4.splat(0), a1 = a0;
     for (; j + 32 <= end; j += 32) {
       let q = p + (<usize>j << 2), qn = pn + (<usize>j << 2);
+      if (sizeof<H>() == 2) widen32<H>(src + (<usize>j << 1), qn, h0, h1, h2, h3);
       na = f32x4.pmax(f32x4.pmax(na, v128.load(qn)), f32x4.pmax(v128.load(qn, 16), v128.load(qn, 32)));
       nb = f32x4.pmax(f32x4.pmax(nb, v128.load(qn, 48)), f32x4.pmax(v128.load(qn, 64), v128.load(qn, 80)));
       na = f32x4.pmax(na, f32x4.pmax(v128.load(qn, 96), v128.load(qn, 112)));
@@ -268,6 +348,7 @@ function expSum32(p: usize, cols: i32, X: f64, s: f64): f64 {
     }
     sum += hsum4(a0) + hsum4(a1);
   }
+  if (sizeof<H>() == 2) widenTail<H>(src, pn, j, cols);
   foundNext(p, pn, cols, j, na, nb);
   if (j + 4 <= cols) {
     let a0 = f32x4.splat(0);
@@ -302,7 +383,11 @@ export function logFromSum<T>(S: f64, p: usize, cols: i32, X: f64, s: f64, exact
  * the caller's result added to it, 0 for log-sum-exp itself), else expRest.
  */
 export function rowLogSum<T>(p: usize, cols: i32, X: f64, s: f64, exact: f64 = 0): f64 {
-  if (ASC_FEATURE_SIMD && sizeof<T>() == 4) return logFromSum<T>(expSum32(p, cols, X, s), p, cols, X, s, exact);
+  if (ASC_FEATURE_SIMD && sizeof<T>() == 4) {
+    let S = !halfSrc ? expSum32<f32>(p, cols, X, s)
+      : halfBF ? expSum32<BFloat16Bits>(p, cols, X, s) : expSum32<Float16Bits>(p, cols, X, s);
+    return logFromSum<T>(S, p, cols, X, s, exact);
+  }
   return log1p64(expRest<T>(p, cols, X, s));
 }
 
