@@ -1,6 +1,9 @@
 export { XentError, type XentErrorCode } from './core/errors.js';
 export type { Reduction, BatchOptions, UnitOptions, Result } from './core/options.js';
 export type { Vector, Batch, Labels } from './core/shape.js';
+export type { HalfVector, Row } from './core/shape.js';
+export type { HalfOptions } from './core/options.js';
+export type { HalfFormat, Float16ArrayLike } from './core/dtype.js';
 export type { BackendName } from './backend/kernels.js';
 export { init, backend, fallbackReason, type InitOptions } from './backend/select.js';
 export { allocate, type WasmArray, type Dtype } from './api/memory.js';

@@ -1,11 +1,12 @@
 import { kernels } from '../backend/select.js';
 import type { FloatArray, Kernels } from '../backend/kernels.js';
 import { XentError, show } from '../core/errors.js';
-import { checkKeys, numberIn, unitOf } from '../core/options.js';
+import { checkKeys, dtypeOf, numberIn, unitOf } from '../core/options.js';
+import { floatsOf } from '../core/dtype.js';
 import { reduce, total } from '../core/reduce.js';
 import { type Batch, type Matrix, asMatrix, asMatrixLike, asVectorOption, checkWeights, isFloat32 } from '../core/shape.js';
 import { checkUnitInterval } from '../core/validate.js';
-import { type IfNone, type Reduction, type UnitOptions } from '../core/options.js';
+import { type HalfOptions, type IfNone, type Reduction, type UnitOptions } from '../core/options.js';
 import type { Vector } from '../core/shape.js';
 import {
   type CompatOptions, type LossReduction, type MeanRule, type Preset, checkTargets, clipBounds, countNonzero,
@@ -14,7 +15,7 @@ import {
 import { LOG_CLAMP_BELOW, binaryCrossEntropyLoop } from './compat.js';
 
 /** Options of the binary (sigmoid) losses. */
-export interface BinaryOptions extends UnitOptions, CompatOptions {
+export interface BinaryOptions extends UnitOptions, CompatOptions, HalfOptions {
   /** Labels per row for multi-label input given flat; without it a flat vector is N independent examples. */
   classes?: number;
   /** 'mean' (default), 'sum', 'none', or a named mean (see LossReduction). */
@@ -44,7 +45,7 @@ export interface SigmoidCrossEntropyOptions extends BinaryOptions {
 /** A binary loss's result: a number, or a Float64Array per element for `reduction: 'none'` on array input. */
 export type BinaryResult<X, O> = IfNone<O, X extends number ? number : Float64Array, number>;
 
-const KEYS = ['classes', 'reduction', 'base', 'weight', 'sampleWeight', 'labelSmoothing', 'compat'];
+const KEYS = ['classes', 'reduction', 'base', 'weight', 'sampleWeight', 'labelSmoothing', 'compat', 'dtype'];
 
 type BinaryKernel = (
   k: Kernels, X: Matrix, T: Matrix, smoothing: number, w: FloatArray | null, wFull: boolean,
@@ -95,11 +96,12 @@ export function binaryCall(
     throw new XentError('INVALID_TYPE', `target must be a number when ${name} is a number, got ${show(target)}`);
   }
   const f32 = isFloat32(x);
+  const dtype = dtypeOf(o.dtype);
   const multiLabel = o.classes !== undefined || (Array.isArray(x) && x.length > 0 && typeof x[0] !== 'number');
   const examples = !multiLabel && !scalar;
-  const X = asMatrix(scalar ? [x] : x, name, multiLabel ? o.classes : undefined, f32);
+  const X = asMatrix(scalar ? [x] : x, name, multiLabel ? o.classes : undefined, f32, dtype);
   if (X.cols === 0 && !examples) throw new XentError('EMPTY_INPUT', `${name} has rows with no entries`);
-  const T = asMatrixLike(scalar ? [target] : target, 'target', X, name, f32);
+  const T = asMatrixLike(scalar ? [target] : target, 'target', X, name, f32, dtype);
   if (probabilities) checkUnitInterval(k, { name, m: X });
   // The focal factor (1 - p_t)^γ needs t in [0, 1]; the cross-entropies are linear in t.
   const real = fn !== 'binaryFocalCrossEntropy'
@@ -220,7 +222,8 @@ export function binaryCrossEntropy<X extends number | Batch, O extends BinaryCro
   return binary('binaryCrossEntropy', probs, target, options, ['eps'], 'probs', true,
     (k, X, T, smoothing, w, wFull, out, elementwise) => {
       if (additive >= 0 || (preset.binaryLog === 'clamp' && clampMatters(k, X))) {
-        binaryCrossEntropyLoop(X.data, T.data, X.rows, X.cols, lo, hi, additive, smoothing, w, wFull, out, elementwise);
+        binaryCrossEntropyLoop(floatsOf(k, X.data, true), floatsOf(k, T.data, true), X.rows, X.cols, lo, hi, additive,
+          smoothing, w, wFull, out, elementwise);
       } else {
         k.binaryCrossEntropy(X.data, T.data, X.rows, X.cols, lo, hi, smoothing, w, wFull, out, elementwise);
       }
@@ -239,7 +242,7 @@ export function sigmoidCrossEntropy<X extends number | Batch, O extends SigmoidC
   return binary('sigmoidCrossEntropy', logits, target, options, ['posWeight'], 'logits', false,
     (k, X, T, smoothing, w, wFull, out, elementwise) => {
       const pw = o.posWeight === undefined ? null
-        : checkWeights(asVectorOption(o.posWeight, 'posWeight', X.cols, X.data instanceof Float32Array), 'posWeight');
+        : checkWeights(asVectorOption(o.posWeight, 'posWeight', X.cols, !(X.data instanceof Float64Array)), 'posWeight');
       k.sigmoidCrossEntropy(X.data, T.data, X.rows, X.cols, smoothing, w, wFull, pw, out, elementwise);
     },
   ) as BinaryResult<X, O>;

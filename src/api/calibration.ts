@@ -6,13 +6,14 @@
  */
 import { kernels } from '../backend/select.js';
 import { XentError, show } from '../core/errors.js';
-import { booleanOption, checkKeys, reductionOf, type Reduction } from '../core/options.js';
+import { type HalfOptions, booleanOption, checkKeys, dtypeOf, reductionOf, type Reduction } from '../core/options.js';
+import { type FloatArray, floatsOf } from '../core/dtype.js';
 import { Sum } from '../core/reduce.js';
 import { type Batch, type Labels, type Matrix, type Vector, asLabels, asMatrix, asMatrixLike, isFloat32 } from '../core/shape.js';
 import { presetOf, weightOption } from '../core/compat.js';
 import { checkUnitInterval } from '../core/validate.js';
 
-export interface BrierScoreOptions {
+export interface BrierScoreOptions extends HalfOptions {
   /** Classes per row when a multiclass batch is given flat. */
   classes?: number;
   /** Per-example weights (length N, or one number for every example): np.average's weights. */
@@ -29,7 +30,7 @@ export interface BrierScoreOptions {
 /** `norm` of calibrationError: 'l1' the expected calibration error, 'l2' its root-mean-square form, 'max' the maximum. */
 export type CalibrationNorm = 'l1' | 'l2' | 'max';
 
-export interface CalibrationErrorOptions {
+export interface CalibrationErrorOptions extends HalfOptions {
   /** Classes per row when a multiclass batch is given flat. */
   classes?: number;
   /** Number of equal-width bins over [0, 1] (default 15, as torchmetrics). */
@@ -41,28 +42,33 @@ export interface CalibrationErrorOptions {
 /** A binary input (a number or a flat vector without classes) or a multiclass batch with its target. */
 interface Resolved {
   P: Matrix;
+  /** P's values (half precision widened). */
+  p: FloatArray;
   /** Binary targets in [0, 1] (binary input) or labels (multiclass). */
   binary: boolean;
   t: ArrayLike<number>;
 }
 
-function resolve(fn: string, probs: unknown, target: unknown, classes: unknown): Resolved {
+function resolve(fn: string, probs: unknown, target: unknown, o: Record<string, unknown>): Resolved {
   const scalar = typeof probs === 'number';
   if (scalar && typeof target !== 'number') {
     throw new XentError('INVALID_TYPE', `target must be a number when probs is a number, got ${show(target)}`);
   }
   const f32 = isFloat32(probs);
-  const P = asMatrix(scalar ? [probs] : probs, 'probs', classes, f32);
+  const dtype = dtypeOf(o.dtype);
+  const P = asMatrix(scalar ? [probs] : probs, 'probs', o.classes, f32, dtype);
   if (P.rows * P.cols === 0) throw new XentError('EMPTY_INPUT', `probs of ${fn} has no entries`);
   const k = kernels();
   checkUnitInterval(k, { name: 'probs', m: P });
   if (!P.batch) {
     // binary: one example per entry, the probability of the positive class
-    const T = asMatrixLike(scalar ? [target] : target, 'target', P, 'probs', false);
+    const T = asMatrixLike(scalar ? [target] : target, 'target', P, 'probs', false, dtype);
     checkUnitInterval(k, { name: 'target', m: T });
-    return { P: { data: P.data, rows: P.cols, cols: 1, batch: true }, binary: true, t: T.data };
+    const p = floatsOf(k, P.data, f32);
+    return { P: { data: p, rows: P.cols, cols: 1, batch: true }, p, binary: true, t: floatsOf(k, T.data, false) };
   }
-  return { P, binary: false, t: asLabels(typeof target === 'number' ? [target] : target, 'target', P.rows, P.cols, undefined) };
+  const t = asLabels(typeof target === 'number' ? [target] : target, 'target', P.rows, P.cols, undefined);
+  return { P, p: floatsOf(k, P.data, f32), binary: false, t };
 }
 
 /**
@@ -72,9 +78,9 @@ function resolve(fn: string, probs: unknown, target: unknown, classes: unknown):
  * mean Σ_j (p_j - [j = y])², halved for two columns (see `scaleByHalf`).
  */
 export function brierScore(probs: number | Batch, target: number | Labels | Vector, options?: BrierScoreOptions): number | Float64Array {
-  const o = checkKeys(options, ['classes', 'sampleWeight', 'reduction', 'scaleByHalf'], 'brierScore');
+  const o = checkKeys(options, ['classes', 'sampleWeight', 'reduction', 'scaleByHalf', 'dtype'], 'brierScore');
   const reduction = reductionOf(o.reduction);
-  const { P, binary, t } = resolve('brierScore', probs, target, o.classes);
+  const { P, p, binary, t } = resolve('brierScore', probs, target, o);
   const half = o.scaleByHalf === undefined ? binary || P.cols === 2 : booleanOption(o.scaleByHalf, 'scaleByHalf');
   const sw = o.sampleWeight === undefined ? null
     : weightOption(o.sampleWeight, 'sampleWeight', P.rows, false, presetOf(undefined));
@@ -82,8 +88,8 @@ export function brierScore(probs: number | Batch, target: number | Labels | Vect
   for (let r = 0; r < P.rows; r++) {
     let s = 0;
     // binary: the two columns [1 - p, p] against [1 - t, t] give 2 (p - t)²
-    if (binary) s = 2 * (P.data[r] - t[r]) ** 2;
-    else for (let j = 0, i = r * P.cols; j < P.cols; j++, i++) s += (P.data[i] - (j === t[r] ? 1 : 0)) ** 2;
+    if (binary) s = 2 * (p[r] - t[r]) ** 2;
+    else for (let j = 0, i = r * P.cols; j < P.cols; j++, i++) s += (p[i] - (j === t[r] ? 1 : 0)) ** 2;
     per[r] = half ? s / 2 : s;
   }
   if (reduction === 'none') {
@@ -111,7 +117,7 @@ export function brierScore(probs: number | Batch, target: number | Labels | Vect
  * Boundaries are i / B in float64 (rounded to float32 for Float32Array input); sums accumulate in float64.
  */
 export function calibrationError(probs: Batch, target: Labels | Vector, options?: CalibrationErrorOptions): number {
-  const o = checkKeys(options, ['classes', 'bins', 'norm'], 'calibrationError');
+  const o = checkKeys(options, ['classes', 'bins', 'norm', 'dtype'], 'calibrationError');
   const bins = o.bins === undefined ? 15 : o.bins;
   if (typeof bins !== 'number' || !Number.isInteger(bins) || bins < 1) {
     throw new XentError('INVALID_OPTION', `bins must be a positive integer, got ${show(bins)}`);
@@ -120,8 +126,8 @@ export function calibrationError(probs: Batch, target: Labels | Vector, options?
   if (norm !== 'l1' && norm !== 'l2' && norm !== 'max') {
     throw new XentError('INVALID_OPTION', `norm must be 'l1', 'l2' or 'max', got ${show(norm)}`);
   }
-  const { P, binary, t } = resolve('calibrationError', probs, target, o.classes);
-  const f32 = P.data instanceof Float32Array;
+  const { P, p, binary, t } = resolve('calibrationError', probs, target, o);
+  const f32 = p instanceof Float32Array;
   const bound = new Float64Array(bins + 1);
   for (let i = 0; i <= bins; i++) bound[i] = f32 ? Math.fround(i / bins) : i / bins;
   const count = new Float64Array(bins + 1);
@@ -131,12 +137,12 @@ export function calibrationError(probs: Batch, target: Labels | Vector, options?
     let c: number;
     let a: number;
     if (binary) {
-      c = P.data[r];
+      c = p[r];
       a = t[r];
     } else {
       let best = 0;
-      for (let j = 1, i = r * P.cols + 1; j < P.cols; j++, i++) if (P.data[i] > P.data[r * P.cols + best]) best = j;
-      c = P.data[r * P.cols + best];
+      for (let j = 1, i = r * P.cols + 1; j < P.cols; j++, i++) if (p[i] > p[r * P.cols + best]) best = j;
+      c = p[r * P.cols + best];
       a = best === t[r] ? 1 : 0;
     }
     // number of boundaries <= c, minus 1 (bucketize with right=True)

@@ -9,20 +9,22 @@
  */
 import { kernels } from '../backend/select.js';
 import type { FloatArray } from '../backend/kernels.js';
+import { floatsOf } from '../core/dtype.js';
 import { XentError, show } from '../core/errors.js';
 import {
   type CompatOptions, type LossReduction, clipBounds, countNonzero, divisorOf, epsOption, explainWeighted, lossReduction,
   notOpposed, presetOf, weightOption,
 } from '../core/compat.js';
 import {
-  type BatchOptions, type Result, type UnitOptions, booleanOption, checkKeys, integerOption, numberIn, unitOf,
+  type BatchOptions, type HalfOptions, type Result, type UnitOptions, booleanOption, checkKeys, dtypeOf, integerOption,
+  numberIn, unitOf,
 } from '../core/options.js';
 import { reduce, total } from '../core/reduce.js';
 import {
   type Batch, type Labels, type Vector, asLabels, asMatrix, asMatrixLike, asVectorOption, checkWeights, isFloat32,
   isLabelTarget,
 } from '../core/shape.js';
-import { checkDistribution, checkInfiniteRows, checkUnitInterval, defaultTolerance } from '../core/validate.js';
+import { checkDistribution, checkInfiniteRows, checkUnitInterval, toleranceOf } from '../core/validate.js';
 import { type BinaryOptions, type BinaryResult, binary } from './binary.js';
 
 /** What the predictions are. */
@@ -44,7 +46,7 @@ export interface BinaryFocalOptions extends BinaryOptions {
   eps?: number;
 }
 
-export interface CategoricalFocalOptions extends Omit<BatchOptions, 'reduction'>, UnitOptions, CompatOptions {
+export interface CategoricalFocalOptions extends Omit<BatchOptions, 'reduction'>, UnitOptions, CompatOptions, HalfOptions {
   /** 'mean' (default), 'sum', 'none', or a named mean (see LossReduction). */
   reduction?: LossReduction;
   /** 'probs' (default, as Keras) or 'logits' (softmax first). */
@@ -99,7 +101,8 @@ export function binaryFocalCrossEntropy<X extends number | Batch, O extends Bina
       const bce = new Float64Array(n);
       if (logits) k.sigmoidCrossEntropy(X.data, T.data, X.rows, X.cols, smoothing, null, false, null, bce, true);
       else k.binaryCrossEntropy(X.data, T.data, X.rows, X.cols, lo, hi, smoothing, null, false, bce, true);
-      focalScale(X.data, T.data, X.rows, X.cols, logits, smoothing, gamma, balancing ? alpha : -1, w, wFull, bce);
+      focalScale(floatsOf(k, X.data, true), floatsOf(k, T.data, true), X.rows, X.cols, logits, smoothing, gamma,
+        balancing ? alpha : -1, w, wFull, bce);
       if (elementwise) out.set(bce);
       else for (let r = 0, i = 0; r < X.rows; r++) {
         let s = 0;
@@ -139,7 +142,8 @@ export function categoricalFocalCrossEntropy<X extends Batch, O extends Categori
   pred: X, target: number | Labels | Batch, options?: O,
 ): Result<X, O> {
   const o = checkKeys(options, ['classes', 'reduction', 'base', 'compat', 'from', 'gamma', 'alpha', 'classBalancing',
-    'sampleWeight', 'ignoreIndex', 'labelSmoothing', 'eps', 'normalize', 'tolerance'], 'categoricalFocalCrossEntropy');
+    'sampleWeight', 'ignoreIndex', 'labelSmoothing', 'eps', 'normalize', 'tolerance', 'dtype'],
+    'categoricalFocalCrossEntropy');
   const preset = presetOf(o.compat);
   const { reduction, rule } = lossReduction(o.reduction);
   const unit = unitOf(o.base);
@@ -151,8 +155,9 @@ export function categoricalFocalCrossEntropy<X extends Batch, O extends Categori
   const ignoreIndex = o.ignoreIndex === undefined ? preset.ignoreIndex : integerOption(o.ignoreIndex, 'ignoreIndex');
   const f32 = isFloat32(pred);
   const [lo, hi] = clipBounds(preset, epsOption(o.eps), f32);
+  const dtype = dtypeOf(o.dtype);
   const k = kernels();
-  let X = asMatrix(pred, name, o.classes, f32);
+  let X = asMatrix(pred, name, o.classes, f32, dtype);
   if (X.cols === 0) throw new XentError('EMPTY_INPUT', `${name} has no classes`);
   const C = X.cols;
   let alpha: ArrayLike<number> | null = null;
@@ -175,20 +180,20 @@ export function categoricalFocalCrossEntropy<X extends Batch, O extends Categori
       k.logSoftmax(X.data, X.rows, C, 1, logp);
     }
   } else {
-    const tolerance = numberIn(o.tolerance, 'tolerance', 0, Infinity, defaultTolerance(f32));
+    const tolerance = toleranceOf(o.tolerance);
     const normalize = o.normalize === undefined ? preset.normalize : booleanOption(o.normalize, 'normalize');
-    X = checkDistribution(k, { name, m: X }, tolerance, normalize);
-    p = X.data;
+    X = checkDistribution(k, { name, m: X }, tolerance, normalize, f32);
+    p = floatsOf(k, X.data, f32);
   }
 
-  const labelTarget = X.batch ? isLabelTarget(target, X.rows, C) : typeof target === 'number';
+  const labelTarget = X.batch ? isLabelTarget(target, X.rows, C, dtype) : typeof target === 'number';
   const labels = labelTarget
     ? asLabels(typeof target === 'number' ? [target] : target, 'target', X.rows, C, ignoreIndex) : null;
   let T: FloatArray | null = null;
   if (!labelTarget) {
-    const Tm = asMatrixLike(target, 'target', X, name, f32);
+    const Tm = asMatrixLike(target, 'target', X, name, f32, dtype);
     checkUnitInterval(k, { name: 'target', m: Tm });
-    T = Tm.data;
+    T = floatsOf(k, Tm.data, f32);
   }
 
   const values = new Float64Array(X.rows);

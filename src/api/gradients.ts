@@ -11,17 +11,18 @@
  * array; `out` writes it into a caller's array of that type and length instead (and returns that array).
  */
 import { kernels } from '../backend/select.js';
-import type { FloatArray, Kernels } from '../backend/kernels.js';
+import type { FloatArray, FloatData, Kernels } from '../backend/kernels.js';
+import { HalfArray } from '../core/dtype.js';
 import { XentError, detached, isDetached, show } from '../core/errors.js';
 import {
-  type Reduction, type Result, checkKeys, numberIn, reductionOf, scaleOf, unitOf,
+  type HalfOptions, type Reduction, type Result, checkKeys, dtypeOf, reductionOf, scaleOf, unitOf,
 } from '../core/options.js';
 import { reduce } from '../core/reduce.js';
 import {
-  type Batch, type Matrix, asMatrix, asMatrixLike, asVectorOption, checkWeights, isFloat32,
+  type Batch, type HalfVector, type Matrix, asMatrix, asMatrixLike, asVectorOption, checkWeights, isFloat32,
 } from '../core/shape.js';
 import {
-  type Named, checkDistribution, checkInfiniteRows, defaultTolerance, explainNaN,
+  type Named, checkDistribution, checkInfiniteRows, explainNaN, toleranceOf,
 } from '../core/validate.js';
 import {
   type SoftmaxCrossEntropyOptions, type Target, categorical, classWeightsInMean, combineLabelled, denseDenominator, finish,
@@ -38,8 +39,12 @@ export interface GradientOptions {
   out?: Float32Array | Float64Array;
 }
 
-/** The gradient's type: the input's dtype (number[] gives Float64Array), one flat row-major array. */
-export type GradientArray<X> = X extends Float32Array | readonly Float32Array[] ? Float32Array : Float64Array;
+/**
+ * The gradient's type: the input's dtype (number[] gives Float64Array; half precision Float32Array), one flat
+ * row-major array.
+ */
+export type GradientArray<X> = X extends Float32Array | HalfVector | readonly (Float32Array | HalfVector)[]
+  ? Float32Array : Float64Array;
 
 export interface LossAndGradient<L, G> {
   loss: L;
@@ -55,7 +60,7 @@ export interface KlDivergenceGradOptions
   /** Divide q's logits by T first (default 1): the distillation temperature. */
   temperature?: number;
 }
-export interface BackwardOptions extends GradientOptions {
+export interface BackwardOptions extends GradientOptions, HalfOptions {
   /** Classes per row when a batch is given as one flat vector. */
   classes?: number;
   /** The temperature of the forward pass (default 1): the result is multiplied by 1 / T. */
@@ -81,8 +86,9 @@ function gradOut(out: unknown, length: number, f32: boolean): FloatArray {
  * themselves, which the README allows): the checks after the kernel read the inputs, so such an `out` is filled
  * only once they have passed (settle).
  */
-function unaliased(out: FloatArray, inputs: readonly (FloatArray | null | undefined)[]): FloatArray {
-  for (const a of inputs) {
+function unaliased(out: FloatArray, inputs: readonly (FloatData | null | undefined)[]): FloatArray {
+  for (const d of inputs) {
+    const a = d instanceof HalfArray ? d.bits : d;
     if (a && a.buffer === out.buffer && a.byteOffset < out.byteOffset + out.byteLength
       && out.byteOffset < a.byteOffset + a.byteLength) return new (out instanceof Float32Array ? Float32Array : Float64Array)(out.length);
   }
@@ -228,20 +234,21 @@ export function sigmoidCrossEntropyWithGrad<X extends number | Batch, O extends 
 export function klDivergenceWithGrad<X extends Batch, O extends KlDivergenceGradOptions = {}>(
   p: Batch, logitsQ: X, options?: O,
 ): LossAndGradient<Result<X, O>, GradientArray<X>> {
-  const o = checkKeys(options, ['classes', 'reduction', 'base', 'normalize', 'tolerance', 'temperature', 'out'],
+  const o = checkKeys(options, ['classes', 'reduction', 'base', 'normalize', 'tolerance', 'temperature', 'out', 'dtype'],
     'klDivergenceWithGrad');
   const batchmean = o.reduction === 'batchmean';
   const reduction = batchmean ? 'mean' : reductionOf(o.reduction);
   const unit = unitOf(o.base);
   const s = scaleOf(o.temperature);
   const f32 = isFloat32(logitsQ);
-  const tolerance = numberIn(o.tolerance, 'tolerance', 0, Infinity, defaultTolerance(f32));
+  const tolerance = toleranceOf(o.tolerance);
   const normalize = o.normalize === undefined ? false : o.normalize;
   if (typeof normalize !== 'boolean') throw new XentError('INVALID_OPTION', `normalize must be a boolean, got ${show(normalize)}`);
+  const dtype = dtypeOf(o.dtype);
   const k = kernels();
-  const Q = asMatrix(logitsQ, 'logitsQ', o.classes, f32);
+  const Q = asMatrix(logitsQ, 'logitsQ', o.classes, f32, dtype);
   if (Q.cols === 0) throw new XentError('EMPTY_INPUT', 'logitsQ has no classes');
-  const P = checkDistribution(k, { name: 'p', m: asMatrixLike(p, 'p', Q, 'logitsQ', f32) }, tolerance, normalize);
+  const P = checkDistribution(k, { name: 'p', m: asMatrixLike(p, 'p', Q, 'logitsQ', f32, dtype) }, tolerance, normalize, f32);
   const { rows, cols } = Q;
   const out = gradOut(o.out, rows * cols, f32);
   const grad = unaliased(out, [Q.data, P.data]);
@@ -267,12 +274,13 @@ function backward(
   fn: string, y: unknown, dy: unknown, options: BackwardOptions | undefined,
   kernel: (k: Kernels, Y: Matrix, D: Matrix, s: number, out: FloatArray) => void,
 ): FloatArray {
-  const o = checkKeys(options, ['classes', 'temperature', 'out'], fn);
+  const o = checkKeys(options, ['classes', 'temperature', 'out', 'dtype'], fn);
   const s = scaleOf(o.temperature);
   const f32 = isFloat32(y);
-  const Y = asMatrix(y, 'y', o.classes, f32);
+  const dtype = dtypeOf(o.dtype);
+  const Y = asMatrix(y, 'y', o.classes, f32, dtype);
   if (Y.cols === 0) throw new XentError('EMPTY_INPUT', 'y has no entries');
-  const D = asMatrixLike(dy, 'dy', Y, 'y', f32);
+  const D = asMatrixLike(dy, 'dy', Y, 'y', f32, dtype);
   const dst = gradOut(o.out, Y.rows * Y.cols, f32);
   const out = unaliased(dst, [Y.data, D.data]);
   kernel(kernels(), Y, D, s, out);

@@ -2,21 +2,25 @@ import { kernels } from '../backend/select.js';
 import type { Kernels } from '../backend/kernels.js';
 import { XentError, show } from '../core/errors.js';
 import {
-  type BatchOptions, type Result, type UnitOptions, booleanOption, checkKeys, numberIn, reductionOf, unitOf,
+  type BatchOptions, type HalfOptions, type Result, type UnitOptions, booleanOption, checkKeys, dtypeOf, reductionOf,
+  unitOf,
 } from '../core/options.js';
+import { floatsOf } from '../core/dtype.js';
 import { reduce } from '../core/reduce.js';
 import { type CompatOptions, type Preset, clipBounds, epsOption, presetOf } from '../core/compat.js';
-import { type Batch, type Matrix, type Vector, asMatrix, asMatrixLike, isFloat32, isFloatArray } from '../core/shape.js';
-import { type Named, checkDistribution, checkUnitInterval, defaultTolerance, explainNaN } from '../core/validate.js';
+import {
+  type Batch, type HalfVector, type Matrix, type Vector, asMatrix, asMatrixLike, isFloat32, isFloatArray, isHalf,
+} from '../core/shape.js';
+import { type Named, checkDistribution, checkUnitInterval, explainNaN, toleranceOf } from '../core/validate.js';
 import { divergence } from './kl.js';
 
 export { klDivergence, relEntr, type KlDivergenceOptions, type KlReduction, type KlResult } from './kl.js';
 
 /** Options of the functions whose inputs are probability distributions. */
-export interface DistributionOptions extends BatchOptions, UnitOptions, CompatOptions {
+export interface DistributionOptions extends BatchOptions, UnitOptions, CompatOptions, HalfOptions {
   /** Rescale each row to sum to 1 instead of rejecting rows that do not (default false; compat 'scipy': true). */
   normalize?: boolean;
-  /** How far a row sum may be from 1 (default 1e-6 for float64 input, 1e-4 for float32). */
+  /** How far a row sum may be from 1 (default 1e-6 for float64 input, 1e-4 float32, 1e-3 float16, 1e-2 bfloat16). */
   tolerance?: number;
 }
 
@@ -28,7 +32,7 @@ export interface CrossEntropyOptions extends DistributionOptions {
   eps?: number;
 }
 
-const DIST_KEYS = ['classes', 'reduction', 'base', 'normalize', 'tolerance', 'compat'] as const;
+const DIST_KEYS = ['classes', 'reduction', 'base', 'normalize', 'tolerance', 'compat', 'dtype'] as const;
 
 function probability(p: unknown, name: string): number {
   if (typeof p !== 'number') throw new XentError('INVALID_TYPE', `${name} must be a number, got ${show(p)}`);
@@ -42,13 +46,18 @@ function probability(p: unknown, name: string): number {
  * the elementwise values for a vector. information(0.5, { base: 2 }) is 1 bit; information(0) is Infinity.
  */
 export function information(p: number, options?: UnitOptions): number;
-export function information(p: Vector, options?: UnitOptions): Float64Array;
-export function information(p: number | Vector, options?: UnitOptions): number | Float64Array {
-  const unit = unitOf(checkKeys(options, ['base'], 'information').base);
+export function information(p: Vector | HalfVector, options?: UnitOptions & HalfOptions): Float64Array;
+export function information(p: number | Vector | HalfVector, options?: UnitOptions & HalfOptions): number | Float64Array {
+  const o = checkKeys(options, ['base', 'dtype'], 'information');
+  const unit = unitOf(o.base);
   if (typeof p === 'number') return -Math.log(probability(p, 'p')) / unit;
-  if (!Array.isArray(p) && !isFloatArray(p)) throw new XentError('INVALID_TYPE', `p must be a number or a vector, got ${show(p)}`);
-  const out = new Float64Array(p.length);
-  for (let i = 0; i < p.length; i++) out[i] = -Math.log(probability(p[i], `p[${i}]`)) / unit;
+  let v: ArrayLike<unknown> = p;
+  if (isHalf(p)) v = floatsOf(kernels(), asMatrix(p, 'p', undefined, true, dtypeOf(o.dtype)).data, true);
+  else if (!Array.isArray(p) && !isFloatArray(p)) {
+    throw new XentError('INVALID_TYPE', `p must be a number or a vector, got ${show(p)}`);
+  }
+  const out = new Float64Array(v.length);
+  for (let i = 0; i < v.length; i++) out[i] = -Math.log(probability(v[i], `p[${i}]`)) / unit;
   return out;
 }
 
@@ -57,13 +66,14 @@ export function information(p: number | Vector, options?: UnitOptions): number |
  * the elementwise values for a vector. binaryEntropy(0.5, { base: 2 }) is 1 bit.
  */
 export function binaryEntropy(p: number, options?: UnitOptions): number;
-export function binaryEntropy(p: Vector, options?: UnitOptions): Float64Array;
-export function binaryEntropy(p: number | Vector, options?: UnitOptions): number | Float64Array {
-  const unit = unitOf(checkKeys(options, ['base'], 'binaryEntropy').base);
+export function binaryEntropy(p: Vector | HalfVector, options?: UnitOptions & HalfOptions): Float64Array;
+export function binaryEntropy(p: number | Vector | HalfVector, options?: UnitOptions & HalfOptions): number | Float64Array {
+  const o = checkKeys(options, ['base', 'dtype'], 'binaryEntropy');
+  const unit = unitOf(o.base);
   const scalar = typeof p === 'number';
   if (scalar) probability(p, 'p');
   const f32 = isFloat32(p);
-  const m = asMatrix(scalar ? [p] : p, 'p', undefined, f32);
+  const m = asMatrix(scalar ? [p] : p, 'p', undefined, f32, dtypeOf(o.dtype));
   const k = kernels();
   checkUnitInterval(k, { name: 'p', m: { ...m, batch: false } });
   const out = new Float64Array(m.cols);
@@ -104,13 +114,15 @@ function distributions(
   const f32 = !scipy && isFloat32(p) && (q === NO_Q || isFloat32(q));
   const eps = epsOption(o.eps);
   const [lo, hi] = rules.clip || eps !== undefined ? clipBounds(preset, eps, f32) : [0, 1];
-  const tolerance = numberIn(o.tolerance, 'tolerance', 0, Infinity, defaultTolerance(f32));
+  const tolerance = toleranceOf(o.tolerance);
+  const dtype = dtypeOf(o.dtype);
   const k = kernels();
-  const Pm = asMatrix(p, 'p', o.classes, f32);
+  const Pm = asMatrix(p, 'p', o.classes, f32, dtype);
   if (Pm.cols === 0) throw new XentError('EMPTY_INPUT', 'p has no entries: a distribution needs at least one class');
   const out = new Float64Array(Pm.rows);
-  const P = checkDistribution(k, { name: 'p', m: Pm }, tolerance, normalizeP);
-  const Q = q === NO_Q ? null : checkDistribution(k, { name: 'q', m: asMatrixLike(q, 'q', Pm, 'p', f32) }, tolerance, normalizeQ);
+  const P = checkDistribution(k, { name: 'p', m: Pm }, tolerance, normalizeP, f32);
+  const Q = q === NO_Q ? null
+    : checkDistribution(k, { name: 'q', m: asMatrixLike(q, 'q', Pm, 'p', f32, dtype) }, tolerance, normalizeQ, f32);
   kernel(k, P, Q, out, lo, hi);
   const inputs: Named[] = [{ name: 'p', m: P }];
   if (Q) inputs.push({ name: 'q', m: Q });
@@ -123,7 +135,7 @@ function distributions(
   );
 }
 
-const isBatchLike = (x: unknown): boolean => Array.isArray(x) || isFloatArray(x);
+const isBatchLike = (x: unknown): boolean => Array.isArray(x) || isFloatArray(x) || isHalf(x);
 
 /**
  * Shannon entropy H(p) = -Σ p log p of each row (0 log 0 = 0). With a second distribution q, as

@@ -6,16 +6,18 @@
 import { kernels } from '../backend/select.js';
 import type { Kernels } from '../backend/kernels.js';
 import { XentError, at, show } from '../core/errors.js';
+import { elem, floatsOf } from '../core/dtype.js';
 import {
   type LossReduction, type Preset, countNonzero, divisorOf, explainWeighted, inPreset, lossReduction, notOpposed, presetOf,
   weightOption,
 } from '../core/compat.js';
 import {
-  type IfNone, type IfOption, type Result, type UnitOptions, booleanOption, checkKeys, numberIn, reductionOf, unitOf,
+  type HalfOptions, type IfNone, type IfOption, type Result, type UnitOptions, booleanOption, checkKeys, dtypeOf,
+  reductionOf, unitOf,
 } from '../core/options.js';
 import { reduce, total } from '../core/reduce.js';
 import { type Batch, type Matrix, type Vector, asMatrix, asMatrixLike, isFloat32 } from '../core/shape.js';
-import { type Named, checkDistribution, checkUnitInterval, defaultTolerance } from '../core/validate.js';
+import { type Named, checkDistribution, checkUnitInterval, defaultTolerance, toleranceOf } from '../core/validate.js';
 import { clipped, klLogLoop } from './compat.js';
 import type { DistributionOptions } from './information.js';
 
@@ -40,7 +42,7 @@ export interface KlDivergenceOptions extends Omit<DistributionOptions, 'reductio
 /** klDivergence's result: as the other batch functions', and per element for 'none' under compat 'torch'. */
 export type KlResult<X, O> = IfNone<O, IfOption<O, 'compat', 'torch', Float64Array, Result<X, O>>, Result<X, O>>;
 
-const DIST_KEYS = ['classes', 'reduction', 'base', 'normalize', 'tolerance', 'compat'];
+const DIST_KEYS = ['classes', 'reduction', 'base', 'normalize', 'tolerance', 'compat', 'dtype'];
 const KL_KEYS = [...DIST_KEYS, 'sampleWeight', 'logP', 'logQ'];
 
 /**
@@ -75,14 +77,15 @@ export function divergence(fn: 'klDivergence' | 'entropy', p: unknown, q: unknow
   // SciPy computes in float64 whatever the input (pdist converts float32 to double).
   const f32 = !scipy && isFloat32(p) && isFloat32(q);
   const normalize = o.normalize === undefined ? scipy : booleanOption(o.normalize, 'normalize');
-  const tolerance = numberIn(o.tolerance, 'tolerance', 0, Infinity, defaultTolerance(f32));
+  const tolerance = toleranceOf(o.tolerance);
+  const dtype = dtypeOf(o.dtype);
   const k = kernels();
-  const Pm = asMatrix(p, 'p', o.classes, f32);
+  const Pm = asMatrix(p, 'p', o.classes, f32, dtype);
   if (Pm.cols === 0) throw new XentError('EMPTY_INPUT', 'p has no entries: a distribution needs at least one class');
   const sw = o.sampleWeight === undefined ? null : weightOption(o.sampleWeight, 'sampleWeight', Pm.rows, false, preset);
   const units = preset.klElementwise ? Pm.cols : 1; // values per row
   const out = new Float64Array(Pm.rows * units);
-  const dom: Domain = { k, preset, normalize, tolerance };
+  const dom: Domain = { k, preset, normalize, tolerance, f32 };
   let P = Pm;
   let Q: Matrix | null = null;
   let done = false;
@@ -90,17 +93,19 @@ export function divergence(fn: 'klDivergence' | 'entropy', p: unknown, q: unknow
   // failure there is named by the separate checks below. p's values are still reported before q's shape.
   if (units === 1 && !logP && !logQ && !normalize && preset.klDomain === 'distribution' && k.klDivergenceChecked) {
     try {
-      Q = asMatrixLike(q, 'q', Pm, 'p', f32);
+      Q = asMatrixLike(q, 'q', Pm, 'p', f32, dtype);
     } catch (e) {
       inDomain(dom, { name: 'p', m: Pm }, logP);
       throw e;
     }
-    done = k.klDivergenceChecked(Pm.data, Q.data, Pm.rows, Pm.cols, tolerance, out);
+    // One bound for both: the stricter default, so that a row this test passes passes the separate checks too.
+    const tol = tolerance ?? Math.min(defaultTolerance(Pm.data), defaultTolerance(Q.data));
+    done = k.klDivergenceChecked(Pm.data, Q.data, Pm.rows, Pm.cols, tol, out);
   }
   if (!done) {
     P = inDomain(dom, { name: 'p', m: Pm }, logP);
-    Q = inDomain(dom, { name: 'q', m: Q ?? asMatrixLike(q, 'q', Pm, 'p', f32) }, logQ);
-    if (logP || logQ) klLogLoop(P.data, Q.data, P.rows, P.cols, logP, logQ, out, units > 1);
+    Q = inDomain(dom, { name: 'q', m: Q ?? asMatrixLike(q, 'q', Pm, 'p', f32, dtype) }, logQ);
+    if (logP || logQ) klLogLoop(floatsOf(k, P.data, f32), floatsOf(k, Q.data, f32), P.rows, P.cols, logP, logQ, out, units > 1);
     else if (units > 1) k.klDivergence(P.data, Q.data, P.rows * P.cols, 1, out); // one-element rows: rel_entr each
     else k.klDivergence(P.data, Q.data, P.rows, P.cols, out);
   }
@@ -119,7 +124,10 @@ interface Domain {
   k: Kernels;
   preset: Preset;
   normalize: boolean;
-  tolerance: number;
+  /** undefined: each input's default (defaultTolerance). */
+  tolerance: number | undefined;
+  /** The call runs float32 (the type of rows it rewrites). */
+  f32: boolean;
 }
 
 /**
@@ -129,29 +137,30 @@ interface Domain {
  * log-sum-exp 0 within the tolerance, or subtracted from them with `normalize`; Keras' and TF.js' clip is
  * [log 1e-7, 0] there.
  */
-function inDomain({ k, preset, normalize, tolerance }: Domain, named: Named, log: boolean): Matrix {
+function inDomain({ k, preset, normalize, tolerance, f32 }: Domain, named: Named, log: boolean): Matrix {
   const { m } = named;
   const domain = preset.klDomain;
+  const clip = (M: Matrix, lo: number, hi: number): Matrix => ({ ...M, data: clipped(floatsOf(k, M.data, f32), lo, hi) });
   if (log) {
     const dist = domain === 'distribution';
     checkBelow(named, dist && !normalize ? 0 : Number.MAX_VALUE);
-    const M = dist || normalize ? logRows(k, named, normalize, tolerance) : m;
-    return domain === 'clip' ? { ...M, data: clipped(M.data, Math.log(inPreset(preset, preset.klClip)), 0) } : M;
+    const M = dist || normalize ? logRows(k, named, normalize, tolerance ?? defaultTolerance(m.data), f32) : m;
+    return domain === 'clip' ? clip(M, Math.log(inPreset(preset, preset.klClip)), 0) : M;
   }
   if (domain === 'clip') {
-    const M = normalize ? checkDistribution(k, named, tolerance, true) : (checkBelow(named, Infinity), m);
-    return { ...M, data: clipped(M.data, inPreset(preset, preset.klClip), 1) };
+    const M = normalize ? checkDistribution(k, named, tolerance, true, f32) : (checkBelow(named, Infinity), m);
+    return clip(M, inPreset(preset, preset.klClip), 1);
   }
   if (domain === 'nonnegative' && !normalize) {
     checkUnitInterval(k, named, false);
     checkBelow(named, Number.MAX_VALUE); // and below Infinity: log q must be
     return m;
   }
-  return checkDistribution(k, named, tolerance, normalize);
+  return checkDistribution(k, named, tolerance, normalize, f32);
 }
 
 /** Rows of log-probabilities: exp of each sums to 1 within `tolerance`, or (`normalize`) each less its log-sum-exp. */
-function logRows(k: Kernels, { name, m }: Named, normalize: boolean, tolerance: number): Matrix {
+function logRows(k: Kernels, { name, m }: Named, normalize: boolean, tolerance: number, f32: boolean): Matrix {
   const lse = new Float64Array(m.rows);
   k.logSumExp(m.data, m.rows, m.cols, 1, lse);
   for (let r = 0; r < m.rows; r++) {
@@ -165,8 +174,9 @@ function logRows(k: Kernels, { name, m }: Named, normalize: boolean, tolerance: 
     }
   }
   if (!normalize) return m;
-  const data = new (m.data.constructor as Float64ArrayConstructor)(m.data.length);
-  for (let r = 0, i = 0; r < m.rows; r++) for (let j = 0; j < m.cols; j++, i++) data[i] = m.data[i] - lse[r];
+  const x = floatsOf(k, m.data, f32);
+  const data = new (x.constructor as Float64ArrayConstructor)(x.length);
+  for (let r = 0, i = 0; r < m.rows; r++) for (let j = 0; j < m.cols; j++, i++) data[i] = x[i] - lse[r];
   return { ...m, data };
 }
 
@@ -175,8 +185,9 @@ function logRows(k: Kernels, { name, m }: Named, normalize: boolean, tolerance: 
  * Infinity: MAX_VALUE), values Keras and TF.js clip (Infinity: any).
  */
 function checkBelow({ name, m }: Named, bound: number): void {
-  for (let i = 0; i < m.data.length; i++) {
-    const v = m.data[i];
+  const x = floatsOf(kernels(), m.data, true);
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
     if (v !== v) throw new XentError('NON_FINITE', `${at(name, i, m.cols, m.batch)} is NaN`);
     if (v > bound) {
       throw new XentError('INVALID_PROBABILITY',
@@ -192,23 +203,25 @@ function checkBelow({ name, m }: Named, bound: number): void {
  * Infinity (undefined), are NON_FINITE.
  */
 export function relEntr(p: number, q: number, options?: UnitOptions): number;
-export function relEntr(p: Batch, q: Batch, options?: UnitOptions): Float64Array;
-export function relEntr(p: number | Batch, q: number | Batch, options?: UnitOptions): number | Float64Array {
-  const unit = unitOf(checkKeys(options, ['base'], 'relEntr').base);
+export function relEntr(p: Batch, q: Batch, options?: UnitOptions & HalfOptions): Float64Array;
+export function relEntr(p: number | Batch, q: number | Batch, options?: UnitOptions & HalfOptions): number | Float64Array {
+  const o = checkKeys(options, ['base', 'dtype'], 'relEntr');
+  const unit = unitOf(o.base);
+  const dtype = dtypeOf(o.dtype);
   const scalar = typeof p === 'number';
   if (scalar !== (typeof q === 'number')) {
     throw new XentError('INVALID_TYPE', `p and q must both be numbers or both arrays, got ${show(p)} and ${show(q)}`);
   }
   const f32 = isFloat32(p) && isFloat32(q);
-  const P = asMatrix(scalar ? [p] : p, 'p', undefined, f32);
-  const Q = asMatrixLike(scalar ? [q] : q, 'q', P, 'p', f32);
+  const P = asMatrix(scalar ? [p] : p, 'p', undefined, f32, dtype);
+  const Q = asMatrixLike(scalar ? [q] : q, 'q', P, 'p', f32, dtype);
   const n = P.rows * P.cols;
   const out = new Float64Array(n);
   kernels().klDivergence(P.data, Q.data, n, 1, out);
   for (let i = 0; i < n; i++) {
     if (out[i] !== out[i]) {
       for (const [name, m] of [['p', P], ['q', Q]] as const) {
-        if (m.data[i] !== m.data[i]) throw new XentError('NON_FINITE', `${at(name, i, m.cols, m.batch)} is NaN`);
+        if (Number.isNaN(elem(m.data, i))) throw new XentError('NON_FINITE', `${at(name, i, m.cols, m.batch)} is NaN`);
       }
       throw new XentError('NON_FINITE', `${at('p', i, P.cols, P.batch)} and ${at('q', i, P.cols, P.batch)} are both `
         + 'Infinity: rel_entr is undefined there');

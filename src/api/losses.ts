@@ -1,9 +1,10 @@
 import { kernels } from '../backend/select.js';
 import type { FloatArray, Kernels } from '../backend/kernels.js';
+import { elem } from '../core/dtype.js';
 import { XentError } from '../core/errors.js';
 import {
-  type BatchOptions, type Reduction, type Result, type UnitOptions,
-  booleanOption, checkKeys, integerOption, numberIn, scaleOf, unitOf,
+  type BatchOptions, type HalfOptions, type Reduction, type Result, type UnitOptions,
+  booleanOption, checkKeys, dtypeOf, integerOption, numberIn, scaleOf, unitOf,
 } from '../core/options.js';
 import { reduce, total } from '../core/reduce.js';
 import {
@@ -13,10 +14,10 @@ import {
 import {
   type Batch, type Labels, type Matrix, type Vector, asLabels, asMatrix, asMatrixLike, isFloat32, isLabelTarget,
 } from '../core/shape.js';
-import { type Named, checkDistribution, checkInfiniteRows, defaultTolerance } from '../core/validate.js';
+import { type Named, checkDistribution, checkInfiniteRows, toleranceOf } from '../core/validate.js';
 
 /** Options of the categorical losses (softmax cross-entropy, categorical cross-entropy, NLL). */
-export interface CategoricalOptions extends Omit<BatchOptions, 'reduction'>, UnitOptions, CompatOptions {
+export interface CategoricalOptions extends Omit<BatchOptions, 'reduction'>, UnitOptions, CompatOptions, HalfOptions {
   /** 'mean' (default), 'sum', 'none', or a named mean (see LossReduction). */
   reduction?: LossReduction;
   /** Per-class weights (length C, or one number for every class), as PyTorch's `weight`. */
@@ -39,13 +40,15 @@ export interface CategoricalCrossEntropyOptions extends CategoricalOptions {
   eps?: number;
   /** Divide each row by its sum instead of rejecting rows that do not sum to 1 (default false). */
   normalize?: boolean;
-  /** How far a row sum may be from 1 (default 1e-6 for float64 input, 1e-4 for float32). */
+  /** How far a row sum may be from 1 (default 1e-6 for float64 input, 1e-4 float32, 1e-3 float16, 1e-2 bfloat16). */
   tolerance?: number;
 }
 
 export type Target = number | Labels | Batch;
 
-const CAT_KEYS = ['classes', 'reduction', 'base', 'weight', 'sampleWeight', 'ignoreIndex', 'labelSmoothing', 'compat'];
+const CAT_KEYS = [
+  'classes', 'reduction', 'base', 'weight', 'sampleWeight', 'ignoreIndex', 'labelSmoothing', 'compat', 'dtype',
+];
 
 export interface Categorical {
   k: Kernels;
@@ -78,19 +81,20 @@ export function categorical(
   const eps = numberIn(o.labelSmoothing, 'labelSmoothing', 0, 1, 0);
   const ignoreIndex = o.ignoreIndex === undefined ? preset.ignoreIndex : integerOption(o.ignoreIndex, 'ignoreIndex');
   const f32 = isFloat32(x);
+  const dtype = dtypeOf(o.dtype);
   const k = kernels();
-  let X = asMatrix(x, name, o.classes, f32);
+  let X = asMatrix(x, name, o.classes, f32, dtype);
   if (X.cols === 0) throw new XentError('EMPTY_INPUT', `${name} has no classes`);
   if (prepare) X = prepare(k, X, o, f32);
   const w = o.weight === undefined ? null : weightOption(o.weight, 'weight', X.cols, f32, preset);
   const sw = o.sampleWeight === undefined ? null : weightOption(o.sampleWeight, 'sampleWeight', X.rows, false, preset);
-  const labelTarget = X.batch ? isLabelTarget(target, X.rows, X.cols) : typeof target === 'number';
+  const labelTarget = X.batch ? isLabelTarget(target, X.rows, X.cols, dtype) : typeof target === 'number';
   let labels: Int32Array | null = null;
   let T: Matrix | null = null;
   if (labelTarget) {
     labels = asLabels(typeof target === 'number' ? [target] : target, 'target', X.rows, X.cols, ignoreIndex);
   } else {
-    T = asMatrixLike(target, 'target', X, name, f32);
+    T = asMatrixLike(target, 'target', X, name, f32, dtype);
     const real = preset.realTargets === 'all' || (preset.realTargets === 'logits' && name === 'logits');
     checkTargets(k, { name: 'target', m: T }, real);
   }
@@ -220,9 +224,9 @@ export function categoricalCrossEntropy<X extends Batch, O extends CategoricalCr
     (k, X, o, f32) => {
       const preset = presetOf(o.compat);
       [lo, hi] = clipBounds(preset, epsOption(o.eps), f32);
-      const tolerance = numberIn(o.tolerance, 'tolerance', 0, Infinity, defaultTolerance(f32));
+      const tolerance = toleranceOf(o.tolerance);
       const normalize = o.normalize === undefined ? preset.normalize : booleanOption(o.normalize, 'normalize');
-      return checkDistribution(k, { name: 'probs', m: X }, tolerance, normalize);
+      return checkDistribution(k, { name: 'probs', m: X }, tolerance, normalize, f32);
     });
   const { k, X, w, eps } = c;
   const P: Named = { name: 'probs', m: X };
@@ -233,7 +237,7 @@ export function categoricalCrossEntropy<X extends Batch, O extends CategoricalCr
     for (let r = 0; r < X.rows; r++) {
       const y = c.labels[r];
       if (y < 0) continue;
-      nll[r] = -Math.log(Math.min(Math.max(X.data[r * X.cols + y], lo), hi));
+      nll[r] = -Math.log(Math.min(Math.max(elem(X.data, r * X.cols + y), lo), hi));
     }
     return labelled(c, nll, smooth, [P]) as Result<X, O>;
   }
@@ -256,7 +260,7 @@ export function nllLoss<X extends Batch, O extends CategoricalOptions = {}>(
   }
   if (c.labels) {
     const nll = new Float64Array(X.rows);
-    for (let r = 0; r < X.rows; r++) if (c.labels[r] >= 0) nll[r] = -X.data[r * X.cols + c.labels[r]];
+    for (let r = 0; r < X.rows; r++) if (c.labels[r] >= 0) nll[r] = -elem(X.data, r * X.cols + c.labels[r]);
     return labelled(c, nll, smooth, [L]) as Result<X, O>;
   }
   const out = new Float64Array(X.rows);
@@ -290,8 +294,8 @@ function rowWeightOf(c: Categorical): Float64Array | null {
 /** exp(mean softmax cross-entropy in nats) over the counted rows: the model's effective branching factor. */
 export function perplexity(
   logits: Batch, labels: number | Labels,
-  options?: Pick<SoftmaxCrossEntropyOptions, 'classes' | 'ignoreIndex' | 'weight' | 'sampleWeight' | 'temperature'>,
+  options?: Pick<SoftmaxCrossEntropyOptions, 'classes' | 'ignoreIndex' | 'weight' | 'sampleWeight' | 'temperature' | 'dtype'>,
 ): number {
-  checkKeys(options, ['classes', 'ignoreIndex', 'weight', 'sampleWeight', 'temperature'], 'perplexity');
+  checkKeys(options, ['classes', 'ignoreIndex', 'weight', 'sampleWeight', 'temperature', 'dtype'], 'perplexity');
   return Math.exp(softmaxCrossEntropy(logits, labels, { ...options, reduction: 'mean' }) as number);
 }

@@ -1,9 +1,12 @@
 import { kernels } from '../backend/select.js';
 import { WasmKernels } from '../backend/wasm.js';
 import { XentError, show } from '../core/errors.js';
+import { halfViews } from '../core/shape.js';
 
-export type Dtype = 'float32' | 'float64';
-type ArrayOf<D extends Dtype> = D extends 'float32' ? Float32Array : Float64Array;
+export type Dtype = 'float32' | 'float64' | 'float16' | 'bfloat16';
+type ArrayOf<D extends Dtype> = D extends 'float32' ? Float32Array : D extends 'float64' ? Float64Array : Uint16Array;
+type Ctor = new (buffer: ArrayBuffer | number, offset?: number, length?: number) => Float32Array | Float64Array | Uint16Array;
+const CTORS: Record<Dtype, Ctor> = { float32: Float32Array, float64: Float64Array, float16: Uint16Array, bfloat16: Uint16Array };
 
 /**
  * An array that lives in the kernels' memory, so a batch written there is evaluated with no copy. Pass
@@ -24,7 +27,8 @@ export interface WasmArray<D extends Dtype = Dtype> {
 /**
  * Allocates `length` elements of `dtype` for zero-copy evaluation. On the WebAssembly backend the array is placed
  * in linear memory and kernels read it in place; on the TypeScript backend it is an ordinary typed array, so the
- * same code runs everywhere.
+ * same code runs everywhere. Half precision ('float16', 'bfloat16') is a Uint16Array of raw bits: write the
+ * model's half output into it as bits; xent's functions read it as half precision without a `dtype` option.
  *
  *     const batch = allocate('float32', rows * classes);
  *     model.writeLogits(batch.view());                       // fill in place
@@ -32,22 +36,25 @@ export interface WasmArray<D extends Dtype = Dtype> {
  *     batch.free();
  */
 export function allocate<D extends Dtype>(dtype: D, length: number): WasmArray<D> {
-  if (dtype !== 'float32' && dtype !== 'float64') {
-    throw new XentError('INVALID_OPTION', `dtype must be 'float32' or 'float64', got ${show(dtype)}`);
+  if (!Object.hasOwn(CTORS, dtype)) {
+    throw new XentError('INVALID_OPTION', `dtype must be 'float32', 'float64', 'float16' or 'bfloat16', got ${show(dtype)}`);
   }
   if (!Number.isInteger(length) || length < 0) {
     throw new XentError('INVALID_OPTION', `length must be a non-negative integer, got ${show(length)}`);
   }
-  const Ctor = (dtype === 'float32' ? Float32Array : Float64Array) as unknown as new (
-    buffer: ArrayBuffer | number, offset?: number, length?: number,
-  ) => ArrayOf<D>;
+  const Ctor = CTORS[dtype] as unknown as new (buffer: ArrayBuffer | number, offset?: number, length?: number) => ArrayOf<D>;
+  const known = (a: ArrayOf<D>): ArrayOf<D> => {
+    if (a instanceof Uint16Array) halfViews.set(a, dtype as 'float16' | 'bfloat16');
+    return a;
+  };
   const k = kernels();
   if (!(k instanceof WasmKernels)) {
-    const plain = new Ctor(length);
+    const plain = known(new Ctor(length));
     return { dtype, length, resident: false, view: () => plain, free: () => {} };
   }
-  const bytes = length * (dtype === 'float32' ? 4 : 8);
-  const ptr = k.allocate(bytes);
+  const bytes = length * new Ctor(0).BYTES_PER_ELEMENT;
+  // Half precision: room for its float32 widening and two float32 companions (targets, a gradient) of its shape.
+  const ptr = k.allocate(bytes, dtype === 'float16' || dtype === 'bfloat16' ? 6 * bytes : 2 * bytes);
   const generation = k.generation;
   let freed = false;
   const live = () => {
@@ -62,7 +69,7 @@ export function allocate<D extends Dtype>(dtype: D, length: number): WasmArray<D
     resident: true,
     view() {
       live();
-      return new Ctor(k.buffer(), ptr, length);
+      return known(new Ctor(k.buffer(), ptr, length));
     },
     free() {
       if (freed) return;

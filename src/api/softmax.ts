@@ -1,12 +1,15 @@
 import { kernels } from '../backend/select.js';
 import type { FloatArray } from '../backend/kernels.js';
+import { elem, floatsOf } from '../core/dtype.js';
 import { XentError } from '../core/errors.js';
-import { type IfOption, booleanOption, checkKeys, scaleOf } from '../core/options.js';
-import { type Batch, type Matrix, type Vector, asMatrix, asVectorOption, isFloat32 } from '../core/shape.js';
+import { type HalfOptions, type IfOption, booleanOption, checkKeys, dtypeOf, scaleOf } from '../core/options.js';
+import {
+  type Batch, type HalfVector, type Matrix, type Row, type Vector, asMatrix, asVectorOption, isFloat32,
+} from '../core/shape.js';
 import { explainNaN } from '../core/validate.js';
 
 /** Options of the softmax family. */
-export interface SoftmaxOptions {
+export interface SoftmaxOptions extends HalfOptions {
   /** Classes per row when a batch is given as one flat vector. */
   classes?: number;
   /** Divide the logits by T before anything else (default 1). */
@@ -28,7 +31,7 @@ export interface LogSumExpOptions extends SoftmaxOptions {
 }
 
 /** logSumExp's value: a number for one vector, a Float64Array per row for a batch. */
-export type LseValue<X, O> = X extends readonly Vector[]
+export type LseValue<X, O> = X extends readonly Row[]
   ? Float64Array
   : IfOption<O, 'classes', number, Float64Array, number>;
 
@@ -41,15 +44,22 @@ export interface SignedLogSumExp<V> {
 /** logSumExp's result: the value, or `{ value, sign }` with `returnSign: true`. */
 export type LseResult<X, O> = IfOption<O, 'returnSign', true, SignedLogSumExp<LseValue<X, O>>, LseValue<X, O>>;
 
-/** softmax's result: the input's dtype (number[] gives Float64Array), one flat row-major array for a batch. */
-export type SoftmaxResult<X> = X extends Float32Array | readonly Float32Array[] ? Float32Array : Float64Array;
+/**
+ * softmax's result: the input's dtype (number[] gives Float64Array; half precision Float32Array), one flat row-major
+ * array for a batch.
+ */
+export type SoftmaxResult<X> = X extends Float32Array | HalfVector | readonly (Float32Array | HalfVector)[]
+  ? Float32Array : Float64Array;
 
-const KEYS = ['classes', 'temperature'] as const;
+const KEYS = ['classes', 'temperature', 'dtype'] as const;
+
+/** logSumExp's options without its own (`b`, `returnSign`), for logitsOf. */
+const plainOptions = ({ classes, temperature, dtype }: Record<string, unknown>) => ({ classes, temperature, dtype }) as SoftmaxOptions;
 
 function logitsOf(x: unknown, options: SoftmaxOptions | undefined, fn: string, empty = false): { m: Matrix; s: number } {
   const o = checkKeys(options, KEYS, fn);
   const s = scaleOf(o.temperature);
-  const m = asMatrix(x, 'x', o.classes, isFloat32(x));
+  const m = asMatrix(x, 'x', o.classes, isFloat32(x), dtypeOf(o.dtype));
   if (m.cols === 0 && !empty) throw new XentError('EMPTY_INPUT', 'x has no entries');
   return { m, s };
 }
@@ -63,14 +73,14 @@ export function logSumExp<X extends Batch, O extends LogSumExpOptions = {}>(x: X
   const o = checkKeys(options, [...KEYS, 'b', 'returnSign'], 'logSumExp');
   const returnSign = booleanOption(o.returnSign, 'returnSign');
   if (o.b !== undefined || returnSign) return scaledLogSumExp(x, o, returnSign) as LseResult<X, O>;
-  const { m, s } = logitsOf(x, { classes: o.classes, temperature: o.temperature } as SoftmaxOptions, 'logSumExp', true);
+  const { m, s } = logitsOf(x, plainOptions(o), 'logSumExp', true);
   const out = new Float64Array(m.rows);
   if (m.cols === 0) out.fill(-Infinity);
   else kernels().logSumExp(m.data, m.rows, m.cols, s, out);
   for (let r = 0; r < m.rows; r++) {
     if (out[r] !== out[r]) {
       // NaN in the row is an error; +Infinity (the only other cause) makes the sum infinite.
-      for (let i = r * m.cols; i < (r + 1) * m.cols; i++) if (Number.isNaN(m.data[i])) explainNaN(r, [{ name: 'x', m }]);
+      for (let i = r * m.cols; i < (r + 1) * m.cols; i++) if (Number.isNaN(elem(m.data, i))) explainNaN(r, [{ name: 'x', m }]);
       out[r] = Infinity;
     }
   }
@@ -79,7 +89,7 @@ export function logSumExp<X extends Batch, O extends LogSumExpOptions = {}>(x: X
 
 function rowwise(fn: 'softmax' | 'logSoftmax', x: unknown, options: SoftmaxOptions | undefined): FloatArray {
   const { m, s } = logitsOf(x, options, fn);
-  const out = new (m.data instanceof Float32Array ? Float32Array : Float64Array)(m.data.length);
+  const out = new (m.data instanceof Float64Array ? Float64Array : Float32Array)(m.data.length);
   kernels()[fn](m.data, m.rows, m.cols, s, out);
   for (let i = 0; i < out.length; i++) {
     if (out[i] !== out[i]) explainNaN(Math.floor(i / m.cols), [{ name: 'x', m }], { name: 'x', m });
@@ -106,7 +116,8 @@ export function logSoftmax<X extends Batch>(x: X, options?: SoftmaxOptions): Sof
  * on every backend; a fused kernel `logSumExpScaled(x, b, rows, cols, s, bFull, value, sign)` would replace it.
  */
 function scaledLogSumExp(x: unknown, o: Record<string, unknown>, returnSign: boolean): number | Float64Array | SignedLogSumExp<number | Float64Array> {
-  const { m, s } = logitsOf(x, { classes: o.classes, temperature: o.temperature } as SoftmaxOptions, 'logSumExp', true);
+  const { m, s } = logitsOf(x, plainOptions(o), 'logSumExp', true);
+  const data = floatsOf(kernels(), m.data, true);
   const len = (o.b as ArrayLike<number> | undefined)?.length;
   const bFull = len !== undefined && len !== m.cols && len === m.rows * m.cols;
   const b = o.b === undefined ? null : asVectorOption(o.b, 'b', bFull ? m.rows * m.cols : m.cols, false);
@@ -120,7 +131,7 @@ function scaledLogSumExp(x: unknown, o: Record<string, unknown>, returnSign: boo
     const bAt = (j: number): number => (b === null ? 1 : b[bFull ? base + j : j]);
     let mx = -Infinity;
     for (let j = 0; j < m.cols; j++) {
-      const v = m.data[base + j];
+      const v = data[base + j];
       if (Number.isNaN(v)) explainNaN(r, [{ name: 'x', m }]);
       if (bAt(j) !== 0 && s * v > mx) mx = s * v;
     }
@@ -128,13 +139,13 @@ function scaledLogSumExp(x: unknown, o: Record<string, unknown>, returnSign: boo
     if (mx === Infinity) sum = NaN;
     else if (mx > -Infinity) for (let j = 0; j < m.cols; j++) {
       const bj = bAt(j);
-      if (bj !== 0) sum += bj * Math.exp(s * m.data[base + j] - mx);
+      if (bj !== 0) sum += bj * Math.exp(s * data[base + j] - mx);
     }
     if (Number.isNaN(sum)) {
       // a +Infinity entry: the sum is ±Infinity by the sign of its b (NaN, an error, if they disagree)
       let sg = 0;
       for (let j = 0; j < m.cols; j++) {
-        if (m.data[base + j] === Infinity && bAt(j) !== 0) {
+        if (data[base + j] === Infinity && bAt(j) !== 0) {
           const t = Math.sign(bAt(j));
           if (sg !== 0 && t !== sg) throw new XentError('NON_FINITE', `Σ b·exp(x) of row ${r} is Infinity - Infinity`);
           sg = t;

@@ -6,11 +6,11 @@
  * softmax is formed in the gradient buffer, which is needed anyway); one pass that turns e_j into the gradient
  * scale · (C · e_j / S - c_j) in place. The losses are computed exactly as the loss kernels compute them.
  */
-import type { FloatArray, Kernels } from './kernels.js';
+import type { FloatArray, FloatKernels } from './kernels.js';
 import { BLOCK, rowMax } from './js-common.js';
 
 type GradientKernels = Pick<
-  Kernels,
+  FloatKernels,
   'softmaxCrossEntropyLabelsGrad' | 'softmaxCrossEntropyDenseGrad' | 'sigmoidCrossEntropyGrad' |
   'softmaxBackward' | 'logSoftmaxBackward'
 >;

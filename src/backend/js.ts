@@ -8,7 +8,7 @@
  * NaN policy: comparisons skip NaN (`NaN > m` is false), so every loop is arranged so that a NaN element still
  * reaches its row's result through arithmetic; the API layer relies on that to report the offending index.
  */
-import type { FloatArray, Kernels } from './kernels.js';
+import type { FloatArray, FloatKernels } from './kernels.js';
 import { BLOCK, rowMax } from './js-common.js';
 import { gradientKernels } from './js-gradients.js';
 
@@ -166,7 +166,7 @@ function klRows(p: FloatArray, q: FloatArray, rows: number, cols: number, tol: n
   return true;
 }
 
-export const jsKernels: Kernels = {
+export const jsKernels: FloatKernels = {
   name: 'js',
 
   logSumExp(x, rows, cols, s, out) {

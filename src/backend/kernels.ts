@@ -6,6 +6,13 @@
  * - A matrix argument is row-major with `rows * cols` elements. Every float array of one call has the same
  *   element type: Float32Array calls run float32 arithmetic (results accumulated in float64), Float64Array calls
  *   run float64 arithmetic. The API layer guarantees this and converts where needed.
+ * - Half precision: an input typed FloatData may instead be a HalfArray (float16 or bfloat16 bits), whose values
+ *   take the call's element type: float32 unless another input is a Float64Array. Implementations need no code for
+ *   it. The TypeScript kernels are written against FloatKernels (float arrays only) and wrapped by `withHalf`
+ *   (js-half.ts), which decodes half inputs first. The WebAssembly wrapper copies the bits into wasm memory and
+ *   either calls the kernel's fused half export (`<name>_f16` / `<name>_bf16`, which widens in its own pass: see
+ *   assembly/half.ts) or, where there is none, widens each row chunk with `widen_f32` / `widen_f64` right before
+ *   the kernel's float entry. A new kernel gets half input by typing its inputs FloatData.
  * - Per-row outputs are Float64Array of length `rows`; elementwise outputs have length `rows * cols`.
  * - Kernels never allocate observable state, never mutate inputs, never throw on values: NaN in gives NaN out
  *   (the API layer then finds the offending index), and every other value follows the mathematics stated here.
@@ -18,7 +25,9 @@
  *   values (the softmax is undefined there; the API rejects such logits).
  */
 
-export type FloatArray = Float32Array | Float64Array;
+import type { FloatArray, FloatData, HalfArray } from '../core/dtype.js';
+
+export type { FloatArray, FloatData } from '../core/dtype.js';
 
 export type BackendName = 'wasm-simd' | 'wasm' | 'js';
 
@@ -26,13 +35,13 @@ export interface Kernels {
   readonly name: BackendName;
 
   /** out[r] = lse_r (see above). All -Infinity row: -Infinity. */
-  logSumExp(x: FloatArray, rows: number, cols: number, s: number, out: Float64Array): void;
+  logSumExp(x: FloatData, rows: number, cols: number, s: number, out: Float64Array): void;
 
   /** out[r, j] = exp(z_j - lse_r). `out` has the type of `x`. All -Infinity row: NaN (the API rejects it). */
-  softmax(x: FloatArray, rows: number, cols: number, s: number, out: FloatArray): void;
+  softmax(x: FloatData, rows: number, cols: number, s: number, out: FloatArray): void;
 
   /** out[r, j] = z_j - lse_r, computed as (z_j - m) - log Σ exp(z - m). `out` has the type of `x`. */
-  logSoftmax(x: FloatArray, rows: number, cols: number, s: number, out: FloatArray): void;
+  logSoftmax(x: FloatData, rows: number, cols: number, s: number, out: FloatArray): void;
 
   /**
    * Softmax cross-entropy with integer labels. For each row with label y = labels[r]:
@@ -42,7 +51,7 @@ export interface Kernels {
    * z_y = -Infinity gives nll = +Infinity.
    */
   softmaxCrossEntropyLabels(
-    x: FloatArray, rows: number, cols: number, s: number,
+    x: FloatData, rows: number, cols: number, s: number,
     labels: Int32Array, w: FloatArray | null,
     nll: Float64Array, smooth: Float64Array | null,
   ): void;
@@ -54,7 +63,7 @@ export interface Kernels {
    * w_j = 1 when w is null. Terms with c_j = 0 contribute 0.
    */
   softmaxCrossEntropyDense(
-    x: FloatArray, t: FloatArray, rows: number, cols: number, s: number, eps: number,
+    x: FloatData, t: FloatData, rows: number, cols: number, s: number, eps: number,
     w: FloatArray | null, out: Float64Array, rowWeight: Float64Array | null,
   ): void;
 
@@ -65,22 +74,22 @@ export interface Kernels {
    * a term with w_j t_j > 0 and qc_j = 0 gives +Infinity.
    */
   crossEntropy(
-    t: FloatArray | null, q: FloatArray, rows: number, cols: number, lo: number, hi: number,
+    t: FloatData | null, q: FloatData, rows: number, cols: number, lo: number, hi: number,
     w: FloatArray | null, out: Float64Array,
   ): void;
 
   /** out[r] = Σ_j w_j t[r, j] x[r, j]; t null means 1, w null means 1; terms with w_j t_j = 0 contribute 0. */
-  dot(t: FloatArray | null, x: FloatArray, rows: number, cols: number, w: FloatArray | null, out: Float64Array): void;
+  dot(t: FloatData | null, x: FloatData, rows: number, cols: number, w: FloatArray | null, out: Float64Array): void;
 
   /** out[r] = -Σ_j p_j log p_j with 0 log 0 = 0. */
-  entropy(p: FloatArray, rows: number, cols: number, out: Float64Array): void;
+  entropy(p: FloatData, rows: number, cols: number, out: Float64Array): void;
 
   /**
    * out[r] = Σ_j rel_entr(p_j, q_j), SciPy's special.rel_entr: p log(p / q) for p > 0, q > 0; 0 for p = 0, q >= 0;
    * +Infinity otherwise (p > 0 = q, or a negative p or q). Accurate when p / q is near 1 (log1p((p - q) / q)) and when p / q over- or
    * underflows (log p - log q).
    */
-  klDivergence(p: FloatArray, q: FloatArray, rows: number, cols: number, out: Float64Array): void;
+  klDivergence(p: FloatData, q: FloatData, rows: number, cols: number, out: Float64Array): void;
 
   /**
    * klDivergence fused with checkDistribution's tests of both inputs: every entry in [0, 1], each row sum (added as
@@ -88,16 +97,16 @@ export interface Kernels {
    * the caller runs those checks, which name it (or, for a row the fused test declines but they pass, the plain
    * kernel). Optional: both backends offer it, since the checks' own passes cost about as much as the kernel.
    */
-  klDivergenceChecked?(p: FloatArray, q: FloatArray, rows: number, cols: number, tol: number, out: Float64Array): boolean;
+  klDivergenceChecked?(p: FloatData, q: FloatData, rows: number, cols: number, tol: number, out: Float64Array): boolean;
 
   /** out[r] = ½ KL(p ‖ m) + ½ KL(q ‖ m), m = (p + q) / 2, in nats. Finite for every pair of distributions. */
-  jsDivergence(p: FloatArray, q: FloatArray, rows: number, cols: number, out: Float64Array): void;
+  jsDivergence(p: FloatData, q: FloatData, rows: number, cols: number, out: Float64Array): void;
 
   /**
    * sum[r] = Σ_j x[r, j]; min[r] / max[r] (when not null) the row's extremes. Used to validate distributions: a NaN
    * makes the sum NaN, while min / max may skip it (callers test the sum first).
    */
-  rowStats(x: FloatArray, rows: number, cols: number, sum: Float64Array, min: Float64Array | null, max: Float64Array | null): void;
+  rowStats(x: FloatData, rows: number, cols: number, sum: Float64Array, min: Float64Array | null, max: Float64Array | null): void;
 
   /**
    * Binary cross-entropy from probabilities, elementwise over the matrix:
@@ -108,7 +117,7 @@ export interface Kernels {
    * elementwise: out[r·cols + j] = l;  otherwise out[r] = Σ_j l.
    */
   binaryCrossEntropy(
-    p: FloatArray, t: FloatArray, rows: number, cols: number, lo: number, hi: number, smoothing: number,
+    p: FloatData, t: FloatData, rows: number, cols: number, lo: number, hi: number, smoothing: number,
     w: FloatArray | null, wFull: boolean, out: Float64Array, elementwise: boolean,
   ): void;
 
@@ -120,12 +129,12 @@ export interface Kernels {
    * as in binaryCrossEntropy.
    */
   sigmoidCrossEntropy(
-    x: FloatArray, t: FloatArray, rows: number, cols: number, smoothing: number,
+    x: FloatData, t: FloatData, rows: number, cols: number, smoothing: number,
     w: FloatArray | null, wFull: boolean, posWeight: FloatArray | null, out: Float64Array, elementwise: boolean,
   ): void;
 
   /** out[i] = -(p log p + (1 - p) log(1 - p)) with 0 log 0 = 0, for i < n. */
-  binaryEntropy(p: FloatArray, n: number, out: Float64Array): void;
+  binaryEntropy(p: FloatData, n: number, out: Float64Array): void;
 
   // --- Gradients (src/api/gradients.ts). `grad` has the type of `x`; `scale` (length rows) is each row's
   // multiplier: the API folds 1 / temperature, the row's sample weight, the mean's divisor and the unit into it, so
@@ -139,7 +148,7 @@ export interface Kernels {
    * the derivative of (1 - eps)·w_y·nll + (eps / cols)·smooth with respect to z. Ignored rows (label < 0): all 0.
    */
   softmaxCrossEntropyLabelsGrad(
-    x: FloatArray, rows: number, cols: number, s: number,
+    x: FloatData, rows: number, cols: number, s: number,
     labels: Int32Array, w: FloatArray | null, eps: number, scale: Float64Array,
     nll: Float64Array, smooth: Float64Array | null, grad: FloatArray,
   ): void;
@@ -150,7 +159,7 @@ export interface Kernels {
    *   grad[r, j] = scale[r] · (C · p_j - c_j),  C = Σ_j c_j.
    */
   softmaxCrossEntropyDenseGrad(
-    x: FloatArray, t: FloatArray, rows: number, cols: number, s: number, eps: number,
+    x: FloatData, t: FloatData, rows: number, cols: number, s: number, eps: number,
     w: FloatArray | null, scale: Float64Array, out: Float64Array, grad: FloatArray,
   ): void;
 
@@ -161,16 +170,16 @@ export interface Kernels {
    * σ computed without overflow; ±Infinity logits give σ = 1 or 0 exactly.
    */
   sigmoidCrossEntropyGrad(
-    x: FloatArray, t: FloatArray, rows: number, cols: number, smoothing: number,
+    x: FloatData, t: FloatData, rows: number, cols: number, smoothing: number,
     w: FloatArray | null, wFull: boolean, posWeight: FloatArray | null, scale: Float64Array,
     out: Float64Array, elementwise: boolean, grad: FloatArray,
   ): void;
 
   /** Backward of softmax: out[r, j] = s · y_j · (dy_j - Σ_k y_k dy_k), y = softmax output. `out` has y's type. */
-  softmaxBackward(y: FloatArray, dy: FloatArray, rows: number, cols: number, s: number, out: FloatArray): void;
+  softmaxBackward(y: FloatData, dy: FloatData, rows: number, cols: number, s: number, out: FloatArray): void;
 
   /** Backward of log-softmax: out[r, j] = s · (dy_j - exp(y_j) · Σ_k dy_k), y = log-softmax output. */
-  logSoftmaxBackward(y: FloatArray, dy: FloatArray, rows: number, cols: number, s: number, out: FloatArray): void;
+  logSoftmaxBackward(y: FloatData, dy: FloatData, rows: number, cols: number, s: number, out: FloatArray): void;
 
   // --- Evaluation (src/eval/rows.ts).
 
@@ -192,7 +201,17 @@ export interface Kernels {
    * above and top as stated. NaN anywhere in a counted row makes nll NaN (the API then rejects the row).
    */
   softmaxEvalLabels(
-    x: FloatArray, rows: number, cols: number, labels: Int32Array, k: number,
+    x: FloatData, rows: number, cols: number, labels: Int32Array, k: number,
     nll: Float64Array, above: Int32Array, top: Int32Array, maxP: Float64Array, sumSq: Float64Array, pY: Float64Array,
   ): void;
+
+  /** out[i] = the value of half pattern x[i], exactly (the conversion every kernel applies to half input). */
+  widen(x: HalfArray, out: Float32Array): void;
 }
+
+/** An argument list with half precision taken out: what the kernels see after their half input is widened. */
+type FloatArgs<A extends unknown[]> = { [I in keyof A]: Exclude<A[I], HalfArray> };
+type FloatMethod<F> = F extends (...a: infer A) => infer R ? (...a: FloatArgs<A>) => R : F;
+
+/** Kernels over float arrays only: what an implementation writes when half input reaches it widened (js-half.ts). */
+export type FloatKernels = { [M in keyof Omit<Kernels, 'widen'>]: FloatMethod<Kernels[M]> };

@@ -1,6 +1,7 @@
 import type { BackendName, Kernels } from './kernels.js';
 import { WasmKernels } from './wasm.js';
 import { jsKernels } from './js.js';
+import { withHalf } from './js-half.js';
 import { FROM_BYTES, moduleAsync, moduleSync } from './load.js';
 import { XentError, show } from '../core/errors.js';
 
@@ -37,6 +38,9 @@ const SIMD_PROBE = new Uint8Array([
   0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0, 253, 12, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 11,
 ]);
+
+/** The TypeScript kernels, taking half-precision input as the wasm ones do. */
+const js = withHalf(jsKernels);
 
 let active: Kernels | null = null;
 /** Why the best backend is not the one running (null when it is, or when the caller chose). */
@@ -97,7 +101,7 @@ export async function init(options: InitOptions = {}): Promise<BackendName> {
     throw new XentError('INVALID_OPTION', `maxMemory must be a positive number of bytes, got ${show(maxMemory)}`);
   }
   if (choice === 'js') {
-    active = jsKernels;
+    active = js;
     reason = null;
     return active.name;
   }
@@ -123,7 +127,7 @@ export async function init(options: InitOptions = {}): Promise<BackendName> {
     if (choice === 'wasm' || simd !== undefined) {
       throw new XentError('INTERNAL', `the WebAssembly backend could not start: ${failure}`);
     }
-    active = jsKernels;
+    active = js;
     reason = `WebAssembly unavailable (${failure}): the TypeScript kernels run`;
   }
   return active!.name;
@@ -143,7 +147,7 @@ export function kernels(): Kernels {
   } catch (e) {
     // Synchronous compilation refused (a browser main thread over its size limit, a CSP without
     // 'wasm-unsafe-eval'), or no WebAssembly at all: the TypeScript kernels answer.
-    active = jsKernels;
+    active = js;
     reason =
       `WebAssembly unavailable (${message(e)}): the TypeScript kernels run` +
       (FROM_BYTES && hasWebAssembly() ? '; `await init()` may still start it asynchronously' : '');

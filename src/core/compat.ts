@@ -4,11 +4,11 @@
  * divisor of a weighted mean, the empty-mean result, the default ignore label, KL reductions). An option given
  * explicitly always wins over the preset. The README section "Matching PyTorch / Keras / TF.js / scikit-learn" has the table and the sources.
  */
-import type { FloatArray, Kernels } from '../backend/kernels.js';
+import { type FloatArray, elem } from './dtype.js';
 import { XentError, at, show } from './errors.js';
 import { type Reduction, numberIn } from './options.js';
 import { asVectorOption } from './shape.js';
-import { type Named, checkUnitInterval, explainNaN } from './validate.js';
+import { type CheckKernels, type Named, checkUnitInterval, explainNaN } from './validate.js';
 
 export type Compat = 'exact' | 'torch' | 'keras' | 'tfjs' | 'sklearn' | 'scipy';
 
@@ -272,7 +272,7 @@ export function notOpposed<R>(r: R, emptyMean: boolean): R {
  * Checks targets against the preset's domain: [0, 1] (INVALID_PROBABILITY otherwise), or any finite number where
  * `real` (the frameworks' formulas are linear in t; ±Infinity is INVALID_PROBABILITY, NaN NON_FINITE).
  */
-export function checkTargets(k: Kernels, T: Named, real: boolean): void {
+export function checkTargets(k: CheckKernels, T: Named, real: boolean): void {
   if (!real) {
     checkUnitInterval(k, T);
     return;
@@ -283,7 +283,7 @@ export function checkTargets(k: Kernels, T: Named, real: boolean): void {
   for (let r = 0; r < m.rows; r++) {
     if (Number.isFinite(sum[r])) continue;
     for (let i = r * m.cols; i < (r + 1) * m.cols; i++) {
-      const v = m.data[i];
+      const v = elem(m.data, i);
       if (v !== v) throw new XentError('NON_FINITE', `${at(T.name, i, m.cols, m.batch)} is NaN`);
       if (!Number.isFinite(v)) throw new XentError('INVALID_PROBABILITY', `${at(T.name, i, m.cols, m.batch)} is ${show(v)}; targets must be finite`);
     }

@@ -1,5 +1,6 @@
+import type { HalfFormat } from './dtype.js';
 import { XentError, show } from './errors.js';
-import type { Vector } from './shape.js';
+import type { Row } from './shape.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -15,6 +16,20 @@ export interface BatchOptions {
 export interface UnitOptions {
   /** Logarithm base of the result: 2 for bits, Math.E (default) for nats, 10 for bans. */
   base?: number;
+}
+
+/** The option of every function that takes logits or probabilities. */
+export interface HalfOptions {
+  /**
+   * How to read Uint16Array input: raw 'float16' (IEEE binary16) or 'bfloat16' bits. Not needed for a Float16Array,
+   * nor for an array from allocate('float16' | 'bfloat16'), which it must not contradict.
+   */
+  dtype?: HalfFormat;
+}
+
+export function dtypeOf(v: unknown): HalfFormat | undefined {
+  if (v === undefined || v === 'float16' || v === 'bfloat16') return v;
+  throw new XentError('INVALID_OPTION', `dtype must be 'float16' or 'bfloat16' (how to read Uint16Array input), got ${show(v)}`);
 }
 
 export function reductionOf(v: unknown): Reduction {
@@ -103,5 +118,5 @@ export type IfNone<O, A, B> = IfOption<O, 'reduction', 'none', A, B>;
  * array of rows, or a flat vector with `classes`).
  */
 export type Result<X, O> = IfNone<
-  O, X extends readonly Vector[] ? Float64Array : IfOption<O, 'classes', number, Float64Array, number>, number
+  O, X extends readonly Row[] ? Float64Array : IfOption<O, 'classes', number, Float64Array, number>, number
 >;

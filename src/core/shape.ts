@@ -1,10 +1,17 @@
-import type { FloatArray } from '../backend/kernels.js';
+import { type FloatArray, type FloatData, type Float16ArrayLike, type HalfFormat, Float16, HalfArray } from './dtype.js';
 import { XentError, show } from './errors.js';
 
 /** A single vector of numbers. */
 export type Vector = readonly number[] | Float32Array | Float64Array;
+/**
+ * Half-precision input: a Float16Array, or a Uint16Array of raw bits read as the call's `dtype` ('float16' |
+ * 'bfloat16'; an array from allocate('float16' | 'bfloat16') knows its own).
+ */
+export type HalfVector = Float16ArrayLike | Uint16Array;
+/** One row of a batch. */
+export type Row = Vector | HalfVector;
 /** A batch: an array of rows, or a flat vector with `{ classes }`. */
-export type Batch = Vector | readonly Vector[];
+export type Batch = Row | readonly Row[];
 /** Integer labels, one per row. */
 export type Labels =
   | readonly number[]
@@ -13,7 +20,7 @@ export type Labels =
 
 /** The one view every API function works on: row-major data, its dimensions and how it arrived. */
 export interface Matrix {
-  data: FloatArray;
+  data: FloatData;
   rows: number;
   cols: number;
   /** true when the input was a batch (array of rows or flat with `classes`), false for one vector. */
@@ -26,11 +33,69 @@ function isVector(x: unknown): x is Vector {
   return Array.isArray(x) || isFloatArray(x);
 }
 
-/** True when every float array among the inputs is a Float32Array (number[] counts as float64). */
+/** Half-precision input, resolved or not (a Uint16Array counts: without a dtype it is refused with a hint). */
+export const isHalf = (x: unknown): boolean =>
+  x instanceof HalfArray || x instanceof Uint16Array || (!!Float16 && x instanceof Float16);
+
+/** An array of rows (rather than one vector of numbers). */
+const isRows = (x: unknown): x is readonly unknown[] => Array.isArray(x) && x.length > 0 && (isVector(x[0]) || isHalf(x[0]));
+
+/** Arrays that allocate('float16' | 'bfloat16') handed out, with their format: they need no `dtype`. */
+export const halfViews = new WeakMap<Uint16Array, HalfFormat>();
+
+/**
+ * The one place that decides what an input computes in: true when every float array among the inputs is a
+ * Float32Array or half precision (half computes as float32 does: float32 arithmetic, float64 sums); number[] counts
+ * as float64. A call mixing half with float64 runs float64, as Float32Array mixed with float64 does: the half bits
+ * still go to the kernels as they are and are widened there, straight to float64.
+ */
 export function isFloat32(x: unknown): boolean {
-  if (x instanceof Float32Array) return true;
-  if (Array.isArray(x) && x.length > 0 && isFloatArray(x[0])) return x.every((r) => r instanceof Float32Array);
+  if (x instanceof Float32Array || isHalf(x)) return true;
+  if (isRows(x) && !Array.isArray(x[0])) return x.every((r) => r instanceof Float32Array || isHalf(r));
   return false;
+}
+
+/**
+ * The half-precision bits of `x` (no copy), or null when x is not half precision. `dtype` says how to read a
+ * Uint16Array; it must not contradict a Float16Array or an allocated half array.
+ */
+function halfOf(x: unknown, name: string, dtype: HalfFormat | undefined): HalfArray | null {
+  if (x instanceof HalfArray) return x;
+  let format: HalfFormat | undefined;
+  let bits: Uint16Array;
+  if (Float16 && x instanceof Float16) {
+    format = 'float16';
+    bits = new Uint16Array(x.buffer, x.byteOffset, x.length);
+  } else if (x instanceof Uint16Array) {
+    format = halfViews.get(x);
+    bits = x;
+    if (format === undefined && dtype === undefined) {
+      throw new XentError('INVALID_TYPE', `${name} is a Uint16Array: pass dtype: 'float16' or 'bfloat16' to read it ` +
+        'as half-precision bits');
+    }
+  } else return null;
+  if (format !== undefined && dtype !== undefined && dtype !== format) {
+    const what = x instanceof Uint16Array ? `an array allocated as '${format}'` : 'a Float16Array';
+    throw new XentError('INVALID_OPTION', `dtype is '${dtype}' but ${name} is ${what}`);
+  }
+  return new HalfArray(bits, format ?? dtype!);
+}
+
+/** Rows of half precision copied (as bits) into one row-major HalfArray. */
+function halfRows(x: readonly unknown[], name: string, cols: number, dtype: HalfFormat | undefined): HalfArray {
+  const first = halfOf(x[0], `${name}[0]`, dtype)!;
+  const bits = new Uint16Array(x.length * cols);
+  for (let r = 0; r < x.length; r++) {
+    const row = halfOf(x[r], `${name}[${r}]`, dtype);
+    if (row === null || row.format !== first.format) {
+      throw typeError(`${name}[${r}]`, x[r], `${first.format} like ${name}[0] (rows share one dtype)`);
+    }
+    if (row.length !== cols) {
+      throw new XentError('SHAPE_MISMATCH', `${name}[${r}] has ${row.length} entries, ${name}[0] has ${cols}`);
+    }
+    bits.set(row.bits, r * cols);
+  }
+  return new HalfArray(bits, first.format);
 }
 
 function typeError(name: string, v: unknown, what: string): XentError {
@@ -56,21 +121,24 @@ function fill(out: FloatArray, offset: number, src: readonly number[], name: str
 
 /**
  * Resolves a vector or batch into a Matrix of the requested dtype. Typed arrays of the right type are used as they
- * are (never written to); anything else is copied once. `f32` says which dtype the kernels will run.
+ * are (never written to); anything else is copied once. `f32` says which dtype the kernels will run. Half-precision
+ * input stays half (a view of its bits; rows are copied as bits): the kernels widen it to their dtype. `dtype` is
+ * the call's option, how to read Uint16Array input.
  */
-export function asMatrix(x: unknown, name: string, classesOpt: unknown, f32: boolean): Matrix {
+export function asMatrix(x: unknown, name: string, classesOpt: unknown, f32: boolean, dtype?: HalfFormat): Matrix {
   const classes = checkClasses(classesOpt);
   const Ctor = f32 ? Float32Array : Float64Array;
-  if (Array.isArray(x) && x.length > 0 && isVector(x[0])) {
+  if (isRows(x)) {
     const rows = x.length;
-    const cols = (x[0] as Vector).length;
+    const cols = (x[0] as ArrayLike<unknown>).length;
     if (classes !== undefined && classes !== cols) {
       throw new XentError('SHAPE_MISMATCH', `${name}[0] has ${cols} entries but classes is ${classes}`);
     }
+    if (isHalf(x[0])) return { data: halfRows(x, name, cols, dtype), rows, cols, batch: true };
     const data = new Ctor(rows * cols);
     for (let r = 0; r < rows; r++) {
       const row = x[r] as unknown;
-      if (!isVector(row)) throw typeError(`${name}[${r}]`, row, 'a row (number[] | Float32Array | Float64Array)');
+      if (!isVector(row)) throw typeError(`${name}[${r}]`, row, `a row (number[] | Float32Array | Float64Array, like ${name}[0])`);
       if (row.length !== cols) {
         throw new XentError('SHAPE_MISMATCH', `${name}[${r}] has ${row.length} entries, ${name}[0] has ${cols}`);
       }
@@ -79,13 +147,15 @@ export function asMatrix(x: unknown, name: string, classesOpt: unknown, f32: boo
     }
     return { data, rows, cols, batch: true };
   }
-  if (!isVector(x)) throw typeError(name, x, 'number[] | Float32Array | Float64Array, or an array of rows');
-  let data: FloatArray;
-  if (x instanceof Ctor) data = x;
-  else if (isFloatArray(x)) data = new Ctor(x);
-  else {
-    data = new Ctor(x.length);
-    fill(data, 0, x as readonly number[], name);
+  let data: FloatData | null = halfOf(x, name, dtype);
+  if (data === null) {
+    if (!isVector(x)) throw typeError(name, x, 'number[] | Float32Array | Float64Array | Float16Array, or an array of rows');
+    if (x instanceof Ctor) data = x;
+    else if (isFloatArray(x)) data = new Ctor(x);
+    else {
+      data = new Ctor(x.length);
+      fill(data, 0, x as readonly number[], name);
+    }
   }
   if (classes === undefined) return { data, rows: 1, cols: data.length, batch: false };
   if (data.length % classes !== 0) {
@@ -95,9 +165,10 @@ export function asMatrix(x: unknown, name: string, classesOpt: unknown, f32: boo
 }
 
 /** A second matrix that must have the same shape as `like` (targets, q in a divergence). */
-export function asMatrixLike(x: unknown, name: string, like: Matrix, likeName: string, f32: boolean): Matrix {
-  const nested = Array.isArray(x) && x.length > 0 && isVector(x[0]);
-  const m = asMatrix(x, name, like.batch && !nested ? like.cols : undefined, f32);
+export function asMatrixLike(
+  x: unknown, name: string, like: Matrix, likeName: string, f32: boolean, dtype?: HalfFormat,
+): Matrix {
+  const m = asMatrix(x, name, like.batch && !isRows(x) ? like.cols : undefined, f32, dtype);
   if (m.rows !== like.rows || m.cols !== like.cols) {
     throw new XentError(
       'SHAPE_MISMATCH',
@@ -142,7 +213,7 @@ const INT_ARRAYS = [Int8Array, Uint8Array, Int16Array, Uint16Array, Int32Array, 
  * Non-integers and labels outside [0, cols) are LABEL_OUT_OF_RANGE, naming the index and value.
  */
 export function asLabels(y: unknown, name: string, rows: number, cols: number, ignoreIndex: number | undefined): Int32Array {
-  if (!Array.isArray(y) && !isFloatArray(y) && !INT_ARRAYS.some((C) => y instanceof C)) {
+  if (!Array.isArray(y) && !isFloatArray(y) && !(Float16 && y instanceof Float16) && !INT_ARRAYS.some((C) => y instanceof C)) {
     throw typeError(name, y, 'an array of integer labels');
   }
   const src = y as ArrayLike<unknown>;
@@ -169,10 +240,18 @@ export function asLabels(y: unknown, name: string, rows: number, cols: number, i
   return out;
 }
 
-/** True when a target given for `rows × cols` logits is integer labels rather than dense rows (see README). */
-export function isLabelTarget(t: unknown, rows: number, cols: number): boolean {
+/**
+ * True when a target given for `rows × cols` logits is integer labels rather than dense rows (see README). A
+ * Uint16Array is labels, unless it is half-precision bits (a `dtype` given, or allocated as half) shaped like the
+ * logits.
+ */
+export function isLabelTarget(t: unknown, rows: number, cols: number, dtype?: HalfFormat): boolean {
   if (typeof t === 'number') return true;
-  if (Array.isArray(t)) return !(t.length > 0 && isVector(t[0])) && (t.length === rows || t.length !== rows * cols);
-  if (isFloatArray(t)) return t.length !== rows * cols;
+  if (Array.isArray(t)) {
+    const n = t.length;
+    return !isRows(t) && (n === rows || n !== rows * cols);
+  }
+  const half = t instanceof Uint16Array ? dtype !== undefined || halfViews.has(t) : isHalf(t);
+  if (isFloatArray(t) || half) return (t as ArrayLike<number>).length !== rows * cols;
   return INT_ARRAYS.some((C) => t instanceof C);
 }

@@ -1,6 +1,13 @@
-import type { FloatArray, Kernels } from '../backend/kernels.js';
+import { type FloatArray, type FloatData, HalfArray, elem, floatsOf } from './dtype.js';
 import { XentError, at, show } from './errors.js';
+import { numberIn } from './options.js';
 import type { Matrix } from './shape.js';
+
+/** The kernels validation runs (backend/kernels' Kernels has them; core does not depend on the backend). */
+export interface CheckKernels {
+  rowStats(x: FloatData, rows: number, cols: number, sum: Float64Array, min: Float64Array | null, max: Float64Array | null): void;
+  widen(x: HalfArray, out: Float32Array): void;
+}
 
 /** A named input, for error messages. */
 export interface Named {
@@ -16,13 +23,13 @@ function rowRange(m: Matrix, row: number): [number, number] {
 function logitCause({ name, m }: Named, row: number): XentError | null {
   const [a, b] = rowRange(m, row);
   for (let i = a; i < b; i++) {
-    if (m.data[i] === Infinity) {
+    if (elem(m.data, i) === Infinity) {
       return new XentError('NON_FINITE', `${at(name, i, m.cols, m.batch)} is Infinity (only -Infinity, a mask, is allowed)`);
     }
   }
   for (let i = a; i < b; i += m.cols) {
     let all = true;
-    for (let j = i; j < i + m.cols && all; j++) all = m.data[j] === -Infinity;
+    for (let j = i; j < i + m.cols && all; j++) all = elem(m.data, j) === -Infinity;
     if (all) {
       const where = m.batch ? `${name}[${i / m.cols}]` : name;
       return new XentError('NON_FINITE', `${where} is -Infinity everywhere: its softmax is undefined`);
@@ -41,7 +48,7 @@ export function explainNaN(row: number, inputs: readonly Named[], logits?: Named
     for (const { name, m } of inputs) {
       const [a, b] = rowRange(m, r);
       for (let i = a; i < b; i++) {
-        if (Number.isNaN(m.data[i])) throw new XentError('NON_FINITE', `${at(name, i, m.cols, m.batch)} is NaN`);
+        if (Number.isNaN(elem(m.data, i))) throw new XentError('NON_FINITE', `${at(name, i, m.cols, m.batch)} is NaN`);
       }
     }
     const cause = logits ? logitCause(logits, r) : null;
@@ -64,7 +71,10 @@ export function checkInfiniteRows(values: Float64Array, logits: Named): void {
 }
 
 function firstOutside(m: Matrix, row: number, lo: number, hi: number): number {
-  for (let i = row * m.cols; i < (row + 1) * m.cols; i++) if (!(m.data[i] >= lo && m.data[i] <= hi)) return i;
+  for (let i = row * m.cols; i < (row + 1) * m.cols; i++) {
+    const v = elem(m.data, i);
+    if (!(v >= lo && v <= hi)) return i;
+  }
   return -1;
 }
 
@@ -72,7 +82,7 @@ function firstOutside(m: Matrix, row: number, lo: number, hi: number): number {
  * Checks every entry of `m` is in [0, 1] (NaN → NON_FINITE, else INVALID_PROBABILITY) using one kernel pass
  * over the rows' sums and extremes. Returns the row sums for further checks.
  */
-export function checkUnitInterval(k: Kernels, { name, m }: Named, upper = true): Float64Array {
+export function checkUnitInterval(k: CheckKernels, { name, m }: Named, upper = true): Float64Array {
   const sum = new Float64Array(m.rows);
   const min = new Float64Array(m.rows);
   const max = new Float64Array(m.rows);
@@ -82,7 +92,7 @@ export function checkUnitInterval(k: Kernels, { name, m }: Named, upper = true):
     if (Number.isNaN(sum[r]) && firstOutside(m, r, -Infinity, Infinity) >= 0) explainNaN(r, [{ name, m }]);
     if (min[r] < 0 || (upper && max[r] > 1) || Number.isNaN(sum[r])) {
       const i = firstOutside(m, r, 0, upper ? 1 : Infinity);
-      const v = m.data[i];
+      const v = elem(m.data, i);
       throw new XentError(
         'INVALID_PROBABILITY',
         `${at(name, i, m.cols, m.batch)} is ${show(v)}; probabilities must be in [0, 1]`,
@@ -93,12 +103,16 @@ export function checkUnitInterval(k: Kernels, { name, m }: Named, upper = true):
 }
 
 /**
- * Checks each row of `m` is a probability distribution: entries in [0, 1] summing to 1 within `tolerance`.
- * With `normalize`, rows are instead divided by their sums (a copy; the input is never written) and only
- * negative entries or rows summing to 0 or Infinity are rejected.
+ * Checks each row of `m` is a probability distribution: entries in [0, 1] summing to 1 within `tolerance` (undefined:
+ * defaultTolerance of m's dtype). With `normalize`, rows are instead divided by their sums (a copy of the call's
+ * float type, `f32`; the input is never written) and only negative entries or rows summing to 0 or Infinity are
+ * rejected.
  */
-export function checkDistribution(k: Kernels, named: Named, tolerance: number, normalize: boolean): Matrix {
+export function checkDistribution(
+  k: CheckKernels, named: Named, tol: number | undefined, normalize: boolean, f32: boolean,
+): Matrix {
   const { name, m } = named;
+  const tolerance = tol ?? defaultTolerance(m.data);
   const sum = checkUnitInterval(k, named, !normalize);
   for (let r = 0; r < m.rows; r++) {
     const s = sum[r];
@@ -114,7 +128,7 @@ export function checkDistribution(k: Kernels, named: Named, tolerance: number, n
       );
     }
   }
-  return normalize ? { ...m, data: divideRows(m.data, m.rows, m.cols, sum) } : m;
+  return normalize ? { ...m, data: divideRows(floatsOf(k, m.data, f32), m.rows, m.cols, sum) } : m;
 }
 
 function divideRows(x: FloatArray, rows: number, cols: number, sum: Float64Array): FloatArray {
@@ -126,5 +140,17 @@ function divideRows(x: FloatArray, rows: number, cols: number, sum: Float64Array
   return out;
 }
 
-/** Default tolerance of a row sum: 1e-6 for float64 input, 1e-4 for float32 (rounding of the stored values). */
-export const defaultTolerance = (f32: boolean): number => (f32 ? 1e-4 : 1e-6);
+/**
+ * Default tolerance of a row sum, for the rounding of the stored values: 1e-6 for float64 input, 1e-4 for float32,
+ * 1e-3 for float16 and 1e-2 for bfloat16 (about twice their unit roundoffs 2^-11 and 2^-8, which bound |Σ p - 1|
+ * for a row that summed to 1 before it was rounded to half precision).
+ */
+export function defaultTolerance(d: FloatData): number {
+  if (d instanceof HalfArray) return d.format === 'float16' ? 1e-3 : 1e-2;
+  return d instanceof Float32Array ? 1e-4 : 1e-6;
+}
+
+/** The `tolerance` option: a number >= 0, or undefined for each input's default (defaultTolerance). */
+export function toleranceOf(v: unknown): number | undefined {
+  return v === undefined ? undefined : numberIn(v, 'tolerance', 0, Infinity, 0);
+}

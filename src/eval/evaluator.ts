@@ -1,7 +1,7 @@
 import type { FloatArray } from '../backend/kernels.js';
 import { type Compat, presetOf } from '../core/compat.js';
 import { XentError, show } from '../core/errors.js';
-import { booleanOption, checkKeys, integerOption, numberIn, unitOf } from '../core/options.js';
+import { type HalfOptions, booleanOption, checkKeys, dtypeOf, integerOption, numberIn, unitOf } from '../core/options.js';
 import { type Batch, type Labels, type Vector, asLabels, asMatrix, asVectorOption, checkWeights, isFloat32 } from '../core/shape.js';
 import { type ReliabilityBin, expectedCalibrationError, reliability } from './calibration.js';
 import { PER_DECADE, SLOTS, quantile, slotBounds } from './quantiles.js';
@@ -33,11 +33,11 @@ export interface EvaluatorOptions {
    * to 1, as `categoricalCrossEntropy`'s `normalize`; every figure then uses the rescaled row.
    */
   normalize?: boolean;
-  /** Probabilities only: how far a row's sum may be from 1 (default 1e-6 for float64 rows, 1e-4 for float32). */
+  /** Probabilities only: how far a row's sum may be from 1 (default 1e-6 float64 rows, 1e-4 float32, 1e-3 float16, 1e-2 bfloat16). */
   tolerance?: number;
 }
 
-export interface UpdateOptions {
+export interface UpdateOptions extends HalfOptions {
   /** Per-row weights (length N, finite, >= 0): every sum is weighted. */
   sampleWeight?: Vector;
 }
@@ -150,10 +150,11 @@ export class Evaluator {
    * multi-label input an N × C matrix of 0/1 (or soft) targets. Nothing is added when the batch is invalid.
    */
   update(pred: Batch, target: Labels | Batch, options?: UpdateOptions): this {
-    const o = checkKeys(options, ['sampleWeight'], 'Evaluator.update');
+    const o = checkKeys(options, ['sampleWeight', 'dtype'], 'Evaluator.update');
     const s = this.state.settings;
     const f32 = isFloat32(pred);
-    const X = asMatrix(pred, 'pred', s.classes, f32);
+    const dtype = dtypeOf(o.dtype);
+    const X = asMatrix(pred, 'pred', s.classes, f32, dtype);
     if (X.cols !== s.classes) {
       throw new XentError('SHAPE_MISMATCH', `pred has ${X.cols} entries per row but classes is ${s.classes}`);
     }
@@ -162,7 +163,7 @@ export class Evaluator {
     const scratch = (this.scratch ??= new EvalState(s));
     try {
       if (s.multiLabel) {
-        const T = asMatrix(target, 'target', s.classes, f32);
+        const T = asMatrix(target, 'target', s.classes, f32, dtype);
         if (T.rows !== X.rows) throw new XentError('SHAPE_MISMATCH', `target has ${T.rows} rows but pred has ${X.rows}`);
         if (X.rows > 0) multiLabel(scratch, X.data, T.data, X.rows, X.cols, w as FloatArray | null);
       } else {

@@ -8,7 +8,8 @@
  * Probabilities go through categoricalCrossEntropy (which validates them) and one lean pass here for the rank,
  * the top-1 entry and Σ p².
  */
-import type { FloatArray } from '../backend/kernels.js';
+import type { FloatArray, FloatData } from '../backend/kernels.js';
+import { floatsOf } from '../core/dtype.js';
 import { binaryCrossEntropy, sigmoidCrossEntropy } from '../api/binary.js';
 import { categoricalCrossEntropy } from '../api/losses.js';
 import { kernels } from '../backend/select.js';
@@ -17,6 +18,9 @@ import { type Named, checkInfiniteRows, explainNaN } from '../core/validate.js';
 import { binOf } from './calibration.js';
 import { slotOf } from './quantiles.js';
 import type { EvalState } from './state.js';
+
+/** Resolved data handed back to a public function: core/shape takes a HalfArray as it is. */
+const input = (d: FloatData) => d as unknown as Float32Array;
 
 /** Adds one row's headline figures (losses in nats). */
 function addRow(st: EvalState, w: number, loss: number, correct: number, topK: number, brier: number, conf: number): void {
@@ -48,10 +52,10 @@ function addClass(st: EvalState, w: number, y: number, predicted: number, loss: 
 
 /** Integer labels (-1 = ignored) against logits or probabilities, rows × cols. */
 export function singleLabel(
-  st: EvalState, x: FloatArray, rows: number, cols: number, labels: Int32Array, w: FloatArray | null, k: number,
+  st: EvalState, data: FloatData, rows: number, cols: number, labels: Int32Array, w: FloatArray | null, k: number,
 ): void {
   if (st.settings.from === 'logits') {
-    logitsLabel(st, x, rows, cols, labels, w, k);
+    logitsLabel(st, data, rows, cols, labels, w, k);
     return;
   }
   const { compat, normalize, tolerance } = st.settings;
@@ -59,7 +63,8 @@ export function singleLabel(
   const opts = {
     classes: cols, reduction: 'none', ignoreIndex: -1, compat, normalize: normalize || undefined, tolerance: tolerance ?? undefined,
   } as const;
-  const nll = categoricalCrossEntropy(x, labels, opts);
+  const nll = categoricalCrossEntropy(input(data), labels, opts);
+  const x = floatsOf(kernels(), data, true);
   // Rows the loss rescaled (normalize, or a preset that renormalises) are rescaled here too, in float64.
   const rescale = normalize || presetOf(compat).normalize;
   for (let r = 0; r < rows; r++) {
@@ -106,7 +111,7 @@ export function singleLabel(
  * XentError).
  */
 function logitsLabel(
-  st: EvalState, x: FloatArray, rows: number, cols: number, labels: Int32Array, w: FloatArray | null, k: number,
+  st: EvalState, x: FloatData, rows: number, cols: number, labels: Int32Array, w: FloatArray | null, k: number,
 ): void {
   const nll = new Float64Array(rows);
   const above = new Int32Array(rows);
@@ -137,12 +142,15 @@ function logitsLabel(
 
 /** 0/1 (or soft) targets against per-label logits or probabilities: binary statistics per element. */
 export function multiLabel(
-  st: EvalState, x: FloatArray, t: FloatArray, rows: number, cols: number, w: FloatArray | null,
+  st: EvalState, xData: FloatData, tData: FloatData, rows: number, cols: number, w: FloatArray | null,
 ): void {
   // Flat, without classes: one value per element under every preset (Keras' row means are for multi-label rows).
   const opts = { reduction: 'none', compat: st.settings.compat } as const;
   const logits = st.settings.from === 'logits';
-  const loss = logits ? sigmoidCrossEntropy(x, t, opts) : binaryCrossEntropy(x, t, opts);
+  const [xIn, tIn] = [input(xData), input(tData)];
+  const loss = logits ? sigmoidCrossEntropy(xIn, tIn, opts) : binaryCrossEntropy(xIn, tIn, opts);
+  const x = floatsOf(kernels(), xData, true);
+  const t = floatsOf(kernels(), tData, true);
   for (let r = 0; r < rows; r++) {
     const wr = w === null ? 1 : w[r];
     let rowLoss = 0;

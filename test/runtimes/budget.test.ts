@@ -3,12 +3,13 @@
  *
  * - each .wasm ≤ 24 KB gzip (what a page downloads; it replaced a raw 48 KB budget, which half precision's kernels
  *   took past);
- * - the library's JS ≤ 48 KB minified, measured on the workerd entry (the same code as the default entries, with
+ * - the library's JS ≤ 50 KB minified, measured on the workerd entry (the same code as the default entries, with
  *   the .wasm as separate files instead of embedded base64, which the .wasm budget already counts) for the core
  *   API: the information, softmax and loss functions, init/backend, allocate. The whole surface (with the
  *   Evaluator, focal losses, calibration and gradients) is held under a ceiling of 72 KB and printed. Both were 40
  *   and 64 KB until the frameworks' rules (issue 19: their domains, named means, KL's options) joined the core
- *   functions, which apply them; issue 21 replaces these raw budgets with gzip ones, as it did the .wasm one.
+ *   functions, which apply them (48 KB), and half-precision input (issue 18), which every one of them takes, added
+ *   4 KB; issue 21 replaces these raw budgets with gzip ones, as it did the .wasm one.
  */
 import { build } from 'esbuild';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -46,7 +47,7 @@ describe('budgets', () => {
     }
   });
 
-  it('the library JS ≤ 48 KB minified (core API); the whole surface under 72 KB', async () => {
+  it('the library JS ≤ 50 KB minified (core API); the whole surface under 72 KB', async () => {
     const core = await minified(`export { ${CORE.join(', ')} } from './dist/workerd.js';`);
     const all = await minified(`export * from './dist/workerd.js';`);
     const embedded = await minified(`export * from './dist/index.js';`);
@@ -54,7 +55,7 @@ describe('budgets', () => {
       `minified JS: core ${core.bytes} B (gzip ${core.gzip}), whole surface ${all.bytes} B (gzip ${all.gzip}), ` +
         `default entry with both .wasm embedded as base64 ${embedded.bytes} B (gzip ${embedded.gzip})`,
     );
-    expect(core.bytes).toBeLessThanOrEqual(48 * KB);
+    expect(core.bytes).toBeLessThanOrEqual(50 * KB);
     expect(all.bytes).toBeLessThanOrEqual(72 * KB);
   });
 

@@ -118,7 +118,17 @@ expectTrue<Equal<[typeof i1, typeof i2], [number, Float64Array]>>();
 expectTrue<Equal<typeof perplexity extends (l: Batch, y: number[]) => number ? true : false, true>>();
 expectTrue<Equal<ReturnType<ReturnType<typeof allocate<'float32'>>['view']>, Float32Array>>();
 const anyDtype = allocate(dtype, 4).view();
-expectTrue<Equal<typeof anyDtype, Float32Array | Float64Array>>();
+expectTrue<Equal<typeof anyDtype, Float32Array | Float64Array | Uint16Array>>();
+
+// Half precision: Uint16Array bits (with dtype) compute as float32 input does.
+declare const halfBits: Uint16Array;
+const h1 = softmax(halfBits, { classes: 3, dtype: 'float16' });
+const h2 = softmaxCrossEntropy(halfBits, labels, { classes: 3, dtype: 'bfloat16', reduction: 'none' });
+const h3 = softmaxCrossEntropyWithGrad([halfBits, halfBits], labels, { dtype: 'float16' });
+expectTrue<Equal<[typeof h1, typeof h2, typeof h3], [Float32Array, Float64Array, LossAndGradient<number, Float32Array>]>>();
+expectTrue<Equal<ReturnType<ReturnType<typeof allocate<'bfloat16'>>['view']>, Uint16Array>>();
+// @ts-expect-error dtype names a half-precision format
+softmax(halfBits, { dtype: 'float32' });
 const ev = new Evaluator({ classes: 3 });
 ev.update(flat, new Int32Array(2));
 ev.merge(Evaluator.fromJSON(ev.toJSON()));

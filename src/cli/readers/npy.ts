@@ -137,7 +137,7 @@ export class NpyReader implements Reader {
   /** The read buffer, reused by every block: a fresh one per block costs page faults and zeroing. */
   private buf = new ArrayBuffer(0);
   /** Float32 / float64 blocks of up to `stage` rows read straight into the kernels' memory (see the constructor). */
-  private staged: WasmArray | null = null;
+  private staged: WasmArray<'float32' | 'float64'> | null = null;
   /** The selection is every column in order (the data is used as read). */
   private readonly identity: boolean;
   private readonly select: Selection;
