@@ -1,7 +1,7 @@
 // The module's exports: for each Kernels method `name`, `name_f32` and `name_f64` (arrays as pointers, 0 for null;
 // rows, cols, n and booleans as i32; other numbers as f64), plus heapBase and the SIMD flag. See src/backend/kernels.ts.
 // Some kernels also take half-precision logits as bits: `name_f16` / `name_bf16`, the arguments of `name_f32` and a
-// scratch pointer (room for two rows of float32) last.
+// scratch pointer last (room for two rows of float32, each rounded up to 16 bytes).
 
 import { logSumExp, softmax, logSoftmax } from './softmax';
 import { softmaxCrossEntropyLabels, softmaxCrossEntropyLabelsHalf, softmaxCrossEntropyDense, crossEntropy, dot } from './crossentropy';

@@ -51,8 +51,9 @@ let nextMax: f64 = 0;
 // --- Half-precision rows (the fused `_f16` / `_bf16` kernels). The kernel keeps the current row widened to float32
 // in one scratch buffer; while its exp pass (expSum32, evalPass32 in evaluate.ts) works on it, it widens the next
 // row into the other buffer in place of the hint's loads, and finds that row's max along as it does for float32
-// rows: the widening's integer and shuffle work runs beside the exp pass's float arithmetic, which bounds that loop.
-// A row the pass did not reach (the first, or one after a row that took no exp pass) is widened on its own.
+// rows: the bits are read once, and the widening's integer and shuffle work shares the loop with the exp pass's
+// float arithmetic. A row the pass did not reach (the first, or one after a row that took no exp pass) is widened on
+// its own, its max found along.
 
 /** The scratch buffers: the current row's float32 copy and the next one's. */
 let halfCur: usize = 0;
@@ -67,7 +68,7 @@ let halfFilled: i32 = -1;
 /** True when halfRow had to widen the row itself: hints from earlier rows are then stale. */
 export let halfFresh: bool = false;
 
-/** Starts a fused half kernel: scratch holds two rows of cols float32s (16-byte aligned). */
+/** Starts a fused half kernel: scratch holds two rows of cols float32s, each rounded up to 16 bytes. */
 export function halfBegin<H>(scratch: usize, cols: i32): void {
   halfBF = isSigned<H>();
   halfCur = scratch;
@@ -82,8 +83,9 @@ export function halfBegin<H>(scratch: usize, cols: i32): void {
 export function halfRow<H>(x: usize, r: i32, next: i32, cols: i32): usize {
   halfFresh = halfFilled != r;
   if (halfFresh) {
-    widenRow<H>(x + (<usize>r * cols << 1), halfCur, cols);
-    nextRow = 0; // a max found for an earlier row in this buffer
+    let src = x + (<usize>r * cols << 1);
+    if (ASC_FEATURE_SIMD) widenMax<H>(src, halfCur, cols);
+    else widenRow<H>(src, halfCur, cols);
   } else {
     let t = halfCur;
     halfCur = halfNxt;
@@ -101,6 +103,26 @@ export function nextCounted(labels: usize, r: i32, rows: i32): i32 {
   return -1;
 }
 
+/**
+ * Widens a half row into dst and finds its max along, as the exp passes do for the next row (the same vectors in
+ * the same order as rowMax, which then hands it out for dst): no second pass over the row for its max.
+ */
+function widenMax<H>(src: usize, dst: usize, cols: i32): void {
+  const K = HALF_CONSTS;
+  let h0 = v128.load(K), h1 = v128.load(K, 16), h2 = v128.load(K, 32), h3 = v128.load(K, 48);
+  let na = f32x4.splat(-Infinity), nb = na;
+  let j = 0;
+  for (; j + 32 <= cols; j += 32) {
+    let qn = dst + (<usize>j << 2);
+    widen32<H>(src + (<usize>j << 1), qn, h0, h1, h2, h3);
+    na = f32x4.pmax(f32x4.pmax(na, v128.load(qn)), f32x4.pmax(v128.load(qn, 16), v128.load(qn, 32)));
+    nb = f32x4.pmax(f32x4.pmax(nb, v128.load(qn, 48)), f32x4.pmax(v128.load(qn, 64), v128.load(qn, 80)));
+    na = f32x4.pmax(na, f32x4.pmax(v128.load(qn, 96), v128.load(qn, 112)));
+  }
+  widenTail<H>(src, dst, j, cols);
+  foundNext(0, dst, cols, j, na, nb);
+}
+
 /** Ends a fused half kernel. */
 export function halfEnd(): void {
   halfSrc = 0;
@@ -109,8 +131,8 @@ export function halfEnd(): void {
 }
 
 /**
- * Where an exp pass over the current row puts the next row's float32 copy (the hint's row for float32 input, else
- * the half row's buffer); `src` is that row's bits (H half) or unused. Call once per pass, before its loop.
+ * Where an exp pass over the current row finds the next row in float32 (the hint's row for float32 input; for half
+ * input the buffer it widens halfSrc into, which it then marks filled). Call once per pass, before its loop.
  */
 // @ts-ignore: decorator
 @inline export function nextOf<H>(p: usize): usize {

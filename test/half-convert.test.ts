@@ -157,19 +157,24 @@ describeBackends('half-precision kernels', () => {
   });
 
   it('zero-copy half arrays: allocate() views need no dtype, are read in place, and a contradicting dtype is refused', () => {
-    for (const format of FORMATS) {
-      const bits = logitBits(4, 37, format, 9);
-      const a = allocate(format, bits.length);
-      expect(a.resident).toBe(kernels() instanceof WasmKernels);
-      a.view().set(bits);
-      const v = a.view();
-      expect(v).toBeInstanceOf(Uint16Array);
-      const y = [1, 2, 3, 36];
-      expect(softmaxCrossEntropy(v, y, { classes: 37 })).toBe(softmaxCrossEntropy(decodeAll(bits, format), y, { classes: 37 }));
-      expect(() => softmaxCrossEntropy(a.view(), y, { classes: 37, dtype: format === 'float16' ? 'bfloat16' : 'float16' }))
-        .toThrow(/allocated as/);
-      expect(a.view()).toEqual(bits); // not written
-      a.free();
+    // Every row length modulo 4: the fused kernels' two scratch rows are rounded up to 16 bytes each, and with the
+    // logits resident the labels are copied right after them.
+    for (const cols of [36, 37, 38, 39]) {
+      for (const format of FORMATS) {
+        const bits = logitBits(6, cols, format, 9);
+        const a = allocate(format, bits.length);
+        expect(a.resident).toBe(kernels() instanceof WasmKernels);
+        a.view().set(bits);
+        const v = a.view();
+        expect(v).toBeInstanceOf(Uint16Array);
+        const y = [1, 2, 3, 0, 5, cols - 1];
+        const o = { classes: cols, reduction: 'none' } as const;
+        expect(softmaxCrossEntropy(v, y, o)).toEqual(softmaxCrossEntropy(decodeAll(bits, format), y, o));
+        expect(() => softmaxCrossEntropy(a.view(), y, { classes: cols, dtype: format === 'float16' ? 'bfloat16' : 'float16' }))
+          .toThrow(/allocated as/);
+        expect(a.view()).toEqual(bits); // not written
+        a.free();
+      }
     }
   });
 

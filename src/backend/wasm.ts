@@ -148,8 +148,8 @@ export class WasmKernels implements Kernels {
    *
    * Half-precision slots are copied as bits. When the module exports a fused half variant of the kernel
    * (`<name>_f16` / `<name>_bf16`: see fusedHalf), it reads them as they are and gets a last argument, scratch room
-   * for two float32 rows; otherwise each chunk of bits is widened (`widen_f32` / `widen_f64`, SIMD lanes) into a
-   * region of the kernel's type right before the call, which reads that region in their place.
+   * for two float32 rows (each rounded up to 16 bytes); otherwise each chunk of bits is widened (`widen_f32` /
+   * `widen_f64`, SIMD lanes) into a region of the kernel's type right before the call, which reads it instead.
    */
   private run(name: string, f32: boolean, rows: number, args: Arg[]): number {
     if (rows === 0) return 0;
@@ -179,7 +179,7 @@ export class WasmKernels implements Kernels {
     let scratch = 0;
     if (fused) {
       scratch = base;
-      base = align(base + 8 * Math.max(...halves.map((s) => s.per)));
+      base += 2 * align(4 * Math.max(...halves.map((s) => s.per)));
     }
     // A row slot's regions for n rows: its copy (unless resident) and, for half input widened first, the widening.
     const regions = (s: Slot, n: number) => [resident.has(s) ? 0 : bytes(s, n * s.per), widens(s) ? n * s.per * wide : 0];
