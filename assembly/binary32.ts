@@ -5,6 +5,7 @@
 import { exp64, log1p64 } from './math';
 import { hsum4, LOG2E_F32, EXP2_SHIFT, T0, T1, T2, T3 } from './math32';
 import { coef } from './lanes';
+import { madd4, nmadd4 } from './fused';
 
 const LN2F_HI = reinterpret<f32>(0x3F318000); // 0.693359375 (Cephes C1: 9 significant bits, so k·C1 is exact)
 const LN2F_LO = reinterpret<f32>(0xB95E8083); // -2.12194440e-4 (Cephes C2; C1 + C2 = ln 2 to 2^-33)
@@ -38,14 +39,14 @@ const SIG_CONSTS = memory.data<f32>([
   a: v128, l2e: v128, sh: v128, hi: v128, lo: v128, x5: v128, x4: v128, x3: v128, x2: v128, one: v128,
 ): v128 {
   let na = f32x4.neg(a);
-  let u = f32x4.add(f32x4.mul(na, l2e), sh);
+  let u = madd4(na, l2e, sh);
   let k = f32x4.sub(u, sh);
-  let r = f32x4.sub(f32x4.sub(na, f32x4.mul(k, hi)), f32x4.mul(k, lo));
-  let p = f32x4.add(f32x4.mul(x5, r), x4);
-  p = f32x4.add(f32x4.mul(p, r), x3);
-  p = f32x4.add(f32x4.mul(p, r), x2);
-  p = f32x4.add(f32x4.mul(p, r), one);
-  p = f32x4.add(f32x4.mul(p, r), one);
+  let r = nmadd4(k, lo, nmadd4(k, hi, na)); // k·hi exact; fused, k·lo is not rounded either
+  let p = madd4(x5, r, x4);
+  p = madd4(p, r, x3);
+  p = madd4(p, r, x2);
+  p = madd4(p, r, one);
+  p = madd4(p, r, one);
   return i32x4.add(p, i32x4.shl(u, 23));
 }
 
@@ -58,10 +59,10 @@ const SIG_CONSTS = memory.data<f32>([
 @inline function log1pUnitK(u: v128, t3: v128, t2: v128, t1: v128, t0: v128, two: v128): v128 {
   let s = f32x4.div(u, f32x4.add(u, two));
   let z = f32x4.mul(s, s);
-  let p = f32x4.add(f32x4.mul(t3, z), t2);
-  p = f32x4.add(f32x4.mul(p, z), t1);
-  p = f32x4.add(f32x4.mul(p, z), t0);
-  return f32x4.mul(s, f32x4.add(f32x4.mul(p, z), two));
+  let p = madd4(t3, z, t2);
+  p = madd4(p, z, t1);
+  p = madd4(p, z, t0);
+  return f32x4.mul(s, madd4(p, z, two));
 }
 
 /** One element in float64 (the contract's form; the scalar tail and the redo of out-of-range blocks). */

@@ -18,6 +18,7 @@
 
 import { hsum4, log4, T0, T1, T2, T3 } from './math32';
 import { addPromoted, hsum2 } from './lanes';
+import { madd4 } from './fused';
 
 const LN2F = reinterpret<f32>(0x3F317218); // 0.693147182 (ln 2 rounded to float32)
 export let klOk: bool = true;
@@ -39,12 +40,11 @@ export let klOk: bool = true;
   let s = f32x4.div(f32x4.sub(p2, q), f32x4.add(p2, q));
   // T(s), its constants passed in (KL_CONSTS: loaded once per row, not an 18-byte v128.const at each use)
   let z = f32x4.mul(s, s);
-  let t = f32x4.add(f32x4.mul(k3, z), k2);
-  t = f32x4.add(f32x4.mul(t, z), k1);
-  t = f32x4.mul(f32x4.add(f32x4.mul(t, z), k0), z);
-  let far = f32x4.sub(f32x4.mul(p, f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(k), ln2),
-    f32x4.mul(s, f32x4.add(t, two)))), d);
-  return v128.bitselect(f32x4.mul(s, f32x4.add(d, f32x4.mul(p, t))), far, near);
+  let t = madd4(k3, z, k2);
+  t = madd4(t, z, k1);
+  t = f32x4.mul(madd4(t, z, k0), z);
+  let far = f32x4.sub(f32x4.mul(p, madd4(f32x4.convert_i32x4_s(k), ln2, f32x4.mul(s, f32x4.add(t, two)))), d);
+  return v128.bitselect(f32x4.mul(s, madd4(p, t, d)), far, near);
 }
 
 const KL_CONSTS = memory.data<f32>([

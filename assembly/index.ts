@@ -16,6 +16,11 @@ export function hasSimd(): i32 {
   return ASC_FEATURE_SIMD ? 1 : 0;
 }
 
+/** 1 in the relaxed-SIMD build (fused multiply-adds in the exp and log helpers, assembly/fused.ts), else 0. */
+export function hasRelaxedSimd(): i32 {
+  return ASC_FEATURE_RELAXED_SIMD ? 1 : 0;
+}
+
 /** Start of free memory: the wrapper's scratch arena begins here (the kernels allocate nothing). */
 export function heapBase(): usize {
   return __heap_base;

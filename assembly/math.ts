@@ -13,6 +13,12 @@
 // expNegK (f32x4, arguments <= 0 only): Cephes expf (S. Moshier) degree-7 polynomial on |r| <= ln2/2 with a Cody–Waite
 //   reduction; measured max error 1 ulp over [-88, 0] against float64 exp, stated bound 2 ulp. Arguments below -88
 //   give exactly 0 (results below 2^-126 are flushed to 0: harmless in sums that include a 1).
+//
+// The lane forms take their multiply-adds from fused.ts: in the relaxed-SIMD build they are fused (one rounding),
+// so there the lanes and the scalar forms (wasm has no scalar fused multiply-add) may differ in the last bit; both
+// stay within the bounds above. Elsewhere the lanes equal the scalar forms bit for bit.
+
+import { madd2, madd4, nmadd2, nmadd4 } from './fused';
 
 // --- constants (fdlibm) ---
 const LN2_HI = reinterpret<f64>(0x3FE62E42FEE00000); // 6.93147180369123816490e-01
@@ -103,23 +109,23 @@ export function log1p64(x: f64): f64 {
 // @ts-ignore: decorator
 @inline function expPoly2(xc: v128, t: v128): v128 {
   let k = f64x2.sub(t, f64x2.splat(SHIFT));
-  let hi = f64x2.sub(xc, f64x2.mul(k, f64x2.splat(LN2_HI)));
+  let hi = nmadd2(k, f64x2.splat(LN2_HI), xc); // k·LN2_HI is exact: fused or not, the same hi
   let lo = f64x2.mul(k, f64x2.splat(LN2_LO));
   let r = f64x2.sub(hi, lo);
   let rr = f64x2.mul(r, r);
-  let p = f64x2.add(f64x2.splat(P4), f64x2.mul(rr, f64x2.splat(P5)));
-  p = f64x2.add(f64x2.splat(P3), f64x2.mul(rr, p));
-  p = f64x2.add(f64x2.splat(P2), f64x2.mul(rr, p));
-  p = f64x2.add(f64x2.splat(P1), f64x2.mul(rr, p));
-  let c = f64x2.sub(r, f64x2.mul(rr, p));
+  let p = madd2(rr, f64x2.splat(P5), f64x2.splat(P4));
+  p = madd2(rr, p, f64x2.splat(P3));
+  p = madd2(rr, p, f64x2.splat(P2));
+  p = madd2(rr, p, f64x2.splat(P1));
+  let c = nmadd2(rr, p, r);
   let q = f64x2.div(f64x2.mul(r, c), f64x2.sub(f64x2.splat(2.0), c));
   return f64x2.add(f64x2.splat(1.0), f64x2.add(f64x2.sub(q, lo), hi));
 }
 
-/** exp lane-wise, as exp64 (bit-identical). */
+/** exp lane-wise, as exp64 (bit-identical except in the relaxed-SIMD build, see above). */
 export function exp2d(x: v128): v128 {
   let xc = f64x2.pmin(f64x2.pmax(x, f64x2.splat(EXP_LO)), f64x2.splat(EXP_HI)); // NaN passes through
-  let t = f64x2.add(f64x2.mul(xc, f64x2.splat(INVLN2)), f64x2.splat(SHIFT));
+  let t = madd2(xc, f64x2.splat(INVLN2), f64x2.splat(SHIFT));
   let y = expPoly2(xc, t);
   let n = i64x2.sub(t, f64x2.splat(SHIFT));
   let n1 = i64x2.shr_s(n, 1);
@@ -130,7 +136,7 @@ export function exp2d(x: v128): v128 {
 /** exp for x <= 0 (or NaN): as exp64 except that results below 2^-1022 may be flushed to 0 (x < -708.4). */
 export function expNeg2d(x: v128): v128 {
   let xc = f64x2.pmax(x, f64x2.splat(NEG_LO));
-  let t = f64x2.add(f64x2.mul(xc, f64x2.splat(INVLN2)), f64x2.splat(SHIFT));
+  let t = madd2(xc, f64x2.splat(INVLN2), f64x2.splat(SHIFT));
   let y = expPoly2(xc, t);
   // bits(t) = bits(SHIFT) + k, and bits(SHIFT) << 52 wraps to 0; k = -1023 gives the bits of +0.
   return f64x2.mul(y, i64x2.add(i64x2.shl(t, 52), i64x2.splat(0x3FF0000000000000)));
@@ -151,12 +157,12 @@ export function expNeg2d(x: v128): v128 {
   let s = f64x2.div(f, f64x2.add(f64x2.splat(2.0), f));
   let z = f64x2.mul(s, s);
   let w = f64x2.mul(z, z);
-  let t1 = f64x2.mul(w, f64x2.add(f64x2.splat(Lg2), f64x2.mul(w, f64x2.add(f64x2.splat(Lg4), f64x2.mul(w, f64x2.splat(Lg6))))));
-  let t2 = f64x2.add(f64x2.splat(Lg5), f64x2.mul(w, f64x2.splat(Lg7)));
-  t2 = f64x2.mul(z, f64x2.add(f64x2.splat(Lg1), f64x2.mul(w, f64x2.add(f64x2.splat(Lg3), f64x2.mul(w, t2)))));
+  let t1 = f64x2.mul(w, madd2(w, madd2(w, f64x2.splat(Lg6), f64x2.splat(Lg4)), f64x2.splat(Lg2)));
+  let t2 = madd2(w, f64x2.splat(Lg7), f64x2.splat(Lg5));
+  t2 = f64x2.mul(z, madd2(w, madd2(w, t2, f64x2.splat(Lg3)), f64x2.splat(Lg1)));
   let a = f64x2.mul(s, f64x2.add(hfsq, f64x2.add(t2, t1)));
-  a = f64x2.add(a, f64x2.add(f64x2.mul(dk, f64x2.splat(LN2_LO)), c));
-  return f64x2.add(f64x2.add(f64x2.sub(a, hfsq), f), f64x2.mul(dk, f64x2.splat(LN2_HI)));
+  a = f64x2.add(a, madd2(dk, f64x2.splat(LN2_LO), c));
+  return madd2(dk, f64x2.splat(LN2_HI), f64x2.add(f64x2.sub(a, hfsq), f)); // dk·LN2_HI exact
 }
 
 /** Lanes where log's argument a is not in (0, Infinity) get the IEEE special value (edge = the pole, 0 for log). */
@@ -224,16 +230,16 @@ export const EXPNEG_CONSTS = memory.data<f32>([
   q0: v128, one: v128,
 ): v128 {
   let xc = f32x4.pmax(x, lo);
-  let t = f32x4.add(f32x4.mul(xc, il), sh);
+  let t = madd4(xc, il, sh);
   let k = f32x4.sub(t, sh);
-  let r = f32x4.sub(f32x4.sub(xc, f32x4.mul(k, hi)), f32x4.mul(k, lw));
+  let r = nmadd4(k, lw, nmadd4(k, hi, xc)); // k·hi exact; fused, k·lw is not rounded either
   let rr = f32x4.mul(r, r);
-  let p = f32x4.add(f32x4.mul(q5, r), q4);
-  p = f32x4.add(f32x4.mul(p, r), q3);
-  p = f32x4.add(f32x4.mul(p, r), q2);
-  p = f32x4.add(f32x4.mul(p, r), q1);
-  p = f32x4.add(f32x4.mul(p, r), q0);
-  let y = f32x4.add(f32x4.add(f32x4.mul(p, rr), r), one);
+  let p = madd4(q5, r, q4);
+  p = madd4(p, r, q3);
+  p = madd4(p, r, q2);
+  p = madd4(p, r, q1);
+  p = madd4(p, r, q0);
+  let y = f32x4.add(madd4(p, rr, r), one);
   return f32x4.mul(y, i32x4.add(i32x4.shl(t, 23), one));
 }
 

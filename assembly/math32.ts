@@ -8,6 +8,8 @@
 // V8 notes (see PERF-NOTES): pmax/pmin are one instruction each, nearest/trunc_sat are slow, so rounding is done by
 // adding and subtracting 1.5·2^23 and 2^k is built from the integer bits of that sum.
 
+import { madd4, nmadd4 } from './fused';
+
 // 1.5·2^23: t + EXP2_SHIFT rounds t to an integer k (|t| < 2^22) and leaves 2^22 + k in the low mantissa bits, so
 // shifting the bits left by 23 gives k << 23 (the higher bits are shifted out). Adding that to the bits of a float
 // in [1/2, 2) multiplies it by 2^k as an integer add (a port the float multiplies do not compete for), exactly
@@ -39,11 +41,11 @@ export const EXP2_CONSTS = memory.data<f32>([
   t = f32x4.pmax(t, lo);
   let u = f32x4.add(t, sh);
   let f = f32x4.sub(t, f32x4.sub(u, sh)); // t - k, exact, in [-1/2, 1/2]
-  let p = f32x4.add(f32x4.mul(c5, f), c4);
-  p = f32x4.add(f32x4.mul(p, f), c3);
-  p = f32x4.add(f32x4.mul(p, f), c2);
-  p = f32x4.add(f32x4.mul(p, f), c1);
-  p = f32x4.add(f32x4.mul(p, f), one);
+  let p = madd4(c5, f, c4);
+  p = madd4(p, f, c3);
+  p = madd4(p, f, c2);
+  p = madd4(p, f, c1);
+  p = madd4(p, f, one);
   return i32x4.add(p, i32x4.shl(u, 23));
 }
 
@@ -86,8 +88,8 @@ const LN2F_LO = reinterpret<f32>(0xB95E8083); // -2.12194440e-4 (Cephes C2; C1 +
   let f = f32x4.sub(i32x4.sub(x, i32x4.shl(e, 23)), f32x4.splat(1.0));
   let s = f32x4.div(f, f32x4.add(f, f32x4.splat(2.0)));
   let z = f32x4.mul(s, s);
-  let t = f32x4.mul(f32x4.add(f32x4.mul(f32x4.add(f32x4.mul(f32x4.splat(L2), z), f32x4.splat(L1)), z), f32x4.splat(L0)), z);
+  let t = f32x4.mul(madd4(madd4(f32x4.splat(L2), z, f32x4.splat(L1)), z, f32x4.splat(L0)), z);
   let ef = f32x4.convert_i32x4_s(e);
-  let r = f32x4.add(f32x4.sub(f32x4.mul(s, t), f32x4.mul(s, f)), f32x4.mul(ef, f32x4.splat(LN2F_LO)));
-  return f32x4.add(f32x4.mul(ef, f32x4.splat(LN2F_HI)), f32x4.add(f, r));
+  let r = madd4(ef, f32x4.splat(LN2F_LO), nmadd4(s, f, f32x4.mul(s, t)));
+  return madd4(ef, f32x4.splat(LN2F_HI), f32x4.add(f, r));
 }

@@ -29,7 +29,7 @@ import type { FloatArray, FloatData, HalfArray } from '../core/dtype.js';
 
 export type { FloatArray, FloatData } from '../core/dtype.js';
 
-export type BackendName = 'wasm-simd' | 'wasm' | 'js';
+export type BackendName = 'wasm-relaxed-simd' | 'wasm-simd' | 'wasm' | 'js';
 
 export interface Kernels {
   readonly name: BackendName;

@@ -40,6 +40,7 @@ interface XentExports {
   memory: WebAssembly.Memory;
   heapBase(): number;
   hasSimd(): number;
+  hasRelaxedSimd?(): number;
   [kernel: string]: unknown;
 }
 
@@ -77,7 +78,7 @@ export class WasmKernels implements Kernels {
     private readonly maxBytes = Infinity,
   ) {
     this.ex = new WebAssembly.Instance(module, imports).exports as unknown as XentExports;
-    this.name = this.ex.hasSimd() ? 'wasm-simd' : 'wasm';
+    this.name = this.ex.hasRelaxedSimd?.() ? 'wasm-relaxed-simd' : this.ex.hasSimd() ? 'wasm-simd' : 'wasm';
   }
 
   /** Makes sure [0, end) is addressable. A refused grow becomes OUT_OF_MEMORY; the instance stays usable. */
