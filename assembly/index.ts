@@ -8,6 +8,7 @@ import { softmaxCrossEntropyLabels, softmaxCrossEntropyLabelsHalf, softmaxCrossE
 import { BFloat16Bits, Float16Bits } from './half';
 import { entropy, klDivergence, klDivergenceChecked, jsDivergence, rowStats } from './divergence';
 import { binaryCrossEntropy, sigmoidCrossEntropy, binaryEntropy } from './binary';
+import { madd2, madd4 } from './fused';
 
 /** True when this build uses SIMD (release target); false in the scalar build. */
 export const HAS_SIMD: bool = ASC_FEATURE_SIMD;
@@ -19,6 +20,20 @@ export function hasSimd(): i32 {
 /** 1 in the relaxed-SIMD build (fused multiply-adds in the exp and log helpers, assembly/fused.ts), else 0. */
 export function hasRelaxedSimd(): i32 {
   return ASC_FEATURE_RELAXED_SIMD ? 1 : 0;
+}
+
+/**
+ * a·b + c through the kernels' own multiply-add helpers (lane 0 of madd4 / madd2), for the loader to see whether
+ * this runtime fuses them (src/backend/select.ts): the arguments come from JavaScript, so nothing is folded here.
+ */
+export function probeMadd32(a: f32, b: f32, c: f32): f32 {
+  if (ASC_FEATURE_SIMD) return f32x4.extract_lane(madd4(f32x4.splat(a), f32x4.splat(b), f32x4.splat(c)), 0);
+  return a * b + c;
+}
+
+export function probeMadd64(a: f64, b: f64, c: f64): f64 {
+  if (ASC_FEATURE_SIMD) return f64x2.extract_lane(madd2(f64x2.splat(a), f64x2.splat(b), f64x2.splat(c)), 0);
+  return a * b + c;
 }
 
 /** Start of free memory: the wrapper's scratch arena begins here (the kernels allocate nothing). */

@@ -1,5 +1,5 @@
 // Builds dist/: the library's entries (ESM, CJS, and the workerd / edge-light ones that import dist/wasm/*.wasm
-// as modules), the CLI, and the types (index.d.ts, index.d.cts).
+// as modules), the CLI (which reads dist/wasm/*.wasm), and the types (index.d.ts, index.d.cts).
 import { build } from 'esbuild';
 import { rollup } from 'rollup';
 import { dts } from 'rollup-plugin-dts';
@@ -8,12 +8,33 @@ import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 const common = { bundle: true, platform: 'neutral', target: 'es2022', minifySyntax: true, legalComments: 'none' };
-await build({ ...common, entryPoints: ['src/index.ts'], format: 'esm', outfile: 'dist/index.js' });
-await build({ ...common, entryPoints: ['src/index.ts'], format: 'cjs', outfile: 'dist/index.cjs' });
 
-// The raw modules, for the `xent/wasm/*` subpath and the module-importing entries.
+/** In an esbuild plugin's setup: load.ts (imported by select.ts) is replaced by another loader of the kernels. */
+const swapLoader = (b, file) =>
+  b.onResolve({ filter: /^\.\/load\.js$/ }, (a) =>
+    a.importer.endsWith('select.ts') ? { path: new URL(`../src/backend/${file}`, import.meta.url).pathname } : undefined,
+  );
+
+/**
+ * The default entries embed the SIMD and relaxed-SIMD builds; the scalar build is their separate module
+ * dist/wasm-scalar.{js,cjs}, imported only when asked for (`ext`: the entry's format).
+ */
+const scalarApart = (ext) => ({
+  name: 'scalar-apart',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/wasm-scalar\.js$/ }, () => ({ path: `./wasm-scalar.${ext}`, external: true }));
+  },
+});
+await build({ ...common, entryPoints: ['src/index.ts'], format: 'esm', outfile: 'dist/index.js', plugins: [scalarApart('js')] });
+await build({ ...common, entryPoints: ['src/index.ts'], format: 'cjs', outfile: 'dist/index.cjs', plugins: [scalarApart('cjs')] });
+// The CommonJS file is built for Node, whose import() of it then sees its named exports.
+for (const [format, ext, platform] of [['esm', 'js', 'neutral'], ['cjs', 'cjs', 'node']]) {
+  await build({ ...common, platform, entryPoints: ['src/backend/wasm-scalar.ts'], format, outfile: `dist/wasm-scalar.${ext}` });
+}
+
+// The raw modules, for the `xent/wasm/*` subpath, the module-importing entries and the CLI.
 mkdirSync('dist/wasm', { recursive: true });
-for (const name of ['xent.wasm', 'xent-scalar.wasm']) copyFileSync(`build/${name}`, `dist/wasm/${name}`);
+for (const name of ['xent.wasm', 'xent-relaxed.wasm', 'xent-scalar.wasm']) copyFileSync(`build/${name}`, `dist/wasm/${name}`);
 
 /**
  * The entry for runtimes that refuse to compile WebAssembly from bytes: load.ts (embedded base64) is swapped for
@@ -22,9 +43,7 @@ for (const name of ['xent.wasm', 'xent-scalar.wasm']) copyFileSync(`build/${name
 const moduleEntry = (suffix) => ({
   name: 'wasm-as-module',
   setup(b) {
-    b.onResolve({ filter: /^\.\/load\.js$/ }, (a) =>
-      a.importer.endsWith('select.ts') ? { path: new URL('../src/backend/load-modules.ts', import.meta.url).pathname } : undefined,
-    );
+    swapLoader(b, 'load-modules.ts');
     b.onResolve({ filter: /\.wasm$/ }, (a) => ({ path: `./wasm/${a.path.split('/').pop()}${suffix}`, external: true }));
   },
 });
@@ -35,10 +54,11 @@ await build({
 
 // The CLI and its `--threads` workers' entry (loaded by dist/cli.js as new URL('./cli-worker.js', import.meta.url)),
 // split so that the Arrow and Parquet readers, with their decoders, are chunks of their own (dist/cli-*.js),
-// loaded only when such a file is read.
+// loaded only when such a file is read. They read dist/wasm/ (load-files.ts) rather than carry the kernels.
 await build({
   ...common,
   platform: 'node',
+  plugins: [{ name: 'wasm-files', setup: (b) => swapLoader(b, 'load-files.ts') }],
   entryPoints: { cli: 'src/cli/main.ts', 'cli-worker': 'src/cli/worker.ts' },
   format: 'esm',
   outdir: 'dist',

@@ -13,6 +13,7 @@ import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as ref from './reference.js';
 import { softmaxLossGrad } from './fuzz/grad-reference.js';
+import { AUTO_WASM } from './helpers.js';
 
 const DIST = new URL('../dist/index.js', import.meta.url);
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
@@ -176,7 +177,7 @@ describe('8 worker threads at once', () => {
 
     const lib = (await import(DIST.href)) as Lib;
     for (const { seed, backend, rows } of results) {
-      expect(backend).toBe('wasm-simd');
+      expect(backend).toBe(AUTO_WASM);
       expect(rows).toHaveLength(REPS);
       // the same batch on this thread's wasm instance, once
       await lib.init({ backend: 'wasm' });

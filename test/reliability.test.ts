@@ -11,7 +11,7 @@ import {
 } from '../src/index.js';
 import { kernels } from '../src/backend/select.js';
 import { CHUNK_BYTES, WasmKernels } from '../src/backend/wasm.js';
-import { prng } from './helpers.js';
+import { AUTO_WASM, prng } from './helpers.js';
 
 const MiB = 1 << 20;
 
@@ -83,7 +83,7 @@ describe('reliability', () => {
   it('100 concurrent init() calls compile the module at most once', async () => {
     const compile = vi.spyOn(WebAssembly, 'compile');
     const names = await Promise.all(Array.from({ length: 100 }, () => init()));
-    expect(new Set(names)).toEqual(new Set(['wasm-simd']));
+    expect(new Set(names)).toEqual(new Set([AUTO_WASM]));
     expect(compile.mock.calls.length).toBeLessThanOrEqual(1);
     compile.mockRestore();
   });
@@ -124,7 +124,7 @@ describe('reliability', () => {
     }
     expect(thrown).toBeInstanceOf(XentError);
     expect((thrown as XentError).code).toBe('INTERNAL');
-    expect(backend()).toBe('wasm-simd');
+    expect(backend()).toBe(AUTO_WASM);
     expect(logSumExp([1, 2, 3])).toBe(before);
     expect(() => kept.view()).toThrow(/rebuilt/);
   });

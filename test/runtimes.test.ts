@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conformanceCases } from './runtimes/cases.mjs';
+import { AUTO_WASM } from './helpers.js';
 import { need, toolBin as bin } from './runtimes/tools.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -92,27 +93,45 @@ afterAll(() => {
   rmSync(sandbox, { recursive: true, force: true });
 });
 
-const ALL = { 'first-call': 'wasm-simd', init: 'wasm-simd', scalar: 'wasm', js: 'js' };
+/** Each build asked for by name, and `auto`, the one init() and the first call pick unasked. */
+const builds = (auto: string) => ({ 'first-call': auto, init: auto, relaxed: 'wasm-relaxed-simd', simd: 'wasm-simd', scalar: 'wasm', js: 'js' });
+/**
+ * V8 runtimes (Node 22+, Deno, workerd, Chromium) pick the relaxed-SIMD build where V8 fuses its multiply-adds on
+ * this CPU, which this process has seen (test/helpers.ts).
+ */
+const V8 = builds(AUTO_WASM);
 const modes = (m: Record<string, string>) => Object.keys(m);
+/** Node 20 has relaxed SIMD only behind --experimental-wasm-relaxed-simd (which Node 22+ reject). */
+const NODE20 = process.versions.node.split('.')[0] === '20';
+const NODE = NODE20 ? Object.fromEntries(Object.entries(builds('wasm-simd')).filter(([m]) => m !== 'relaxed')) : V8;
 
-describe('Node 20', () => {
-  it('ESM: the `import` entry, on wasm-simd, scalar wasm and js', async () => {
-    const report = parse(await run(process.execPath, ['run.mjs', ...modes(ALL)], sandbox));
+describe(`Node ${process.versions.node}`, () => {
+  const title = NODE20 ? 'wasm-simd (no relaxed SIMD unflagged)' : `${AUTO_WASM} unasked`;
+  it(`ESM: the \`import\` entry, on ${title}, each build by name, and js`, async () => {
+    const report = parse(await run(process.execPath, ['run.mjs', ...modes(NODE)], sandbox));
     expect(report.entry).toMatch(/\/dist\/index\.js$/);
-    expectModes('Node ESM', report, ALL);
+    expectModes('Node ESM', report, NODE);
+    if (NODE20) for (const r of report.results.slice(0, 2)) expect(r.fallbackReason).toMatch(/no WebAssembly relaxed SIMD: the SIMD build runs/);
+    else if (AUTO_WASM === 'wasm-relaxed-simd') for (const r of report.results.slice(0, 2)) expect(r.fallbackReason).toBeNull();
   });
 
-  it('CJS: the `require` entry, on wasm-simd, scalar wasm and js', async () => {
-    const report = parse(await run(process.execPath, ['run.cjs', ...modes(ALL)], sandbox));
+  it(`CJS: the \`require\` entry, on ${title}, each build by name, and js`, async () => {
+    const report = parse(await run(process.execPath, ['run.cjs', ...modes(NODE)], sandbox));
     expect(report.entry).toMatch(/\/dist\/index\.cjs$/);
-    expectModes('Node CJS', report, ALL);
+    expectModes('Node CJS', report, NODE);
   });
 
-  it('without SIMD the scalar build runs unasked, and says why', async () => {
-    const m = { 'first-call': 'wasm', init: 'wasm' };
+  it.runIf(NODE20)('Node 20 with --experimental-wasm-relaxed-simd: the relaxed-SIMD build where it fuses, unasked', async () => {
+    const report = parse(await run(process.execPath, ['--experimental-wasm-relaxed-simd', 'run.mjs', ...modes(V8)], sandbox));
+    expectModes('Node ESM, --experimental-wasm-relaxed-simd', report, V8);
+  });
+
+  it('without SIMD the scalar build runs after init(), the first call on js meanwhile, each saying why', async () => {
+    const m = { 'first-call': 'js', init: 'wasm' };
     const report = parse(await run(process.execPath, ['--import', './no-simd.mjs', 'run.mjs', ...modes(m)], sandbox));
     expectModes('Node ESM, SIMD hidden', report, m);
-    for (const r of report.results) expect(r.fallbackReason).toMatch(/no WebAssembly SIMD/);
+    expect(report.results[0].fallbackReason).toMatch(/no WebAssembly SIMD.*`await init\(\)` may still start it/);
+    expect(report.results[1].fallbackReason).toBe('this runtime has no WebAssembly SIMD: the scalar build runs');
   });
 
   it('without WebAssembly (--jitless) the TypeScript kernels run, and say why', async () => {
@@ -124,21 +143,23 @@ describe('Node 20', () => {
 });
 
 describe('Deno and Bun', () => {
-  it('Deno: the `deno` entry, on wasm-simd, scalar wasm and js', async (ctx) => {
+  it('Deno: the `deno` entry, on each build, and js', async (ctx) => {
     need(ctx, bin('deno'), 'deno (npm package `deno`)');
-    const out = await run(bin('deno'), ['run', '--no-lock', '--allow-read', '--allow-env', 'run.mjs', ...modes(ALL)], sandbox, {
+    const out = await run(bin('deno'), ['run', '--no-lock', '--allow-read', '--allow-env', 'run.mjs', ...modes(V8)], sandbox, {
       DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1',
     });
     const report = parse(out);
     expect(report.entry).toMatch(/\/dist\/index\.js$/);
-    expectModes('Deno', report, ALL);
+    expectModes('Deno', report, V8);
   });
 
-  it('Bun: the `bun` entry, on wasm-simd, scalar wasm and js', async (ctx) => {
+  it('Bun: the `bun` entry, on each build, and js; unasked the SIMD build, as JavaScriptCore does not fuse', async (ctx) => {
     need(ctx, bin('bun'), 'bun (npm package `bun`)');
-    const report = parse(await run(bin('bun'), ['run.mjs', ...modes(ALL)], sandbox, { NO_COLOR: '1' }));
+    const m = builds('wasm-simd');
+    const report = parse(await run(bin('bun'), ['run.mjs', ...modes(m)], sandbox, { NO_COLOR: '1' }));
     expect(report.entry).toMatch(/\/dist\/index\.js$/);
-    expectModes('Bun', report, ALL);
+    expectModes('Bun', report, m);
+    for (const r of report.results.slice(0, 2)) expect(r.fallbackReason).toMatch(/relaxed SIMD does not fuse multiply-adds here/);
   });
 });
 
@@ -156,6 +177,9 @@ const worker :Workerd.Worker = (
 `;
 }
 
+/** The package's .wasm files, each a module of the workerd / edge-light entries. */
+const WASM = ['xent.wasm', 'xent-relaxed.wasm', 'xent-scalar.wasm'];
+
 describe('workerd (Cloudflare Workers)', () => {
   const dir = () => join(sandbox, 'workerd');
   const setup = (worker: string) => {
@@ -163,7 +187,7 @@ describe('workerd (Cloudflare Workers)', () => {
     for (const f of ['conformance.mjs', 'cases.mjs']) cpSync(join(sandbox, f), join(dir(), f));
     cpSync(here(worker), join(dir(), worker));
     cpSync(here('workerd-guard.mjs'), join(dir(), 'workerd-guard.mjs'));
-    for (const f of ['workerd.js', 'edge-light.js', 'index.js', 'wasm/xent.wasm', 'wasm/xent-scalar.wasm']) {
+    for (const f of ['workerd.js', 'edge-light.js', 'index.js', ...WASM.map((w) => `wasm/${w}`)]) {
       mkdirSync(join(dir(), 'dist', 'wasm'), { recursive: true });
       cpSync(join(root, 'dist', f), join(dir(), 'dist', f));
     }
@@ -173,7 +197,7 @@ describe('workerd (Cloudflare Workers)', () => {
     ['cases.js', 'esModule', 'cases.mjs'],
   ];
 
-  it('the `workerd` entry imports the .wasm modules and never compiles from bytes, on wasm-simd, scalar wasm and js', async (ctx) => {
+  it('the `workerd` entry imports the .wasm modules and never compiles from bytes, on each build and js', async (ctx) => {
     need(ctx, bin('workerd'), 'workerd (npm package `workerd`)');
     setup('workerd-worker.mjs');
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -182,13 +206,12 @@ describe('workerd (Cloudflare Workers)', () => {
       ['worker.js', 'esModule', 'workerd-worker.mjs'],
       ['guard.js', 'esModule', 'workerd-guard.mjs'],
       ['xent/dist/workerd.js', 'esModule', 'dist/workerd.js'],
-      ['xent/dist/wasm/xent.wasm', 'wasm', 'dist/wasm/xent.wasm'],
-      ['xent/dist/wasm/xent-scalar.wasm', 'wasm', 'dist/wasm/xent-scalar.wasm'],
+      ...WASM.map((w): [string, 'wasm', string] => [`xent/dist/wasm/${w}`, 'wasm', `dist/wasm/${w}`]),
       ...common,
     ]));
     const report = parse(await run(bin('workerd'), ['test', 'entry.capnp'], dir()));
     expect(report.attempts, 'compiles from bytes').toEqual([]);
-    expectModes('workerd', report, { ...ALL, module: 'wasm-simd' });
+    expectModes('workerd', report, { ...V8, module: 'wasm-simd' });
   });
 
   it('the `edge-light` entry (Vercel\'s `.wasm?module` imports), run in workerd under the same guard', async (ctx) => {
@@ -202,13 +225,12 @@ describe('workerd (Cloudflare Workers)', () => {
       ['worker.js', 'esModule', 'edge-worker.mjs'],
       ['guard.js', 'esModule', 'workerd-guard.mjs'],
       ['xent/dist/edge-light.js', 'esModule', 'dist/edge-light.js'],
-      ['xent/dist/wasm/xent.wasm?module', 'wasm', 'dist/wasm/xent.wasm'],
-      ['xent/dist/wasm/xent-scalar.wasm?module', 'wasm', 'dist/wasm/xent-scalar.wasm'],
+      ...WASM.map((w): [string, 'wasm', string] => [`xent/dist/wasm/${w}?module`, 'wasm', `dist/wasm/${w}`]),
       ...common,
     ]));
     const report = parse(await run(bin('workerd'), ['test', 'edge.capnp'], dir()));
     expect(report.attempts, 'compiles from bytes').toEqual([]);
-    expectModes('edge-light entry (in workerd)', report, { ...ALL, module: 'wasm-simd' });
+    expectModes('edge-light entry (in workerd)', report, { ...V8, module: 'wasm-simd' });
   });
 
   it('the default entry, whose bytes workerd refuses to compile, falls back to js with a notice', async (ctx) => {
@@ -290,16 +312,16 @@ describe('Chromium (Debian chromium, driven by playwright-core)', () => {
     }
   }
 
-  it('main thread: the browser entry, on wasm-simd (sync and async compile), scalar wasm and js', async (ctx) => {
+  it('main thread: the browser entry, on the build it picks (sync and async compile), each build by name, and js', async (ctx) => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
     expect(pkg.exports['.'].browser.default).toBe('./dist/index.js');
-    const { report } = await open(ctx, `/main.html?modes=${modes(ALL)}`);
-    expectModes('Chromium main thread', report, ALL);
+    const { report } = await open(ctx, `/main.html?modes=${modes(V8)}`);
+    expectModes('Chromium main thread', report, V8);
   });
 
-  it('module Worker: on wasm-simd, scalar wasm and js', async (ctx) => {
-    const { report } = await open(ctx, `/worker.html?worker=1&modes=${modes(ALL)}`);
-    expectModes('Chromium module Worker', report, ALL);
+  it('module Worker: on the build it picks, each build by name, and js', async (ctx) => {
+    const { report } = await open(ctx, `/worker.html?worker=1&modes=${modes(V8)}`);
+    expectModes('Chromium module Worker', report, V8);
   });
 
   it("strict CSP without 'wasm-unsafe-eval': compiling is refused, the js backend answers, with a notice", async (ctx) => {
@@ -311,7 +333,7 @@ describe('Chromium (Debian chromium, driven by playwright-core)', () => {
   });
 
   it("CSP with 'wasm-unsafe-eval': WebAssembly runs", async (ctx) => {
-    const { report } = await open(ctx, `/csp-wasm.html?modes=${modes(ALL)}`);
-    expectModes("Chromium, CSP with 'wasm-unsafe-eval'", report, ALL);
+    const { report } = await open(ctx, `/csp-wasm.html?modes=${modes(V8)}`);
+    expectModes("Chromium, CSP with 'wasm-unsafe-eval'", report, V8);
   });
 });

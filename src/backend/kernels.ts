@@ -31,6 +31,9 @@ export type { FloatArray, FloatData } from '../core/dtype.js';
 
 export type BackendName = 'wasm-relaxed-simd' | 'wasm-simd' | 'wasm' | 'js';
 
+/** The WebAssembly builds of assembly/ (one source): relaxed SIMD (fused multiply-adds), SIMD, and scalar. */
+export type Build = 'relaxed-simd' | 'simd' | 'scalar';
+
 export interface Kernels {
   readonly name: BackendName;
 

@@ -1,7 +1,12 @@
-// Where the kernels' WebAssembly comes from, in the default entries (Node, Deno, Bun, browsers): the .wasm bytes
-// embedded as base64, so the package needs no file access, fetch or bundler configuration. The workerd /
-// edge-light entries replace this file with load-modules.ts (scripts/build.mjs), which imports .wasm modules.
-import { WASM_SCALAR_BASE64, WASM_SIMD_BASE64 } from './wasm-bytes.js';
+// Where the kernels' WebAssembly comes from, in the default entries (Node, Deno, Bun, browsers): embedded in the
+// JavaScript (src/backend/wasm-bytes.ts, deflated; the relaxed-SIMD build as a delta against the SIMD build), so
+// the package needs no file access, fetch or bundler configuration. The scalar build, which only runtimes without
+// SIMD need, is a separate module (wasm-scalar.js) imported on demand: asynchronously, so it runs after
+// `await init()`. The workerd / edge-light entries replace this file with load-modules.ts, the CLI with
+// load-files.ts (scripts/build.mjs).
+import type { Build } from './kernels.js';
+import { RELAXED_DELTA_DEFLATED, RELAXED_DELTA_SIZE, SIMD_DEFLATED, SIMD_SIZE } from './wasm-bytes.js';
+import { inflate, patch } from './unpack.js';
 
 /** True when this loader compiles from bytes (then a refused compile is worth retrying asynchronously). */
 export const FROM_BYTES = true;
@@ -30,13 +35,24 @@ export function decode(base64: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-const bytes = (simd: boolean) => decode(simd ? WASM_SIMD_BASE64 : WASM_SCALAR_BASE64);
-
-/** The SIMD or the scalar build, compiled synchronously (throws where the runtime refuses). */
-export function moduleSync(simd: boolean): WebAssembly.Module {
-  return new WebAssembly.Module(bytes(simd));
+/** The .wasm bytes of an embedded build. */
+export function embedded(build: 'relaxed-simd' | 'simd'): Uint8Array<ArrayBuffer> {
+  const simd = inflate(decode(SIMD_DEFLATED), SIMD_SIZE);
+  return build === 'simd' ? simd : patch(simd, inflate(decode(RELAXED_DELTA_DEFLATED), RELAXED_DELTA_SIZE));
 }
 
-export function moduleAsync(simd: boolean): Promise<WebAssembly.Module> {
-  return WebAssembly.compile(bytes(simd));
+/** The .wasm bytes of the scalar build, from its own module. */
+export async function scalarBytes(): Promise<Uint8Array<ArrayBuffer>> {
+  const { SCALAR_DEFLATED, SCALAR_SIZE } = await import('./wasm-scalar.js');
+  return inflate(decode(SCALAR_DEFLATED), SCALAR_SIZE);
+}
+
+/** An embedded build, compiled synchronously (throws where the runtime refuses, and for the scalar build). */
+export function moduleSync(build: Build): WebAssembly.Module {
+  if (build === 'scalar') throw new Error('the scalar build is not embedded: `await init()` loads it');
+  return new WebAssembly.Module(embedded(build));
+}
+
+export async function moduleAsync(build: Build): Promise<WebAssembly.Module> {
+  return WebAssembly.compile(build === 'scalar' ? await scalarBytes() : embedded(build));
 }

@@ -1,4 +1,4 @@
-import type { BackendName, Kernels } from './kernels.js';
+import type { BackendName, Build, Kernels } from './kernels.js';
 import { WasmKernels } from './wasm.js';
 import { jsKernels } from './js.js';
 import { withHalf } from './js-half.js';
@@ -17,10 +17,17 @@ export interface InitOptions {
   /** 'auto' (default): WebAssembly where the runtime allows it, else pure TypeScript. 'wasm' fails rather than fall back. */
   backend?: 'auto' | 'wasm' | 'js';
   /**
-   * Which WebAssembly build: the SIMD one where the runtime validates SIMD (default), `false` for the scalar build
+   * Which WebAssembly build: a SIMD one where the runtime validates SIMD (default), `false` for the scalar build
    * (same kernels, no SIMD: backend() is then 'wasm'), `true` to require SIMD (an error where it is missing).
    */
   simd?: boolean;
+  /**
+   * The relaxed-SIMD build: the SIMD build with fused multiply-adds in its exp and log (faster, and at least as
+   * accurate). Default: where the runtime supports relaxed SIMD and fuses its multiply-adds (V8: Node 22+, Deno,
+   * Chromium); elsewhere the SIMD build, which is faster where they are not fused (JavaScriptCore: Bun, Safari).
+   * `true` requires it (an error where relaxed SIMD is missing), `false` keeps the SIMD build.
+   */
+  relaxedSimd?: boolean;
   /** A precompiled module of xent's kernels (for runtimes that forbid compiling from bytes). */
   module?: WebAssembly.Module;
   /** The kernels' .wasm bytes, when the caller loads them itself. */
@@ -33,11 +40,15 @@ export interface InitOptions {
   maxMemory?: number;
 }
 
-/** The smallest module that uses a SIMD instruction: (func (result v128) v128.const i32x4 0 0 0 0). */
-const SIMD_PROBE = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0, 253, 12, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 11,
-]);
+/** A module of one function (func (result v128) `code`), for WebAssembly.validate. */
+const probe = (code: number[]) =>
+  new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, code.length + 4, 1, code.length + 2, 0, ...code, 11]);
+const ZERO = [253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]; // v128.const 0
+/** The smallest uses of a SIMD instruction, v128.const, and of a relaxed one, f32x4.relaxed_madd (0xfd 0x105). */
+const SIMD_PROBE = probe(ZERO);
+const RELAXED_PROBE = probe([...ZERO, ...ZERO, ...ZERO, 253, 133, 2]);
+
+const NAMES: Record<Build, string> = { 'relaxed-simd': 'relaxed-SIMD build', simd: 'SIMD build', scalar: 'scalar build' };
 
 /** The TypeScript kernels, taking half-precision input as the wasm ones do. */
 const js = withHalf(jsKernels);
@@ -45,43 +56,116 @@ const js = withHalf(jsKernels);
 let active: Kernels | null = null;
 /** Why the best backend is not the one running (null when it is, or when the caller chose). */
 let reason: string | null = null;
-const compiled: { simd?: WebAssembly.Module; scalar?: WebAssembly.Module } = {};
-const pending: { simd?: Promise<WebAssembly.Module>; scalar?: Promise<WebAssembly.Module> } = {};
+const compiled: Partial<Record<Build, WebAssembly.Module>> = {};
+const pending: Partial<Record<Build, Promise<WebAssembly.Module>>> = {};
 
 export function hasWebAssembly(): boolean {
   return typeof WebAssembly === 'object' && typeof WebAssembly.Module === 'function';
 }
 
-export function hasWebAssemblySimd(): boolean {
+const validates = (probe: Uint8Array<ArrayBuffer>) => {
   try {
-    return hasWebAssembly() && WebAssembly.validate(SIMD_PROBE);
+    return hasWebAssembly() && WebAssembly.validate(probe);
   } catch {
     return false;
   }
+};
+
+export function hasWebAssemblySimd(): boolean {
+  return validates(SIMD_PROBE);
 }
 
-const key = (simd: boolean) => (simd ? 'simd' : 'scalar');
+/** Why `build` cannot run in this runtime, as far as validation tells; null when it may. */
+function missing(build: Build): string | null {
+  const no = 'this runtime has no WebAssembly';
+  if (!hasWebAssembly()) return no;
+  if (build !== 'scalar' && !hasWebAssemblySimd()) return `${no} SIMD`;
+  if (build === 'relaxed-simd' && !validates(RELAXED_PROBE)) return `${no} relaxed SIMD`;
+  return null;
+}
 
 /** Compiles the packaged module once; concurrent callers share one compilation. */
-function packagedAsync(simd: boolean): Promise<WebAssembly.Module> {
-  const k = key(simd);
-  const done = compiled[k];
+function packagedAsync(build: Build): Promise<WebAssembly.Module> {
+  const done = compiled[build];
   if (done) return Promise.resolve(done);
-  pending[k] ??= moduleAsync(simd).then(
-    (m) => (compiled[k] = m),
+  pending[build] ??= moduleAsync(build).then(
+    (m) => (compiled[build] = m),
     (e) => {
-      pending[k] = undefined;
+      pending[build] = undefined;
       throw e;
     },
   );
-  return pending[k]!;
+  return pending[build]!;
 }
 
-function packagedSync(simd: boolean): WebAssembly.Module {
-  return (compiled[key(simd)] ??= moduleSync(simd));
+function packagedSync(build: Build): WebAssembly.Module {
+  return (compiled[build] ??= moduleSync(build));
 }
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/**
+ * The builds to try, best first. Chosen automatically (`pick`), the relaxed-SIMD build must also fuse its
+ * multiply-adds here: unfused, it is slower than the SIMD build.
+ */
+function candidates(simd: boolean | undefined, relaxed: boolean | undefined): Build[] {
+  if (simd === false) return ['scalar'];
+  if (relaxed === true) return ['relaxed-simd'];
+  const builds: Build[] = relaxed === false ? ['simd', 'scalar'] : ['relaxed-simd', 'simd', 'scalar'];
+  return simd ? builds.filter((b) => b !== 'scalar') : builds;
+}
+
+/** Kernels of `build` from its module, or why that build is passed over. */
+function attempt(build: Build, module: () => WebAssembly.Module, maxMemory: number, pick: boolean): WasmKernels | string {
+  const why = missing(build);
+  if (why !== null) return why;
+  try {
+    const k = new WasmKernels(module(), maxMemory);
+    if (pick && build === 'relaxed-simd' && !k.fusesMultiplyAdd()) {
+      return 'relaxed SIMD does not fuse multiply-adds here, so it would be slower';
+    }
+    return k;
+  } catch (e) {
+    return message(e);
+  }
+}
+
+/**
+ * The kernels of `build`, the first of the builds tried that started, and why those before it did not (`passed`,
+ * their reasons); with no kernels, an Error naming every reason.
+ */
+function started(k: WasmKernels | null, build: Build, passed: string[]): { kernels: WasmKernels; reason: string | null } {
+  const why = [...new Set(passed)].join('; ');
+  if (!k) throw new Error(why);
+  return { kernels: k, reason: passed.length ? `${why}: the ${NAMES[build]} runs` : null };
+}
+
+function startSync(builds: Build[], maxMemory: number, pick: boolean) {
+  const passed: string[] = [];
+  for (const b of builds) {
+    const k = attempt(b, () => packagedSync(b), maxMemory, pick);
+    if (typeof k !== 'string') return started(k, b, passed);
+    passed.push(k);
+  }
+  return started(null, 'scalar', passed);
+}
+
+async function startAsync(builds: Build[], maxMemory: number, pick: boolean) {
+  const passed: string[] = [];
+  for (const b of builds) {
+    // Compiled ahead where it may run; a compile error resurfaces in attempt().
+    const load = missing(b) ? null : await packagedAsync(b).then((m) => () => m, (e: unknown) => () => { throw e; });
+    const k = attempt(b, load!, maxMemory, pick);
+    if (typeof k !== 'string') return started(k, b, passed);
+    passed.push(k);
+  }
+  return started(null, 'scalar', passed);
+}
+
+const flag = (name: string, v: unknown) => {
+  if (v !== undefined && typeof v !== 'boolean') throw new XentError('INVALID_OPTION', `${name} must be true or false, got ${show(v)}`);
+  return v as boolean | undefined;
+};
 
 /**
  * Chooses the backend. May be called again: each call switches to the backend it names; the module is compiled
@@ -92,9 +176,10 @@ export async function init(options: InitOptions = {}): Promise<BackendName> {
   if (choice !== 'auto' && choice !== 'wasm' && choice !== 'js') {
     throw new XentError('INVALID_OPTION', `backend must be 'auto', 'wasm' or 'js', got ${show(choice)}`);
   }
-  const simd = options.simd;
-  if (simd !== undefined && typeof simd !== 'boolean') {
-    throw new XentError('INVALID_OPTION', `simd must be true or false, got ${show(simd)}`);
+  const simd = flag('simd', options.simd);
+  const relaxed = flag('relaxedSimd', options.relaxedSimd);
+  if (simd === false && relaxed === true) {
+    throw new XentError('INVALID_OPTION', 'relaxedSimd: true contradicts simd: false (the scalar build): pass one of them');
   }
   const maxMemory = options.maxMemory ?? Infinity;
   if (typeof maxMemory !== 'number' || !(maxMemory > 0)) {
@@ -105,26 +190,29 @@ export async function init(options: InitOptions = {}): Promise<BackendName> {
     reason = null;
     return active.name;
   }
+  // Chosen by the caller (a build, or its module): no reason to report when it is not the fastest.
+  const chosen = simd === false || relaxed !== undefined || !!options.module || !!options.bytes;
   let failure: string | null = null;
   try {
     if (!hasWebAssembly()) throw new Error('this runtime has no WebAssembly');
-    const runtimeSimd = hasWebAssemblySimd();
-    if (simd === true && !runtimeSimd) throw new Error('this runtime has no WebAssembly SIMD');
-    let module: WebAssembly.Module;
-    if (options.module) module = options.module;
-    else if (options.bytes) module = await WebAssembly.compile(options.bytes as BufferSource);
-    else module = await packagedAsync(simd ?? runtimeSimd);
-    const kernels = new WasmKernels(module, maxMemory);
-    if (simd !== undefined && (kernels.name === 'wasm-simd') !== simd) {
-      throw new Error(`the module given is the ${kernels.name === 'wasm-simd' ? 'SIMD' : 'scalar'} build`);
+    let k: WasmKernels;
+    if (options.module || options.bytes) {
+      k = new WasmKernels(options.module ?? (await WebAssembly.compile(options.bytes as BufferSource)), maxMemory);
+      if ((simd !== undefined && (k.name !== 'wasm') !== simd) || (relaxed !== undefined && (k.name === 'wasm-relaxed-simd') !== relaxed)) {
+        throw new Error(`the module given runs as ${k.name}`);
+      }
+      reason = null;
+    } else {
+      const s = await startAsync(candidates(simd, relaxed), maxMemory, relaxed === undefined);
+      k = s.kernels;
+      reason = chosen ? null : s.reason;
     }
-    active = kernels;
-    reason = kernels.name === 'wasm' && simd === undefined ? 'this runtime has no WebAssembly SIMD: the scalar build runs' : null;
+    active = k;
   } catch (e) {
     failure = message(e);
   }
   if (failure !== null) {
-    if (choice === 'wasm' || simd !== undefined) {
+    if (choice === 'wasm' || simd !== undefined || relaxed !== undefined) {
       throw new XentError('INTERNAL', `the WebAssembly backend could not start: ${failure}`);
     }
     active = js;
@@ -140,13 +228,12 @@ export async function init(options: InitOptions = {}): Promise<BackendName> {
 export function kernels(): Kernels {
   if (active) return active;
   try {
-    if (!hasWebAssembly()) throw new Error('this runtime has no WebAssembly');
-    const simd = hasWebAssemblySimd();
-    active = new WasmKernels(packagedSync(simd));
-    reason = simd ? null : 'this runtime has no WebAssembly SIMD: the scalar build runs';
+    const s = startSync(candidates(undefined, undefined), Infinity, true);
+    active = s.kernels;
+    reason = s.reason;
   } catch (e) {
     // Synchronous compilation refused (a browser main thread over its size limit, a CSP without
-    // 'wasm-unsafe-eval'), or no WebAssembly at all: the TypeScript kernels answer.
+    // 'wasm-unsafe-eval'), a build not embedded, or no WebAssembly at all: the TypeScript kernels answer.
     active = js;
     reason =
       `WebAssembly unavailable (${message(e)}): the TypeScript kernels run` +
@@ -164,14 +251,15 @@ export function kernelModule(): WebAssembly.Module | null {
   return k instanceof WasmKernels ? k.module : null;
 }
 
-/** Which backend runs the next call: 'wasm-simd', 'wasm' (the scalar build) or 'js'. */
+/** Which backend runs the next call: 'wasm-relaxed-simd', 'wasm-simd', 'wasm' (the scalar build) or 'js'. */
 export function backend(): BackendName {
   return kernels().name;
 }
 
 /**
- * Why xent is not running its fastest backend (WebAssembly SIMD), or null: a notice for those who care, never an
- * exception and never logged. Null too when the backend was chosen explicitly (`backend: 'js'`, `simd: false`).
+ * Why xent is not running its fastest backend for this runtime (the relaxed-SIMD build where multiply-adds fuse,
+ * else the SIMD build), or null: a notice for those who care, never an exception and never logged. Null too when
+ * the backend was chosen explicitly (`backend: 'js'`, `simd: false`, `relaxedSimd`, a module of one's own).
  */
 export function fallbackReason(): string | null {
   kernels();

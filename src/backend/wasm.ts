@@ -41,6 +41,8 @@ interface XentExports {
   heapBase(): number;
   hasSimd(): number;
   hasRelaxedSimd?(): number;
+  probeMadd32?(a: number, b: number, c: number): number;
+  probeMadd64?(a: number, b: number, c: number): number;
   [kernel: string]: unknown;
 }
 
@@ -79,6 +81,17 @@ export class WasmKernels implements Kernels {
   ) {
     this.ex = new WebAssembly.Instance(module, imports).exports as unknown as XentExports;
     this.name = this.ex.hasRelaxedSimd?.() ? 'wasm-relaxed-simd' : this.ex.hasSimd() ? 'wasm-simd' : 'wasm';
+  }
+
+  /**
+   * True when this instance's multiply-adds (assembly/fused.ts) round once, in f32 and in f64 lanes: (1 + ε)² -
+   * (1 + 2ε) is ε² exactly when fused, 0 when the product is rounded first (ε = 2^-23, then 2^-52).
+   */
+  fusesMultiplyAdd(): boolean {
+    const { probeMadd32, probeMadd64 } = this.ex;
+    if (!probeMadd32 || !probeMadd64) return false;
+    return probeMadd32(1 + 2 ** -23, 1 + 2 ** -23, -(1 + 2 ** -22)) === 2 ** -46 &&
+      probeMadd64(1 + 2 ** -52, 1 + 2 ** -52, -(1 + 2 ** -51)) === 2 ** -104;
   }
 
   /** Makes sure [0, end) is addressable. A refused grow becomes OUT_OF_MEMORY; the instance stays usable. */

@@ -46,8 +46,9 @@ export function check(xent, cases) {
 
 /**
  * Runs the cases once per mode and reports which backend ran each time. Modes: 'first-call' (no init(): the
- * synchronous path; must come first), 'init' (`await init()`), 'scalar' (`init({ simd: false })`), 'js'
- * (`init({ backend: 'js' })`), 'module' (`init({ module })`, the module given in `extra.module`).
+ * synchronous path; must come first), 'init' (`await init()`), 'relaxed' (`init({ relaxedSimd: true })`), 'simd'
+ * (`init({ relaxedSimd: false })`), 'scalar' (`init({ simd: false })`), 'js' (`init({ backend: 'js' })`),
+ * 'module' (`init({ module })`, the module given in `extra.module`).
  */
 export async function runModes(xent, cases, modes, extra = {}) {
   const out = [];
@@ -55,6 +56,8 @@ export async function runModes(xent, cases, modes, extra = {}) {
     let error = null;
     try {
       if (mode === 'init') await xent.init();
+      else if (mode === 'relaxed') await xent.init({ relaxedSimd: true });
+      else if (mode === 'simd') await xent.init({ relaxedSimd: false });
       else if (mode === 'scalar') await xent.init({ simd: false });
       else if (mode === 'js') await xent.init({ backend: 'js' });
       else if (mode === 'module') await xent.init({ module: extra.module });

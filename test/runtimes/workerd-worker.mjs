@@ -7,7 +7,8 @@ import { runModes } from './conformance.js';
 
 export default {
   async test() {
-    const results = await runModes(xent, cases, ['first-call', 'init', 'scalar', 'js', 'module'], { module: simd });
+    const modes = ['first-call', 'init', 'relaxed', 'simd', 'scalar', 'js', 'module'];
+    const results = await runModes(xent, cases, modes, { module: simd });
     console.log('XENT_RESULT ' + JSON.stringify({ attempts, results }));
   },
 };
