@@ -60,6 +60,7 @@ afterAll(async () => {
 });
 
 function needChromium(ctx: { skip: (note?: string) => void }): void {
+  if (process.env.XENT_RUNTIMES === 'node') return ctx.skip('XENT_RUNTIMES=node: the browser runs once (.ci/run)');
   if (existsSync(CHROMIUM)) return;
   const why = `Debian chromium (apt-get install chromium) not found at ${CHROMIUM}`;
   if (CI) throw new Error(`${why} (.ci/run installs it)`);

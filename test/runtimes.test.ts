@@ -7,6 +7,8 @@
  * Runs the built package (dist/, made by `npm test` before vitest). Deno, Bun and workerd come from
  * test/runtimes/package.json, installed on demand (see test/runtimes/tools.ts); a runtime that is missing is skipped
  * with the reason and the install command printed — except under CI, where a missing runtime fails the test.
+ * XENT_RUNTIMES=node skips all but Node (.ci/run runs the matrix once, and the Node tests again on each further
+ * Node version).
  */
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -57,6 +59,15 @@ function expectModes(runtime: string, report: Report, expected: Record<string, s
     expect(r.passed, `${runtime} ${r.mode}`).toBe(CHECKS);
     ran.push(`${runtime} | ${r.mode} | ${r.backend} | ${r.passed}/${CHECKS}`);
   }
+}
+
+/** A runtime other than Node: skipped under XENT_RUNTIMES=node, else needed as test/runtimes/tools.ts says. */
+function needRuntime(ctx: { skip: (note?: string) => void }, path: string, what: string, install?: string): void {
+  if (process.env.XENT_RUNTIMES === 'node') {
+    console.warn(`skipped: ${what} (XENT_RUNTIMES=node)`);
+    return ctx.skip('XENT_RUNTIMES=node');
+  }
+  need(ctx, path, what, install);
 }
 
 function run(cmd: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<string> {
@@ -144,7 +155,7 @@ describe(`Node ${process.versions.node}`, () => {
 
 describe('Deno and Bun', () => {
   it('Deno: the `deno` entry, on each build, and js', async (ctx) => {
-    need(ctx, bin('deno'), 'deno (npm package `deno`)');
+    needRuntime(ctx, bin('deno'), 'deno (npm package `deno`)');
     const out = await run(bin('deno'), ['run', '--no-lock', '--allow-read', '--allow-env', 'run.mjs', ...modes(V8)], sandbox, {
       DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1',
     });
@@ -154,7 +165,7 @@ describe('Deno and Bun', () => {
   });
 
   it('Bun: the `bun` entry, on each build, and js; unasked the SIMD build, as JavaScriptCore does not fuse', async (ctx) => {
-    need(ctx, bin('bun'), 'bun (npm package `bun`)');
+    needRuntime(ctx, bin('bun'), 'bun (npm package `bun`)');
     const m = builds('wasm-simd');
     const report = parse(await run(bin('bun'), ['run.mjs', ...modes(m)], sandbox, { NO_COLOR: '1' }));
     expect(report.entry).toMatch(/\/dist\/index\.js$/);
@@ -198,7 +209,7 @@ describe('workerd (Cloudflare Workers)', () => {
   ];
 
   it('the `workerd` entry imports the .wasm modules and never compiles from bytes, on each build and js', async (ctx) => {
-    need(ctx, bin('workerd'), 'workerd (npm package `workerd`)');
+    needRuntime(ctx, bin('workerd'), 'workerd (npm package `workerd`)');
     setup('workerd-worker.mjs');
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
     expect(pkg.exports['.'].workerd.default).toBe('./dist/workerd.js');
@@ -215,7 +226,7 @@ describe('workerd (Cloudflare Workers)', () => {
   });
 
   it('the `edge-light` entry (Vercel\'s `.wasm?module` imports), run in workerd under the same guard', async (ctx) => {
-    need(ctx, bin('workerd'), 'workerd (npm package `workerd`)');
+    needRuntime(ctx, bin('workerd'), 'workerd (npm package `workerd`)');
     setup('workerd-worker.mjs');
     const edge = readFileSync(here('workerd-worker.mjs'), 'utf8')
       .replace('./xent/dist/workerd.js', './xent/dist/edge-light.js')
@@ -234,7 +245,7 @@ describe('workerd (Cloudflare Workers)', () => {
   });
 
   it('the default entry, whose bytes workerd refuses to compile, falls back to js with a notice', async (ctx) => {
-    need(ctx, bin('workerd'), 'workerd (npm package `workerd`)');
+    needRuntime(ctx, bin('workerd'), 'workerd (npm package `workerd`)');
     setup('workerd-bytes.mjs');
     writeFileSync(join(dir(), 'bytes.capnp'), workerdConfig([
       ['worker.js', 'esModule', 'workerd-bytes.mjs'],
@@ -292,7 +303,7 @@ describe('Chromium (Debian chromium, driven by playwright-core)', () => {
   });
 
   async function open(ctx: { skip: (note?: string) => void }, path: string): Promise<{ report: Report; csp: string[] }> {
-    need(ctx, CHROMIUM, 'Debian chromium', 'apt-get install chromium');
+    needRuntime(ctx, CHROMIUM, 'Debian chromium', 'apt-get install chromium');
     const { chromium } = await import('playwright-core');
     browser ??= await chromium.launch({
       executablePath: CHROMIUM,
