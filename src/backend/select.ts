@@ -104,10 +104,7 @@ function packagedSync(build: Build): WebAssembly.Module {
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
-/**
- * The builds to try, best first. Chosen automatically (`pick`), the relaxed-SIMD build must also fuse its
- * multiply-adds here: unfused, it is slower than the SIMD build.
- */
+/** The builds to try, best first, for init()'s `simd` and `relaxedSimd` options (undefined: either). */
 function candidates(simd: boolean | undefined, relaxed: boolean | undefined): Build[] {
   if (simd === false) return ['scalar'];
   if (relaxed === true) return ['relaxed-simd'];
@@ -115,7 +112,10 @@ function candidates(simd: boolean | undefined, relaxed: boolean | undefined): Bu
   return simd ? builds.filter((b) => b !== 'scalar') : builds;
 }
 
-/** Kernels of `build` from its module, or why that build is passed over. */
+/**
+ * Kernels of `build` from its module, or why that build is passed over. Chosen automatically (`pick`), the
+ * relaxed-SIMD build must also fuse its multiply-adds here: unfused, it is slower than the SIMD build.
+ */
 function attempt(build: Build, module: () => WebAssembly.Module, maxMemory: number, pick: boolean): WasmKernels | string {
   const why = missing(build);
   if (why !== null) return why;
@@ -130,36 +130,39 @@ function attempt(build: Build, module: () => WebAssembly.Module, maxMemory: numb
   }
 }
 
-/**
- * The kernels of `build`, the first of the builds tried that started, and why those before it did not (`passed`,
- * their reasons); with no kernels, an Error naming every reason.
- */
-function started(k: WasmKernels | null, build: Build, passed: string[]): { kernels: WasmKernels; reason: string | null } {
-  const why = [...new Set(passed)].join('; ');
-  if (!k) throw new Error(why);
-  return { kernels: k, reason: passed.length ? `${why}: the ${NAMES[build]} runs` : null };
-}
+type Started = { kernels: WasmKernels; reason: string | null };
 
-function startSync(builds: Build[], maxMemory: number, pick: boolean) {
+/** The reasons the builds tried were passed over, each once. */
+const reasons = (passed: string[]) => [...new Set(passed)].join('; ');
+
+/** `build` started after the builds before it were passed over for `passed`. */
+const started = (kernels: WasmKernels, build: Build, passed: string[]): Started =>
+  ({ kernels, reason: passed.length ? `${reasons(passed)}: the ${NAMES[build]} runs` : null });
+
+/** The first of `builds` that starts here, compiled synchronously; throws the reasons if none does. */
+function startSync(builds: Build[], maxMemory: number, pick: boolean): Started {
   const passed: string[] = [];
   for (const b of builds) {
     const k = attempt(b, () => packagedSync(b), maxMemory, pick);
     if (typeof k !== 'string') return started(k, b, passed);
     passed.push(k);
   }
-  return started(null, 'scalar', passed);
+  throw new Error(reasons(passed));
 }
 
-async function startAsync(builds: Build[], maxMemory: number, pick: boolean) {
+/** As startSync, each build compiled asynchronously first (where validation allows it at all). */
+async function startAsync(builds: Build[], maxMemory: number, pick: boolean): Promise<Started> {
   const passed: string[] = [];
   for (const b of builds) {
-    // Compiled ahead where it may run; a compile error resurfaces in attempt().
-    const load = missing(b) ? null : await packagedAsync(b).then((m) => () => m, (e: unknown) => () => { throw e; });
-    const k = attempt(b, load!, maxMemory, pick);
+    const module = missing(b) ? null : await packagedAsync(b).catch((e: unknown) => new Error(message(e)));
+    const k = attempt(b, () => {
+      if (module instanceof Error) throw module;
+      return module!;
+    }, maxMemory, pick);
     if (typeof k !== 'string') return started(k, b, passed);
     passed.push(k);
   }
-  return started(null, 'scalar', passed);
+  throw new Error(reasons(passed));
 }
 
 const flag = (name: string, v: unknown) => {
@@ -195,19 +198,18 @@ export async function init(options: InitOptions = {}): Promise<BackendName> {
   let failure: string | null = null;
   try {
     if (!hasWebAssembly()) throw new Error('this runtime has no WebAssembly');
-    let k: WasmKernels;
+    let s: Started;
     if (options.module || options.bytes) {
-      k = new WasmKernels(options.module ?? (await WebAssembly.compile(options.bytes as BufferSource)), maxMemory);
+      const k = new WasmKernels(options.module ?? (await WebAssembly.compile(options.bytes as BufferSource)), maxMemory);
       if ((simd !== undefined && (k.name !== 'wasm') !== simd) || (relaxed !== undefined && (k.name === 'wasm-relaxed-simd') !== relaxed)) {
         throw new Error(`the module given runs as ${k.name}`);
       }
-      reason = null;
+      s = { kernels: k, reason: null };
     } else {
-      const s = await startAsync(candidates(simd, relaxed), maxMemory, relaxed === undefined);
-      k = s.kernels;
-      reason = chosen ? null : s.reason;
+      s = await startAsync(candidates(simd, relaxed), maxMemory, relaxed === undefined);
     }
-    active = k;
+    active = s.kernels;
+    reason = chosen ? null : s.reason;
   } catch (e) {
     failure = message(e);
   }

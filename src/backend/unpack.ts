@@ -33,7 +33,7 @@ function table(lengths: ArrayLike<number>): Table {
   }
   // Canonical codes (RFC 1951, 3.2.2): the first code of each length, then consecutive codes in symbol order.
   count[0] = 0;
-  const next = new Uint16Array(16);
+  const next = new Uint32Array(16);
   for (let len = 1, c = 0; len < 16; len++) next[len] = c = (c + count[len - 1]) << 1;
   const entry = new Uint32Array(1 << bits);
   for (let sym = 0; sym < lengths.length; sym++) {
