@@ -1,9 +1,10 @@
 /**
  * Every ```ts block of the README runs, and every value it states holds (after the build, which `npm test` runs
  * first). Each block is a module of its own, run in one Node process against the built package (`xent` resolves to
- * dist/ as it does for a user), from a fresh `await init()`: the default backend, wasm-simd here. A trailing comment
- * that begins with a value (`logSumExp([1000, 1000]); // 1000.6931471805599`) is compared with the value of the
- * statement on its line; the convention (test/readme/values.ts) is documented in the README's Development section.
+ * dist/ as it does for a user), from a fresh `await init()`: the build it picks (wasm-relaxed-simd on Node 22+,
+ * wasm-simd on Node 20). A trailing comment that begins with a value (`logSumExp([1000, 1000]); //
+ * 1000.6931471805599`) is compared with the value of the statement on its line; the convention
+ * (test/readme/values.ts) is documented in the README's Development section.
  * The blocks also compile, as TypeScript, against the published declarations.
  */
 import { execFile } from 'node:child_process';
