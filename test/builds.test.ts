@@ -36,7 +36,7 @@ describe('choosing a build', () => {
     );
   });
 
-  it('relaxedSimd: false runs the SIMD build, true the relaxed-SIMD build (where it validates), with no notice', async () => {
+  it('relaxedSimd: false and simd: true run the SIMD build, relaxedSimd: true the relaxed-SIMD build, with no notice', async () => {
     expect(await x.init({ relaxedSimd: false })).toBe('wasm-simd');
     expect(x.fallbackReason()).toBeNull();
     if (RELAXED) {
@@ -45,7 +45,8 @@ describe('choosing a build', () => {
     } else {
       await expect(x.init({ relaxedSimd: true })).rejects.toMatchObject({ code: 'INTERNAL', message: /no WebAssembly relaxed SIMD/ });
     }
-    expect(await x.init({ simd: true })).toBe(AUTO_WASM);
+    expect(await x.init({ simd: true })).toBe('wasm-simd');
+    expect(x.fallbackReason()).toBeNull();
     await x.init();
   });
 
@@ -56,8 +57,11 @@ describe('choosing a build', () => {
     await expect(x.init({ simd: false, relaxedSimd: true })).rejects.toMatchObject({ code: 'INVALID_OPTION', message: /relaxedSimd: true contradicts simd: false/ });
     await expect(x.init({ module: SIMD, relaxedSimd: true })).rejects.toMatchObject({ code: 'INTERNAL', message: /runs as wasm-simd/ });
     await expect(x.init({ module: SCALAR, simd: true })).rejects.toMatchObject({ code: 'INTERNAL', message: /runs as wasm$/ });
+    await expect(x.init({ module: SIMD, simd: false })).rejects.toMatchObject({ code: 'INTERNAL', message: /runs as wasm-simd/ });
     if (RELAXED) {
       await expect(x.init({ module: RELAXED, relaxedSimd: false })).rejects.toMatchObject({ message: /runs as wasm-relaxed-simd/ });
+      await expect(x.init({ module: RELAXED, simd: true })).rejects.toMatchObject({ message: /runs as wasm-relaxed-simd/ });
+      expect(await x.init({ module: RELAXED, simd: true, relaxedSimd: true })).toBe('wasm-relaxed-simd');
       expect(await x.init({ module: RELAXED })).toBe('wasm-relaxed-simd');
     }
     expect(await x.init({ module: SIMD })).toBe('wasm-simd');

@@ -17,8 +17,8 @@ export interface InitOptions {
   /** 'auto' (default): WebAssembly where the runtime allows it, else pure TypeScript. 'wasm' fails rather than fall back. */
   backend?: 'auto' | 'wasm' | 'js';
   /**
-   * Which WebAssembly build: a SIMD one where the runtime validates SIMD (default), `false` for the scalar build
-   * (same kernels, no SIMD: backend() is then 'wasm'), `true` to require SIMD (an error where it is missing).
+   * Which WebAssembly build: by default the fastest the runtime runs (see relaxedSimd); `false` for the scalar build
+   * (same kernels, no SIMD: backend() is then 'wasm'), `true` for the SIMD build (an error where SIMD is missing).
    */
   simd?: boolean;
   /**
@@ -104,12 +104,12 @@ function packagedSync(build: Build): WebAssembly.Module {
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
-/** The builds to try, best first, for init()'s `simd` and `relaxedSimd` options (undefined: either). */
+/** The builds to try, best first, for init()'s `simd` and `relaxedSimd` options (undefined: not asked). */
 function candidates(simd: boolean | undefined, relaxed: boolean | undefined): Build[] {
   if (simd === false) return ['scalar'];
   if (relaxed === true) return ['relaxed-simd'];
-  const builds: Build[] = relaxed === false ? ['simd', 'scalar'] : ['relaxed-simd', 'simd', 'scalar'];
-  return simd ? builds.filter((b) => b !== 'scalar') : builds;
+  if (simd === true) return ['simd'];
+  return relaxed === false ? ['simd', 'scalar'] : ['relaxed-simd', 'simd', 'scalar'];
 }
 
 /**
@@ -194,14 +194,15 @@ export async function init(options: InitOptions = {}): Promise<BackendName> {
     return active.name;
   }
   // Chosen by the caller (a build, or its module): no reason to report when it is not the fastest.
-  const chosen = simd === false || relaxed !== undefined || !!options.module || !!options.bytes;
+  const chosen = simd !== undefined || relaxed !== undefined || !!options.module || !!options.bytes;
   let failure: string | null = null;
   try {
     if (!hasWebAssembly()) throw new Error('this runtime has no WebAssembly');
     let s: Started;
     if (options.module || options.bytes) {
       const k = new WasmKernels(options.module ?? (await WebAssembly.compile(options.bytes as BufferSource)), maxMemory);
-      if ((simd !== undefined && (k.name !== 'wasm') !== simd) || (relaxed !== undefined && (k.name === 'wasm-relaxed-simd') !== relaxed)) {
+      const want = relaxed ? 'wasm-relaxed-simd' : simd === true ? 'wasm-simd' : simd === false ? 'wasm' : null;
+      if ((want && k.name !== want) || (relaxed === false && k.name === 'wasm-relaxed-simd')) {
         throw new Error(`the module given runs as ${k.name}`);
       }
       s = { kernels: k, reason: null };
