@@ -5,7 +5,7 @@
 //   node scripts/sizes.mjs    prints the table and writes bench/SIZES.md
 // test/runtimes/budget.test.ts runs measure() and checks the budgets.
 import { build } from 'esbuild';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -44,7 +44,7 @@ export async function measure() {
   const [entry, ...lazy] = await bundle("import { softmaxCrossEntropy } from 'xent';\nexport const f = softmaxCrossEntropy;\n");
   const dist = readdirSync(join(root, 'dist')).filter((f) => /\.(c?js)$/.test(f)).sort().map((f) => {
     const b = readFileSync(join(root, 'dist', f));
-    return { name: f, bytes: statSync(join(root, 'dist', f)).size, gzip: gzip(b) };
+    return { name: f, bytes: b.length, gzip: gzip(b) };
   });
   return { wasm, oneFunction: { entry, lazy }, dist };
 }
