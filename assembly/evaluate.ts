@@ -143,7 +143,7 @@ function evalPass32<H>(p: usize, cols: i32, X: f64): f64 {
 }
 
 /** min(#{j : x_j > xy}, k) for a float32 row: a scan that stops once k entries above xy are found. */
-function countAbove32(p: usize, cols: i32, xy: f32, k: i32): i32 {
+export function countAbove32(p: usize, cols: i32, xy: f32, k: i32): i32 {
   let yv = f32x4.splat(xy);
   let n = 0;
   let j = 0;

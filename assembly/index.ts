@@ -181,3 +181,5 @@ export { softmaxEvalLabels_f32, softmaxEvalLabels_f64, softmaxEvalLabels_f16, so
 // Half precision (assembly/half.ts): the widening the wrapper applies to half input of kernels without a fused
 // half variant (`<name>_f16` / `<name>_bf16`, above).
 export { widen_f32, widen_f64 } from './half';
+
+export { scoreTokens_f32, scoreTokens_f64 } from './score';

@@ -210,6 +210,28 @@ export interface Kernels {
 
   /** out[i] = the value of half pattern x[i], exactly (the conversion every kernel applies to half input). */
   widen(x: HalfArray, out: Float32Array): void;
+
+  // --- Token scoring (src/api/tokens.ts, src/eval/lm.ts).
+
+  /**
+   * Per row with target y = labels[r] (z = s·x, X the row's max, d_j = s·(x_j - X), e_j = exp(d_j), S = Σ_j e_j):
+   *   logprob[r] = z_y - lse_r = -(s·(X - x_y) + log S): finite for every finite x_y however far below the max
+   *                (-Infinity for a masked target);
+   *   entropy[r] = -Σ_j p_j log p_j = log S + Σ_j e_j·(-d_j) / S (both parts >= 0; masked entries contribute 0);
+   *   rank[r]    = min(#{j : x_j > x_y}, cap) (ties and NaN not counted);
+   *   with k >= 1: the k largest entries (k <= cols), descending, ties in id order, as ids topIds[r·k + i] and
+   *   log-probabilities topLogprobs[r·k + i]. topIds may be null when k = 1: topLogprobs[r] is then -log S, the
+   *   largest log-probability, found without a scan.
+   * Float32 rows: float32 arithmetic, float64 sums, within about 1e-6 relative of the exact values (a row whose
+   * loss or entropy is below ln 2 takes a precise pass). A negative label marks an ignored row: logprob 0, rank -1,
+   * entropy 0, topIds -1, topLogprobs 0. A row without a finite max: logprob as softmaxCrossEntropyLabels' loss
+   * negated (-Infinity, or NaN), entropy and the top log-probabilities NaN. NaN in a row makes logprob NaN.
+   */
+  scoreTokens(
+    x: FloatArray, rows: number, cols: number, s: number, labels: Int32Array, cap: number,
+    logprob: Float64Array, rank: Int32Array, entropy: Float64Array,
+    k: number, topIds: Int32Array | null, topLogprobs: Float64Array | null,
+  ): void;
 }
 
 /** An argument list with half precision taken out: what the kernels see after their half input is widened. */

@@ -442,4 +442,16 @@ export class WasmKernels implements Kernels {
       { a: x.bits, per: 1 }, ROWS, x.format === 'float16' ? 1 : 2, { a: out, per: 1, out: true },
     ]);
   }
+
+  scoreTokens(
+    x: FloatArray, rows: number, cols: number, s: number, labels: Int32Array, cap: number,
+    logprob: Float64Array, rank: Int32Array, entropy: Float64Array,
+    k: number, topIds: Int32Array | null, topLogprobs: Float64Array | null,
+  ): void {
+    this.run('scoreTokens', x instanceof Float32Array, rows, [
+      { a: x, per: cols }, ROWS, cols, s, { a: labels, per: 1 }, cap,
+      { a: logprob, per: 1, out: true }, { a: rank, per: 1, out: true }, { a: entropy, per: 1, out: true },
+      k, { a: topIds, per: k, out: true }, { a: topLogprobs, per: k, out: true },
+    ]);
+  }
 }

@@ -1,0 +1,49 @@
+/**
+ * Float64 references for token scoring and the language-model figures: plain loops over one row, written for being
+ * obviously right rather than fast, nothing from src/. Float32 inputs are passed as the values the array holds.
+ *
+ * Accuracy choices: log Σ exp = m + log1p(rest) with rest summed ascending (a confident row keeps its relative
+ * accuracy), and the entropy as log1p(rest) + Σ p_j (m - z_j), two sums of terms >= 0 (no cancellation).
+ */
+
+export interface TokenRef {
+  logprob: number;
+  rank: number;
+  entropy: number;
+  topIds: number[];
+  topLogprobs: number[];
+}
+
+const ascending = (a: number, b: number) => a - b;
+const sum = (terms: number[]) => [...terms].sort(ascending).reduce((a, b) => a + b, 0);
+
+/** One row x (raw logits) scored against target y at scale s = 1 / temperature, with the k most likely entries. */
+export function scoreRow(x: ArrayLike<number>, y: number, k = 0, s = 1): TokenRef {
+  const n = x.length;
+  const z = Array.from(x, (v) => v * s);
+  let m = -Infinity;
+  let first = -1;
+  for (let j = 0; j < n; j++) {
+    if (z[j] > m) {
+      m = z[j];
+      first = j;
+    }
+  }
+  const rest = sum(z.filter((_, j) => j !== first).map((v) => Math.exp(v - m)));
+  const lg = Math.log1p(rest);
+  const S = 1 + rest;
+  // p_j (m - z_j), with 0 for a masked entry (p = 0) and for the maxima (m - z = 0).
+  const spread = sum(z.map((v) => (v === m || v === -Infinity ? 0 : (Math.exp(v - m) / S) * (m - v))));
+  const logp = (v: number) => v - m - lg;
+  let rank = 0;
+  for (let j = 0; j < n; j++) if (x[j] > x[y]) rank++;
+  const order = Array.from({ length: n }, (_, j) => j).sort((a, b) => (x[b] - x[a]) || a - b);
+  const top = order.slice(0, k);
+  return {
+    logprob: logp(z[y]),
+    rank,
+    entropy: lg + spread,
+    topIds: top,
+    topLogprobs: top.map((j) => logp(z[j])),
+  };
+}
