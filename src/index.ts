@@ -39,3 +39,6 @@ export {
   type GradientOptions, type GradientArray, type LossAndGradient, type SoftmaxCrossEntropyGradOptions,
   type SigmoidCrossEntropyGradOptions, type KlDivergenceGradOptions, type BackwardOptions,
 } from './api/gradients.js';
+export {
+  scoreTokens, type ScoreTokensOptions, type SequenceOptions, type TokenScores,
+} from './api/tokens.js';
