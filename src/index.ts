@@ -42,3 +42,9 @@ export {
 export {
   scoreTokens, type ScoreTokensOptions, type SequenceOptions, type TokenScores,
 } from './api/tokens.js';
+export {
+  LanguageModelEvaluator, type LanguageModelEvaluatorOptions, type LanguageModelUpdateOptions,
+  type LanguageModelResult, type LanguageModelSettings, type LanguageModelStateJSON,
+} from './eval/lm.js';
+export type { Estimate } from './eval/estimate.js';
+export type { LikelihoodFigures, Perplexity, BitsPerByte, PositionBin } from './eval/likelihood.js';

@@ -1,0 +1,56 @@
+/**
+ * The JSON side of the evaluators' states: numbers that may be infinite, and the checks a state read back must
+ * pass (its format and version, then what its numbers mean: counts are non-negative integers, sums of
+ * non-negative terms are not negative).
+ */
+import { XentError, show } from '../core/errors.js';
+
+/** A number for JSON: non-finite ones as the strings "Infinity" and "-Infinity" (NaN never occurs in a state). */
+export const enc = (v: number): number | string => (Number.isFinite(v) ? v : String(v));
+
+/** The inverse of enc; anything else is an INVALID_TYPE error naming `state.<name>`. */
+export function dec(v: unknown, name: string): number {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (v === 'Infinity') return Infinity;
+  if (v === '-Infinity') return -Infinity;
+  throw new XentError('INVALID_TYPE', `state.${name} must be a number, got ${show(v)}`);
+}
+
+/** A count: a non-negative integer. */
+export function decCount(v: unknown, name: string): number {
+  const n = dec(v, name);
+  if (!Number.isInteger(n) || n < 0) {
+    throw new XentError('INVALID_OPTION', `state.${name} must be a count (an integer >= 0), got ${show(n)}`);
+  }
+  return n;
+}
+
+/** A sum of non-negative terms (+Infinity allowed: a token of probability 0). */
+export function decSum(v: unknown, name: string): number {
+  const n = dec(v, name);
+  if (!(n >= 0)) throw new XentError('INVALID_OPTION', `state.${name} is a sum of non-negative terms, got ${show(n)}`);
+  return n;
+}
+
+/** Throws INVALID_OPTION with `what` when `ok` is false: a state whose numbers contradict each other. */
+export function expectState(ok: boolean, what: string): void {
+  if (!ok) throw new XentError('INVALID_OPTION', `not a meaningful state: ${what}`);
+}
+
+/** The object behind a state's JSON (an object or its text), checked for `format` and one of `versions`. */
+export function stateObject(json: unknown, format: string, versions: readonly number[], what: string): Record<string, unknown> {
+  let j: unknown;
+  try {
+    j = typeof json === 'string' ? JSON.parse(json) : json;
+  } catch (e) {
+    throw new XentError('INVALID_TYPE', `${what} state is not valid JSON: ${(e as Error).message}`);
+  }
+  const o = j as Record<string, unknown>;
+  if (o === null || typeof o !== 'object' || o.format !== format || !versions.includes(o.version as number)) {
+    throw new XentError(
+      'INVALID_TYPE',
+      `not an xent ${what} state (expected format "${format}", version ${versions.join(' or ')})`,
+    );
+  }
+  return o;
+}

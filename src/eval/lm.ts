@@ -1,0 +1,276 @@
+/**
+ * Streaming evaluation of a language model from its logits: feed windows of token positions with `update`, read
+ * perplexity and the rest with `result`. The state is sums and counts that do not grow with the vocabulary (about a
+ * hundred numbers), so shards merge in any order and the JSON stays small at any vocabulary size.
+ */
+import { DEFAULT_IGNORE_INDEX, type SequenceOptions, positionsOf, scorePositions } from '../api/tokens.js';
+import { XentError, show } from '../core/errors.js';
+import { checkKeys, integerOption, unitOf } from '../core/options.js';
+import type { Batch, Labels } from '../core/shape.js';
+import { ECE_BINS, type ReliabilityBin, binOf, expectedCalibrationError, reliability } from './calibration.js';
+import { type Estimate, estimate, proportion } from './estimate.js';
+import { decCount, decSum, enc, expectState, stateObject } from './json.js';
+import { type LikelihoodFigures, LikelihoodSums, likelihoodFigures, scaled } from './likelihood.js';
+
+/** Options of a LanguageModelEvaluator. */
+export interface LanguageModelEvaluatorOptions {
+  /** Vocabulary size: logits per position. Required. */
+  classes: number;
+  /** Targets equal to this are not scored (padding, prompt tokens). Default -100, as Hugging Face and PyTorch. */
+  ignoreIndex?: number;
+  /** k of the top-k accuracy (default 5, capped at classes). */
+  topK?: number;
+  /** Unit of `loss`, `entropy` and the loss by position: Math.E (nats, default), 2 (bits), 10. */
+  base?: number;
+}
+
+/** Options of LanguageModelEvaluator.update. */
+export interface LanguageModelUpdateOptions extends SequenceOptions {
+  /**
+   * UTF-8 bytes of the text that this update's scored tokens spell (lm-evaluation-harness counts the document's
+   * bytes): gives bits per byte. Updates without it are left out of bits per byte.
+   */
+  bytes?: number;
+}
+
+/** The settings that shape a state; two states merge only when they agree. */
+export interface LanguageModelSettings {
+  classes: number;
+  ignoreIndex: number;
+  topK: number;
+  base: number;
+}
+
+export interface LanguageModelResult extends LikelihoodFigures {
+  /** 'nats', 'bits', 'bans' or 'log base b': the unit of `loss`, `entropy` and `byPosition`. */
+  unit: string;
+  /** The target is the most likely token (a tie counts as right). */
+  accuracy: Estimate;
+  /** The target is among the k most likely tokens. */
+  topK: Estimate & { k: number };
+  /** Mean entropy of the predicted distribution, in the unit. */
+  entropy: Estimate;
+  /** Expected calibration error of the top-1 probability against top-1 correctness (15 bins, torchmetrics'). */
+  ece: number;
+  reliability: ReliabilityBin[];
+}
+
+const OPTION_KEYS = ['classes', 'ignoreIndex', 'topK', 'base'];
+const UPDATE_KEYS = ['shift', 'sequenceLength', 'sequenceIds', 'bytes'];
+const FORMAT = 'xent-lm-state';
+
+function settingsOf(options: unknown): LanguageModelSettings {
+  if (options === undefined) {
+    throw new XentError('INVALID_OPTION', 'new LanguageModelEvaluator needs options with `classes` (the vocabulary size)');
+  }
+  const o = checkKeys(options, OPTION_KEYS, 'LanguageModelEvaluator');
+  const classes = o.classes;
+  if (typeof classes !== 'number' || !Number.isInteger(classes) || classes < 1) {
+    throw new XentError('INVALID_OPTION', `classes must be a positive integer, got ${show(classes)}`);
+  }
+  const base = o.base ?? Math.E;
+  unitOf(base);
+  const topK = integerOption(o.topK, 'topK') ?? 5;
+  if (topK < 1) throw new XentError('INVALID_OPTION', `topK must be an integer >= 1, got ${topK}`);
+  const ignoreIndex = integerOption(o.ignoreIndex, 'ignoreIndex') ?? DEFAULT_IGNORE_INDEX;
+  return { classes, ignoreIndex, topK: Math.min(topK, classes), base: base as number };
+}
+
+function unitName(base: number): string {
+  if (base === Math.E) return 'nats';
+  if (base === 2) return 'bits';
+  if (base === 10) return 'bans';
+  return `log base ${base}`;
+}
+
+/** Everything a LanguageModelEvaluator knows: sums and counts, never means. */
+class LmState {
+  L = new LikelihoodSums();
+  /** Σ [rank = 0], Σ [rank < k], Σ entropy, Σ entropy² (nats). */
+  correct = 0;
+  correctK = 0;
+  entropy = 0;
+  entropy2 = 0;
+  /** ECE bins of the top-1 probability: tokens, Σ confidence, Σ correct. */
+  eceWeight = new Float64Array(ECE_BINS);
+  eceConf = new Float64Array(ECE_BINS);
+  eceCorrect = new Float64Array(ECE_BINS);
+
+  constructor(readonly settings: LanguageModelSettings) {}
+
+  add(o: LmState): void {
+    this.L.add(o.L);
+    this.correct += o.correct;
+    this.correctK += o.correctK;
+    this.entropy += o.entropy;
+    this.entropy2 += o.entropy2;
+    for (let b = 0; b < ECE_BINS; b++) {
+      this.eceWeight[b] += o.eceWeight[b];
+      this.eceConf[b] += o.eceConf[b];
+      this.eceCorrect[b] += o.eceCorrect[b];
+    }
+  }
+}
+
+/**
+ * Streaming evaluation of a causal language model: perplexity two ways (token-weighted over the corpus, and the
+ * mean over sequences), bits per token and per byte, top-1 and top-k accuracy, the entropy and calibration of the
+ * predicted distribution and the loss by position in the sequence, each mean with its standard error.
+ */
+export class LanguageModelEvaluator {
+  private state: LmState;
+
+  constructor(options: LanguageModelEvaluatorOptions) {
+    this.state = new LmState(settingsOf(options));
+  }
+
+  /** The settings in force (defaults filled in). */
+  get options(): Readonly<LanguageModelSettings> {
+    return this.state.settings;
+  }
+
+  /**
+   * Adds a window of positions. `logits`: one row of `classes` logits per position (rows, or flat); `targets`: one
+   * token id per position. The update is one sequence unless `sequenceLength` or `sequenceIds` says otherwise;
+   * `shift` applies within each sequence. Nothing is added when the input is invalid.
+   */
+  update(logits: Batch, targets: Labels, options?: LanguageModelUpdateOptions): this {
+    const o = checkKeys(options, UPDATE_KEYS, 'LanguageModelEvaluator.update');
+    const s = this.state.settings;
+    const bytes = o.bytes;
+    if (bytes !== undefined && (typeof bytes !== 'number' || !Number.isInteger(bytes) || bytes < 0)) {
+      throw new XentError('INVALID_OPTION', `bytes must be an integer >= 0 (UTF-8 bytes of the scored text), got ${show(bytes)}`);
+    }
+    const P = positionsOf(logits, targets, o, s.classes, s.ignoreIndex);
+    if (P.X.cols !== s.classes) {
+      throw new XentError('SHAPE_MISMATCH', `logits has ${P.X.cols} entries per row but classes is ${s.classes}`);
+    }
+    const { logprob, rank, entropy, topLogprobs } = scorePositions(P, 1, s.topK, 1, false);
+    // A batch adds into a fresh state first, then that state into this one: the same additions as merging the
+    // batches' states in order, so a fixed grid of blocks gives the same bits however it is run.
+    const u = new LmState(s);
+    const { L } = u;
+    const { starts } = P;
+    for (let q = 0; q + 1 < starts.length; q++) {
+      let tokens = 0;
+      let nll = 0;
+      for (let i = starts[q]; i < starts[q + 1]; i++) {
+        const r = rank[i];
+        if (r < 0) continue;
+        const l = -logprob[i];
+        const h = entropy[i];
+        const ok = r === 0 ? 1 : 0;
+        const conf = Math.exp(topLogprobs![i]);
+        tokens++;
+        nll += l;
+        L.addToken(l, i - starts[q]);
+        u.correct += ok;
+        u.correctK += r < s.topK ? 1 : 0;
+        u.entropy += h;
+        u.entropy2 += h * h;
+        const b = binOf(conf);
+        u.eceWeight[b]++;
+        u.eceConf[b] += conf;
+        u.eceCorrect[b] += ok;
+      }
+      L.endSequence(starts[q + 1] - starts[q], tokens, nll);
+    }
+    if (bytes !== undefined && L.tokens > 0) L.addBytes(bytes, L.tokens, L.nll, L.nll2);
+    this.state.add(u);
+    return this;
+  }
+
+  /** Adds another evaluator's state (same settings): the shards of one evaluation, in any order. */
+  merge(other: LanguageModelEvaluator): this {
+    const a = this.state.settings;
+    const b = other.state.settings;
+    for (const key of Object.keys(a) as (keyof LanguageModelSettings)[]) {
+      if (a[key] !== b[key]) {
+        throw new XentError('INVALID_OPTION', `cannot merge evaluators with different ${key}: ${show(a[key])} and ${show(b[key])}`);
+      }
+    }
+    this.state.add(other.state);
+    return this;
+  }
+
+  /** Forgets everything added so far. */
+  reset(): this {
+    this.state = new LmState(this.state.settings);
+    return this;
+  }
+
+  /** The state as plain JSON (sums and counts; a few KB whatever the vocabulary), for `fromJSON` elsewhere. */
+  toJSON(): LanguageModelStateJSON {
+    const st = this.state;
+    return {
+      format: FORMAT,
+      version: 1,
+      settings: { ...st.settings },
+      ...st.L.toJSON(),
+      correct: st.correct,
+      correctK: st.correctK,
+      entropy: enc(st.entropy),
+      entropy2: enc(st.entropy2),
+      ece: { weight: Array.from(st.eceWeight), confidence: Array.from(st.eceConf), correct: Array.from(st.eceCorrect) },
+    };
+  }
+
+  /** An evaluator holding a state produced by `toJSON` (an object or its JSON text); its meaning is checked. */
+  static fromJSON(json: unknown): LanguageModelEvaluator {
+    const j = stateObject(json, FORMAT, [1], 'language-model evaluator');
+    const ev = new LanguageModelEvaluator(settingsOf(j.settings));
+    const st = ev.state;
+    st.L = LikelihoodSums.fromJSON(j);
+    st.correct = decCount(j.correct, 'correct');
+    st.correctK = decCount(j.correctK, 'correctK');
+    st.entropy = decSum(j.entropy, 'entropy');
+    st.entropy2 = decSum(j.entropy2, 'entropy2');
+    const n = st.L.tokens;
+    expectState(st.correct <= st.correctK && st.correctK <= n, 'top-1 correct <= top-k correct <= tokens does not hold');
+    const e = j.ece as Record<string, unknown> | null;
+    if (e === null || typeof e !== 'object') throw new XentError('INVALID_TYPE', 'state.ece must be an object');
+    const read = (key: string, into: Float64Array, count: boolean) => {
+      const a = e[key];
+      if (!Array.isArray(a) || a.length !== ECE_BINS) {
+        throw new XentError('SHAPE_MISMATCH', `state.ece.${key} must be an array of ${ECE_BINS} numbers`);
+      }
+      for (let b = 0; b < ECE_BINS; b++) into[b] = (count ? decCount : decSum)(a[b], `ece.${key}[${b}]`);
+    };
+    read('weight', st.eceWeight, true);
+    read('confidence', st.eceConf, false);
+    read('correct', st.eceCorrect, true);
+    let w = 0;
+    let c = 0;
+    for (let b = 0; b < ECE_BINS; b++) {
+      w += st.eceWeight[b];
+      c += st.eceCorrect[b];
+      expectState(st.eceCorrect[b] <= st.eceWeight[b] && st.eceConf[b] <= st.eceWeight[b], `ECE bin ${b} holds more than its tokens`);
+    }
+    expectState(w === n && c === st.correct, 'the ECE bins do not add up to the tokens and the correct ones');
+    return ev;
+  }
+
+  result(): LanguageModelResult {
+    const st = this.state;
+    const s = st.settings;
+    const u = Math.log(s.base);
+    const n = st.L.tokens;
+    return {
+      unit: unitName(s.base),
+      ...likelihoodFigures(st.L, u),
+      accuracy: proportion(st.correct, n),
+      topK: { k: s.topK, ...proportion(st.correctK, n) },
+      entropy: scaled(estimate(st.entropy, st.entropy2, n), u),
+      ece: expectedCalibrationError(st.eceWeight, st.eceConf, st.eceCorrect),
+      reliability: reliability(st.eceWeight, st.eceConf, st.eceCorrect),
+    };
+  }
+}
+
+/** The JSON form of a LanguageModelEvaluator's state (non-finite sums as the strings "Infinity"). */
+export interface LanguageModelStateJSON {
+  format: typeof FORMAT;
+  version: 1;
+  settings: LanguageModelSettings;
+  [key: string]: unknown;
+}
