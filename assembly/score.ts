@@ -28,23 +28,31 @@ const LN2: f64 = 0.6931471805599453;
 // softmax.ts), and a row is "one max and a rest below 0.01" below S_TINY.
 const ACCEPT: f64 = 0.6931;
 const S_TINY: f64 = 1.0099;
+// A rank capped at most this high is counted by a scan that stops at the cap (the evaluator's top-k), not in the pass.
+const CAP_SCAN: i32 = 64;
 
 /** Σ_j e_j·d_j (<= 0, nats) of the last pass, and the count of entries above the target's (restPass). */
 let passT: f64 = 0;
 let passAbove: i32 = 0;
 
 /**
- * Float32 rows: S = Σ exp(d_j) exactly as expSum32 computes it (the same vectors, blocks and order), and
- * passT = Σ e·d with e·t summed in two f32 accumulators per 128-element block (16 adds per lane), flushed to float64;
- * t is clamped at -126 (exp2NegK's own clamp) so that a masked logit adds e·t = 2^-126·(-126), nothing, not NaN.
- * The next row's max is found along, as expSum32 finds it.
+ * Float32 rows: S = Σ exp(d_j) exactly as expSum32 computes it (the same vectors, blocks and order), with
+ * passT = Σ e·d (e·t summed in two f32 accumulators per 128-element block, 16 adds per lane, flushed to float64)
+ * riding along, and with `count` passAbove = #{x_j > xy} too; the next row's max is found as expSum32 finds it.
+ * t is not clamped: a masked logit (t = -Infinity) makes passT -Infinity, and its row takes the precise pass.
+ * Inlined at its two call sites, each with a constant `count`: the loop without the count has two operations a
+ * vector fewer (of about twenty).
  */
-function fastPass32(p: usize, cols: i32, X: f64, s: f64): f64 {
+// @ts-ignore: decorator
+@inline
+function fastPass32(p: usize, cols: i32, X: f64, s: f64, xy: f64, count: bool): f64 {
   let Xv = f32x4.splat(<f32>X), c = f32x4.splat(s == 1 ? LOG2E_F32 : <f32>(s * 1.4426950408889634));
+  let yv = f32x4.splat(<f32>xy);
   const K = EXP2_CONSTS;
   let lo = v128.load(K), sh = v128.load(K, 16), c5 = v128.load(K, 32), c4 = v128.load(K, 48);
   let c3 = v128.load(K, 64), c2 = v128.load(K, 80), c1 = v128.load(K, 96), one = v128.load(K, 112);
   let sum: f64 = 0, sumT: f64 = 0, tailT: f64 = 0;
+  let up = i32x4.splat(0);
   let j = 0;
   let pn = takeHint(p);
   let na = f32x4.splat(-Infinity), nb = na;
@@ -56,30 +64,31 @@ function fastPass32(p: usize, cols: i32, X: f64, s: f64): f64 {
       na = f32x4.pmax(f32x4.pmax(na, v128.load(qn)), f32x4.pmax(v128.load(qn, 16), v128.load(qn, 32)));
       nb = f32x4.pmax(f32x4.pmax(nb, v128.load(qn, 48)), f32x4.pmax(v128.load(qn, 64), v128.load(qn, 80)));
       na = f32x4.pmax(na, f32x4.pmax(v128.load(qn, 96), v128.load(qn, 112)));
-      let t = f32x4.pmax(f32x4.mul(f32x4.sub(v128.load(q), Xv), c), lo);
+      let v = v128.load(q);
+      let t = f32x4.mul(f32x4.sub(v, Xv), c);
       let e = exp2NegK(t, lo, sh, c5, c4, c3, c2, c1, one);
-      a0 = f32x4.add(a0, e); t0 = f32x4.add(t0, f32x4.mul(e, t));
-      t = f32x4.pmax(f32x4.mul(f32x4.sub(v128.load(q, 16), Xv), c), lo);
+      a0 = f32x4.add(a0, e); t0 = f32x4.add(t0, f32x4.mul(e, t)); if (count) up = i32x4.sub(up, f32x4.gt(v, yv));
+      v = v128.load(q, 16); t = f32x4.mul(f32x4.sub(v, Xv), c);
       e = exp2NegK(t, lo, sh, c5, c4, c3, c2, c1, one);
-      a1 = f32x4.add(a1, e); t1 = f32x4.add(t1, f32x4.mul(e, t));
-      t = f32x4.pmax(f32x4.mul(f32x4.sub(v128.load(q, 32), Xv), c), lo);
+      a1 = f32x4.add(a1, e); t1 = f32x4.add(t1, f32x4.mul(e, t)); if (count) up = i32x4.sub(up, f32x4.gt(v, yv));
+      v = v128.load(q, 32); t = f32x4.mul(f32x4.sub(v, Xv), c);
       e = exp2NegK(t, lo, sh, c5, c4, c3, c2, c1, one);
-      a0 = f32x4.add(a0, e); t0 = f32x4.add(t0, f32x4.mul(e, t));
-      t = f32x4.pmax(f32x4.mul(f32x4.sub(v128.load(q, 48), Xv), c), lo);
+      a0 = f32x4.add(a0, e); t0 = f32x4.add(t0, f32x4.mul(e, t)); if (count) up = i32x4.sub(up, f32x4.gt(v, yv));
+      v = v128.load(q, 48); t = f32x4.mul(f32x4.sub(v, Xv), c);
       e = exp2NegK(t, lo, sh, c5, c4, c3, c2, c1, one);
-      a1 = f32x4.add(a1, e); t1 = f32x4.add(t1, f32x4.mul(e, t));
-      t = f32x4.pmax(f32x4.mul(f32x4.sub(v128.load(q, 64), Xv), c), lo);
+      a1 = f32x4.add(a1, e); t1 = f32x4.add(t1, f32x4.mul(e, t)); if (count) up = i32x4.sub(up, f32x4.gt(v, yv));
+      v = v128.load(q, 64); t = f32x4.mul(f32x4.sub(v, Xv), c);
       e = exp2NegK(t, lo, sh, c5, c4, c3, c2, c1, one);
-      a0 = f32x4.add(a0, e); t0 = f32x4.add(t0, f32x4.mul(e, t));
-      t = f32x4.pmax(f32x4.mul(f32x4.sub(v128.load(q, 80), Xv), c), lo);
+      a0 = f32x4.add(a0, e); t0 = f32x4.add(t0, f32x4.mul(e, t)); if (count) up = i32x4.sub(up, f32x4.gt(v, yv));
+      v = v128.load(q, 80); t = f32x4.mul(f32x4.sub(v, Xv), c);
       e = exp2NegK(t, lo, sh, c5, c4, c3, c2, c1, one);
-      a1 = f32x4.add(a1, e); t1 = f32x4.add(t1, f32x4.mul(e, t));
-      t = f32x4.pmax(f32x4.mul(f32x4.sub(v128.load(q, 96), Xv), c), lo);
+      a1 = f32x4.add(a1, e); t1 = f32x4.add(t1, f32x4.mul(e, t)); if (count) up = i32x4.sub(up, f32x4.gt(v, yv));
+      v = v128.load(q, 96); t = f32x4.mul(f32x4.sub(v, Xv), c);
       e = exp2NegK(t, lo, sh, c5, c4, c3, c2, c1, one);
-      a0 = f32x4.add(a0, e); t0 = f32x4.add(t0, f32x4.mul(e, t));
-      t = f32x4.pmax(f32x4.mul(f32x4.sub(v128.load(q, 112), Xv), c), lo);
+      a0 = f32x4.add(a0, e); t0 = f32x4.add(t0, f32x4.mul(e, t)); if (count) up = i32x4.sub(up, f32x4.gt(v, yv));
+      v = v128.load(q, 112); t = f32x4.mul(f32x4.sub(v, Xv), c);
       e = exp2NegK(t, lo, sh, c5, c4, c3, c2, c1, one);
-      a1 = f32x4.add(a1, e); t1 = f32x4.add(t1, f32x4.mul(e, t));
+      a1 = f32x4.add(a1, e); t1 = f32x4.add(t1, f32x4.mul(e, t)); if (count) up = i32x4.sub(up, f32x4.gt(v, yv));
     }
     sum += hsum4(a0) + hsum4(a1);
     sumT += hsum4(f32x4.add(t0, t1));
@@ -88,21 +97,27 @@ function fastPass32(p: usize, cols: i32, X: f64, s: f64): f64 {
   if (j + 4 <= cols) {
     let a0 = f32x4.splat(0), t0 = a0;
     for (; j + 4 <= cols; j += 4) {
-      let t = f32x4.pmax(f32x4.mul(f32x4.sub(v128.load(p + (<usize>j << 2)), Xv), c), lo);
+      let v = v128.load(p + (<usize>j << 2));
+      let t = f32x4.mul(f32x4.sub(v, Xv), c);
       let e = exp2NegK(t, lo, sh, c5, c4, c3, c2, c1, one);
       a0 = f32x4.add(a0, e);
       t0 = f32x4.add(t0, f32x4.mul(e, t));
+      if (count) up = i32x4.sub(up, f32x4.gt(v, yv));
     }
     sum += hsum4(a0);
     sumT += hsum4(t0);
   }
+  let above = i32x4.extract_lane(up, 0) + i32x4.extract_lane(up, 1) + i32x4.extract_lane(up, 2) + i32x4.extract_lane(up, 3);
   for (; j < cols; j++) {
-    let d = (<f64>load<f32>(p + (<usize>j << 2)) - X) * s;
+    let v = <f64>load<f32>(p + (<usize>j << 2));
+    let d = (v - X) * s;
     let e = exp64(d);
     sum += e;
     if (e > 0) tailT += e * d;
+    if (count && v > xy) above++;
   }
   passT = sumT * LN2 + tailT;
+  passAbove = above;
   return sum;
 }
 
@@ -294,23 +309,33 @@ export function scoreTokens<T>(
     let finite = X > -Infinity && X < Infinity;
     // lg = log S, H the entropy; both stay NaN for a row without a finite max.
     let lg: f64 = NaN, H: f64 = NaN;
-    let above: i32;
+    let above: i32 = 0;
     let exact = s * (X - xy); // +Infinity for a masked target
     if (simd32) {
       if (finite) {
-        let S = fastPass32(p, cols, X, s);
-        let fine = S < Infinity;
+        // The rank: counted in the pass when it may be large, else (capped) by a scan that stops at the cap, only
+        // for a target below the max.
+        let S: f64;
+        if (xy < X && cap > CAP_SCAN) {
+          S = fastPass32(p, cols, X, s, xy, true);
+          above = min(passAbove, cap);
+        } else {
+          S = fastPass32(p, cols, X, s, xy, false);
+          if (xy < X) above = countAbove32(p, cols, <f32>xy, cap);
+        }
+        let fine = S < Infinity && passT > -Infinity; // else NaN in the row, or a masked entry
         if (fine) {
           lg = log64(S);
           H = lg - passT / S;
         }
         if (!fine || lg + exact < ACCEPT || H < ACCEPT) {
-          let rest = fine && S < S_TINY ? restPass<T>(p, cols, X, s, xy) : restPass32(p, cols, X, s);
+          let rest = S < S_TINY ? restPass<T>(p, cols, X, s, xy) : restPass32(p, cols, X, s);
           lg = log1p64(rest);
           H = lg - passT / (1 + rest);
         }
+      } else {
+        above = min(countAbove32(p, cols, <f32>xy, cols), cap);
       }
-      above = xy < X ? countAbove32(p, cols, <f32>xy, cap) : 0;
     } else {
       let rest = restPass<T>(p, cols, X, s, xy);
       if (finite) {
