@@ -73,6 +73,8 @@ describe('packed evaluator states', () => {
     ['probabilities with an infinite loss', { classes: 5, from: 'probs', ignoreIndex: -100 },
       () => singleLabelBlocks({ classes: 5, from: 'probs', ignoreIndex: -100 }, 2)],
     ['multi-label', { classes: 4, multiLabel: true }, () => multiLabelBlocks(3)],
+    ['logits without per-class figures', { classes: 9, ignoreIndex: -100, perClass: false },
+      () => singleLabelBlocks({ classes: 9, ignoreIndex: -100, perClass: false }, 4)],
   ];
 
   it.each(cases)('%s: merged packed states are bit-identical to merged JSON states', (_name, options, make) => {

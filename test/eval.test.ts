@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import {
   Evaluator, type EvalResult, XentError, binaryCrossEntropy, categoricalCrossEntropy, softmax,
 } from '../src/index.js';
-import { describeBackends, prng } from './helpers.js';
+import { decode, describeBackends, expectXent, prng } from './helpers.js';
 
 /** A float64 reference of the single-label figures, straight from the definitions. */
 function reference(logits: number[][], labels: number[], w?: number[]) {
@@ -213,5 +215,55 @@ describeBackends('Evaluator', () => {
     const want = (1 * perRow[0] + 2 * perRow[1] + 3 * perRow[2]) / 6;
     expect(Math.abs(ev.result().loss - want) / want).toBeLessThan(1e-13);
     expect(() => new Evaluator({ classes: 3, from: 'probs' }).update(probs, labels)).toThrow(XentError);
+  });
+
+  it('keeps per-class figures up to 1024 classes by default, none above: the state stays small at 151,936 classes', () => {
+    const ok = (n: number) => new Evaluator({ classes: n }).options.perClass;
+    expect([ok(1024), ok(1025)]).toEqual([true, false]);
+    const V = 151_936;
+    const rand = prng(21);
+    const x = new Float32Array(64 * V).map(() => 6 * rand() - 3);
+    const y = Array.from({ length: 64 }, () => Math.floor(rand() * V));
+    const off = new Evaluator({ classes: V });
+    for (let i = 0; i < 4; i++) off.update(x, y);
+    expect(off.result().perClass).toEqual([]);
+    const size = JSON.stringify(off).length;
+    expect(size).toBeLessThan(16 * 1024);
+    // Asked for, per-class figures are kept, and the JSON lists only the classes seen (64 labels, 64 predictions).
+    const on = new Evaluator({ classes: V, perClass: true });
+    for (let i = 0; i < 4; i++) on.update(x, y);
+    const j = JSON.parse(JSON.stringify(on));
+    expect(j.perClass.class.length).toBeLessThanOrEqual(128);
+    expect(JSON.stringify(on).length).toBeLessThan(64 * 1024);
+    const back = Evaluator.fromJSON(j);
+    expect(back.result()).toEqual(on.result());
+    expect(back.result().perClass[y[0]].support).toBe(on.result().perClass[y[0]].support);
+    expect(back.result().nats).toBe(off.result().nats);
+    expectXent(() => on.merge(off), 'INVALID_OPTION', 'perClass');
+  });
+
+  it('reads states written by the version-1 Evaluator (dense per-class arrays)', () => {
+    // Written by the Evaluator of commit ad6d976 (state version 1), with its result (non-finite numbers as strings).
+    const file = JSON.parse(readFileSync(fileURLToPath(new URL('./fixtures/eval-state-v1.json', import.meta.url)), 'utf8'));
+    const want = decode<EvalResult>(file.result);
+    const ev = Evaluator.fromJSON(JSON.stringify(file.state));
+    expect(ev.result()).toEqual(want);
+    expect(ev.options.perClass).toBe(true);
+    expect(ev.toJSON().version).toBe(2);
+    expect(Evaluator.fromJSON(JSON.stringify(ev)).result()).toEqual(want);
+  });
+
+  it('rejects per-class columns that do not fit the classes', () => {
+    const j = JSON.parse(JSON.stringify(new Evaluator({ classes: 4 }).update([[1, 2, 3, 4]], [2])));
+    expect(j.perClass.class).toEqual([2, 3]);
+    const bad = (patch: (p: Record<string, unknown[]>) => void, code: string, what: string) => {
+      const k = JSON.parse(JSON.stringify(j));
+      patch(k.perClass);
+      expectXent(() => Evaluator.fromJSON(k), code, what);
+    };
+    bad((p) => (p.class[1] = 4), 'INVALID_TYPE', 'perClass.class[1]');
+    bad((p) => (p.class[1] = 2), 'INVALID_TYPE', 'increasing');
+    bad((p) => p.support.pop(), 'SHAPE_MISMATCH', 'perClass.support');
+    bad((p) => (p.classLoss[0] = 'x'), 'INVALID_TYPE', 'perClass.classLoss[0]');
   });
 });

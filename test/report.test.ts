@@ -16,6 +16,7 @@ import {
   ASCENT, CHART_HEIGHT as H, CHART_WIDTH as W, DESCENT, FONT, classLossChart, htmlReport, lossCurveChart,
   lossHistogramChart, reliabilityChart, reportCharts, textWidth,
 } from '../src/cli/report/html.js';
+import { tableReport } from '../src/cli/report/text.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
@@ -285,6 +286,16 @@ describe('report charts: layout', () => {
 // ---- the CLI's page ------------------------------------------------------------------------------------------------
 
 let samplePage = '';
+
+describe('report without per-class figures', () => {
+  it('says why the class table is missing, and the class chart says there is nothing to draw', () => {
+    const ev = new Evaluator({ classes: 3, perClass: false }).update([[1, 2, 3], [3, 1, 0]], [2, 1]);
+    const text = tableReport(ev.result(), { pred: 'p', target: 't', classes: 3, from: 'logits', multiLabel: false });
+    expect(text).toContain('No per-class figures');
+    expect(text).not.toContain('support');
+    expect(classLossChart(ev.result())).toContain('no class with rows');
+  });
+});
 
 describe('xent eval --report on the shipped sample', () => {
   it('one self-contained page: four charts, inline CSS, no script, no link, no URL', () => {

@@ -35,6 +35,12 @@ export interface EvaluatorOptions {
   normalize?: boolean;
   /** Probabilities only: how far a row's sum may be from 1 (default 1e-6 float64 rows, 1e-4 float32, 1e-3 float16, 1e-2 bfloat16). */
   tolerance?: number;
+  /**
+   * Keep the per-class figures (`perClass` of the result): default true up to PER_CLASS_LIMIT (1024) classes, false
+   * above, where five numbers per class would make the state large (a vocabulary of 151,936 tokens: megabytes of
+   * JSON). With it, the state grows with the classes actually seen.
+   */
+  perClass?: boolean;
 }
 
 export interface UpdateOptions extends HalfOptions {
@@ -84,11 +90,17 @@ export interface EvalResult {
   max: number;
   /** Per-row loss histogram, 10 log bins per decade, non-empty bins only, bounds in `unit`. */
   histogram: { lo: number; hi: number; weight: number }[];
+  /** One entry per class, or none when the evaluator keeps no per-class figures (option `perClass`). */
   perClass: ClassResult[];
 }
 
 const QUANTILES = [0.1, 0.25, 0.5, 0.75, 0.9, 0.99];
-const OPTION_KEYS = ['classes', 'from', 'multiLabel', 'base', 'ignoreIndex', 'compat', 'topK', 'normalize', 'tolerance'];
+const OPTION_KEYS = [
+  'classes', 'from', 'multiLabel', 'base', 'ignoreIndex', 'compat', 'topK', 'normalize', 'tolerance', 'perClass',
+];
+
+/** Up to this many classes an Evaluator keeps per-class figures unless told otherwise. */
+export const PER_CLASS_LIMIT = 1024;
 
 function settingsOf(options: unknown): EvalSettings {
   if (options === undefined) throw new XentError('INVALID_OPTION', 'new Evaluator needs options with `classes`');
@@ -114,8 +126,10 @@ function settingsOf(options: unknown): EvalSettings {
   if ((normalize || tolerance !== null) && (from !== 'probs' || multi)) {
     throw new XentError('INVALID_OPTION', `${normalize ? 'normalize' : 'tolerance'} applies to single-label probabilities (from: 'probs') only`);
   }
+  const perClass = o.perClass === undefined ? classes <= PER_CLASS_LIMIT : booleanOption(o.perClass, 'perClass');
   return {
-    classes, from, multiLabel: multi, base: base as number, ignoreIndex, compat, topK: Math.min(topK, classes), normalize, tolerance,
+    classes, from, multiLabel: multi, base: base as number, ignoreIndex, compat, topK: Math.min(topK, classes), normalize,
+    tolerance, perClass,
   };
 }
 
@@ -215,7 +229,7 @@ export class Evaluator {
     const W = st.weight;
     const nats = st.loss / W;
     const perClass: ClassResult[] = [];
-    for (let j = 0; j < s.classes; j++) {
+    for (let j = 0; j < st.support.length; j++) {
       const d = s.multiLabel ? W : st.support[j];
       perClass.push({
         class: j,
@@ -267,7 +281,7 @@ const stateOf = (ev: Evaluator): EvalState => ev['state'];
  */
 export function packState(ev: Evaluator): Float64Array<ArrayBuffer> {
   const st = stateOf(ev);
-  const out = new Float64Array(packedLength(st.settings.classes));
+  const out = new Float64Array(packedLength(st.settings));
   st.packInto(out, 0);
   return out;
 }
@@ -275,7 +289,7 @@ export function packState(ev: Evaluator): Float64Array<ArrayBuffer> {
 /** ev.merge() of a state packed by packState from an evaluator with the same settings: bit-identical sums. */
 export function mergePacked(ev: Evaluator, packed: Float64Array): void {
   const st = stateOf(ev);
-  const n = packedLength(st.settings.classes);
+  const n = packedLength(st.settings);
   if (packed.length !== n) {
     throw new XentError('SHAPE_MISMATCH', `a packed state of ${st.settings.classes} classes has ${n} numbers, got ${packed.length}`);
   }

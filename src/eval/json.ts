@@ -5,14 +5,18 @@
  */
 import { XentError, show } from '../core/errors.js';
 
-/** A number for JSON: non-finite ones as the strings "Infinity" and "-Infinity" (NaN never occurs in a state). */
-export const enc = (v: number): number | string => (Number.isFinite(v) ? v : String(v));
+/**
+ * A number for JSON: non-finite ones as the strings "Infinity" and "-Infinity" (NaN never occurs in a state), and
+ * -0 as "-0" (JSON would drop its sign), so that merged states are bit-identical to one run's.
+ */
+export const enc = (v: number): number | string => (Object.is(v, -0) ? '-0' : Number.isFinite(v) ? v : String(v));
 
 /** The inverse of enc; anything else is an INVALID_TYPE error naming `state.<name>`. */
 export function dec(v: unknown, name: string): number {
   if (typeof v === 'number' && Number.isFinite(v)) return v;
   if (v === 'Infinity') return Infinity;
   if (v === '-Infinity') return -Infinity;
+  if (v === '-0') return -0;
   throw new XentError('INVALID_TYPE', `state.${name} must be a number, got ${show(v)}`);
 }
 

@@ -40,9 +40,9 @@ function addRow(st: EvalState, w: number, loss: number, correct: number, topK: n
   st.eceCorrect[b] += w * correct;
 }
 
-/** Adds the per-class figures of a single-label row. */
+/** Adds the per-class figures of a single-label row (when the state keeps them). */
 function addClass(st: EvalState, w: number, y: number, predicted: number, loss: number, correct: number, py: number): void {
-  if (w === 0) return;
+  if (w === 0 || !st.settings.perClass) return;
   st.support[y] += w;
   st.classLoss[y] += w * loss;
   st.classCorrect[y] += w * correct;
@@ -147,6 +147,7 @@ export function multiLabel(
   // Flat, without classes: one value per element under every preset (Keras' row means are for multi-label rows).
   const opts = { reduction: 'none', compat: st.settings.compat } as const;
   const logits = st.settings.from === 'logits';
+  const perClass = st.settings.perClass;
   const [xIn, tIn] = [input(xData), input(tData)];
   const loss = logits ? sigmoidCrossEntropy(xIn, tIn, opts) : binaryCrossEntropy(xIn, tIn, opts);
   const x = floatsOf(kernels(), xData, true);
@@ -172,6 +173,7 @@ export function multiLabel(
       st.eceWeight[bin] += wr;
       st.eceConf[bin] += wr * p;
       st.eceCorrect[bin] += wr * ti;
+      if (!perClass) continue;
       st.support[j] += wr * ti;
       st.classLoss[j] += wr * l;
       st.classCorrect[j] += wr * correct;

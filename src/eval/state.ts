@@ -1,6 +1,7 @@
 import type { Compat } from '../core/compat.js';
 import { XentError, show } from '../core/errors.js';
 import { ECE_BINS } from './calibration.js';
+import { dec, enc, stateObject } from './json.js';
 import { SLOTS } from './quantiles.js';
 
 /** The evaluator's settings that shape its state; two states merge only when these agree. */
@@ -15,6 +16,8 @@ export interface EvalSettings {
   /** Probability rows rescaled by their sums; the tolerance of a row sum (null: the dtype's default). */
   normalize: boolean;
   tolerance: number | null;
+  /** Whether the per-class sums are kept (their arrays are empty otherwise). */
+  perClass: boolean;
 }
 
 /**
@@ -44,9 +47,9 @@ export class EvalState {
   eceConf = new Float64Array(ECE_BINS);
   eceCorrect = new Float64Array(ECE_BINS);
   /**
-   * Per class. Single-label: over the rows whose label is the class — Σ w (support), Σ w·loss, Σ w·correct,
-   * Σ w·p(true class); and Σ w over the rows predicted as the class. Multi-label: support Σ w·t, and over every
-   * row Σ w·loss, Σ w·correct, Σ w·p, Σ w·[p >= 0.5].
+   * Per class (empty arrays when settings.perClass is false). Single-label: over the rows whose label is the class —
+   * Σ w (support), Σ w·loss, Σ w·correct, Σ w·p(true class); and Σ w over the rows predicted as the class.
+   * Multi-label: support Σ w·t, and over every row Σ w·loss, Σ w·correct, Σ w·p, Σ w·[p >= 0.5].
    */
   support: Float64Array;
   classLoss: Float64Array;
@@ -55,7 +58,7 @@ export class EvalState {
   predicted: Float64Array;
 
   constructor(readonly settings: EvalSettings) {
-    const c = settings.classes;
+    const c = settings.perClass ? settings.classes : 0;
     this.support = new Float64Array(c);
     this.classLoss = new Float64Array(c);
     this.classCorrect = new Float64Array(c);
@@ -144,30 +147,42 @@ export class EvalState {
     }
   }
 
+  /**
+   * The state as JSON, version 2: the scalars, the loss histogram and the ECE bins, and the per-class sums (when
+   * kept) as columns over the classes that have any: `perClass: { class: [...], support: [...], ... }`.
+   */
   toJSON(): StateJSON {
-    const sparse: [number, number][] = [];
-    for (let i = 0; i < this.hist.length; i++) if (this.hist[i] !== 0) sparse.push([i, this.hist[i]]);
-    const out: Record<string, unknown> = { format: 'xent-eval-state', version: 1, settings: { ...this.settings } };
+    const out: Record<string, unknown> = { format: FORMAT, version: 2, settings: { ...this.settings } };
     for (const k of SCALARS) out[k] = enc(this[k]);
-    for (const k of ARRAYS) if (k !== 'hist') out[k] = Array.from(this[k], enc);
-    out.hist = sparse.map(([i, c]) => [i, enc(c)]);
+    for (const k of ECE) out[k] = Array.from(this[k], enc);
+    const hist: [number, number | string][] = [];
+    for (let i = 0; i < this.hist.length; i++) if (this.hist[i] !== 0) hist.push([i, enc(this.hist[i])]);
+    out.hist = hist;
+    if (this.settings.perClass) {
+      const cols: Record<string, (number | string)[]> = { class: [] };
+      for (const k of CLASS) cols[k] = [];
+      for (let j = 0; j < this.settings.classes; j++) {
+        if (CLASS.every((k) => this[k][j] === 0)) continue;
+        cols.class.push(j);
+        for (const k of CLASS) cols[k].push(enc(this[k][j]));
+      }
+      out.perClass = cols;
+    }
     return out as unknown as StateJSON;
   }
 
-  /** Parses a state; `check` validates its settings (the Evaluator's option rules). */
+  /**
+   * Parses a state; `check` validates its settings (the Evaluator's option rules). Reads version 2 and version 1
+   * (dense per-class arrays, which such a state always has).
+   */
   static fromJSON(json: unknown, check: (settings: unknown) => EvalSettings): EvalState {
-    let j: Record<string, unknown>;
-    try {
-      j = (typeof json === 'string' ? JSON.parse(json) : json) as Record<string, unknown>;
-    } catch (e) {
-      throw new XentError('INVALID_TYPE', `evaluator state is not valid JSON: ${(e as Error).message}`);
-    }
-    if (j === null || typeof j !== 'object' || j.format !== 'xent-eval-state' || j.version !== 1) {
-      throw new XentError('INVALID_TYPE', 'not an xent evaluator state (expected format "xent-eval-state", version 1)');
-    }
-    const st = new EvalState(check(j.settings));
+    const j = stateObject(json, FORMAT, [1, 2], 'evaluator');
+    const v1 = j.version === 1;
+    const raw = j.settings;
+    if (raw === null || typeof raw !== 'object') throw new XentError('INVALID_TYPE', 'state.settings must be an object');
+    const st = new EvalState(check(v1 ? { ...raw, perClass: true } : raw));
     for (const k of SCALARS) st[k] = dec(j[k], k);
-    for (const k of ARRAYS) {
+    for (const k of v1 ? ARRAYS : ECE) {
       if (k === 'hist') continue;
       const a = j[k];
       if (!Array.isArray(a) || a.length !== st[k].length) {
@@ -181,14 +196,38 @@ export class EvalState {
       if (!Number.isInteger(i) || i < 0 || i >= SLOTS) throw new XentError('INVALID_TYPE', `state.hist has a bad slot ${show(i)}`);
       st.hist[i as number] = dec(c, 'hist');
     }
+    if (!v1 && st.settings.perClass) st.readPerClass(j.perClass);
     return st;
+  }
+
+  /** The per-class columns of a version 2 state. */
+  private readPerClass(p: unknown): void {
+    const cols = p as Record<string, unknown> | null;
+    if (cols === null || typeof cols !== 'object' || !Array.isArray(cols.class)) {
+      throw new XentError('INVALID_TYPE', 'state.perClass must be an object of columns (class, support, ...)');
+    }
+    const ids = cols.class as unknown[];
+    for (const k of CLASS) {
+      if (!Array.isArray(cols[k]) || (cols[k] as unknown[]).length !== ids.length) {
+        throw new XentError('SHAPE_MISMATCH', `state.perClass.${k} must be an array as long as state.perClass.class`);
+      }
+    }
+    let last = -1;
+    ids.forEach((c, i) => {
+      if (!Number.isInteger(c) || (c as number) <= last || (c as number) >= this.settings.classes) {
+        throw new XentError('INVALID_TYPE', `state.perClass.class[${i}] must be a class in increasing order, got ${show(c)}`);
+      }
+      last = c as number;
+      for (const k of CLASS) this[k][c as number] = dec((cols[k] as unknown[])[i], `perClass.${k}[${i}]`);
+    });
   }
 }
 
+const FORMAT = 'xent-eval-state';
 const SCALARS = ['rows', 'ignored', 'weight', 'loss', 'correct', 'topK', 'brier', 'min', 'max'] as const;
-const ARRAYS = [
-  'hist', 'eceWeight', 'eceConf', 'eceCorrect', 'support', 'classLoss', 'classCorrect', 'classProb', 'predicted',
-] as const;
+const ECE = ['eceWeight', 'eceConf', 'eceCorrect'] as const;
+const CLASS = ['support', 'classLoss', 'classCorrect', 'classProb', 'predicted'] as const;
+const ARRAYS = ['hist', ...ECE, ...CLASS] as const;
 
 /** x[i] += y[at + i] for every i of x: one small loop that the JIT optimizes after a few calls (a state has 9 arrays). */
 function addInto(x: Float64Array, y: Float64Array, at: number): void {
@@ -208,26 +247,15 @@ function moveInto(x: Float64Array, y: Float64Array): void {
   }
 }
 
-/** Numbers in the packed form of a state of `classes` classes (packInto). */
-export function packedLength(classes: number): number {
-  return SCALARS.length + SLOTS + 3 * ECE_BINS + 5 * classes;
+/** Numbers in the packed form of a state with these settings (packInto). */
+export function packedLength(settings: EvalSettings): number {
+  return SCALARS.length + SLOTS + 3 * ECE_BINS + (settings.perClass ? 5 * settings.classes : 0);
 }
 
 /** The JSON form of a state (non-finite numbers as the strings "Infinity" and "-Infinity", and -0 as "-0"). */
 export interface StateJSON {
   format: 'xent-eval-state';
-  version: 1;
+  version: 2;
   settings: EvalSettings;
   [key: string]: unknown;
-}
-
-/** -0 is written as "-0" (JSON would drop its sign), so that merged states are bit-identical to one run's. */
-const enc = (v: number): number | string => (Number.isFinite(v) && !Object.is(v, -0) ? v : Object.is(v, -0) ? '-0' : String(v));
-
-function dec(v: unknown, name: string): number {
-  if (typeof v === 'number' && Number.isFinite(v)) return v;
-  if (v === 'Infinity') return Infinity;
-  if (v === '-Infinity') return -Infinity;
-  if (v === '-0') return -0;
-  throw new XentError('INVALID_TYPE', `state.${name} must be a number, got ${show(v)}`);
 }

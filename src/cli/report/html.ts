@@ -530,7 +530,7 @@ export function lossCurveChart(r: EvalResult, o: ChartOptions = {}): string {
 
 /** The report's charts: per-class loss, reliability, loss histogram, and (single-label) the loss curve. */
 export function reportCharts(r: EvalResult, info: Pick<ReportInfo, 'multiLabel'>, o: ChartOptions = {}): string[] {
-  const multi = info.multiLabel && r.perClass.length > 0;
+  const multi = info.multiLabel;
   return [classLossChart(r, o, multi), reliabilityChart(r, o, multi), lossHistogramChart(r, o), ...(multi ? [] : [lossCurveChart(r, o)])];
 }
 

@@ -1,5 +1,5 @@
 /** The table, CSV and JSON reports of `xent eval`. */
-import type { EvalResult } from '../../eval/evaluator.js';
+import { type EvalResult, PER_CLASS_LIMIT } from '../../eval/evaluator.js';
 import { terminal } from '../terminal.js';
 
 export interface ReportInfo {
@@ -50,6 +50,10 @@ export function tableReport(r: EvalResult, info: ReportInfo): string {
   out.push(`  ${num(uniform, 3)} nats${info.multiLabel || info.classes === 2 ? '.' : ` (ln ${info.classes}); the scale is only a rough guide for ${info.classes} classes.`}`);
   out.push('');
   let classes = r.perClass;
+  if (classes.length === 0) {
+    out.push(`  No per-class figures: the evaluator keeps them up to ${PER_CLASS_LIMIT} classes (option perClass).`);
+    return out.join('\n') + '\n';
+  }
   if (classes.length > 30) {
     classes = [...classes].sort((a, b) => b.loss - a.loss || a.class - b.class).slice(0, 20);
     out.push(`  The 20 classes with the highest mean loss (all ${r.perClass.length}: --format json or csv):`);
