@@ -271,7 +271,135 @@ evaluator_case('all-ignored sequence', {'classes': 5, 'topK': 2, 'base': 2}, [
     {'logits': x[4:], 'targets': [1, 2, 0, 4, 3, 3], 'shift': True, 'bytes': 20},
 ])
 
+
+# --------------------------------------------------------------------------------------------------------
+# Logprobs from LLM APIs: payloads in the shapes the APIs return, and the figures from their numbers
+# --------------------------------------------------------------------------------------------------------
+
+def entropy_bound(top, extra):
+    """Least -sum p log p given the listed top-k probabilities (each unlisted token at most their minimum) and, when
+    the sampled token is not listed, its probability `extra`: fill the leftover mass with tokens at the cap."""
+    h = -sum(p * math.log(p) for p in top + ([extra] if extra > 0 else []) if p > 0)
+    rest = max(0.0, 1.0 - sum(top) - extra)
+    cap = min(top)
+    full = math.floor(rest / cap)
+    q = rest - full * cap
+    return h + full * (-cap * math.log(cap)) + (-q * math.log(q) if q > 0 else 0.0)
+
+
+def check_bound(top, extra, bound, trials=200):
+    """The bound holds for random completions of the distribution that respect the cap (a sanity check here)."""
+    rest = max(0.0, 1.0 - sum(top) - extra)
+    cap = min(top)
+    for _ in range(trials):
+        n = int(math.ceil(rest / cap)) + int(rng.integers(0, 50))
+        w = rng.random(n)
+        w = w / w.sum() * rest
+        if w.size and w.max() > cap:
+            continue
+        ps = top + ([extra] if extra > 0 else []) + w.tolist()
+        assert -sum(p * math.log(p) for p in ps if p > 0) >= bound - 1e-12
+
+
+def chat_token(token, lp, top, with_bytes=True):
+    e = {'token': token, 'logprob': lp, 'bytes': list(token.encode('utf-8')) if with_bytes else None,
+         'top_logprobs': [{'token': t, 'logprob': v, 'bytes': list(t.encode('utf-8'))} for t, v in top]}
+    return e
+
+
+def top_list(lp_sampled, token, k, include):
+    """k alternatives in descending order (the sampled one among them when include)."""
+    vals = sorted(rng.uniform(-6, -0.05, k), reverse=True)
+    toks = [f'w{j}' for j in range(k)]
+    if include:
+        vals[0] = lp_sampled
+        toks[0] = token
+        vals = sorted(vals, reverse=True)
+    # Normalise so that the listed mass stays below 1.
+    z = math.log(sum(math.exp(v) for v in vals) / 0.97) if sum(math.exp(v) for v in vals) > 0.97 else 0.0
+    return [(t, v - z) for t, v in zip(toks, vals)]
+
+
+logprob_cases = []
+
+
+def logprob_case(name, payload, responses):
+    """responses: per response a list of (logprob or sentinel, bytes or None, top pairs or None, sampled token)."""
+    nll, byte_nll, nbytes, ppl, hb, per = [], [], 0, [], [], []
+    for resp in responses:
+        r_nll, r_bytes, r_bnll, r_h = [], 0, [], []
+        for lp, b, top, tok in resp:
+            if lp is None or lp > 0 or lp <= -9999:
+                continue
+            r_nll.append(-lp)
+            if b is not None:
+                r_bytes += b
+                r_bnll.append(-lp)
+            if top:
+                tp = [math.exp(v) for t, v in top if v is not None and -9999 < v <= 0]
+                listed = any(t == tok for t, v in top)
+                extra = 0.0 if listed else math.exp(lp)
+                h = entropy_bound(tp, extra)
+                check_bound(tp, extra, h)
+                r_h.append(h)
+        nll += r_nll
+        byte_nll += r_bnll
+        nbytes += r_bytes
+        hb += r_h
+        if r_nll:
+            ppl.append(math.exp(np.mean(r_nll)))
+        per.append({'tokens': len(r_nll), 'nll': math.fsum(r_nll),
+                    'perplexity': math.exp(np.mean(r_nll)) if r_nll else math.nan,
+                    'bitsPerByte': math.fsum(r_bnll) / r_bytes / math.log(2) if r_bytes else None,
+                    'entropyLowerBound': np.mean(r_h) if r_h else None})
+    m = np.mean(nll)
+    logprob_cases.append({'name': name, 'input': payload, 'expected': {
+        'tokens': len(nll), 'nats': m, 'natsSE': sem(nll), 'corpusPerplexity': math.exp(m),
+        'meanSequencePerplexity': np.mean(ppl),
+        'bitsPerByte': math.fsum(byte_nll) / nbytes / math.log(2) if nbytes else None,
+        'entropyLowerBound': np.mean(hb) if hb else None, 'entropyPositions': len(hb), 'perResponse': per}})
+
+
+# Chat completions: two responses (one with two choices), bytes on every token, top 5 with and without the
+# sampled token, a multi-byte token, OpenAI's -9999 for a token outside the top 20.
+def chat_response(n, choices=1):
+    out = {'id': 'chatcmpl-x', 'object': 'chat.completion', 'choices': []}
+    spec = []
+    for c in range(choices):
+        content, resp = [], []
+        for i in range(n):
+            tok = ['The', ' café', ' is', ' open', '.', ' 世', '!'][i % 7]
+            lp = float(-rng.exponential(1.2))
+            top = top_list(lp, tok, 5, include=rng.random() < 0.7)
+            if i == 3 and c == 0:
+                lp = -9999.0
+            content.append(chat_token(tok, lp, top))
+            resp.append((lp, len(tok.encode('utf-8')), top, tok))
+        out['choices'].append({'index': c, 'message': {'role': 'assistant', 'content': ''}, 'logprobs': {'content': content},
+                               'finish_reason': 'stop'})
+        spec.append(resp)
+    return out, spec
+
+
+p1, s1 = chat_response(9)
+p2, s2 = chat_response(6, choices=2)
+logprob_case('chat completions, two responses, -9999 filler', [p1, p2], s1 + s2)
+
+# Legacy completions with echo: the first token has no log-probability (null), top_logprobs as dicts, and
+# sentinels in the middle: a positive "no logprob" marker and llama.cpp's -FLT_MAX for probability 0.
+tokens = ['Hello', ',', ' world', ' and', ' all', ' that', ' is']
+lps = [None] + [float(-rng.exponential(1.5)) for _ in tokens[1:]]
+lps[3] = 1.0
+lps[5] = -3.4028234663852886e38
+tops = [None] + [dict(top_list(lp if lp is not None and lp < 0 else -1.0, t, 3, include=True)) for lp, t in zip(lps[1:], tokens[1:])]
+legacy = {'object': 'text_completion', 'choices': [{'index': 0, 'text': ''.join(tokens), 'logprobs': {
+    'tokens': tokens, 'token_logprobs': lps, 'top_logprobs': tops, 'text_offset': list(range(len(tokens)))}}]}
+logprob_case('legacy completions with echo and sentinels', legacy,
+             [[(lp, None, list(top.items()) if top else None, t) for lp, t, top in zip(lps, tokens, tops)]])
+
 with open(OUT, 'w') as f:
-    json.dump(enc({'score': score_cases, 'evaluator': evaluator_cases}), f, separators=(',', ':'))
+    json.dump(enc({'score': score_cases, 'evaluator': evaluator_cases, 'logprobs': logprob_cases}), f,
+              separators=(',', ':'))
     f.write('\n')
-print(f'wrote {OUT}: {len(score_cases)} scoreTokens cases, {len(evaluator_cases)} evaluator cases')
+print(f'wrote {OUT}: {len(score_cases)} scoreTokens cases, {len(evaluator_cases)} evaluator cases, '
+      f'{len(logprob_cases)} logprobs cases')

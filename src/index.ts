@@ -48,3 +48,6 @@ export {
 } from './eval/lm.js';
 export type { Estimate } from './eval/estimate.js';
 export type { LikelihoodFigures, Perplexity, BitsPerByte, PositionBin } from './eval/likelihood.js';
+export {
+  fromLogprobs, type LogprobsOptions, type LogprobsResult, type LogprobsResponse, type LogprobSentinel,
+} from './eval/logprobs.js';

@@ -48,6 +48,14 @@ export function unitOf(base: unknown): number {
   return base === Math.E ? 1 : Math.log(base);
 }
 
+/** The name of the unit of a logarithm base: 'nats', 'bits', 'bans' or 'log base b'. */
+export function unitName(base: number): string {
+  if (base === Math.E) return 'nats';
+  if (base === 2) return 'bits';
+  if (base === 10) return 'bans';
+  return `log base ${base}`;
+}
+
 /** A number option within [lo, hi] (inclusive unless `openHi`); `fallback` when absent. */
 export function numberIn(v: unknown, name: string, lo: number, hi: number, fallback: number, openHi = false): number {
   if (v === undefined) return fallback;

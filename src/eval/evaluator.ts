@@ -1,7 +1,9 @@
 import type { FloatArray } from '../backend/kernels.js';
 import { type Compat, presetOf } from '../core/compat.js';
 import { XentError, show } from '../core/errors.js';
-import { type HalfOptions, booleanOption, checkKeys, dtypeOf, integerOption, numberIn, unitOf } from '../core/options.js';
+import {
+  type HalfOptions, booleanOption, checkKeys, dtypeOf, integerOption, numberIn, unitName, unitOf,
+} from '../core/options.js';
 import { type Batch, type Labels, type Vector, asLabels, asMatrix, asVectorOption, checkWeights, isFloat32 } from '../core/shape.js';
 import { type ReliabilityBin, expectedCalibrationError, reliability } from './calibration.js';
 import { PER_DECADE, SLOTS, quantile, slotBounds } from './quantiles.js';
@@ -131,13 +133,6 @@ function settingsOf(options: unknown): EvalSettings {
     classes, from, multiLabel: multi, base: base as number, ignoreIndex, compat, topK: Math.min(topK, classes), normalize,
     tolerance, perClass,
   };
-}
-
-function unitName(base: number): string {
-  if (base === Math.E) return 'nats';
-  if (base === 2) return 'bits';
-  if (base === 10) return 'bans';
-  return `log base ${base}`;
 }
 
 /**

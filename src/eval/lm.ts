@@ -5,7 +5,7 @@
  */
 import { DEFAULT_IGNORE_INDEX, type SequenceOptions, positionsOf, scorePositions } from '../api/tokens.js';
 import { XentError, show } from '../core/errors.js';
-import { checkKeys, integerOption, unitOf } from '../core/options.js';
+import { checkKeys, integerOption, unitName, unitOf } from '../core/options.js';
 import type { Batch, Labels } from '../core/shape.js';
 import { ECE_BINS, type ReliabilityBin, binOf, expectedCalibrationError, reliability } from './calibration.js';
 import { type Estimate, estimate, proportion } from './estimate.js';
@@ -74,13 +74,6 @@ function settingsOf(options: unknown): LanguageModelSettings {
   if (topK < 1) throw new XentError('INVALID_OPTION', `topK must be an integer >= 1, got ${topK}`);
   const ignoreIndex = integerOption(o.ignoreIndex, 'ignoreIndex') ?? DEFAULT_IGNORE_INDEX;
   return { classes, ignoreIndex, topK: Math.min(topK, classes), base: base as number };
-}
-
-function unitName(base: number): string {
-  if (base === Math.E) return 'nats';
-  if (base === 2) return 'bits';
-  if (base === 10) return 'bans';
-  return `log base ${base}`;
 }
 
 /** Everything a LanguageModelEvaluator knows: sums and counts, never means. */
