@@ -11,6 +11,7 @@ export type XentErrorCode =
   | 'INVALID_OPTION'
   | 'INVALID_TYPE'
   | 'OUT_OF_MEMORY'
+  | 'INVALID_STATE'
   | 'INTERNAL';
 
 export class XentError extends Error {

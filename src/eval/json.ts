@@ -1,7 +1,7 @@
 /**
  * The JSON side of the evaluators' states: numbers that may be infinite, and the checks a state read back must
- * pass (its format and version, then what its numbers mean: counts are non-negative integers, sums of
- * non-negative terms are not negative).
+ * pass: its format and version (INVALID_TYPE), then what its numbers mean (INVALID_STATE): counts are
+ * non-negative integers, sums of non-negative terms are not negative, parts add up to their wholes.
  */
 import { XentError, show } from '../core/errors.js';
 
@@ -24,7 +24,7 @@ export function dec(v: unknown, name: string): number {
 export function decCount(v: unknown, name: string): number {
   const n = dec(v, name);
   if (!Number.isInteger(n) || n < 0) {
-    throw new XentError('INVALID_OPTION', `state.${name} must be a count (an integer >= 0), got ${show(n)}`);
+    throw new XentError('INVALID_STATE', `state.${name} must be a count (an integer >= 0), got ${show(n)}`);
   }
   return n;
 }
@@ -32,13 +32,13 @@ export function decCount(v: unknown, name: string): number {
 /** A sum of non-negative terms (+Infinity allowed: a token of probability 0). */
 export function decSum(v: unknown, name: string): number {
   const n = dec(v, name);
-  if (!(n >= 0)) throw new XentError('INVALID_OPTION', `state.${name} is a sum of non-negative terms, got ${show(n)}`);
+  if (!(n >= 0)) throw new XentError('INVALID_STATE', `state.${name} is a sum of non-negative terms, got ${show(n)}`);
   return n;
 }
 
-/** Throws INVALID_OPTION with `what` when `ok` is false: a state whose numbers contradict each other. */
+/** Throws INVALID_STATE with `what` when `ok` is false: a state whose numbers contradict each other. */
 export function expectState(ok: boolean, what: string): void {
-  if (!ok) throw new XentError('INVALID_OPTION', `not a meaningful state: ${what}`);
+  if (!ok) throw new XentError('INVALID_STATE', `not a meaningful state: ${what}`);
 }
 
 /** The object behind a state's JSON (an object or its text), checked for `format` and one of `versions`. */
