@@ -37,8 +37,8 @@ let passAbove: i32 = 0;
 
 /**
  * Float32 rows: S = Σ exp(d_j) exactly as expSum32 computes it (the same vectors, blocks and order), with
- * passT = Σ e·d (e·t summed in two f32 accumulators per 128-element block, 16 adds per lane, flushed to float64)
- * riding along, and with `count` passAbove = #{x_j > xy} too; the next row's max is found as expSum32 finds it.
+ * passT = Σ e·d (e·t summed in one f32 accumulator per 128-element block, 32 adds per lane of terms of one sign,
+ * flushed to float64: a second accumulator measured 10% slower, registers running out) riding along, and with `count` passAbove = #{x_j > xy} too; the next row's max is found as expSum32 finds it.
  * t is not clamped: a masked logit (t = -Infinity) makes passT -Infinity, and its row takes the precise pass.
  * Inlined at its two call sites, each with a constant `count`: the loop without the count has two operations a
  * vector fewer (of about twenty).
@@ -58,7 +58,7 @@ function fastPass32(p: usize, cols: i32, X: f64, s: f64, xy: f64, count: bool): 
   let na = f32x4.splat(-Infinity), nb = na;
   while (j + 32 <= cols) {
     let end = min(cols, j + 128);
-    let a0 = f32x4.splat(0), a1 = a0, t0 = a0, t1 = a0;
+    let a0 = f32x4.splat(0), a1 = a0, t0 = a0;
     for (; j + 32 <= end; j += 32) {
       let q = p + (<usize>j << 2), qn = pn + (<usize>j << 2);
       na = f32x4.pmax(f32x4.pmax(na, v128.load(qn)), f32x4.pmax(v128.load(qn, 16), v128.load(qn, 32)));
@@ -70,28 +70,28 @@ function fastPass32(p: usize, cols: i32, X: f64, s: f64, xy: f64, count: bool): 
       a0 = f32x4.add(a0, e); t0 = f32x4.add(t0, f32x4.mul(e, t)); if (count) up = i32x4.sub(up, f32x4.gt(v, yv));
       v = v128.load(q, 16); t = f32x4.mul(f32x4.sub(v, Xv), c);
       e = exp2NegK(t, lo, sh, c5, c4, c3, c2, c1, one);
-      a1 = f32x4.add(a1, e); t1 = f32x4.add(t1, f32x4.mul(e, t)); if (count) up = i32x4.sub(up, f32x4.gt(v, yv));
+      a1 = f32x4.add(a1, e); t0 = f32x4.add(t0, f32x4.mul(e, t)); if (count) up = i32x4.sub(up, f32x4.gt(v, yv));
       v = v128.load(q, 32); t = f32x4.mul(f32x4.sub(v, Xv), c);
       e = exp2NegK(t, lo, sh, c5, c4, c3, c2, c1, one);
       a0 = f32x4.add(a0, e); t0 = f32x4.add(t0, f32x4.mul(e, t)); if (count) up = i32x4.sub(up, f32x4.gt(v, yv));
       v = v128.load(q, 48); t = f32x4.mul(f32x4.sub(v, Xv), c);
       e = exp2NegK(t, lo, sh, c5, c4, c3, c2, c1, one);
-      a1 = f32x4.add(a1, e); t1 = f32x4.add(t1, f32x4.mul(e, t)); if (count) up = i32x4.sub(up, f32x4.gt(v, yv));
+      a1 = f32x4.add(a1, e); t0 = f32x4.add(t0, f32x4.mul(e, t)); if (count) up = i32x4.sub(up, f32x4.gt(v, yv));
       v = v128.load(q, 64); t = f32x4.mul(f32x4.sub(v, Xv), c);
       e = exp2NegK(t, lo, sh, c5, c4, c3, c2, c1, one);
       a0 = f32x4.add(a0, e); t0 = f32x4.add(t0, f32x4.mul(e, t)); if (count) up = i32x4.sub(up, f32x4.gt(v, yv));
       v = v128.load(q, 80); t = f32x4.mul(f32x4.sub(v, Xv), c);
       e = exp2NegK(t, lo, sh, c5, c4, c3, c2, c1, one);
-      a1 = f32x4.add(a1, e); t1 = f32x4.add(t1, f32x4.mul(e, t)); if (count) up = i32x4.sub(up, f32x4.gt(v, yv));
+      a1 = f32x4.add(a1, e); t0 = f32x4.add(t0, f32x4.mul(e, t)); if (count) up = i32x4.sub(up, f32x4.gt(v, yv));
       v = v128.load(q, 96); t = f32x4.mul(f32x4.sub(v, Xv), c);
       e = exp2NegK(t, lo, sh, c5, c4, c3, c2, c1, one);
       a0 = f32x4.add(a0, e); t0 = f32x4.add(t0, f32x4.mul(e, t)); if (count) up = i32x4.sub(up, f32x4.gt(v, yv));
       v = v128.load(q, 112); t = f32x4.mul(f32x4.sub(v, Xv), c);
       e = exp2NegK(t, lo, sh, c5, c4, c3, c2, c1, one);
-      a1 = f32x4.add(a1, e); t1 = f32x4.add(t1, f32x4.mul(e, t)); if (count) up = i32x4.sub(up, f32x4.gt(v, yv));
+      a1 = f32x4.add(a1, e); t0 = f32x4.add(t0, f32x4.mul(e, t)); if (count) up = i32x4.sub(up, f32x4.gt(v, yv));
     }
     sum += hsum4(a0) + hsum4(a1);
-    sumT += hsum4(f32x4.add(t0, t1));
+    sumT += hsum4(t0);
   }
   foundNext(p, pn, cols, j, na, nb);
   if (j + 4 <= cols) {
