@@ -1,11 +1,11 @@
 /**
- * The token-scoring kernel (Kernels.scoreTokens) against the float64 reference of test/lm-reference.ts on every
+ * The token-scoring kernel (ScoringKernels.scoreTokens) against the float64 reference of test/lm-reference.ts on every
  * backend and both element types: random rows of several widths (off the vector blocks), rows whose max is far above
  * the target, confident rows (where the fast float32 sums give way to the precise pass), ties at the rank and top-k
  * boundaries, masked entries, a temperature, ignored rows and a 262,144-wide row.
  */
 import { describe, expect, it } from 'vitest';
-import { kernels } from '../src/backend/select.js';
+import { scoring } from '../src/backend/scoring.js';
 import { scoreRow } from './lm-reference.js';
 import { describeBackends, prng } from './helpers.js';
 
@@ -110,7 +110,7 @@ describeBackends('scoreTokens kernel', () => {
           const entropy = new Float64Array(rows);
           const topIds = withIds ? new Int32Array(rows * k) : null;
           const topLogprobs = k > 0 ? new Float64Array(rows * k) : null;
-          kernels().scoreTokens(x, rows, c.cols, s, labels, cap, logprob, rank, entropy, k, topIds, topLogprobs);
+          scoring().scoreTokens(x, rows, c.cols, s, labels, cap, logprob, rank, entropy, k, topIds, topLogprobs);
           for (let r = 0; r < rows; r++) {
             const ref = refs[r];
             const where = `row ${r}, k = ${k}`;
@@ -141,7 +141,7 @@ describeBackends('scoreTokens kernel', () => {
     x[2] = -900;
     for (const y of [1, 2]) {
       const out = new Float64Array(1);
-      kernels().scoreTokens(x, 1, cols, 1, Int32Array.of(y), cols, out, new Int32Array(1), new Float64Array(1), 0, null, null);
+      scoring().scoreTokens(x, 1, cols, 1, Int32Array.of(y), cols, out, new Int32Array(1), new Float64Array(1), 0, null, null);
       const want = scoreRow(x, y).logprob;
       expect(Number.isFinite(out[0])).toBe(true);
       close(out[0], want, 1e-7, `target ${y}`);
@@ -161,5 +161,5 @@ function close(got: number, want: number, rel: number, label: string): void {
 }
 
 describe('scoreTokens exists on the active kernels', () => {
-  it('is a method', () => expect(typeof kernels().scoreTokens).toBe('function'));
+  it('is a method', () => expect(typeof scoring().scoreTokens).toBe('function'));
 });

@@ -1,4 +1,4 @@
-import { kernels } from '../backend/select.js';
+import { scoring } from '../backend/scoring.js';
 import type { FloatArray } from '../backend/kernels.js';
 import { XentError } from '../core/errors.js';
 import { booleanOption, checkKeys, integerOption, scaleOf, unitOf } from '../core/options.js';
@@ -103,7 +103,7 @@ export function scorePositions(
   const o = P.shift ? 1 : 0;
   const rows = n - o;
   const lp = logprob.subarray(o);
-  kernels().scoreTokens(
+  scoring().scoreTokens(
     X.data as FloatArray, rows, X.cols, s, P.scored, cap, lp, rank.subarray(o), entropy.subarray(o),
     k, topIds && topIds.subarray(o * k), topLogprobs && topLogprobs.subarray(o * k),
   );

@@ -1,10 +1,11 @@
 /**
- * The pure-TypeScript token-scoring kernel (Kernels.scoreTokens), spread into jsKernels. Same conventions as
+ * The pure-TypeScript token-scoring kernel (ScoringKernels.scoreTokens), used by scoring.ts when the TypeScript
+ * backend is active. Same conventions as
  * js.ts: float64 JS numbers whatever the array type, index loops, nothing allocated per row. One pass per row after
  * the max gathers the exp sum (ones apart, in blocks, as logSumShifted), Σ e·d for the entropy and the rank; the
  * k most likely entries take one more pass, over the raw values (a scan against the current k-th value).
  */
-import type { FloatArray, Kernels } from './kernels.js';
+import type { FloatArray, ScoringKernels } from './kernels.js';
 import { BLOCK, rowMax } from './js-common.js';
 
 /**
@@ -37,7 +38,7 @@ function selectTop(x: FloatArray, off: number, cols: number, k: number, ids: Int
   }
 }
 
-export const scoreKernels: Pick<Kernels, 'scoreTokens'> = {
+export const jsScoring: ScoringKernels = {
   scoreTokens(x, rows, cols, s, labels, cap, logprob, rank, entropy, k, topIds, topLogprobs) {
     for (let r = 0, off = 0; r < rows; r++, off += cols) {
       const y = labels[r];

@@ -11,7 +11,6 @@
 import type { FloatArray, FloatKernels } from './kernels.js';
 import { BLOCK, rowMax } from './js-common.js';
 import { gradientKernels } from './js-gradients.js';
-import { scoreKernels } from './js-score.js';
 
 /** Smallest positive normal double; a quotient below it has lost precision or underflowed. */
 const MIN_NORMAL = 2.2250738585072014e-308;
@@ -558,5 +557,4 @@ export const jsKernels: FloatKernels = {
   },
 
   ...gradientKernels,
-  ...scoreKernels,
 };

@@ -210,9 +210,14 @@ export interface Kernels {
 
   /** out[i] = the value of half pattern x[i], exactly (the conversion every kernel applies to half input). */
   widen(x: HalfArray, out: Float32Array): void;
+}
 
-  // --- Token scoring (src/api/tokens.ts, src/eval/lm.ts).
-
+/**
+ * Token scoring (src/api/tokens.ts, src/eval/lm.ts), apart from Kernels so that code that never scores tokens does
+ * not carry its TypeScript implementation: WasmKernels implements it, and src/backend/scoring.ts picks the
+ * implementation for the active backend (src/backend/js-score.ts for the TypeScript one). Conventions as above.
+ */
+export interface ScoringKernels {
   /**
    * Per row with target y = labels[r] (z = s·x, X the row's max, d_j = s·(x_j - X), e_j = exp(d_j), S = Σ_j e_j):
    *   logprob[r] = z_y - lse_r = -(s·(X - x_y) + log S): finite for every finite x_y however far below the max

@@ -1,4 +1,4 @@
-import type { BackendName, FloatArray, FloatData, Kernels } from './kernels.js';
+import type { BackendName, FloatArray, FloatData, Kernels, ScoringKernels } from './kernels.js';
 import { XentError, detached, isDetached } from '../core/errors.js';
 import { HalfArray, type HalfFormat } from '../core/dtype.js';
 
@@ -59,7 +59,7 @@ const imports = {
  * the module's heap base, in row chunks of at most CHUNK_BYTES, so peak memory stays bounded whatever the batch size.
  * Views of memory are created for each copy and never kept: any grow detaches them.
  */
-export class WasmKernels implements Kernels {
+export class WasmKernels implements Kernels, ScoringKernels {
   readonly name: BackendName;
   private ex: XentExports;
   /** Live allocations (sorted by address); the scratch arena lies above the last one. */
