@@ -1,21 +1,21 @@
-// Token scoring (scoreTokens in src/backend/kernels.ts): per row with target y, z = s·x, the log-probability of
-// the target z_y - lse, the entropy of softmax(z), the rank of the target (#{j : x_j > x_y}, counted up to a cap)
-// and, when asked, the k most likely ids with their log-probabilities.
+// Token scoring (ScoringKernels.scoreTokens in src/backend/kernels.ts): per row with target y, z = s·x, the
+// log-probability of the target z_y - lse, the entropy of softmax(z), the rank of the target (#{j : x_j > x_y},
+// counted up to a cap) and, when asked, the k most likely ids with their log-probabilities.
 //
 // With X the row's max, d_j = (x_j - X)·s <= 0, e_j = exp(d_j) and S = Σ e_j:
 //   log p_y = -(s·(X - x_y) + log S),   H = log S + (Σ_j e_j·(-d_j)) / S,
-// both parts of H >= 0, so neither cancels. A masked logit (d = -Infinity) has e = 0 and contributes 0 to the second
-// sum: d is clamped where exp(d) is exactly 0 already, so 0·(-Infinity) never occurs.
+// both parts of H >= 0, so neither cancels. A masked logit (d = -Infinity, e = 0) contributes 0 to the second sum.
 //
 // Float32 rows (SIMD build): one pass in f32 lanes that is expSum32's (softmax.ts) with Σ e·t riding along
 // (t = d·log2 e, as the exp takes it) and the next row's max found along the way. log S and H from that fast sum are
 // kept when the result they enter is at least ln 2 (as logFromSum does for the loss): there the sum's error, about
-// 1e-6 relative at worst, stays a small part of it. A row whose loss or entropy is smaller takes one precise pass
-// that serves both: float64 lanes when S < 1.0099 (one max and a rest below 0.01, where every term needs its
-// argument in float64), else f32 lanes without the exact ones (restPass32). The rank is a short scan after, only for
-// a row whose target is below its max, stopping at the cap.
+// 1e-6 relative at worst, stays a small part of it. A row whose loss or entropy is smaller, or that holds a masked
+// logit, takes one precise pass that serves both: float64 lanes when S < 1.0099 (one max and a rest below 0.01,
+// where every term needs its argument in float64), else f32 lanes without the exact ones (restPass32). The rank is
+// counted in the fast pass when the cap is large (scoreTokens), else by a scan that stops at the cap (the
+// evaluator's top-k), and only for a target below its max.
 // Float64 rows (and every row of the scalar build): one pass in float64 lanes with the rank counted along
-// (restPass, which is expRest's float64 pass with Σ e·d and the count added).
+// (restPass: expRest's float64 pass with Σ e·d and the count added).
 
 import { exp64, expNeg2d, expNegK, EXPNEG_CONSTS, log1p64, log64 } from './math';
 import { hsum4, LOG2E_F32, EXP2_CONSTS, exp2NegK } from './math32';
@@ -38,7 +38,8 @@ let passAbove: i32 = 0;
 /**
  * Float32 rows: S = Σ exp(d_j) exactly as expSum32 computes it (the same vectors, blocks and order), with
  * passT = Σ e·d (e·t summed in one f32 accumulator per 128-element block, 32 adds per lane of terms of one sign,
- * flushed to float64: a second accumulator measured 10% slower, registers running out) riding along, and with `count` passAbove = #{x_j > xy} too; the next row's max is found as expSum32 finds it.
+ * flushed to float64: a second accumulator measured 10% slower, registers running out) riding along, and with
+ * `count` passAbove = #{x_j > xy} too; the next row's max is found as expSum32 finds it.
  * t is not clamped: a masked logit (t = -Infinity) makes passT -Infinity, and its row takes the precise pass.
  * Inlined at its two call sites, each with a constant `count`: the loop without the count has two operations a
  * vector fewer (of about twenty).
@@ -122,8 +123,9 @@ function fastPass32(p: usize, cols: i32, X: f64, s: f64, xy: f64, count: bool): 
 }
 
 /**
- * Float32 rows: (k - 1) + Σ_{d_j != 0} exp(d_j) exactly as expRest's f32 lanes compute it (expNegK, 256-element
- * blocks), and passT = Σ e·d over the same terms (d clamped at -88, where expNegK gives 0).
+ * Float32 rows, the precise pass: (k - 1) + Σ_{d_j != 0} exp(d_j) as expRest's f32 lanes compute it (expNegK, the
+ * exact ones left out, 256-element blocks) and passT = Σ e·d over the same terms (d clamped at -88, where expNegK
+ * gives 0).
  */
 function restPass32(p: usize, cols: i32, X: f64, s: f64): f64 {
   const K = EXPNEG_CONSTS;
@@ -328,7 +330,8 @@ export function scoreTokens<T>(
           lg = log64(S);
           H = lg - passT / S;
         }
-        if (!fine || lg + exact < ACCEPT || H < ACCEPT) {
+        // With the top list, log S itself is a result (the top log-probability): it must be large enough too.
+        if (!fine || lg + exact < ACCEPT || H < ACCEPT || (topIds != 0 && lg < ACCEPT)) {
           let rest = S < S_TINY ? restPass<T>(p, cols, X, s, xy) : restPass32(p, cols, X, s);
           lg = log1p64(rest);
           H = lg - passT / (1 + rest);

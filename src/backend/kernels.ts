@@ -228,7 +228,7 @@ export interface ScoringKernels {
    *   log-probabilities topLogprobs[r·k + i]. topIds may be null when k = 1: topLogprobs[r] is then -log S, the
    *   largest log-probability, found without a scan.
    * Float32 rows: float32 arithmetic, float64 sums, within about 1e-6 relative of the exact values (a row whose
-   * loss or entropy is below ln 2 takes a precise pass). A negative label marks an ignored row: logprob 0, rank -1,
+   * loss or entropy, or with top ids its largest log-probability, is below ln 2 in magnitude takes a precise pass). A negative label marks an ignored row: logprob 0, rank -1,
    * entropy 0, topIds -1, topLogprobs 0. A row without a finite max: logprob as softmaxCrossEntropyLabels' loss
    * negated (-Infinity, or NaN), entropy and the top log-probabilities NaN. NaN in a row makes logprob NaN.
    */
