@@ -108,7 +108,8 @@ function fastPass32(p: usize, cols: i32, X: f64, s: f64, xy: f64, count: bool): 
     sum += hsum4(a0);
     sumT += hsum4(t0);
   }
-  let above = i32x4.extract_lane(up, 0) + i32x4.extract_lane(up, 1) + i32x4.extract_lane(up, 2) + i32x4.extract_lane(up, 3);
+  let above = i32x4.extract_lane(up, 0) + i32x4.extract_lane(up, 1) +
+              i32x4.extract_lane(up, 2) + i32x4.extract_lane(up, 3);
   for (; j < cols; j++) {
     let v = <f64>load<f32>(p + (<usize>j << 2));
     let d = (v - X) * s;
@@ -160,7 +161,8 @@ function restPass32(p: usize, cols: i32, X: f64, s: f64): f64 {
     sum += hsum4(acc);
     sumT += hsum4(accT);
   }
-  let k = -(i32x4.extract_lane(cnt, 0) + i32x4.extract_lane(cnt, 1) + i32x4.extract_lane(cnt, 2) + i32x4.extract_lane(cnt, 3));
+  let k = -(i32x4.extract_lane(cnt, 0) + i32x4.extract_lane(cnt, 1) +
+            i32x4.extract_lane(cnt, 2) + i32x4.extract_lane(cnt, 3));
   for (; j < cols; j++) {
     let d = <f64>(<f32>((load<f32>(p + (<usize>j << 2)) - <f32>X) * <f32>s));
     if (d == 0) k++;

@@ -83,14 +83,21 @@ export function positionsOf(
   return { X, L: { name: 'logits', m: X }, labels, scored: scoredTargets(labels, starts, shift), starts, shift };
 }
 
+/** The kernel's outputs per position (topIds and topLogprobs k per position, or null). */
+export interface Scored {
+  logprob: Float64Array;
+  rank: Int32Array;
+  entropy: Float64Array;
+  topIds: Int32Array | null;
+  topLogprobs: Float64Array | null;
+}
+
 /**
  * Runs the scoring kernel over a batch of positions and checks its results: NaN, +Infinity and all -Infinity rows
  * are NON_FINITE errors naming the entry (only rows that score a target are examined). Under the shift, the outputs
  * are written one position on (row t scores position t + 1) and position 0 gets the unscored marks.
  */
-export function scorePositions(
-  P: Positions, s: number, cap: number, k: number, withIds: boolean,
-): { logprob: Float64Array; rank: Int32Array; entropy: Float64Array; topIds: Int32Array | null; topLogprobs: Float64Array | null } {
+export function scorePositions(P: Positions, s: number, cap: number, k: number, withIds: boolean): Scored {
   const { X, L } = P;
   const n = X.rows;
   const logprob = new Float64Array(n);

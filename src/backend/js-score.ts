@@ -12,7 +12,9 @@ import { BLOCK, rowMax } from './js-common.js';
  * Inserts (id, v) into the list of n raw values sorted descending (capacity k) after every entry >= v, so that ties
  * keep id order; returns the new length.
  */
-function insertTop(ids: Int32Array, vals: Float64Array, at: number, n: number, k: number, id: number, v: number): number {
+function insertTop(
+  ids: Int32Array, vals: Float64Array, at: number, n: number, k: number, id: number, v: number,
+): number {
   let i = n < k ? n : k - 1;
   while (i > 0 && vals[at + i - 1] < v) {
     vals[at + i] = vals[at + i - 1];
@@ -25,7 +27,9 @@ function insertTop(ids: Int32Array, vals: Float64Array, at: number, n: number, k
 }
 
 /** The k largest entries of x[off .. off + cols) as ids and raw values at ids[at ..], vals[at ..]. */
-function selectTop(x: FloatArray, off: number, cols: number, k: number, ids: Int32Array, vals: Float64Array, at: number): void {
+function selectTop(
+  x: FloatArray, off: number, cols: number, k: number, ids: Int32Array, vals: Float64Array, at: number,
+): void {
   let n = 0;
   for (let j = 0; j < k; j++) n = insertTop(ids, vals, at, n, k, j, x[off + j]);
   let thr = vals[at + k - 1];

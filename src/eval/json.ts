@@ -41,8 +41,21 @@ export function expectState(ok: boolean, what: string): void {
   if (!ok) throw new XentError('INVALID_STATE', `not a meaningful state: ${what}`);
 }
 
+/** Throws INVALID_OPTION unless two states' settings agree: only states of the same evaluation merge. */
+export function expectSameSettings<S extends object>(a: S, b: S): void {
+  for (const key of Object.keys(a) as (keyof S)[]) {
+    if (a[key] !== b[key]) {
+      throw new XentError(
+        'INVALID_OPTION', `cannot merge evaluators with different ${String(key)}: ${show(a[key])} and ${show(b[key])}`,
+      );
+    }
+  }
+}
+
 /** The object behind a state's JSON (an object or its text), checked for `format` and one of `versions`. */
-export function stateObject(json: unknown, format: string, versions: readonly number[], what: string): Record<string, unknown> {
+export function stateObject(
+  json: unknown, format: string, versions: readonly number[], what: string,
+): Record<string, unknown> {
   let j: unknown;
   try {
     j = typeof json === 'string' ? JSON.parse(json) : json;

@@ -122,13 +122,15 @@ export class LikelihoodSums {
     expectState(L.sequences <= L.tokens, 'more sequences with scored tokens than scored tokens');
     expectState(L.byteTokens <= L.tokens, 'more tokens covered by bytes than tokens');
     expectState(L.seqPpl >= L.sequences, 'a sequence perplexity below 1');
-    expectState((L.bytes > 0) === (L.byteTokens > 0), 'bytes without the tokens they cover, or the reverse');
-    if (!Array.isArray(j.byPosition)) throw invalid('state.byPosition must be an array of [bin, tokens, Σ nll, Σ nll²]');
+    expectState(L.bytes === 0 || L.byteTokens > 0, 'bytes without the tokens they cover');
+    if (!Array.isArray(j.byPosition)) {
+      throw new XentError('INVALID_TYPE', 'state.byPosition must be an array of [bin, tokens, Σ nll, Σ nll²]');
+    }
     let tokens = 0;
     for (const e of j.byPosition as unknown[]) {
       const [b, n, s, s2] = Array.isArray(e) ? e : [];
       if (!Number.isInteger(b) || b < 0 || b >= POSITION_BINS || L.posTokens[b] > 0) {
-        throw invalid(`state.byPosition has a bad or repeated bin ${JSON.stringify(b)}`);
+        throw new XentError('INVALID_TYPE', `state.byPosition has a bad or repeated bin ${JSON.stringify(b)}`);
       }
       L.posTokens[b] = decCount(n, `byPosition[${b}] tokens`);
       L.posNll[b] = decSum(s, `byPosition[${b}] nll`);
@@ -145,7 +147,6 @@ const SUMS = ['nll', 'nll2', 'seqPpl', 'seqPpl2', 'bytes', 'byteNll', 'byteNll2'
 const SCALARS = [...COUNTS, ...SUMS] as const;
 const ARRAYS = ['posTokens', 'posNll', 'posNll2'] as const;
 
-const invalid = (message: string) => new XentError('INVALID_TYPE', message);
 
 /** Corpus perplexity with its standard error (delta method) and the 95% interval exp(mean ± 1.96·SE(mean)). */
 export interface Perplexity extends Estimate {
@@ -180,7 +181,10 @@ export interface LikelihoodFigures {
   corpusPerplexity: Perplexity;
   /** The plain mean over sequences of exp(mean nll of the sequence): Hugging Face evaluate's `mean_perplexity`. */
   meanSequencePerplexity: Estimate;
-  /** Σ nll / (Σ bytes · ln 2) (lm-evaluation-harness's bits_per_byte), null when no bytes were given. */
+  /**
+   * Σ nll / (Σ bytes · ln 2), lm-evaluation-harness's bits_per_byte, over the tokens whose text's bytes were given;
+   * null when none were.
+   */
   bitsPerByte: BitsPerByte | null;
   /** Mean loss by position in the sequence (bins with tokens only), in the unit. */
   byPosition: PositionBin[];
@@ -197,7 +201,7 @@ export function likelihoodFigures(L: LikelihoodSums, unit: number): LikelihoodFi
     byPosition.push({ from, to, tokens: n, loss: scaled(estimate(L.posNll[b], L.posNll2[b], n), unit) });
   }
   let bitsPerByte: BitsPerByte | null = null;
-  if (L.bytes > 0) {
+  if (L.byteTokens > 0) {
     const b = estimate(L.byteNll, L.byteNll2, L.byteTokens);
     const per = L.byteTokens / (L.bytes * Math.LN2);
     bitsPerByte = { value: b.value * per, standardError: b.standardError * per, bytes: L.bytes, tokens: L.byteTokens };
@@ -222,4 +226,7 @@ export function likelihoodFigures(L: LikelihoodSums, unit: number): LikelihoodFi
 }
 
 /** An estimate in another unit: both numbers divided by u. */
-export const scaled = (e: Estimate, u: number): Estimate => ({ value: e.value / u, standardError: e.standardError / u });
+export const scaled = (e: Estimate, u: number): Estimate => ({
+  value: e.value / u,
+  standardError: e.standardError / u,
+});

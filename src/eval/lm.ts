@@ -9,7 +9,7 @@ import { checkKeys, integerOption, unitName, unitOf } from '../core/options.js';
 import type { Batch, Labels } from '../core/shape.js';
 import { ECE_BINS, type ReliabilityBin, binOf, expectedCalibrationError, reliability } from './calibration.js';
 import { type Estimate, estimate, proportion } from './estimate.js';
-import { decCount, decSum, enc, expectState, stateObject } from './json.js';
+import { decCount, decSum, enc, expectSameSettings, expectState, stateObject } from './json.js';
 import { type LikelihoodFigures, LikelihoodSums, likelihoodFigures, scaled } from './likelihood.js';
 
 /** Options of a LanguageModelEvaluator. */
@@ -61,7 +61,7 @@ const FORMAT = 'xent-lm-state';
 
 function settingsOf(options: unknown): LanguageModelSettings {
   if (options === undefined) {
-    throw new XentError('INVALID_OPTION', 'new LanguageModelEvaluator needs options with `classes` (the vocabulary size)');
+    throw new XentError('INVALID_OPTION', 'new LanguageModelEvaluator needs options with `classes` (vocabulary size)');
   }
   const o = checkKeys(options, OPTION_KEYS, 'LanguageModelEvaluator');
   const classes = o.classes;
@@ -132,7 +132,8 @@ export class LanguageModelEvaluator {
     const s = this.state.settings;
     const bytes = o.bytes;
     if (bytes !== undefined && (typeof bytes !== 'number' || !Number.isInteger(bytes) || bytes < 0)) {
-      throw new XentError('INVALID_OPTION', `bytes must be an integer >= 0 (UTF-8 bytes of the scored text), got ${show(bytes)}`);
+      const what = 'an integer >= 0 (UTF-8 bytes of the scored text)';
+      throw new XentError('INVALID_OPTION', `bytes must be ${what}, got ${show(bytes)}`);
     }
     const P = positionsOf(logits, targets, o, s.classes, s.ignoreIndex);
     if (P.X.cols !== s.classes) {
@@ -175,13 +176,7 @@ export class LanguageModelEvaluator {
 
   /** Adds another evaluator's state (same settings): the shards of one evaluation, in any order. */
   merge(other: LanguageModelEvaluator): this {
-    const a = this.state.settings;
-    const b = other.state.settings;
-    for (const key of Object.keys(a) as (keyof LanguageModelSettings)[]) {
-      if (a[key] !== b[key]) {
-        throw new XentError('INVALID_OPTION', `cannot merge evaluators with different ${key}: ${show(a[key])} and ${show(b[key])}`);
-      }
-    }
+    expectSameSettings(this.state.settings, other.state.settings);
     this.state.add(other.state);
     return this;
   }
@@ -219,7 +214,7 @@ export class LanguageModelEvaluator {
     st.entropy = decSum(j.entropy, 'entropy');
     st.entropy2 = decSum(j.entropy2, 'entropy2');
     const n = st.L.tokens;
-    expectState(st.correct <= st.correctK && st.correctK <= n, 'top-1 correct <= top-k correct <= tokens does not hold');
+    expectState(st.correct <= st.correctK && st.correctK <= n, 'not top-1 correct <= top-k correct <= tokens');
     const e = j.ece as Record<string, unknown> | null;
     if (e === null || typeof e !== 'object') throw new XentError('INVALID_TYPE', 'state.ece must be an object');
     const read = (key: string, into: Float64Array, count: boolean) => {
@@ -237,7 +232,8 @@ export class LanguageModelEvaluator {
     for (let b = 0; b < ECE_BINS; b++) {
       w += st.eceWeight[b];
       c += st.eceCorrect[b];
-      expectState(st.eceCorrect[b] <= st.eceWeight[b] && st.eceConf[b] <= st.eceWeight[b], `ECE bin ${b} holds more than its tokens`);
+      const fits = st.eceCorrect[b] <= st.eceWeight[b] && st.eceConf[b] <= st.eceWeight[b];
+      expectState(fits, `ECE bin ${b} holds more than its tokens`);
     }
     expectState(w === n && c === st.correct, 'the ECE bins do not add up to the tokens and the correct ones');
     return ev;

@@ -104,7 +104,9 @@ function logprobOf(e: Record<string, unknown>): unknown {
 
 function bytesOf(b: unknown, where: () => string): number | null {
   if (b === null || b === undefined) return null;
-  if (!Array.isArray(b)) throw new XentError('INVALID_TYPE', `${where()} must be an array of byte values or null, got ${show(b)}`);
+  if (!Array.isArray(b)) {
+    throw new XentError('INVALID_TYPE', `${where()} must be an array of bytes or null, got ${show(b)}`);
+  }
   return b.length;
 }
 
@@ -115,13 +117,15 @@ const isReplacement = (b: unknown) => Array.isArray(b) && b.length === 3 && b.ev
 function fromContent(list: unknown[], path: string): Position[] {
   return list.map((e, i) => {
     const at = `${path}[${i}]`;
-    if (!isObject(e)) throw new XentError('INVALID_TYPE', `${at} must be a token object {token, logprob, ...}, got ${show(e)}`);
+    if (!isObject(e)) {
+      throw new XentError('INVALID_TYPE', `${at} must be an object {token, logprob, …}, got ${show(e)}`);
+    }
     const topRaw = e.top_logprobs ?? e.top_probs;
     if (topRaw !== undefined && topRaw !== null && !Array.isArray(topRaw)) {
       throw new XentError('INVALID_TYPE', `${at}.top_logprobs must be an array, got ${show(topRaw)}`);
     }
     const top = (topRaw as unknown[] | null | undefined)?.map((t, k) => {
-      if (!isObject(t)) throw new XentError('INVALID_TYPE', `${at}.top_logprobs[${k}] must be an object, got ${show(t)}`);
+      if (!isObject(t)) throw new XentError('INVALID_TYPE', `${at}.top_logprobs[${k}] must be an object: ${show(t)}`);
       return { token: typeof t.token === 'string' ? t.token : null, logprob: logprobOf(t) };
     }) ?? null;
     return {
@@ -139,16 +143,16 @@ function fromLegacy(lp: Record<string, unknown>, path: string): Position[] {
   const tokens = lp.tokens as unknown[];
   const values = lp.token_logprobs;
   if (!Array.isArray(values) || values.length !== tokens.length) {
-    throw new XentError('SHAPE_MISMATCH', `${path}.token_logprobs must be an array as long as ${path}.tokens (${tokens.length})`);
+    throw new XentError('SHAPE_MISMATCH', `${path}.token_logprobs must be an array of ${tokens.length}, as tokens`);
   }
   const tops = lp.top_logprobs;
   if (tops !== undefined && tops !== null && (!Array.isArray(tops) || tops.length !== tokens.length)) {
-    throw new XentError('SHAPE_MISMATCH', `${path}.top_logprobs must be an array as long as ${path}.tokens (${tokens.length})`);
+    throw new XentError('SHAPE_MISMATCH', `${path}.top_logprobs must be an array of ${tokens.length}, as tokens`);
   }
   return tokens.map((token, i) => {
     const t = (tops as unknown[] | null | undefined)?.[i];
     if (t !== undefined && t !== null && !isObject(t)) {
-      throw new XentError('INVALID_TYPE', `${path}.top_logprobs[${i}] must be an object {token: logprob} or null, got ${show(t)}`);
+      throw new XentError('INVALID_TYPE', `${path}.top_logprobs[${i}] must be {token: logprob} or null: ${show(t)}`);
     }
     return {
       token: typeof token === 'string' ? token : null,
@@ -165,10 +169,12 @@ function responsesOf(x: unknown, path: string): (Position[] | null)[] {
   if (Array.isArray(x) && (x.length === 0 || isTokenEntry(x[0]))) return [fromContent(x, path)];
   if (!isObject(x)) throw new XentError('INVALID_TYPE', `${path} must be a response object, got ${show(x)}`);
   if (Array.isArray(x.choices)) {
-    const choices = [...x.choices].sort((a, b) => ((a as { index?: number })?.index ?? 0) - ((b as { index?: number })?.index ?? 0));
+    const indexOf = (c: unknown) => (isObject(c) && typeof c.index === 'number' ? c.index : 0);
+    const choices = [...x.choices].sort((a, b) => indexOf(a) - indexOf(b));
     return choices.map((c, i) => {
       if (!isObject(c)) throw new XentError('INVALID_TYPE', `${path}.choices[${i}] must be an object, got ${show(c)}`);
-      return c.logprobs === null || c.logprobs === undefined ? null : logprobsObject(c.logprobs, `${path}.choices[${i}].logprobs`);
+      const lp = c.logprobs;
+      return lp === null || lp === undefined ? null : logprobsObject(lp, `${path}.choices[${i}].logprobs`);
     });
   }
   if (Array.isArray(x.output)) {
@@ -179,7 +185,9 @@ function responsesOf(x: unknown, path: string): (Position[] | null)[] {
     });
     return [fromContent(all, `${path}.output[].content[].logprobs`)];
   }
-  if (Array.isArray(x.completion_probabilities)) return [fromContent(x.completion_probabilities, `${path}.completion_probabilities`)];
+  if (Array.isArray(x.completion_probabilities)) {
+    return [fromContent(x.completion_probabilities, `${path}.completion_probabilities`)];
+  }
   if ('logprobs' in x) return [x.logprobs === null ? null : logprobsObject(x.logprobs, `${path}.logprobs`)];
   return [logprobsObject(x, path)];
 }

@@ -1,7 +1,7 @@
 import type { Compat } from '../core/compat.js';
 import { XentError, show } from '../core/errors.js';
 import { ECE_BINS } from './calibration.js';
-import { dec, enc, stateObject } from './json.js';
+import { dec, enc, expectSameSettings, stateObject } from './json.js';
 import { SLOTS } from './quantiles.js';
 
 /** The evaluator's settings that shape its state; two states merge only when these agree. */
@@ -68,13 +68,7 @@ export class EvalState {
 
   /** Adds another state's sums into this one. */
   add(o: EvalState): void {
-    const a = this.settings;
-    const b = o.settings;
-    for (const key of Object.keys(a) as (keyof EvalSettings)[]) {
-      if (a[key] !== b[key]) {
-        throw new XentError('INVALID_OPTION', `cannot merge evaluators with different ${key}: ${show(a[key])} and ${show(b[key])}`);
-      }
-    }
+    expectSameSettings(this.settings, o.settings);
     this.addScalars(o);
     for (const k of ARRAYS) addInto(this[k], o[k], 0);
   }
@@ -179,7 +173,9 @@ export class EvalState {
     const j = stateObject(json, FORMAT, [1, 2], 'evaluator');
     const v1 = j.version === 1;
     const raw = j.settings;
-    if (raw === null || typeof raw !== 'object') throw new XentError('INVALID_TYPE', 'state.settings must be an object');
+    if (raw === null || typeof raw !== 'object') {
+      throw new XentError('INVALID_TYPE', 'state.settings must be an object');
+    }
     const st = new EvalState(check(v1 ? { ...raw, perClass: true } : raw));
     for (const k of SCALARS) st[k] = dec(j[k], k);
     for (const k of v1 ? ARRAYS : ECE) {
@@ -215,7 +211,7 @@ export class EvalState {
     let last = -1;
     ids.forEach((c, i) => {
       if (!Number.isInteger(c) || (c as number) <= last || (c as number) >= this.settings.classes) {
-        throw new XentError('INVALID_TYPE', `state.perClass.class[${i}] must be a class in increasing order, got ${show(c)}`);
+        throw new XentError('INVALID_TYPE', `state.perClass.class[${i}] must be a class, in increasing order: ${show(c)}`);
       }
       last = c as number;
       for (const k of CLASS) this[k][c as number] = dec((cols[k] as unknown[])[i], `perClass.${k}[${i}]`);
