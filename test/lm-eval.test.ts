@@ -91,7 +91,8 @@ describeBackendsDtypes('LanguageModelEvaluator', (_b, d) => {
       expectClose(r.entropy.value, want.entropy / u, rel, 0, 'entropy');
       expectClose(r.entropy.standardError, want.entropySE / u, rel, 0, 'entropy SE');
       expectClose(r.ece, want.ece, rel, 1e-15, 'ECE');
-      expect(r.byPosition.map((b) => [b.from, b.to, b.tokens])).toEqual(want.byPosition.map((b) => [b.from, b.to, b.tokens]));
+      const bins = (a: { from: number; to: number; tokens: number }[]) => a.map((b) => [b.from, b.to, b.tokens]);
+      expect(bins(r.byPosition)).toEqual(bins(want.byPosition));
       r.byPosition.forEach((b, i) => {
         expectClose(b.loss.value, want.byPosition[i].mean / u, rel, 0, `position bin ${i}`);
         expectClose(b.loss.standardError, want.byPosition[i].se / u, rel, 0, `position bin ${i} SE`);
@@ -153,7 +154,8 @@ describeBackends('LanguageModelEvaluator state', () => {
   });
 
   it('round-trips through JSON, and reset forgets everything', () => {
-    const ev = new LanguageModelEvaluator({ classes: V, topK: 3, base: 2 }).update(x, t, { shift: true, sequenceLength: T, bytes: 1234 });
+    const ev = new LanguageModelEvaluator({ classes: V, topK: 3, base: 2 });
+    ev.update(x, t, { shift: true, sequenceLength: T, bytes: 1234 });
     ev.update(flat([[0, -Infinity, 1, ...new Array(V - 3).fill(0)]], 'Float64Array'), [1]); // a token of probability 0
     const back = LanguageModelEvaluator.fromJSON(JSON.stringify(ev));
     expect(back.result()).toEqual(ev.result());

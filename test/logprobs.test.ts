@@ -20,7 +20,9 @@ interface Expected {
   bitsPerByte: number | null;
   entropyLowerBound: number | null;
   entropyPositions: number;
-  perResponse: { tokens: number; nll: number; perplexity: number; bitsPerByte: number | null; entropyLowerBound: number | null }[];
+  perResponse: {
+    tokens: number; nll: number; perplexity: number; bitsPerByte: number | null; entropyLowerBound: number | null;
+  }[];
 }
 
 const lm = JSON.parse(readFileSync(fileURLToPath(new URL('./fixtures/lm.json', import.meta.url)), 'utf8'));
@@ -73,11 +75,16 @@ describe('fromLogprobs', () => {
 
   it('reads the Responses API and llama.cpp shapes as it reads chat completions', () => {
     const tokens = [
-      { token: 'Hi', logprob: -0.5, bytes: [72, 105], top_logprobs: [{ token: 'Hi', logprob: -0.5, bytes: [72, 105] }, { token: 'Yo', logprob: -1.5, bytes: [89, 111] }] },
-      { token: '!', logprob: -2, bytes: [33], top_logprobs: [{ token: '.', logprob: -0.3, bytes: [46] }, { token: '?', logprob: -1.9, bytes: [63] }] },
+      { token: 'Hi', logprob: -0.5, bytes: [72, 105], top_logprobs: [
+        { token: 'Hi', logprob: -0.5, bytes: [72, 105] }, { token: 'Yo', logprob: -1.5, bytes: [89, 111] }] },
+      { token: '!', logprob: -2, bytes: [33], top_logprobs: [
+        { token: '.', logprob: -0.3, bytes: [46] }, { token: '?', logprob: -1.9, bytes: [63] }] },
     ];
     const chat = fromLogprobs({ choices: [{ index: 0, logprobs: { content: tokens } }] });
-    const responses = fromLogprobs({ output: [{ type: 'message', content: [{ type: 'output_text', text: 'Hi', logprobs: tokens.slice(0, 1) }, { type: 'output_text', text: '!', logprobs: tokens.slice(1) }] }] });
+    const responses = fromLogprobs({ output: [{ type: 'message', content: [
+      { type: 'output_text', text: 'Hi', logprobs: tokens.slice(0, 1) },
+      { type: 'output_text', text: '!', logprobs: tokens.slice(1) },
+    ] }] });
     const llama = fromLogprobs({ content: 'Hi!', completion_probabilities: tokens.map((t, i) => ({ id: i, ...t })) });
     const bare = fromLogprobs(tokens);
     for (const r of [responses, llama, bare]) {
@@ -94,7 +101,9 @@ describe('fromLogprobs', () => {
     expectClose(chat.perResponse[0].entropyBound, [h0, h1], 1e-15, 0, 'bounds');
     // llama.cpp's post-sampling probabilities (prob, top_probs) instead of log-probabilities.
     const post = fromLogprobs({ completion_probabilities: tokens.map((t) => ({
-      token: t.token, prob: Math.exp(t.logprob), top_probs: t.top_logprobs.map((e) => ({ token: e.token, prob: Math.exp(e.logprob) })),
+      token: t.token,
+      prob: Math.exp(t.logprob),
+      top_probs: t.top_logprobs.map((e) => ({ token: e.token, prob: Math.exp(e.logprob) })),
     })) });
     expectClose(post.nats.value, 1.25, 1e-15, 0, 'nats from probabilities');
     expect(post.bitsPerByte).toBeNull();
@@ -103,7 +112,8 @@ describe('fromLogprobs', () => {
   it('the entropy bound is the entropy when the list holds all the mass, and never above it', () => {
     expectClose(entropyBound([0.5, 0.25, 0.25], 0), 1.5 * Math.LN2, 1e-15, 0, 'complete');
     // Leftover 0.3 under a cap of 0.1: three more tokens of 0.1.
-    expectClose(entropyBound([0.4, 0.2, 0.1], 0), -(0.4 * Math.log(0.4) + 0.2 * Math.log(0.2) + 4 * 0.1 * Math.log(0.1)), 1e-14, 0, 'filled');
+    const filled = -(0.4 * Math.log(0.4) + 0.2 * Math.log(0.2) + 4 * 0.1 * Math.log(0.1));
+    expectClose(entropyBound([0.4, 0.2, 0.1], 0), filled, 1e-14, 0, 'filled');
     // Leftover 0.25 under a cap of 0.1: two of 0.1 and one of 0.05.
     expectClose(entropyBound([0.65, 0.1], 0),
       -(0.65 * Math.log(0.65) + 3 * 0.1 * Math.log(0.1) + 0.05 * Math.log(0.05)), 1e-14, 0, 'remainder');
@@ -113,7 +123,10 @@ describe('fromLogprobs', () => {
 
   it('counts choices without logprobs, and a response with nothing scored', () => {
     const r = fromLogprobs([
-      { choices: [{ index: 0, logprobs: null }, { index: 1, logprobs: { content: [{ token: 'a', logprob: -9999, bytes: null, top_logprobs: [] }] } }] },
+      { choices: [
+        { index: 0, logprobs: null },
+        { index: 1, logprobs: { content: [{ token: 'a', logprob: -9999, bytes: null, top_logprobs: [] }] } },
+      ] },
       { choices: [{ index: 0, logprobs: { content: null } }] },
     ]);
     expect([r.responses, r.withoutLogprobs, r.tokens, r.emptySequences]).toEqual([1, 2, 0, 1]);

@@ -103,7 +103,8 @@ describeBackends('scoreTokens kernel', () => {
         const labels = Int32Array.from(c.labels);
         const s = c.s ?? 1;
         const K = Math.min(5, c.cols);
-        const refs = Array.from(labels, (y, r) => (y < 0 ? null : scoreRow(x.subarray(r * c.cols, (r + 1) * c.cols), y, K, s)));
+        const row = (r: number) => x.subarray(r * c.cols, (r + 1) * c.cols);
+        const refs = Array.from(labels, (y, r) => (y < 0 ? null : scoreRow(row(r), y, K, s)));
         for (const [k, withIds, cap] of [[0, false, c.cols], [K, true, 2], [1, false, c.cols], [1, true, c.cols]] as const) {
           const logprob = new Float64Array(rows);
           const rank = new Int32Array(rows);
@@ -141,7 +142,8 @@ describeBackends('scoreTokens kernel', () => {
     x[2] = -900;
     for (const y of [1, 2]) {
       const out = new Float64Array(1);
-      scoring().scoreTokens(x, 1, cols, 1, Int32Array.of(y), cols, out, new Int32Array(1), new Float64Array(1), 0, null, null);
+      const [rank, entropy] = [new Int32Array(1), new Float64Array(1)];
+      scoring().scoreTokens(x, 1, cols, 1, Int32Array.of(y), cols, out, rank, entropy, 0, null, null);
       const want = scoreRow(x, y).logprob;
       expect(Number.isFinite(out[0])).toBe(true);
       close(out[0], want, 1e-7, `target ${y}`);

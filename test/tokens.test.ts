@@ -77,7 +77,8 @@ describeBackendsDtypes('scoreTokens', (_b, d) => {
     const byIds = scoreTokens(flat(x, d), t, { classes: V, shift: true, sequenceIds: ids, topK: 2 });
     expect(byIds).toEqual(all);
     for (let n = 0; n < N; n++) {
-      const one = scoreTokens(flat(x.slice(n * T, n * T + T), d), t.slice(n * T, n * T + T), { classes: V, shift: true, topK: 2 });
+      const opts = { classes: V, shift: true, topK: 2 };
+      const one = scoreTokens(flat(x.slice(n * T, n * T + T), d), t.slice(n * T, n * T + T), opts);
       expect(Array.from(all.logprob.subarray(n * T, n * T + T))).toEqual(Array.from(one.logprob));
       expect(Array.from(all.rank.subarray(n * T, n * T + T))).toEqual(Array.from(one.rank));
       expect(Array.from(all.topIds!.subarray(2 * n * T, 2 * (n * T + T)))).toEqual(Array.from(one.topIds!));
@@ -118,7 +119,8 @@ describeBackendsDtypes('scoreTokens', (_b, d) => {
     expect(scoreTokens(bad, [0, -100], { classes: 3 }).count).toBe(1);
     // Under the shift the last row of a sequence predicts past its end: it is not read either.
     expect(scoreTokens(bad, [0, 1], { classes: 3, shift: true }).count).toBe(1);
-    expectXent(() => scoreTokens(flat([[3, NaN, 1], [1, 2, 3]], d), [0, 1], { classes: 3, shift: true }), 'NON_FINITE', 'logits[0][1]');
+    const first = flat([[3, NaN, 1], [1, 2, 3]], d);
+    expectXent(() => scoreTokens(first, [0, 1], { classes: 3, shift: true }), 'NON_FINITE', 'logits[0][1]');
     expect(scoreTokens(bad, [0, 1], { classes: 3, shift: true, sequenceLength: 1 }).count).toBe(0);
     expectXent(() => scoreTokens(flat([[1, Infinity, 3]], d), [0], { classes: 3 }), 'NON_FINITE', 'Infinity');
     expectXent(() => scoreTokens(flat([[-Infinity, -Infinity]], d), [0], { classes: 2 }), 'NON_FINITE', 'everywhere');
