@@ -14,8 +14,26 @@ export interface TokenRef {
   topLogprobs: number[];
 }
 
-const ascending = (a: number, b: number) => a - b;
-const sum = (terms: number[]) => [...terms].sort(ascending).reduce((a, b) => a + b, 0);
+/** A sum of non-negative terms, smallest first (a typed array's numeric sort: fast on 262,144 terms). */
+function sum(terms: number[]): number {
+  const t = Float64Array.from(terms).sort();
+  let s = 0;
+  for (let i = 0; i < t.length; i++) s += t[i];
+  return s;
+}
+
+/** The k largest entries' indices, descending, ties in index order: one pass keeping a sorted list. */
+function topIndices(x: ArrayLike<number>, k: number): number[] {
+  const top: number[] = [];
+  for (let j = 0; j < x.length; j++) {
+    if (top.length === k && !(x[j] > x[top[k - 1]])) continue;
+    let i = top.length;
+    while (i > 0 && x[top[i - 1]] < x[j]) i--;
+    top.splice(i, 0, j);
+    if (top.length > k) top.pop();
+  }
+  return top;
+}
 
 /** One row x (raw logits) scored against target y at scale s = 1 / temperature, with the k most likely entries. */
 export function scoreRow(x: ArrayLike<number>, y: number, k = 0, s = 1): TokenRef {
@@ -37,8 +55,7 @@ export function scoreRow(x: ArrayLike<number>, y: number, k = 0, s = 1): TokenRe
   const logp = (v: number) => v - m - lg;
   let rank = 0;
   for (let j = 0; j < n; j++) if (x[j] > x[y]) rank++;
-  const order = Array.from({ length: n }, (_, j) => j).sort((a, b) => (x[b] - x[a]) || a - b);
-  const top = order.slice(0, k);
+  const top = topIndices(x, k);
   return {
     logprob: logp(z[y]),
     rank,
