@@ -85,12 +85,12 @@ function labelsArg(labels: number[], s: Shape, pick: number): unknown {
   return [...labels];
 }
 
-function draft(s: Shape, xm: number[][], ym: number[][] | null, labels: number[] | null, opts: Record<string, unknown>): Draft {
+export function draft(s: Shape, xm: number[][], ym: number[][] | null, labels: number[] | null, opts: Record<string, unknown>): Draft {
   return { s, x: xm, y: ym, labels, opts, over: {}, ragged: null, codes: [], notes: [] };
 }
 
 /** The arguments of a draft: (x[, y | labels], options). */
-function materializeDraft(d: Draft, pick: number): { x: unknown; y: unknown; labels: unknown; opts: unknown } {
+export function materializeDraft(d: Draft, pick: number): { x: unknown; y: unknown; labels: unknown; opts: unknown } {
   let xa = 'x' in d.over ? d.over.x : materialize(d.x, d.s);
   if (d.ragged === 'x' && Array.isArray(xa)) {
     const rows = [...xa];
@@ -107,10 +107,10 @@ function materializeDraft(d: Draft, pick: number): { x: unknown; y: unknown; lab
   return { x: xa, y: ya, labels: la, opts: opts !== null && typeof opts === 'object' && Object.keys(opts).length === 0 && pick % 2 ? undefined : opts };
 }
 
-const noteOf = (d: Draft): string =>
+export const noteOf = (d: Draft): string =>
   `${d.s.dtype} ${d.s.form} ${d.s.rows}×${d.s.cols} ${d.s.container}${d.notes.length ? ` | ${d.notes.join('; ')}` : ''}`;
 
-function defined(o: Record<string, unknown>): Record<string, unknown> {
+export function defined(o: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }
 

@@ -5,7 +5,8 @@
  * The property itself never throws, so one run counts every failure instead of stopping (and shrinking) at the first.
  */
 import fc from 'fast-check';
-import { SPECS } from './cases.js';
+import { SPECS as CORE } from './cases.js';
+import { scoreTokensCase } from './tokens.js';
 import { describe, hashArgs } from './gen.js';
 import type { Case } from './oracle.js';
 
@@ -63,6 +64,9 @@ function outcome(c: Case): { key: string; problem: string | null } {
   const m = c.expect.check(out);
   return { key: m === null && typeof out === 'number' && Number.isNaN(out) ? 'empty-mean NaN' : 'value', problem: m };
 }
+
+/** Every public function's case arbitrary: cases.ts, and token scoring (tokens.ts). */
+const SPECS: Record<string, () => fc.Arbitrary<Case>> = { ...CORE, scoreTokens: scoreTokensCase };
 
 export function runFunction(fn: string, numRuns: number, seed: number, known: readonly KnownBug[] = [], maxFailures = 20): RunResult {
   const spec = SPECS[fn];
