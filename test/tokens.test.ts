@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
-import { scoreTokens, softmaxCrossEntropy } from '../src/index.js';
+import { LanguageModelEvaluator, allocate, scoreTokens, softmaxCrossEntropy } from '../src/index.js';
 import { scoreRow } from './lm-reference.js';
 import { REL, decode, describeBackendsDtypes, expectClose, expectXent, flat, prng, rows, snapshot } from './helpers.js';
 
@@ -128,6 +128,25 @@ describeBackendsDtypes('scoreTokens', (_b, d) => {
     expect(scoreTokens(flat([[-Infinity, 0]], d), [0], { classes: 2 }).logprob[0]).toBe(-Infinity);
   });
 }, ['Float64Array', 'Float32Array', 'number[]']);
+
+describeBackendsDtypes('scoreTokens on logits in wasm memory', (_b, d) => {
+  it('reads an allocated batch in place (shifted, over several sequences): the same as a copied one', () => {
+    const rand = prng(17);
+    const V = 300;
+    const n = 40;
+    const src = Array.from({ length: n * V }, () => 8 * rand() - 4);
+    const t = Array.from({ length: n }, (_, i) => (i % 9 === 4 ? -100 : Math.floor(rand() * V)));
+    const a = allocate(d === 'Float32Array' ? 'float32' : 'float64', n * V);
+    a.view().set(src);
+    const o = { classes: V, shift: true, sequenceLength: 8, topK: 3 };
+    const copied = scoreTokens(flat([src], d), t, o);
+    expect(scoreTokens(a.view(), t, o)).toEqual(copied);
+    const u = { shift: true, sequenceLength: 8 };
+    const ev = new LanguageModelEvaluator({ classes: V }).update(a.view(), t, u);
+    expect(ev.result()).toEqual(new LanguageModelEvaluator({ classes: V }).update(flat([src], d), t, u).result());
+    a.free();
+  });
+}, ['Float64Array', 'Float32Array']);
 
 describeBackendsDtypes('scoreTokens at 262,144 classes', (_b, d) => {
   it('scores wide rows, shifted, against the float64 reference', () => {
