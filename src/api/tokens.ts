@@ -1,5 +1,4 @@
 import { scoring } from '../backend/scoring.js';
-import type { FloatArray } from '../backend/kernels.js';
 import { XentError } from '../core/errors.js';
 import { booleanOption, checkKeys, integerOption, scaleOf, unitOf } from '../core/options.js';
 import { type Batch, type Labels, type Matrix, asLabels, asMatrix, isFloat32 } from '../core/shape.js';
@@ -111,7 +110,7 @@ export function scorePositions(P: Positions, s: number, cap: number, k: number, 
   const rows = n - o;
   const lp = logprob.subarray(o);
   scoring().scoreTokens(
-    X.data as FloatArray, rows, X.cols, s, P.scored, cap, lp, rank.subarray(o), entropy.subarray(o),
+    X.data, rows, X.cols, s, P.scored, cap, lp, rank.subarray(o), entropy.subarray(o),
     k, topIds && topIds.subarray(o * k), topLogprobs && topLogprobs.subarray(o * k),
   );
   if (o === 1) {
