@@ -98,6 +98,17 @@ describe('--state-out and xent merge', () => {
     expect(xent('merge', 'junk.json').stderr).toMatch(/junk\.json: not an xent state file/);
   });
 
+  it('reads state files of version 1 (blocks as dense version-1 Evaluator states)', () => {
+    const v1 = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'eval-state-v1.json'), 'utf8'));
+    const { format: _f, version: _v, settings, ...block } = v1.state;
+    const rows = v1.result.count + v1.result.ignored;
+    const file = { format: 'xent-eval-shard', version: 1, settings, grid: 0, first: 0, end: rows, shard: null, info: {}, blocks: [block] };
+    writeFileSync(join(dir, 'v1.json'), JSON.stringify(file));
+    const r = xent('merge', 'v1.json', '--format', 'json');
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout).count).toBe(v1.result.count);
+  });
+
   it('files evaluated apart merge in the order given; a file not cut on the grid is said to merge up to rounding', () => {
     // Two files: rows [0, 5000) and the rest (5000 is not a multiple of the grid).
     const raw = readFileSync(join(dir, 'pred.npy'));

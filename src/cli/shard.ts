@@ -12,6 +12,11 @@ import { InputError } from './readers/index.js';
 import type { ReportInfo } from './report/text.js';
 
 export const SHARD_FORMAT = 'xent-eval-shard';
+/**
+ * The state file's version: 2 holds its blocks as Evaluator states of version 2 (per-class figures as columns over
+ * the classes seen), 1 as states of version 1 (dense per-class arrays); both are read.
+ */
+const SHARD_VERSION = 2;
 
 /** What a state file holds besides its blocks. */
 export interface ShardMeta {
@@ -46,7 +51,7 @@ export function shardText(options: Evaluator['options'], blocks: Float64Array[],
     const { format: _f, version: _v, settings: _s, ...sums } = one.toJSON();
     return sums;
   });
-  return JSON.stringify({ format: SHARD_FORMAT, version: 1, settings: options, ...meta, blocks: out }) + '\n';
+  return JSON.stringify({ format: SHARD_FORMAT, version: SHARD_VERSION, settings: options, ...meta, blocks: out }) + '\n';
 }
 
 const bad = (path: string, what: string) => new InputError(path, `not an xent state file: ${what}`);
@@ -67,7 +72,7 @@ export function readShard(path: string): Shard {
       const r = ev.result();
       return { path, empty: emptyWith(j.settings), blocks: [ev], grid: 0, first: 0, end: r.count + r.ignored, shard: null, info: { pred: '?', target: '?', classNames: null, binary: false } };
     }
-    if (j.format !== SHARD_FORMAT || j.version !== 1) throw bad(path, `format ${JSON.stringify(j.format)} version ${JSON.stringify(j.version)} (expected "${SHARD_FORMAT}" version 1)`);
+    if (j.format !== SHARD_FORMAT || (j.version !== 1 && j.version !== 2)) throw bad(path, `format ${JSON.stringify(j.format)} version ${JSON.stringify(j.version)} (expected "${SHARD_FORMAT}" version 1 or 2)`);
     const int = (v: unknown, what: string) => {
       if (!Number.isSafeInteger(v) || (v as number) < 0) throw bad(path, `${what} must be an integer >= 0`);
       return v as number;
@@ -82,7 +87,7 @@ export function readShard(path: string): Shard {
     const info = (j.info ?? {}) as Record<string, unknown>;
     if (!Array.isArray(j.blocks)) throw bad(path, 'blocks must be an array');
     const empty = emptyWith(j.settings);
-    const blocks = j.blocks.map((b) => Evaluator.fromJSON({ ...(b as object), format: 'xent-eval-state', version: 1, settings: j.settings }));
+    const blocks = j.blocks.map((b) => Evaluator.fromJSON({ ...(b as object), format: 'xent-eval-state', version: j.version, settings: j.settings }));
     const rows = blocks.reduce((a, ev) => a + ev.result().count + ev.result().ignored, 0);
     if (rows !== end - first) throw bad(path, `its blocks hold ${rows} rows, but it says rows ${first} to ${end}`);
     return {
