@@ -1,12 +1,17 @@
 import { scoring } from '../backend/scoring.js';
 import { XentError } from '../core/errors.js';
-import { booleanOption, checkKeys, integerOption, scaleOf, unitOf } from '../core/options.js';
+import {
+  type HalfOptions, booleanOption, checkKeys, dtypeOf, integerOption, scaleOf, unitOf,
+} from '../core/options.js';
 import { type Batch, type Labels, type Matrix, asLabels, asMatrix, isFloat32 } from '../core/shape.js';
 import { scoredTargets, sequenceStarts } from '../core/sequences.js';
 import { type Named, checkInfiniteRows, explainNaN } from '../core/validate.js';
 
-/** The options that say how token positions are laid out: shared by scoreTokens and LanguageModelEvaluator.update. */
-export interface SequenceOptions {
+/**
+ * The options that say how token positions are laid out, and how to read Uint16Array logits (`dtype`): shared by
+ * scoreTokens and LanguageModelEvaluator.update.
+ */
+export interface SequenceOptions extends HalfOptions {
   /**
    * Causal shift (Hugging Face's `labels`): the target at position t is scored by the logits at position t - 1 of
    * the same sequence, so each sequence's first position is not scored. Default false: position t's logits score
@@ -53,7 +58,9 @@ export interface TokenScores {
   count: number;
 }
 
-const KEYS = ['classes', 'shift', 'sequenceLength', 'sequenceIds', 'ignoreIndex', 'topK', 'temperature', 'base'];
+const KEYS = [
+  'classes', 'shift', 'sequenceLength', 'sequenceIds', 'dtype', 'ignoreIndex', 'topK', 'temperature', 'base',
+];
 
 /** Hugging Face's and PyTorch's ignore_index. */
 export const DEFAULT_IGNORE_INDEX = -100;
@@ -70,11 +77,14 @@ export interface Positions {
   shift: boolean;
 }
 
-/** Resolves logits, targets and the sequence options (the first part of scoreTokens and of the evaluator's update). */
+/**
+ * Resolves logits (half precision kept as bits: the kernel widens them), targets and the sequence options: the
+ * first part of scoreTokens and of the evaluator's update.
+ */
 export function positionsOf(
   logits: unknown, targets: unknown, o: Record<string, unknown>, classes: unknown, ignoreIndex: number,
 ): Positions {
-  const X = asMatrix(logits, 'logits', classes, isFloat32(logits));
+  const X = asMatrix(logits, 'logits', classes, isFloat32(logits), dtypeOf(o.dtype));
   if (X.cols === 0) throw new XentError('EMPTY_INPUT', 'logits has no classes');
   const shift = booleanOption(o.shift, 'shift');
   const starts = sequenceStarts(X.rows, o.sequenceLength, o.sequenceIds);

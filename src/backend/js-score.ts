@@ -5,6 +5,7 @@
  * the max gathers the exp sum (ones apart, in blocks, as logSumShifted), Σ e·d for the entropy and the rank; the
  * k most likely entries take one more pass, over the raw values (a scan against the current k-th value).
  */
+import { HalfArray, decodeHalf } from '../core/dtype.js';
 import type { FloatArray, ScoringKernels } from './kernels.js';
 import { BLOCK, rowMax } from './js-common.js';
 
@@ -43,7 +44,11 @@ function selectTop(
 }
 
 export const jsScoring: ScoringKernels = {
-  scoreTokens(x, rows, cols, s, labels, cap, logprob, rank, entropy, k, topIds, topLogprobs) {
+  scoreTokens(data, rows, cols, s, labels, cap, logprob, rank, entropy, k, topIds, topLogprobs) {
+    // Half input is decoded first, exactly (the wasm kernels widen it in their own lanes).
+    const x = data instanceof HalfArray
+      ? decodeHalf(data.bits.subarray(0, rows * cols), data.format, new Float32Array(rows * cols))
+      : data;
     for (let r = 0, off = 0; r < rows; r++, off += cols) {
       const y = labels[r];
       const at = r * k;

@@ -227,13 +227,14 @@ export interface ScoringKernels {
    *   with k >= 1: the k largest entries (k <= cols), descending, ties in id order, as ids topIds[r·k + i] and
    *   log-probabilities topLogprobs[r·k + i]. topIds may be null when k = 1: topLogprobs[r] is then -log S, the
    *   largest log-probability, found without a scan.
-   * Float32 rows: float32 arithmetic, float64 sums, within about 1e-6 relative of the exact values (a row whose
-   * loss or entropy, or with top ids its largest log-probability, is below ln 2 in magnitude takes a precise pass). A negative label marks an ignored row: logprob 0, rank -1,
-   * entropy 0, topIds -1, topLogprobs 0. A row without a finite max: logprob as softmaxCrossEntropyLabels' loss
-   * negated (-Infinity, or NaN), entropy and the top log-probabilities NaN. NaN in a row makes logprob NaN.
+   * Float32 and half rows: float32 arithmetic, float64 sums, within about 1e-6 relative of the exact values (a row
+   * whose loss or entropy, or with top ids its largest log-probability, is below ln 2 in magnitude takes a precise
+   * pass). A negative label marks an ignored row: logprob 0, rank -1, entropy 0, topIds -1, topLogprobs 0. A row
+   * without a finite max: logprob as softmaxCrossEntropyLabels' loss negated (-Infinity, or NaN), entropy and the
+   * top log-probabilities NaN. NaN in a row makes logprob NaN.
    */
   scoreTokens(
-    x: FloatArray, rows: number, cols: number, s: number, labels: Int32Array, cap: number,
+    x: FloatData, rows: number, cols: number, s: number, labels: Int32Array, cap: number,
     logprob: Float64Array, rank: Int32Array, entropy: Float64Array,
     k: number, topIds: Int32Array | null, topLogprobs: Float64Array | null,
   ): void;

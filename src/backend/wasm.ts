@@ -444,11 +444,11 @@ export class WasmKernels implements Kernels, ScoringKernels {
   }
 
   scoreTokens(
-    x: FloatArray, rows: number, cols: number, s: number, labels: Int32Array, cap: number,
+    x: FloatData, rows: number, cols: number, s: number, labels: Int32Array, cap: number,
     logprob: Float64Array, rank: Int32Array, entropy: Float64Array,
     k: number, topIds: Int32Array | null, topLogprobs: Float64Array | null,
   ): void {
-    this.run('scoreTokens', x instanceof Float32Array, rows, [
+    this.run('scoreTokens', f32Call(x), rows, [
       { a: x, per: cols }, ROWS, cols, s, { a: labels, per: 1 }, cap,
       { a: logprob, per: 1, out: true }, { a: rank, per: 1, out: true }, { a: entropy, per: 1, out: true },
       k, { a: topIds, per: k, out: true }, { a: topLogprobs, per: k, out: true },

@@ -56,7 +56,7 @@ export interface LanguageModelResult extends LikelihoodFigures {
 }
 
 const OPTION_KEYS = ['classes', 'ignoreIndex', 'topK', 'base'];
-const UPDATE_KEYS = ['shift', 'sequenceLength', 'sequenceIds', 'bytes'];
+const UPDATE_KEYS = ['shift', 'sequenceLength', 'sequenceIds', 'dtype', 'bytes'];
 const FORMAT = 'xent-lm-state';
 
 function settingsOf(options: unknown): LanguageModelSettings {
