@@ -98,15 +98,30 @@ describe('--state-out and xent merge', () => {
     expect(xent('merge', 'junk.json').stderr).toMatch(/junk\.json: not an xent state file/);
   });
 
-  it('reads state files of version 1 (blocks as dense version-1 Evaluator states)', () => {
+  it('reads states and state files of version 1 (dense per-class arrays), at any class count', () => {
+    // A version-1 state: the fixture written by that version (6 classes), and one of 2000 classes in its layout.
     const v1 = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'eval-state-v1.json'), 'utf8'));
-    const { format: _f, version: _v, settings, ...block } = v1.state;
-    const rows = v1.result.count + v1.result.ignored;
-    const file = { format: 'xent-eval-shard', version: 1, settings, grid: 0, first: 0, end: rows, shard: null, info: {}, blocks: [block] };
-    writeFileSync(join(dir, 'v1.json'), JSON.stringify(file));
-    const r = xent('merge', 'v1.json', '--format', 'json');
-    expect(r.stderr).toBe('');
-    expect(JSON.parse(r.stdout).count).toBe(v1.result.count);
+    const wide = new Evaluator({ classes: 2000, perClass: true }).update([Array.from({ length: 2000 }, (_, j) => j % 7)], [3]);
+    const { perClass: cols, ...v2 } = wide.toJSON() as Record<string, unknown> & { perClass: Record<string, number[]> };
+    const dense = Object.fromEntries(['support', 'classLoss', 'classCorrect', 'classProb', 'predicted'].map((k) => {
+      const a = new Array(2000).fill(0);
+      cols.class.forEach((c, i) => (a[c] = cols[k][i]));
+      return [k, a];
+    }));
+    const { perClass: _p, ...oldSettings } = v2.settings as Record<string, unknown>;
+    const wideV1 = { ...v2, ...dense, version: 1, settings: oldSettings };
+    for (const [name, state, count] of [['v1', v1.state, v1.result.count], ['wide-v1', wideV1, 1]] as const) {
+      writeFileSync(join(dir, `${name}-state.json`), JSON.stringify(state));
+      const { format: _f, version: _v, settings, ...block } = state as Record<string, unknown>;
+      const r = block as { rows: number; ignored: number };
+      const file = { format: 'xent-eval-shard', version: 1, settings, grid: 0, first: 0, end: r.rows + r.ignored, shard: null, info: {}, blocks: [block] };
+      writeFileSync(join(dir, `${name}.json`), JSON.stringify(file));
+      for (const f of [`${name}-state.json`, `${name}.json`]) {
+        const m = xent('merge', f, '--format', 'json');
+        expect(m.stderr, f).toBe('');
+        expect(JSON.parse(m.stdout).count, f).toBe(count);
+      }
+    }
   });
 
   it('files evaluated apart merge in the order given; a file not cut on the grid is said to merge up to rounding', () => {

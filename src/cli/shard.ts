@@ -38,9 +38,17 @@ export interface Shard extends ShardMeta {
 
 /** An empty evaluator with these settings (as a state file or an Evaluator's `options` holds them). */
 function emptyWith(settings: unknown): Evaluator {
-  const classes = (settings as { classes?: unknown } | null)?.classes;
-  const sized = new Evaluator({ classes: Number.isSafeInteger(classes) && (classes as number) > 0 && (classes as number) <= 1 << 20 ? classes as number : 1 });
+  const { classes, perClass } = (settings ?? {}) as { classes?: unknown; perClass?: unknown };
+  const sized = new Evaluator({
+    classes: Number.isSafeInteger(classes) && (classes as number) > 0 && (classes as number) <= 1 << 20 ? classes as number : 1,
+    perClass: perClass === true,
+  });
   return Evaluator.fromJSON({ ...sized.toJSON(), settings });
+}
+
+/** The settings of a state or state file: version 1 kept per-class figures whatever the classes (it had no option). */
+function settingsOf(j: Record<string, unknown>): unknown {
+  return j.version === 1 && j.settings !== null && typeof j.settings === 'object' ? { ...j.settings, perClass: true } : j.settings;
 }
 
 /** The state file's text. */
@@ -70,7 +78,7 @@ export function readShard(path: string): Shard {
     if (j.format === 'xent-eval-state') {
       const ev = Evaluator.fromJSON(j);
       const r = ev.result();
-      return { path, empty: emptyWith(j.settings), blocks: [ev], grid: 0, first: 0, end: r.count + r.ignored, shard: null, info: { pred: '?', target: '?', classNames: null, binary: false } };
+      return { path, empty: emptyWith(settingsOf(j)), blocks: [ev], grid: 0, first: 0, end: r.count + r.ignored, shard: null, info: { pred: '?', target: '?', classNames: null, binary: false } };
     }
     if (j.format !== SHARD_FORMAT || (j.version !== 1 && j.version !== 2)) throw bad(path, `format ${JSON.stringify(j.format)} version ${JSON.stringify(j.version)} (expected "${SHARD_FORMAT}" version 1 or 2)`);
     const int = (v: unknown, what: string) => {
@@ -86,8 +94,9 @@ export function readShard(path: string): Shard {
     if (shard !== null && (shard.index < 1 || shard.index > shard.count)) throw bad(path, `shard ${shard.index}/${shard.count}`);
     const info = (j.info ?? {}) as Record<string, unknown>;
     if (!Array.isArray(j.blocks)) throw bad(path, 'blocks must be an array');
-    const empty = emptyWith(j.settings);
-    const blocks = j.blocks.map((b) => Evaluator.fromJSON({ ...(b as object), format: 'xent-eval-state', version: j.version, settings: j.settings }));
+    const settings = settingsOf(j);
+    const empty = emptyWith(settings);
+    const blocks = j.blocks.map((b) => Evaluator.fromJSON({ ...(b as object), format: 'xent-eval-state', version: j.version, settings }));
     const rows = blocks.reduce((a, ev) => a + ev.result().count + ev.result().ignored, 0);
     if (rows !== end - first) throw bad(path, `its blocks hold ${rows} rows, but it says rows ${first} to ${end}`);
     return {
