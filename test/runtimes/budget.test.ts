@@ -6,12 +6,14 @@
  * - the one-function browser bundle (`import { softmaxCrossEntropy } from 'xent'`, esbuild for the browser, minified)
  *   ≤ 32 KB gzip is issue 21's goal, the wasm it needs included: its first chunk, which embeds the SIMD and
  *   relaxed-SIMD builds (the scalar build is a chunk of its own, loaded only where SIMD is missing). Not met since
- *   half-precision input grew the SIMD build: held under a ceiling of 36 KB, its size printed;
+ *   half-precision input and then the token-scoring kernel grew the SIMD build: held under a ceiling of 40 KB, its
+ *   size printed;
  * - the library's JS ≤ 18 KB gzip, measured minified on the workerd entry (the same code as the default entries,
  *   with the .wasm as separate files instead of embedded, which the budgets above count) for the core API: the
- *   information, softmax and loss functions, init/backend, allocate. The whole surface (with the Evaluator, compat
- *   presets, focal losses, calibration and gradients) is held under a ceiling of 26 KB gzip and printed. (They were
- *   50 KB and 72 KB minified; budgets are compressed sizes, as a server sends them.)
+ *   information, softmax and loss functions, init/backend, allocate. The whole surface (with the Evaluators, compat
+ *   presets, focal losses, calibration, gradients and the language-model family: scoreTokens,
+ *   LanguageModelEvaluator, fromLogprobs, about 6 KB gzip of it, none in the core) is held under a ceiling of 32 KB
+ *   gzip and printed. (They were 50 KB and 72 KB minified; budgets are compressed sizes, as a server sends them.)
  */
 import { build } from 'esbuild';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -57,13 +59,14 @@ describe('budgets', () => {
     }
   });
 
-  it('the one-function browser bundle, with the wasm it needs: 32 KB gzip is the goal, 36 KB the ceiling', () => {
+  it('the one-function browser bundle, with the wasm it needs: 32 KB gzip is the goal, 40 KB the ceiling', () => {
     const { entry, lazy } = sizes.oneFunction;
     console.log(`softmaxCrossEntropy alone, for the browser: ${entry.bytes} B minified, gzip ${entry.gzip}; ` +
       `on demand: ${lazy.map((f) => `${f.name} gzip ${f.gzip}`).join(', ')}`);
-    // Issue 21's goal is 32 KB; since half-precision input (issue 18) grew the SIMD build by 3.4 KB gzip the bundle
-    // is over it (README, Runtimes), and this ceiling only keeps it from growing further unnoticed.
-    expect(entry.gzip).toBeLessThanOrEqual(36 * KB);
+    // Issue 21's goal is 32 KB; since half-precision input (issue 18) grew the SIMD build by 3.4 KB gzip, and token
+    // scoring's kernel (issue 18) by 3.2 KB more, the bundle is over it (README, Runtimes), and this ceiling only
+    // keeps it from growing further unnoticed.
+    expect(entry.gzip).toBeLessThanOrEqual(40 * KB);
     // The SIMD and relaxed-SIMD builds come with the first chunk (as deflated base64, about their gzip size); the
     // scalar build only in the chunk loaded on demand.
     expect(entry.gzip).toBeGreaterThan(sizes.wasm.find((f) => f.name === 'xent.wasm')!.gzip);
@@ -71,7 +74,7 @@ describe('budgets', () => {
     expect(lazy[0].name).toMatch(/^wasm-scalar-\w+\.js$/);
   });
 
-  it('the library JS ≤ 18 KB gzip (core API); the whole surface under 26 KB gzip', async () => {
+  it('the library JS ≤ 18 KB gzip (core API); the whole surface under 32 KB gzip', async () => {
     const core = await minified(`export { ${CORE.join(', ')} } from './dist/workerd.js';`);
     const all = await minified(`export * from './dist/workerd.js';`);
     const embedded = await minified(`export * from './dist/index.js';`);
@@ -80,7 +83,7 @@ describe('budgets', () => {
         `default entry with the SIMD and relaxed-SIMD builds embedded ${embedded.bytes} B (gzip ${embedded.gzip})`,
     );
     expect(core.gzip).toBeLessThanOrEqual(18 * KB);
-    expect(all.gzip).toBeLessThanOrEqual(26 * KB);
+    expect(all.gzip).toBeLessThanOrEqual(32 * KB);
   });
 
   it('importing the library pulls in no runtime dependency', async () => {
