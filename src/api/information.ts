@@ -9,7 +9,8 @@ import { floatsOf } from '../core/dtype.js';
 import { reduce } from '../core/reduce.js';
 import { type CompatOptions, type Preset, clipBounds, epsOption, presetOf } from '../core/compat.js';
 import {
-  type Batch, type HalfVector, type Matrix, type Vector, asMatrix, asMatrixLike, isFloat32, isFloatArray, isHalf,
+  type Batch, type HalfVector, type Matrix, type Vector, asMatrix, asMatrixLike, asVectorOption, isFloat32,
+  isFloatArray, isHalf, lengthOf,
 } from '../core/shape.js';
 import { type Named, checkDistribution, checkUnitInterval, explainNaN, toleranceOf } from '../core/validate.js';
 import { divergence } from './kl.js';
@@ -51,10 +52,13 @@ export function information(p: number | Vector | HalfVector, options?: UnitOptio
   const o = checkKeys(options, ['base', 'dtype'], 'information');
   const unit = unitOf(o.base);
   if (typeof p === 'number') return -Math.log(probability(p, 'p')) / unit;
-  let v: ArrayLike<unknown> = p;
+  let v: ArrayLike<unknown>;
   if (isHalf(p)) v = floatsOf(kernels(), asMatrix(p, 'p', undefined, true, dtypeOf(o.dtype)).data, true);
   else if (!Array.isArray(p) && !isFloatArray(p)) {
     throw new XentError('INVALID_TYPE', `p must be a number or a vector, got ${show(p)}`);
+  } else {
+    // read through the shared resolver: element types, holes, detached views and unreadable arrays are its errors
+    v = asVectorOption(p, 'p', lengthOf(p) ?? 0, false);
   }
   const out = new Float64Array(v.length);
   for (let i = 0; i < v.length; i++) out[i] = -Math.log(probability(v[i], `p[${i}]`)) / unit;

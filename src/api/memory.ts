@@ -49,7 +49,12 @@ export function allocate<D extends Dtype>(dtype: D, length: number): WasmArray<D
   };
   const k = kernels();
   if (!(k instanceof WasmKernels)) {
-    const plain = known(new Ctor(length));
+    let plain: ArrayOf<D>;
+    try {
+      plain = known(new Ctor(length));
+    } catch (e) {
+      throw new XentError('OUT_OF_MEMORY', `${length} elements of ${dtype} cannot be allocated (${(e as Error).message})`);
+    }
     return { dtype, length, resident: false, view: () => plain, free: () => {} };
   }
   const bytes = length * new Ctor(0).BYTES_PER_ELEMENT;

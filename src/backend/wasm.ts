@@ -25,13 +25,19 @@ interface Slot {
 }
 type Arg = number | Slot;
 
+/** An output slot: `out` read as an own property, so that a polluted Object.prototype cannot turn inputs into outputs. */
+const isOut = (s: Slot): boolean => Object.prototype.hasOwnProperty.call(s, 'out') && s.out === true;
+
 /** Bytes of wasm memory a chunk of rows may occupy: big batches stream through this window. */
 export const CHUNK_BYTES = 1 << 21;
 /** Arena kept free above zero-copy allocations: a chunk window for each array a call copies, and some spare. */
 const ARENA_RESERVE = 3 * CHUNK_BYTES;
 const PAGE = 65536;
+/** wasm32 addresses 4 GiB at most (65,536 pages); addresses and sizes past 2^31 stay exact as JS numbers. */
+export const WASM32_BYTES = 2 ** 32;
 const ALIGN = 16;
-const align = (n: number) => (n + ALIGN - 1) & ~(ALIGN - 1);
+/** Rounds up to ALIGN in float arithmetic: bit operators would wrap addresses at or above 2 GiB to negative. */
+const align = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
 
 type KernelFn = (...args: number[]) => number | undefined;
 
@@ -101,6 +107,9 @@ export class WasmKernels implements Kernels, ScoringKernels {
     if (end <= have) return;
     if (end > this.maxBytes) {
       throw new XentError('OUT_OF_MEMORY', `${end} bytes of WebAssembly memory needed; the cap is ${this.maxBytes}`);
+    }
+    if (end > WASM32_BYTES) {
+      throw new XentError('OUT_OF_MEMORY', `${end} bytes of WebAssembly memory needed; wasm32 addresses at most 4 GiB`);
     }
     try {
       mem.grow(Math.ceil((end - have) / PAGE));
@@ -220,7 +229,7 @@ export class WasmKernels implements Kernels, ScoringKernels {
         if (at !== undefined) ptr = at + bytes(s, r0 * s.per);
         else {
           ptr = p;
-          if (!s.out) this.view(a, p, n * s.per).set(a.subarray(r0 * s.per, (r0 + n) * s.per));
+          if (!isOut(s)) this.view(a, p, n * s.per).set(a.subarray(r0 * s.per, (r0 + n) * s.per));
           p = align(p + bytes(s, chunk * s.per));
         }
         if (widens(s)) {
@@ -237,7 +246,7 @@ export class WasmKernels implements Kernels, ScoringKernels {
       }
       const done = this.invoke(fn, call);
       for (const s of copied) {
-        if (s.out) (s.a as Typed).set(this.view(s.a as Typed, ptrs.get(s)!, n * s.per), r0 * s.per);
+        if (isOut(s)) (s.a as Typed).set(this.view(s.a as Typed, ptrs.get(s)!, n * s.per), r0 * s.per);
       }
       // A kernel that returns a row count stopped at the first row it declined.
       if (done !== undefined && done < n) return r0 + done;
@@ -253,7 +262,7 @@ export class WasmKernels implements Kernels, ScoringKernels {
   private fusedHalf(name: string, f32: boolean, slots: Slot[], halves: Slot[]): KernelFn | undefined {
     const format = (halves[0].a as HalfArray).format;
     if (!f32 || halves.some((s) => (s.a as HalfArray).format !== format)) return undefined;
-    if (slots.some((s) => s.per !== 0 && !s.out && s.a instanceof Float32Array)) return undefined;
+    if (slots.some((s) => s.per !== 0 && !isOut(s) && s.a instanceof Float32Array)) return undefined;
     return this.ex[`${name}_${format === 'float16' ? 'f16' : 'bf16'}`] as KernelFn | undefined;
   }
 

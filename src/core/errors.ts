@@ -26,12 +26,13 @@ export class XentError extends Error {
 
 /**
  * An argument whose buffer is detached: a view of wasm memory taken before memory grew (growing detaches every
- * view). Refused rather than read as empty.
+ * view, the caller's included, also across an `await` or a switch of backend). Refused rather than read as empty.
  */
 export const detached = (name = 'an array argument'): XentError => new XentError(
   'INVALID_TYPE',
-  `${name} is a view of WebAssembly memory that memory growth has detached: take views (WasmArray.view()) ` +
-    "right before the call, and allocate() the call's other large arrays too, so that it need not grow memory",
+  `${name} is a view of WebAssembly memory that memory growth has detached: call view() again right before ` +
+    "each call that reads it (never keep a view across calls), and allocate() the call's other large arrays too, " +
+    'so that the call itself need not grow memory',
 );
 
 /** True for a view whose buffer is detached (an empty but live buffer can still be viewed; a detached one cannot). */
@@ -45,14 +46,18 @@ export function isDetached(a: ArrayBufferView): boolean {
   }
 }
 
-/** Renders a value for an error message: short, and unambiguous for NaN, ±Infinity and -0. */
+/** Renders a value for an error message: short, and unambiguous for NaN, ±Infinity and -0. Never throws. */
 export function show(v: unknown): string {
   if (typeof v === 'number') return Object.is(v, -0) ? '-0' : String(v);
   if (typeof v === 'string') return JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v);
   if (v === null) return 'null';
   if (v === undefined) return 'undefined';
-  if (Array.isArray(v)) return `an array of length ${v.length}`;
-  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
+  try {
+    if (Array.isArray(v)) return `an array of length ${v.length}`;
+    if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
+  } catch {
+    // a Proxy or a getter that throws: described by its type alone
+  }
   return typeof v === 'object' ? 'an object' : typeof v;
 }
 

@@ -1,5 +1,5 @@
 import { type FloatArray, type FloatData, type Float16ArrayLike, type HalfFormat, Float16, HalfArray } from './dtype.js';
-import { XentError, show } from './errors.js';
+import { XentError, detached, isDetached, show } from './errors.js';
 
 /** A single vector of numbers. */
 export type Vector = readonly number[] | Float32Array | Float64Array;
@@ -27,7 +27,9 @@ export interface Matrix {
   batch: boolean;
 }
 
-export const isFloatArray = (x: unknown): x is FloatArray => x instanceof Float32Array || x instanceof Float64Array;
+/** A Float32Array or Float64Array (not a Proxy of one: its length cannot be read, and wasm cannot copy it). */
+export const isFloatArray = (x: unknown): x is FloatArray =>
+  (x instanceof Float32Array || x instanceof Float64Array) && ArrayBuffer.isView(x);
 
 function isVector(x: unknown): x is Vector {
   return Array.isArray(x) || isFloatArray(x);
@@ -50,9 +52,77 @@ export const halfViews = new WeakMap<Uint16Array, HalfFormat>();
  * still go to the kernels as they are and are widened there, straight to float64.
  */
 export function isFloat32(x: unknown): boolean {
-  if (x instanceof Float32Array || isHalf(x)) return true;
-  if (isRows(x) && !Array.isArray(x[0])) return x.every((r) => r instanceof Float32Array || isHalf(r));
+  if (x instanceof Float32Array) return isFloatArray(x);
+  if (isHalf(x)) return true;
+  try {
+    if (isRows(x) && !Array.isArray(x[0])) return x.every((r) => r instanceof Float32Array || isHalf(r));
+  } catch {
+    // an array whose reads throw: asMatrix reports it
+  }
   return false;
+}
+
+/** True for an array of rows; false also where reading it throws (asMatrix reports that). */
+export function isNested(x: unknown): boolean {
+  try {
+    return isRows(x);
+  } catch {
+    return false;
+  }
+}
+
+/** The `length` of an argument, or undefined where it has none or reading it throws. */
+export function lengthOf(x: unknown): number | undefined {
+  try {
+    const n = (x as { length?: unknown } | null | undefined)?.length;
+    return typeof n === 'number' ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Refuses a view of wasm memory that memory growth detached: it would read as empty. */
+function live(x: ArrayBufferView, name: string): void {
+  if (x.byteLength === 0 && isDetached(x)) throw detached(name);
+}
+
+/**
+ * What an exception thrown while reading a caller's argument becomes. A XentError passes through. A RangeError is an
+ * allocation that failed: INVALID_TYPE at the first hole of a sparse array (whose length says nothing of its size),
+ * else OUT_OF_MEMORY. Anything else (a getter or Proxy that throws) is INVALID_TYPE.
+ */
+function foreign(e: unknown, name: string, x: unknown): XentError {
+  if (e instanceof XentError) return e;
+  if (e instanceof RangeError) {
+    // a hole in the array, or in its first row
+    const own = firstHole(x);
+    const row = own < 0 && Array.isArray(x) ? firstHole(x[0]) : -1;
+    if (own >= 0 || row >= 0) {
+      return typeError(own >= 0 ? `${name}[${own}]` : `${name}[0][${row}]`, undefined, 'a number (the array has holes)');
+    }
+    return new XentError('OUT_OF_MEMORY', `${name} is too large to copy (${e.message})`);
+  }
+  return new XentError('INVALID_TYPE', `reading ${name} threw: ${e instanceof Error ? e.message : show(e)}`);
+}
+
+/** The first missing index of an array, or -1: for-in visits only the indices it holds, so a sparse one is quick. */
+function firstHole(x: unknown): number {
+  if (!Array.isArray(x)) return -1;
+  let i = 0;
+  for (const k in x) {
+    if (k !== String(i)) return i;
+    i++;
+  }
+  return i < x.length ? i : -1;
+}
+
+/** Runs a resolver of a caller's argument, turning whatever reading it throws into a XentError (foreign). */
+function reading<T>(name: string, x: unknown, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw foreign(e, name, x);
+  }
 }
 
 /**
@@ -64,9 +134,11 @@ function halfOf(x: unknown, name: string, dtype: HalfFormat | undefined): HalfAr
   let format: HalfFormat | undefined;
   let bits: Uint16Array;
   if (Float16 && x instanceof Float16) {
+    live(x, name);
     format = 'float16';
     bits = new Uint16Array(x.buffer, x.byteOffset, x.length);
   } else if (x instanceof Uint16Array) {
+    live(x, name);
     format = halfViews.get(x);
     bits = x;
     if (format === undefined && dtype === undefined) {
@@ -126,6 +198,10 @@ function fill(out: FloatArray, offset: number, src: readonly number[], name: str
  * the call's option, how to read Uint16Array input.
  */
 export function asMatrix(x: unknown, name: string, classesOpt: unknown, f32: boolean, dtype?: HalfFormat): Matrix {
+  return reading(name, x, () => matrixOf(x, name, classesOpt, f32, dtype));
+}
+
+function matrixOf(x: unknown, name: string, classesOpt: unknown, f32: boolean, dtype?: HalfFormat): Matrix {
   const classes = checkClasses(classesOpt);
   const Ctor = f32 ? Float32Array : Float64Array;
   if (isRows(x)) {
@@ -139,6 +215,7 @@ export function asMatrix(x: unknown, name: string, classesOpt: unknown, f32: boo
     for (let r = 0; r < rows; r++) {
       const row = x[r] as unknown;
       if (!isVector(row)) throw typeError(`${name}[${r}]`, row, `a row (number[] | Float32Array | Float64Array, like ${name}[0])`);
+      if (isFloatArray(row)) live(row, `${name}[${r}]`);
       if (row.length !== cols) {
         throw new XentError('SHAPE_MISMATCH', `${name}[${r}] has ${row.length} entries, ${name}[0] has ${cols}`);
       }
@@ -150,6 +227,7 @@ export function asMatrix(x: unknown, name: string, classesOpt: unknown, f32: boo
   let data: FloatData | null = halfOf(x, name, dtype);
   if (data === null) {
     if (!isVector(x)) throw typeError(name, x, 'number[] | Float32Array | Float64Array | Float16Array, or an array of rows');
+    if (isFloatArray(x)) live(x, name);
     if (x instanceof Ctor) data = x;
     else if (isFloatArray(x)) data = new Ctor(x);
     else {
@@ -168,7 +246,7 @@ export function asMatrix(x: unknown, name: string, classesOpt: unknown, f32: boo
 export function asMatrixLike(
   x: unknown, name: string, like: Matrix, likeName: string, f32: boolean, dtype?: HalfFormat,
 ): Matrix {
-  const m = asMatrix(x, name, like.batch && !isRows(x) ? like.cols : undefined, f32, dtype);
+  const m = asMatrix(x, name, like.batch && !isNested(x) ? like.cols : undefined, f32, dtype);
   if (m.rows !== like.rows || m.cols !== like.cols) {
     throw new XentError(
       'SHAPE_MISMATCH',
@@ -180,9 +258,14 @@ export function asMatrixLike(
 
 /** A per-class or per-row vector option (weight, sampleWeight, posWeight) as the kernels' dtype. */
 export function asVectorOption(x: unknown, name: string, length: number, f32: boolean): FloatArray {
+  return reading(name, x, () => vectorOf(x, name, length, f32));
+}
+
+function vectorOf(x: unknown, name: string, length: number, f32: boolean): FloatArray {
   if (!isVector(x) || (Array.isArray(x) && x.length > 0 && isVector(x[0]))) {
     throw typeError(name, x, 'number[] | Float32Array | Float64Array');
   }
+  if (isFloatArray(x)) live(x, name);
   if (x.length !== length) {
     throw new XentError('SHAPE_MISMATCH', `${name} has length ${x.length}, expected ${length}`);
   }
@@ -213,9 +296,15 @@ const INT_ARRAYS = [Int8Array, Uint8Array, Int16Array, Uint16Array, Int32Array, 
  * Non-integers and labels outside [0, cols) are LABEL_OUT_OF_RANGE, naming the index and value.
  */
 export function asLabels(y: unknown, name: string, rows: number, cols: number, ignoreIndex: number | undefined): Int32Array {
-  if (!Array.isArray(y) && !isFloatArray(y) && !(Float16 && y instanceof Float16) && !INT_ARRAYS.some((C) => y instanceof C)) {
+  return reading(name, y, () => labelsOf(y, name, rows, cols, ignoreIndex));
+}
+
+function labelsOf(y: unknown, name: string, rows: number, cols: number, ignoreIndex: number | undefined): Int32Array {
+  if (!Array.isArray(y) && !isFloatArray(y) && !(Float16 && y instanceof Float16)
+    && !INT_ARRAYS.some((C) => y instanceof C && ArrayBuffer.isView(y))) {
     throw typeError(name, y, 'an array of integer labels');
   }
+  if (!Array.isArray(y)) live(y as ArrayBufferView, name);
   const src = y as ArrayLike<unknown>;
   if (src.length !== rows) {
     throw new XentError('SHAPE_MISMATCH', `${name} has ${src.length} labels but there are ${rows} rows`);
@@ -247,11 +336,15 @@ export function asLabels(y: unknown, name: string, rows: number, cols: number, i
  */
 export function isLabelTarget(t: unknown, rows: number, cols: number, dtype?: HalfFormat): boolean {
   if (typeof t === 'number') return true;
-  if (Array.isArray(t)) {
-    const n = t.length;
-    return !isRows(t) && (n === rows || n !== rows * cols);
+  try {
+    if (Array.isArray(t)) {
+      const n = t.length;
+      return !isRows(t) && (n === rows || n !== rows * cols);
+    }
+    const half = t instanceof Uint16Array ? dtype !== undefined || halfViews.has(t) : isHalf(t);
+    if (isFloatArray(t) || half) return (t as ArrayLike<number>).length !== rows * cols;
+  } catch {
+    return true; // unreadable: asLabels names the problem
   }
-  const half = t instanceof Uint16Array ? dtype !== undefined || halfViews.has(t) : isHalf(t);
-  if (isFloatArray(t) || half) return (t as ArrayLike<number>).length !== rows * cols;
   return INT_ARRAYS.some((C) => t instanceof C);
 }
