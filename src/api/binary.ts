@@ -1,10 +1,12 @@
 import { kernels } from '../backend/select.js';
 import type { FloatArray, Kernels } from '../backend/kernels.js';
 import { XentError, show } from '../core/errors.js';
-import { checkKeys, dtypeOf, numberIn, unitOf } from '../core/options.js';
+import { checkKeys, dtypeOf, numberIn, ownOptions, unitOf } from '../core/options.js';
 import { floatsOf } from '../core/dtype.js';
 import { reduce, total } from '../core/reduce.js';
-import { type Batch, type Matrix, asMatrix, asMatrixLike, asVectorOption, checkWeights, isFloat32 } from '../core/shape.js';
+import {
+  type Batch, type Matrix, asMatrix, asMatrixLike, asVectorOption, checkWeights, isFloat32, isNested, lengthOf,
+} from '../core/shape.js';
 import { checkUnitInterval } from '../core/validate.js';
 import { type HalfOptions, type IfNone, type Reduction, type UnitOptions } from '../core/options.js';
 import type { Vector } from '../core/shape.js';
@@ -97,7 +99,7 @@ export function binaryCall(
   }
   const f32 = isFloat32(x);
   const dtype = dtypeOf(o.dtype);
-  const multiLabel = o.classes !== undefined || (Array.isArray(x) && x.length > 0 && typeof x[0] !== 'number');
+  const multiLabel = o.classes !== undefined || isNested(x);
   const examples = !multiLabel && !scalar;
   const X = asMatrix(scalar ? [x] : x, name, multiLabel ? o.classes : undefined, f32, dtype);
   if (X.cols === 0 && !examples) throw new XentError('EMPTY_INPUT', `${name} has rows with no entries`);
@@ -111,7 +113,7 @@ export function binaryCall(
   let w: FloatArray | null = null;
   let wFull = false;
   if (o.weight !== undefined) {
-    const len = (o.weight as ArrayLike<number>)?.length;
+    const len = lengthOf(o.weight);
     wFull = len !== X.cols && len === X.rows * X.cols;
     w = weightOption(o.weight, 'weight', wFull ? X.rows * X.cols : X.cols, f32, preset);
   }
@@ -213,7 +215,7 @@ function clampMatters(k: Kernels, X: Matrix): boolean {
 export function binaryCrossEntropy<X extends number | Batch, O extends BinaryCrossEntropyOptions = {}>(
   probs: X, target: number | Batch, options?: O,
 ): BinaryResult<X, O> {
-  const o = (options ?? {}) as Record<string, unknown>;
+  const o = ownOptions(options, 'binaryCrossEntropy');
   const preset = presetOf(o.compat);
   const eps = epsOption(o.eps);
   // TF.js' logLoss adds its epsilon inside the logs (in float32) instead of clipping.
@@ -238,7 +240,7 @@ export function binaryCrossEntropy<X extends number | Batch, O extends BinaryCro
 export function sigmoidCrossEntropy<X extends number | Batch, O extends SigmoidCrossEntropyOptions = {}>(
   logits: X, target: number | Batch, options?: O,
 ): BinaryResult<X, O> {
-  const o = (options ?? {}) as Record<string, unknown>;
+  const o = ownOptions(options, 'sigmoidCrossEntropy');
   return binary('sigmoidCrossEntropy', logits, target, options, ['posWeight'], 'logits', false,
     (k, X, T, smoothing, w, wFull, out, elementwise) => {
       const pw = o.posWeight === undefined ? null

@@ -119,8 +119,9 @@ export function brierScore(probs: number | Batch, target: number | Labels | Vect
 export function calibrationError(probs: Batch, target: Labels | Vector, options?: CalibrationErrorOptions): number {
   const o = checkKeys(options, ['classes', 'bins', 'norm', 'dtype'], 'calibrationError');
   const bins = o.bins === undefined ? 15 : o.bins;
-  if (typeof bins !== 'number' || !Number.isInteger(bins) || bins < 1) {
-    throw new XentError('INVALID_OPTION', `bins must be a positive integer, got ${show(bins)}`);
+  // Any count of bins is fine (only the bins that hold examples are stored); past 2^53 integers are not exact.
+  if (typeof bins !== 'number' || !Number.isSafeInteger(bins) || bins < 1) {
+    throw new XentError('INVALID_OPTION', `bins must be an integer in [1, 2^53 - 1], got ${show(bins)}`);
   }
   const norm = o.norm === undefined ? 'l1' : o.norm;
   if (norm !== 'l1' && norm !== 'l2' && norm !== 'max') {
@@ -128,11 +129,9 @@ export function calibrationError(probs: Batch, target: Labels | Vector, options?
   }
   const { P, p, binary, t } = resolve('calibrationError', probs, target, o);
   const f32 = p instanceof Float32Array;
-  const bound = new Float64Array(bins + 1);
-  for (let i = 0; i <= bins; i++) bound[i] = f32 ? Math.fround(i / bins) : i / bins;
-  const count = new Float64Array(bins + 1);
-  const conf = new Float64Array(bins + 1);
-  const acc = new Float64Array(bins + 1);
+  const bound = (i: number): number => (f32 ? Math.fround(i / bins) : i / bins);
+  /** Per non-empty bin: count, Σ confidence, Σ accuracy. */
+  const sums = new Map<number, [number, number, number]>();
   for (let r = 0; r < P.rows; r++) {
     let c: number;
     let a: number;
@@ -149,20 +148,22 @@ export function calibrationError(probs: Batch, target: Labels | Vector, options?
     let lo = 0;
     let hi = bins + 1;
     while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (bound[mid] <= c) lo = mid + 1;
+      const mid = lo + Math.floor((hi - lo) / 2); // exact up to 2^53: lo + hi may not be
+      if (bound(mid) <= c) lo = mid + 1;
       else hi = mid;
     }
-    const b = lo - 1;
-    count[b]++;
-    conf[b] += c;
-    acc[b] += a;
+    const bin = sums.get(lo - 1);
+    if (bin) {
+      bin[0]++;
+      bin[1] += c;
+      bin[2] += a;
+    } else sums.set(lo - 1, [1, c, a]);
   }
   let out = 0;
-  for (let b = 0; b <= bins; b++) {
-    if (count[b] === 0) continue;
-    const gap = Math.abs(acc[b] / count[b] - conf[b] / count[b]);
-    const share = count[b] / P.rows;
+  for (const b of [...sums.keys()].sort((u, v) => u - v)) {
+    const [count, conf, acc] = sums.get(b)!;
+    const gap = Math.abs(acc / count - conf / count);
+    const share = count / P.rows;
     if (norm === 'l1') out += share * gap;
     else if (norm === 'l2') out += share * gap * gap;
     else out = Math.max(out, gap);

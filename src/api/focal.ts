@@ -17,7 +17,7 @@ import {
 } from '../core/compat.js';
 import {
   type BatchOptions, type HalfOptions, type Result, type UnitOptions, booleanOption, checkKeys, dtypeOf, integerOption,
-  numberIn, unitOf,
+  numberIn, ownOptions, unitOf,
 } from '../core/options.js';
 import { reduce, total } from '../core/reduce.js';
 import {
@@ -85,7 +85,7 @@ function fromOf(v: unknown): FocalFrom {
 export function binaryFocalCrossEntropy<X extends number | Batch, O extends BinaryFocalOptions = {}>(
   pred: X, target: number | Batch, options?: O,
 ): BinaryResult<X, O> {
-  const o = (options ?? {}) as Record<string, unknown>;
+  const o = ownOptions(options, 'binaryFocalCrossEntropy');
   const preset = presetOf(o.compat);
   const from = fromOf(o.from);
   const logits = from === 'logits';

@@ -4,7 +4,7 @@ import { elem, floatsOf } from '../core/dtype.js';
 import { XentError } from '../core/errors.js';
 import { type HalfOptions, type IfOption, booleanOption, checkKeys, dtypeOf, scaleOf } from '../core/options.js';
 import {
-  type Batch, type HalfVector, type Matrix, type Row, type Vector, asMatrix, asVectorOption, isFloat32,
+  type Batch, type HalfVector, type Matrix, type Row, type Vector, asMatrix, asVectorOption, isFloat32, lengthOf,
 } from '../core/shape.js';
 import { explainNaN } from '../core/validate.js';
 
@@ -118,7 +118,7 @@ export function logSoftmax<X extends Batch>(x: X, options?: SoftmaxOptions): Sof
 function scaledLogSumExp(x: unknown, o: Record<string, unknown>, returnSign: boolean): number | Float64Array | SignedLogSumExp<number | Float64Array> {
   const { m, s } = logitsOf(x, plainOptions(o), 'logSumExp', true);
   const data = floatsOf(kernels(), m.data, true);
-  const len = (o.b as ArrayLike<number> | undefined)?.length;
+  const len = lengthOf(o.b);
   const bFull = len !== undefined && len !== m.cols && len === m.rows * m.cols;
   const b = o.b === undefined ? null : asVectorOption(o.b, 'b', bFull ? m.rows * m.cols : m.cols, false);
   if (b !== null) {

@@ -4,6 +4,7 @@ import { jsKernels } from './js.js';
 import { withHalf } from './js-half.js';
 import { FROM_BYTES, moduleAsync, moduleSync } from './load.js';
 import { XentError, show } from '../core/errors.js';
+import { checkKeys } from '../core/options.js';
 
 declare global {
   // TypeScript declares WebAssembly in its DOM lib only; this empty declaration (merged with the DOM's where it is
@@ -174,19 +175,26 @@ const flag = (name: string, v: unknown) => {
  * Chooses the backend. May be called again: each call switches to the backend it names; the module is compiled
  * once and cached. Resolves to the name of the backend now in use.
  */
-export async function init(options: InitOptions = {}): Promise<BackendName> {
-  const choice = options.backend ?? 'auto';
+export async function init(options?: InitOptions): Promise<BackendName> {
+  const o = checkKeys(options, ['backend', 'simd', 'relaxedSimd', 'module', 'bytes', 'maxMemory'], 'init') as InitOptions;
+  const choice = o.backend ?? 'auto';
   if (choice !== 'auto' && choice !== 'wasm' && choice !== 'js') {
     throw new XentError('INVALID_OPTION', `backend must be 'auto', 'wasm' or 'js', got ${show(choice)}`);
   }
-  const simd = flag('simd', options.simd);
-  const relaxed = flag('relaxedSimd', options.relaxedSimd);
+  const simd = flag('simd', o.simd);
+  const relaxed = flag('relaxedSimd', o.relaxedSimd);
   if (simd === false && relaxed === true) {
     throw new XentError('INVALID_OPTION', 'relaxedSimd: true contradicts simd: false (the scalar build): pass one of them');
   }
-  const maxMemory = options.maxMemory ?? Infinity;
+  const maxMemory = o.maxMemory ?? Infinity;
   if (typeof maxMemory !== 'number' || !(maxMemory > 0)) {
     throw new XentError('INVALID_OPTION', `maxMemory must be a positive number of bytes, got ${show(maxMemory)}`);
+  }
+  if (o.module !== undefined && !(hasWebAssembly() && o.module instanceof WebAssembly.Module)) {
+    throw new XentError('INVALID_OPTION', `module must be a WebAssembly.Module, got ${show(o.module)}`);
+  }
+  if (o.bytes !== undefined && !(o.bytes instanceof ArrayBuffer || ArrayBuffer.isView(o.bytes))) {
+    throw new XentError('INVALID_OPTION', `bytes must be an ArrayBuffer or a typed array, got ${show(o.bytes)}`);
   }
   if (choice === 'js') {
     active = js;
@@ -194,13 +202,13 @@ export async function init(options: InitOptions = {}): Promise<BackendName> {
     return active.name;
   }
   // Chosen by the caller (a build, or its module): no reason to report when it is not the fastest.
-  const chosen = simd !== undefined || relaxed !== undefined || !!options.module || !!options.bytes;
+  const chosen = simd !== undefined || relaxed !== undefined || !!o.module || !!o.bytes;
   let failure: string | null = null;
   try {
     if (!hasWebAssembly()) throw new Error('this runtime has no WebAssembly');
     let s: Started;
-    if (options.module || options.bytes) {
-      const k = new WasmKernels(options.module ?? (await WebAssembly.compile(options.bytes as BufferSource)), maxMemory);
+    if (o.module || o.bytes) {
+      const k = new WasmKernels(o.module ?? (await WebAssembly.compile(o.bytes as BufferSource)), maxMemory);
       const want = relaxed ? 'wasm-relaxed-simd' : simd === true ? 'wasm-simd' : simd === false ? 'wasm' : null;
       if ((want && k.name !== want) || (relaxed === false && k.name === 'wasm-relaxed-simd')) {
         throw new Error(`the module given runs as ${k.name}`);

@@ -88,18 +88,36 @@ export function booleanOption(v: unknown, name: string): boolean {
   return v;
 }
 
-/** Rejects option names the function does not know: a typo must not silently change nothing. */
+/**
+ * The options a call sees: the object's own enumerable string-keyed properties (what `{ ...options }` copies), read
+ * once into an object with no prototype. Inherited properties (a polluted Object.prototype) and non-enumerable ones
+ * are not options; a getter that throws is reported as INVALID_OPTION. Anything but a plain object gives `{}` here
+ * (checkKeys rejects it).
+ */
+export function ownOptions(opts: unknown, fn = 'this function'): Record<string, unknown> {
+  const out: Record<string, unknown> = Object.create(null);
+  if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) return out;
+  let key = '';
+  try {
+    for (key of Object.keys(opts)) out[key] = (opts as Record<string, unknown>)[key];
+  } catch (e) {
+    throw new XentError('INVALID_OPTION', `reading the options of ${fn}${key ? ` (${JSON.stringify(key)})` : ''} threw: ${e instanceof Error ? e.message : show(e)}`);
+  }
+  return out;
+}
+
+/** Rejects option names the function does not know (a typo must not silently change nothing); returns ownOptions. */
 export function checkKeys(opts: unknown, allowed: readonly string[], fn: string): Record<string, unknown> {
-  if (opts === undefined) return {};
-  if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
+  if (opts !== undefined && (typeof opts !== 'object' || opts === null || Array.isArray(opts))) {
     throw new XentError('INVALID_OPTION', `options of ${fn} must be an object, got ${show(opts)}`);
   }
-  for (const k of Object.keys(opts)) {
+  const o = ownOptions(opts, fn);
+  for (const k in o) {
     if (!allowed.includes(k)) {
       throw new XentError('INVALID_OPTION', `${fn} has no option ${JSON.stringify(k)}; known: ${allowed.join(', ')}`);
     }
   }
-  return opts as Record<string, unknown>;
+  return o;
 }
 
 /**

@@ -2,7 +2,7 @@ import type { FloatArray } from '../backend/kernels.js';
 import { type Compat, presetOf } from '../core/compat.js';
 import { XentError, show } from '../core/errors.js';
 import {
-  type HalfOptions, booleanOption, checkKeys, dtypeOf, integerOption, numberIn, unitName, unitOf,
+  type HalfOptions, booleanOption, checkKeys, dtypeOf, integerOption, numberIn, ownOptions, unitName, unitOf,
 } from '../core/options.js';
 import { type Batch, type Labels, type Vector, asLabels, asMatrix, asVectorOption, checkWeights, isFloat32 } from '../core/shape.js';
 import { type ReliabilityBin, expectedCalibrationError, reliability } from './calibration.js';
@@ -136,6 +136,25 @@ function settingsOf(options: unknown): EvalSettings {
 }
 
 /**
+ * Builds a state: a typed array the runtime cannot allocate (huge `classes`) is OUT_OF_MEMORY, and a caller's state
+ * object whose reading throws (a getter, a Proxy) is INVALID_TYPE, never a raw RangeError or TypeError.
+ */
+function allocating<T>(classes: number, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof XentError) throw e;
+    const why = e instanceof Error ? e.message : show(e);
+    if (e instanceof RangeError) {
+      throw new XentError('OUT_OF_MEMORY', `the evaluator's state${classes ? ` for ${classes} classes` : ''} cannot be allocated (${why})`);
+    }
+    throw new XentError('INVALID_TYPE', `reading the evaluator state threw: ${why}`);
+  }
+}
+
+const stateFor = (s: EvalSettings): EvalState => allocating(s.classes, () => new EvalState(s));
+
+/**
  * Streaming evaluation of a classifier: feed batches with `update`, read the figures with `result`. The state is
  * sums and counts, so any chunking, and merging shards' states (`merge`, `toJSON` / `fromJSON`) in any order, give
  * the same result up to float64 rounding.
@@ -146,7 +165,7 @@ export class Evaluator {
   private scratch: EvalState | null = null;
 
   constructor(options: EvaluatorOptions) {
-    this.state = new EvalState(settingsOf(options));
+    this.state = stateFor(settingsOf(options));
   }
 
   /** The settings in force (defaults filled in). */
@@ -169,7 +188,7 @@ export class Evaluator {
     }
     const w = o.sampleWeight === undefined ? null : checkWeights(asVectorOption(o.sampleWeight, 'sampleWeight', X.rows, false), 'sampleWeight');
     // Accumulate into a scratch state first: a batch that fails validation half-way adds nothing.
-    const scratch = (this.scratch ??= new EvalState(s));
+    const scratch = (this.scratch ??= stateFor(s));
     try {
       if (s.multiLabel) {
         const T = asMatrix(target, 'target', s.classes, f32, dtype);
@@ -189,6 +208,7 @@ export class Evaluator {
 
   /** Adds another evaluator's state (same settings): the shards of one evaluation, in any order. */
   merge(other: Evaluator): this {
+    if (!(other instanceof Evaluator)) throw new XentError('INVALID_TYPE', `merge takes an Evaluator, got ${show(other)}`);
     this.state.add(other.state);
     return this;
   }
@@ -206,12 +226,13 @@ export class Evaluator {
 
   /** An evaluator holding a state produced by `toJSON` (an object or its JSON text). */
   static fromJSON(json: unknown): Evaluator {
-    const st = EvalState.fromJSON(json, (settings) => {
+    const st = allocating(0, () => EvalState.fromJSON(json, (settings) => {
       if (settings === null || typeof settings !== 'object') throw new XentError('INVALID_TYPE', 'state.settings must be an object');
-      // null stands for an absent option; states written before normalize and tolerance existed lack them.
-      const o = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== null));
+      // null stands for an absent option; states written before normalize and tolerance existed lack them. Own
+      // fields only: a polluted Object.prototype must not fill one in.
+      const o = Object.fromEntries(Object.entries(ownOptions(settings, 'Evaluator.fromJSON')).filter(([, v]) => v !== null));
       return settingsOf(o);
-    });
+    }));
     const ev = new Evaluator({ classes: st.settings.classes });
     ev.state = st;
     return ev;

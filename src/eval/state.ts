@@ -1,7 +1,8 @@
 import type { Compat } from '../core/compat.js';
 import { XentError, show } from '../core/errors.js';
+import { ownOptions } from '../core/options.js';
 import { ECE_BINS } from './calibration.js';
-import { dec, enc, expectSameSettings, stateObject } from './json.js';
+import { dec, enc, expectSameSettings, expectState, stateObject } from './json.js';
 import { SLOTS } from './quantiles.js';
 
 /** The evaluator's settings that shape its state; two states merge only when these agree. */
@@ -170,7 +171,8 @@ export class EvalState {
    * (dense per-class arrays, which such a state always has).
    */
   static fromJSON(json: unknown, check: (settings: unknown) => EvalSettings): EvalState {
-    const j = stateObject(json, FORMAT, [1, 2], 'evaluator');
+    // Own properties only: a polluted Object.prototype must not fill in a missing field.
+    const j = ownOptions(stateObject(json, FORMAT, [1, 2], 'evaluator'), 'Evaluator.fromJSON');
     const v1 = j.version === 1;
     const raw = j.settings;
     if (raw === null || typeof raw !== 'object') {
@@ -193,6 +195,7 @@ export class EvalState {
       st.hist[i as number] = dec(c, 'hist');
     }
     if (!v1 && st.settings.perClass) st.readPerClass(j.perClass);
+    checkMeaning(st);
     return st;
   }
 
@@ -254,4 +257,55 @@ export interface StateJSON {
   version: 2;
   settings: EvalSettings;
   [key: string]: unknown;
+}
+/**
+ * Checks that a parsed state means something: counts are non-negative integers, sums of weights non-negative, and
+ * no part exceeds its whole (correct rows ≤ rows' weight, a bin's confidence ≤ its weight, ...), within a relative
+ * 1e-6 for sums added in another order. A state that fails (hand-edited, or from another program) would give an
+ * accuracy above 1 or a NaN: INVALID_STATE.
+ */
+function checkMeaning(st: EvalState): void {
+  const bad = (what: string): void => expectState(false, what);
+  const le = (a: number, b: number): boolean => a <= b + 1e-6 * Math.abs(b);
+  const sum = (a: Float64Array): number => a.reduce((x, y) => x + y, 0);
+  for (const k of ['rows', 'ignored'] as const) {
+    if (!Number.isSafeInteger(st[k]) || st[k] < 0) bad(`${k} must be a count (an integer >= 0), got ${show(st[k])}`);
+  }
+  for (const k of ['weight', 'correct', 'topK', 'brier'] as const) {
+    if (!(st[k] >= 0 && st[k] < Infinity)) bad(`${k} must be a finite sum >= 0, got ${show(st[k])}`);
+  }
+  for (const k of ARRAYS) {
+    if (k === 'classLoss') continue; // losses may be slightly negative under compat 'tfjs' (log(p + eps))
+    const a = st[k];
+    for (let i = 0; i < a.length; i++) if (!(a[i] >= 0 && a[i] < Infinity)) bad(`${k}[${i}] must be finite and >= 0, got ${show(a[i])}`);
+  }
+  const W = st.weight;
+  if (st.rows === 0 && W !== 0) bad(`weight is ${W} but no row was evaluated`);
+  if (!le(st.correct, W)) bad(`correct (${st.correct}) exceeds the rows' weight (${W})`);
+  if (!le(st.topK, W)) bad(`topK (${st.topK}) exceeds the rows' weight (${W})`);
+  if (!le(st.brier, 2 * W)) bad(`brier (${st.brier}) exceeds twice the rows' weight (${W})`);
+  if (W > 0 && !(st.min <= st.max)) bad(`min (${st.min}) is above max (${st.max})`);
+  const hist = sum(st.hist);
+  if (!le(hist, W) || !le(W, hist)) bad(`the loss histogram holds ${hist} of the rows' weight ${W}`);
+  const units = st.settings.multiLabel ? W * st.settings.classes : W;
+  const ece = sum(st.eceWeight);
+  if (!le(ece, units) || !le(units, ece)) bad(`the calibration bins hold ${ece}, expected ${units}`);
+  for (let b = 0; b < st.eceWeight.length; b++) {
+    if (!le(st.eceConf[b], st.eceWeight[b]) || !le(st.eceCorrect[b], st.eceWeight[b])) {
+      bad(`calibration bin ${b} holds more confidence or correct weight than weight`);
+    }
+  }
+  // Per class: single-label sums are parts of the class's support (and the supports parts of the weight);
+  // multi-label sums are over every row, parts of the weight.
+  const multi = st.settings.multiLabel;
+  for (let j = 0; j < st.support.length; j++) {
+    const whole = multi ? W : st.support[j];
+    if (!le(st.classCorrect[j], whole) || !le(st.classProb[j], whole) || (multi && !le(st.support[j], W))) {
+      bad(`class ${j} holds more correct or probability weight than its ${multi ? 'rows' : 'support'}`);
+    }
+    if (multi && !le(st.predicted[j], W)) bad(`class ${j} is predicted with more weight than the rows'`);
+  }
+  if (!multi && (!le(sum(st.support), W) || !le(sum(st.predicted), W))) {
+    bad('the classes hold more support or predictions than the rows\' weight');
+  }
 }
