@@ -130,15 +130,28 @@ function expPass<T>(p: usize, tp: usize, g: usize, cols: i32, X: f64, s: f64, mo
     }
     k = -(i64x2.extract_lane(cnt, 0) + i64x2.extract_lane(cnt, 1));
   }
-  for (; j < cols; j++) {
-    let xj = get<T>(p, j);
-    let d = (xj - X) * s;
-    if (d == 0) { if (gArg < 0) gArg = j; k++; put<T>(g, j, 1); } else { let e = exp64(d); rest += e; put<T>(g, j, e); }
-    if (mode != 0) {
-      let c = w ? get<T>(w, j) : 1.0;
-      if (mode == 2) c *= a1 * get<T>(tp, j) + a0;
-      A += coef(c, X - xj);
-      C += c;
+  // The scalar build sums whole blocks from zero, as the lanes do, so that it sums long rows as accurately (2^20
+  // classes drifted past 1e-13); in the SIMD build this is the tail of at most one element.
+  while (j < cols) {
+    let end = ASC_FEATURE_SIMD ? cols : min(cols, j + BLOCK);
+    let rest0: f64 = 0, A0: f64 = 0, C0: f64 = 0;
+    if (!ASC_FEATURE_SIMD) {
+      rest0 = rest; A0 = A; C0 = C;
+      rest = 0; A = 0; C = 0;
+    }
+    for (; j < end; j++) {
+      let xj = get<T>(p, j);
+      let d = (xj - X) * s;
+      if (d == 0) { if (gArg < 0) gArg = j; k++; put<T>(g, j, 1); } else { let e = exp64(d); rest += e; put<T>(g, j, e); }
+      if (mode != 0) {
+        let c = w ? get<T>(w, j) : 1.0;
+        if (mode == 2) c *= a1 * get<T>(tp, j) + a0;
+        A += coef(c, X - xj);
+        C += c;
+      }
+    }
+    if (!ASC_FEATURE_SIMD) {
+      rest += rest0; A += A0; C += C0;
     }
   }
   // expNeg2d flushes below 2^-1022, and float32 lanes carry ~3e-7 relative per term: a rest that small is the whole

@@ -7,12 +7,16 @@ import type { FloatArray } from './kernels.js';
  */
 export const BLOCK = 512;
 
-/** max_j s·x[j] over one row. NaN is skipped here on purpose: the exp-sum pass that follows always sees it. */
-export function rowMax(x: FloatArray, off: number, n: number, s: number): number {
+/**
+ * max_j x[j] over one row: X, the raw maximum (the scale s > 0 does not move it). The kernels then form
+ * d_j = (x_j - X)·s, subtracting before scaling as the wasm kernels do, so that d stays finite where s·x_j would
+ * overflow. NaN is skipped here on purpose: the exp-sum pass that follows always sees it.
+ */
+export function rowMax(x: FloatArray, off: number, n: number): number {
   let m = -Infinity;
   for (let j = off, end = off + n; j < end; j++) {
-    const z = s * x[j];
-    if (z > m) m = z;
+    const v = x[j];
+    if (v > m) m = v;
   }
   return m;
 }

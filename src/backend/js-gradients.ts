@@ -21,25 +21,26 @@ let passRest = 0;
 let passArg = -1;
 
 /**
- * Stores e_j = exp(z_j - m) in grad[off..off+n) and sets passK (how many z_j equal m), passRest (Σ of the other
- * exps, in blocks) and passArg (the first index with z_j = m). The sum of the row's exps is passK + passRest.
+ * Stores e_j = exp(d_j), d_j = (x_j - X)·s, in grad[off..off+n) and sets passK (how many x_j equal the max X),
+ * passRest (Σ of the other exps, in blocks) and passArg (the first index at the max). The sum of the row's exps is
+ * passK + passRest.
  */
-function expPass(x: FloatArray, off: number, n: number, s: number, m: number, grad: FloatArray): void {
+function expPass(x: FloatArray, off: number, n: number, s: number, X: number, grad: FloatArray): void {
   let k = 0;
   let rest = 0;
   let arg = -1;
   for (let b = off, end = off + n; b < end; b += BLOCK) {
     let part = 0;
     for (let j = b, e = Math.min(b + BLOCK, end); j < e; j++) {
-      const z = s * x[j];
-      if (z === m) {
+      const v = x[j];
+      if (v === X) {
         if (k === 0) arg = j;
         k++;
         grad[j] = 1;
       } else {
-        const v = Math.exp(z - m); // NaN lands here and poisons the row
-        part += v;
-        grad[j] = v;
+        const ev = Math.exp((v - X) * s); // NaN lands here and poisons the row
+        part += ev;
+        grad[j] = ev;
       }
     }
     rest += part;
@@ -75,30 +76,34 @@ export const gradientKernels: GradientKernels = {
         grad.fill(0, off, end);
         continue;
       }
-      const m = rowMax(x, off, cols, s);
-      if (m === Infinity) {
+      const X = rowMax(x, off, cols);
+      if (X === Infinity) {
         nll[r] = NaN; // as softmaxCrossEntropyLabels: undefined softmax, the API rejects it
         if (smooth !== null) smooth[r] = NaN;
         grad.fill(NaN, off, end);
         continue;
       }
-      const dMax = m === -Infinity ? Infinity : 0;
-      const zy = s * x[off + y]; // read before the pass: grad may be x itself
+      const dMax = X === -Infinity ? Infinity : 0;
+      const xy = x[off + y]; // read before the pass: grad may be x itself
       let acc = 0;
       if (smooth !== null) {
-        // Σ_j w_j (m - z_j); a zero weight on a masked class is 0, not NaN.
-        for (let j = off, c = 0; j < end; j++, c++) {
-          const z = s * x[j];
-          const wj = w === null ? 1 : w[c];
-          if (wj !== 0) acc += wj * (z === m ? dMax : m - z);
+        // Σ_j w_j (X - x_j) in blocks; a zero weight on a masked class is 0, not NaN.
+        for (let b = off, c0 = 0; b < end; b += BLOCK, c0 += BLOCK) {
+          let a = 0;
+          for (let j = b, c = c0, e = Math.min(b + BLOCK, end); j < e; j++, c++) {
+            const v = x[j];
+            const wj = w === null ? 1 : w[c];
+            if (wj !== 0) a += wj * (v === X ? dMax : X - v);
+          }
+          acc += a;
         }
       }
-      expPass(x, off, cols, s, m, grad);
+      expPass(x, off, cols, s, X, grad);
       const k = passK;
       const rest = passRest;
       const l = Math.log1p(k - 1 + rest);
-      nll[r] = (zy === m ? dMax : m - zy) + l;
-      if (smooth !== null) smooth[r] = acc + wSum * l;
+      nll[r] = (xy === X ? dMax : s * (X - xy)) + l;
+      if (smooth !== null) smooth[r] = s * acc + wSum * l;
       const sc = scale[r];
       if (sc === 0) {
         grad.fill(0, off, end);
@@ -125,26 +130,32 @@ export const gradientKernels: GradientKernels = {
     const tb = eps / cols;
     for (let r = 0, off = 0; r < rows; r++, off += cols) {
       const end = off + cols;
-      const m = rowMax(x, off, cols, s);
-      if (m === Infinity) {
+      const X = rowMax(x, off, cols);
+      if (X === Infinity) {
         out[r] = NaN;
         grad.fill(NaN, off, end);
         continue;
       }
-      const dMax = m === -Infinity ? Infinity : 0;
-      // Σ_j c_j (m - z_j) and C = Σ_j c_j, read before the exp pass overwrites grad (which may be x itself).
+      const dMax = X === -Infinity ? Infinity : 0;
+      // Σ_j c_j (X - x_j) and C = Σ_j c_j (in blocks, as the loss kernel), read before the exp pass overwrites grad
+      // (which may be x itself).
       let acc = 0;
       let C = 0;
-      for (let j = off, i = 0; j < end; j++, i++) {
-        const z = s * x[j];
-        const c = (w === null ? 1 : w[i]) * (ta * t[j] + tb);
-        C += c;
-        if (c !== 0) acc += c * (z === m ? dMax : m - z);
+      for (let b = off, i0 = 0; b < end; b += BLOCK, i0 += BLOCK) {
+        let a = 0;
+        let cs = 0;
+        for (let j = b, i = i0, e = Math.min(b + BLOCK, end); j < e; j++, i++) {
+          const c = (w === null ? 1 : w[i]) * (ta * t[j] + tb);
+          cs += c;
+          if (c !== 0) a += c * (x[j] === X ? dMax : X - x[j]);
+        }
+        acc += a;
+        C += cs;
       }
-      expPass(x, off, cols, s, m, grad);
+      expPass(x, off, cols, s, X, grad);
       const k = passK;
       const rest = passRest;
-      out[r] = acc + C * Math.log1p(k - 1 + rest);
+      out[r] = s * acc + C * Math.log1p(k - 1 + rest);
       const sc = scale[r];
       if (sc === 0) {
         grad.fill(0, off, end);

@@ -61,7 +61,7 @@ export const jsScoring: ScoringKernels = {
         continue;
       }
       const end = off + cols;
-      const m = rowMax(x, off, cols, s);
+      const m = rowMax(x, off, cols);
       const xy = x[off + y];
       let above = 0;
       let ones = 0;
@@ -73,10 +73,9 @@ export const jsScoring: ScoringKernels = {
         for (let j = b, e = Math.min(b + BLOCK, end); j < e; j++) {
           const v = x[j];
           if (v > xy) above++;
-          const z = s * v;
-          if (z === m) ones++;
+          if (v === m) ones++;
           else {
-            const d = z - m;
+            const d = (v - m) * s; // subtracted before scaling, so d stays finite where s·v would overflow
             const ed = Math.exp(d); // NaN lands here and poisons the row
             part += ed;
             if (ed > 0) partT += ed * d; // a masked entry (e = 0, d = -Infinity) contributes 0
@@ -93,7 +92,7 @@ export const jsScoring: ScoringKernels = {
         entropy[r] = NaN;
       } else {
         lg = Math.log1p(ones - 1 + rest);
-        logprob[r] = -(m - s * xy + lg);
+        logprob[r] = -((m - xy) * s + lg);
         entropy[r] = lg - sumT / (ones + rest);
       }
       if (k === 0) continue;
@@ -102,7 +101,7 @@ export const jsScoring: ScoringKernels = {
         continue;
       }
       selectTop(x, off, cols, k, topIds, topLogprobs!, at);
-      for (let i = at; i < at + k; i++) topLogprobs![i] = s * topLogprobs![i] - m - lg;
+      for (let i = at; i < at + k; i++) topLogprobs![i] = (topLogprobs![i] - m) * s - lg;
     }
   },
 };

@@ -24,18 +24,19 @@ const NEAR = 1 / 64;
 const KL_FAST = 5e-3;
 
 /**
- * log Σ_j exp(z_j - m) as log1p((k - 1) + rest), k the count of z_j equal to m: a confident row's tiny loss keeps
- * its relative accuracy (log of 1 + rest would round rest away), and a +Infinity max never meets Inf - Inf.
+ * log Σ_j exp(d_j), d_j = (x_j - X)·s, as log1p((k - 1) + rest), k the count of x_j equal to the max X: a confident
+ * row's tiny loss keeps its relative accuracy (log of 1 + rest would round rest away), and an infinite max never
+ * meets Inf - Inf.
  */
-function logSumShifted(x: FloatArray, off: number, n: number, s: number, m: number): number {
+function logSumShifted(x: FloatArray, off: number, n: number, s: number, X: number): number {
   let k = 0;
   let rest = 0;
   for (let b = off, end = off + n; b < end; b += BLOCK) {
     let part = 0;
     for (let j = b, e = Math.min(b + BLOCK, end); j < e; j++) {
-      const z = s * x[j];
-      if (z === m) k++;
-      else part += Math.exp(z - m); // NaN lands here and poisons the row
+      const v = x[j];
+      if (v === X) k++;
+      else part += Math.exp((v - X) * s); // NaN lands here and poisons the row
     }
     rest += part;
   }
@@ -171,24 +172,25 @@ export const jsKernels: FloatKernels = {
 
   logSumExp(x, rows, cols, s, out) {
     for (let r = 0, off = 0; r < rows; r++, off += cols) {
-      const m = rowMax(x, off, cols, s);
-      out[r] = m + logSumShifted(x, off, cols, s, m); // all -Infinity: -Infinity + log(cols)
+      const X = rowMax(x, off, cols);
+      // all -Infinity: -Infinity + log(cols); a +Infinity max: +Infinity (NaN when the row also holds a NaN)
+      out[r] = s * X + logSumShifted(x, off, cols, s, X);
     }
   },
 
   softmax(x, rows, cols, s, out) {
     for (let r = 0, off = 0; r < rows; r++, off += cols) {
       const end = off + cols;
-      const m = rowMax(x, off, cols, s);
-      if (m === -Infinity || m === Infinity) {
+      const X = rowMax(x, off, cols);
+      if (X === -Infinity || X === Infinity) {
         out.fill(NaN, off, end); // no finite logit, or an infinite one: undefined (the API rejects it)
         continue;
       }
-      // One exp per element: store exp(z - m) and divide by the sum.
+      // One exp per element: store exp(d_j) and divide by the sum.
       let sum = 0;
       for (let j = off; j < end; j++) {
-        const z = s * x[j];
-        const e = z === m ? 1 : Math.exp(z - m);
+        const v = x[j];
+        const e = v === X ? 1 : Math.exp((v - X) * s);
         out[j] = e;
         sum += e;
       }
@@ -199,16 +201,13 @@ export const jsKernels: FloatKernels = {
   logSoftmax(x, rows, cols, s, out) {
     for (let r = 0, off = 0; r < rows; r++, off += cols) {
       const end = off + cols;
-      const m = rowMax(x, off, cols, s);
-      if (m === -Infinity || m === Infinity) {
+      const X = rowMax(x, off, cols);
+      if (X === -Infinity || X === Infinity) {
         out.fill(NaN, off, end); // as softmax
         continue;
       }
-      const l = logSumShifted(x, off, cols, s, m);
-      for (let j = off; j < end; j++) {
-        const z = s * x[j];
-        out[j] = z - m - l;
-      }
+      const l = logSumShifted(x, off, cols, s, X);
+      for (let j = off; j < end; j++) out[j] = (x[j] - X) * s - l;
     }
   },
 
@@ -226,52 +225,46 @@ export const jsKernels: FloatKernels = {
         continue;
       }
       const end = off + cols;
-      const m = rowMax(x, off, cols, s);
-      if (m === Infinity) {
+      const X = rowMax(x, off, cols);
+      if (X === Infinity) {
         // A +Infinity logit makes the softmax undefined, as in the WebAssembly kernels (the API rejects it).
         nll[r] = NaN;
         if (smooth !== null) smooth[r] = NaN;
         continue;
       }
-      // m - z_j for a z_j equal to the max: 0, except in an all -Infinity row where every class is impossible.
-      const dMax = m === -Infinity ? Infinity : 0;
+      // X - x_j for an x_j equal to the max: 0, except in an all -Infinity row where every class is impossible.
+      const dMax = X === -Infinity ? Infinity : 0;
       let l: number;
       if (smooth === null) {
-        l = logSumShifted(x, off, cols, s, m);
+        l = logSumShifted(x, off, cols, s, X);
       } else {
-        // Σ_j w_j (m - z_j) fused into the exp-sum pass; the Σ_j w_j · log Σ part is added after.
+        // Σ_j w_j (X - x_j) fused into the exp-sum pass (in blocks, as the sum); s times it plus Σ_j w_j · log Σ
+        // is the smoothing term.
         let k = 0;
         let rest = 0;
         let acc = 0;
-        if (w === null) {
-          for (let j = off; j < end; j++) {
-            const z = s * x[j];
-            if (z === m) {
+        for (let b = off, c0 = 0; b < end; b += BLOCK, c0 += BLOCK) {
+          let part = 0;
+          let a = 0;
+          for (let j = b, c = c0, e = Math.min(b + BLOCK, end); j < e; j++, c++) {
+            const v = x[j];
+            const wj = w === null ? 1 : w[c];
+            if (v === X) {
               k++;
-              acc += dMax;
+              if (wj !== 0) a += wj * dMax;
             } else {
-              rest += Math.exp(z - m);
-              acc += m - z;
+              part += Math.exp((v - X) * s);
+              if (wj !== 0) a += wj * (X - v); // a zero weight on a masked class is 0, not NaN
             }
           }
-        } else {
-          for (let j = off, c = 0; j < end; j++, c++) {
-            const z = s * x[j];
-            const wj = w[c];
-            if (z === m) {
-              k++;
-              if (wj !== 0) acc += wj * dMax;
-            } else {
-              rest += Math.exp(z - m);
-              if (wj !== 0) acc += wj * (m - z); // a zero weight on a masked class is 0, not NaN
-            }
-          }
+          rest += part;
+          acc += a;
         }
         l = Math.log1p(k - 1 + rest);
-        smooth[r] = acc + wSum * l;
+        smooth[r] = s * acc + wSum * l;
       }
-      const zy = s * x[off + y];
-      nll[r] = (zy === m ? dMax : m - zy) + l;
+      const xy = x[off + y];
+      nll[r] = (xy === X ? dMax : s * (X - xy)) + l;
     }
   },
 
@@ -280,52 +273,46 @@ export const jsKernels: FloatKernels = {
     const tb = eps / cols;
     for (let r = 0, off = 0; r < rows; r++, off += cols) {
       const end = off + cols;
-      const m = rowMax(x, off, cols, s);
-      if (m === Infinity) {
+      const X = rowMax(x, off, cols);
+      if (X === Infinity) {
         out[r] = NaN; // as in softmaxCrossEntropyLabels
         if (rowWeight !== null) rowWeight[r] = NaN;
         continue;
       }
-      const dMax = m === -Infinity ? Infinity : 0;
-      // Σ_j c_j (lse - z_j) = Σ_j c_j (m - z_j) + (Σ_j c_j) · log Σ exp(z - m): every part ≥ 0, no cancellation.
+      const dMax = X === -Infinity ? Infinity : 0;
+      // Σ_j c_j (lse - z_j) = s·Σ_j c_j (X - x_j) + (Σ_j c_j) · log Σ exp(d): every part ≥ 0, no cancellation. Every
+      // sum runs in blocks (a plain sum over 50,000 classes drifts past 1e-13).
       let k = 0;
       let rest = 0;
       let acc = 0;
       let cSum = 0;
       let tw = 0;
-      if (w === null) {
-        for (let j = off; j < end; j++) {
-          const z = s * x[j];
+      for (let b = off, i0 = 0; b < end; b += BLOCK, i0 += BLOCK) {
+        let part = 0;
+        let a = 0;
+        let cs = 0;
+        let ws = 0;
+        for (let j = b, i = i0, e = Math.min(b + BLOCK, end); j < e; j++, i++) {
+          const v = x[j];
           const tj = t[j];
-          const c = ta * tj + tb;
-          cSum += c;
-          tw += tj;
-          if (z === m) {
-            k++;
-            if (c !== 0) acc += c * dMax;
-          } else {
-            rest += Math.exp(z - m);
-            if (c !== 0) acc += c * (m - z);
-          }
-        }
-      } else {
-        for (let j = off, i = 0; j < end; j++, i++) {
-          const z = s * x[j];
-          const tj = t[j];
-          const wj = w[i];
+          const wj = w === null ? 1 : w[i];
           const c = wj * (ta * tj + tb);
-          cSum += c;
-          tw += wj * tj;
-          if (z === m) {
+          cs += c;
+          ws += wj * tj;
+          if (v === X) {
             k++;
-            if (c !== 0) acc += c * dMax;
+            if (c !== 0) a += c * dMax;
           } else {
-            rest += Math.exp(z - m);
-            if (c !== 0) acc += c * (m - z);
+            part += Math.exp((v - X) * s);
+            if (c !== 0) a += c * (X - v);
           }
         }
+        rest += part;
+        acc += a;
+        cSum += cs;
+        tw += ws;
       }
-      out[r] = acc + cSum * Math.log1p(k - 1 + rest);
+      out[r] = s * acc + cSum * Math.log1p(k - 1 + rest);
       if (rowWeight !== null) rowWeight[r] = tw;
     }
   },
@@ -513,7 +500,7 @@ export const jsKernels: FloatKernels = {
         continue;
       }
       const end = off + cols;
-      const m = rowMax(x, off, cols, 1);
+      const m = rowMax(x, off, cols);
       const zy = x[off + y];
       // One pass: the exp sum exactly as logSumShifted (same blocks, same order), Σ e², the rank, the argmax.
       let k = 0;
