@@ -3,7 +3,7 @@ import type { FloatArray, Kernels } from '../backend/kernels.js';
 import { XentError, show } from '../core/errors.js';
 import { checkKeys, dtypeOf, numberIn, ownOptions, unitOf } from '../core/options.js';
 import { floatsOf } from '../core/dtype.js';
-import { reduce, total } from '../core/reduce.js';
+import { ldexpResult, reduce, total, unscaled } from '../core/reduce.js';
 import {
   type Batch, type Matrix, asMatrix, asMatrixLike, asVectorOption, checkWeights, isFloat32, isNested, lengthOf,
 } from '../core/shape.js';
@@ -76,6 +76,9 @@ export interface BinaryCall {
   rowMean: boolean;
   o: Record<string, unknown>;
   name: string;
+  /** The powers of two taken out of the weights (`unscaled`): w = 2^we·w', sw = 2^se·sw'. */
+  we: number;
+  se: number;
 }
 
 /**
@@ -110,25 +113,49 @@ export function binaryCall(
     && (preset.realTargets === 'all' || (preset.realTargets === 'logits' && !probabilities));
   checkTargets(k, { name: 'target', m: T }, real);
 
-  let w: FloatArray | null = null;
+  // Weights are read in float64 and handed to the kernels with their scale taken out (see unscaled).
+  let w64: Float64Array | null = null;
   let wFull = false;
   if (o.weight !== undefined) {
     const len = lengthOf(o.weight);
     wFull = len !== X.cols && len === X.rows * X.cols;
-    w = weightOption(o.weight, 'weight', wFull ? X.rows * X.cols : X.cols, f32, preset);
+    w64 = weightOption(o.weight, 'weight', wFull ? X.rows * X.cols : X.cols, false, preset) as Float64Array;
   }
-  let sw = o.sampleWeight === undefined ? null
-    : weightOption(o.sampleWeight, 'sampleWeight', examples ? X.cols : X.rows, f32, preset);
-  if (examples && sw !== null) {
-    const merged = new (f32 ? Float32Array : Float64Array)(X.cols);
-    for (let i = 0; i < merged.length; i++) merged[i] = w === null ? sw[i] : sw[i] * w[i];
-    w = merged;
+  const sw64 = o.sampleWeight === undefined ? null
+    : weightOption(o.sampleWeight, 'sampleWeight', examples ? X.cols : X.rows, false, preset) as Float64Array;
+  let w: FloatArray | null;
+  let sw: FloatArray | null;
+  let we: number;
+  let se: number;
+  if (examples && sw64 !== null) {
+    // A flat vector's per-example weights join its per-element ones: the product of the scaled weights, rescaled.
+    const a = unscaled(w64);
+    const b = unscaled(sw64);
+    const merged = new Float64Array(X.cols);
+    for (let i = 0; i < merged.length; i++) merged[i] = a.w === null ? b.w![i] : b.w![i] * a.w[i];
+    const m = unscaled(merged, f32);
+    w = m.w;
+    we = m.e + a.e + b.e;
     sw = null;
+    se = 0;
+  } else {
+    ({ w, e: we } = unscaled(w64, f32));
+    ({ w: sw, e: se } = unscaled(sw64, f32));
   }
   return {
     k, X, T, f32, preset, reduction, rule, unit, smoothing, w, wFull, sw, scalar, batch: X.batch || examples, o, name,
-    rowMean: preset.binaryRowMean && X.batch,
+    rowMean: preset.binaryRowMean && X.batch, we, se,
   };
+}
+
+/**
+ * The power of two a result computed from the scaled weights is multiplied by (see `unscaled`): both weights' for a
+ * sum or elementwise values and a mean by count; none for the exact mean, whose divisor holds the same weights,
+ * except the element weights where rows are averaged first (its divisor holds only the sample weights).
+ */
+export function binaryExp(b: BinaryCall): number {
+  if (b.reduction !== 'mean' || (b.rule ?? b.preset.binaryMean) !== 'weights') return b.we + b.se;
+  return b.rowMean ? b.we : 0;
 }
 
 /**
@@ -170,7 +197,8 @@ export function binaryFinish(b: BinaryCall, out: Float64Array, elementwise: bool
     b.batch,
     (i) => explainWeighted(Math.floor(i / (elementwise ? X.cols : 1)), [{ name, m: X }, { name: 'target', m: T }], [b.w, b.sw]),
   );
-  return reduction === 'mean' && denominator === 0 ? b.preset.emptyMean / unit : notOpposed(r, false);
+  return reduction === 'mean' && denominator === 0 ? b.preset.emptyMean / unit
+    : notOpposed(ldexpResult(r, binaryExp(b)), false);
 }
 
 /** Shared path of the binary losses: resolve, one kernel call, reduce (over every element, as in PyTorch). */

@@ -8,7 +8,7 @@ import { kernels } from '../backend/select.js';
 import { XentError, show } from '../core/errors.js';
 import { type HalfOptions, booleanOption, checkKeys, dtypeOf, reductionOf, type Reduction } from '../core/options.js';
 import { type FloatArray, floatsOf } from '../core/dtype.js';
-import { Sum } from '../core/reduce.js';
+import { Sum, ldexpResult, unscaled } from '../core/reduce.js';
 import { type Batch, type Labels, type Matrix, type Vector, asLabels, asMatrix, asMatrixLike, isFloat32 } from '../core/shape.js';
 import { presetOf, weightOption } from '../core/compat.js';
 import { checkUnitInterval } from '../core/validate.js';
@@ -82,8 +82,9 @@ export function brierScore(probs: number | Batch, target: number | Labels | Vect
   const reduction = reductionOf(o.reduction);
   const { P, p, binary, t } = resolve('brierScore', probs, target, o);
   const half = o.scaleByHalf === undefined ? binary || P.cols === 2 : booleanOption(o.scaleByHalf, 'scaleByHalf');
-  const sw = o.sampleWeight === undefined ? null
-    : weightOption(o.sampleWeight, 'sampleWeight', P.rows, false, presetOf(undefined));
+  // the weights' scale taken out (a weighted mean does not depend on it; sums are multiplied back by 2^se)
+  const { w: sw, e: se } = unscaled(o.sampleWeight === undefined ? null
+    : weightOption(o.sampleWeight, 'sampleWeight', P.rows, false, presetOf(undefined)) as Float64Array);
   const per = new Float64Array(P.rows);
   for (let r = 0; r < P.rows; r++) {
     let s = 0;
@@ -94,6 +95,7 @@ export function brierScore(probs: number | Batch, target: number | Labels | Vect
   }
   if (reduction === 'none') {
     if (sw) for (let r = 0; r < P.rows; r++) per[r] *= sw[r];
+    ldexpResult(per, se);
     return typeof probs === 'number' ? per[0] : per;
   }
   const num = new Sum();
@@ -103,7 +105,7 @@ export function brierScore(probs: number | Batch, target: number | Labels | Vect
     if (w !== 0) num.add(w * per[r]);
     den.add(w);
   }
-  if (reduction === 'sum') return num.value();
+  if (reduction === 'sum') return ldexpResult(num.value(), se);
   return den.value() === 0 ? NaN : num.value() / den.value();
 }
 

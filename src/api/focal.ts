@@ -19,10 +19,9 @@ import {
   type BatchOptions, type HalfOptions, type Result, type UnitOptions, booleanOption, checkKeys, dtypeOf, integerOption,
   numberIn, ownOptions, unitOf,
 } from '../core/options.js';
-import { reduce, total } from '../core/reduce.js';
+import { ldexpResult, reduce, total, unscaled } from '../core/reduce.js';
 import {
-  type Batch, type Labels, type Vector, asLabels, asMatrix, asMatrixLike, asVectorOption, checkWeights, isFloat32,
-  isLabelTarget,
+  type Batch, type Labels, type Vector, asLabels, asMatrix, asMatrixLike, isFloat32, isLabelTarget, weights,
 } from '../core/shape.js';
 import { checkDistribution, checkInfiniteRows, checkUnitInterval, toleranceOf } from '../core/validate.js';
 import { type BinaryOptions, type BinaryResult, binary } from './binary.js';
@@ -160,14 +159,17 @@ export function categoricalFocalCrossEntropy<X extends Batch, O extends Categori
   let X = asMatrix(pred, name, o.classes, f32, dtype);
   if (X.cols === 0) throw new XentError('EMPTY_INPUT', `${name} has no classes`);
   const C = X.cols;
-  let alpha: ArrayLike<number> | null = null;
+  let alpha64: Float64Array | null = null;
   if (balancing) {
     if (typeof o.alpha === 'number' || o.alpha === undefined) {
       const a = numberIn(o.alpha, 'alpha', 0, Infinity, 0.25, true);
-      alpha = new Float64Array(C).fill(a);
-    } else alpha = checkWeights(asVectorOption(o.alpha, 'alpha', C, false), 'alpha');
+      alpha64 = new Float64Array(C).fill(a);
+    } else alpha64 = weights(o.alpha, 'alpha', C);
   }
-  const sw = o.sampleWeight === undefined ? null : weightOption(o.sampleWeight, 'sampleWeight', X.rows, false, preset);
+  // α and the sample weights with their scales taken out (as the categorical losses' weights): 2^ae·α', 2^se·sw'
+  const { w: sw, e: se } = unscaled(o.sampleWeight === undefined ? null
+    : weightOption(o.sampleWeight, 'sampleWeight', X.rows, false, preset) as Float64Array);
+  const { w: alpha, e: ae } = unscaled(alpha64);
 
   // probabilities p and their logs
   let p: FloatArray;
@@ -224,5 +226,8 @@ export function categoricalFocalCrossEntropy<X extends Batch, O extends Categori
     { values, rows: X.rows, k: 1, mult: sw, denominator }, reduction, unit, X.batch,
     (i) => explainWeighted(i, [L, ...(T === null ? [] : [{ name: 'target', m: { ...X, data: T } }])], [sw], logits ? L : undefined),
   );
-  return (reduction === 'mean' && denominator === 0 ? preset.emptyMean / unit : notOpposed(res, false)) as Result<X, O>;
+  // α is in every value, never in the divisor; the sample weights are in the divisor of the exact mean
+  const back = reduction === 'mean' && (rule ?? preset.mean) === 'weights' ? ae : ae + se;
+  return (reduction === 'mean' && denominator === 0 ? preset.emptyMean / unit
+    : notOpposed(ldexpResult(res, back), false)) as Result<X, O>;
 }

@@ -17,7 +17,7 @@ import { XentError, detached, isDetached, show } from '../core/errors.js';
 import {
   type HalfOptions, type Reduction, type Result, checkKeys, dtypeOf, reductionOf, scaleOf, unitOf,
 } from '../core/options.js';
-import { reduce } from '../core/reduce.js';
+import { ldexp, reduce } from '../core/reduce.js';
 import {
   type Batch, type HalfVector, type Matrix, asMatrix, asMatrixLike, asVectorOption, checkWeights, isFloat32,
 } from '../core/shape.js';
@@ -26,10 +26,11 @@ import {
 } from '../core/validate.js';
 import {
   type SoftmaxCrossEntropyOptions, type Target, categorical, classWeightsInMean, combineLabelled, denseDenominator, finish,
-  labelDenominator,
+  labelDenominator, weightExp,
 } from './losses.js';
 import {
-  type BinaryResult, type SigmoidCrossEntropyOptions, binaryCall, binaryDenominator, binaryFinish, rowMultipliers,
+  type BinaryResult, type SigmoidCrossEntropyOptions, binaryCall, binaryDenominator, binaryExp, binaryFinish,
+  rowMultipliers,
 } from './binary.js';
 import type { KlDivergenceOptions } from './information.js';
 
@@ -109,7 +110,7 @@ export function softmaxCrossEntropyWithGrad<X extends Batch, O extends SoftmaxCr
   logits: X, target: Target, options?: O,
 ): LossAndGradient<Result<X, O>, GradientArray<X>> {
   const c = categorical('softmaxCrossEntropyWithGrad', logits, target, options, ['temperature', 'out'], 'logits');
-  const s = scaleOf(c.o.temperature);
+  const s = scaleOf(c.o.temperature, c.f32);
   const { k, X, w, sw, eps, reduction, unit } = c;
   const { rows, cols } = X;
   const out = gradOut(c.o.out, rows * cols, c.f32);
@@ -123,7 +124,7 @@ export function softmaxCrossEntropyWithGrad<X extends Batch, O extends SoftmaxCr
   // gradient as it writes it (no second pass over it).
   if (c.labels) {
     denominator = labelDenominator(c);
-    fillScale(scale, c.labels, sw, reduction, denominator, s / unit);
+    fillScale(scale, c.labels, sw, reduction, denominator, ldexp(s / unit, weightExp(c)));
     // A row whose label weighs 0 (no smoothing) counts for nothing: its loss does not read its logits (as in
     // softmaxCrossEntropy), and its gradient is 0, even where they are NaN.
     if (w !== null && eps === 0) for (let r = 0; r < rows; r++) if (c.labels[r] >= 0 && w[c.labels[r]] === 0) scale[r] = 0;
@@ -143,7 +144,7 @@ export function softmaxCrossEntropyWithGrad<X extends Batch, O extends SoftmaxCr
       k.dot(null, T.data, rows, cols, w, rowWeight);
     }
     denominator = denseDenominator(c, rowWeight);
-    fillScale(scale, null, sw, reduction, denominator, s / unit);
+    fillScale(scale, null, sw, reduction, denominator, ldexp(s / unit, weightExp(c)));
     values = new Float64Array(rows);
     const back = tameScale(scale, c.f32);
     k.softmaxCrossEntropyDenseGrad(X.data, T.data, rows, cols, s, eps, w, scale, values, grad);
@@ -214,7 +215,7 @@ export function sigmoidCrossEntropyWithGrad<X extends number | Batch, O extends 
   // The divisor is known before the kernel, so the kernel writes the gradient already scaled.
   const denominator = binaryDenominator(b);
   const scale = new Float64Array(rows);
-  fillScale(scale, null, rowMultipliers(b), b.reduction, denominator, 1 / b.unit);
+  fillScale(scale, null, rowMultipliers(b), b.reduction, denominator, ldexp(1 / b.unit, binaryExp(b)));
   const elementwise = b.reduction === 'none' && b.batch && !b.rowMean;
   const out = new Float64Array(elementwise ? rows * cols : rows);
   const dst = gradOut(b.o.out, rows * cols, f32);
@@ -239,8 +240,8 @@ export function klDivergenceWithGrad<X extends Batch, O extends KlDivergenceGrad
   const batchmean = o.reduction === 'batchmean';
   const reduction = batchmean ? 'mean' : reductionOf(o.reduction);
   const unit = unitOf(o.base);
-  const s = scaleOf(o.temperature);
   const f32 = isFloat32(logitsQ);
+  const s = scaleOf(o.temperature, f32);
   const tolerance = toleranceOf(o.tolerance);
   const normalize = o.normalize === undefined ? false : o.normalize;
   if (typeof normalize !== 'boolean') throw new XentError('INVALID_OPTION', `normalize must be a boolean, got ${show(normalize)}`);
@@ -275,8 +276,8 @@ function backward(
   kernel: (k: Kernels, Y: Matrix, D: Matrix, s: number, out: FloatArray) => void,
 ): FloatArray {
   const o = checkKeys(options, ['classes', 'temperature', 'out', 'dtype'], fn);
-  const s = scaleOf(o.temperature);
   const f32 = isFloat32(y);
+  const s = scaleOf(o.temperature, f32);
   const dtype = dtypeOf(o.dtype);
   const Y = asMatrix(y, 'y', o.classes, f32, dtype);
   if (Y.cols === 0) throw new XentError('EMPTY_INPUT', 'y has no entries');

@@ -6,7 +6,7 @@ import {
   type BatchOptions, type HalfOptions, type Reduction, type Result, type UnitOptions,
   booleanOption, checkKeys, dtypeOf, integerOption, numberIn, scaleOf, unitOf,
 } from '../core/options.js';
-import { reduce, total } from '../core/reduce.js';
+import { ldexp, ldexpResult, reduce, total, unscaled } from '../core/reduce.js';
 import {
   type CompatOptions, type LossReduction, type MeanRule, type Preset, checkTargets, clipBounds, countNonzero,
   divisorOf, epsOption, explainWeighted, lossReduction, notOpposed, presetOf, weightOption,
@@ -67,6 +67,9 @@ export interface Categorical {
   T: Matrix | null;
   o: Record<string, unknown>;
   preset: Preset;
+  /** The powers of two taken out of the class and sample weights (`unscaled`): w = 2^we·w', sw = 2^se·sw'. */
+  we: number;
+  se: number;
 }
 
 /** Resolves the inputs and options common to the categorical losses (and their gradients). */
@@ -86,8 +89,13 @@ export function categorical(
   let X = asMatrix(x, name, o.classes, f32, dtype);
   if (X.cols === 0) throw new XentError('EMPTY_INPUT', `${name} has no classes`);
   if (prepare) X = prepare(k, X, o, f32);
-  const w = o.weight === undefined ? null : weightOption(o.weight, 'weight', X.cols, f32, preset);
-  const sw = o.sampleWeight === undefined ? null : weightOption(o.sampleWeight, 'sampleWeight', X.rows, false, preset);
+  // Weights are read in float64 and handed to the kernels with their scale taken out (see unscaled).
+  const W = unscaled(o.weight === undefined ? null
+    : weightOption(o.weight, 'weight', X.cols, false, preset) as Float64Array, f32);
+  const S = unscaled(o.sampleWeight === undefined ? null
+    : weightOption(o.sampleWeight, 'sampleWeight', X.rows, false, preset) as Float64Array);
+  const w = W.w;
+  const sw = S.w;
   const labelTarget = X.batch ? isLabelTarget(target, X.rows, X.cols, dtype) : typeof target === 'number';
   let labels: Int32Array | null = null;
   let T: Matrix | null = null;
@@ -98,7 +106,17 @@ export function categorical(
     const real = preset.realTargets === 'all' || (preset.realTargets === 'logits' && name === 'logits');
     checkTargets(k, { name: 'target', m: T }, real);
   }
-  return { k, X, f32, reduction, rule, unit, eps, w, sw, labels, T, o, preset };
+  return { k, X, f32, reduction, rule, unit, eps, w, sw, labels, T, o, preset, we: W.e, se: S.e };
+}
+
+/**
+ * The power of two a result computed from the scaled weights is multiplied by: a sum or elementwise value holds
+ * both weights; a mean divides out those in its divisor (all of them under the exact rule, none under a count).
+ */
+export function weightExp(c: Categorical): number {
+  const all = c.we + c.se;
+  if (c.reduction !== 'mean' || (c.rule ?? c.preset.mean) !== 'weights') return all;
+  return c.labels !== null || classWeightsInMean(c) ? 0 : c.we;
 }
 
 /**
@@ -114,7 +132,7 @@ export function labelDenominator(c: Categorical): number {
   for (let r = 0; r < X.rows; r++) {
     const y = labels![r];
     if (y < 0) {
-      if (keepIgnored) rowWeight[r] = 1;
+      if (keepIgnored) rowWeight[r] = ldexp(1, -c.we); // weight 1, in the units of the scaled class weights
       continue;
     }
     counted++;
@@ -182,7 +200,8 @@ export function finish(c: Categorical, values: Float64Array, denominator: number
     (i) => explainWeighted(i, inputs, [c.w, c.sw], logits),
   );
   // Keras' divide_no_nan: an empty mean is 0 there; NaN (PyTorch's answer) everywhere else.
-  return c.reduction === 'mean' && denominator === 0 ? c.preset.emptyMean / c.unit : notOpposed(r, false);
+  return c.reduction === 'mean' && denominator === 0 ? c.preset.emptyMean / c.unit
+    : notOpposed(ldexpResult(r, weightExp(c)), false);
 }
 
 /**
@@ -194,7 +213,7 @@ export function softmaxCrossEntropy<X extends Batch, O extends SoftmaxCrossEntro
   logits: X, target: Target, options?: O,
 ): Result<X, O> {
   const c = categorical('softmaxCrossEntropy', logits, target, options, ['temperature'], 'logits');
-  const s = scaleOf(c.o.temperature);
+  const s = scaleOf(c.o.temperature, c.f32);
   const { k, X, w, eps } = c;
   const L: Named = { name: 'logits', m: X };
   if (c.labels) {

@@ -7,6 +7,7 @@ import {
   type Batch, type HalfVector, type Matrix, type Row, type Vector, asMatrix, asVectorOption, isFloat32, lengthOf,
 } from '../core/shape.js';
 import { explainNaN } from '../core/validate.js';
+import { ldexp } from '../core/reduce.js';
 
 /** Options of the softmax family. */
 export interface SoftmaxOptions extends HalfOptions {
@@ -58,8 +59,9 @@ const plainOptions = ({ classes, temperature, dtype }: Record<string, unknown>) 
 
 function logitsOf(x: unknown, options: SoftmaxOptions | undefined, fn: string, empty = false): { m: Matrix; s: number } {
   const o = checkKeys(options, KEYS, fn);
-  const s = scaleOf(o.temperature);
-  const m = asMatrix(x, 'x', o.classes, isFloat32(x), dtypeOf(o.dtype));
+  const f32 = isFloat32(x);
+  const s = scaleOf(o.temperature, f32);
+  const m = asMatrix(x, 'x', o.classes, f32, dtypeOf(o.dtype));
   if (m.cols === 0 && !empty) throw new XentError('EMPTY_INPUT', 'x has no entries');
   return { m, s };
 }
@@ -120,9 +122,20 @@ function scaledLogSumExp(x: unknown, o: Record<string, unknown>, returnSign: boo
   const data = floatsOf(kernels(), m.data, true);
   const len = lengthOf(o.b);
   const bFull = len !== undefined && len !== m.cols && len === m.rows * m.cols;
-  const b = o.b === undefined ? null : asVectorOption(o.b, 'b', bFull ? m.rows * m.cols : m.cols, false);
+  let b = o.b === undefined ? null : asVectorOption(o.b, 'b', bFull ? m.rows * m.cols : m.cols, false);
+  // b's scale is taken out (a power of two 2^be, exact) and added back as be·ln 2: Σ b·exp(x) then neither
+  // overflows for b near Number.MAX_VALUE nor loses the digits of subnormal b.
+  let be = 0;
   if (b !== null) {
-    for (let i = 0; i < b.length; i++) if (Number.isNaN(b[i])) throw new XentError('NON_FINITE', `b[${i}] is NaN`);
+    let top = 0;
+    for (let i = 0; i < b.length; i++) {
+      if (Number.isNaN(b[i])) throw new XentError('NON_FINITE', `b[${i}] is NaN`);
+      top = Math.max(top, Math.abs(b[i]));
+    }
+    if (top > 0 && top < Infinity && !(top >= 1 && top < 2)) {
+      be = Math.floor(Math.log2(top));
+      b = b.map((v) => ldexp(v, -be));
+    }
   }
   const value = new Float64Array(m.rows);
   const sign = new Float64Array(m.rows);
@@ -156,7 +169,7 @@ function scaledLogSumExp(x: unknown, o: Record<string, unknown>, returnSign: boo
       continue;
     }
     sign[r] = Math.sign(sum);
-    value[r] = mx + Math.log(Math.abs(sum));
+    value[r] = mx + (Math.log(Math.abs(sum)) + be * Math.LN2);
     if (sum === 0) value[r] = -Infinity;
     if (sum < 0 && !returnSign) {
       const where = m.batch ? `row ${r}` : 'x';

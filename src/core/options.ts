@@ -65,13 +65,25 @@ export function numberIn(v: unknown, name: string, lo: number, hi: number, fallb
   return v;
 }
 
-/** 1 / temperature, the scale applied to logits. */
-export function scaleOf(temperature: unknown): number {
+/** The largest float32, 2^128 - 2^104. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/**
+ * 1 / temperature, the scale applied to logits. A temperature below 1 / Number.MAX_VALUE (~5.6e-309, a subnormal)
+ * has no finite reciprocal, and the float32 kernels (`f32`) take the scale in float32 lanes, which end at
+ * ~3.4e38: such temperatures are refused, rather than scaling by Infinity (0·Infinity at the max is NaN).
+ */
+export function scaleOf(temperature: unknown, f32 = false): number {
   if (temperature === undefined) return 1;
   if (typeof temperature !== 'number' || !(temperature > 0) || temperature === Infinity) {
     throw new XentError('INVALID_OPTION', `temperature must be a finite number > 0, got ${show(temperature)}`);
   }
-  return 1 / temperature;
+  const s = 1 / temperature;
+  if (s > (f32 ? FLOAT32_MAX : Number.MAX_VALUE)) {
+    const least = f32 ? '1 / 3.4e38 (2.94e-39) for float32 input' : '1 / Number.MAX_VALUE (5.57e-309)';
+    throw new XentError('INVALID_OPTION', `temperature must be at least ${least}, so that 1 / temperature is finite, got ${show(temperature)}`);
+  }
+  return s;
 }
 
 export function integerOption(v: unknown, name: string): number | undefined {

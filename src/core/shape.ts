@@ -289,6 +289,10 @@ export function checkWeights(w: FloatArray, name: string): FloatArray {
   return w;
 }
 
+/** A weight option read in float64 (its scale is taken out before any float32 kernel sees it) and checked. */
+export const weights = (x: unknown, name: string, length: number): Float64Array =>
+  checkWeights(asVectorOption(x, name, length, false), name) as Float64Array;
+
 const INT_ARRAYS = [Int8Array, Uint8Array, Int16Array, Uint16Array, Int32Array, Uint32Array];
 
 /**

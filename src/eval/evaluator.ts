@@ -155,6 +155,24 @@ function allocating<T>(classes: number, f: () => T): T {
 const stateFor = (s: EvalSettings): EvalState => allocating(s.classes, () => new EvalState(s));
 
 /**
+ * The losses take each call's weights apart from their scale (so 1e308 or 5e-324 are right there); an evaluator
+ * adds weights up across calls and merges, so it bounds them instead: 0, or within [2^-256, 2^256], where no sum
+ * of weighted losses overflows nor any weighted term leaves the normal range.
+ */
+const W_MIN = 2 ** -256;
+const W_MAX = 2 ** 256;
+function weightsInRange<W extends ArrayLike<number>>(w: W): W {
+  for (let i = 0; i < w.length; i++) {
+    const v = w[i];
+    if (v !== 0 && !(v >= W_MIN && v <= W_MAX)) {
+      throw new XentError('INVALID_OPTION', `sampleWeight[${i}] is ${show(v)}; an Evaluator takes weights of 0 or within ` +
+        '[2^-256, 2^256] (8.6e-78 to 1.2e77), since it adds them up across batches: scale them (its means do not depend on the scale)');
+    }
+  }
+  return w;
+}
+
+/**
  * Streaming evaluation of a classifier: feed batches with `update`, read the figures with `result`. The state is
  * sums and counts, so any chunking, and merging shards' states (`merge`, `toJSON` / `fromJSON`) in any order, give
  * the same result up to float64 rounding.
@@ -186,7 +204,8 @@ export class Evaluator {
     if (X.cols !== s.classes) {
       throw new XentError('SHAPE_MISMATCH', `pred has ${X.cols} entries per row but classes is ${s.classes}`);
     }
-    const w = o.sampleWeight === undefined ? null : checkWeights(asVectorOption(o.sampleWeight, 'sampleWeight', X.rows, false), 'sampleWeight');
+    const w = o.sampleWeight === undefined ? null
+      : weightsInRange(checkWeights(asVectorOption(o.sampleWeight, 'sampleWeight', X.rows, false), 'sampleWeight'));
     // Accumulate into a scratch state first: a batch that fails validation half-way adds nothing.
     const scratch = (this.scratch ??= stateFor(s));
     try {
