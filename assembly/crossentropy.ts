@@ -125,11 +125,13 @@ export function softmaxCrossEntropyDense<T>(
     let sum: f64 = 0, A: f64 = 0, C: f64 = 0, R: f64 = 0;
     let k: i64 = 0;
     let j = 0;
-    if (ASC_FEATURE_SIMD && sizeof<T>() == 4 && !masked) {
-      // Float32 rows: f32 lanes (crossentropy32.ts). log Σ exp by logFromSum, the exact part being s·A/C (the
-      // loss is C·(s·A/C + log Σ); C = 0 leaves log Σ out of it). The tail elements are added in float64.
+    // Float32 rows: f32 lanes (crossentropy32.ts), unless a coefficient is a float32 subnormal, or the weighted
+    // R = Σ w_j t_j is below 2^-100, where the float32 rounding of its subnormal terms (2^-150 each) would show: then
+    // the float64 lanes below redo the row. log Σ exp by logFromSum, the exact part being s·A/C (the loss is
+    // C·(s·A/C + log Σ); C = 0 leaves log Σ out of it). The tail elements are added in float64.
+    if (ASC_FEATURE_SIMD && sizeof<T>() == 4 && !masked && denseRow32(p, tp, cols & ~3, X, s, a1, a0, w)
+      && (!w || denseR >= 7.888609052210118e-31)) {
       let n4 = cols & ~3;
-      denseRow32(p, tp, n4, X, s, a1, a0, w);
       let S = denseS;
       A = denseA; C = denseC; R = denseR;
       for (j = n4; j < cols; j++) {

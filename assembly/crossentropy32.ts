@@ -19,9 +19,13 @@ export let denseR: f64 = 0;
 
 /**
  * Elements [0, n4) of one float32 row (n4 a multiple of 4), X the row's max, c_j = w_j·(a1·t_j + a0)
- * with w_j = 1 when w = 0. Sets denseS, denseA, denseC, denseR; the caller adds the tail elements.
+ * with w_j = 1 when w = 0. Sets denseS, denseA, denseC, denseR; the caller adds the tail elements. Returns false
+ * when some c_j is positive but below float32's normal range (2^-126: subnormal targets or weights): the lanes
+ * round it to a multiple of 2^-149, a large relative error when such terms are all a row has (or when a large
+ * logit gap multiplies them), so the caller redoes the row in float64 lanes. (R's terms w_j·t_j round alike; they
+ * matter only where R is tiny, which the caller tests.)
  */
-export function denseRow32(p: usize, tp: usize, n4: i32, X: f64, s: f64, a1: f64, a0: f64, w: usize): void {
+export function denseRow32(p: usize, tp: usize, n4: i32, X: f64, s: f64, a1: f64, a0: f64, w: usize): bool {
   let Xv = f32x4.splat(<f32>X), cv = f32x4.splat(<f32>(s * 1.4426950408889634)); // s·log2 e
   let va1 = f32x4.splat(<f32>a1), va0 = f32x4.splat(<f32>a0);
   const K = EXP2_CONSTS;
@@ -29,6 +33,10 @@ export function denseRow32(p: usize, tp: usize, n4: i32, X: f64, s: f64, a1: f64
   let c3 = v128.load(K, 64), c2 = v128.load(K, 80), c1 = v128.load(K, 96), one = v128.load(K, 112);
   let S: f64 = 0, A: f64 = 0, C: f64 = 0, R: f64 = 0;
   let j = 0;
+  // The unsigned min of bits(c) - 1 over the lanes is below 0x007F0000 when some c (>= 0, or NaN) is a positive
+  // subnormal below 0.99·2^-126 (those above keep 22 bits or more). Both constants come from the bits of 1.0f
+  // (0x3F800000 >> 29 and >> 7): a v128.const costs 18 bytes each.
+  let one1 = i32x4.shr_u(one, 29), low = one;
   while (j < n4) {
     let end = min(n4, j + 64);
     let aS = f32x4.splat(0), aA = aS, aC = aS, aR = aS;
@@ -46,10 +54,12 @@ export function denseRow32(p: usize, tp: usize, n4: i32, X: f64, s: f64, a1: f64
       aA = f32x4.add(aA, coef4(c, d)); // Σ c·(x - X) = -A
       aC = f32x4.add(aC, c);
       aR = f32x4.add(aR, t);
+      low = i32x4.min_u(low, i32x4.sub(c, one1));
     }
     S += hsum4(aS); A -= hsum4(aA); C += hsum4(aC); R += hsum4(aR);
   }
   denseS = S; denseA = A; denseC = C; denseR = R;
+  return !v128.any_true(i32x4.lt_u(low, i32x4.shr_u(one, 7)));
 }
 
 // --- cross-entropy over probabilities ---
@@ -65,6 +75,8 @@ export let ceOk: bool = true;
  * falls below 2^-126 (float64 keeps that coefficient).
  */
 export function ceRow32(tp: usize, qp: usize, w: usize, n4: i32): f64 {
+  // 1.0f from memory and 2^-126 (0x00800000) from its bits: an inline v128.const costs 18 bytes per use
+  let one = v128.load(EXP2_CONSTS, 112), minN = i32x4.shl(i32x4.shr_u(one, 29), 23);
   let amax = i32x4.splat(0), qmax = amax, bad = amax;
   let sum: f64 = 0;
   let j = 0;
@@ -74,14 +86,13 @@ export function ceRow32(tp: usize, qp: usize, w: usize, n4: i32): f64 {
     for (; j < end; j += 4) {
       let o = <usize>j << 2;
       let q = v128.load(qp + o);
-      let t = tp ? v128.load(tp + o) : f32x4.splat(1);
-      let wv = w ? v128.load(w + o) : f32x4.splat(1);
+      let t = tp ? v128.load(tp + o) : one;
+      let wv = w ? v128.load(w + o) : one;
       let a = f32x4.mul(t, wv);
       amax = i32x4.max_u(amax, a);
       qmax = i32x4.max_u(qmax, q);
       // To float64 where q is subnormal or 0 under t > 0, or where w·t (w > 0) falls below float32's normal range:
       // float64 keeps that coefficient, which float32 would round to 0 or coarsen.
-      let minN = f32x4.splat(reinterpret<f32>(0x00800000));
       let lost = v128.or(f32x4.lt(q, minN), v128.and(f32x4.lt(a, minN), f32x4.gt(wv, f32x4.splat(0))));
       bad = v128.or(bad, v128.and(lost, f32x4.gt(t, f32x4.splat(0))));
       acc = f32x4.add(acc, f32x4.mul(a, log4(q)));
@@ -89,6 +100,6 @@ export function ceRow32(tp: usize, qp: usize, w: usize, n4: i32): f64 {
     sum += hsum4(acc);
   }
   ceOk = !v128.any_true(bad) && i32x4.all_true(v128.and(i32x4.lt_u(amax, i32x4.splat(0x7F800000)),
-    i32x4.le_u(qmax, i32x4.splat(0x3F800000))));
+    i32x4.le_u(qmax, one)));
   return sum;
 }

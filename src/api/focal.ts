@@ -177,10 +177,8 @@ export function categoricalFocalCrossEntropy<X extends Batch, O extends Categori
   if (logits) {
     p = new (f32 ? Float32Array : Float64Array)(X.data.length);
     k.softmax(X.data, X.rows, C, 1, p);
-    if (lo === 0 && hi === 1) {
-      logp = new (f32 ? Float32Array : Float64Array)(X.data.length);
-      k.logSoftmax(X.data, X.rows, C, 1, logp);
-    }
+    logp = new (f32 ? Float32Array : Float64Array)(X.data.length);
+    k.logSoftmax(X.data, X.rows, C, 1, logp);
   } else {
     const tolerance = toleranceOf(o.tolerance);
     const normalize = o.normalize === undefined ? preset.normalize : booleanOption(o.normalize, 'normalize');
@@ -200,6 +198,7 @@ export function categoricalFocalCrossEntropy<X extends Batch, O extends Categori
 
   const values = new Float64Array(X.rows);
   const rowWeight = new Float64Array(X.rows);
+  const clipping = lo > 0 || hi < 1;
   let counted = 0;
   for (let r = 0; r < X.rows; r++) {
     const y = labels === null ? -2 : labels[r];
@@ -211,9 +210,16 @@ export function categoricalFocalCrossEntropy<X extends Batch, O extends Categori
       const t0 = labels === null ? T![i] : j === y ? 1 : 0;
       const tt = (1 - smoothing) * t0 + smoothing / C;
       if (tt === 0) continue;
-      const pj = Math.min(Math.max(p[i], lo), hi);
-      const lp = logp === null ? Math.log(pj) : logp[i];
-      let m = gamma === 0 ? 1 : (1 - pj) ** gamma;
+      let pj = p[i];
+      // 1 - p_j: exact from probabilities (Sterbenz above 1/2); from logits, where p_j rounds towards 1, it is
+      // -expm1(log p_j) (1 - p_j would keep only the rounding of p_j: 0 at logit 40, 3e-4 off at logit 30)
+      let miss: number;
+      if (pj < lo || pj > hi) {
+        pj = pj < lo ? lo : hi;
+        miss = 1 - pj;
+      } else miss = logp !== null && pj > 0.5 ? -Math.expm1(logp[i]) : 1 - pj;
+      const lp = logp === null || clipping ? Math.log(pj) : logp[i];
+      let m = gamma === 0 ? 1 : miss ** gamma;
       if (alpha !== null) m *= alpha[j];
       if (m !== 0) s -= m * tt * lp;
     }

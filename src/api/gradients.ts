@@ -249,7 +249,9 @@ export function klDivergenceWithGrad<X extends Batch, O extends KlDivergenceGrad
   const k = kernels();
   const Q = asMatrix(logitsQ, 'logitsQ', o.classes, f32, dtype);
   if (Q.cols === 0) throw new XentError('EMPTY_INPUT', 'logitsQ has no classes');
-  const P = checkDistribution(k, { name: 'p', m: asMatrixLike(p, 'p', Q, 'logitsQ', f32, dtype) }, tolerance, normalize, f32);
+  let P = checkDistribution(k, { name: 'p', m: asMatrixLike(p, 'p', Q, 'logitsQ', f32, dtype) }, tolerance, normalize, f32);
+  // normalized rows come back float64; the kernel takes p in the logits' dtype
+  if (f32 && normalize) P = { ...P, data: Float32Array.from(P.data as Float64Array) };
   const { rows, cols } = Q;
   const out = gradOut(o.out, rows * cols, f32);
   const grad = unaliased(out, [Q.data, P.data]);

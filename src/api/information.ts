@@ -12,7 +12,7 @@ import {
   type Batch, type HalfVector, type Matrix, type Vector, asMatrix, asMatrixLike, asVectorOption, isFloat32,
   isFloatArray, isHalf, lengthOf,
 } from '../core/shape.js';
-import { type Named, checkDistribution, checkUnitInterval, explainNaN, toleranceOf } from '../core/validate.js';
+import { type Named, asFloat64, checkDistribution, checkUnitInterval, explainNaN, toleranceOf } from '../core/validate.js';
 import { divergence } from './kl.js';
 
 export { klDivergence, relEntr, type KlDivergenceOptions, type KlReduction, type KlResult } from './kl.js';
@@ -124,9 +124,14 @@ function distributions(
   const Pm = asMatrix(p, 'p', o.classes, f32, dtype);
   if (Pm.cols === 0) throw new XentError('EMPTY_INPUT', 'p has no entries: a distribution needs at least one class');
   const out = new Float64Array(Pm.rows);
-  const P = checkDistribution(k, { name: 'p', m: Pm }, tolerance, normalizeP, f32);
-  const Q = q === NO_Q ? null
+  let P = checkDistribution(k, { name: 'p', m: Pm }, tolerance, normalizeP, f32);
+  let Q = q === NO_Q ? null
     : checkDistribution(k, { name: 'q', m: asMatrixLike(q, 'q', Pm, 'p', f32, dtype) }, tolerance, normalizeQ, f32);
+  // Normalized rows are float64: such a call runs the float64 kernels, on both inputs.
+  if (f32 && (normalizeP || normalizeQ)) {
+    P = asFloat64(k, P);
+    Q = Q && asFloat64(k, Q);
+  }
   kernel(k, P, Q, out, lo, hi);
   const inputs: Named[] = [{ name: 'p', m: P }];
   if (Q) inputs.push({ name: 'q', m: Q });
@@ -174,9 +179,12 @@ export function crossEntropy<X extends Batch, O extends CrossEntropyOptions = {}
 export function jsDivergence<X extends Batch, O extends DistributionOptions = {}>(
   p: X, q: Batch, options?: O,
 ): Result<X, O> {
-  return distributions('jsDivergence', p, q, options, DIST_KEYS, (k, P, Q, out) =>
-    k.jsDivergence(P.data, Q!.data, P.rows, P.cols, out),
-  ) as Result<X, O>;
+  return distributions('jsDivergence', p, q, options, DIST_KEYS, (k, P, Q, out) => {
+    k.jsDivergence(P.data, Q!.data, P.rows, P.cols, out);
+    // The divergence is >= 0; where p ≈ q its terms cancel to first order and the wasm kernel's rounding (within
+    // the bound, relative to the terms' magnitudes) can fall below 0 (-1e-16 for near-identical rows): that is 0.
+    for (let r = 0; r < out.length; r++) if (out[r] < 0) out[r] = 0;
+  }) as Result<X, O>;
 }
 
 /**
@@ -189,11 +197,11 @@ export function jsDistance<X extends Batch, O extends DistributionOptions = {}>(
   const o = checkKeys(options, DIST_KEYS, 'jsDistance');
   const reduction = reductionOf(o.reduction);
   const rows = jsDivergence(p, q, { ...o, reduction: 'none' } as DistributionOptions) as number | Float64Array;
-  // The divergence is ≥ 0 but its rounding may not be (−1e-17 for near-identical rows): clamp before the root.
-  if (typeof rows === 'number') return Math.sqrt(Math.max(rows, 0)) as Result<X, O>;
+  // jsDivergence's rows are >= 0 (its rounding is clamped there)
+  if (typeof rows === 'number') return Math.sqrt(rows) as Result<X, O>;
   let s = 0;
   for (let i = 0; i < rows.length; i++) {
-    rows[i] = Math.sqrt(Math.max(rows[i], 0));
+    rows[i] = Math.sqrt(rows[i]);
     s += rows[i];
   }
   if (reduction === 'none') return rows as Result<X, O>;

@@ -17,7 +17,7 @@ import {
 } from '../core/options.js';
 import { reduce, total } from '../core/reduce.js';
 import { type Batch, type Matrix, type Vector, asMatrix, asMatrixLike, isFloat32 } from '../core/shape.js';
-import { type Named, checkDistribution, checkUnitInterval, defaultTolerance, toleranceOf } from '../core/validate.js';
+import { type Named, asFloat64, checkDistribution, checkUnitInterval, defaultTolerance, toleranceOf } from '../core/validate.js';
 import { clipped, klLogLoop } from './compat.js';
 import type { DistributionOptions } from './information.js';
 
@@ -74,9 +74,9 @@ export function divergence(fn: 'klDivergence' | 'entropy', p: unknown, q: unknow
   const logP = booleanOption(o.logP, 'logP');
   const logQ = booleanOption(o.logQ, 'logQ');
   const scipy = preset.compat === 'scipy';
+  const normalize = o.normalize === undefined ? scipy : booleanOption(o.normalize, 'normalize');
   // SciPy computes in float64 whatever the input (pdist converts float32 to double).
   const f32 = !scipy && isFloat32(p) && isFloat32(q);
-  const normalize = o.normalize === undefined ? scipy : booleanOption(o.normalize, 'normalize');
   const tolerance = toleranceOf(o.tolerance);
   const dtype = dtypeOf(o.dtype);
   const k = kernels();
@@ -105,6 +105,11 @@ export function divergence(fn: 'klDivergence' | 'entropy', p: unknown, q: unknow
   if (!done) {
     P = inDomain(dom, { name: 'p', m: Pm }, logP);
     Q = inDomain(dom, { name: 'q', m: Q ?? asMatrixLike(q, 'q', Pm, 'p', f32, dtype) }, logQ);
+    // Normalized rows are float64: such a call runs the float64 kernels, on both inputs.
+    if (normalize && f32) {
+      P = asFloat64(k, P);
+      Q = asFloat64(k, Q);
+    }
     if (logP || logQ) klLogLoop(floatsOf(k, P.data, f32), floatsOf(k, Q.data, f32), P.rows, P.cols, logP, logQ, out, units > 1);
     else if (units > 1) k.klDivergence(P.data, Q.data, P.rows * P.cols, 1, out); // one-element rows: rel_entr each
     else k.klDivergence(P.data, Q.data, P.rows, P.cols, out);
@@ -175,7 +180,7 @@ function logRows(k: Kernels, { name, m }: Named, normalize: boolean, tolerance: 
   }
   if (!normalize) return m;
   const x = floatsOf(k, m.data, f32);
-  const data = new (x.constructor as Float64ArrayConstructor)(x.length);
+  const data = new Float64Array(x.length); // float64, as checkDistribution's normalized rows
   for (let r = 0, i = 0; r < m.rows; r++) for (let j = 0; j < m.cols; j++, i++) data[i] = x[i] - lse[r];
   return { ...m, data };
 }

@@ -83,12 +83,14 @@ export function categorical(
   const unit = unitOf(o.base);
   const eps = numberIn(o.labelSmoothing, 'labelSmoothing', 0, 1, 0);
   const ignoreIndex = o.ignoreIndex === undefined ? preset.ignoreIndex : integerOption(o.ignoreIndex, 'ignoreIndex');
-  const f32 = isFloat32(x);
+  const input32 = isFloat32(x);
   const dtype = dtypeOf(o.dtype);
   const k = kernels();
-  let X = asMatrix(x, name, o.classes, f32, dtype);
+  let X = asMatrix(x, name, o.classes, input32, dtype);
   if (X.cols === 0) throw new XentError('EMPTY_INPUT', `${name} has no classes`);
-  if (prepare) X = prepare(k, X, o, f32);
+  if (prepare) X = prepare(k, X, o, input32);
+  // the kernels' dtype: the input's (half computes as float32), but float64 for rows prepare normalized
+  const f32 = input32 && !(X.data instanceof Float64Array);
   // Weights are read in float64 and handed to the kernels with their scale taken out (see unscaled).
   const W = unscaled(o.weight === undefined ? null
     : weightOption(o.weight, 'weight', X.cols, false, preset) as Float64Array, f32);

@@ -104,9 +104,10 @@ export function checkUnitInterval(k: CheckKernels, { name, m }: Named, upper = t
 
 /**
  * Checks each row of `m` is a probability distribution: entries in [0, 1] summing to 1 within `tolerance` (undefined:
- * defaultTolerance of m's dtype). With `normalize`, rows are instead divided by their sums (a copy of the call's
- * float type, `f32`; the input is never written) and only negative entries or rows summing to 0 or Infinity are
- * rejected.
+ * defaultTolerance of m's dtype). With `normalize`, rows are instead divided by their sums (a copy, float64 whatever
+ * the input's dtype: rounding the quotients to float32 would cost up to ~3e-6 of a small divergence, so a call that
+ * normalizes runs the float64 kernels, the other input promoted with asFloat64; the input is never written) and only
+ * negative entries or rows summing to 0 or Infinity are rejected.
  */
 export function checkDistribution(
   k: CheckKernels, named: Named, tol: number | undefined, normalize: boolean, f32: boolean,
@@ -132,12 +133,17 @@ export function checkDistribution(
 }
 
 function divideRows(x: FloatArray, rows: number, cols: number, sum: Float64Array): FloatArray {
-  const out = new (x.constructor as Float64ArrayConstructor)(x.length);
+  const out = new Float64Array(x.length);
   for (let r = 0, i = 0; r < rows; r++) {
     const s = sum[r];
     for (let j = 0; j < cols; j++, i++) out[i] = x[i] / s;
   }
   return out;
+}
+
+/** A matrix as float64: the other input of a call that normalized one (checkDistribution's rows are float64). */
+export function asFloat64(k: CheckKernels, m: Matrix): Matrix {
+  return m.data instanceof Float64Array ? m : { ...m, data: new Float64Array(floatsOf(k, m.data, false)) };
 }
 
 /**

@@ -52,15 +52,45 @@ function divisor(rows: Rows, reduction: Reduction | Named | undefined): number {
   return rows.D ? ref.accurateSum(rows.D) : rows.v.length;
 }
 
-function reduced(rows: Rows, reduction: Reduction | Named | undefined, base: number | undefined, batch: boolean, d: Dtype, relK = 1) {
+/**
+ * Weights with their scale taken out: w·2^-e, the largest |w| in [1, 2) (the library's core/reduce `unscaled`, a
+ * power of two, exact for normal numbers). A mean does not depend on the scale of its weights; computing it from
+ * these, as the library does, makes the products of subnormal targets and weights round alike on both sides
+ * (0.5·5e-324 is 0, 1·5e-324 is not). A sum, an elementwise value or a mean by count carries 2^e back (`carried`).
+ */
+function unscaledWeights(w: number[] | undefined): { w: number[] | undefined; e: number } {
+  const max = w ? Math.max(0, ...w.map(Math.abs)) : 0;
+  if (!w || max === 0) return { w, e: 0 };
+  let e = Math.floor(Math.log2(max));
+  if (max / 2 ** e >= 2) e++;
+  else if (max / 2 ** e < 1) e--;
+  return { w: w.map((v) => v / 2 ** e), e };
+}
+
+/** The part of the weights' power of two `back` a reduction carries: all of it, but for a mean by the weights. */
+const carried = (reduction: Reduction | Named | undefined, back: number): number =>
+  (reduction === undefined || reduction === 'mean' || reduction === 'weighted_mean' ? 0 : back);
+
+function reduced(
+  rows: Rows, reduction: Reduction | Named | undefined, base: number | undefined, batch: boolean, d: Dtype, relK = 1,
+  back = 0,
+) {
   const rel = REL(d) * relK;
   const u = unitOf(base);
-  const val = rows.v.map((v, i) => (rows.M && rows.M[i] === 0 ? 0 : rows.M ? v * rows.M[i] : v));
+  // 2^up in two steps: 2^up alone may overflow
+  const up = carried(reduction, back);
+  const pow = (v: number): number => v * 2 ** Math.trunc(up / 2) * 2 ** (up - Math.trunc(up / 2));
+  const n = rows.v.length;
+  const val = rows.v.map((v, i) => pow(rows.M && rows.M[i] === 0 ? 0 : rows.M ? v * rows.M[i] : v));
   // the scale of a removed row is 0; an infinite scale only occurs with an infinite value (compared exactly)
-  const sc = rows.sc.map((s, i) => (rows.M && rows.M[i] === 0 ? 0 : !Number.isFinite(s) ? 0 : rows.M ? s * rows.M[i] : s));
+  const sc = rows.sc.map((s, i) => pow(rows.M && rows.M[i] === 0 ? 0 : !Number.isFinite(s) ? 0 : rows.M ? s * rows.M[i] : s));
+  // The library computes from the scaled weights (near 1) and multiplies by 2^up last: a value that is subnormal
+  // in those units (a subnormal loss) kept only its subnormal digits, so the absolute floor is in those units too;
+  // and a result that is itself subnormal (2^up tiny) is rounded to a few units of 2^-1074.
+  const low = up === 0 ? floor(d) : Math.max(pow(floor(d)), 2 ** -1072);
   if (reduction === 'none' && batch) {
     const e = val.map((v) => v / u);
-    return (out: unknown) => closeAll(out, e, rel, (i) => (rel * sc[i]) / Math.abs(u) + floor(d));
+    return (out: unknown) => closeAll(out, e, rel, (i) => (rel * sc[i]) / Math.abs(u) + low);
   }
   const s = ref.accurateSum(val);
   const scs = sc.reduce((a, b) => a + b, 0);
@@ -68,9 +98,9 @@ function reduced(rows: Rows, reduction: Reduction | Named | undefined, base: num
     const den = divisor(rows, reduction);
     if (den === 0) return emptyMean;
     const e = s / den / u;
-    return (out: unknown) => close(out, e, rel, (rel * scs) / den / Math.abs(u) + floor(d));
+    return (out: unknown) => close(out, e, rel, (rel * scs) / den / Math.abs(u) + (up === 0 ? low : (low * n) / den));
   }
-  return (out: unknown) => close(out, s / u, rel, (rel * scs) / Math.abs(u) + floor(d));
+  return (out: unknown) => close(out, s / u, rel, (rel * scs) / Math.abs(u) + low * Math.max(n, 1));
 }
 
 /** Labels in a container the library reads as labels (Int32Array, Uint8Array, number[], Float64Array). */
@@ -547,10 +577,13 @@ function categorical(fn: CatFn): fc.Arbitrary<Case> {
       const nlp = X.map((r) => (logits ? ref.negLogSoftmax(r, sc)
         : probs ? r.map((p) => -Math.log(clip > 0 ? Math.min(Math.max(p, clip), 1 - clip) : p)) : r.map((v) => -v)));
       const T = d.y ? holdRows(d.y, s.dtype) : null;
-      // weights are held in the kernels' dtype (sampleWeight of the categorical losses stays float64)
-      const w = weight?.map((v) => hold(c.scalarWeights ? weight[0] : v, s.dtype));
-      const sws = sampleWeight?.map((v) => (c.scalarWeights ? sampleWeight[0] : v));
-      const rows = classRows(nlp, d.labels, T, w, sws, c.smoothing ?? 0, ignoreIndex);
+      // weights are held in the kernels' dtype (sampleWeight of the categorical losses stays float64), their scale
+      // taken out; one number stands for a vector of it
+      const W = unscaledWeights(weight?.map((v) => (c.scalarWeights ? weight[0] : v)));
+      const S = unscaledWeights(sampleWeight?.map((v) => (c.scalarWeights ? sampleWeight[0] : v)));
+      const w = W.w?.map((v) => hold(v, s.dtype));
+      const back = W.e + S.e;
+      const rows = classRows(nlp, d.labels, T, w, S.w, c.smoothing ?? 0, ignoreIndex);
       if (perplexity) {
         const den = ref.accurateSum(rows.D!);
         const val = ref.accurateSum(rows.v.map((v, i) => (rows.M === null ? v : rows.M[i] === 0 ? 0 : v * rows.M[i]))) / den;
@@ -570,14 +603,14 @@ function categorical(fn: CatFn): fc.Arbitrary<Case> {
         const mean = isMean(c.reduction);
         const k = X.map((_, r) => {
           const m = rows.M ? rows.M[r] : 1;
-          return (mean ? (den === 0 ? 0 : m / den) : m) / unitOf(c.base);
+          return (mean ? (den === 0 ? 0 : (m * 2 ** carried(c.reduction, back)) / den) : m * 2 ** back) / unitOf(c.base);
         });
         const e = softmaxGrads(X, sc, coef, k, s.dtype);
         // A mean over a subnormal total weight (< 2^-1022) has a factor 1 / Σ D that overflows: the library returns NaN
         // there (RELIABILITY.md, Not covered yet) and the gradient is not checked; the loss still is.
         const gradCheck = k.every(Number.isFinite) ? (gr: unknown) => checkGrad(gr, e, s.dtype, g.st) : () => null;
-        expect = { check: lossAndGrad(reduced(rows, c.reduction, c.base, isBatch(s), s.dtype), gradCheck) };
-      } else expect = { check: reduced(rows, c.reduction, c.base, isBatch(s), s.dtype) };
+        expect = { check: lossAndGrad(reduced(rows, c.reduction, c.base, isBatch(s), s.dtype, 1, back), gradCheck) };
+      } else expect = { check: reduced(rows, c.reduction, c.base, isBatch(s), s.dtype, 1, back) };
     }
     return { fn, args, call: g.call, expect, note: noteOf(d) + (c.T ? ' dense' : ' labels') + (mode === 'none' ? '' : ` out:${mode}`) };
   });
@@ -661,8 +694,11 @@ function binaryLoss(fn: BinFn): fc.Arbitrary<Case> {
       const gamma = c.gamma ?? 2;
       const alpha = c.balancing ? c.alpha ?? 0.25 : -1;
       const pw = posWeight?.map((v) => hold(v, s.dtype));
-      const wv = weight?.map((v) => hold(c.scalarWeights ? weight[0] : v, useScalar ? 'number[]' : s.dtype));
-      const swv = sampleWeight?.map((v) => hold(c.scalarWeights ? sampleWeight[0] : v, s.dtype));
+      const W = unscaledWeights(weight?.map((v) => (c.scalarWeights ? weight[0] : v)));
+      const S = unscaledWeights(sampleWeight?.map((v) => (c.scalarWeights ? sampleWeight[0] : v)));
+      const back = W.e + S.e;
+      const wv = W.w?.map((v) => hold(v, useScalar ? 'number[]' : s.dtype));
+      const swv = S.w?.map((v) => hold(v, s.dtype));
       const el: number[] = [];
       const ew: number[] = [];
       const gel: { g: number; scale: number }[] = [];
@@ -686,11 +722,12 @@ function binaryLoss(fn: BinFn): fc.Arbitrary<Case> {
       const rows: Rows = { v: el, sc: el.map(() => 0), D: ew, M: null };
       const batch = isBatch(s) || examples;
       const dt: Dtype = useScalar ? 'number[]' : s.dtype;
-      const loss = reduced(rows, c.reduction, c.base, batch && !useScalar, dt, focal ? 4 * (1 + gamma) : 1);
+      const loss = reduced(rows, c.reduction, c.base, batch && !useScalar, dt, focal ? 4 * (1 + gamma) : 1, back);
       if (grad) {
         // ∂/∂x_i of the returned loss: w_i·l_i, divided by the mean's divisor (zero gradient for an empty mean)
         const den = divisor(rows, c.reduction);
-        const k = (isMean(c.reduction) ? (den === 0 ? 0 : 1 / den) : 1) / unitOf(c.base);
+        const k = (isMean(c.reduction) ? (den === 0 ? 0 : 2 ** carried(c.reduction, back) / den) : 2 ** back)
+          / unitOf(c.base);
         // (a subnormal total weight: see softmaxCrossEntropyWithGrad above)
         const e: GradRef = { g: gel.map((v) => v.g * k), scale: gel.map((v) => v.scale * Math.abs(k)) };
         const gradCheck = !Number.isFinite(k) ? () => null : useScalar
