@@ -71,6 +71,14 @@ function unscaledWeights(w: number[] | undefined): { w: number[] | undefined; e:
 const carried = (reduction: Reduction | Named | undefined, back: number): number =>
   (reduction === undefined || reduction === 'mean' || reduction === 'weighted_mean' ? 0 : back);
 
+/**
+ * Powers of two (class or per-element weight, sample weight) that scale the drawn weights: mostly none, else one
+ * of them near 1e300 or subnormal. The weighted losses take the scale out (a mean does not depend on it), so the
+ * values stay checked against the same references.
+ */
+const WEIGHT_EXPONENTS = fc.constantFrom<[number, number]>([0, 0], [0, 0], [0, 0], [0, 0], [0, 0], [0, 0], [0, 0], [0, 0],
+  [1000, 0], [0, 1000], [-1060, 0], [0, -1060]);
+
 function reduced(
   rows: Rows, reduction: Reduction | Named | undefined, base: number | undefined, batch: boolean, d: Dtype, relK = 1,
   back = 0,
@@ -288,6 +296,13 @@ function elementwiseInfo(fn: 'information' | 'binaryEntropy'): fc.Arbitrary<Case
  * Jensen–Shannon per row without forming m = (p + q)/2 (test/reference.ts forms it, and halving a subnormal rounds
  * it to 0, which makes its KL infinite): ½ Σ p log(2p / (p + q)) + q log(2q / (p + q)), and Σ |terms|.
  */
+/** null when every value of a result is >= 0 (a number, or the rows of 'none'). */
+function nonNegative(out: unknown): string | null {
+  const vs = typeof out === 'number' ? [out] : ArrayBuffer.isView(out) ? Array.from(out as Float64Array) : [];
+  const i = vs.findIndex((v) => v < 0);
+  return i < 0 ? null : `value ${vs[i]} below 0 (at ${i})`;
+}
+
 function jsRow(p: readonly number[], q: readonly number[]): { value: number; scale: number } {
   const terms: number[] = [];
   for (let j = 0; j < p.length; j++) {
@@ -336,15 +351,25 @@ function distribution(fn: DistFn): fc.Arbitrary<Case> {
     // KL only: per-row weights (a vector or one number) and q given as log q (PyTorch's kl_div input)
     sw: kl ? fc.constantFrom<'vector' | 'scalar' | undefined>(undefined, undefined, 'vector', 'scalar') : fc.constant(undefined),
     logQ: kl ? fc.constantFrom(false, false, true) : fc.constant(false),
+    // rows that do not sum to 1, rescaled (normalize: true); q a relative rounding away from p
+    scales: fc.constantFrom<number[] | null>(null, null, null, null, null, [3.7, 0.01], [250, 1], [1, 0.5]),
+    near: two ? fc.constantFrom(false, false, false, false, false, true) : fc.constant(false),
     seed: fc.nat(),
     defects: defectsArb(defects),
   }).chain((c) => fc.tuple(distArb(c.s), two ? distArb(c.s) : fc.constant(null),
     fc.array(fc.constantFrom(0, 1, 3, 0.25), { minLength: c.s.rows, maxLength: c.s.rows }))
     .map(([p, q, w]) => ({ ...c, p, q, w })))
-    .map(({ s, reduction, base, tolerance, eps, sw: swMode, logQ, seed, defects: picks, p, q, w }) => {
+    .map(({ s, reduction, base, tolerance, eps, sw: swMode, logQ, scales, near, seed, defects: picks, p, q, w }) => {
       const sampleWeight = swMode === 'vector' ? w : swMode === 'scalar' ? 2.5 : undefined;
+      // normalize: true in probability space and without defects (it accepts rows that BAD_SUM and ABOVE_ONE make wrong)
+      const norm = scales !== null && !logQ && picks.length === 0 && s.rows * s.cols <= 10_000;
+      if (near && q) q = p.map((row) => row.map((v, j) => v * (1 - (j % 3) * (s.dtype === 'Float32Array' ? 2 ** -22 : 1e-13))));
+      if (norm) {
+        p = p.map((row, r) => row.map((v) => v * scales[r % 2]));
+        if (q) q = q.map((row, r) => row.map((v) => v * scales[(r + 1) % 2]));
+      }
       const d = draft(s, p, logQ ? q!.map((r) => r.map(Math.log)) : q, null, defined({
-        reduction, base, tolerance, eps, sampleWeight, ...(logQ ? { logQ } : {}),
+        reduction, base, tolerance, eps, sampleWeight, ...(logQ ? { logQ } : {}), normalize: norm ? true : undefined,
       }));
       // in log space a value below 0 is valid, and scaling a one-hot row's logs leaves it one-hot
       applyDefects(d, defects, logQ ? picks.filter((k) => defects[k.idx] !== BELOW_ZERO_Y && defects[k.idx] !== BAD_SUM_Y) : picks);
@@ -353,8 +378,16 @@ function distribution(fn: DistFn): fc.Arbitrary<Case> {
       let expect: Case['expect'];
       if (d.codes.length) expect = { codes: d.codes };
       else {
-        const P = holdRows(d.x, s.dtype);
-        const Q = d.y ? holdRows(d.y, s.dtype) : null;
+        // Normalized rows are divided in float64, float32 input included (then held to float64's bound), by a sum
+        // that rounds (C ulp at most): the allowance `ns` per row.
+        const unit = (m: number[][]): number[][] => m.map((row) => {
+          const t = ref.accurateSum(row);
+          return row.map((v) => v / t);
+        });
+        const dt: Dtype = norm ? 'Float64Array' : s.dtype;
+        const P = norm ? unit(holdRows(d.x, s.dtype)) : holdRows(d.x, s.dtype);
+        const Q = d.y ? (norm ? unit(holdRows(d.y, s.dtype)) : holdRows(d.y, s.dtype)) : null;
+        const ns = norm ? s.cols * 2 ** -50 : 0;
         const rows: Rows = { v: [], sc: [], D: null, M: null };
         P.forEach((pr, r) => {
           let v: number;
@@ -367,13 +400,13 @@ function distribution(fn: DistFn): fc.Arbitrary<Case> {
             ({ value: v, scale: sc } = jsRow(pr, Q![r]));
             if (fn === 'jsDistance') {
               // |√a − √b| ≤ √|a − b|: the bound on the divergence carries over as its square root
-              const err = REL(s.dtype) * (Math.abs(v) + sc) + floor(s.dtype);
-              sc = Math.sqrt(err) / REL(s.dtype);
+              const err = REL(dt) * (Math.abs(v) + sc) + floor(dt) + ns * (1 + Math.abs(v));
+              sc = Math.sqrt(err) / REL(dt);
               v = Math.sqrt(Math.max(v, 0));
             }
           }
           rows.v.push(v);
-          rows.sc.push(sc);
+          rows.sc.push(fn === 'jsDistance' ? sc : sc + (ns * (1 + Math.abs(v))) / REL(dt));
         });
         // sample weights scale the rows, and weigh them in the mean ('batchmean' divides by the rows)
         if (sampleWeight !== undefined) {
@@ -387,7 +420,9 @@ function distribution(fn: DistFn): fc.Arbitrary<Case> {
           rows.v = rows.v.map((v) => v / k);
           rows.sc = rows.sc.map((v) => v / k);
         }
-        expect = { check: reduced(rows, red, fn === 'jsDistance' ? undefined : base, isBatch(s), s.dtype) };
+        const value = reduced(rows, red, fn === 'jsDistance' ? undefined : base, isBatch(s), dt);
+        // a divergence and a distance are >= 0 whatever their rounding
+        expect = { check: fn === 'jsDivergence' || fn === 'jsDistance' ? (out) => nonNegative(out) ?? value(out) : value };
       }
       return { fn, args, call: f, expect, note: noteOf(d) };
     });
@@ -534,6 +569,7 @@ function categorical(fn: CatFn): fc.Arbitrary<Case> {
     temperature: logits ? fc.constantFrom<number | undefined>(undefined, undefined, 2) : fc.constant(undefined),
     useW: fc.boolean(),
     useSw: fc.boolean(),
+    wExp: WEIGHT_EXPONENTS,
     useIgnore: fc.boolean(),
     eps: probs ? fc.constantFrom<number | undefined>(undefined, undefined, 1e-7) : fc.constant(undefined),
     seed: fc.nat(),
@@ -543,7 +579,8 @@ function categorical(fn: CatFn): fc.Arbitrary<Case> {
   }).chain((c) => {
     const values = probs ? distArb(c.s) : matrixArb(c.s, valueArb, (i) => 40 * hash01(i) - 20);
     // a number[] of length rows is labels (README): dense flat number[] targets need more than one class
-    const dense = c.dense && c.s.form !== 'vector' && c.s.rows * c.s.cols <= 10_000
+    // (the 50,000-class rows take dense targets too: their long sums are where the TypeScript kernel drifted)
+    const dense = c.dense && c.s.form !== 'vector'
       && (c.s.form === 'rows' || c.s.cols > 1 || c.s.dtype !== 'number[]')
       ? fc.oneof(distArb(c.s), matrixArb(c.s, probArb, hash01)) : fc.constant(null);
     const weights = fc.array(fc.constantFrom(0, 0.5, 1, 2, 1e-3), { minLength: Math.min(c.s.cols, 64), maxLength: Math.min(c.s.cols, 64) });
@@ -554,8 +591,8 @@ function categorical(fn: CatFn): fc.Arbitrary<Case> {
     const { s, seed } = c;
     for (const row of c.m) if (row.length && row.every((v) => v === -Infinity)) row[0] = 0;
     const labels = c.T ? null : c.ys.map((v, r) => (c.useIgnore && r === 0 && s.form !== 'vector' ? -100 : v % s.cols));
-    const weight = c.useW && s.cols <= 64 ? c.w : undefined;
-    const sampleWeight = c.useSw && s.form !== 'vector' ? c.sw : undefined;
+    const weight = c.useW && s.cols <= 64 ? c.w.map((v) => v * 2 ** c.wExp[0]) : undefined;
+    const sampleWeight = c.useSw && s.form !== 'vector' ? c.sw.map((v) => v * 2 ** c.wExp[1]) : undefined;
     const ignoreIndex = c.useIgnore ? -100 : undefined;
     // one number stands for a vector of it (Keras' sample_weight=2.3)
     const one = (v: number[] | undefined) => (c.scalarWeights && v ? v[0] : v);
@@ -646,6 +683,7 @@ function binaryLoss(fn: BinFn): fc.Arbitrary<Case> {
     gamma: focal ? fc.constantFrom<number | undefined>(undefined, 0, 0.5, 3) : fc.constant(undefined),
     balancing: focal ? fc.constantFrom<boolean | undefined>(undefined, true) : fc.constant(undefined),
     alpha: fc.constantFrom<number | undefined>(undefined, 0.75),
+    wExp: WEIGHT_EXPONENTS,
     useW: fc.boolean(),
     useSw: fc.boolean(),
     usePw: fc.boolean(),
@@ -665,8 +703,9 @@ function binaryLoss(fn: BinFn): fc.Arbitrary<Case> {
     const scalar = c.scalar && s.form === 'vector' && s.cols === 1;
     const examples = s.form === 'vector' && !scalar;
     const small = s.rows * s.cols <= 10_000;
-    const weight = c.useW && small && !examples ? c.w : undefined;
-    const sampleWeight = c.useSw && small && !scalar ? (examples ? c.w.map((v) => v + 0.5) : c.sw) : undefined;
+    const weight = c.useW && small && !examples ? c.w.map((v) => v * 2 ** c.wExp[0]) : undefined;
+    const sampleWeight = c.useSw && small && !scalar
+      ? (examples ? c.w.map((v) => v + 0.5) : c.sw).map((v) => v * 2 ** c.wExp[1]) : undefined;
     const posWeight = sigmoid && c.usePw && small && !examples ? c.w : undefined;
     const eps = fn === 'binaryCrossEntropy' || (focal && !c.fromLogits) ? c.eps : undefined;
     const one = (v: number[] | undefined) => (c.scalarWeights && v ? v[0] : v);
@@ -745,32 +784,50 @@ function binaryLoss(fn: BinFn): fc.Arbitrary<Case> {
 
 function categoricalFocal(): fc.Arbitrary<Case> {
   const f = x.categoricalFocalCrossEntropy as (...a: unknown[]) => unknown;
+  const probDefects = [ABOVE_ONE_X, BELOW_ZERO_X, BAD_SUM_X];
   const defects: Defect[] = [NAN_X, TYPE_X, RAGGED_X, EMPTY_X, BAD_OPTION, OPTIONS_NOT_OBJECT, BAD_LABEL, LABEL_TYPE,
-    LABEL_LENGTH, ABOVE_ONE_X, BELOW_ZERO_X, BAD_SUM_X, badValue('gamma', [-1, NaN]), badValue('from', ['probabilities']),
+    LABEL_LENGTH, ...probDefects, badValue('gamma', [-1, NaN]), badValue('from', ['probabilities']),
     badWeight('sampleWeight', (d) => d.s.rows)];
+  const logitDefects = defects.filter((d) => !probDefects.includes(d));
   return fc.record({ s: shapeArb({ big: true }), gamma: fc.constantFrom<number | undefined>(undefined, 0, 1.5),
-    reduction: namedReductionArb, seed: fc.nat(), defects: defectsArb(defects) })
-    .chain((c) => fc.tuple(distArb(c.s), fc.array(fc.nat(), { minLength: c.s.rows, maxLength: c.s.rows }))
+    reduction: namedReductionArb, seed: fc.nat(), defects: defectsArb(defects),
+    // from logits: confident rows (logits of ±1e4, ±1e38) are where 1 - p rounded to 0
+    logits: fc.constantFrom(false, false, true) })
+    .chain((c) => fc.tuple(c.logits ? matrixArb(c.s, logitArb, (i) => 40 * hash01(i) - 20) : distArb(c.s),
+      fc.array(fc.nat(), { minLength: c.s.rows, maxLength: c.s.rows }))
       .map(([m, ys]) => ({ ...c, m, ys })))
     .map((c) => {
       const labels = c.ys.map((v) => v % c.s.cols);
-      const d = draft(c.s, c.m, null, labels, defined({ gamma: c.gamma, reduction: c.reduction }));
-      applyDefects(d, defects, c.defects);
+      const d = draft(c.s, c.m, null, labels, defined({ gamma: c.gamma, reduction: c.reduction, from: c.logits ? 'logits' : undefined }));
+      const own = c.logits ? logitDefects : defects;
+      applyDefects(d, own, c.defects.map((p) => ({ ...p, idx: p.idx % own.length })));
       const a = materializeDraft(d, c.seed);
       let expect: Case['expect'];
       if (d.codes.length) expect = { codes: d.codes };
       else {
         const X = holdRows(d.x, c.s.dtype);
         const g = c.gamma ?? 2;
-        // Keras: α_y (1 − p_y)^γ (−log p_y), α = 0.25 by default, applied
+        // Keras: α_y (1 − p_y)^γ (−log p_y), α = 0.25 by default, applied. From logits, −log p_j from the reference's
+        // log-softmax and 1 − p_y as the sum of the other classes' p_j (no cancellation where p_y ≈ 1).
         const v = X.map((r, i) => {
-          const p = r[d.labels![i]];
-          const k = 0.25 * (g === 0 ? 1 : (1 - p) ** g);
-          return k === 0 ? 0 : -Math.log(p) * k;
+          const y = d.labels![i];
+          let nlp: number;
+          let miss: number;
+          if (c.logits) {
+            const n = ref.negLogSoftmax(r);
+            nlp = n[y];
+            miss = ref.accurateSum(n.filter((_, j) => j !== y).map((u) => Math.exp(-u)));
+          } else {
+            nlp = -Math.log(r[y]);
+            miss = 1 - r[y];
+          }
+          const k = 0.25 * (g === 0 ? 1 : miss ** g);
+          return k === 0 ? 0 : nlp * k;
         });
         expect = { check: reduced({ v, sc: v.map(() => 0), D: null, M: null }, c.reduction, undefined, isBatch(c.s), c.s.dtype, 4 * (1 + g)) };
       }
-      return { fn: 'categoricalFocalCrossEntropy', args: [a.x, a.labels, a.opts], call: f, expect, note: noteOf(d) };
+      return { fn: 'categoricalFocalCrossEntropy', args: [a.x, a.labels, a.opts], call: f, expect,
+        note: noteOf(d) + (c.logits ? ' logits' : '') };
     });
 }
 

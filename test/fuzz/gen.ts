@@ -60,10 +60,10 @@ export const maskedLogitArb: fc.Arbitrary<number> = fc.oneof(
   { weight: 1, arbitrary: fc.constant(-Infinity) },
 );
 
-/** A non-negative weight for a probability row, before normalisation. */
+/** A non-negative weight for a probability row, before normalisation (1e-40, 3e-39: float32 subnormals). */
 const rawProbArb: fc.Arbitrary<number> = fc.oneof(
   { weight: 5, arbitrary: fc.double({ min: 0, max: 1, noNaN: true }) },
-  { weight: 2, arbitrary: fc.constantFrom(0, -0, 5e-324, 1e-310, 1e-38, 1e-300, 1) },
+  { weight: 2, arbitrary: fc.constantFrom(0, -0, 5e-324, 1e-310, 1e-38, 1e-300, 1, 1e-40, 3e-39) },
 );
 
 /** A probability in [0, 1]: exact 0, -0 and 1, subnormals, 1e-38, and uniform values. */
