@@ -13,8 +13,8 @@ export let denseR: f64 = 0;
 
 /** c·v with c = 0 giving 0 even where v is ±Infinity (a masked logit); NaN in v still propagates. */
 // @ts-ignore: decorator
-@inline function coef4(c: v128, v: v128): v128 {
-  return v128.andnot(f32x4.mul(c, v), v128.and(f32x4.eq(c, f32x4.splat(0)), f32x4.eq(v, v)));
+@inline function coef4(c: v128, v: v128, zero: v128): v128 {
+  return v128.andnot(f32x4.mul(c, v), v128.and(f32x4.eq(c, zero), f32x4.eq(v, v)));
 }
 
 /**
@@ -36,10 +36,11 @@ export function denseRow32(p: usize, tp: usize, n4: i32, X: f64, s: f64, a1: f64
   // The unsigned min of bits(c) - 1 over the lanes is below 0x007F0000 when some c (>= 0, or NaN) is a positive
   // subnormal below 0.99·2^-126 (those above keep 22 bits or more). Both constants come from the bits of 1.0f
   // (0x3F800000 >> 29 and >> 7): a v128.const costs 18 bytes each.
-  let one1 = i32x4.shr_u(one, 29), low = one;
+  // (and 0 as 1 - 1: a v128.const costs 18 bytes each)
+  let one1 = i32x4.shr_u(one, 29), low = one, zero = f32x4.sub(one, one);
   while (j < n4) {
     let end = min(n4, j + 64);
-    let aS = f32x4.splat(0), aA = aS, aC = aS, aR = aS;
+    let aS = zero, aA = aS, aC = aS, aR = aS;
     for (; j < end; j += 4) {
       let o = <usize>j << 2;
       let x = v128.load(p + o), t = v128.load(tp + o);
@@ -51,7 +52,7 @@ export function denseRow32(p: usize, tp: usize, n4: i32, X: f64, s: f64, a1: f64
         c = f32x4.mul(c, wv);
         t = f32x4.mul(t, wv);
       }
-      aA = f32x4.add(aA, coef4(c, d)); // Σ c·(x - X) = -A
+      aA = f32x4.add(aA, coef4(c, d, zero)); // Σ c·(x - X) = -A
       aC = f32x4.add(aC, c);
       aR = f32x4.add(aR, t);
       low = i32x4.min_u(low, i32x4.sub(c, one1));

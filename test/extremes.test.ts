@@ -11,7 +11,7 @@
 import { expect, it } from 'vitest';
 import {
   Evaluator, binaryCrossEntropy, binaryFocalCrossEntropy, brierScore, calibrationError, categoricalCrossEntropy,
-  categoricalFocalCrossEntropy, logSoftmax, logSumExp, nllLoss, perplexity, sigmoidCrossEntropy,
+  categoricalFocalCrossEntropy, klDivergence, logSoftmax, logSumExp, nllLoss, perplexity, sigmoidCrossEntropy,
   sigmoidCrossEntropyWithGrad, softmax, softmaxCrossEntropy, softmaxCrossEntropyWithGrad,
 } from '../src/index.js';
 import { describeBackends, describeBackendsDtypes, expectClose, expectXent, heldRows, REL, rows, vec } from './helpers.js';
@@ -120,6 +120,15 @@ describeBackendsDtypes('extreme weights', (_b, d) => {
         const sg0 = sigmoidCrossEntropyWithGrad(rows(probs, d) as never, [[0, 1], [1, 0], [1, 1]], { weight: [1, 3], sampleWeight: SW, reduction });
         expectClose(sg.loss, scale(sg0.loss as number, e), 1e-15, 0, 'sigmoid grad loss');
         if (normal(e + 40)) expectClose(sg.grad, Array.from(sg0.grad, (v) => scale(v, e)), d === 'Float32Array' ? 1e-6 : 1e-15, 0, 'sigmoid grad');
+      }
+      // klDivergence's sample weights
+      const kp = [[0.5, 0.5], [0.2, 0.8], [0.1, 0.9]];
+      const kq = [[0.25, 0.75], [0.5, 0.5], [0.3, 0.7]];
+      for (const reduction of ['mean', 'sum'] as const) {
+        if (reduction === 'sum' && !normal(se)) continue;
+        expectClose(klDivergence(rows(kp, d) as never, rows(kq, d) as never, { sampleWeight, reduction }),
+          scale(klDivergence(rows(kp, d) as never, rows(kq, d) as never, { sampleWeight: SW, reduction }) as number,
+            reduction === 'mean' ? 0 : se), 1e-15, 0, `kl ${reduction} 2^${se}`);
       }
       // Brier: Σ w (p - t)² / Σ w, by hand
       const p = [0.2, 0.9, 0.5];

@@ -17,6 +17,7 @@ const BASE: Record<string, () => unknown[]> = {
   entropy: () => [[0.5, 0.5], [0.25, 0.75]],
   crossEntropy: () => [[0.5, 0.5], [0.25, 0.75]],
   klDivergence: () => [[0.5, 0.5], [0.25, 0.75]],
+  relEntr: () => [[0.5, 0.5], [0.25, 0.75]],
   jsDivergence: () => [[0.5, 0.5], [0.25, 0.75]],
   jsDistance: () => [[0.5, 0.5], [0.25, 0.75]],
   logSumExp: () => [[1, 2, 3]],

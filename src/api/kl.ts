@@ -15,7 +15,7 @@ import {
   type HalfOptions, type IfNone, type IfOption, type Result, type UnitOptions, booleanOption, checkKeys, dtypeOf,
   reductionOf, unitOf,
 } from '../core/options.js';
-import { reduce, total } from '../core/reduce.js';
+import { ldexpResult, reduce, total, unscaled } from '../core/reduce.js';
 import { type Batch, type Matrix, type Vector, asMatrix, asMatrixLike, isFloat32 } from '../core/shape.js';
 import { type Named, asFloat64, checkDistribution, checkUnitInterval, defaultTolerance, toleranceOf } from '../core/validate.js';
 import { clipped, klLogLoop } from './compat.js';
@@ -82,7 +82,9 @@ export function divergence(fn: 'klDivergence' | 'entropy', p: unknown, q: unknow
   const k = kernels();
   const Pm = asMatrix(p, 'p', o.classes, f32, dtype);
   if (Pm.cols === 0) throw new XentError('EMPTY_INPUT', 'p has no entries: a distribution needs at least one class');
-  const sw = o.sampleWeight === undefined ? null : weightOption(o.sampleWeight, 'sampleWeight', Pm.rows, false, preset);
+  // the sample weights' scale taken out (core/reduce unscaled): 2^se·sw'
+  const { w: sw, e: se } = unscaled(o.sampleWeight === undefined ? null
+    : weightOption(o.sampleWeight, 'sampleWeight', Pm.rows, false, preset) as Float64Array);
   const units = preset.klElementwise ? Pm.cols : 1; // values per row
   const out = new Float64Array(Pm.rows * units);
   const dom: Domain = { k, preset, normalize, tolerance, f32 };
@@ -121,7 +123,9 @@ export function divergence(fn: 'klDivergence' | 'entropy', p: unknown, q: unknow
     n, () => units * (sw === null ? P.rows : countNonzero(sw)));
   const r = reduce({ values: out, rows: P.rows, k: units, mult: sw, denominator }, reduction, unit, P.batch || units > 1,
     (i) => explainWeighted(Math.floor(i / units), inputs, [sw]));
-  return reduction === 'mean' && denominator === 0 ? preset.emptyMean / unit : notOpposed(r, false);
+  // a mean by the weights divides their scale out; every other result carries it
+  const back = reduction === 'mean' && rule !== 'rows' && (rule ?? preset.klMean) === 'weights' ? 0 : se;
+  return reduction === 'mean' && denominator === 0 ? preset.emptyMean / unit : notOpposed(ldexpResult(r, back), false);
 }
 
 /** What decides a KL input's domain. */
