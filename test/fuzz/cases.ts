@@ -79,6 +79,13 @@ const carried = (reduction: Reduction | Named | undefined, back: number): number
 const WEIGHT_EXPONENTS = fc.constantFrom<[number, number]>([0, 0], [0, 0], [0, 0], [0, 0], [0, 0], [0, 0], [0, 0], [0, 0],
   [1000, 0], [0, 1000], [-1060, 0], [0, -1060]);
 
+/**
+ * The exponents a case uses: a float32 gradient scaled by 2^1000 is beyond float32 (±Infinity wherever the float64
+ * reference's cancellation leaves a rounding, 0 elsewhere): those cases take 2^60, which float32 holds.
+ */
+const weightExponents = (e: [number, number], f32Grad: boolean): [number, number] =>
+  (f32Grad ? [Math.min(e[0], 60), Math.min(e[1], 60)] : e);
+
 function reduced(
   rows: Rows, reduction: Reduction | Named | undefined, base: number | undefined, batch: boolean, d: Dtype, relK = 1,
   back = 0,
@@ -591,8 +598,9 @@ function categorical(fn: CatFn): fc.Arbitrary<Case> {
     const { s, seed } = c;
     for (const row of c.m) if (row.length && row.every((v) => v === -Infinity)) row[0] = 0;
     const labels = c.T ? null : c.ys.map((v, r) => (c.useIgnore && r === 0 && s.form !== 'vector' ? -100 : v % s.cols));
-    const weight = c.useW && s.cols <= 64 ? c.w.map((v) => v * 2 ** c.wExp[0]) : undefined;
-    const sampleWeight = c.useSw && s.form !== 'vector' ? c.sw.map((v) => v * 2 ** c.wExp[1]) : undefined;
+    const wExp = weightExponents(c.wExp, grad && s.dtype === 'Float32Array');
+    const weight = c.useW && s.cols <= 64 ? c.w.map((v) => v * 2 ** wExp[0]) : undefined;
+    const sampleWeight = c.useSw && s.form !== 'vector' ? c.sw.map((v) => v * 2 ** wExp[1]) : undefined;
     const ignoreIndex = c.useIgnore ? -100 : undefined;
     // one number stands for a vector of it (Keras' sample_weight=2.3)
     const one = (v: number[] | undefined) => (c.scalarWeights && v ? v[0] : v);
@@ -703,9 +711,10 @@ function binaryLoss(fn: BinFn): fc.Arbitrary<Case> {
     const scalar = c.scalar && s.form === 'vector' && s.cols === 1;
     const examples = s.form === 'vector' && !scalar;
     const small = s.rows * s.cols <= 10_000;
-    const weight = c.useW && small && !examples ? c.w.map((v) => v * 2 ** c.wExp[0]) : undefined;
+    const wExp = weightExponents(c.wExp, grad && s.dtype === 'Float32Array');
+    const weight = c.useW && small && !examples ? c.w.map((v) => v * 2 ** wExp[0]) : undefined;
     const sampleWeight = c.useSw && small && !scalar
-      ? (examples ? c.w.map((v) => v + 0.5) : c.sw).map((v) => v * 2 ** c.wExp[1]) : undefined;
+      ? (examples ? c.w.map((v) => v + 0.5) : c.sw).map((v) => v * 2 ** wExp[1]) : undefined;
     const posWeight = sigmoid && c.usePw && small && !examples ? c.w : undefined;
     const eps = fn === 'binaryCrossEntropy' || (focal && !c.fromLogits) ? c.eps : undefined;
     const one = (v: number[] | undefined) => (c.scalarWeights && v ? v[0] : v);
