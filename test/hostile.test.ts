@@ -1,14 +1,15 @@
 // Hostile arguments: every exported function and method, given values of every JavaScript type in every argument
 // position and every option, throws only XentError (with a documented code) or returns; inherited and
 // non-enumerable option keys never change a result (a polluted Object.prototype); init() refuses unknown keys;
-// Evaluator.fromJSON checks what a state means, not only its types.
+// Evaluator.fromJSON checks what a state means, not only its types. The language-model entries (scoreTokens,
+// fromLogprobs, LanguageModelEvaluator) are driven the same way.
 import { afterEach, describe, expect, it } from 'vitest';
 import * as xent from '../src/index.js';
-import { Evaluator, XentError, init } from '../src/index.js';
+import { Evaluator, LanguageModelEvaluator, XentError, init } from '../src/index.js';
 import { BACKENDS, describeBackends, expectXent } from './helpers.js';
 
 const CODES = ['SHAPE_MISMATCH', 'LABEL_OUT_OF_RANGE', 'INVALID_PROBABILITY', 'NON_FINITE', 'EMPTY_INPUT',
-  'INVALID_OPTION', 'INVALID_TYPE', 'OUT_OF_MEMORY', 'INTERNAL'];
+  'INVALID_OPTION', 'INVALID_TYPE', 'OUT_OF_MEMORY', 'INVALID_STATE', 'INTERNAL'];
 
 /** Valid arguments of every exported function (options last, where it takes them). */
 const BASE: Record<string, () => unknown[]> = {
@@ -38,12 +39,16 @@ const BASE: Record<string, () => unknown[]> = {
   klDivergenceWithGrad: () => [[[0.5, 0.5]], [[1, 2]]],
   softmaxBackward: () => [[[0.5, 0.5]], [[1, 2]]],
   logSoftmaxBackward: () => [[[-0.7, -0.7]], [[1, 2]]],
+  scoreTokens: () => [[[1, 2, 3], [0, 1, 2], [3, 1, 0]], [0, 2, 1]],
+  fromLogprobs: () => [{ choices: [{ index: 0, logprobs: { content: [
+    { token: 'Hi', logprob: -0.5, bytes: [72, 105], top_logprobs: [{ token: 'Hi', logprob: -0.5, bytes: [72, 105] }] },
+    { token: '!', logprob: -2.2, bytes: [33], top_logprobs: [] }] } }] }],
   allocate: () => ['float32', 4],
   backend: () => [],
   fallbackReason: () => [],
 };
 /** Exports that are not plain synchronous functions: tested on their own below. */
-const APART = new Set(['XentError', 'Evaluator', 'init']);
+const APART = new Set(['XentError', 'Evaluator', 'LanguageModelEvaluator', 'init']);
 
 const sparse = (n: number): number[] => {
   const a: number[] = [];
@@ -153,6 +158,30 @@ describeBackends('hostile arguments', (b) => {
       outcome(`allocate(${label}, 4)`, () => xent.allocate(v as never, 4));
     }
   });
+
+  it('LanguageModelEvaluator: constructor, every option, update and its options, merge, fromJSON', () => {
+    const logits = () => [[1, 2, 3], [0, 1, 2], [3, 1, 0]];
+    for (const [label, v] of hostile()) {
+      outcome(`new LanguageModelEvaluator(${label})`, () => new LanguageModelEvaluator(v as never));
+      for (const key of ['classes', 'ignoreIndex', 'topK', 'base']) {
+        outcome(`new LanguageModelEvaluator({ ${key}: ${label} })`, () => new LanguageModelEvaluator({ classes: 3, [key]: v } as never));
+      }
+      const ev = new LanguageModelEvaluator({ classes: 3 });
+      outcome(`update(${label}, targets)`, () => ev.update(v as never, [0, 2, 1]));
+      outcome(`update(logits, ${label})`, () => ev.update(logits(), v as never));
+      outcome(`update(logits, targets, ${label})`, () => ev.update(logits(), [0, 2, 1], v as never));
+      for (const key of ['shift', 'sequenceLength', 'sequenceIds', 'dtype', 'bytes']) {
+        outcome(`update option ${key} = ${label}`, () => ev.update(logits(), [0, 2, 1], { [key]: v } as never));
+      }
+      outcome(`merge(${label})`, () => ev.merge(v as never));
+      outcome(`fromJSON(${label})`, () => LanguageModelEvaluator.fromJSON(v));
+      const json = new LanguageModelEvaluator({ classes: 3 }).update(logits(), [0, 2, 1], { bytes: 4 }).toJSON() as unknown as Record<string, unknown>;
+      for (const field of Object.keys(json)) {
+        outcome(`fromJSON with ${field} = ${label}`, () => LanguageModelEvaluator.fromJSON({ ...json, [field]: v }));
+      }
+      outcome('result()', () => ev.result());
+    }
+  });
 });
 
 describe('init() with hostile options', () => {
@@ -244,6 +273,34 @@ describeBackends('inherited and non-enumerable option keys', () => {
   });
 });
 
+describeBackends('inherited keys in the language-model entries', () => {
+  it('LanguageModelEvaluator options, update options and states', () => {
+    const logits = [[1, 2, 3], [0, 1, 2], [3, 1, 0]];
+    const run = () => new LanguageModelEvaluator({ classes: 3 }).update(logits, [0, 2, 1], {});
+    const clean = run();
+    const json = clean.toJSON();
+    const proto = Object.prototype as Record<string, unknown>;
+    for (const [key, v] of [['topK', 1], ['base', 2], ['ignoreIndex', 2], ['shift', true], ['sequenceLength', 1],
+      ['sequenceIds', [0, 1, 1]], ['bytes', 7], ['dtype', 'float16']] as const) {
+      try {
+        proto[key] = v;
+        expect(sameResult(run().result(), clean.result()), key).toBe(true);
+        expect(sameResult(LanguageModelEvaluator.fromJSON(JSON.stringify(json)).result(), clean.result()), key).toBe(true);
+      } finally {
+        delete proto[key];
+      }
+    }
+    // a state missing a field is refused, not filled in from the prototype
+    const { tokens: _, ...missing } = json as unknown as Record<string, unknown>;
+    try {
+      proto.tokens = 3;
+      expectXent(() => LanguageModelEvaluator.fromJSON(missing), 'INVALID_TYPE', 'tokens');
+    } finally {
+      delete proto.tokens;
+    }
+  });
+});
+
 describe('option getters', () => {
   it('a getter that throws is INVALID_OPTION naming the option; a getter is read once', () => {
     const opts = Object.defineProperty({}, 'reduction', { get: () => { throw new Error('no'); }, enumerable: true });
@@ -298,15 +355,21 @@ describe('Evaluator.fromJSON checks meaning', () => {
   });
 
   it('huge classes in a state or an evaluator: OUT_OF_MEMORY, not a RangeError', () => {
-    expectXent(() => new Evaluator({ classes: 2 ** 40 }), 'OUT_OF_MEMORY', 'classes');
+    expectXent(() => new Evaluator({ classes: 2 ** 40, perClass: true }), 'OUT_OF_MEMORY', 'classes');
     const j = good();
-    expectXent(() => Evaluator.fromJSON({ ...j, settings: { ...(j.settings as object), classes: 2 ** 40 } }), 'OUT_OF_MEMORY');
+    const settings = { ...(j.settings as object), classes: 2 ** 40 };
+    expectXent(() => Evaluator.fromJSON({ ...j, settings }), 'OUT_OF_MEMORY');
+    // without per-class figures (the default above 1024 classes) nothing per class is allocated
+    expect(new Evaluator({ classes: 2 ** 40 }).toJSON().settings.perClass).toBe(false);
   });
 
   it('merge(null) and merge of a non-Evaluator: INVALID_TYPE', () => {
     const ev = new Evaluator({ classes: 2 });
     expectXent(() => ev.merge(null as never), 'INVALID_TYPE', 'merge');
     expectXent(() => ev.merge({ state: {} } as never), 'INVALID_TYPE', 'merge');
+    const lm = new LanguageModelEvaluator({ classes: 2 });
+    expectXent(() => lm.merge(null as never), 'INVALID_TYPE', 'merge');
+    expectXent(() => lm.merge(ev as never), 'INVALID_TYPE', 'merge');
   });
 });
 
@@ -319,5 +382,16 @@ describe('sparse arrays', () => {
     holeLater.length = 2 ** 32 - 1;
     expectXent(() => xent.logSumExp(holeLater), 'INVALID_TYPE', 'x[3]');
     expectXent(() => xent.sigmoidCrossEntropy([1, 2], [0, 1], { weight: sparse(2 ** 32 - 1) }), 'SHAPE_MISMATCH', 'weight');
+    expectXent(() => xent.scoreTokens([[1, 2], [2, 1]], [0, 1], { sequenceIds: sparse(2 ** 32 - 1) }), 'SHAPE_MISMATCH', 'sequenceIds');
+  });
+
+  it('fromLogprobs: a sparse array anywhere in the input is INVALID_TYPE at its first hole, at once', () => {
+    const start = performance.now();
+    expectXent(() => xent.fromLogprobs(sparse(2 ** 32 - 1)), 'INVALID_TYPE', 'input[0]', 'holes');
+    expectXent(() => xent.fromLogprobs({ choices: sparse(2 ** 32 - 1) }), 'INVALID_TYPE', 'input.choices[0]');
+    const content = [{ token: 'a', logprob: -1 }];
+    content.length = 2 ** 32 - 1;
+    expectXent(() => xent.fromLogprobs({ choices: [{ logprobs: { content } }] }), 'INVALID_TYPE', 'content[1]');
+    expect(performance.now() - start).toBeLessThan(1000);
   });
 });

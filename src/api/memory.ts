@@ -36,7 +36,7 @@ export interface WasmArray<D extends Dtype = Dtype> {
  *     batch.free();
  */
 export function allocate<D extends Dtype>(dtype: D, length: number): WasmArray<D> {
-  if (!Object.hasOwn(CTORS, dtype)) {
+  if (typeof dtype !== 'string' || !Object.hasOwn(CTORS, dtype)) {
     throw new XentError('INVALID_OPTION', `dtype must be 'float32', 'float64', 'float16' or 'bfloat16', got ${show(dtype)}`);
   }
   if (!Number.isInteger(length) || length < 0) {

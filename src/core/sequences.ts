@@ -1,4 +1,5 @@
 import { XentError, show } from './errors.js';
+import { reading } from './shape.js';
 
 /**
  * Where the sequences of a batch of token positions begin, as sorted offsets [0, …, positions] (n + 1 numbers for
@@ -7,6 +8,11 @@ import { XentError, show } from './errors.js';
  * Both together: the boundaries of either.
  */
 export function sequenceStarts(positions: number, sequenceLength: unknown, sequenceIds: unknown): Int32Array {
+  // sequenceIds may be a Proxy or hold getters: what reading it throws becomes a XentError
+  return reading('sequenceIds', sequenceIds, () => starts(positions, sequenceLength, sequenceIds));
+}
+
+function starts(positions: number, sequenceLength: unknown, sequenceIds: unknown): Int32Array {
   let T = 0;
   if (sequenceLength !== undefined) {
     if (typeof sequenceLength !== 'number' || !Number.isInteger(sequenceLength) || sequenceLength < 1) {

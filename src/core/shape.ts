@@ -117,7 +117,7 @@ function firstHole(x: unknown): number {
 }
 
 /** Runs a resolver of a caller's argument, turning whatever reading it throws into a XentError (foreign). */
-function reading<T>(name: string, x: unknown, f: () => T): T {
+export function reading<T>(name: string, x: unknown, f: () => T): T {
   try {
     return f();
   } catch (e) {

@@ -4,6 +4,7 @@
  * non-negative integers, sums of non-negative terms are not negative, parts add up to their wholes.
  */
 import { XentError, show } from '../core/errors.js';
+import { ownOptions } from '../core/options.js';
 
 /**
  * A number for JSON: non-finite ones as the strings "Infinity" and "-Infinity" (NaN never occurs in a state), and
@@ -52,7 +53,10 @@ export function expectSameSettings<S extends object>(a: S, b: S): void {
   }
 }
 
-/** The object behind a state's JSON (an object or its text), checked for `format` and one of `versions`. */
+/**
+ * The object behind a state's JSON (an object or its text), checked for `format` and one of `versions`: a copy of
+ * its own enumerable fields, so that a polluted Object.prototype cannot fill in a missing one.
+ */
 export function stateObject(
   json: unknown, format: string, versions: readonly number[], what: string,
 ): Record<string, unknown> {
@@ -62,8 +66,8 @@ export function stateObject(
   } catch (e) {
     throw new XentError('INVALID_TYPE', `${what} state is not valid JSON: ${(e as Error).message}`);
   }
-  const o = j as Record<string, unknown>;
-  if (o === null || typeof o !== 'object' || o.format !== format || !versions.includes(o.version as number)) {
+  const o = ownOptions(j, `${what} fromJSON`);
+  if (j === null || typeof j !== 'object' || o.format !== format || !versions.includes(o.version as number)) {
     throw new XentError(
       'INVALID_TYPE',
       `not an xent ${what} state (expected format "${format}", version ${versions.join(' or ')})`,

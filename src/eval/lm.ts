@@ -6,7 +6,7 @@
 import { DEFAULT_IGNORE_INDEX, type SequenceOptions, positionsOf, scorePositions } from '../api/tokens.js';
 import { XentError, show } from '../core/errors.js';
 import { checkKeys, integerOption, unitName, unitOf } from '../core/options.js';
-import type { Batch, Labels } from '../core/shape.js';
+import { type Batch, type Labels, reading } from '../core/shape.js';
 import { ECE_BINS, type ReliabilityBin, binOf, expectedCalibrationError, reliability } from './calibration.js';
 import { type Estimate, estimate, proportion } from './estimate.js';
 import { decCount, decSum, enc, expectSameSettings, expectState, stateObject } from './json.js';
@@ -176,6 +176,9 @@ export class LanguageModelEvaluator {
 
   /** Adds another evaluator's state (same settings): the shards of one evaluation, in any order. */
   merge(other: LanguageModelEvaluator): this {
+    if (!(other instanceof LanguageModelEvaluator)) {
+      throw new XentError('INVALID_TYPE', `merge takes a LanguageModelEvaluator, got ${show(other)}`);
+    }
     expectSameSettings(this.state.settings, other.state.settings);
     this.state.add(other.state);
     return this;
@@ -205,6 +208,11 @@ export class LanguageModelEvaluator {
 
   /** An evaluator holding a state produced by `toJSON` (an object or its JSON text); its meaning is checked. */
   static fromJSON(json: unknown): LanguageModelEvaluator {
+    // a state may be a Proxy or hold getters: what reading it throws becomes a XentError
+    return reading('the state', json, () => LanguageModelEvaluator.read(json));
+  }
+
+  private static read(json: unknown): LanguageModelEvaluator {
     const j = stateObject(json, FORMAT, [1], 'language-model evaluator');
     const ev = new LanguageModelEvaluator(settingsOf(j.settings));
     const st = ev.state;

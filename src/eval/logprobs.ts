@@ -10,6 +10,7 @@
  */
 import { XentError, show } from '../core/errors.js';
 import { checkKeys, unitName, unitOf } from '../core/options.js';
+import { reading } from '../core/shape.js';
 import { type Estimate, estimate } from './estimate.js';
 import { type LikelihoodFigures, LikelihoodSums, likelihoodFigures, scaled } from './likelihood.js';
 
@@ -164,6 +165,23 @@ function fromLegacy(lp: Record<string, unknown>, path: string): Position[] {
   });
 }
 
+/**
+ * Throws INVALID_TYPE at the first hole of any array in a caller's input: a sparse array's length says nothing of
+ * its size, and walking one of length 2^32 - 1 by index (as map and forEach do) would not end. JSON text has none.
+ */
+function holeless(v: unknown, where: () => string, seen: WeakSet<object>): void {
+  if (v === null || typeof v !== 'object' || seen.has(v) || ArrayBuffer.isView(v)) return;
+  seen.add(v);
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      if (!(i in v)) throw new XentError('INVALID_TYPE', `${where()}[${i}] is missing (the array has holes)`);
+      holeless(v[i], () => `${where()}[${i}]`, seen);
+    }
+  } else {
+    for (const k of Object.keys(v)) holeless((v as Record<string, unknown>)[k], () => `${where()}.${k}`, seen);
+  }
+}
+
 /** The responses in one input: a list of positions per choice (null: a choice without logprobs). */
 function responsesOf(x: unknown, path: string): (Position[] | null)[] {
   if (Array.isArray(x) && (x.length === 0 || isTokenEntry(x[0]))) return [fromContent(x, path)];
@@ -237,6 +255,11 @@ export function fromLogprobs(input: unknown, options?: LogprobsOptions): Logprob
   const o = checkKeys(options, ['base'], 'fromLogprobs');
   const unit = unitOf(o.base);
   const base = (o.base as number | undefined) ?? Math.E;
+  // the input may be a Proxy or hold getters: what reading it throws becomes a XentError
+  return reading('input', input, () => figures(input, unit, base));
+}
+
+function figures(input: unknown, unit: number, base: number): LogprobsResult {
   let data = input;
   if (typeof input === 'string') {
     try {
@@ -244,6 +267,8 @@ export function fromLogprobs(input: unknown, options?: LogprobsOptions): Logprob
     } catch (e) {
       throw new XentError('INVALID_TYPE', `input is not valid JSON: ${(e as Error).message}`);
     }
+  } else {
+    holeless(data, () => 'input', new WeakSet());
   }
   const inputs = Array.isArray(data) && !(data.length > 0 && isTokenEntry(data[0])) ? data : [data];
   const L = new LikelihoodSums();

@@ -1,6 +1,5 @@
 import type { Compat } from '../core/compat.js';
 import { XentError, show } from '../core/errors.js';
-import { ownOptions } from '../core/options.js';
 import { ECE_BINS } from './calibration.js';
 import { dec, enc, expectSameSettings, expectState, stateObject } from './json.js';
 import { SLOTS } from './quantiles.js';
@@ -171,8 +170,7 @@ export class EvalState {
    * (dense per-class arrays, which such a state always has).
    */
   static fromJSON(json: unknown, check: (settings: unknown) => EvalSettings): EvalState {
-    // Own properties only: a polluted Object.prototype must not fill in a missing field.
-    const j = ownOptions(stateObject(json, FORMAT, [1, 2], 'evaluator'), 'Evaluator.fromJSON');
+    const j = stateObject(json, FORMAT, [1, 2], 'evaluator');
     const v1 = j.version === 1;
     const raw = j.settings;
     if (raw === null || typeof raw !== 'object') {
