@@ -4,8 +4,8 @@
 // empty arrays.
 import { describe, expect, it } from 'vitest';
 import {
-  Evaluator, allocate, backend, init, logSumExp, sigmoidCrossEntropy, softmax, softmaxCrossEntropy,
-  softmaxCrossEntropyWithGrad, XentError,
+  Evaluator, LanguageModelEvaluator, allocate, backend, init, logSumExp, scoreTokens, sigmoidCrossEntropy, softmax,
+  softmaxCrossEntropy, softmaxCrossEntropyWithGrad, XentError,
 } from '../src/index.js';
 import { kernels } from '../src/backend/select.js';
 import type { WasmKernels } from '../src/backend/wasm.js';
@@ -73,6 +73,9 @@ describe('wasm memory above 2 GiB', () => {
     expect(softmaxCrossEntropy(small.view(), y, { classes: cols, reduction: 'none' })).toEqual(before);
     const g = softmaxCrossEntropyWithGrad(small.view(), y, { classes: cols });
     expect(same(g.grad, softmaxCrossEntropyWithGrad(x, y, { classes: cols }).grad)).toBe(true);
+    const scored = scoreTokens(small.view(), y, { classes: cols, topK: 3 });
+    const copied = scoreTokens(x, y, { classes: cols, topK: 3 });
+    expect(same(scored.logprob, copied.logprob) && same(scored.topLogprobs!, copied.topLogprobs!)).toBe(true);
 
     // past wasm32's 4 GiB: OUT_OF_MEMORY, nothing lost, the next call right
     expect(codeOf(() => allocate('float32', GiB))).toBe('OUT_OF_MEMORY');
@@ -119,7 +122,7 @@ describe('wasm memory above 2 GiB', () => {
 });
 
 /** A typed array whose buffer is detached (as memory growth leaves a view of wasm memory). */
-function detachedLike<T extends Float32Array | Float64Array | Int32Array>(a: T): T {
+function detachedLike<T extends Float32Array | Float64Array | Int32Array | Uint16Array>(a: T): T {
   structuredClone(a.buffer, { transfer: [a.buffer as ArrayBuffer] });
   expect(a.length).toBe(0);
   return a;
@@ -140,6 +143,11 @@ describeBackends('a stale view (its buffer detached)', () => {
       ['b', () => logSumExp([1, 2], { b: stale64() })],
       ['softmax', () => softmax(stale32(), { classes: 3 })],
       ['out', () => softmaxCrossEntropyWithGrad(new Float64Array(6), [0, 1], { classes: 3, out: stale64() })],
+      ['half-precision bits', () => softmaxCrossEntropy(detachedLike(new Uint16Array(6)), [0, 1], { classes: 3, dtype: 'float16' })],
+      ['scoreTokens logits', () => scoreTokens(stale32(), [0, 1], { classes: 3 })],
+      ['scoreTokens targets', () => scoreTokens([[1, 2], [3, 4]], detachedLike(new Int32Array(2)))],
+      ['scoreTokens sequenceIds', () => scoreTokens([[1, 2], [3, 4]], [0, 1], { sequenceIds: detachedLike(new Int32Array(2)) })],
+      ['LanguageModelEvaluator.update', () => new LanguageModelEvaluator({ classes: 3 }).update(stale32(), [0, 1])],
     ];
     for (const [what, f] of cases) {
       let thrown: unknown;

@@ -1,4 +1,4 @@
-import { XentError, show } from './errors.js';
+import { XentError, detached, isDetached, show } from './errors.js';
 import { reading } from './shape.js';
 
 /**
@@ -31,6 +31,7 @@ function starts(positions: number, sequenceLength: unknown, sequenceIds: unknown
     if (!Array.isArray(sequenceIds) && !(ArrayBuffer.isView(sequenceIds) && !(sequenceIds instanceof DataView))) {
       throw new XentError('INVALID_TYPE', `sequenceIds must be an array of integers, got ${show(sequenceIds)}`);
     }
+    if (ArrayBuffer.isView(sequenceIds) && isDetached(sequenceIds)) throw detached('sequenceIds');
     ids = sequenceIds as unknown as ArrayLike<unknown>;
     if (ids.length !== positions) {
       throw new XentError('SHAPE_MISMATCH', `sequenceIds has ${ids.length} ids but there are ${positions} positions`);
