@@ -8,12 +8,15 @@
  *   relaxed-SIMD builds (the scalar build is a chunk of its own, loaded only where SIMD is missing). Not met since
  *   half-precision input and then the token-scoring kernel grew the SIMD build: held under a ceiling of 40 KB, its
  *   size printed;
- * - the library's JS ≤ 18 KB gzip, measured minified on the workerd entry (the same code as the default entries,
+ * - the library's JS ≤ 20 KB gzip, measured minified on the workerd entry (the same code as the default entries,
  *   with the .wasm as separate files instead of embedded, which the budgets above count) for the core API: the
  *   information, softmax and loss functions, init/backend, allocate. The whole surface (with the Evaluators, compat
  *   presets, focal losses, calibration, gradients and the language-model family: scoreTokens,
- *   LanguageModelEvaluator, fromLogprobs, about 6 KB gzip of it, none in the core) is held under a ceiling of 32 KB
+ *   LanguageModelEvaluator, fromLogprobs, about 6 KB gzip of it, none in the core) is held under a ceiling of 35 KB
  *   gzip and printed. (They were 50 KB and 72 KB minified; budgets are compressed sizes, as a server sends them.)
+ *   Both were 18 and 32 KB until the hostile-input checks of issue 19 (options read as own keys, unreadable and
+ *   detached arguments refused, weights of any scale, temperature limits, states' meaning) added 1.6 KB gzip to
+ *   the core and 3 KB to the whole.
  */
 import { build } from 'esbuild';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -74,7 +77,7 @@ describe('budgets', () => {
     expect(lazy[0].name).toMatch(/^wasm-scalar-\w+\.js$/);
   });
 
-  it('the library JS ≤ 18 KB gzip (core API); the whole surface under 32 KB gzip', async () => {
+  it('the library JS ≤ 20 KB gzip (core API); the whole surface under 35 KB gzip', async () => {
     const core = await minified(`export { ${CORE.join(', ')} } from './dist/workerd.js';`);
     const all = await minified(`export * from './dist/workerd.js';`);
     const embedded = await minified(`export * from './dist/index.js';`);
@@ -82,8 +85,8 @@ describe('budgets', () => {
       `minified JS: core ${core.bytes} B (gzip ${core.gzip}), whole surface ${all.bytes} B (gzip ${all.gzip}), ` +
         `default entry with the SIMD and relaxed-SIMD builds embedded ${embedded.bytes} B (gzip ${embedded.gzip})`,
     );
-    expect(core.gzip).toBeLessThanOrEqual(18 * KB);
-    expect(all.gzip).toBeLessThanOrEqual(32 * KB);
+    expect(core.gzip).toBeLessThanOrEqual(20 * KB);
+    expect(all.gzip).toBeLessThanOrEqual(35 * KB);
   });
 
   it('importing the library pulls in no runtime dependency', async () => {
