@@ -251,7 +251,7 @@ export function klDivergenceWithGrad<X extends Batch, O extends KlDivergenceGrad
   if (Q.cols === 0) throw new XentError('EMPTY_INPUT', 'logitsQ has no classes');
   let P = checkDistribution(k, { name: 'p', m: asMatrixLike(p, 'p', Q, 'logitsQ', f32, dtype) }, tolerance, normalize, f32);
   // normalized rows come back float64; the kernel takes p in the logits' dtype
-  if (f32 && normalize) P = { ...P, data: Float32Array.from(P.data as Float64Array) };
+  if (f32 && normalize) P = { ...P, data: new Float32Array(P.data as Float64Array) };
   const { rows, cols } = Q;
   const out = gradOut(o.out, rows * cols, f32);
   const grad = unaliased(out, [Q.data, P.data]);

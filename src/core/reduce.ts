@@ -122,7 +122,7 @@ export function unscaled(w: Float64Array | null, f32 = false): { w: Float32Array
     if (ldexp(max, -e) >= 2) e++; // log2 may round up to the next integer just below a power of two
     else if (ldexp(max, -e) < 1) e--;
   }
-  if (e === 0) return { w: f32 ? Float32Array.from(w) : w, e };
+  if (e === 0) return { w: f32 ? new Float32Array(w) : w, e };
   const out = new (f32 ? Float32Array : Float64Array)(w.length);
   for (let i = 0; i < w.length; i++) out[i] = ldexp(w[i], -e);
   return { w: out, e };
