@@ -280,7 +280,7 @@ for (const fmt of ['csv', 'tsv', 'jsonl'] as const) {
   }
   {
     const h = npyHeader('<f4', [R, 2, 2]);
-    bad('npy: a 3-D array', false, () => npyRaw(h, new Uint8Array(f32.buffer)), `byte offset ${keyAt(h, 'shape')}: shape \\(3000, 2, 2\\) is not supported`);
+    bad('npy: a 3-D array', false, () => npyRaw(h, new Uint8Array(f32.buffer)), `byte offset ${keyAt(h, 'shape')}: shape \\(3000, 2, 2\\) holds sequences of token positions: evaluate a language model's logits with --task lm`);
   }
   {
     const h = npyHeader('<f4', [R, C]).replace('False', 'True');

@@ -174,5 +174,7 @@ describe('xent demo and bench', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('3000 rows, 10 classes');
     expect(r.stdout).toContain('Reading:');
+    expect(r.stdout).toContain('7 sequences × 96 positions, vocabulary 42, float16 logits');
+    expect(r.stdout).toMatch(/bits per byte +[\d.]+ ± [\d.]+ +over 672 bytes of text/);
   });
 });

@@ -32,15 +32,25 @@ function examples(print: Print): void {
   print(`Likelihood of labels [0, 1, 3, 0, 2]: summed cross-entropy ${f(categoricalCrossEntropy(rows, [0, 1, 3, 0, 2], { reduction: 'sum' }), 4)} nats`);
 }
 
-/** `xent demo`: the worked examples, then an evaluation of the sample shipped in data/sample/ (see README). */
-export async function demo(print: Print, evaluate: (pred: string, target: string) => Promise<void>): Promise<void> {
+/** A file shipped in data/, as a path relative to the working directory. */
+const shipped = (name: string) => relative(process.cwd(), fileURLToPath(new URL(`../data/${name}`, import.meta.url)));
+
+/**
+ * `xent demo`: the worked examples, then evaluations of the samples shipped in data/sample/ (a classifier) and
+ * data/sample-lm/ (a character model's float16 logits; see README).
+ */
+export async function demo(print: Print, evaluate: (args: string[]) => Promise<void>): Promise<void> {
   print('Worked examples');
   examples((line) => print('  ' + line));
   print('');
-  const data = new URL('../data/sample/', import.meta.url);
-  const pred = relative(process.cwd(), fileURLToPath(new URL('logits.csv', data)));
-  const target = relative(process.cwd(), fileURLToPath(new URL('labels.csv', data)));
+  const pred = shipped('sample/logits.csv');
+  const target = shipped('sample/labels.csv');
   print(`Evaluating the sample shipped with xent: xent eval ${pred} ${target}`);
   print('');
-  await evaluate(pred, target);
+  await evaluate([pred, target]);
+  const lm = [shipped('sample-lm/logits.npy'), shipped('sample-lm/tokens.npy'), '--task', 'lm', '--bytes', shipped('sample-lm/text.txt')];
+  print('');
+  print(`A language model's float16 logits (a character trigram model): xent eval ${lm.join(' ')}`);
+  print('');
+  await evaluate(lm);
 }

@@ -14,19 +14,32 @@ import { htmlReport } from './report/html.js';
 import { type ReportInfo, csvReport, tableReport } from './report/text.js';
 import { shardText } from './shard.js';
 import { partsOf, runThreaded } from './threads.js';
+import { lmHtmlReport, lmTableReport } from './report/lm.js';
+import { type LmInfo, lmJob, lmReport, lmStateText, runLm } from './lm.js';
+import type { LanguageModelEvaluator } from '../eval/lm.js';
+import { evaluateLogprobs, logprobsJson, logprobsTable } from './logprobs.js';
+import { gridOf } from './pipeline.js';
 
 const USAGE = `Usage: xent eval PRED [TARGET] [options]
+       xent eval LOGITS.npy TOKENS.npy --task lm [--shift] [options]
+       xent eval RESPONSES.jsonl --from openai-logprobs
 
 PRED: a row of logits or probabilities per example; TARGET: a label per row (an integer, a class name or
 True/False), or with --multi-label a row of 0/1 targets. A file holding both (a label column beside the
 predictions) may be given alone. Formats, by extension: CSV / TSV (delimiter sniffed, header optional, .gz too),
 JSON Lines (arrays, numbers, or objects such as {"logits": [...], "label": 3}; .gz too), NumPy .npy, Apache Arrow
 IPC / Feather (.arrow, .feather, .ipc; compressed, dictionaries, nulls) and Parquet (.parquet). What is decided
-from the files (a header, an index column skipped, probabilities, a binary task) is said on stderr.`;
+from the files (a header, an index column skipped, probabilities, a binary task) is said on stderr.
+
+--task lm: a language model's logits, .npy [N, T, V] or [N·T, V] (float16, bfloat16 with --dtype, float32,
+float64), against token ids, .npy [N, T] or [N·T]: perplexity, bits per token and per byte, accuracy, entropy,
+calibration and the loss by position. --from openai-logprobs: the logprobs of chat or completions responses, one
+per line.`;
 
 /** The options of `xent eval`: one row each, grouped for the help. */
 export const EVAL_OPTIONS: OptionTable = {
-  from: { type: 'string', value: 'logits|probs', group: 'What the files hold', help: 'what PRED holds (default: found from its values or its column name, with a note)' },
+  from: { type: 'string', value: 'logits|probs|openai-logprobs', group: 'What the files hold', help: 'what PRED holds (default: found from its values or its column name, with a note); openai-logprobs: API responses' },
+  task: { type: 'string', value: 'classify|lm', group: 'What the files hold', help: "classify (default), or lm: a language model's logits and token ids" },
   classes: { type: 'string', value: 'N', group: 'What the files hold', help: 'classes per row (default: the number of prediction columns)' },
   'multi-label': { type: 'boolean', group: 'What the files hold', help: 'independent binary labels per column (sigmoid / binary cross-entropy)' },
   columns: { type: 'string', value: 'LIST', multiple: true, group: 'What the files hold', help: "PRED's prediction columns: names, numbers from 1, ranges (2-11)" },
@@ -53,13 +66,24 @@ export const EVAL_OPTIONS: OptionTable = {
   shard: { type: 'string', value: 'K/N', group: 'Output', help: 'evaluate the K-th of N parts of the input (cut on the grid: merges bit-identically)' },
   threads: { type: 'string', value: 'N', group: 'Output', help: 'worker threads (default: cores; inputs under 16 MB use one)' },
   quiet: { type: 'boolean', short: 'q', group: 'Output', help: 'no progress bar and no notes' },
+  shift: { type: 'boolean', group: 'Language models (--task lm)', help: 'causal shift: position t is scored by the logits at t − 1 (Hugging Face labels)' },
+  'sequence-length': { type: 'string', value: 'T', group: 'Language models (--task lm)', help: 'positions per sequence, for flat [N·T] files (default: their shapes, else one sequence)' },
+  bytes: { type: 'string', value: 'N|FILE', group: 'Language models (--task lm)', help: 'UTF-8 bytes of the scored text, or the text file: bits per byte' },
 };
+
+/** Options that mean nothing to a language model's evaluation or to API logprobs. */
+const CLASSIFIER_ONLY = [
+  'classes', 'multi-label', 'columns', 'pred-key', 'label-column', 'label-key', 'id-column', 'class-names', 'header',
+  'no-header', 'delimiter', 'pred-format', 'target-format', 'compat', 'normalize', 'tolerance', 'shard',
+];
+const LM_ONLY = ['shift', 'sequence-length', 'bytes'];
 
 export const EVAL_HELP = helpText(USAGE, EVAL_OPTIONS);
 
 const str = (v: Values[string]) => (v === undefined ? undefined : String(v));
 
 export interface EvalArgs {
+  kind: 'classify' | 'lm' | 'logprobs';
   pred: string;
   target: string | null;
   predFormat: Format;
@@ -74,11 +98,25 @@ export interface EvalArgs {
   quiet: boolean;
 }
 
+/** What kind of evaluation the command line asks for, its files counted and its options checked. */
+function kindOf(v: Values, files: number): 'classify' | 'lm' | 'logprobs' {
+  const task = read.choice(v.task, 'task', ['classify', 'lm'] as const) ?? 'classify';
+  const kind = v.from === 'openai-logprobs' ? 'logprobs' : task;
+  if (kind === 'logprobs' && task === 'lm') throw new UsageError('--from openai-logprobs reads API responses; --task lm reads logits: give one', EVAL_HELP);
+  const wrong = [...(kind === 'classify' ? [] : CLASSIFIER_ONLY), ...(kind === 'lm' ? [] : LM_ONLY)].find((k) => v[k] !== undefined);
+  if (wrong !== undefined) {
+    const what = kind === 'lm' ? '--task lm' : kind === 'logprobs' ? '--from openai-logprobs' : 'a classifier (it is for --task lm)';
+    throw new UsageError(`--${wrong} does not apply to ${what}`, EVAL_HELP);
+  }
+  const want = kind === 'lm' ? 'LOGITS.npy and TOKENS.npy' : kind === 'logprobs' ? 'one file of responses' : null;
+  if (want !== null && files !== (kind === 'lm' ? 2 : 1)) throw new UsageError(`expected ${want}, got ${files} files`, EVAL_HELP);
+  if (files < 1 || files > 2) throw new UsageError(`expected PRED and TARGET (or PRED alone, holding the labels), got ${files} files`, EVAL_HELP);
+  return kind;
+}
+
 function parseEvalArgs(argv: string[]): EvalArgs {
   const { values: v, positionals } = parse(argv, EVAL_OPTIONS, EVAL_HELP);
-  if (positionals.length < 1 || positionals.length > 2) {
-    throw new UsageError(`expected PRED and TARGET (or PRED alone, holding the labels), got ${positionals.length} files`, EVAL_HELP);
-  }
+  const kind = kindOf(v, positionals.length);
   const baseText = str(v.base) ?? 'e';
   const base = baseText === 'e' ? Math.E : read.number(baseText, 'base', (n) => n > 1 && Number.isFinite(n), '2, e or 10 (or a number > 1)')!;
   const shardText = str(v.shard);
@@ -96,6 +134,7 @@ function parseEvalArgs(argv: string[]): EvalArgs {
   const [pred, target = null] = positionals;
   const tolerance = read.number(v.tolerance, 'tolerance', (n) => n >= 0 && Number.isFinite(n), 'a number >= 0');
   return {
+    kind,
     pred,
     target,
     predFormat: formatOf(pred, str(v['pred-format'])),
@@ -183,8 +222,11 @@ export async function evaluateFiles(a: EvalArgs, note: (s: string) => void): Pro
   const bar = progressBar(!a.quiet);
   try {
     let run: EvalRun;
-    if (threads > 1) run = { ...(await runThreaded(job, threads, bar.update, a.stateOut !== undefined)), layout: lay, first: 0 };
-    else {
+    if (threads > 1) {
+      const ev = new Evaluator(options);
+      const total = { add: (b: Float64Array) => mergePacked(ev, b), empty: () => ev.result().count + ev.result().ignored === 0 };
+      run = { ev, blocks: await runThreaded(job, threads, total, bar.update, a.stateOut !== undefined), layout: lay, first: 0 };
+    } else {
       const blocks = await runBlocks(job, bar.update, a.shard !== undefined);
       const ev = new Evaluator(options);
       for (const b of blocks) mergePacked(ev, b);
@@ -216,11 +258,52 @@ export function writeOutputs(
   else out(tableReport(r, { ...info, pred: terminal(info.pred), target: terminal(info.target) }));
 }
 
+/** `--task lm`: a language model's logits against its token ids. */
+async function lmCommand(a: EvalArgs, note: (s: string) => void, out: (s: string) => void): Promise<void> {
+  const v = a.values;
+  if (a.format === 'csv') throw new UsageError('--format csv is for classifier reports: use table or json with --task lm', EVAL_HELP);
+  for (const [path, flag] of [[a.report, '--report'], [a.stateOut, '--state-out']] as const) {
+    if (path !== undefined) checkOutput(path, flag, [a.pred, a.target!]);
+  }
+  const notes: string[] = [];
+  const { job, info } = lmJob({
+    pred: a.pred, target: a.target!, half: read.choice(v.dtype, 'dtype', ['float16', 'bfloat16'] as const), shift: v.shift === true,
+    length: read.integer(v['sequence-length'], 'sequence-length', 1), bytes: str(v.bytes),
+    ignoreIndex: a.options.ignoreIndex, topK: a.options.topK, base: a.options.base!,
+  }, notes);
+  const { ev, blocks } = await runLm(job, threadsOf(a, notes), a.quiet, a.stateOut !== undefined);
+  for (const n of notes) note(n);
+  writeLmOutputs(ev, info, { format: a.format, report: a.report, stateOut: a.stateOut, state: () => lmStateText(ev.options, blocks, gridOf(job), info) }, out);
+}
+
+/** Writes a language model's report (and state file): the HTML report and the state first, then stdout. */
+export function writeLmOutputs(
+  ev: LanguageModelEvaluator, info: LmInfo, o: { format: EvalArgs['format']; report?: string; stateOut?: string; state: () => string }, out: (s: string) => void,
+): void {
+  const r = lmReport(ev, info.bytes);
+  const classes = ev.options.classes;
+  if (o.report !== undefined) writeAtomic(o.report, lmHtmlReport(r, info, classes));
+  if (o.stateOut !== undefined) writeAtomic(o.stateOut, o.state());
+  if (o.format === 'json') out(JSON.stringify({ task: 'lm', ...info, classes, ...r, state: ev.toJSON() }, null, 2) + '\n');
+  else out(lmTableReport(r, { ...info, pred: terminal(info.pred), target: terminal(info.target) }, classes));
+}
+
+/** `--from openai-logprobs`: API responses' token log-probabilities. */
+function logprobsCommand(a: EvalArgs, out: (s: string) => void): void {
+  if (a.format === 'csv' || a.report !== undefined || a.stateOut !== undefined || a.threads !== undefined) {
+    throw new UsageError('--from openai-logprobs writes a table or JSON (--format table|json) only', EVAL_HELP);
+  }
+  const r = evaluateLogprobs(a.pred, a.options.base!);
+  out(a.format === 'json' ? logprobsJson(r, a.pred) : logprobsTable(r, terminal(a.pred)));
+}
+
 export async function evalCommand(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<void> {
   const a = parseEvalArgs(argv);
   const note = (s: string) => {
     if (!a.quiet) err(`xent: note: ${terminal(s)}\n`);
   };
+  if (a.kind === 'logprobs') return logprobsCommand(a, out);
+  if (a.kind === 'lm') return lmCommand(a, note, out);
   const { ev, blocks, layout: lay, first } = await evaluateFiles(a, note);
   const r = ev.result();
   const info = infoOf(ev, { pred: a.pred, target: a.target ?? a.pred, classNames: lay.classNames, binary: lay.binary });

@@ -341,7 +341,7 @@ export async function layout(predPath: string, predFormat: Format, targetPath: s
     half: o.half,
   });
   return {
-    pred: source(pred, columns, null, false),
+    pred: { ...source(pred, columns, null, false), halfBits: true },
     target: source(t, targetColumns, names, true),
     from,
     multiLabel: independent,

@@ -15,7 +15,8 @@ import { terminal } from './terminal.js';
 const HELP = `xent — the cross-entropy family, on WebAssembly SIMD
 
 Usage:
-  xent eval PRED [TARGET] [options] evaluate a classifier's predictions (xent eval --help)
+  xent eval PRED [TARGET] [options] evaluate a classifier's predictions, a language model's logits (--task lm)
+                                    or API logprobs (--from openai-logprobs) (xent eval --help)
   xent merge STATE... [options]     one report from states evaluated apart (xent merge --help)
   xent demo                         worked examples, then an evaluation of the sample data shipped with xent
   xent bench                        the quick benchmark (npm run bench -- --quick in a source checkout)
@@ -75,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     if (command === 'demo') {
       process.on('SIGINT', onInterrupt);
-      await demo((line) => out(line + '\n'), (pred, target) => evalCommand([pred, target, '--quiet'], out, err));
+      await demo((line) => out(line + '\n'), (args) => evalCommand([...args, '--quiet'], out, err));
       return 0;
     }
     if (command === 'eval' || command === 'merge') {

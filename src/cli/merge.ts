@@ -1,14 +1,17 @@
 /** `xent merge STATE... [options]`: the report of shards evaluated apart (`xent eval --state-out`), as one run's. */
 import { packState } from '../eval/evaluator.js';
 import { type OptionTable, UsageError, helpText, parse, read } from './args.js';
-import { EVAL_OPTIONS, infoOf, writeOutputs } from './eval.js';
+import { EVAL_OPTIONS, infoOf, writeLmOutputs, writeOutputs } from './eval.js';
+import { packLmState } from '../eval/lm.js';
+import { lmStateObject, lmStateText, mergeLm, readLmShard } from './lm.js';
+import { InputError } from './readers/index.js';
 import { checkFile, checkOutput } from './files.js';
 import { type Shard, mergeOrder, mergeShards, readShard, shardText } from './shard.js';
 import { terminal } from './terminal.js';
 
 const USAGE = `Usage: xent merge STATE... [options]
 
-STATE: state files written by xent eval --state-out (or an Evaluator's toJSON). Shards of one input (--shard K/N)
+STATE: state files written by xent eval --state-out (or an Evaluator's or a LanguageModelEvaluator's toJSON). Shards of one input (--shard K/N)
 are merged in their order, whatever the order given, and must all be there; other files are merged in the order
 given. The report is bit-identical to one run over the whole input when the shards are cut on the evaluation's grid
 (--shard always is).`;
@@ -38,6 +41,19 @@ export async function mergeCommand(argv: string[], out: (s: string) => void, err
   for (const p of positionals) checkFile(p);
   for (const [path, flag] of [[report, '--report'], [stateOut, '--state-out']] as const) {
     if (path !== undefined) checkOutput(path, flag, positionals);
+  }
+  const lm = positionals.map((p) => [p, lmStateObject(p)] as const);
+  if (lm.some(([, j]) => j !== null)) {
+    const other = lm.find(([, j]) => j === null);
+    if (other !== undefined) throw new InputError(other[0], "not a language model's state file: a merge takes the states of one kind of evaluation");
+    if (format === 'csv') throw new UsageError("--format csv is for classifier reports: use table or json for a language model's states", MERGE_HELP);
+    const notes: string[] = [];
+    const read = lm.map(([p, j]) => readLmShard(p, j!));
+    const { ev, info, blocks } = mergeLm(read, notes);
+    if (!quiet) for (const n of notes) err(`xent: note: ${terminal(n)}\n`);
+    const grid = read[0].grid;
+    writeLmOutputs(ev, info, { format, report, stateOut, state: () => lmStateText(ev.options, blocks.map(packLmState), grid, info) }, out);
+    return;
   }
   const shards = positionals.map(readShard);
   const { order, notes } = mergeOrder(shards);

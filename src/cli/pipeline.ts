@@ -4,6 +4,7 @@
  * block of rows.
  */
 import { Evaluator, type EvaluatorOptions, packState } from '../eval/evaluator.js';
+import { LanguageModelEvaluator, type LanguageModelSettings, packLmState } from '../eval/lm.js';
 import { XentError } from '../core/errors.js';
 import { InputError, type Reader, type Source, openReader } from './readers/index.js';
 
@@ -13,9 +14,22 @@ export type ProgressFn = (done: number, total: number, rows: number) => void;
 export interface Job {
   pred: Source;
   target: Source;
+  /** The classifier's options (for a language model's job, `classes` is the vocabulary). */
   options: EvaluatorOptions;
-  /** Rows of PRED before this part (workers, shards): for messages, and a multiple of gridRows. */
+  /** Rows of PRED before this part (workers, shards): for messages, and a multiple of gridOf(job). */
   firstRow?: number;
+  /** A language model's job (--task lm): PRED's rows are token positions, TARGET holds their token ids. */
+  lm?: LmSpec;
+}
+
+/** How a language model's positions are scored. */
+export interface LmSpec {
+  settings: LanguageModelSettings;
+  /** Positions per sequence (the whole input when it is one sequence). */
+  length: number;
+  shift: boolean;
+  /** Values per row of TARGET: the sequence length for [N, T] token ids, 1 for [N·T]. */
+  targetCols: number;
 }
 
 /** Bytes of PRED per block: bounded memory whatever the file size. */
@@ -41,6 +55,22 @@ export function gridRows(cols: number): number {
   // Eight read blocks (~32 MB of values) and at least 4096 rows: a block's state (~5 numbers per class) is then
   // well under 1% of its data, and merging the blocks' states costs little against evaluating them.
   return Math.max(8 * rowsPerBlock(cols), 4096);
+}
+
+/**
+ * Sequences per read block of a language model's job: whole sequences (the shift and the per-sequence figures need
+ * them whole), BLOCK_BYTES of float32 logits or one sequence when that is more.
+ */
+function sequencesPerBlock(lm: LmSpec): number {
+  return Math.max(1, Math.floor(BLOCK_BYTES / (4 * lm.length * lm.settings.classes)));
+}
+
+/**
+ * Rows per grid block of a job (see gridRows). A language model's grid block is one read block: its state is a few
+ * hundred numbers whatever the vocabulary, nothing beside a block's logits.
+ */
+export function gridOf(job: Pick<Job, 'options' | 'lm'>): number {
+  return job.lm === undefined ? gridRows(job.options.classes) : sequencesPerBlock(job.lm) * job.lm.length;
 }
 
 function tooWide(where: string, cols: number): InputError {
@@ -82,17 +112,20 @@ function hint(e: XentError): string {
   return m;
 }
 
-/** Rewrites an error the library raised for a block into one that names the file, row and column. */
-function locate(e: unknown, pred: Reader, target: Reader): never {
+/**
+ * Rewrites an error the library raised for a block into one that names the file, row and column. `targetCols`:
+ * TARGET's values per row when a target index counts values (a language model's [N, T] token ids).
+ */
+function locate(e: unknown, pred: Reader, target: Reader, targetCols = 1): never {
   if (!(e instanceof XentError)) throw e;
   const message = hint(e);
   const m = /\b(\w+)\[(\d+)\](?:\[(\d+)\])?/.exec(message);
   if (m === null) throw new InputError(pred.path, message);
-  const reader = m[1] === 'target' ? target : pred;
-  const row = +m[2];
-  const col = m[3] === undefined ? undefined : +m[3];
+  const isTarget = m[1] === 'target' || m[1] === 'targets';
+  const at = isTarget && targetCols > 1 ? [Math.floor(+m[2] / targetCols), +m[2] % targetCols] : [+m[2]];
+  const col = m[3] === undefined ? at[1] : +m[3];
   const what = col === undefined ? 'this row' : 'this value';
-  throw new InputError(reader.where(row, col), message.replace(m[0], what));
+  throw new InputError((isTarget ? target : pred).where(at[0], col), message.replace(m[0], what));
 }
 
 /**
@@ -160,7 +193,7 @@ async function run(job: Job, emit: (block: Evaluator) => void, progress: Progres
         );
       }
       try {
-        ev.update(pb.data, t);
+        ev.update(pb.data, t, pb.half === undefined ? undefined : { dtype: pb.half });
       } catch (e) {
         locate(e, pred, target);
       }
@@ -191,9 +224,68 @@ async function breathe(): Promise<void> {
   }
 }
 
-/** Runs the job: the packed states of its grid blocks (packState), in file order. */
+/**
+ * A language model's evaluation, whole sequences per block; emit() gets each block's state, in file order.
+ * TARGET's token ids are checked here (integers in [0, vocabulary) or the ignore index), with their location.
+ */
+async function runLm(job: Job, lm: LmSpec, emit: (block: LanguageModelEvaluator) => void, progress: ProgressFn | undefined, allowEmpty: boolean): Promise<void> {
+  const { settings, length, shift, targetCols } = lm;
+  const classes = settings.classes;
+  const per = gridOf(job);
+  const pred = await openReader(job.pred);
+  let target: Reader | null = null;
+  try {
+    target = await openReader(job.target);
+    let rows = job.firstRow ?? 0;
+    const start = rows;
+    for (;;) {
+      const pb = await pred.next(per);
+      if (pb === null) break;
+      if (pb.rows % length !== 0) {
+        throw new InputError(pred.where(0), `${rows + pb.rows} positions are not whole sequences of ${length}`);
+      }
+      const tb = await target.next(pb.rows / targetCols);
+      const got = tb === null ? 0 : tb.rows * targetCols;
+      if (got < pb.rows) {
+        throw new InputError(pred.where(got), `PRED has more positions than TARGET (${target.path} ends after ${rows + got} positions)`);
+      }
+      const t = tb!.data;
+      const bad = badLabel(t, classes, settings.ignoreIndex);
+      if (bad >= 0) {
+        throw new InputError(
+          target.where(Math.floor(bad / targetCols), targetCols > 1 ? bad % targetCols : 0),
+          `token id ${t[bad]} is out of range: token ids are integers in [0, ${classes}) or the ignore index ${settings.ignoreIndex}`,
+        );
+      }
+      const ev = new LanguageModelEvaluator(settings);
+      try {
+        ev.update(pb.data, t, { shift, sequenceLength: length, ...(pb.half === undefined ? {} : { dtype: pb.half }) });
+      } catch (e) {
+        locate(e, pred, target, targetCols);
+      }
+      rows += pb.rows;
+      emit(ev);
+      progress?.(pred.done, pred.total, rows - start);
+      await breathe();
+    }
+    // TARGET's rows past PRED's (the last part reads TARGET to its end).
+    if ((await target.next(1)) !== null) {
+      throw new InputError(target.where(0), `TARGET has more positions than PRED (${pred.path} has ${rows} positions)`);
+    }
+    if (rows === start && !allowEmpty) throw new InputError(pred.endWhere(), 'no rows');
+  } finally {
+    pred.close();
+    target?.close();
+  }
+}
+
+/**
+ * Runs the job: the packed states of its grid blocks (packState, or packLmState for a language model), in file
+ * order.
+ */
 export async function runBlocks(job: Job, progress?: ProgressFn, allowEmpty = true): Promise<Float64Array<ArrayBuffer>[]> {
   const blocks: Float64Array<ArrayBuffer>[] = [];
-  await run(job, (block) => blocks.push(packState(block)), progress, allowEmpty);
+  if (job.lm !== undefined) await runLm(job, job.lm, (block) => blocks.push(packLmState(block)), progress, allowEmpty);
+  else await run(job, (block) => blocks.push(packState(block)), progress, allowEmpty);
   return blocks;
 }

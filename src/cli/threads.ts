@@ -9,8 +9,7 @@
 import { statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { kernelModule } from '../backend/select.js';
-import { Evaluator, mergePacked } from '../eval/evaluator.js';
-import { type Job, type ProgressFn, gridRows, noRows, runBlocks } from './pipeline.js';
+import { type Job, type ProgressFn, gridOf, noRows, runBlocks } from './pipeline.js';
 import { InputError, type Range, type Source, countRows, openReader } from './readers/index.js';
 import { type RowAt, gridRowOffsets, rowOffsets } from './readers/text-split.js';
 import type { TextReader } from './readers/text.js';
@@ -74,14 +73,17 @@ function textRanges(starts: RowAt[], size: number): Range[] {
   return starts.map((s, i) => ({ byteStart: s.offset, byteEnd: i + 1 < starts.length ? starts[i + 1].offset : size, firstLine: s.line }));
 }
 
-/** TARGET's ranges holding PRED's rows [rows[i], rows[i + 1]). */
-async function splitTarget(src: Source, pred: Source, rows: number[], predRanges: Range[]): Promise<Range[]> {
+/**
+ * TARGET's ranges holding PRED's rows [rows[i], rows[i + 1]); `per`: PRED's rows per row of TARGET (a language
+ * model's [N, T] token ids: T).
+ */
+async function splitTarget(src: Source, pred: Source, rows: number[], predRanges: Range[], per: number): Promise<Range[]> {
   const parts = rows.length - 1;
   // TARGET in PRED's file (other columns of the same rows): the same ranges.
   if (src.path === pred.path && src.format === pred.format) return predRanges;
   // The last part reads TARGET to its end, so that extra TARGET rows are found.
   if (!isText(src)) {
-    return rows.slice(0, -1).map((r, i) => ({ rowStart: r, rowEnd: i === parts - 1 ? Infinity : rows[i + 1] }));
+    return rows.slice(0, -1).map((r, i) => ({ rowStart: r / per, rowEnd: i === parts - 1 ? Infinity : rows[i + 1] / per }));
   }
   const first = await dataStart(src);
   const offsets = rowOffsets(src.path, first, rows.slice(1, -1));
@@ -97,13 +99,14 @@ const PARTS_PER_THREAD = 16;
 
 /** The parts of a job, in file order: `parts` of them, cut on the grid. */
 export async function partsOf(job: Job, parts: number): Promise<Job[]> {
-  const { rows, ranges } = await splitPred(job.pred, parts, gridRows(job.options.classes));
-  const targets = await splitTarget(job.target, job.pred, rows, ranges);
+  const { rows, ranges } = await splitPred(job.pred, parts, gridOf(job));
+  const targets = await splitTarget(job.target, job.pred, rows, ranges, job.lm?.targetCols ?? 1);
   return ranges.map((range, i) => ({
     pred: { ...job.pred, range },
     target: { ...job.target, range: targets[i] },
     options: job.options,
     firstRow: rows[i],
+    lm: job.lm,
   }));
 }
 
@@ -138,13 +141,22 @@ interface Failure {
   error: unknown;
 }
 
+/** What the parts' packed block states are merged into: the job's evaluator. */
+export interface Total {
+  /** Merges one packed block state (mergePacked, mergePackedLm). */
+  add(block: Float64Array): void;
+  /** Nothing was read (no rows at all). */
+  empty(): boolean;
+}
+
 /**
  * The main thread and threads − 1 workers take the parts in turn, so that a worker that starts late (or a thread
- * slowed down) takes fewer; the parts' packed block states are merged in file order.
+ * slowed down) takes fewer; the parts' packed block states are merged into `total` in file order. Returns the
+ * blocks merged, in order, when `keep` (--state-out).
  */
 export async function runThreaded(
-  job: Job, threads: number, progress?: ProgressFn, keep = false,
-): Promise<{ ev: Evaluator; blocks: Float64Array[] }> {
+  job: Job, threads: number, total: Total, progress?: ProgressFn, keep = false,
+): Promise<Float64Array[]> {
   // Started first, so that their start-up overlaps the split (a scan of text files) and the wasm compilation.
   const workers = Array.from({ length: threads - 1 }, () => new Worker(new URL('./cli-worker.js', import.meta.url)));
   try {
@@ -152,15 +164,14 @@ export async function runThreaded(
     const results = new Array<Float64Array[] | Failure>(parts.length);
     const queue: Queue = new Int32Array(new SharedArrayBuffer(8));
     queue[1] = parts.length;
-    const total = statSync(job.pred.path).size;
+    const size = statSync(job.pred.path).size;
     const done = new Array<number>(parts.length).fill(0);
     const rows = new Array<number>(parts.length).fill(0);
     const report = (k: number, d: number, r: number) => {
       done[k] = d;
       rows[k] = r;
-      progress?.(done.reduce((a, b) => a + b, 0), total, rows.reduce((a, b) => a + b, 0));
+      progress?.(done.reduce((a, b) => a + b, 0), size, rows.reduce((a, b) => a + b, 0));
     };
-    const ev = new Evaluator(job.options);
     /** The blocks merged, in order, when the caller keeps them (--state-out). */
     const kept: Float64Array[] = [];
     let merged = 0;
@@ -168,7 +179,7 @@ export async function runThreaded(
     const mergeReady = () => {
       while (merged < results.length && Array.isArray(results[merged])) {
         for (const block of results[merged] as Float64Array[]) {
-          mergePacked(ev, block);
+          total.add(block);
           if (keep) kept.push(block);
         }
         results[merged++] = [];
@@ -217,9 +228,8 @@ export async function runThreaded(
     });
     if (crash !== null) throw crash.error;
     if (merged < parts.length) throw (results[merged] as Failure).error;
-    const r = ev.result();
-    if (r.count + r.ignored === 0) throw await noRows(job.pred);
-    return { ev, blocks: kept };
+    if (total.empty()) throw await noRows(job.pred);
+    return kept;
   } finally {
     for (const w of workers) void w.terminate();
   }

@@ -101,6 +101,26 @@ export class LikelihoodSums {
     }
   }
 
+  /** Writes the sums into out from `at` (the CLI's worker threads send states so); returns where they end. */
+  packInto(out: Float64Array, at: number): number {
+    for (const k of SCALARS) out[at++] = this[k];
+    for (const k of ARRAYS) {
+      out.set(this[k], at);
+      at += POSITION_BINS;
+    }
+    return at;
+  }
+
+  /** add() of sums packed by packInto at `at`: the same additions, so bit-identical; returns where they end. */
+  addPacked(p: Float64Array, at: number): number {
+    for (const k of SCALARS) this[k] += p[at++];
+    for (const k of ARRAYS) {
+      const a = this[k];
+      for (let i = 0; i < POSITION_BINS; i++) a[i] += p[at++];
+    }
+    return at;
+  }
+
   /** The sums as JSON (position bins sparse: [bin, tokens, Σ nll, Σ nll²] for the bins with tokens). */
   toJSON(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
@@ -147,6 +167,9 @@ const SUMS = ['nll', 'nll2', 'seqPpl', 'seqPpl2', 'bytes', 'byteNll', 'byteNll2'
 const SCALARS = [...COUNTS, ...SUMS] as const;
 const ARRAYS = ['posTokens', 'posNll', 'posNll2'] as const;
 
+
+/** Numbers in LikelihoodSums.packInto's layout. */
+export const packedSumsLength = (): number => SCALARS.length + ARRAYS.length * POSITION_BINS;
 
 /** Corpus perplexity with its standard error (delta method) and the 95% interval exp(mean ± 1.96·SE(mean)). */
 export interface Perplexity extends Estimate {

@@ -10,7 +10,7 @@ import { type Batch, type Labels, reading } from '../core/shape.js';
 import { ECE_BINS, type ReliabilityBin, binOf, expectedCalibrationError, reliability } from './calibration.js';
 import { type Estimate, estimate, proportion } from './estimate.js';
 import { decCount, decSum, enc, expectSameSettings, expectState, stateObject } from './json.js';
-import { type LikelihoodFigures, LikelihoodSums, likelihoodFigures, scaled } from './likelihood.js';
+import { type LikelihoodFigures, LikelihoodSums, likelihoodFigures, packedSumsLength, scaled } from './likelihood.js';
 
 /** Options of a LanguageModelEvaluator. */
 export interface LanguageModelEvaluatorOptions {
@@ -102,6 +102,40 @@ class LmState {
       this.eceConf[b] += o.eceConf[b];
       this.eceCorrect[b] += o.eceCorrect[b];
     }
+  }
+}
+
+/** Numbers in packLmState's layout (a function: a module-level value would be kept by every bundle). */
+const packedLength = (): number => packedSumsLength() + 4 + 3 * ECE_BINS;
+
+/**
+ * The evaluator's state packed into one Float64Array: how the CLI's worker threads send their block states (the
+ * buffer transferred, not copied). Not part of the package's API.
+ */
+export function packLmState(ev: LanguageModelEvaluator): Float64Array<ArrayBuffer> {
+  const st: LmState = ev['state'];
+  const out = new Float64Array(packedLength());
+  let at = st.L.packInto(out, 0);
+  for (const v of [st.correct, st.correctK, st.entropy, st.entropy2]) out[at++] = v;
+  for (const a of [st.eceWeight, st.eceConf, st.eceCorrect]) {
+    out.set(a, at);
+    at += ECE_BINS;
+  }
+  return out;
+}
+
+/** ev.merge() of a state packed by packLmState from an evaluator with the same settings: bit-identical sums. */
+export function mergePackedLm(ev: LanguageModelEvaluator, p: Float64Array): void {
+  const n = packedLength();
+  if (p.length !== n) throw new XentError('SHAPE_MISMATCH', `a packed language-model state has ${n} numbers, got ${p.length}`);
+  const st: LmState = ev['state'];
+  let at = st.L.addPacked(p, 0);
+  st.correct += p[at++];
+  st.correctK += p[at++];
+  st.entropy += p[at++];
+  st.entropy2 += p[at++];
+  for (const a of [st.eceWeight, st.eceConf, st.eceCorrect]) {
+    for (let b = 0; b < ECE_BINS; b++) a[b] += p[at++];
   }
 }
 

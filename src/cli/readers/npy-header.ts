@@ -10,8 +10,10 @@ import { InputError } from './types.js';
 export interface NpyHeader {
   rows: number;
   cols: number;
-  /** 1-D (one value per row) or 2-D. */
+  /** 1-D (one value per row), 2-D, or 3-D (a language model's [sequences, positions, vocabulary]: rows are positions). */
   dims: number;
+  /** The shape as the header gives it. */
+  shape: number[];
   descr: string;
   dataOffset: number;
   /** Byte offset of the header's 'shape' and 'descr' entries (for messages). */
@@ -174,12 +176,13 @@ export function readNpyHeader(path: string): NpyHeader {
     const dims = shape.value;
     const shapeAt = pos(shape.at);
     if (!Array.isArray(dims)) throw new InputError(at(shapeAt), "unreadable .npy header: 'shape' is not a tuple");
-    if (dims.length === 0 || dims.length > 2 || dims.some((d) => !Number.isSafeInteger(d)) || dims[1] === 0) {
-      throw new InputError(at(shapeAt), `shape (${dims.join(', ')}${dims.length === 1 ? ',' : ''}) is not supported: expected (rows,) or (rows, classes)`);
+    const rows = dims.length === 3 ? dims[0] * dims[1] : dims[0];
+    if (dims.length === 0 || dims.length > 3 || dims.some((d) => !Number.isSafeInteger(d)) || dims[dims.length - 1] === 0 || !Number.isSafeInteger(rows)) {
+      throw new InputError(at(shapeAt), `shape (${dims.join(', ')}${dims.length === 1 ? ',' : ''}) is not supported: expected (rows,), (rows, classes) or, with --task lm, (sequences, positions, vocabulary)`);
     }
     return {
-      rows: dims[0], cols: dims.length === 2 ? dims[1] : 1, dims: dims.length, descr: descr.value, dataOffset: start + len,
-      shapeAt, descrAt: pos(descr.at), size,
+      rows, cols: dims.length === 1 ? 1 : dims[dims.length - 1], dims: dims.length, shape: dims, descr: descr.value,
+      dataOffset: start + len, shapeAt, descrAt: pos(descr.at), size,
     };
   } finally {
     closeSync(fd);

@@ -1,7 +1,7 @@
 /**
  * NumPy .npy (format versions 1–3), streamed by rows: float32 stays Float32Array (the float32 kernels), float16
- * and bfloat16 (`<u2` or `|V2` read with --dtype bfloat16, as ml_dtypes saves it) are widened to float32 exactly,
- * every other number type (float64, signed and unsigned integers, bool) becomes Float64Array, and strings (`<U`,
+ * and bfloat16 (`<u2` or `|V2` read with --dtype bfloat16, as ml_dtypes saves it) are handed on as their bits for
+ * the kernels to widen (a Source with `halfBits`: predictions) or widened to float32 exactly, every other number type (float64, signed and unsigned integers, bool) becomes Float64Array, and strings (`<U`,
  * `|S`: class-name labels) are read through the selection's names. C order only; 1-D arrays are one value per row.
  * Errors name the place: `byte offset N` in the header (magic, version, dtype, shape) and for bytes the header's
  * shape does not account for, `row R, column C` in the data (a truncated file, a bad value).
@@ -57,7 +57,7 @@ function checkData(h: NpyHeader, e: Elements, path: string): void {
   const rowBytes = h.cols * e.size;
   const have = h.size - h.dataOffset;
   const need = h.rows * rowBytes;
-  const shape = `${h.rows}${h.dims === 2 ? `, ${h.cols}` : ','}`;
+  const shape = h.dims === 1 ? `${h.rows},` : h.shape.join(', ');
   if (have < need) {
     const row = Math.floor(have / rowBytes);
     const col = Math.floor((have - row * rowBytes) / e.size);
@@ -85,6 +85,9 @@ export function openNpy(path: string, half?: Source['half']): { h: NpyHeader; e:
 /** Probes an .npy file: its columns (unnamed) and first rows. */
 export function probeNpy(path: string, half?: Source['half']): Table {
   const { h, e } = openNpy(path, half);
+  if (h.dims === 3) {
+    throw new InputError(`${path}: byte offset ${h.shapeAt}`, `shape (${h.shape.join(', ')}) holds sequences of token positions: evaluate a language model's logits with --task lm`);
+  }
   const rows = Math.min(h.rows, Math.max(2, Math.floor(PROBE_CELLS / h.cols)), PROBE_ROWS);
   const bytes = Buffer.alloc(rows * h.cols * e.size);
   const fd = openSync(path, 'r');
@@ -137,7 +140,9 @@ export class NpyReader implements Reader {
   /** The read buffer, reused by every block: a fresh one per block costs page faults and zeroing. */
   private buf = new ArrayBuffer(0);
   /** Float32 / float64 blocks of up to `stage` rows read straight into the kernels' memory (see the constructor). */
-  private staged: WasmArray<'float32' | 'float64'> | null = null;
+  private staged: WasmArray | null = null;
+  /** 2-byte floats handed on as bits: their format. */
+  private readonly half: 'float16' | 'bfloat16' | undefined;
   /** The selection is every column in order (the data is used as read). */
   private readonly identity: boolean;
   private readonly select: Selection;
@@ -162,8 +167,10 @@ export class NpyReader implements Reader {
     this.last = Math.min(range.rowEnd ?? this.h.rows, this.h.rows);
     this.total = (this.last - this.first) * this.rowBytes;
     const dt = this.e.dt;
+    this.half = src.halfBits === true && this.identity ? (dt === BFLOAT16 ? 'bfloat16' : dt?.f16 ? 'float16' : undefined) : undefined;
     const rows = Math.min(stage, this.last - this.first);
-    if (rows > 0 && this.identity && dt !== null && (dt.f32 || dt.f64)) this.staged = allocate(dt.f64 ? 'float64' : 'float32', rows * this.cols);
+    const kind = this.half ?? (dt?.f64 ? 'float64' : dt?.f32 ? 'float32' : undefined);
+    if (rows > 0 && this.identity && kind !== undefined) this.staged = allocate(kind, rows * this.cols);
     try {
       this.fd = openSync(src.path, 'r');
     } catch (e) {
@@ -191,14 +198,16 @@ export class NpyReader implements Reader {
     const bytes = rows * this.rowBytes;
     const n = rows * this.cols;
     const dt = this.e.dt;
+    const half = this.half;
     if (this.staged !== null && n <= this.staged.length) {
       const data = this.staged.view().subarray(0, n);
       this.read(new Uint8Array(data.buffer, data.byteOffset, bytes), rows);
-      return { data, rows, cols: this.cols };
+      return { data, rows, cols: this.cols, half };
     }
     if (this.buf.byteLength < bytes) this.buf = new ArrayBuffer(bytes);
     const buf = this.buf;
     this.read(new Uint8Array(buf, 0, bytes), rows);
+    if (half !== undefined) return { data: new Uint16Array(buf, 0, n), rows, cols: this.cols, half };
     if (this.identity && dt?.f32) return { data: new Float32Array(buf, 0, n), rows, cols: this.cols };
     if (this.identity && dt?.f64) return { data: new Float64Array(buf, 0, n), rows, cols: this.cols };
     const view = new DataView(buf);

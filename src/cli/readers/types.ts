@@ -13,9 +13,11 @@ export class InputError extends Error {
 
 /** Up to `maxRows` rows of one file, row-major: the selected columns' values. */
 export interface Block {
-  data: Float32Array | Float64Array;
+  data: Float32Array | Float64Array | Uint16Array;
   rows: number;
   cols: number;
+  /** Set when `data` holds 2-byte floats as their bits (a Source with `halfBits`): pass it as the `dtype` option. */
+  half?: 'float16' | 'bfloat16';
 }
 
 /** Rows probed at most, and cells (a very wide file is probed on fewer rows, at least two). */
@@ -79,6 +81,11 @@ export interface Source {
   keys?: string[];
   /** 2-byte .npy values: IEEE half (float16, the default for `<f2`) or bfloat16 (`<u2` / `|V2` with --dtype). */
   half?: 'float16' | 'bfloat16';
+  /**
+   * 2-byte floats come as their bits (a Uint16Array, the Block's `half` naming the format) for the library to widen
+   * in wasm, rather than widened here: for predictions, not labels.
+   */
+  halfBits?: boolean;
   range?: Range;
 }
 

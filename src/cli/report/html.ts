@@ -70,11 +70,11 @@ export interface ChartOptions {
   idPrefix?: string;
 }
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+export const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 /** A coordinate, rounded to 0.1 px. */
-const f = (v: number) => (Math.round(v * 10) / 10).toString();
+export const f = (v: number) => (Math.round(v * 10) / 10).toString();
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
-const fixed = (v: number, d: number) => (Number.isFinite(v) ? v.toFixed(d) : String(v));
+export const fixed = (v: number, d: number) => (Number.isFinite(v) ? v.toFixed(d) : String(v));
 
 // ---- text metrics ----------------------------------------------------------------------------------------------
 
@@ -126,14 +126,14 @@ function decimalsOf(step: number): number {
   return 10;
 }
 
-interface Ticks {
+export interface Ticks {
   top: number;
   values: number[];
   labels: string[];
 }
 
 /** Ticks from 0 to a nice top >= max (max > 0). */
-function zeroTicks(max: number, count = 5): Ticks {
+export function zeroTicks(max: number, count = 5): Ticks {
   const hi = max > 0 && Number.isFinite(max) ? max : 1;
   const step = niceStep(hi, count);
   const n = Math.max(1, Math.ceil(hi / step - 1e-9));
@@ -143,14 +143,14 @@ function zeroTicks(max: number, count = 5): Ticks {
 }
 
 /** A power of ten as a tick label: 0.001 … 1000 written out, 1e-4 and 1e4 beyond. */
-function decadeLabel(e: number): string {
+export function decadeLabel(e: number): string {
   if (e >= -3 && e <= 3) return e < 0 ? (10 ** e).toFixed(-e) : String(10 ** e);
   return `1e${e}`;
 }
 
 // ---- the frame of a chart --------------------------------------------------------------------------------------
 
-interface LegendItem {
+export interface LegendItem {
   /** Marker drawn in a 16 × 10 box whose left edge is at x and vertical middle at y. */
   mark: (x: number, y: number) => string;
   text: string;
@@ -217,7 +217,7 @@ function legendRows(items: LegendItem[], left: number, right: number, top: numbe
  * Margins from the text around the plot area: the y title (rotated) then the y tick labels on the left; the x tick
  * labels then the x title at the bottom; the legend on top.
  */
-function frame(spec: FrameSpec): Frame {
+export function frame(spec: FrameSpec): Frame {
   const yLabelW = Math.max(...[...spec.y.labels, ...(spec.moreYLabels ?? [])].map((s) => textWidth(s, FONT.tk)));
   const titleBand = (ASCENT + DESCENT) * FONT.lb;
   const left = Math.ceil(PAD + titleBand + GAP + yLabelW + GAP);
@@ -256,7 +256,7 @@ function frame(spec: FrameSpec): Frame {
 }
 
 /** Keeps every k-th label, k the smallest of 1, 2, 5, 10, 20, 50, … (or 3, 4) at which neighbours do not touch. */
-function thin(labels: XLabel[]): XLabel[] {
+export function thin(labels: XLabel[]): XLabel[] {
   for (const k of [1, 2, 3, 4, 5, 10, 20, 25, 50, 100, 200, 500, 1000]) {
     const kept = labels.filter((_, i) => i % k === 0);
     let ok = true;
@@ -274,7 +274,7 @@ function thin(labels: XLabel[]): XLabel[] {
 const unitTicks = (px: (v: number) => number): XLabel[] =>
   [0, 0.2, 0.4, 0.6, 0.8, 1].map((v) => ({ x: px(v), text: v === 0 || v === 1 ? String(v) : v.toFixed(1) }));
 
-function wrap(kind: string, caption: string, desc: string, parts: string[], o: ChartOptions): string {
+export function wrap(kind: string, caption: string, desc: string, parts: string[], o: ChartOptions): string {
   const id = `${o.idPrefix ?? 'xent'}-${kind}`;
   return `<figure class="xent-chart" id="${esc(id)}"><figcaption>${esc(caption)}</figcaption>`
     + `<svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-labelledby="${esc(id)}-title ${esc(id)}-desc">`
@@ -282,13 +282,13 @@ function wrap(kind: string, caption: string, desc: string, parts: string[], o: C
     + `${parts.join('')}</svg></figure>`;
 }
 
-function empty(kind: string, caption: string, why: string, o: ChartOptions): string {
+export function empty(kind: string, caption: string, why: string, o: ChartOptions): string {
   return wrap(kind, caption, why, [`<text x="${W / 2}" y="${H / 2}" class="note" text-anchor="middle">${esc(why)}</text>`], o);
 }
 
-const swatch = (cls: string) => (x: number, y: number) => `<rect x="${f(x + 2)}" y="${f(y - 5)}" width="12" height="10" class="${cls}"/>`;
-const dash = (cls: string) => (x: number, y: number) => `<line x1="${f(x)}" y1="${f(y)}" x2="${f(x + 16)}" y2="${f(y)}" class="${cls}"/>`;
-const dot = (cls: string, r = 3.5) => (x: number, y: number) => `<circle cx="${f(x + 8)}" cy="${f(y)}" r="${r}" class="${cls}"/>`;
+export const swatch = (cls: string) => (x: number, y: number) => `<rect x="${f(x + 2)}" y="${f(y - 5)}" width="12" height="10" class="${cls}"/>`;
+export const dash = (cls: string) => (x: number, y: number) => `<line x1="${f(x)}" y1="${f(y)}" x2="${f(x + 16)}" y2="${f(y)}" class="${cls}"/>`;
+export const dot = (cls: string, r = 3.5) => (x: number, y: number) => `<circle cx="${f(x + 8)}" cy="${f(y)}" r="${r}" class="${cls}"/>`;
 
 /** The q-quantile of the per-row loss (q one of EvalResult's quantiles; NaN otherwise). */
 const quantileOf = (r: EvalResult, q: number) => r.quantiles.find((x) => x.q === q)?.loss ?? NaN;
@@ -534,7 +534,7 @@ export function reportCharts(r: EvalResult, info: Pick<ReportInfo, 'multiLabel'>
   return [classLossChart(r, o, multi), reliabilityChart(r, o, multi), lossHistogramChart(r, o), ...(multi ? [] : [lossCurveChart(r, o)])];
 }
 
-const PAGE_CSS = [
+export const PAGE_CSS = [
   'body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1f2328;margin:24px;max-width:960px}',
   'h1{font-size:20px;margin:0 0 2px}.sub{color:#59636e;margin:0 0 14px}code{font:12.5px ui-monospace,monospace}',
   '.summary{display:grid;grid-template-columns:repeat(auto-fill,minmax(200px,1fr));gap:8px;margin:0 0 20px}',

@@ -1,0 +1,203 @@
+/**
+ * `xent eval --task lm` and `xent merge` of its states, run as the built command on the .npy fixtures of
+ * scripts/lm_cli_fixtures.py ([N, T, V] and [N·T, V] logits in float32, float16, bfloat16 and float64; token ids
+ * [N, T] and [N·T]; shift, ignore index, top-k, bytes, a single token), every figure checked against the script's
+ * float64 NumPy reference. A wider float16 input, written here, checks that two threads give one thread's report
+ * bit for bit, and that states of its parts merge into it bit for bit. And `--from openai-logprobs`.
+ */
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fromLogprobs } from '../src/index.js';
+
+const CLI = join(import.meta.dirname, '..', 'dist', 'cli.js');
+const FIX = join(import.meta.dirname, 'fixtures', 'lm-cli');
+const dir = mkdtempSync(join(tmpdir(), 'xent-lm-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function xent(...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: FIX, maxBuffer: 1 << 26 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+type Json = Record<string, unknown>;
+interface Case { name: string; pred: string; target: string; args: string[]; expected: Json }
+const { cases } = JSON.parse(readFileSync(join(FIX, 'expected.json'), 'utf8')) as { cases: Case[] };
+
+/**
+ * Compares a report's figures with the reference, recursively: counts exactly, numbers within `rel` relative
+ * (or 1e-12 absolute), a null reference (an undefined standard error) against null.
+ */
+function near(got: unknown, want: unknown, rel: number, path: string): void {
+  if (want === null) return void expect(got, path).toBeNull();
+  if (typeof want === 'number') {
+    expect(typeof got, path).toBe('number');
+    const g = got as number;
+    if (Number.isInteger(want) && /tokens|positions|sequences|bytes|from|to|k$/.test(path)) return void expect(g, path).toBe(want);
+    return void expect(Math.abs(g - want), `${path}: ${g} against ${want}`).toBeLessThanOrEqual(rel * Math.abs(want) + 1e-12);
+  }
+  if (Array.isArray(want)) {
+    expect(Array.isArray(got) && got.length, path).toBe(want.length);
+    want.forEach((w, i) => near((got as unknown[])[i], w, rel, `${path}[${i}]`));
+    return;
+  }
+  for (const [k, w] of Object.entries(want as Json)) near((got as Json)[k], w, rel, `${path}.${k}`);
+}
+
+describe('xent eval --task lm against the NumPy reference', () => {
+  for (const c of cases) {
+    it(c.name, () => {
+      const r = xent('eval', c.pred, c.target, '--task', 'lm', '--format', 'json', '--quiet', ...c.args);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const got = JSON.parse(r.stdout) as Json;
+      // Float64 logits are computed in float64; the rest in float32 arithmetic on exactly widened values, with
+      // float64 sums. Standard errors are differences of sums: a looser bound.
+      const f64 = c.pred.includes('f8');
+      const { nats, corpusPerplexity, meanSequencePerplexity, entropy, ...rest } = c.expected;
+      near(got, rest, f64 ? 1e-9 : 1e-5, 'result');
+      near(got, { nats, corpusPerplexity, meanSequencePerplexity, entropy }, f64 ? 1e-9 : 1e-4, 'result');
+    });
+  }
+
+  it('the table names the figures with their errors, and the HTML report holds the loss-by-position chart', () => {
+    const report = join(dir, 'lm.html');
+    const r = xent('eval', 'logits-f2.npy', 'tokens.npy', '--task', 'lm', '--shift', '--bytes', '1234', '--report', report);
+    expect(r.code).toBe(0);
+    const want = cases.find((c) => c.name === 'float16 [N,T,V], ids [N*T], shift')!.expected as { corpusPerplexity: { value: number; standardError: number } };
+    expect(r.stdout).toContain(`corpus perplexity         ${want.corpusPerplexity.value.toFixed(3)} ± ${want.corpusPerplexity.standardError.toFixed(3)}`);
+    expect(r.stdout).toMatch(/4 sequences × 9 positions, vocabulary 40, float16 logits, shifted/);
+    expect(r.stdout).toMatch(/bits per byte +[\d.]+ ± [\d.]+ +over 1,234 bytes/);
+    expect(r.stdout).toMatch(/mean sequence perplexity/);
+    expect(r.stdout).toMatch(/^ +8–9 +\d+ +[\d.]+ ± /m);
+    const html = readFileSync(report, 'utf8');
+    expect(html).toContain('id="xent-position"');
+    expect(html).toContain('Loss by position in the sequence');
+    expect(html).toContain('id="xent-reliability"');
+    expect(html).not.toMatch(/NaN|undefined/);
+  });
+
+  it('says what is wrong, where', () => {
+    let r = xent('eval', 'logits-f4.npy', 'single-tokens.npy', '--task', 'lm');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/single-tokens\.npy: byte offset \d+: 1 token ids for the 36 positions of logits-f4\.npy/);
+    r = xent('eval', 'logits-f4.npy', 'tokens.npy', '--task', 'lm', '--sequence-length', '6');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/sequences of 9 positions by logits-f4\.npy's shape, of 6 by --sequence-length/);
+    r = xent('eval', 'logits-f4.npy', 'tokens.npy');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/shape \(4, 9, 40\) holds sequences of token positions: evaluate a language model's logits with --task lm/);
+    r = xent('eval', 'logits-f4.npy', 'tokens.npy', '--task', 'lm', '--compat', 'torch');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--compat does not apply to --task lm/);
+    r = xent('eval', 'logits-f4.npy', 'tokens.npy', '--shift');
+    expect(r.stderr).toMatch(/--shift does not apply to a classifier/);
+    r = xent('eval', 'logits-bf16.npy', 'tokens.npy', '--task', 'lm');
+    expect(r.stderr).toMatch(/dtype <u2 is not logits/);
+  });
+
+  it('names the token id out of range by row and column of TARGET', () => {
+    const ids = readFileSync(join(FIX, 'tokens.npy'));
+    const bad = Buffer.from(ids);
+    // int64 [4, 9]: row 2, column 4 (1-based) is element 1 * 9 + 3.
+    bad.writeBigInt64LE(40n, bad.length - 36 * 8 + (9 + 3) * 8);
+    const path = join(dir, 'bad-tokens.npy');
+    writeFileSync(path, bad);
+    const r = xent('eval', 'logits-f4.npy', path, '--task', 'lm');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${path}: row 2, column 4: token id 40 is out of range: token ids are integers in [0, 40) or the ignore index -100`);
+  });
+});
+
+function npyHeader(descr: string, shape: number[]): Buffer {
+  let h = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
+  h += ' '.repeat((64 - ((10 + h.length + 1) % 64)) % 64) + '\n';
+  const pre = Buffer.alloc(10);
+  pre[0] = 0x93;
+  pre.write('NUMPY', 1, 'latin1');
+  pre[6] = 1;
+  pre.writeUInt16LE(h.length, 8);
+  return Buffer.concat([pre, Buffer.from(h, 'latin1')]);
+}
+
+describe('threads and merged states, bit for bit', () => {
+  // One sequence of 32 × 32,768 float32 logits is 4 MB: one read block, so each sequence is a block of the grid.
+  const N = 5;
+  const T = 32;
+  const V = 32768;
+  const write = (name: string, first: number, count: number, ids: Int32Array, logits: Uint16Array) => {
+    let fd = openSync(join(dir, `${name}.npy`), 'w');
+    writeSync(fd, npyHeader('<f2', [count, T, V]));
+    writeSync(fd, new Uint8Array(logits.buffer, first * T * V * 2, count * T * V * 2));
+    closeSync(fd);
+    fd = openSync(join(dir, `${name}-ids.npy`), 'w');
+    writeSync(fd, npyHeader('<i4', [count, T]));
+    writeSync(fd, new Uint8Array(ids.buffer, first * T * 4, count * T * 4));
+    closeSync(fd);
+  };
+  beforeAll(() => {
+    let s = 11;
+    const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const ids = Int32Array.from({ length: N * T }, (_, i) => (i % 17 === 5 ? -100 : Math.floor(rand() * V)));
+    // float16 bits of values in [-8, 8): sign, exponent 0..17, mantissa.
+    const logits = Uint16Array.from({ length: N * T * V }, () => (Math.floor(rand() * 2) << 15) | (Math.floor(rand() * 18) << 10) | Math.floor(rand() * 1024));
+    write('all', 0, N, ids, logits);
+    write('head', 0, 3, ids, logits);
+    write('tail', 3, 2, ids, logits);
+  });
+
+  const run = (...args: string[]) => spawnSync(process.execPath, [CLI, 'eval', ...args, '--task', 'lm', '--shift', '--quiet', '--format', 'json'], { encoding: 'utf8', cwd: dir });
+
+  it('--threads 2 gives one thread\'s report', () => {
+    const one = run('all.npy', 'all-ids.npy', '--threads', '1');
+    const two = run('all.npy', 'all-ids.npy', '--threads', '2');
+    expect(one.status).toBe(0);
+    expect(two.stdout).toBe(one.stdout);
+    // Every position but each sequence's first (the shift) and the padding (every 17th from 5, none of them first).
+    expect((JSON.parse(one.stdout) as { tokens: number }).tokens).toBe(N * T - N - 10);
+  });
+
+  it('xent merge of the states of its parts gives the whole run\'s report', () => {
+    const whole = run('all.npy', 'all-ids.npy', '--state-out', 'all.json');
+    expect(run('head.npy', 'head-ids.npy', '--state-out', 'head.json').status).toBe(0);
+    expect(run('tail.npy', 'tail-ids.npy', '--state-out', 'tail.json').status).toBe(0);
+    const merged = spawnSync(process.execPath, [CLI, 'merge', 'head.json', 'tail.json', '--format', 'json'], { encoding: 'utf8', cwd: dir });
+    expect(merged.stderr).toBe('');
+    const a = JSON.parse(whole.stdout) as Json;
+    const b = JSON.parse(merged.stdout) as Json;
+    for (const key of ['pred', 'target', 'sequences']) delete a[key], delete b[key];
+    expect(b).toEqual(a);
+    // A state file is small whatever the vocabulary.
+    expect(readFileSync(join(dir, 'all.json'), 'utf8').length).toBeLessThan(64 * 1024);
+  });
+});
+
+describe('xent eval --from openai-logprobs', () => {
+  const responses = [
+    { choices: [{ index: 0, logprobs: { content: [
+      { token: 'Hi', logprob: -0.5, bytes: [72, 105], top_logprobs: [{ token: 'Hi', logprob: -0.5 }, { token: 'Yo', logprob: -1.5 }] },
+      { token: '!', logprob: -2.2, bytes: [33], top_logprobs: [{ token: '.', logprob: -0.6 }, { token: '?', logprob: -1.9 }] },
+      { token: ' ok', logprob: -9999, bytes: [32, 111, 107], top_logprobs: [] },
+    ] } }] },
+    { choices: [{ index: 0, logprobs: { tokens: ['a', 'b', 'c'], token_logprobs: [null, -1.25, -0.75], top_logprobs: null } }] },
+  ];
+  const path = join(dir, 'responses.jsonl');
+  beforeAll(() => writeFileSync(path, responses.map((r) => JSON.stringify(r)).join('\n') + '\n'));
+
+  it('reports the library\'s figures, and the sentinels counted and named', () => {
+    const want = fromLogprobs(responses);
+    const json = spawnSync(process.execPath, [CLI, 'eval', path, '--from', 'openai-logprobs', '--format', 'json'], { encoding: 'utf8' });
+    expect(json.status).toBe(0);
+    const got = JSON.parse(json.stdout) as typeof want;
+    expect(got.corpusPerplexity).toEqual(want.corpusPerplexity);
+    expect(got.sentinels).toEqual({ filler: 1, zero: 0, nullFirst: 1, null: 0, positive: 0 });
+    expect(got.perResponse[0].sentinels).toEqual([{ position: 2, kind: 'filler' }]);
+    expect(got.tokens).toBe(4);
+    const table = spawnSync(process.execPath, [CLI, 'eval', path, '--from', 'openai-logprobs'], { encoding: 'utf8' });
+    expect(table.stdout).toContain('Set aside, not averaged in: 1 filler, 1 nullFirst');
+    expect(table.stdout).toContain(`corpus perplexity         ${want.corpusPerplexity.value.toFixed(3)}`);
+    expect(table.stdout).toMatch(/^ +1 +0 +2 +3\.857 .* filler@2$/m);
+  });
+});
