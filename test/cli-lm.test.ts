@@ -3,7 +3,8 @@
  * scripts/lm_cli_fixtures.py ([N, T, V] and [N·T, V] logits in float32, float16, bfloat16 and float64; token ids
  * [N, T] and [N·T]; shift, ignore index, top-k, bytes, a single token), every figure checked against the script's
  * float64 NumPy reference. A wider float16 input, written here, checks that two threads give one thread's report
- * bit for bit, and that states of its parts merge into it bit for bit. And `--from openai-logprobs`.
+ * bit for bit, and that states of its parts merge into it bit for bit. And `--from openai-logprobs`, and the .npy
+ * reader's half-precision bits.
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
@@ -11,6 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromLogprobs } from '../src/index.js';
+import { NpyReader } from '../src/cli/readers/npy.js';
+import { halfToNumber } from '../src/cli/readers/npy-dtypes.js';
 
 const CLI = join(import.meta.dirname, '..', 'dist', 'cli.js');
 const FIX = join(import.meta.dirname, 'fixtures', 'lm-cli');
@@ -199,5 +202,34 @@ describe('xent eval --from openai-logprobs', () => {
     expect(table.stdout).toContain('Set aside, not averaged in: 1 filler, 1 nullFirst');
     expect(table.stdout).toContain(`corpus perplexity         ${want.corpusPerplexity.value.toFixed(3)}`);
     expect(table.stdout).toMatch(/^ +1 +0 +2 +3\.857 .* filler@2$/m);
+  });
+});
+
+describe('the .npy reader hands half-precision predictions on as bits', () => {
+  const select = (n: number) => ({ columns: Array.from({ length: n }, (_, i) => i), names: null, bools: false });
+  it('float16 and bfloat16 (--dtype) as Uint16Array bits with their format; labels and other readers widened', () => {
+    const f16 = new NpyReader({ path: join(FIX, 'logits-f2.npy'), format: 'npy', select: select(40), halfBits: true });
+    const bf16 = new NpyReader({ path: join(FIX, 'logits-bf16.npy'), format: 'npy', select: select(40), half: 'bfloat16', halfBits: true });
+    const widened = new NpyReader({ path: join(FIX, 'logits-f2.npy'), format: 'npy', select: select(40) });
+    try {
+      const a = f16.next(36)!;
+      const b = bf16.next(36)!;
+      const w = widened.next(36)!;
+      expect(a.data).toBeInstanceOf(Uint16Array);
+      expect(a.half).toBe('float16');
+      expect(b.data).toBeInstanceOf(Uint16Array);
+      expect(b.half).toBe('bfloat16');
+      expect(w.data).toBeInstanceOf(Float32Array);
+      expect(w.half).toBeUndefined();
+      // The same values: the bits decoded as IEEE half are what the widening reader gives.
+      const bytes = readFileSync(join(FIX, 'logits-f2.npy'));
+      const raw = new Uint16Array(bytes.buffer.slice(bytes.byteOffset + bytes.length - 36 * 40 * 2, bytes.byteOffset + bytes.length));
+      expect(Array.from(a.data)).toEqual(Array.from(raw));
+      expect(Array.from(w.data)).toEqual(Array.from(raw, halfToNumber));
+    } finally {
+      f16.close();
+      bf16.close();
+      widened.close();
+    }
   });
 });

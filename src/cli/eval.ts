@@ -103,6 +103,7 @@ function kindOf(v: Values, files: number): 'classify' | 'lm' | 'logprobs' {
   const task = read.choice(v.task, 'task', ['classify', 'lm'] as const) ?? 'classify';
   const kind = v.from === 'openai-logprobs' ? 'logprobs' : task;
   if (kind === 'logprobs' && task === 'lm') throw new UsageError('--from openai-logprobs reads API responses; --task lm reads logits: give one', EVAL_HELP);
+  if (kind === 'lm' && v.from !== undefined && v.from !== 'logits') throw new UsageError(`--task lm reads logits, not --from ${String(v.from)}`, EVAL_HELP);
   const wrong = [...(kind === 'classify' ? [] : CLASSIFIER_ONLY), ...(kind === 'lm' ? [] : LM_ONLY)].find((k) => v[k] !== undefined);
   if (wrong !== undefined) {
     const what = kind === 'lm' ? '--task lm' : kind === 'logprobs' ? '--from openai-logprobs' : 'a classifier (it is for --task lm)';
@@ -224,7 +225,11 @@ export async function evaluateFiles(a: EvalArgs, note: (s: string) => void): Pro
     let run: EvalRun;
     if (threads > 1) {
       const ev = new Evaluator(options);
-      const total = { add: (b: Float64Array) => mergePacked(ev, b), empty: () => ev.result().count + ev.result().ignored === 0 };
+      const empty = () => {
+        const r = ev.result();
+        return r.count + r.ignored === 0;
+      };
+      const total = { add: (b: Float64Array) => mergePacked(ev, b), empty };
       run = { ev, blocks: await runThreaded(job, threads, total, bar.update, a.stateOut !== undefined), layout: lay, first: 0 };
     } else {
       const blocks = await runBlocks(job, bar.update, a.shard !== undefined);

@@ -101,11 +101,8 @@ export function lmJob(o: LmOptions, notes: string[]): { job: Job; info: LmInfo }
     if (t !== said[0][0]) throw new InputError(o.target, `sequences of ${said[0][0]} positions by ${said[0][1]}, of ${t} by ${who}`);
   }
   if (positions === 0) throw new InputError(at(o.pred, ph), 'no positions');
-  let length = said.length > 0 ? said[0][0] : positions;
-  if (said.length === 0) {
-    notes.push(`${o.pred}: read as one sequence of ${positions} positions (--sequence-length T for sequences of T)`);
-    length = positions;
-  }
+  const length = said.length > 0 ? said[0][0] : positions;
+  if (said.length === 0) notes.push(`${o.pred}: read as one sequence of ${positions} positions (--sequence-length T for sequences of T)`);
   if (length === 0 || positions % length !== 0) throw new InputError(o.pred, `${positions} positions are not whole sequences of ${length}`);
   let settings: LanguageModelSettings;
   try {

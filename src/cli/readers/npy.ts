@@ -1,8 +1,9 @@
 /**
  * NumPy .npy (format versions 1–3), streamed by rows: float32 stays Float32Array (the float32 kernels), float16
  * and bfloat16 (`<u2` or `|V2` read with --dtype bfloat16, as ml_dtypes saves it) are handed on as their bits for
- * the kernels to widen (a Source with `halfBits`: predictions) or widened to float32 exactly, every other number type (float64, signed and unsigned integers, bool) becomes Float64Array, and strings (`<U`,
- * `|S`: class-name labels) are read through the selection's names. C order only; 1-D arrays are one value per row.
+ * the kernels to widen (a Source with `halfBits`: predictions) or else widened to float32 exactly, every other
+ * number type (float64, signed and unsigned integers, bool) becomes Float64Array, and strings (`<U`, `|S`:
+ * class-name labels) are read through the selection's names. C order only; 1-D arrays are one value per row.
  * Errors name the place: `byte offset N` in the header (magic, version, dtype, shape) and for bytes the header's
  * shape does not account for, `row R, column C` in the data (a truncated file, a bad value).
  */
@@ -139,7 +140,7 @@ export class NpyReader implements Reader {
   private readonly rowBytes: number;
   /** The read buffer, reused by every block: a fresh one per block costs page faults and zeroing. */
   private buf = new ArrayBuffer(0);
-  /** Float32 / float64 blocks of up to `stage` rows read straight into the kernels' memory (see the constructor). */
+  /** Blocks of up to `stage` rows read straight into the kernels' memory, as the file holds them (see the constructor). */
   private staged: WasmArray | null = null;
   /** 2-byte floats handed on as bits: their format. */
   private readonly half: 'float16' | 'bfloat16' | undefined;
@@ -150,10 +151,10 @@ export class NpyReader implements Reader {
   readonly total: number;
 
   /**
-   * @param stage when > 0, float32 and float64 blocks of up to `stage` rows are read into an array in the kernels'
-   *   memory (allocate()), which the kernels then use in place instead of copying every block in. Its views are
-   *   detached when that memory grows, so only for callers whose kernel calls stay within the arena allocate()
-   *   reserves.
+   * @param stage when > 0, float32, float64 and half-precision (as bits) blocks of up to `stage` rows are read into
+   *   an array in the kernels' memory (allocate()), which the kernels then use in place instead of copying every
+   *   block in. Its views are detached when that memory grows, so only for callers whose kernel calls stay within
+   *   the arena allocate() reserves.
    */
   constructor(src: Source, stage = 0) {
     const range: Range = src.range ?? {};

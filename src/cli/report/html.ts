@@ -4,7 +4,8 @@
  * predicted probability of the true class.
  *
  * The four charts are exported one by one (each returns a `<figure>` holding an inline `<svg>`) with the CSS they
- * use, so that other pages (the browser playground) draw the same pictures. Their layout is computed, not tuned by
+ * use, so that other pages (the browser playground) draw the same pictures; so are the pieces they are drawn with
+ * (frame, ticks, legend marks), for the language model's report (report/lm.ts). Their layout is computed, not tuned by
  * hand: margins come from the widths of the tick labels, which are estimated from per-character advance widths
  * rounded up from DejaVu Sans (the widest of the usual sans-serif faces), so axis titles, tick labels and bars
  * never share space, and crowded tick labels are thinned.
