@@ -1,6 +1,6 @@
-// Makes docs/report.png, the picture of `xent eval --report` in the README: runs the built CLI (dist/cli.js, from
-// `npm run build`) on the sample shipped in data/sample/, opens the HTML report in Chromium with playwright-core
-// and takes a full-page screenshot.
+// Makes docs/report.png and docs/report-lm.png, the pictures of `xent eval --report` in the README: runs the built
+// CLI (dist/cli.js, from `npm run build`) on the samples shipped in data/sample/ and data/sample-lm/ (--task lm),
+// opens each HTML report in Chromium with playwright-core and takes a full-page screenshot.
 //   node scripts/report-screenshot.mjs            Debian's /usr/bin/chromium (apt-get install chromium)
 //   CHROMIUM_PATH=/path/to/chrome node scripts/report-screenshot.mjs
 import { execFileSync } from 'node:child_process';
@@ -12,33 +12,39 @@ import { chromium } from 'playwright-core';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const cli = join(root, 'dist', 'cli.js');
-const out = join(root, 'docs', 'report.png');
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 if (!existsSync(cli)) throw new Error('dist/cli.js is missing: run `npm run build` first');
 if (!existsSync(executablePath)) throw new Error(`no Chromium at ${executablePath} (apt-get install chromium, or set CHROMIUM_PATH)`);
 
 const dir = mkdtempSync(join(tmpdir(), 'xent-report-'));
 try {
-  const report = join(dir, 'report.html');
-  // Relative paths, run from the package root: the report's heading names the files as a user would type them.
-  execFileSync(process.execPath, [cli, 'eval', 'data/sample/logits.csv', 'data/sample/labels.csv', '--report', report, '--quiet'], {
-    cwd: root,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
   const browser = await chromium.launch({
     executablePath,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   try {
-    const page = await browser.newPage({ viewport: { width: 1000, height: 800 }, deviceScaleFactor: 1 });
-    // The report needs no network: refuse every request but the file itself.
-    await page.route('**/*', (route) => (route.request().url().startsWith('file:') ? route.continue() : route.abort()));
-    await page.goto(pathToFileURL(report).href);
-    await page.screenshot({ path: out, fullPage: true });
+    for (const [name, args] of [
+      ['report.png', ['data/sample/logits.csv', 'data/sample/labels.csv']],
+      ['report-lm.png', ['data/sample-lm/logits.npy', 'data/sample-lm/tokens.npy', '--task', 'lm', '--bytes', 'data/sample-lm/text.txt']],
+    ]) {
+      const report = join(dir, 'report.html');
+      const out = join(root, 'docs', name);
+      // Relative paths, run from the package root: the report's heading names the files as a user would type them.
+      execFileSync(process.execPath, [cli, 'eval', ...args, '--report', report, '--quiet'], {
+        cwd: root,
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      const page = await browser.newPage({ viewport: { width: 1000, height: 800 }, deviceScaleFactor: 1 });
+      // The report needs no network: refuse every request but the file itself.
+      await page.route('**/*', (route) => (route.request().url().startsWith('file:') ? route.continue() : route.abort()));
+      await page.goto(pathToFileURL(report).href);
+      await page.screenshot({ path: out, fullPage: true });
+      await page.close();
+      console.log(`docs/${name}: ${statSync(out).size} bytes`);
+    }
   } finally {
     await browser.close();
   }
-  console.log(`docs/report.png: ${statSync(out).size} bytes`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -69,6 +69,8 @@ export interface ChartOptions {
   classNames?: readonly string[];
   /** Prefix of the ids the SVG's <title> and <desc> get (default 'xent'); make it unique when a page shows two reports. */
   idPrefix?: string;
+  /** What the reliability diagram counts per bin (default 'rows', or 'weight' for weighted rows): e.g. 'tokens'. */
+  countWord?: string;
 }
 
 export const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -375,7 +377,7 @@ export function reliabilityChart(r: EvalResult, o: ChartOptions = {}, multiLabel
   const caption = `Reliability diagram (ECE ${fixed(r.ece, 4)})`;
   const bins = r.reliability.filter((b) => b.weight > 0);
   if (!bins.length) return empty('reliability', caption, 'no rows', o);
-  const word = rowsWord(r);
+  const word = o.countWord ?? rowsWord(r);
   const y = { top: 1, values: [0, 0.2, 0.4, 0.6, 0.8, 1], labels: ['0', '0.2', '0.4', '0.6', '0.8', '1'] };
   const most = Math.max(...bins.map((b) => b.weight));
   const mostText = most >= 1e4 ? `${+(most / 1000).toPrecision(3)}k` : String(+most.toPrecision(4));

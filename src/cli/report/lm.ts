@@ -92,7 +92,7 @@ export function positionChart(r: LmReport): string {
 
 export function lmHtmlReport(r: LmReport, info: LmInfo, classes: number): string {
   const summary = figures(r).map(([k, v, s]) => `<div><dt>${esc(k)}</dt><dd>${esc(v)}<small>${esc(s)}</small></dd></div>`).join('');
-  // The reliability diagram reads an Evaluator's result: the same bins, tokens as rows.
+  // The reliability diagram reads an Evaluator's result: the same bins, counting tokens.
   const asRows = { ece: r.ece, reliability: r.reliability, weight: r.tokens, count: r.tokens } as unknown as EvalResult;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -103,7 +103,7 @@ export function lmHtmlReport(r: LmReport, info: LmInfo, classes: number): string
 <dl class="summary">${summary}</dl>
 <div class="charts">
 ${positionChart(r)}
-${reliabilityChart(asRows)}
+${reliabilityChart(asRows, { countWord: 'tokens' })}
 </div>
 </body></html>
 `;
