@@ -11,8 +11,8 @@
  */
 import { type SpawnOptions, spawn, spawnSync } from 'node:child_process';
 import {
-  chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync,
-  writeSync,
+  chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync,
+  writeFileSync, writeSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -567,6 +567,23 @@ describe('SIGINT', () => {
     return found;
   }
 
+  /**
+   * Until the CLI has `file` open (its SIGINT handler is set before it opens its inputs: a signal sent earlier, on a
+   * loaded host, would meet Node's default handler), where /proc shows it; elsewhere, 700 ms.
+   */
+  async function whenReading(pid: number, file: string): Promise<void> {
+    const fds = `/proc/${pid}/fd`;
+    if (!existsSync(fds)) return new Promise((r) => setTimeout(r, 700));
+    const target = realpathSync(file);
+    for (const t0 = Date.now(); Date.now() - t0 < 30_000; await new Promise((r) => setTimeout(r, 20))) {
+      try {
+        if (readdirSync(fds).some((fd) => readlinkSync(join(fds, fd)) === target)) return;
+      } catch {
+        return; // the process ended: the check after this says so
+      }
+    }
+  }
+
   it.each(['1', '2'])('--threads %s: stops within 3 s, exit by SIGINT, no result, no report, "interrupted"', async (threads) => {
     writeBig();
     const report = join(dir, `interrupted-${threads}.html`);
@@ -576,7 +593,7 @@ describe('SIGINT', () => {
     c.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     c.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => c.on('close', (code, signal) => resolve({ code, signal })));
-    await new Promise((r) => setTimeout(r, 700));
+    await whenReading(c.pid!, big);
     // Still working: otherwise this test would show nothing.
     expect(c.exitCode, `finished before the signal: ${stdout.slice(0, 200)}`).toBe(null);
     const t0 = Date.now();
