@@ -4,6 +4,7 @@
  * float32 .npy of 1000 classes over three grid blocks and a part (the grid is 4096 rows at 1000 classes).
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,12 +55,23 @@ beforeAll(() => {
   writeFileSync(join(dir, 'labels.npy'), Buffer.concat([npyHeader('<i4', [R]), Buffer.from(labels.buffer)]));
 });
 
+/** A JSON report without its run metadata (date and command differ between runs; the figures may not). */
+function report(r: { code: number | null; stdout: string; stderr: string }) {
+  expect(r.code, r.stderr).toBe(0);
+  const { run: _run, ...rest } = JSON.parse(r.stdout);
+  return { ...r, stdout: JSON.stringify(rest) };
+}
+
 describe('--state-out and xent merge', () => {
   it('shards (--shard K/N, merged in any order) give one run\'s report bit for bit, with and without --threads', () => {
-    const one = xent('eval', 'pred.npy', 'labels.npy', '--format', 'json', '--threads', '1');
-    expect(one.code, one.stderr).toBe(0);
+    const one = report(xent('eval', 'pred.npy', 'labels.npy', '--format', 'json', '--threads', '1'));
     const two = xent('eval', 'pred.npy', 'labels.npy', '--format', 'json', '--threads', '2', '--state-out', 'whole.json');
-    expect(two.stdout).toBe(one.stdout);
+    expect(report(two).stdout).toBe(one.stdout);
+    // The run's metadata: the command, and the inputs' checksums, which the state files keep for the merge.
+    const run = JSON.parse(two.stdout).run;
+    expect(run.command).toBe('xent eval pred.npy labels.npy --format json --threads 2 --state-out whole.json');
+    expect(run.inputs.map((i: { file: string }) => i.file)).toEqual(['pred.npy', 'labels.npy']);
+    expect(run.inputs[0].sha256).toBe(createHash('sha256').update(readFileSync(join(dir, 'pred.npy'))).digest('hex'));
     for (let k = 1; k <= 3; k++) {
       const r = xent('eval', 'pred.npy', 'labels.npy', '--shard', `${k}/3`, '--state-out', `shard-${k}.json`, '--format', 'csv');
       expect(r.code, r.stderr).toBe(0);
@@ -71,12 +83,18 @@ describe('--state-out and xent merge', () => {
     for (const order of [['1', '2', '3'], ['3', '1', '2']]) {
       const merged = xent('merge', ...order.map((k) => `shard-${k}.json`), '--format', 'json');
       expect(merged.stderr).toBe('');
-      expect(merged.stdout).toBe(one.stdout);
+      expect(report(merged).stdout).toBe(one.stdout);
+      expect(JSON.parse(merged.stdout).run.inputs).toEqual(run.inputs);
     }
     // A merge of a merge, and of the whole run's state.
     expect(xent('merge', 'shard-1.json', 'shard-2.json', 'shard-3.json', '--state-out', 'all.json', '--format', 'csv').code).toBe(0);
-    expect(xent('merge', 'all.json', '--format', 'json').stdout).toBe(one.stdout);
-    expect(xent('merge', 'whole.json', '--format', 'json').stdout).toBe(one.stdout);
+    expect(report(xent('merge', 'all.json', '--format', 'json')).stdout).toBe(one.stdout);
+    expect(report(xent('merge', 'whole.json', '--format', 'json')).stdout).toBe(one.stdout);
+    // A shard's own report numbers its worst rows in the whole input.
+    const third = JSON.parse(xent('eval', 'pred.npy', 'labels.npy', '--shard', '3/3', '--format', 'json').stdout);
+    const all = JSON.parse(one.stdout);
+    expect(third.worst.every((w: { row: number }) => w.row >= 2 * GRID)).toBe(true);
+    expect(all.worst.filter((w: { row: number }) => w.row >= 2 * GRID)).toEqual(third.worst.slice(0, all.worst.filter((w: { row: number }) => w.row >= 2 * GRID).length));
     // The figures are the library's on the same float32 rows (float32 kernels, float64 sums).
     const got = JSON.parse(one.stdout) as { count: number; nats: number };
     const data = new Float32Array(readFileSync(join(dir, 'pred.npy')).buffer.slice(128));

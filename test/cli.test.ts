@@ -114,7 +114,8 @@ describe('xent eval', () => {
     expect(csv.stdout).toMatch(/^metric,value\ncount,1200\n/);
     const table = xent('eval', csvPred, csvLabels);
     expect(table.stdout).toContain('mean cross-entropy');
-    expect(table.stdout).toContain('for binary tasks, in nats');
+    expect(table.stdout).toContain('skill (D²)');
+    expect(table.stdout).not.toContain('Reading:'); // the binary-task scale is for binary tasks
     expect(table.stderr).toBe('');
   });
 
@@ -173,7 +174,8 @@ describe('xent demo and bench', () => {
     const r = xent('demo');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('3000 rows, 10 classes');
-    expect(r.stdout).toContain('Reading:');
+    expect(r.stdout).toContain('skill (D²)');
+    expect(r.stdout).toMatch(/macro avg +3000 /);
     expect(r.stdout).toContain('7 sequences × 96 positions, vocabulary 42, float16 logits');
     expect(r.stdout).toMatch(/bits per byte +[\d.]+ ± [\d.]+ +over 672 bytes of text/);
   });

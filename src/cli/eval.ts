@@ -11,6 +11,7 @@ import { type Job, MAX_CLASSES, gridRows, probeClasses, runBlocks } from './pipe
 import { progressBar } from './progress.js';
 import { type Format, InputError, formatOf, isGzip } from './readers/index.js';
 import { htmlReport } from './report/html.js';
+import { inputSums, runMeta } from './report/meta.js';
 import { type ReportInfo, csvReport, tableReport } from './report/text.js';
 import { shardText } from './shard.js';
 import { partsOf, runThreaded } from './threads.js';
@@ -247,18 +248,21 @@ export async function evaluateFiles(a: EvalArgs, note: (s: string) => void): Pro
 }
 
 /** The report's description of the run. */
-export function infoOf(ev: Evaluator, info: Pick<ReportInfo, 'pred' | 'target' | 'classNames' | 'binary'>): ReportInfo {
+export function infoOf(ev: Evaluator, info: Pick<ReportInfo, 'pred' | 'target' | 'classNames' | 'binary' | 'inputs' | 'run'>): ReportInfo {
   return { ...info, classes: ev.options.classes, from: ev.options.from, multiLabel: ev.options.multiLabel };
 }
 
 /** Writes the outputs of an evaluation or a merge: the HTML report and the state file, then stdout. */
 export function writeOutputs(
-  ev: Evaluator, info: ReportInfo, o: { format: EvalArgs['format']; report?: string; stateOut?: string; state?: () => string }, out: (s: string) => void,
+  ev: Evaluator, info: ReportInfo, o: { format: EvalArgs['format']; report?: string; stateOut?: string; state?: () => string; firstRow?: number },
+  out: (s: string) => void,
 ): void {
   const r = ev.result();
+  // Row numbers in the input: a --shard K/N run's state counts from its first row.
+  if (o.firstRow) r.worst = r.worst?.map((w) => ({ ...w, row: w.row + o.firstRow! })) ?? null;
   if (o.report !== undefined) writeAtomic(o.report, htmlReport(r, info, { classNames: info.classNames ?? undefined }));
   if (o.stateOut !== undefined) writeAtomic(o.stateOut, o.state!());
-  if (o.format === 'json') out(JSON.stringify({ pred: info.pred, target: info.target, ...r, state: ev.toJSON() }, null, 2) + '\n');
+  if (o.format === 'json') out(JSON.stringify({ pred: info.pred, target: info.target, ...r, run: info.run, state: ev.toJSON() }, null, 2) + '\n');
   else if (o.format === 'csv') out(csvReport(r));
   else out(tableReport(r, { ...info, pred: terminal(info.pred), target: terminal(info.target) }));
 }
@@ -311,14 +315,18 @@ export async function evalCommand(argv: string[], out: (s: string) => void, err:
   if (a.kind === 'lm') return lmCommand(a, note, out);
   const { ev, blocks, layout: lay, first } = await evaluateFiles(a, note);
   const r = ev.result();
-  const info = infoOf(ev, { pred: a.pred, target: a.target ?? a.pred, classNames: lay.classNames, binary: lay.binary });
+  const inputs = await inputSums([a.pred, ...(a.target === null ? [] : [a.target])]);
+  const info = infoOf(ev, {
+    pred: a.pred, target: a.target ?? a.pred, classNames: lay.classNames, binary: lay.binary, inputs, run: runMeta(['eval', ...argv], inputs),
+  });
   writeOutputs(ev, info, {
+    firstRow: first,
     format: a.format,
     report: a.report,
     stateOut: a.stateOut,
     state: () => shardText(ev.options, blocks, {
       grid: gridRows(ev.options.classes), first, end: first + r.count + r.ignored, shard: a.shard ?? null,
-      info: { pred: info.pred, target: info.target, classNames: info.classNames, binary: info.binary },
+      info: { pred: info.pred, target: info.target, classNames: info.classNames, binary: info.binary, inputs },
     }),
   }, out);
 }

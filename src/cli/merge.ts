@@ -8,6 +8,7 @@ import { InputError } from './readers/index.js';
 import { checkFile, checkOutput } from './files.js';
 import { type Shard, mergeOrder, mergeShards, readShard, shardText } from './shard.js';
 import { terminal } from './terminal.js';
+import { type InputSum, runMeta } from './report/meta.js';
 
 const USAGE = `Usage: xent merge STATE... [options]
 
@@ -29,6 +30,13 @@ export const MERGE_HELP = helpText(USAGE, MERGE_OPTIONS);
 function nameOf(shards: Shard[], key: 'pred' | 'target'): string {
   const names = [...new Set(shards.map((s) => s.info[key]))];
   return names.length === 1 ? names[0] : `${names.length} files`;
+}
+
+/** The evaluated files the shards name with their checksums, each once, in order. */
+function inputsOf(shards: Shard[]): InputSum[] {
+  const seen = new Map<string, InputSum>();
+  for (const s of shards) for (const i of s.info.inputs ?? []) seen.set(`${i.file}\0${i.sha256}`, i);
+  return [...seen.values()];
 }
 
 export async function mergeCommand(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<void> {
@@ -60,14 +68,19 @@ export async function mergeCommand(argv: string[], out: (s: string) => void, err
   if (!quiet) for (const n of notes) err(`xent: note: ${terminal(n)}\n`);
   const ev = mergeShards(order);
   const first = order[0].info;
-  const info = infoOf(ev, { pred: nameOf(order, 'pred'), target: nameOf(order, 'target'), classNames: first.classNames, binary: first.binary });
+  const inputs = inputsOf(order);
+  const info = infoOf(ev, {
+    pred: nameOf(order, 'pred'), target: nameOf(order, 'target'), classNames: first.classNames, binary: first.binary, inputs,
+    run: runMeta(['merge', ...argv], inputs),
+  });
   writeOutputs(ev, info, {
+    firstRow: order[0].first,
     format,
     report,
     stateOut,
     state: () => shardText(ev.options, order.flatMap((s) => s.blocks.map(packState)), {
       grid: order[0].grid, first: order[0].first, end: order[0].first + order.reduce((a, s) => a + s.end - s.first, 0), shard: null,
-      info: { pred: info.pred, target: info.target, classNames: info.classNames ?? null, binary: info.binary === true },
+      info: { pred: info.pred, target: info.target, classNames: info.classNames ?? null, binary: info.binary === true, inputs },
     }),
   }, out);
 }

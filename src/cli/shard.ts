@@ -9,14 +9,15 @@ import { readFileSync } from 'node:fs';
 import { Evaluator, mergePacked } from '../eval/evaluator.js';
 import { XentError } from '../core/errors.js';
 import { InputError } from './readers/index.js';
+import type { InputSum } from './report/meta.js';
 import type { ReportInfo } from './report/text.js';
 
 export const SHARD_FORMAT = 'xent-eval-shard';
 /**
- * The state file's version: 2 holds its blocks as Evaluator states of version 2 (per-class figures as columns over
- * the classes seen), 1 as states of version 1 (dense per-class arrays); both are read.
+ * The state file's version: its blocks are Evaluator states of the same version: 3 (with the detail sums), 2
+ * (per-class figures as columns over the classes seen), 1 (dense per-class arrays); all are read.
  */
-const SHARD_VERSION = 2;
+const SHARD_VERSION = 3;
 
 /** What a state file holds besides its blocks. */
 export interface ShardMeta {
@@ -26,7 +27,7 @@ export interface ShardMeta {
   end: number;
   /** --shard K/N (1-based K), or null for a whole input. */
   shard: { index: number; count: number } | null;
-  info: Pick<ReportInfo, 'pred' | 'target' | 'classNames' | 'binary'>;
+  info: Pick<ReportInfo, 'pred' | 'target' | 'classNames' | 'binary' | 'inputs'>;
 }
 
 export interface Shard extends ShardMeta {
@@ -62,6 +63,9 @@ export function shardText(options: Evaluator['options'], blocks: Float64Array[],
   return JSON.stringify({ format: SHARD_FORMAT, version: SHARD_VERSION, settings: options, ...meta, blocks: out }) + '\n';
 }
 
+const isInputSum = (v: unknown): v is InputSum =>
+  v !== null && typeof v === 'object' && typeof (v as InputSum).file === 'string' && /^[0-9a-f]{64}$/.test(String((v as InputSum).sha256));
+
 const bad = (path: string, what: string) => new InputError(path, `not an xent state file: ${what}`);
 
 /** Reads a state file of `xent eval --state-out` (or an Evaluator's toJSON, as one block). */
@@ -80,7 +84,7 @@ export function readShard(path: string): Shard {
       const r = ev.result();
       return { path, empty: emptyWith(settingsOf(j)), blocks: [ev], grid: 0, first: 0, end: r.count + r.ignored, shard: null, info: { pred: '?', target: '?', classNames: null, binary: false } };
     }
-    if (j.format !== SHARD_FORMAT || (j.version !== 1 && j.version !== 2)) throw bad(path, `format ${JSON.stringify(j.format)} version ${JSON.stringify(j.version)} (expected "${SHARD_FORMAT}" version 1 or 2)`);
+    if (j.format !== SHARD_FORMAT || ![1, 2, 3].includes(j.version as number)) throw bad(path, `format ${JSON.stringify(j.format)} version ${JSON.stringify(j.version)} (expected "${SHARD_FORMAT}" version 1, 2 or 3)`);
     const int = (v: unknown, what: string) => {
       if (!Number.isSafeInteger(v) || (v as number) < 0) throw bad(path, `${what} must be an integer >= 0`);
       return v as number;
@@ -106,6 +110,7 @@ export function readShard(path: string): Shard {
         target: typeof info.target === 'string' ? info.target : '?',
         classNames: Array.isArray(info.classNames) && info.classNames.every((n) => typeof n === 'string') ? info.classNames as string[] : null,
         binary: info.binary === true,
+        inputs: Array.isArray(info.inputs) ? info.inputs.filter(isInputSum) : [],
       },
     };
   } catch (e) {

@@ -8,6 +8,7 @@ import { type Batch, type Labels, type Vector, asLabels, asMatrix, asVectorOptio
 import { type ReliabilityBin, expectedCalibrationError, reliability } from './calibration.js';
 import { PER_DECADE, SLOTS, quantile, slotBounds } from './quantiles.js';
 import { multiLabel, singleLabel } from './rows.js';
+import { type ReportFigures, classScores, reportFigures } from './scores.js';
 import { type EvalSettings, EvalState, type StateJSON, packedLength } from './state.js';
 
 /** Options of an Evaluator. */
@@ -62,9 +63,16 @@ export interface ClassResult {
   meanProbability: number;
   /** Σ weight of the rows predicted as this class (multi-label: with p >= 0.5). */
   predicted: number;
+  /**
+   * Precision, recall and F1 of the top-1 prediction (multi-label: of p >= 0.5), 0 where a denominator is 0 (as
+   * scikit-learn's default). Null for a state merged from a version 1 or 2 state, which lacked the true positives.
+   */
+  precision: number | null;
+  recall: number | null;
+  f1: number | null;
 }
 
-export interface EvalResult {
+export interface EvalResult extends ReportFigures {
   /** Rows evaluated (ignored rows excluded), rows ignored, and Σ sampleWeight over the evaluated rows. */
   count: number;
   ignored: number;
@@ -266,6 +274,7 @@ export class Evaluator {
     const perClass: ClassResult[] = [];
     for (let j = 0; j < st.support.length; j++) {
       const d = s.multiLabel ? W : st.support[j];
+      const sc = classScores(st, j);
       perClass.push({
         class: j,
         support: st.support[j],
@@ -273,6 +282,9 @@ export class Evaluator {
         accuracy: st.classCorrect[j] / d,
         meanProbability: st.classProb[j] / d,
         predicted: st.predicted[j],
+        precision: sc?.precision ?? null,
+        recall: sc?.recall ?? null,
+        f1: sc?.f1 ?? null,
       });
     }
     const histogram: EvalResult['histogram'] = [];
@@ -303,6 +315,7 @@ export class Evaluator {
       max: W > 0 ? st.max / u : NaN,
       histogram,
       perClass,
+      ...reportFigures(st),
     };
   }
 }

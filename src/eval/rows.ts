@@ -24,8 +24,10 @@ const input = (d: FloatData) => d as unknown as Float32Array;
 
 /** Adds one row's headline figures (losses in nats). */
 function addRow(st: EvalState, w: number, loss: number, correct: number, topK: number, brier: number, conf: number): void {
+  const row = st.rows + st.ignored;
   st.rows++;
   if (w === 0) return;
+  st.detail.offer(row, loss);
   st.weight += w;
   st.loss += w * loss;
   st.correct += w * correct;
@@ -48,6 +50,7 @@ function addClass(st: EvalState, w: number, y: number, predicted: number, loss: 
   st.classCorrect[y] += w * correct;
   st.classProb[y] += w * py;
   st.predicted[predicted] += w;
+  st.detail.addLabel(w, y, predicted);
 }
 
 /** Integer labels (-1 = ignored) against logits or probabilities, rows × cols. */
@@ -179,10 +182,13 @@ export function multiLabel(
       st.classCorrect[j] += wr * correct;
       st.classProb[j] += wr * p;
       st.predicted[j] += wr * pos;
+      st.detail.hits[j] += wr * ti * pos;
     }
+    const row = st.rows;
     st.rows++;
     if (wr === 0) continue;
     const l = rowLoss / cols;
+    st.detail.offer(row, l);
     st.weight += wr;
     st.loss += wr * l;
     st.correct += (wr * rowCorrect) / cols;

@@ -1,6 +1,7 @@
 import type { Compat } from '../core/compat.js';
 import { XentError, show } from '../core/errors.js';
 import { ECE_BINS } from './calibration.js';
+import { DetailSums } from './detail.js';
 import { dec, enc, expectSameSettings, expectState, stateObject } from './json.js';
 import { SLOTS } from './quantiles.js';
 
@@ -56,8 +57,11 @@ export class EvalState {
   classCorrect: Float64Array;
   classProb: Float64Array;
   predicted: Float64Array;
+  /** Precision's true positives, the confusion matrix and the worst rows (detail.ts). */
+  detail: DetailSums;
 
   constructor(readonly settings: EvalSettings) {
+    this.detail = new DetailSums(settings);
     const c = settings.perClass ? settings.classes : 0;
     this.support = new Float64Array(c);
     this.classLoss = new Float64Array(c);
@@ -69,6 +73,7 @@ export class EvalState {
   /** Adds another state's sums into this one. */
   add(o: EvalState): void {
     expectSameSettings(this.settings, o.settings);
+    this.detail.add(o.detail, this.rows + this.ignored);
     this.addScalars(o);
     for (const k of ARRAYS) addInto(this[k], o[k], 0);
   }
@@ -80,6 +85,7 @@ export class EvalState {
    * nothing: a sum that starts at +0 is never -0.)
    */
   drainInto(into: EvalState): void {
+    into.detail.drain(this.detail, into.rows + into.ignored);
     into.addScalars(this);
     this.clearScalars();
     for (const k of ARRAYS) moveInto(into[k], this[k]);
@@ -89,6 +95,7 @@ export class EvalState {
   clear(): void {
     this.clearScalars();
     for (const k of ARRAYS) this[k].fill(0);
+    this.detail.clear();
   }
 
   /** The scalar half of add(). */
@@ -120,10 +127,12 @@ export class EvalState {
       out.set(this[k], at);
       at += this[k].length;
     }
+    this.detail.packInto(out, at);
   }
 
   /** add() of a state packed by packInto with the same settings: the same additions in the same order. */
   addPacked(p: Float64Array, at: number): void {
+    const offset = this.rows + this.ignored;
     // The scalars in SCALARS order.
     this.rows += p[at];
     this.ignored += p[at + 1];
@@ -139,14 +148,16 @@ export class EvalState {
       addInto(this[k], p, at);
       at += this[k].length;
     }
+    this.detail.addPacked(p, at, offset);
   }
 
   /**
-   * The state as JSON, version 2: the scalars, the loss histogram and the ECE bins, and the per-class sums (when
-   * kept) as columns over the classes that have any: `perClass: { class: [...], support: [...], ... }`.
+   * The state as JSON, version 3: the scalars, the loss histogram and the ECE bins, the per-class sums (when
+   * kept) as columns over the classes that have any: `perClass: { class: [...], support: [...], ... }`, and (new in
+   * version 3) `detail`, the sums of detail.ts.
    */
   toJSON(): StateJSON {
-    const out: Record<string, unknown> = { format: FORMAT, version: 2, settings: { ...this.settings } };
+    const out: Record<string, unknown> = { format: FORMAT, version: 3, settings: { ...this.settings } };
     for (const k of SCALARS) out[k] = enc(this[k]);
     for (const k of ECE) out[k] = Array.from(this[k], enc);
     const hist: [number, number | string][] = [];
@@ -162,15 +173,17 @@ export class EvalState {
       }
       out.perClass = cols;
     }
+    out.detail = this.detail.toJSON();
     return out as unknown as StateJSON;
   }
 
   /**
-   * Parses a state; `check` validates its settings (the Evaluator's option rules). Reads version 2 and version 1
-   * (dense per-class arrays, which such a state always has).
+   * Parses a state; `check` validates its settings (the Evaluator's option rules). Reads version 3, version 2 (no
+   * detail sums: those figures are then unknown) and version 1 (the same, and dense per-class arrays, which such a
+   * state always has).
    */
   static fromJSON(json: unknown, check: (settings: unknown) => EvalSettings): EvalState {
-    const j = stateObject(json, FORMAT, [1, 2], 'evaluator');
+    const j = stateObject(json, FORMAT, [1, 2, 3], 'evaluator');
     const v1 = j.version === 1;
     const raw = j.settings;
     if (raw === null || typeof raw !== 'object') {
@@ -193,6 +206,7 @@ export class EvalState {
       st.hist[i as number] = dec(c, 'hist');
     }
     if (!v1 && st.settings.perClass) st.readPerClass(j.perClass);
+    st.detail.read(j.version === 3 ? (j.detail ?? null) : undefined);
     checkMeaning(st);
     return st;
   }
@@ -246,13 +260,13 @@ function moveInto(x: Float64Array, y: Float64Array): void {
 
 /** Numbers in the packed form of a state with these settings (packInto). */
 export function packedLength(settings: EvalSettings): number {
-  return SCALARS.length + SLOTS + 3 * ECE_BINS + (settings.perClass ? 5 * settings.classes : 0);
+  return SCALARS.length + SLOTS + 3 * ECE_BINS + (settings.perClass ? 5 * settings.classes : 0) + DetailSums.packedLength(settings);
 }
 
 /** The JSON form of a state (non-finite numbers as the strings "Infinity" and "-Infinity", and -0 as "-0"). */
 export interface StateJSON {
   format: 'xent-eval-state';
-  version: 2;
+  version: 3;
   settings: EvalSettings;
   [key: string]: unknown;
 }

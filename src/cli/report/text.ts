@@ -1,6 +1,7 @@
 /** The table, CSV and JSON reports of `xent eval`. */
 import { type EvalResult, PER_CLASS_LIMIT } from '../../eval/evaluator.js';
 import { terminal } from '../terminal.js';
+import type { InputSum, RunMeta } from './meta.js';
 
 export interface ReportInfo {
   pred: string;
@@ -12,6 +13,39 @@ export interface ReportInfo {
   classNames?: readonly string[] | null;
   /** A binary task given as one column (P(label = 1) or its logit): evaluated as one independent label. */
   binary?: boolean;
+  /** The inputs' checksums (kept in state files, for the report of a merge). */
+  inputs?: InputSum[];
+  /** The run: version, date, command line, inputs. */
+  run?: RunMeta;
+}
+
+/** Whether the task is binary: two classes, one label, or one column of P(label = 1). */
+export const isBinary = (info: ReportInfo) => info.binary === true || info.classes === (info.multiLabel ? 1 : 2);
+
+/** Class k's name: from the files or --class-names, else its index. */
+export const className = (info: Pick<ReportInfo, 'classNames'>, k: number) => info.classNames?.[k] ?? String(k);
+
+/** Classes shown in a per-class table: all up to 30, else the 20 of highest mean loss. */
+export function shownClasses(r: EvalResult): EvalResult['perClass'] {
+  const cs = r.perClass;
+  return cs.length > 30 ? [...cs].sort((a, b) => b.loss - a.loss || a.class - b.class).slice(0, 20) : cs;
+}
+
+/** The off-diagonal cells of the confusion matrix, largest first (ties to the lower true class, then predicted). */
+export function confusedPairs(r: EvalResult, n: number): { label: number; predicted: number; weight: number }[] {
+  const out: { label: number; predicted: number; weight: number }[] = [];
+  r.confusion?.forEach((row, y) => row.forEach((v, k) => {
+    if (k !== y && v > 0) out.push({ label: y, predicted: k, weight: v });
+  }));
+  return out.sort((a, b) => b.weight - a.weight || a.label - b.label || a.predicted - b.predicted).slice(0, n);
+}
+
+/** The run's metadata as lines of text. */
+export function metaLines(run: RunMeta): string[] {
+  return [
+    `xent ${run.version}, ${run.date}: ${run.command}`,
+    ...run.inputs.map((i) => `sha256 ${i.sha256}  ${i.file}`),
+  ];
 }
 
 const pct = (v: number) => (Number.isFinite(v) ? `${(100 * v).toFixed(1)} %` : 'n/a');
@@ -42,30 +76,73 @@ export function tableReport(r: EvalResult, info: ReportInfo): string {
   const q = r.quantiles.map((x) => `p${Math.round(x.q * 100)} ${num(x.loss, 3)}`).join('  ');
   rows.push([`per-row loss (${u})`, `${q}  max ${num(r.max, 3)}`]);
   for (const [k, v] of rows) out.push(`  ${k.padEnd(22)} ${v}`);
+  const b = r.baselines;
+  const base = (v: number | null) => (v === null ? 'n/a' : `${num(v)} ${u}`);
+  out.push(`  ${'baselines'.padEnd(22)} label prior ${base(b.prior)}, uniform ${base(b.uniform)} (${info.multiLabel ? 'ln 2 per label' : `ln ${info.classes}`})`);
+  out.push(`  ${'skill (D²)'.padEnd(22)} ${b.skill === null ? 'n/a' : num(b.skill)}   (1 − CE / CE_prior: 0 predicts the prior, 1 is perfect)`);
+  if (isBinary(info)) {
+    out.push('');
+    out.push(`  Reading: ${num(r.nats, 3)} nats is "${reading(r.nats)}" on the scale for binary tasks, in nats (0.00 perfect, < 0.02`);
+    out.push('  great, < 0.05 on track, < 0.20 fine, > 0.30 poor, > 1.00 terrible, > 2.00 broken).');
+  }
   out.push('');
-  const level = reading(r.nats);
-  const uniform = info.multiLabel ? Math.LN2 : Math.log(info.classes);
-  out.push(`  Reading: ${num(r.nats, 3)} nats is "${level}" on the scale for binary tasks, in nats (0.00 perfect, < 0.02 great,`);
-  out.push(`  < 0.05 on track, < 0.20 fine, > 0.30 poor, > 1.00 terrible, > 2.00 broken). A uniform guess here scores`);
-  out.push(`  ${num(uniform, 3)} nats${info.multiLabel || info.classes === 2 ? '.' : ` (ln ${info.classes}); the scale is only a rough guide for ${info.classes} classes.`}`);
-  out.push('');
-  let classes = r.perClass;
-  if (classes.length === 0) {
+  if (r.perClass.length === 0) {
     out.push(`  No per-class figures: the evaluator keeps them up to ${PER_CLASS_LIMIT} classes (option perClass).`);
-    return out.join('\n') + '\n';
+  } else {
+    out.push(...classTable(r, info));
   }
-  if (classes.length > 30) {
-    classes = [...classes].sort((a, b) => b.loss - a.loss || a.class - b.class).slice(0, 20);
-    out.push(`  The 20 classes with the highest mean loss (all ${r.perClass.length}: --format json or csv):`);
+  if (r.confusion && r.confusion.length <= 10) out.push('', ...matrixLines(r, info));
+  const pairs = confusedPairs(r, 10);
+  if (pairs.length) {
+    out.push('', `  Most confused (label → predicted, ${r.weight === r.count ? 'rows' : 'weight'}):`);
+    for (const p of pairs) out.push(`    ${name(info, p.label)} → ${name(info, p.predicted)}  ${fmtCount(p.weight)}`);
   }
-  const pHead = info.multiLabel ? 'mean p' : 'mean p(true)';
-  const name = (k: number) => terminal(info.classNames?.[k] ?? String(k)).slice(0, 24);
-  const width = Math.max(6, ...classes.map((c) => name(c.class).length));
-  out.push(`  ${'class'.padStart(width)} ${'support'.padStart(9)} ${`loss (${u})`.padStart(11)} ${'accuracy'.padStart(9)} ${pHead.padStart(13)} ${'predicted'.padStart(10)}`);
-  for (const c of classes) {
-    out.push(`  ${name(c.class).padStart(width)} ${fmtCount(c.support).padStart(9)} ${num(c.loss).padStart(11)} ${pct(c.accuracy).padStart(9)} ${num(c.meanProbability, 3).padStart(13)} ${fmtCount(c.predicted).padStart(10)}`);
+  if (r.worst?.length) {
+    out.push('', `  Worst rows (row numbers from 0; loss in ${u}):`);
+    const cells = r.worst.map((w) => `${String(w.row).padStart(9)}: ${num(w.loss, 3).padEnd(7)}`);
+    for (let i = 0; i < cells.length; i += 5) out.push(`  ${cells.slice(i, i + 5).join(' ').trimEnd()}`);
   }
+  if (info.run) out.push('', ...metaLines(info.run).map((l) => `  ${terminal(l)}`));
   return out.join('\n') + '\n';
+}
+
+/** The confusion matrix: a row per label, a column per predicted class. */
+function matrixLines(r: EvalResult, info: ReportInfo): string[] {
+  const m = r.confusion!;
+  const names = m.map((_, k) => name(info, k).slice(0, 8));
+  const w = Math.max(6, ...names.map((n) => n.length + 1), ...m.flat().map((v) => fmtCount(v).length + 1));
+  const first = Math.max(8, ...names.map((n) => n.length));
+  return [
+    `  Confusion matrix (rows: label, columns: predicted; ${r.weight === r.count ? 'rows' : 'weight'}):`,
+    `  ${''.padStart(first)}${names.map((n) => n.padStart(w)).join('')}`,
+    ...m.map((row, y) => `  ${names[y].padStart(first)}${row.map((v) => fmtCount(v).padStart(w)).join('')}`),
+  ];
+}
+
+const name = (info: ReportInfo, k: number) => terminal(className(info, k)).slice(0, 24);
+const opt = (v: number | null) => (v === null ? 'n/a' : v.toFixed(3));
+
+/** The per-class table: support, loss, precision, recall, F1, predicted; then the macro and weighted averages. */
+function classTable(r: EvalResult, info: ReportInfo): string[] {
+  const out: string[] = [];
+  const classes = shownClasses(r);
+  if (classes.length < r.perClass.length) {
+    out.push(`  The ${classes.length} ${info.multiLabel ? 'labels' : 'classes'} with the highest mean loss (all ${r.perClass.length}: --format json or csv; averages over all):`);
+  }
+  const width = Math.max(12, ...classes.map((c) => name(info, c.class).length));
+  const head = ['support', `loss (${r.unit})`, 'precision', 'recall', 'F1', 'predicted'];
+  const widths = [9, 12, 10, 8, 7, 10];
+  const line = (first: string, cells: string[]) => `  ${first.padStart(width)}${cells.map((c, i) => c.padStart(widths[i])).join('')}`;
+  out.push(line(info.multiLabel ? 'label' : 'class', head));
+  for (const c of classes) {
+    out.push(line(name(info, c.class), [fmtCount(c.support), num(c.loss), opt(c.precision), opt(c.recall), opt(c.f1), fmtCount(c.predicted)]));
+  }
+  const total = r.perClass.reduce((a, c) => a + c.support, 0);
+  for (const k of ['macro', 'weighted'] as const) {
+    const a = r.averages?.[k];
+    out.push(line(`${k} avg`, a ? [fmtCount(total), num(a.loss), opt(a.precision), opt(a.recall), opt(a.f1), ''] : [fmtCount(total), 'n/a', 'n/a', 'n/a', 'n/a', '']));
+  }
+  return out;
 }
 
 const fmtCount = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(2));
@@ -88,7 +165,16 @@ export function csvReport(r: EvalResult): string {
   for (const q of r.quantiles) put(`loss_p${Math.round(q.q * 100)}`, q.loss);
   put('loss_min', r.min);
   put('loss_max', r.max);
-  lines.push('', 'class,support,loss,accuracy,mean_probability,predicted');
-  for (const c of r.perClass) lines.push([c.class, c.support, c.loss, c.accuracy, c.meanProbability, c.predicted].join(','));
+  put('baseline_prior', r.baselines.prior ?? '');
+  put('baseline_uniform', r.baselines.uniform);
+  put('skill', r.baselines.skill ?? '');
+  for (const k of ['macro', 'weighted'] as const) {
+    for (const m of ['precision', 'recall', 'f1', 'loss'] as const) put(`${k}_${m}`, r.averages?.[k][m] ?? '');
+  }
+  lines.push('', 'class,support,loss,accuracy,mean_probability,predicted,precision,recall,f1');
+  for (const c of r.perClass) {
+    lines.push([c.class, c.support, c.loss, c.accuracy, c.meanProbability, c.predicted, c.precision ?? '', c.recall ?? '', c.f1 ?? ''].join(','));
+  }
+  if (r.worst?.length) lines.push('', 'worst_row,loss', ...r.worst.map((w) => `${w.row},${w.loss}`));
   return lines.join('\n') + '\n';
 }

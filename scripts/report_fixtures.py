@@ -1,0 +1,101 @@
+"""Writes test/fixtures/report.json: the classification-report figures of `Evaluator.result()` computed here in
+float64 by NumPy, following scikit-learn's documented definitions (scikit-learn itself is not needed):
+
+- precision_recall_fscore_support / classification_report: per label tp = Σ w [y = k and argmax = k] (first index on
+  ties), precision tp / Σ w [argmax = k], recall tp / Σ w [y = k], F1 = 2 tp / (support + predicted); a zero
+  denominator gives 0 (its default zero_division="warn" returns 0). The report's labels are those in y_true or
+  y_pred; macro = plain mean over them, weighted = mean weighted by support. Multi-label indicator targets: every
+  column is a label, predicted positive where p >= 0.5.
+- confusion_matrix: C[y, k] = Σ w over the rows of label y predicted k.
+- d2_log_loss_score: 1 - log_loss(y, p) / log_loss(y, prior), prior = np.average(one_hot(y), weights=w, axis=0).
+  The multi-label analogue (not a scikit-learn function) uses the mean binary cross-entropy and each label's
+  weighted positive rate.
+
+    python3 scripts/report_fixtures.py
+"""
+import json
+import os
+
+import numpy as np
+
+OUT = os.path.join(os.path.dirname(__file__), '..', 'test', 'fixtures', 'report.json')
+rng = np.random.default_rng(2020)
+
+
+def scores(tp, support, predicted, labels):
+    def div(a, b):
+        return np.where(b > 0, a / np.where(b > 0, b, 1), 0.0)
+    p = div(tp, predicted)
+    r = div(tp, support)
+    f = div(2 * tp, support + predicted)
+    per = [{'class': int(k), 'support': float(support[k]), 'precision': float(p[k]), 'recall': float(r[k]),
+            'f1': float(f[k])} for k in range(len(tp))]
+    s = support[labels]
+    avg = {
+        'macro': {m: float(v[labels].mean()) for m, v in (('precision', p), ('recall', r), ('f1', f))},
+        'weighted': {m: float((v[labels] * s).sum() / s.sum()) for m, v in (('precision', p), ('recall', r), ('f1', f))},
+    }
+    return per, avg
+
+
+def single(n, c, absent, weighted):
+    logits = rng.normal(0, 1.2, (n, c))
+    y = np.where(rng.random(n) < 0.55, logits.argmax(1), rng.integers(0, c, n))
+    y[y == absent] = (absent + 1) % c  # a class never a label, still predicted now and then
+    w = rng.uniform(0.2, 2.0, n).round(3) if weighted else np.ones(n)
+    z = logits - logits.max(1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(1, keepdims=True))
+    nll = -logp[np.arange(n), y]
+    pred = logits.argmax(1)
+    onehot = np.eye(c)[y]
+    tp = np.array([(w * ((y == k) & (pred == k))).sum() for k in range(c)])
+    support = (onehot * w[:, None]).sum(0)
+    predicted = np.array([(w * (pred == k)).sum() for k in range(c)])
+    labels = np.array(sorted(set(y.tolist()) | set(pred.tolist())))
+    per, avg = scores(tp, support, predicted, labels)
+    prior = np.average(onehot, axis=0, weights=w)
+    ce = (w * nll).sum() / w.sum()
+    ce_prior = -(w * np.log(prior[y])).sum() / w.sum()
+    conf = np.zeros((c, c))
+    np.add.at(conf, (y, pred), w)
+    order = sorted(range(n), key=lambda i: (-nll[i], i))[:10]
+    return {
+        'classes': c, 'logits': logits.ravel().tolist(), 'labels': y.tolist(),
+        'weights': w.tolist() if weighted else None,
+        'perClass': per, 'averages': avg, 'accuracy': float((w * (pred == y)).sum() / w.sum()),
+        'loss': float(ce), 'prior': float(ce_prior), 'uniform': float(np.log(c)), 'skill': float(1 - ce / ce_prior),
+        'confusion': conf.tolist(), 'worst': [{'row': i, 'loss': float(nll[i])} for i in order],
+    }
+
+
+def multi(n, c):
+    logits = rng.normal(0, 1.5, (n, c))
+    t = (rng.random((n, c)) < 1 / (1 + np.exp(-logits + 0.3))).astype(float)
+    t[:, c - 1] = 0  # a label with no positives
+    p = 1 / (1 + np.exp(-logits))
+    bce = np.maximum(logits, 0) - logits * t + np.log1p(np.exp(-np.abs(logits)))
+    pos = (p >= 0.5).astype(float)
+    tp = (t * pos).sum(0)
+    per, avg = scores(tp, t.sum(0), pos.sum(0), np.arange(c))
+    rate = t.mean(0)
+    with np.errstate(divide='ignore', invalid='ignore'):
+        h = -np.where(rate > 0, rate * np.log(rate), 0) - np.where(rate < 1, (1 - rate) * np.log1p(-rate), 0)
+    ce = bce.mean()
+    row = bce.mean(1)
+    order = sorted(range(n), key=lambda i: (-row[i], i))[:10]
+    return {
+        'classes': c, 'logits': logits.ravel().tolist(), 'targets': t.ravel().tolist(),
+        'perClass': per, 'averages': avg, 'loss': float(ce), 'prior': float(h.mean()), 'uniform': float(np.log(2)),
+        'skill': float(1 - ce / h.mean()), 'worst': [{'row': i, 'loss': float(row[i])} for i in order],
+    }
+
+
+out = {
+    'note': 'written by scripts/report_fixtures.py',
+    'single': single(240, 6, 4, False),
+    'weighted': single(180, 5, 2, True),
+    'multi': multi(120, 4),
+}
+with open(OUT, 'w') as fh:
+    json.dump(out, fh)
+    fh.write('\n')

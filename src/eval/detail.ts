@@ -1,0 +1,205 @@
+/**
+ * The evaluator's detail sums, kept beside the headline sums of EvalState (state version 3): what precision, recall
+ * and F1 need (Σ w over the rows whose predicted class is their label: the true positives), the confusion matrix of
+ * few classes, and the rows of highest loss. Self-contained: their own merge, packed form and JSON.
+ *
+ * The worst rows are an exact top-N (by loss, ties to the lower row number): merging two keeps the top N of their
+ * union, so any cut of the rows into blocks or shards gives the same list. Row numbers count the rows of a state
+ * (ignored ones included) in order; merging `b` into `a` numbers `b`'s rows after `a`'s: states are merged in row
+ * order, as the CLI's blocks and shards are.
+ */
+import { XentError, show } from '../core/errors.js';
+import { dec, enc } from './json.js';
+import type { EvalSettings } from './state.js';
+
+/** Rows of highest loss kept. */
+export const WORST_ROWS = 10;
+/** Up to this many classes a single-label evaluator keeping per-class figures keeps the whole confusion matrix. */
+export const CONFUSION_LIMIT = 32;
+
+/** Whether a state with these settings keeps the confusion matrix. */
+export const keepsConfusion = (s: EvalSettings) => s.perClass && !s.multiLabel && s.classes <= CONFUSION_LIMIT;
+
+export class DetailSums {
+  /**
+   * False when a part of the state came from a version 1 or 2 state, which had no detail sums: the figures built
+   * from them (precision, recall, F1, the confusion matrix, the worst rows) are then unknown.
+   */
+  known = true;
+  /** Per class (when per-class figures are kept): Σ w over the class's rows predicted as the class (multi-label: Σ w·t·[p >= 0.5]). */
+  hits: Float64Array;
+  /** confusion[y·C + k]: Σ w over the rows of label y predicted as k (empty unless keepsConfusion). */
+  confusion: Float64Array;
+  /** The worst rows, highest loss first: loss in nats (−Infinity when the slot is empty) and row number (−1). */
+  worstLoss = new Float64Array(WORST_ROWS).fill(-Infinity);
+  worstRow = new Float64Array(WORST_ROWS).fill(-1);
+
+  constructor(readonly settings: EvalSettings) {
+    this.hits = new Float64Array(settings.perClass ? settings.classes : 0);
+    const c = keepsConfusion(settings) ? settings.classes : 0;
+    this.confusion = new Float64Array(c * c);
+  }
+
+  /** Numbers in the packed form. */
+  static packedLength(s: EvalSettings): number {
+    const c = keepsConfusion(s) ? s.classes : 0;
+    return 1 + 2 * WORST_ROWS + (s.perClass ? s.classes : 0) + c * c;
+  }
+
+  /** A single-label row of weight w > 0, label y, predicted class k (the top-1, first on ties). */
+  addLabel(w: number, y: number, k: number): void {
+    if (!this.settings.perClass) return;
+    if (k === y) this.hits[y] += w;
+    if (this.confusion.length) this.confusion[y * this.settings.classes + k] += w;
+  }
+
+  /** Offers row number `row` with this loss (nats) to the worst rows. */
+  offer(row: number, loss: number): void {
+    const L = this.worstLoss;
+    const R = this.worstRow;
+    // Rows arrive in increasing order: an equal loss already kept wins the tie.
+    if (!(loss > L[WORST_ROWS - 1])) return;
+    let i = WORST_ROWS - 1;
+    for (; i > 0 && loss > L[i - 1]; i--) {
+      L[i] = L[i - 1];
+      R[i] = R[i - 1];
+    }
+    L[i] = loss;
+    R[i] = row;
+  }
+
+  /** Adds o's sums, o's rows numbered after `offset` rows. */
+  add(o: DetailSums, offset: number): void {
+    this.known &&= o.known;
+    addInto(this.hits, o.hits, 0);
+    addInto(this.confusion, o.confusion, 0);
+    this.mergeWorst(o.worstLoss, o.worstRow, 0, offset);
+  }
+
+  /** add() and leave o empty, touching only o's nonzero sums (a batch's scratch state). */
+  drain(o: DetailSums, offset: number): void {
+    this.known &&= o.known;
+    o.known = true;
+    moveInto(this.hits, o.hits);
+    moveInto(this.confusion, o.confusion);
+    this.mergeWorst(o.worstLoss, o.worstRow, 0, offset);
+    o.worstLoss.fill(-Infinity);
+    o.worstRow.fill(-1);
+  }
+
+  clear(): void {
+    this.known = true;
+    this.hits.fill(0);
+    this.confusion.fill(0);
+    this.worstLoss.fill(-Infinity);
+    this.worstRow.fill(-1);
+  }
+
+  /** The top N of this list and `loss`/`row` at p[at ..] (row numbers shifted by offset): ties to the lower row. */
+  private mergeWorst(loss: Float64Array, row: Float64Array, at: number, offset: number): void {
+    const all: [number, number][] = [];
+    for (let i = 0; i < WORST_ROWS; i++) {
+      if (this.worstRow[i] >= 0) all.push([this.worstLoss[i], this.worstRow[i]]);
+      if (row[at + i] >= 0) all.push([loss[at + i], row[at + i] + offset]);
+    }
+    all.sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+    for (let i = 0; i < WORST_ROWS; i++) {
+      this.worstLoss[i] = i < all.length ? all[i][0] : -Infinity;
+      this.worstRow[i] = i < all.length ? all[i][1] : -1;
+    }
+  }
+
+  packInto(out: Float64Array, at: number): void {
+    out[at++] = this.known ? 1 : 0;
+    out.set(this.worstLoss, at);
+    out.set(this.worstRow, at + WORST_ROWS);
+    at += 2 * WORST_ROWS;
+    out.set(this.hits, at);
+    out.set(this.confusion, at + this.hits.length);
+  }
+
+  addPacked(p: Float64Array, at: number, offset: number): void {
+    this.known &&= p[at] === 1;
+    const loss = p.subarray(at + 1, at + 1 + WORST_ROWS);
+    const row = p.subarray(at + 1 + WORST_ROWS, at + 1 + 2 * WORST_ROWS);
+    at += 1 + 2 * WORST_ROWS;
+    addInto(this.hits, p, at);
+    addInto(this.confusion, p, at + this.hits.length);
+    this.mergeWorst(loss, row, 0, offset);
+  }
+
+  /** The JSON form: sparse [index, sum] pairs, and the worst rows as [row, loss] pairs. */
+  toJSON(): DetailJSON {
+    const pairs = (a: Float64Array) => {
+      const out: [number, number | string][] = [];
+      for (let i = 0; i < a.length; i++) if (a[i] !== 0) out.push([i, enc(a[i])]);
+      return out;
+    };
+    const worst: [number, number | string][] = [];
+    for (let i = 0; i < WORST_ROWS && this.worstRow[i] >= 0; i++) worst.push([this.worstRow[i], enc(this.worstLoss[i])]);
+    return { known: this.known, hits: pairs(this.hits), confusion: pairs(this.confusion), worst };
+  }
+
+  /** Reads `detail` of a version 3 state; undefined (older versions) leaves the sums unknown. */
+  read(j: unknown): void {
+    if (j === undefined) {
+      this.known = false;
+      return;
+    }
+    const o = j as Record<string, unknown> | null;
+    if (o === null || typeof o !== 'object' || typeof o.known !== 'boolean') {
+      throw new XentError('INVALID_TYPE', 'state.detail must be an object { known, hits, confusion, worst }');
+    }
+    this.known = o.known;
+    readPairs(o.hits, this.hits, 'hits');
+    readPairs(o.confusion, this.confusion, 'confusion');
+    if (!Array.isArray(o.worst) || o.worst.length > WORST_ROWS) {
+      throw new XentError('INVALID_TYPE', `state.detail.worst must be an array of at most ${WORST_ROWS} [row, loss] pairs`);
+    }
+    const loss = new Float64Array(WORST_ROWS).fill(-Infinity);
+    const row = new Float64Array(WORST_ROWS).fill(-1);
+    o.worst.forEach((pair: unknown, i) => {
+      const [r, l] = Array.isArray(pair) ? pair : [];
+      if (!Number.isSafeInteger(r) || (r as number) < 0) throw new XentError('INVALID_TYPE', `state.detail.worst[${i}] has a bad row ${show(r)}`);
+      row[i] = r as number;
+      loss[i] = dec(l, `detail.worst[${i}]`);
+    });
+    this.worstLoss.fill(-Infinity);
+    this.worstRow.fill(-1);
+    this.mergeWorst(loss, row, 0, 0);
+  }
+}
+
+export interface DetailJSON {
+  known: boolean;
+  hits: [number, number | string][];
+  confusion: [number, number | string][];
+  worst: [number, number | string][];
+}
+
+function readPairs(v: unknown, into: Float64Array, name: string): void {
+  if (!Array.isArray(v)) throw new XentError('INVALID_TYPE', `state.detail.${name} must be an array of [index, sum] pairs`);
+  for (const pair of v as unknown[]) {
+    const [i, s] = Array.isArray(pair) ? pair : [];
+    if (!Number.isInteger(i) || i < 0 || i >= into.length) {
+      throw new XentError('INVALID_TYPE', `state.detail.${name} has a bad index ${show(i)} (${into.length} entries)`);
+    }
+    into[i as number] = dec(s, `detail.${name}`);
+  }
+}
+
+function addInto(x: Float64Array, y: Float64Array, at: number): void {
+  const n = x.length;
+  for (let i = 0; i < n; i++) x[i] += y[at + i];
+}
+
+/** x[i] += y[i] and y[i] = 0 for every nonzero y[i]: a batch touches few classes. */
+function moveInto(x: Float64Array, y: Float64Array): void {
+  const n = y.length;
+  for (let i = 0; i < n; i++) {
+    if (y[i] !== 0) {
+      x[i] += y[i];
+      y[i] = 0;
+    }
+  }
+}

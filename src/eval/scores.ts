@@ -1,0 +1,132 @@
+/**
+ * The figures a classification report adds to the headline ones, read from an EvalState: precision, recall and F1
+ * per class with their macro and weighted averages (scikit-learn's `precision_recall_fscore_support` and
+ * `classification_report` definitions, 0 where a ratio's denominator is 0, as its default `zero_division`), the
+ * baselines (the loss of the label prior and of the uniform distribution) with the skill score 1 − CE / CE_prior
+ * (`d2_log_loss_score`), the confusion matrix of few classes and the worst rows.
+ */
+import type { EvalState } from './state.js';
+
+/** Precision, recall and F1 of one class (true positives: rows of the class whose top-1 prediction is the class). */
+export interface Scores {
+  precision: number;
+  recall: number;
+  f1: number;
+}
+
+/** An average over the classes of a report: the scores and the mean loss, in the result's unit. */
+export interface AverageResult extends Scores {
+  loss: number;
+}
+
+export interface ReportFigures {
+  /**
+   * Macro (unweighted mean over the classes) and weighted (by support) averages of the per-class figures, over the
+   * classes that occur as a label or a prediction (multi-label: every label), as scikit-learn's classification_report.
+   * Null without per-class figures, or when a merged state of version 1 or 2 had no true-positive sums.
+   */
+  averages: { macro: AverageResult; weighted: AverageResult } | null;
+  /**
+   * The loss of predicting the same distribution for every row, in the result's unit: the label prior (the
+   * weighted label frequencies; multi-label: each label's positive rate) and the uniform one (ln C; ln 2 per label).
+   * `skill` is 1 − loss / prior (scikit-learn's d2_log_loss_score): 0 for the prior, 1 for a perfect model. prior
+   * and skill need per-class figures; skill is null also with fewer than two rows (as scikit-learn) or a prior of 0.
+   */
+  baselines: { uniform: number; prior: number | null; skill: number | null };
+  /**
+   * Single-label with per-class figures and at most CONFUSION_LIMIT (32) classes: confusion[y][k] = Σ weight of the
+   * rows of label y predicted as k (the top-1, first on ties), as scikit-learn's confusion_matrix. Else null.
+   */
+  confusion: number[][] | null;
+  /**
+   * The rows of highest loss (at most 10, highest first, ties to the lower row), their row numbers counting from 0
+   * the rows given (ignored rows included), rows of weight 0 left out; null when a merged part had no such list.
+   */
+  worst: { row: number; loss: number }[] | null;
+}
+
+const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
+
+/** Per-class scores, or null when not known (no per-class figures, or a part from an older state). */
+export function classScores(st: EvalState, j: number): Scores | null {
+  if (!st.settings.perClass || !st.detail.known) return null;
+  const tp = st.detail.hits[j];
+  return { precision: ratio(tp, st.predicted[j]), recall: ratio(tp, st.support[j]), f1: ratio(2 * tp, st.support[j] + st.predicted[j]) };
+}
+
+/** Mean loss of class j in nats (NaN when it has no rows). */
+const classNats = (st: EvalState, j: number) => st.classLoss[j] / (st.settings.multiLabel ? st.weight : st.support[j]);
+
+export function reportFigures(st: EvalState): ReportFigures {
+  const s = st.settings;
+  const u = Math.log(s.base);
+  const C = s.classes;
+  let averages: ReportFigures['averages'] = null;
+  let prior: number | null = null;
+  if (s.perClass) {
+    const macro = { precision: 0, recall: 0, f1: 0, loss: 0 };
+    const weighted = { precision: 0, recall: 0, f1: 0, loss: 0 };
+    let n = 0;
+    let lossN = 0;
+    let support = 0;
+    let entropy = 0;
+    const total = s.multiLabel ? st.weight : st.support.reduce((a, b) => a + b, 0);
+    for (let j = 0; j < C; j++) {
+      const sj = st.support[j];
+      const pj = total > 0 ? sj / total : 0;
+      entropy += s.multiLabel ? binaryEntropy(pj) : pj > 0 ? -pj * Math.log(pj) : 0;
+      if (!s.multiLabel && sj === 0 && st.predicted[j] === 0) continue;
+      n++;
+      support += sj;
+      const sc = classScores(st, j);
+      const l = classNats(st, j);
+      if (l === l) {
+        lossN++;
+        macro.loss += l;
+        weighted.loss += sj * l;
+      }
+      if (sc === null) continue;
+      for (const k of ['precision', 'recall', 'f1'] as const) {
+        macro[k] += sc[k];
+        weighted[k] += sj * sc[k];
+      }
+    }
+    if (st.detail.known && n > 0) {
+      averages = {
+        macro: { precision: macro.precision / n, recall: macro.recall / n, f1: macro.f1 / n, loss: macro.loss / lossN / u },
+        weighted: {
+          precision: ratio(weighted.precision, support), recall: ratio(weighted.recall, support), f1: ratio(weighted.f1, support),
+          loss: ratio(weighted.loss, support) / u,
+        },
+      };
+    }
+    if (total > 0) prior = (s.multiLabel ? entropy / C : entropy) / u;
+  }
+  const nats = st.loss / st.weight;
+  const skill = prior === null || prior === 0 || st.rows < 2 || !(st.weight > 0) ? null : 1 - nats / (prior * u);
+  return {
+    averages,
+    baselines: { uniform: (s.multiLabel ? Math.LN2 : Math.log(C)) / u, prior, skill },
+    confusion: confusionOf(st),
+    worst: worstOf(st, u),
+  };
+}
+
+function binaryEntropy(p: number): number {
+  return (p > 0 ? -p * Math.log(p) : 0) + (p < 1 ? -(1 - p) * Math.log1p(-p) : 0);
+}
+
+function confusionOf(st: EvalState): number[][] | null {
+  const m = st.detail.confusion;
+  const C = st.settings.classes;
+  if (m.length === 0 || !st.detail.known) return null;
+  return Array.from({ length: C }, (_, y) => Array.from(m.subarray(y * C, (y + 1) * C)));
+}
+
+function worstOf(st: EvalState, u: number): ReportFigures['worst'] {
+  const d = st.detail;
+  if (!d.known) return null;
+  const out: { row: number; loss: number }[] = [];
+  for (let i = 0; i < d.worstRow.length && d.worstRow[i] >= 0; i++) out.push({ row: d.worstRow[i], loss: d.worstLoss[i] / u });
+  return out;
+}

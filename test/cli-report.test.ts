@@ -1,0 +1,70 @@
+/**
+ * The report of the built CLI (`xent eval --format json | table | csv`, `--report`): its classification-report
+ * figures against test/fixtures/report.json (scikit-learn's definitions, scripts/report_fixtures.py).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const CLI = join(import.meta.dirname, '..', 'dist', 'cli.js');
+const FIX = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'report.json'), 'utf8'));
+const dir = mkdtempSync(join(tmpdir(), 'xent-report-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const xent = (...args: string[]) => {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+};
+/** Rows of `flat` as CSV lines (JavaScript's shortest round-trip digits: the values exactly). */
+const csv = (flat: number[], cols: number) =>
+  Array.from({ length: flat.length / cols }, (_, r) => flat.slice(r * cols, (r + 1) * cols).join(',')).join('\n') + '\n';
+const close = (a: number, b: number) => expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(b)));
+
+describe('xent eval report figures', () => {
+  it("single-label: per-class precision, recall, F1, averages, baselines, confusion and worst rows as scikit-learn's", () => {
+    const c = FIX.single;
+    writeFileSync(join(dir, 'p.csv'), csv(c.logits, c.classes));
+    writeFileSync(join(dir, 'y.csv'), c.labels.join('\n') + '\n');
+    const r = xent('eval', 'p.csv', 'y.csv', '--format', 'json', '--quiet');
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    c.perClass.forEach((e: Record<string, number>, k: number) => {
+      for (const m of ['support', 'precision', 'recall', 'f1']) close(j.perClass[k][m], e[m]);
+    });
+    for (const a of ['macro', 'weighted']) for (const m of ['precision', 'recall', 'f1']) close(j.averages[a][m], c.averages[a][m]);
+    close(j.baselines.prior, c.prior);
+    close(j.baselines.skill, c.skill);
+    expect(j.confusion).toEqual(c.confusion);
+    expect(j.worst.map((w: { row: number }) => w.row)).toEqual(c.worst.map((w: { row: number }) => w.row));
+    // The table: every class, the averages to 3 decimals, the skill score, no binary-task reading for 6 classes.
+    const t = xent('eval', 'p.csv', 'y.csv', '--class-names', 'a,b,c,d,e,f', '--quiet').stdout;
+    expect(t).toContain(`macro avg`);
+    expect(t).toMatch(new RegExp(`macro avg +240 +[0-9.]+ +${c.averages.macro.precision.toFixed(3)} +${c.averages.macro.recall.toFixed(3)} +${c.averages.macro.f1.toFixed(3)}`));
+    expect(t).toMatch(new RegExp(`skill \\(D²\\) +${c.skill.toFixed(4)}`));
+    expect(t).toMatch(/Confusion matrix[^\n]*\n +a +b +c +d +e +f\n/);
+    expect(t).not.toContain('Reading:');
+    expect(t).toMatch(/xent \S+, \d{4}-\d\d-\d\dT[\d:.]+Z: xent eval p\.csv y\.csv --class-names a,b,c,d,e,f --quiet\n +sha256 [0-9a-f]{64} +p\.csv\n/);
+    const rows = xent('eval', 'p.csv', 'y.csv', '--format', 'csv', '--quiet').stdout;
+    expect(rows).toContain(`macro_f1,${j.averages.macro.f1}\n`);
+    expect(rows).toContain(`worst_row,loss\n${j.worst[0].row},${j.worst[0].loss}\n`);
+  });
+
+  it('multi-label: per-label scores at p >= 0.5 and the prior of each label', () => {
+    const c = FIX.multi;
+    writeFileSync(join(dir, 'm.csv'), csv(c.logits, c.classes));
+    writeFileSync(join(dir, 't.csv'), csv(c.targets, c.classes));
+    const r = xent('eval', 'm.csv', 't.csv', '--multi-label', '--format', 'json', '--quiet');
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    c.perClass.forEach((e: Record<string, number>, k: number) => {
+      for (const m of ['support', 'precision', 'recall', 'f1']) close(j.perClass[k][m], e[m]);
+    });
+    for (const a of ['macro', 'weighted']) for (const m of ['precision', 'recall', 'f1']) close(j.averages[a][m], c.averages[a][m]);
+    close(j.baselines.prior, c.prior);
+    close(j.baselines.skill, c.skill);
+    expect(j.confusion).toBeNull();
+    expect(j.worst.map((w: { row: number }) => w.row)).toEqual(c.worst.map((w: { row: number }) => w.row));
+  });
+});
