@@ -12,6 +12,9 @@ float64 by NumPy, following scikit-learn's documented definitions (scikit-learn 
   weighted positive rate.
 
     python3 scripts/report_fixtures.py
+
+When scikit-learn is installed (pip install scikit-learn), the figures are also checked against it: its
+precision_recall_fscore_support, classification_report, confusion_matrix and d2_log_loss_score.
 """
 import json
 import os
@@ -90,12 +93,53 @@ def multi(n, c):
     }
 
 
+def check_sklearn(case, multi_label):
+    try:
+        from sklearn import metrics
+    except ImportError:
+        return
+    import warnings
+    warnings.simplefilter('ignore')
+    c = case['classes']
+    x = np.array(case['logits']).reshape(-1, c)
+    w = None if case.get('weights') is None else np.array(case['weights'])
+    if multi_label:
+        y = np.array(case['targets']).reshape(-1, c).astype(int)
+        pred = (1 / (1 + np.exp(-x)) >= 0.5).astype(int)
+        labels = None
+    else:
+        y = np.array(case['labels'])
+        pred = x.argmax(1)
+        labels = sorted(set(y.tolist()) | set(pred.tolist()))
+    p, r, f, s = metrics.precision_recall_fscore_support(y, pred, sample_weight=w, labels=labels, zero_division=0)
+    got = {k: e for k, e in enumerate(case['perClass'])}
+    for i, k in enumerate(labels if labels is not None else range(c)):
+        for name, v in (('precision', p), ('recall', r), ('f1', f), ('support', s)):
+            assert abs(got[k][name] - v[i]) < 1e-12, (k, name, got[k][name], v[i])
+    rep = metrics.classification_report(y, pred, sample_weight=w, labels=labels, output_dict=True, zero_division=0)
+    for a in ('macro', 'weighted'):
+        for name in ('precision', 'recall', 'f1'):
+            v = rep[f'{a} avg']['f1-score' if name == 'f1' else name]
+            assert abs(case['averages'][a][name] - v) < 1e-12, (a, name)
+    if not multi_label:
+        z = x - x.max(1, keepdims=True)
+        prob = np.exp(z) / np.exp(z).sum(1, keepdims=True)
+        d2 = metrics.d2_log_loss_score(y, prob, sample_weight=w, labels=list(range(c)))
+        assert abs(case['skill'] - d2) < 1e-9, (case['skill'], d2)
+        cm = metrics.confusion_matrix(y, pred, sample_weight=w, labels=list(range(c)))
+        assert np.allclose(cm, case['confusion'], rtol=0, atol=1e-9)
+    print('checked against scikit-learn', metrics.__name__.split('.')[0], __import__('sklearn').__version__)
+
+
 out = {
     'note': 'written by scripts/report_fixtures.py',
     'single': single(240, 6, 4, False),
     'weighted': single(180, 5, 2, True),
     'multi': multi(120, 4),
 }
+check_sklearn(out['single'], False)
+check_sklearn(out['weighted'], False)
+check_sklearn(out['multi'], True)
 with open(OUT, 'w') as fh:
     json.dump(out, fh)
     fh.write('\n')
