@@ -7,6 +7,8 @@ float64 by NumPy, following scikit-learn's documented definitions (scikit-learn 
   y_pred; macro = plain mean over them, weighted = mean weighted by support. Multi-label indicator targets: every
   column is a label, predicted positive where p >= 0.5.
 - confusion_matrix: C[y, k] = Σ w over the rows of label y predicted k.
+- roc_auc_score and average_precision_score (binary; multi-label with average='micro', every label's p pooled):
+  the exact values on the rows (ties count half in the AUROC; AP = Σ (R_n - R_{n-1}) P_n over distinct scores).
 - d2_log_loss_score: 1 - log_loss(y, p) / log_loss(y, prior), prior = np.average(one_hot(y), weights=w, axis=0).
   The multi-label analogue (not a scikit-learn function) uses the mean binary cross-entropy and each label's
   weighted positive rate.
@@ -41,10 +43,28 @@ def scores(tp, support, predicted, labels):
     return per, avg
 
 
+def exact_curves(score, t, w):
+    order = np.argsort(-score, kind='stable')
+    s, t, w = score[order], t[order], w[order]
+    P = (w * t).sum()
+    N = (w * (1 - t)).sum()
+    # Groups of equal scores, highest first.
+    edges = np.flatnonzero(np.diff(s)) + 1
+    starts = np.r_[0, edges]
+    pos = np.add.reduceat(w * t, starts)
+    neg = np.add.reduceat(w * (1 - t), starts)
+    tp = np.cumsum(pos)
+    fp = np.cumsum(neg)
+    auc = (neg * (tp - pos + pos / 2)).sum() / (P * N)
+    ap = (pos / P * tp / (tp + fp)).sum()
+    return float(auc), float(ap)
+
+
 def single(n, c, absent, weighted):
     logits = rng.normal(0, 1.2, (n, c))
     y = np.where(rng.random(n) < 0.55, logits.argmax(1), rng.integers(0, c, n))
-    y[y == absent] = (absent + 1) % c  # a class never a label, still predicted now and then
+    if absent is not None:
+        y[y == absent] = (absent + 1) % c  # a class never a label, still predicted now and then
     w = rng.uniform(0.2, 2.0, n).round(3) if weighted else np.ones(n)
     z = logits - logits.max(1, keepdims=True)
     logp = z - np.log(np.exp(z).sum(1, keepdims=True))
@@ -62,7 +82,9 @@ def single(n, c, absent, weighted):
     conf = np.zeros((c, c))
     np.add.at(conf, (y, pred), w)
     order = sorted(range(n), key=lambda i: (-nll[i], i))[:10]
+    curves = exact_curves(np.exp(logp[:, 1]), (y == 1).astype(float), w) if c == 2 else (None, None)
     return {
+        'auroc': curves[0], 'ap': curves[1],
         'classes': c, 'logits': logits.ravel().tolist(), 'labels': y.tolist(),
         'weights': w.tolist() if weighted else None,
         'perClass': per, 'averages': avg, 'accuracy': float((w * (pred == y)).sum() / w.sum()),
@@ -86,7 +108,9 @@ def multi(n, c):
     ce = bce.mean()
     row = bce.mean(1)
     order = sorted(range(n), key=lambda i: (-row[i], i))[:10]
+    auc, ap = exact_curves(p.ravel(), t.ravel(), np.ones(n * c))
     return {
+        'auroc': auc, 'ap': ap,
         'classes': c, 'logits': logits.ravel().tolist(), 'targets': t.ravel().tolist(),
         'perClass': per, 'averages': avg, 'loss': float(ce), 'prior': float(h.mean()), 'uniform': float(np.log(2)),
         'skill': float(1 - ce / h.mean()), 'worst': [{'row': i, 'loss': float(row[i])} for i in order],
@@ -121,6 +145,13 @@ def check_sklearn(case, multi_label):
         for name in ('precision', 'recall', 'f1'):
             v = rep[f'{a} avg']['f1-score' if name == 'f1' else name]
             assert abs(case['averages'][a][name] - v) < 1e-12, (a, name)
+    if case['auroc'] is not None:
+        if multi_label:
+            score, truth = 1 / (1 + np.exp(-x.ravel())), y.ravel()
+        else:
+            score, truth = np.exp(x[:, 1]) / np.exp(x).sum(1), y
+        assert abs(metrics.roc_auc_score(truth, score, sample_weight=None if multi_label else w) - case['auroc']) < 1e-12
+        assert abs(metrics.average_precision_score(truth, score, sample_weight=None if multi_label else w) - case['ap']) < 1e-12
     if not multi_label:
         z = x - x.max(1, keepdims=True)
         prob = np.exp(z) / np.exp(z).sum(1, keepdims=True)
@@ -136,10 +167,12 @@ out = {
     'single': single(240, 6, 4, False),
     'weighted': single(180, 5, 2, True),
     'multi': multi(120, 4),
+    'binary': single(400, 2, None, True),
 }
 check_sklearn(out['single'], False)
 check_sklearn(out['weighted'], False)
 check_sklearn(out['multi'], True)
+check_sklearn(out['binary'], False)
 with open(OUT, 'w') as fh:
     json.dump(out, fh)
     fh.write('\n')

@@ -51,6 +51,38 @@ describe('xent eval report figures', () => {
     expect(rows).toContain(`worst_row,loss\n${j.worst[0].row},${j.worst[0].loss}\n`);
   });
 
+  it('--report: the curves of a binary task, the tables and the metadata; at 1,000 classes the 100 worst classes', () => {
+    const c = FIX.binary;
+    writeFileSync(join(dir, 'b.csv'), csv(c.logits, 2));
+    writeFileSync(join(dir, 'by.csv'), c.labels.join('\n') + '\n');
+    const r = xent('eval', 'b.csv', 'by.csv', '--report', 'b.html', '--format', 'json', '--quiet');
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    const page = readFileSync(join(dir, 'b.html'), 'utf8');
+    expect(page.match(/<svg /g)?.length).toBe(6);
+    expect(page).toContain(`ROC curve (AUROC ${j.curves.auroc.toFixed(4)})`);
+    for (const h of ['Per class', 'Confusion matrix', 'Most confused pairs', 'Worst rows']) expect(page).toContain(`<h2>${h}</h2>`);
+    expect(page).toContain(`<td>${j.worst[0].row}</td><td>${j.worst[0].loss.toFixed(4)}</td>`);
+    expect(page).toContain(`sha256 <code>${j.run.inputs[0].sha256}</code> <code>b.csv</code>`);
+    expect(page).toContain('reading'); // a binary task keeps the binary-task scale
+    expect(page).not.toMatch(/>NaN<|>undefined</);
+    // 1,000 classes: the table shows 100 rows (and the two averages), the chart 100 bars; no confusion matrix.
+    const C = 1000;
+    const n = 3000;
+    let seed = 7;
+    const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    writeFileSync(join(dir, 'w.csv'), Array.from({ length: n }, () => Array.from({ length: C }, () => (4 * rand()).toFixed(2)).join(',')).join('\n'));
+    writeFileSync(join(dir, 'wy.csv'), Array.from({ length: n }, () => Math.floor(rand() * C)).join('\n'));
+    expect(xent('eval', 'w.csv', 'wy.csv', '--report', 'w.html', '--quiet').code).toBe(0);
+    const wide = readFileSync(join(dir, 'w.html'), 'utf8');
+    const table = /<h2>Per class<\/h2>[\s\S]*?<\/table>/.exec(wide)![0];
+    expect(table.match(/<tr>/g)!.length).toBe(1 + 100);
+    expect(table.match(/<tr class="avg">/g)!.length).toBe(2);
+    expect(wide).toContain('The 100 classes of highest mean loss of 1000');
+    expect(wide).not.toContain('Confusion matrix');
+    expect(wide.match(/<rect[^>]*class="bar"/g)!.length).toBeGreaterThanOrEqual(100);
+  });
+
   it('multi-label: per-label scores at p >= 0.5 and the prior of each label', () => {
     const c = FIX.multi;
     writeFileSync(join(dir, 'm.csv'), csv(c.logits, c.classes));

@@ -24,6 +24,8 @@ interface Case {
   skill: number;
   confusion?: number[][];
   worst: { row: number; loss: number }[];
+  auroc: number | null;
+  ap: number | null;
 }
 const FIX = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'report.json'), 'utf8')) as Record<string, Case>;
 
@@ -66,10 +68,30 @@ function expectCase(r: EvalResult, c: Case) {
   else expect(r.confusion).toBeNull();
   expect(r.worst!.map((w) => w.row)).toEqual(c.worst.map((w) => w.row));
   r.worst!.forEach((w, i) => close(w.loss, c.worst[i].loss, 1e-12));
+  if (c.auroc === null) {
+    expect(r.curves).toBeNull();
+    return;
+  }
+  // The histogram's figures are within their stated bounds of the exact ones, and the bounds are small here.
+  const k = r.curves!;
+  expect(Math.abs(k.auroc - c.auroc)).toBeLessThanOrEqual(k.aurocError + 1e-12);
+  expect(Math.abs(k.averagePrecision - c.ap!)).toBeLessThanOrEqual(k.averagePrecisionError + 1e-12);
+  expect(k.aurocError).toBeLessThan(2e-3);
+  expect(k.averagePrecisionError).toBeLessThan(0.02);
+  // Thresholds fall, rates rise, to (1, 1).
+  k.points.forEach((p, i) => {
+    if (i === 0) return;
+    const q = k.points[i - 1];
+    expect(p.threshold).toBeLessThan(q.threshold);
+    expect(p.fpr).toBeGreaterThanOrEqual(q.fpr);
+    expect(p.tpr).toBeGreaterThanOrEqual(q.tpr);
+  });
+  close(k.points.at(-1)!.fpr, 1);
+  close(k.points.at(-1)!.tpr, 1);
 }
 
 describeBackends('classification report figures', () => {
-  for (const name of ['single', 'weighted', 'multi']) {
+  for (const name of ['single', 'weighted', 'multi', 'binary']) {
     it(`match scikit-learn's definitions (${name}), in one batch and merged from uneven parts`, () => {
       const c = FIX[name];
       const n = c.logits.length / c.classes;
@@ -80,6 +102,24 @@ describeBackends('classification report figures', () => {
       expect(parts.worst).toEqual(evaluate(c).worst);
     });
   }
+
+  it('curves: the bounds are attained where rows tie in a bin, and probabilities give the logits\' histogram', () => {
+    // Two rows in one bin, a positive below a negative: exact AUROC 0, the histogram's 0.5, the bound 0.5.
+    const r = new Evaluator({ classes: 1, multiLabel: true }).update([[0.3], [0.3001]], [[1], [0]]).result().curves!;
+    expect(r.auroc).toBe(0.5);
+    expect(r.aurocError).toBe(0.5);
+    // Exact AP: precision 1/2 at the positive; the histogram's 1/2 too, within its bound.
+    expect(r.averagePrecision).toBe(0.5);
+    expect(r.averagePrecisionError).toBeGreaterThanOrEqual(0);
+    const x = [[-3], [0.5], [2], [40], [-40]];
+    const t = [[0], [1], [0], [1], [0]];
+    const fromLogits = new Evaluator({ classes: 1, multiLabel: true }).update(x, t).result().curves;
+    const probs = x.map(([v]) => [1 / (1 + Math.exp(-v))]);
+    expect(new Evaluator({ classes: 1, multiLabel: true, from: 'probs' }).update(probs, t).result().curves).toEqual(fromLogits);
+    // None for more than two classes, or without negatives.
+    expect(new Evaluator({ classes: 3 }).update([[1, 2, 3]], [0]).result().curves).toBeNull();
+    expect(new Evaluator({ classes: 1, multiLabel: true }).update([[1]], [[1]]).result().curves).toBeNull();
+  });
 
   it('single-label accuracy is the confusion matrix trace; the prior baseline scores a skill of 0', () => {
     const c = FIX.single;

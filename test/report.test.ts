@@ -14,7 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Evaluator, type EvalResult } from '../src/index.js';
 import {
   ASCENT, CHART_HEIGHT as H, CHART_WIDTH as W, DESCENT, FONT, classLossChart, htmlReport, lossCurveChart,
-  lossHistogramChart, reliabilityChart, reportCharts, textWidth,
+  lossHistogramChart, prChart, reliabilityChart, reportCharts, rocChart, textWidth,
 } from '../src/cli/report/html.js';
 import { tableReport } from '../src/cli/report/text.js';
 
@@ -267,11 +267,13 @@ describe('report charts: layout', () => {
     }
   });
 
-  it('multi-label: three charts, per label; no rows: every chart says so, nothing NaN', () => {
+  it('multi-label: three charts per label and the pooled ROC and PR curves; no rows: every chart says so, nothing NaN', () => {
     const multi = result(6, 500, { multiLabel: true });
     const charts = reportCharts(multi, { multiLabel: true });
-    expect(charts.length).toBe(3);
+    expect(charts.length).toBe(5);
     expect(charts[0]).toContain('Mean binary loss per label');
+    expect(charts[3]).toContain(`ROC curve (AUROC ${multi.curves!.auroc.toFixed(4)})`);
+    expect(charts[4]).toContain(`Precision-recall curve (AP ${multi.curves!.averagePrecision.toFixed(4)})`);
     for (const c of charts) expect(collisions(svgOf(c))).toEqual([]);
     const none = new Evaluator({ classes: 4 }).result();
     const page = htmlReport(none, { pred: 'p.csv', target: 't.csv', classes: 4, from: 'logits', multiLabel: false });
@@ -280,6 +282,30 @@ describe('report charts: layout', () => {
       expect(svg).toMatch(/no (class with )?rows/);
       expect(svg).not.toMatch(/="[^"]*(NaN|Infinity)/);
     }
+  });
+});
+
+describe('ROC and precision-recall charts', () => {
+  it('binary tasks: six charts; the curves run from (0, 0) to (1, 1) and from recall 0 to 1, inside the plot', () => {
+    const r = result(2, 800);
+    const charts = reportCharts(r, { multiLabel: false });
+    expect(charts.length).toBe(6);
+    for (const c of [rocChart(r), prChart(r)]) {
+      expect(collisions(svgOf(c))).toEqual([]);
+      const pts = /<polyline points="([^"]+)"/.exec(c)![1].split(' ').map((p) => p.split(',').map(Number));
+      expect(pts.length).toBeGreaterThan(20);
+      const xs = pts.map((p) => p[0]);
+      expect(Math.min(...xs)).toBeLessThan(Math.max(...xs) - 300);
+      for (const [x, y] of pts) {
+        expect(x).toBeGreaterThanOrEqual(0);
+        expect(x).toBeLessThanOrEqual(W);
+        expect(y).toBeGreaterThanOrEqual(0);
+        expect(y).toBeLessThanOrEqual(H);
+      }
+    }
+    // Ten classes: no curves.
+    expect(reportCharts(result(10, 100), { multiLabel: false }).length).toBe(4);
+    expect(rocChart(new Evaluator({ classes: 2 }).update([[1, 0]], [0]).result())).toContain('no positives or no negatives');
   });
 });
 

@@ -10,6 +10,7 @@
  */
 import { XentError, show } from '../core/errors.js';
 import { dec, enc } from './json.js';
+import { SCORE_BINS, logitOf, scoreBin } from './curves.js';
 import type { EvalSettings } from './state.js';
 
 /** Rows of highest loss kept. */
@@ -19,6 +20,11 @@ export const CONFUSION_LIMIT = 32;
 
 /** Whether a state with these settings keeps the confusion matrix. */
 export const keepsConfusion = (s: EvalSettings) => s.perClass && !s.multiLabel && s.classes <= CONFUSION_LIMIT;
+/** Whether a state with these settings keeps the score histogram of the ROC and PR curves: binary and multi-label tasks. */
+export const keepsCurves = (s: EvalSettings) => s.multiLabel || s.classes === 2;
+
+/** The sums kept as arrays, in their packed order. */
+const SUMS = ['hits', 'confusion', 'pos', 'neg'] as const;
 
 export class DetailSums {
   /**
@@ -30,6 +36,9 @@ export class DetailSums {
   hits: Float64Array;
   /** confusion[y·C + k]: Σ w over the rows of label y predicted as k (empty unless keepsConfusion). */
   confusion: Float64Array;
+  /** The score histogram (curves.ts): Σ w·t and Σ w·(1 − t) per bin of the score (empty unless keepsCurves). */
+  pos: Float64Array;
+  neg: Float64Array;
   /** The worst rows, highest loss first: loss in nats (−Infinity when the slot is empty) and row number (−1). */
   worstLoss = new Float64Array(WORST_ROWS).fill(-Infinity);
   worstRow = new Float64Array(WORST_ROWS).fill(-1);
@@ -38,12 +47,27 @@ export class DetailSums {
     this.hits = new Float64Array(settings.perClass ? settings.classes : 0);
     const c = keepsConfusion(settings) ? settings.classes : 0;
     this.confusion = new Float64Array(c * c);
+    const bins = keepsCurves(settings) ? SCORE_BINS : 0;
+    this.pos = new Float64Array(bins);
+    this.neg = new Float64Array(bins);
   }
 
   /** Numbers in the packed form. */
   static packedLength(s: EvalSettings): number {
     const c = keepsConfusion(s) ? s.classes : 0;
-    return 1 + 2 * WORST_ROWS + (s.perClass ? s.classes : 0) + c * c;
+    return 1 + 2 * WORST_ROWS + (s.perClass ? s.classes : 0) + c * c + (keepsCurves(s) ? 2 * SCORE_BINS : 0);
+  }
+
+  /** A binary score, given as its logit, with target t in [0, 1] and weight w. */
+  addScore(w: number, logit: number, t: number): void {
+    const b = scoreBin(logit);
+    this.pos[b] += w * t;
+    this.neg[b] += w * (1 - t);
+  }
+
+  /** The same for a score given as a probability. */
+  addProbability(w: number, p: number, t: number): void {
+    this.addScore(w, logitOf(p), t);
   }
 
   /** A single-label row of weight w > 0, label y, predicted class k (the top-1, first on ties). */
@@ -71,8 +95,7 @@ export class DetailSums {
   /** Adds o's sums, o's rows numbered after `offset` rows. */
   add(o: DetailSums, offset: number): void {
     this.known &&= o.known;
-    addInto(this.hits, o.hits, 0);
-    addInto(this.confusion, o.confusion, 0);
+    for (const k of SUMS) addInto(this[k], o[k], 0);
     this.mergeWorst(o.worstLoss, o.worstRow, 0, offset);
   }
 
@@ -80,8 +103,7 @@ export class DetailSums {
   drain(o: DetailSums, offset: number): void {
     this.known &&= o.known;
     o.known = true;
-    moveInto(this.hits, o.hits);
-    moveInto(this.confusion, o.confusion);
+    for (const k of SUMS) moveInto(this[k], o[k]);
     this.mergeWorst(o.worstLoss, o.worstRow, 0, offset);
     o.worstLoss.fill(-Infinity);
     o.worstRow.fill(-1);
@@ -89,8 +111,7 @@ export class DetailSums {
 
   clear(): void {
     this.known = true;
-    this.hits.fill(0);
-    this.confusion.fill(0);
+    for (const k of SUMS) this[k].fill(0);
     this.worstLoss.fill(-Infinity);
     this.worstRow.fill(-1);
   }
@@ -114,8 +135,10 @@ export class DetailSums {
     out.set(this.worstLoss, at);
     out.set(this.worstRow, at + WORST_ROWS);
     at += 2 * WORST_ROWS;
-    out.set(this.hits, at);
-    out.set(this.confusion, at + this.hits.length);
+    for (const k of SUMS) {
+      out.set(this[k], at);
+      at += this[k].length;
+    }
   }
 
   addPacked(p: Float64Array, at: number, offset: number): void {
@@ -123,8 +146,10 @@ export class DetailSums {
     const loss = p.subarray(at + 1, at + 1 + WORST_ROWS);
     const row = p.subarray(at + 1 + WORST_ROWS, at + 1 + 2 * WORST_ROWS);
     at += 1 + 2 * WORST_ROWS;
-    addInto(this.hits, p, at);
-    addInto(this.confusion, p, at + this.hits.length);
+    for (const k of SUMS) {
+      addInto(this[k], p, at);
+      at += this[k].length;
+    }
     this.mergeWorst(loss, row, 0, offset);
   }
 
@@ -137,7 +162,7 @@ export class DetailSums {
     };
     const worst: [number, number | string][] = [];
     for (let i = 0; i < WORST_ROWS && this.worstRow[i] >= 0; i++) worst.push([this.worstRow[i], enc(this.worstLoss[i])]);
-    return { known: this.known, hits: pairs(this.hits), confusion: pairs(this.confusion), worst };
+    return { known: this.known, hits: pairs(this.hits), confusion: pairs(this.confusion), pos: pairs(this.pos), neg: pairs(this.neg), worst };
   }
 
   /** Reads `detail` of a version 3 state; undefined (older versions) leaves the sums unknown. */
@@ -148,11 +173,10 @@ export class DetailSums {
     }
     const o = j as Record<string, unknown> | null;
     if (o === null || typeof o !== 'object' || typeof o.known !== 'boolean') {
-      throw new XentError('INVALID_TYPE', 'state.detail must be an object { known, hits, confusion, worst }');
+      throw new XentError('INVALID_TYPE', 'state.detail must be an object { known, hits, confusion, pos, neg, worst }');
     }
     this.known = o.known;
-    readPairs(o.hits, this.hits, 'hits');
-    readPairs(o.confusion, this.confusion, 'confusion');
+    for (const k of SUMS) readPairs(o[k], this[k], k);
     if (!Array.isArray(o.worst) || o.worst.length > WORST_ROWS) {
       throw new XentError('INVALID_TYPE', `state.detail.worst must be an array of at most ${WORST_ROWS} [row, loss] pairs`);
     }
@@ -174,6 +198,8 @@ export interface DetailJSON {
   known: boolean;
   hits: [number, number | string][];
   confusion: [number, number | string][];
+  pos: [number, number | string][];
+  neg: [number, number | string][];
   worst: [number, number | string][];
 }
 

@@ -105,6 +105,7 @@ export function singleLabel(
     const wr = w === null ? 1 : w[r];
     addRow(st, wr, loss, correct, rank < k ? 1 : 0, Math.max(0, sumSq - 2 * zy + 1), m);
     addClass(st, wr, y, am - b, loss, correct, zy);
+    if (cols === 2 && wr !== 0) st.detail.addProbability(wr, y === 1 ? zy : 1 - zy, y);
   }
 }
 
@@ -140,6 +141,7 @@ function logitsLabel(
     const wr = w === null ? 1 : w[r];
     addRow(st, wr, loss, correct, rank < k ? 1 : 0, Math.max(0, sq[r] - 2 * py + 1), maxP[r]);
     addClass(st, wr, y, top[r], loss, correct, py);
+    if (cols === 2 && wr !== 0) st.detail.addProbability(wr, y === 1 ? py : 1 - py, y);
   }
 }
 
@@ -176,6 +178,8 @@ export function multiLabel(
       st.eceWeight[bin] += wr;
       st.eceConf[bin] += wr * p;
       st.eceCorrect[bin] += wr * ti;
+      if (logits) st.detail.addScore(wr, x[i], ti);
+      else st.detail.addProbability(wr, p, ti);
       if (!perClass) continue;
       st.support[j] += wr * ti;
       st.classLoss[j] += wr * l;

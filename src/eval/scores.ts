@@ -5,6 +5,7 @@
  * baselines (the loss of the label prior and of the uniform distribution) with the skill score 1 − CE / CE_prior
  * (`d2_log_loss_score`), the confusion matrix of few classes and the worst rows.
  */
+import { type Curves, curvesOf } from './curves.js';
 import type { EvalState } from './state.js';
 
 /** Precision, recall and F1 of one class (true positives: rows of the class whose top-1 prediction is the class). */
@@ -43,6 +44,12 @@ export interface ReportFigures {
    * the rows given (ignored rows included), rows of weight 0 left out; null when a merged part had no such list.
    */
   worst: { row: number; loss: number }[] | null;
+  /**
+   * Binary tasks (two classes, or one label) and multi-label ones (every label's p pooled: scikit-learn's
+   * average='micro'): ROC and precision-recall curves with AUROC and average precision, from a score histogram, with
+   * bounds of their error against the exact values (curves.ts). Null otherwise, or without positives or negatives.
+   */
+  curves: Curves | null;
 }
 
 const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
@@ -109,6 +116,7 @@ export function reportFigures(st: EvalState): ReportFigures {
     baselines: { uniform: (s.multiLabel ? Math.LN2 : Math.log(C)) / u, prior, skill },
     confusion: confusionOf(st),
     worst: worstOf(st, u),
+    curves: st.detail.known && st.detail.pos.length ? curvesOf(st.detail.pos, st.detail.neg) : null,
   };
 }
 

@@ -11,7 +11,8 @@
  * never share space, and crowded tick labels are thinned.
  */
 import type { EvalResult } from '../../eval/evaluator.js';
-import { type ReportInfo, reading } from './text.js';
+import { TABLE_CSS, metaBlock, reportTables } from './tables.js';
+import { type ReportInfo, isBinary, reading } from './text.js';
 
 /** The size of every chart in CSS pixels (the SVG's width and height; the viewBox is the same). */
 export const CHART_WIDTH = 460;
@@ -531,10 +532,80 @@ export function lossCurveChart(r: EvalResult, o: ChartOptions = {}): string {
   return wrap('loss-curve', caption, desc, fr.parts, o);
 }
 
-/** The report's charts: per-class loss, reliability, loss histogram, and (single-label) the loss curve. */
+/** A polyline through points given in [0, 1]², dropping points within half a pixel of the last one kept. */
+function unitCurve(pts: [number, number][], px: (v: number) => number, py: (v: number) => number, cls: string): string {
+  const kept: string[] = [];
+  let last: [number, number] = [NaN, NaN];
+  pts.forEach(([a, b], i) => {
+    const x = px(a);
+    const y = py(b);
+    if (i === pts.length - 1 || !(Math.abs(x - last[0]) < 0.5 && Math.abs(y - last[1]) < 0.5)) {
+      kept.push(`${f(x)},${f(y)}`);
+      last = [x, y];
+    }
+  });
+  return `<polyline points="${kept.join(' ')}" class="${cls}"/>`;
+}
+
+const UNIT_Y = { top: 1, values: [0, 0.2, 0.4, 0.6, 0.8, 1], labels: ['0', '0.2', '0.4', '0.6', '0.8', '1'] };
+
+/** The ROC curve (true against false positive rate) with its AUROC, and the diagonal of a random score. */
+export function rocChart(r: EvalResult, o: ChartOptions = {}): string {
+  const k = r.curves;
+  const caption = `ROC curve${k ? ` (AUROC ${fixed(k.auroc, 4)})` : ''}`;
+  if (!k) return empty('roc', caption, 'no positives or no negatives', o);
+  let px = (v: number) => v;
+  const fr = frame({
+    y: UNIT_Y, yTitle: 'true positive rate (recall)', xTitle: 'false positive rate',
+    legend: [
+      { mark: (x, yy) => `<line x1="${f(x)}" y1="${f(yy)}" x2="${f(x + 16)}" y2="${f(yy)}" class="curve"/>`, text: `AUROC ${fixed(k.auroc, 4)} ± ${+k.aurocError.toPrecision(2)}` },
+      { mark: dash('ref2'), text: 'random score' },
+    ],
+    xLabels: (left, right) => {
+      px = (v: number) => left + v * (right - left);
+      return unitTicks(px);
+    },
+  });
+  fr.parts.push(`<line x1="${fr.left}" y1="${fr.bottom}" x2="${fr.right}" y2="${f(fr.top)}" class="ref2"/>`);
+  fr.parts.push(unitCurve([[0, 0], ...k.points.map((p): [number, number] => [p.fpr, p.tpr])], px, fr.py, 'curve'));
+  fr.parts.push(`<line x1="${fr.left}" y1="${fr.bottom}" x2="${fr.right}" y2="${fr.bottom}" class="ax"/>`);
+  return wrap('roc', caption, `ROC curve of ${k.points.length} thresholds; AUROC ${fixed(k.auroc, 4)}.`, fr.parts, o);
+}
+
+/** The precision-recall curve with its average precision, and the precision of predicting every row positive. */
+export function prChart(r: EvalResult, o: ChartOptions = {}): string {
+  const k = r.curves;
+  const caption = `Precision-recall curve${k ? ` (AP ${fixed(k.averagePrecision, 4)})` : ''}`;
+  if (!k) return empty('pr', caption, 'no positives or no negatives', o);
+  const prevalence = k.points[k.points.length - 1].precision;
+  let px = (v: number) => v;
+  const fr = frame({
+    y: UNIT_Y, yTitle: 'precision', xTitle: 'recall',
+    legend: [
+      { mark: (x, yy) => `<line x1="${f(x)}" y1="${f(yy)}" x2="${f(x + 16)}" y2="${f(yy)}" class="curve"/>`, text: `AP ${fixed(k.averagePrecision, 4)} ± ${+k.averagePrecisionError.toPrecision(2)}` },
+      { mark: dash('ref2'), text: `all positive (${fixed(prevalence, 3)})` },
+    ],
+    xLabels: (left, right) => {
+      px = (v: number) => left + v * (right - left);
+      return unitTicks(px);
+    },
+  });
+  fr.parts.push(`<line x1="${fr.left}" y1="${f(fr.py(prevalence))}" x2="${fr.right}" y2="${f(fr.py(prevalence))}" class="ref2"/>`);
+  fr.parts.push(unitCurve([[0, k.points[0].precision], ...k.points.map((p): [number, number] => [p.tpr, p.precision])], px, fr.py, 'curve'));
+  fr.parts.push(`<line x1="${fr.left}" y1="${fr.bottom}" x2="${fr.right}" y2="${fr.bottom}" class="ax"/>`);
+  return wrap('pr', caption, `Precision against recall at ${k.points.length} thresholds; average precision ${fixed(k.averagePrecision, 4)}.`, fr.parts, o);
+}
+
+/**
+ * The report's charts: per-class loss, reliability, loss histogram, (single-label) the loss curve, and (binary and
+ * multi-label tasks) the ROC and precision-recall curves.
+ */
 export function reportCharts(r: EvalResult, info: Pick<ReportInfo, 'multiLabel'>, o: ChartOptions = {}): string[] {
   const multi = info.multiLabel;
-  return [classLossChart(r, o, multi), reliabilityChart(r, o, multi), lossHistogramChart(r, o), ...(multi ? [] : [lossCurveChart(r, o)])];
+  return [
+    classLossChart(r, o, multi), reliabilityChart(r, o, multi), lossHistogramChart(r, o), ...(multi ? [] : [lossCurveChart(r, o)]),
+    ...(r.curves ? [rocChart(r, o), prChart(r, o)] : []),
+  ];
 }
 
 export const PAGE_CSS = [
@@ -558,19 +629,23 @@ export function htmlReport(r: EvalResult, info: ReportInfo, o: ChartOptions = {}
     ['Brier score', fixed(r.brier, 4), info.multiLabel ? 'mean (p − t)² per label' : 'mean of Σ (p − y)² per row'],
     ['ECE', fixed(r.ece, 4), `15 bins of ${info.multiLabel ? 'p' : 'top-1 confidence'}`],
     [`per-row loss (${r.unit})`, `median ${fixed(quantileOf(r, 0.5), 3)}`, `p90 ${fixed(quantileOf(r, 0.9), 3)}, max ${fixed(r.max, 3)}`],
-    ['reading', reading(r.nats), 'binary-task scale, nats'],
+    ['baselines', `prior ${r.baselines.prior === null ? 'n/a' : fixed(r.baselines.prior, 4)}`, `uniform ${fixed(r.baselines.uniform, 4)} ${r.unit}`],
+    ['skill (D²)', r.baselines.skill === null ? 'n/a' : fixed(r.baselines.skill, 4), '1 − CE / CE_prior'],
   ];
+  if (isBinary(info)) items.push(['reading', reading(r.nats), 'binary-task scale, nats']);
   const summary = items.map(([k, v, s]) => `<div><dt>${esc(k)}</dt><dd>${esc(v)}${s ? `<small>${esc(s)}</small>` : ''}</dd></div>`).join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>xent eval: ${esc(info.pred)} against ${esc(info.target)}</title>
-<style>${PAGE_CSS}${CHART_CSS}</style></head><body>
+<style>${PAGE_CSS}${CHART_CSS}${TABLE_CSS}</style></head><body>
 <h1>xent eval report</h1>
 <p class="sub"><code>${esc(info.pred)}</code> against <code>${esc(info.target)}</code>: ${info.classes} ${info.multiLabel ? 'labels (multi-label)' : 'classes'}, predictions from ${info.from}.</p>
 <dl class="summary">${summary}</dl>
 <div class="charts">
 ${reportCharts(r, info, o).join('\n')}
 </div>
+${reportTables(r, info)}
+${metaBlock(info.run)}
 </body></html>
 `;
 }

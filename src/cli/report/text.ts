@@ -80,6 +80,12 @@ export function tableReport(r: EvalResult, info: ReportInfo): string {
   const base = (v: number | null) => (v === null ? 'n/a' : `${num(v)} ${u}`);
   out.push(`  ${'baselines'.padEnd(22)} label prior ${base(b.prior)}, uniform ${base(b.uniform)} (${info.multiLabel ? 'ln 2 per label' : `ln ${info.classes}`})`);
   out.push(`  ${'skill (D²)'.padEnd(22)} ${b.skill === null ? 'n/a' : num(b.skill)}   (1 − CE / CE_prior: 0 predicts the prior, 1 is perfect)`);
+  if (r.curves) {
+    const k = r.curves;
+    const pooled = info.multiLabel && info.classes > 1 ? ', every label pooled (micro)' : '';
+    out.push(`  ${'AUROC'.padEnd(22)} ${num(k.auroc)} ± ${bound(k.aurocError)}   average precision ${num(k.averagePrecision)} ± ${bound(k.averagePrecisionError)}`);
+    out.push(`  ${''.padEnd(22)} (± the most binning the scores can change them${pooled})`);
+  }
   if (isBinary(info)) {
     out.push('');
     out.push(`  Reading: ${num(r.nats, 3)} nats is "${reading(r.nats)}" on the scale for binary tasks, in nats (0.00 perfect, < 0.02`);
@@ -145,6 +151,9 @@ function classTable(r: EvalResult, info: ReportInfo): string[] {
   return out;
 }
 
+/** An error bound, to 2 significant digits. */
+const bound = (v: number) => (v === 0 ? '0' : v.toPrecision(2));
+
 const fmtCount = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(2));
 
 export function csvReport(r: EvalResult): string {
@@ -174,6 +183,10 @@ export function csvReport(r: EvalResult): string {
   lines.push('', 'class,support,loss,accuracy,mean_probability,predicted,precision,recall,f1');
   for (const c of r.perClass) {
     lines.push([c.class, c.support, c.loss, c.accuracy, c.meanProbability, c.predicted, c.precision ?? '', c.recall ?? '', c.f1 ?? ''].join(','));
+  }
+  if (r.curves) {
+    const k = r.curves;
+    lines.splice(lines.indexOf(''), 0, `auroc,${k.auroc}`, `auroc_error,${k.aurocError}`, `average_precision,${k.averagePrecision}`, `average_precision_error,${k.averagePrecisionError}`);
   }
   if (r.worst?.length) lines.push('', 'worst_row,loss', ...r.worst.map((w) => `${w.row},${w.loss}`));
   return lines.join('\n') + '\n';
