@@ -4,8 +4,7 @@
 //   node scripts/report-screenshot.mjs            Debian's /usr/bin/chromium (apt-get install chromium)
 //   CHROMIUM_PATH=/path/to/chrome node scripts/report-screenshot.mjs
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -16,7 +15,10 @@ const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 if (!existsSync(cli)) throw new Error('dist/cli.js is missing: run `npm run build` first');
 if (!existsSync(executablePath)) throw new Error(`no Chromium at ${executablePath} (apt-get install chromium, or set CHROMIUM_PATH)`);
 
-const dir = mkdtempSync(join(tmpdir(), 'xent-report-'));
+// The report is written as report.html in the package root, as the README's caption says: its metadata shows the
+// command line, which should name no machine's temporary directory.
+const report = join(root, 'report.html');
+if (existsSync(report)) throw new Error('report.html exists in the package root: move it away first');
 try {
   const browser = await chromium.launch({
     executablePath,
@@ -27,10 +29,9 @@ try {
       ['report.png', ['data/sample/logits.csv', 'data/sample/labels.csv']],
       ['report-lm.png', ['data/sample-lm/logits.npy', 'data/sample-lm/tokens.npy', '--task', 'lm', '--bytes', 'data/sample-lm/text.txt']],
     ]) {
-      const report = join(dir, 'report.html');
       const out = join(root, 'docs', name);
       // Relative paths, run from the package root: the report's heading names the files as a user would type them.
-      execFileSync(process.execPath, [cli, 'eval', ...args, '--report', report, '--quiet'], {
+      execFileSync(process.execPath, [cli, 'eval', ...args, '--report', 'report.html', '--quiet'], {
         cwd: root,
         stdio: ['ignore', 'ignore', 'inherit'],
       });
@@ -46,5 +47,5 @@ try {
     await browser.close();
   }
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  rmSync(report, { force: true });
 }

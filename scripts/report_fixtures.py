@@ -1,8 +1,8 @@
 """Writes test/fixtures/report.json: the classification-report figures of `Evaluator.result()` computed here in
 float64 by NumPy, following scikit-learn's documented definitions (scikit-learn itself is not needed):
 
-- precision_recall_fscore_support / classification_report: per label tp = Σ w [y = k and argmax = k] (first index on
-  ties), precision tp / Σ w [argmax = k], recall tp / Σ w [y = k], F1 = 2 tp / (support + predicted); a zero
+- precision_recall_fscore_support / classification_report: per label tp = Σ w [y = k and argmax = k] (the logits are
+  random floats: no ties, where xent gives a tie with the label to the label and NumPy the first index), precision tp / Σ w [argmax = k], recall tp / Σ w [y = k], F1 = 2 tp / (support + predicted); a zero
   denominator gives 0 (its default zero_division="warn" returns 0). The report's labels are those in y_true or
   y_pred; macro = plain mean over them, weighted = mean weighted by support. Multi-label indicator targets: every
   column is a label, predicted positive where p >= 0.5.

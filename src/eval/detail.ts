@@ -70,7 +70,7 @@ export class DetailSums {
     this.addScore(w, logitOf(p), t);
   }
 
-  /** A single-label row of weight w > 0, label y, predicted class k (the top-1, first on ties). */
+  /** A single-label row of weight w > 0, label y, predicted class k (the top-1; a tie with the label goes to the label, as for accuracy). */
   addLabel(w: number, y: number, k: number): void {
     if (!this.settings.perClass) return;
     if (k === y) this.hits[y] += w;

@@ -36,7 +36,8 @@ export interface ReportFigures {
   baselines: { uniform: number; prior: number | null; skill: number | null };
   /**
    * Single-label with per-class figures and at most CONFUSION_LIMIT (32) classes: confusion[y][k] = Σ weight of the
-   * rows of label y predicted as k (the top-1, first on ties), as scikit-learn's confusion_matrix. Else null.
+   * rows of label y predicted as k, as scikit-learn's confusion_matrix (the prediction is the top-1; a tie with the
+   * label goes to the label, as for accuracy, where scikit-learn's argmax takes the first). Else null.
    */
   confusion: number[][] | null;
   /**
