@@ -80,6 +80,7 @@ describe('xent eval report figures', () => {
     expect(table.match(/<tr class="avg">/g)!.length).toBe(2);
     expect(wide).toContain('The 100 classes of highest mean loss of 1000');
     expect(wide).not.toContain('Confusion matrix');
+    expect(wide).toMatch(/<h2>Most confused pairs<\/h2><p class="meta">Estimated from a count-min sketch/);
     expect(wide.match(/<rect[^>]*class="bar"/g)!.length).toBeGreaterThanOrEqual(100);
   });
 

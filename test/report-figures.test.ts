@@ -121,6 +121,53 @@ describeBackends('classification report figures', () => {
     expect(new Evaluator({ classes: 1, multiLabel: true }).update([[1]], [[1]]).result().curves).toBeNull();
   });
 
+  it('most confused pairs above 32 classes: from the sketch, never under the true weight, within the bound, merged exactly', () => {
+    // 200 classes, 6000 rows: most rows right, planted confusions 7 → 3 (60 rows), 150 → 20 (40), 3 → 7 (25), the
+    // rest of the errors spread at random.
+    const C = 200;
+    const n = 6000;
+    let seed = 11;
+    const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const x = new Float64Array(n * C);
+    const y = new Int32Array(n);
+    const truth = new Map<string, number>();
+    const planted: [number, number, number][] = [[7, 3, 60], [150, 20, 40], [3, 7, 25]];
+    let at = 0;
+    for (let r = 0; r < n; r++) {
+      let label = Math.floor(rand() * C);
+      let pred = label;
+      if (at < planted.length) {
+        [label, pred] = planted[at];
+        if (--planted[at][2] === 0) at++;
+      } else if (rand() < 0.3) pred = Math.floor(rand() * C);
+      y[r] = label;
+      for (let j = 0; j < C; j++) x[r * C + j] = rand();
+      x[r * C + pred] = 5;
+      if (pred !== label) truth.set(`${label},${pred}`, (truth.get(`${label},${pred}`) ?? 0) + 1);
+    }
+    const ev = new Evaluator({ classes: C }).update(x, y);
+    const r = ev.result();
+    expect(r.confusion).toBeNull();
+    const k = r.confused!;
+    expect(k.pairs.slice(0, 3).map((p) => [p.label, p.predicted])).toEqual([[7, 3], [150, 20], [3, 7]]);
+    for (const p of k.pairs) {
+      const t = truth.get(`${p.label},${p.predicted}`) ?? 0;
+      expect(p.weight).toBeGreaterThanOrEqual(t);
+      expect(p.weight - t).toBeLessThanOrEqual(k.error);
+    }
+    const misclassified = [...truth.values()].reduce((a, b) => a + b, 0);
+    expect(k.error).toBeCloseTo((Math.E * misclassified) / 1024, 9);
+    // Any split, through the JSON state too: the same pairs (integer weights add exactly).
+    const parts = new Evaluator({ classes: C });
+    for (const [a, b] of [[0, 1000], [1000, 1001], [1001, 6000]]) {
+      parts.merge(Evaluator.fromJSON(JSON.stringify(new Evaluator({ classes: C }).update(x.subarray(a * C, b * C), y.subarray(a, b)).toJSON())));
+    }
+    expect(parts.result().confused).toEqual(k);
+    // Up to 32 classes the pairs are the confusion matrix's, exact.
+    const small = new Evaluator({ classes: 3 }).update([[0, 5, 0], [0, 5, 0], [0, 0, 5]], [0, 0, 1]).result().confused!;
+    expect(small).toEqual({ pairs: [{ label: 0, predicted: 1, weight: 2 }, { label: 1, predicted: 2, weight: 1 }], error: 0 });
+  });
+
   it('single-label accuracy is the confusion matrix trace; the prior baseline scores a skill of 0', () => {
     const c = FIX.single;
     const r = evaluate(c);

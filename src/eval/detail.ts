@@ -23,8 +23,21 @@ export const keepsConfusion = (s: EvalSettings) => s.perClass && !s.multiLabel &
 /** Whether a state with these settings keeps the score histogram of the ROC and PR curves: binary and multi-label tasks. */
 export const keepsCurves = (s: EvalSettings) => s.multiLabel || s.classes === 2;
 
+/**
+ * Above CONFUSION_LIMIT classes (single-label, per-class figures kept), the misclassified rows' (label, predicted)
+ * pairs go to a count-min sketch: PAIR_DEPTH rows of PAIR_WIDTH sums, a pair adding its weight to one cell of each
+ * row (a fixed multiplicative hash per row). Sums only, so it merges by addition like the rest; a pair's estimate,
+ * the least of its cells, is never below its weight.
+ */
+export const PAIR_DEPTH = 4;
+export const PAIR_WIDTH = 1024;
+export const keepsPairs = (s: EvalSettings) => s.perClass && !s.multiLabel && s.classes > CONFUSION_LIMIT;
+/** Odd multipliers of the sketch's hashes (Knuth's multiplicative hashing: the top 10 bits of key × a mod 2³²). */
+const HASH = [0x9e3779b1, 0x85ebca77, 0xc2b2ae3d, 0x27d4eb2f];
+export const pairCell = (d: number, key: number) => d * PAIR_WIDTH + (Math.imul(key + 1, HASH[d]) >>> 22);
+
 /** The sums kept as arrays, in their packed order. */
-const SUMS = ['hits', 'confusion', 'pos', 'neg'] as const;
+const SUMS = ['hits', 'confusion', 'pos', 'neg', 'pairs'] as const;
 
 export class DetailSums {
   /**
@@ -39,6 +52,8 @@ export class DetailSums {
   /** The score histogram (curves.ts): Σ w·t and Σ w·(1 − t) per bin of the score (empty unless keepsCurves). */
   pos: Float64Array;
   neg: Float64Array;
+  /** The count-min sketch of misclassified (label, predicted) pairs (empty unless keepsPairs). */
+  pairs: Float64Array;
   /** The worst rows, highest loss first: loss in nats (−Infinity when the slot is empty) and row number (−1). */
   worstLoss = new Float64Array(WORST_ROWS).fill(-Infinity);
   worstRow = new Float64Array(WORST_ROWS).fill(-1);
@@ -50,12 +65,14 @@ export class DetailSums {
     const bins = keepsCurves(settings) ? SCORE_BINS : 0;
     this.pos = new Float64Array(bins);
     this.neg = new Float64Array(bins);
+    this.pairs = new Float64Array(keepsPairs(settings) ? PAIR_DEPTH * PAIR_WIDTH : 0);
   }
 
   /** Numbers in the packed form. */
   static packedLength(s: EvalSettings): number {
     const c = keepsConfusion(s) ? s.classes : 0;
-    return 1 + 2 * WORST_ROWS + (s.perClass ? s.classes : 0) + c * c + (keepsCurves(s) ? 2 * SCORE_BINS : 0);
+    return 1 + 2 * WORST_ROWS + (s.perClass ? s.classes : 0) + c * c + (keepsCurves(s) ? 2 * SCORE_BINS : 0)
+      + (keepsPairs(s) ? PAIR_DEPTH * PAIR_WIDTH : 0);
   }
 
   /** A binary score, given as its logit, with target t in [0, 1] and weight w. */
@@ -75,6 +92,10 @@ export class DetailSums {
     if (!this.settings.perClass) return;
     if (k === y) this.hits[y] += w;
     if (this.confusion.length) this.confusion[y * this.settings.classes + k] += w;
+    else if (k !== y && this.pairs.length) {
+      const key = y * this.settings.classes + k;
+      for (let d = 0; d < PAIR_DEPTH; d++) this.pairs[pairCell(d, key)] += w;
+    }
   }
 
   /** Offers row number `row` with this loss (nats) to the worst rows. */
@@ -162,7 +183,10 @@ export class DetailSums {
     };
     const worst: [number, number | string][] = [];
     for (let i = 0; i < WORST_ROWS && this.worstRow[i] >= 0; i++) worst.push([this.worstRow[i], enc(this.worstLoss[i])]);
-    return { known: this.known, hits: pairs(this.hits), confusion: pairs(this.confusion), pos: pairs(this.pos), neg: pairs(this.neg), worst };
+    return {
+      known: this.known, hits: pairs(this.hits), confusion: pairs(this.confusion), pos: pairs(this.pos), neg: pairs(this.neg),
+      pairs: pairs(this.pairs), worst,
+    };
   }
 
   /** Reads `detail` of a version 3 state; undefined (older versions) leaves the sums unknown. */
@@ -173,7 +197,7 @@ export class DetailSums {
     }
     const o = j as Record<string, unknown> | null;
     if (o === null || typeof o !== 'object' || typeof o.known !== 'boolean') {
-      throw new XentError('INVALID_TYPE', 'state.detail must be an object { known, hits, confusion, pos, neg, worst }');
+      throw new XentError('INVALID_TYPE', 'state.detail must be an object { known, hits, confusion, pos, neg, pairs, worst }');
     }
     this.known = o.known;
     for (const k of SUMS) readPairs(o[k], this[k], k);
@@ -200,6 +224,7 @@ export interface DetailJSON {
   confusion: [number, number | string][];
   pos: [number, number | string][];
   neg: [number, number | string][];
+  pairs: [number, number | string][];
   worst: [number, number | string][];
 }
 

@@ -6,6 +6,7 @@
  * (`d2_log_loss_score`), the confusion matrix of few classes and the worst rows.
  */
 import { type Curves, curvesOf } from './curves.js';
+import { PAIR_DEPTH, PAIR_WIDTH, pairCell } from './detail.js';
 import type { EvalState } from './state.js';
 
 /** Precision, recall and F1 of one class (true positives: rows of the class whose top-1 prediction is the class). */
@@ -40,6 +41,17 @@ export interface ReportFigures {
    * label goes to the label, as for accuracy, where scikit-learn's argmax takes the first). Else null.
    */
   confusion: number[][] | null;
+  /**
+   * The 10 most confused (label, predicted) pairs, heaviest first (ties to the lower label, then predicted), with
+   * Σ weight of their rows. Up to 32 classes, from the confusion matrix: exact, `error` 0. Above (single-label, per-class
+   * figures kept), from a count-min sketch of the misclassified rows' pairs (4 × 1024 sums, merged by addition):
+   * every weight given is at least the true one and at most the least of the label's misclassified weight and the
+   * predicted class's wrongly predicted weight; it exceeds the true weight by at most `error` (e/1024 of the
+   * misclassified weight) with probability 1 − e⁻⁴ ≈ 98 % per pair (the count-min bound). The pairs are sought among
+   * the 20 labels with the most misclassified weight × the 20 classes most often predicted wrongly: every pair
+   * heavier than both the 21st of either list is among them. Null otherwise.
+   */
+  confused: { pairs: { label: number; predicted: number; weight: number }[]; error: number } | null;
   /**
    * The rows of highest loss (at most 10, highest first, ties to the lower row), their row numbers counting from 0
    * the rows given (ignored rows included), rows of weight 0 left out; null when a merged part had no such list.
@@ -116,6 +128,7 @@ export function reportFigures(st: EvalState): ReportFigures {
     averages,
     baselines: { uniform: (s.multiLabel ? Math.LN2 : Math.log(C)) / u, prior, skill },
     confusion: confusionOf(st),
+    confused: confusedOf(st),
     worst: worstOf(st, u),
     curves: st.detail.known && st.detail.pos.length ? curvesOf(st.detail.pos, st.detail.neg) : null,
   };
@@ -130,6 +143,45 @@ function confusionOf(st: EvalState): number[][] | null {
   const C = st.settings.classes;
   if (m.length === 0 || !st.detail.known) return null;
   return Array.from({ length: C }, (_, y) => Array.from(m.subarray(y * C, (y + 1) * C)));
+}
+
+/** Pairs listed, and the labels and predicted classes searched for them in the sketch. */
+const CONFUSED_PAIRS = 10;
+const CANDIDATES = 20;
+
+type Pair = { label: number; predicted: number; weight: number };
+const heaviest = (a: Pair, b: Pair) => b.weight - a.weight || a.label - b.label || a.predicted - b.predicted;
+
+/** The classes of the `n` largest values of v (ties to the lower class). */
+function top(v: Float64Array, n: number): number[] {
+  return Array.from(v.keys()).filter((j) => v[j] > 0).sort((a, b) => v[b] - v[a] || a - b).slice(0, n);
+}
+
+function confusedOf(st: EvalState): ReportFigures['confused'] {
+  const d = st.detail;
+  if (!d.known) return null;
+  const C = st.settings.classes;
+  const pairs: Pair[] = [];
+  if (d.confusion.length) {
+    for (let y = 0; y < C; y++) {
+      for (let k = 0; k < C; k++) if (k !== y && d.confusion[y * C + k] > 0) pairs.push({ label: y, predicted: k, weight: d.confusion[y * C + k] });
+    }
+    return { pairs: pairs.sort(heaviest).slice(0, CONFUSED_PAIRS), error: 0 };
+  }
+  if (!d.pairs.length) return null;
+  // Misclassified weight per label and wrongly predicted weight per class: each bounds its pairs' weights.
+  const missed = st.support.map((s, j) => Math.max(0, s - d.hits[j]));
+  const wrong = st.predicted.map((p, j) => Math.max(0, p - d.hits[j]));
+  for (const y of top(missed, CANDIDATES)) {
+    for (const k of top(wrong, CANDIDATES)) {
+      if (k === y) continue;
+      let est = Math.min(missed[y], wrong[k]);
+      for (let r = 0; r < PAIR_DEPTH; r++) est = Math.min(est, d.pairs[pairCell(r, y * C + k)]);
+      if (est > 0) pairs.push({ label: y, predicted: k, weight: est });
+    }
+  }
+  const off = missed.reduce((a, b) => a + b, 0);
+  return { pairs: pairs.sort(heaviest).slice(0, CONFUSED_PAIRS), error: (Math.E * off) / PAIR_WIDTH };
 }
 
 function worstOf(st: EvalState, u: number): ReportFigures['worst'] {

@@ -5,7 +5,7 @@
  */
 import type { EvalResult } from '../../eval/evaluator.js';
 import type { RunMeta } from './meta.js';
-import { type ReportInfo, className, confusedPairs } from './text.js';
+import { type ReportInfo, className } from './text.js';
 
 /** Rows of the per-class table at most (the highest mean losses when there are more classes). */
 export const MAX_CLASS_ROWS = 100;
@@ -61,10 +61,13 @@ function confusionTable(r: EvalResult, info: ReportInfo): string {
 }
 
 function pairsTable(r: EvalResult, info: ReportInfo): string {
-  const pairs = confusedPairs(r, 10);
+  const pairs = r.confused?.pairs ?? [];
   if (!pairs.length) return '';
+  const note = r.confused!.error > 0
+    ? `<p class="meta">Estimated from a count-min sketch: each at least the true weight, and over it by at most ${count(r.confused!.error)} with 98 % confidence.</p>`
+    : '';
   const body = pairs.map((p) => row([esc(className(info, p.label)), esc(className(info, p.predicted)), count(p.weight)]));
-  return `<h2>Most confused pairs</h2><table class="xent-t"><thead><tr><th>label</th><th>predicted</th><th>${r.weight === r.count ? 'rows' : 'weight'}</th></tr></thead><tbody>${body.join('')}</tbody></table>`;
+  return `<h2>Most confused pairs</h2>${note}<table class="xent-t"><thead><tr><th>label</th><th>predicted</th><th>${r.weight === r.count ? 'rows' : 'weight'}</th></tr></thead><tbody>${body.join('')}</tbody></table>`;
 }
 
 function worstTable(r: EvalResult): string {

@@ -31,15 +31,6 @@ export function shownClasses(r: EvalResult): EvalResult['perClass'] {
   return cs.length > 30 ? [...cs].sort((a, b) => b.loss - a.loss || a.class - b.class).slice(0, 20) : cs;
 }
 
-/** The off-diagonal cells of the confusion matrix, largest first (ties to the lower true class, then predicted). */
-export function confusedPairs(r: EvalResult, n: number): { label: number; predicted: number; weight: number }[] {
-  const out: { label: number; predicted: number; weight: number }[] = [];
-  r.confusion?.forEach((row, y) => row.forEach((v, k) => {
-    if (k !== y && v > 0) out.push({ label: y, predicted: k, weight: v });
-  }));
-  return out.sort((a, b) => b.weight - a.weight || a.label - b.label || a.predicted - b.predicted).slice(0, n);
-}
-
 /** The run's metadata as lines of text. */
 export function metaLines(run: RunMeta): string[] {
   return [
@@ -98,10 +89,10 @@ export function tableReport(r: EvalResult, info: ReportInfo): string {
     out.push(...classTable(r, info));
   }
   if (r.confusion && r.confusion.length <= 10) out.push('', ...matrixLines(r, info));
-  const pairs = confusedPairs(r, 10);
-  if (pairs.length) {
-    out.push('', `  Most confused (label → predicted, ${r.weight === r.count ? 'rows' : 'weight'}):`);
-    for (const p of pairs) out.push(`    ${name(info, p.label)} → ${name(info, p.predicted)}  ${fmtCount(p.weight)}`);
+  if (r.confused?.pairs.length) {
+    const bound = r.confused.error > 0 ? `; estimates, each over by at most ${fmtCount(r.confused.error)} with 98 % confidence` : '';
+    out.push('', `  Most confused (label → predicted, ${r.weight === r.count ? 'rows' : 'weight'}${bound}):`);
+    for (const p of r.confused.pairs) out.push(`    ${name(info, p.label)} → ${name(info, p.predicted)}  ${fmtCount(p.weight)}`);
   }
   if (r.worst?.length) {
     out.push('', `  Worst rows (row numbers from 0; loss in ${u}):`);
