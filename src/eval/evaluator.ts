@@ -233,7 +233,10 @@ export class Evaluator {
     return this;
   }
 
-  /** Adds another evaluator's state (same settings): the shards of one evaluation, in any order. */
+  /**
+   * Adds another evaluator's state (same settings): the shards of one evaluation, in any order. The worst rows'
+   * numbers count `other`'s rows after this one's: merge in row order for numbers in the whole input.
+   */
   merge(other: Evaluator): this {
     if (!(other instanceof Evaluator)) throw new XentError('INVALID_TYPE', `merge takes an Evaluator, got ${show(other)}`);
     this.state.add(other.state);

@@ -172,8 +172,9 @@ function confusedOf(st: EvalState): ReportFigures['confused'] {
   // Misclassified weight per label and wrongly predicted weight per class: each bounds its pairs' weights.
   const missed = st.support.map((s, j) => Math.max(0, s - d.hits[j]));
   const wrong = st.predicted.map((p, j) => Math.max(0, p - d.hits[j]));
+  const predictedWrong = top(wrong, CANDIDATES);
   for (const y of top(missed, CANDIDATES)) {
-    for (const k of top(wrong, CANDIDATES)) {
+    for (const k of predictedWrong) {
       if (k === y) continue;
       let est = Math.min(missed[y], wrong[k]);
       for (let r = 0; r < PAIR_DEPTH; r++) est = Math.min(est, d.pairs[pairCell(r, y * C + k)]);
