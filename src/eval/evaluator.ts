@@ -65,7 +65,8 @@ export interface ClassResult {
   predicted: number;
   /**
    * Precision, recall and F1 of the top-1 prediction (a tie with the label goes to the label, as for accuracy;
-   * multi-label: of p >= 0.5), 0 where a denominator is 0 (as scikit-learn's default). Null for a state merged from a version 1 or 2 state, which lacked the true positives.
+   * multi-label: of p >= 0.5), 0 where a denominator is 0 (as scikit-learn's default). Null for a state merged
+   * from a version 1 or 2 state, which lacked the true positives.
    */
   precision: number | null;
   recall: number | null;

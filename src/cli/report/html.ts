@@ -274,6 +274,9 @@ export function thin(labels: XLabel[]): XLabel[] {
   return labels.slice(0, 1);
 }
 
+/** The y ticks of [0, 1]. */
+const UNIT_Y: Ticks = { top: 1, values: [0, 0.2, 0.4, 0.6, 0.8, 1], labels: ['0', '0.2', '0.4', '0.6', '0.8', '1'] };
+
 /** Evenly spaced ticks of [0, 1] (a probability axis). */
 const unitTicks = (px: (v: number) => number): XLabel[] =>
   [0, 0.2, 0.4, 0.6, 0.8, 1].map((v) => ({ x: px(v), text: v === 0 || v === 1 ? String(v) : v.toFixed(1) }));
@@ -379,7 +382,7 @@ export function reliabilityChart(r: EvalResult, o: ChartOptions = {}, multiLabel
   const bins = r.reliability.filter((b) => b.weight > 0);
   if (!bins.length) return empty('reliability', caption, 'no rows', o);
   const word = o.countWord ?? rowsWord(r);
-  const y = { top: 1, values: [0, 0.2, 0.4, 0.6, 0.8, 1], labels: ['0', '0.2', '0.4', '0.6', '0.8', '1'] };
+  const y = UNIT_Y;
   const most = Math.max(...bins.map((b) => b.weight));
   const mostText = most >= 1e4 ? `${+(most / 1000).toPrecision(3)}k` : String(+most.toPrecision(4));
   let px = (v: number) => v;
@@ -500,7 +503,7 @@ export function lossCurveChart(r: EvalResult, o: ChartOptions = {}): string {
   const y = zeroTicks(Math.max(Math.log(100) / u, ...pts.map((p) => p.loss)) * 1.02);
   let px = (v: number) => v;
   const legend: LegendItem[] = [
-    { mark: (x, yy) => `<line x1="${f(x)}" y1="${f(yy)}" x2="${f(x + 16)}" y2="${f(yy)}" class="curve"/>`, text: logName(r.unit) },
+    { mark: dash('curve'), text: logName(r.unit) },
     { mark: dot('pt', 4), text: `${word} in 20 bins of p (area: share)` },
   ];
   if (Number.isFinite(r.loss)) legend.push({ mark: dash('ref'), text: `mean ${fixed(r.loss, 4)}` });
@@ -547,8 +550,6 @@ function unitCurve(pts: [number, number][], px: (v: number) => number, py: (v: n
   return `<polyline points="${kept.join(' ')}" class="${cls}"/>`;
 }
 
-const UNIT_Y = { top: 1, values: [0, 0.2, 0.4, 0.6, 0.8, 1], labels: ['0', '0.2', '0.4', '0.6', '0.8', '1'] };
-
 /** The ROC curve (true against false positive rate) with its AUROC, and the diagonal of a random score. */
 export function rocChart(r: EvalResult, o: ChartOptions = {}): string {
   const k = r.curves;
@@ -558,7 +559,7 @@ export function rocChart(r: EvalResult, o: ChartOptions = {}): string {
   const fr = frame({
     y: UNIT_Y, yTitle: 'true positive rate (recall)', xTitle: 'false positive rate',
     legend: [
-      { mark: (x, yy) => `<line x1="${f(x)}" y1="${f(yy)}" x2="${f(x + 16)}" y2="${f(yy)}" class="curve"/>`, text: `AUROC ${fixed(k.auroc, 4)} ± ${+k.aurocError.toPrecision(2)}` },
+      { mark: dash('curve'), text: `AUROC ${fixed(k.auroc, 4)} ± ${+k.aurocError.toPrecision(2)}` },
       { mark: dash('ref2'), text: 'random score' },
     ],
     xLabels: (left, right) => {
@@ -582,7 +583,7 @@ export function prChart(r: EvalResult, o: ChartOptions = {}): string {
   const fr = frame({
     y: UNIT_Y, yTitle: 'precision', xTitle: 'recall',
     legend: [
-      { mark: (x, yy) => `<line x1="${f(x)}" y1="${f(yy)}" x2="${f(x + 16)}" y2="${f(yy)}" class="curve"/>`, text: `AP ${fixed(k.averagePrecision, 4)} ± ${+k.averagePrecisionError.toPrecision(2)}` },
+      { mark: dash('curve'), text: `AP ${fixed(k.averagePrecision, 4)} ± ${+k.averagePrecisionError.toPrecision(2)}` },
       { mark: dash('ref2'), text: `all positive (${fixed(prevalence, 3)})` },
     ],
     xLabels: (left, right) => {

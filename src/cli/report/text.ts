@@ -26,13 +26,13 @@ export const isBinary = (info: ReportInfo) => info.binary === true || info.class
 export const className = (info: Pick<ReportInfo, 'classNames'>, k: number) => info.classNames?.[k] ?? String(k);
 
 /** Classes shown in a per-class table: all up to 30, else the 20 of highest mean loss. */
-export function shownClasses(r: EvalResult): EvalResult['perClass'] {
+function shownClasses(r: EvalResult): EvalResult['perClass'] {
   const cs = r.perClass;
   return cs.length > 30 ? [...cs].sort((a, b) => b.loss - a.loss || a.class - b.class).slice(0, 20) : cs;
 }
 
 /** The run's metadata as lines of text. */
-export function metaLines(run: RunMeta): string[] {
+function metaLines(run: RunMeta): string[] {
   return [
     `xent ${run.version}, ${run.date}: ${run.command}`,
     ...run.inputs.map((i) => `sha256 ${i.sha256}  ${i.file}`),
@@ -90,8 +90,8 @@ export function tableReport(r: EvalResult, info: ReportInfo): string {
   }
   if (r.confusion && r.confusion.length <= 10) out.push('', ...matrixLines(r, info));
   if (r.confused?.pairs.length) {
-    const bound = r.confused.error > 0 ? `; estimates, each over by at most ${fmtCount(r.confused.error)} with 98 % confidence` : '';
-    out.push('', `  Most confused (label → predicted, ${r.weight === r.count ? 'rows' : 'weight'}${bound}):`);
+    const sketch = r.confused.error > 0 ? `; estimates, each over by at most ${fmtCount(r.confused.error)} with 98 % confidence` : '';
+    out.push('', `  Most confused (label → predicted, ${r.weight === r.count ? 'rows' : 'weight'}${sketch}):`);
     for (const p of r.confused.pairs) out.push(`    ${name(info, p.label)} → ${name(info, p.predicted)}  ${fmtCount(p.weight)}`);
   }
   if (r.worst?.length) {
