@@ -12,8 +12,8 @@
  *   with the .wasm as separate files instead of embedded, which the budgets above count) for the core API: the
  *   information, softmax and loss functions, init/backend, allocate. The whole surface (with the Evaluators, compat
  *   presets, focal losses, calibration, gradients and the language-model family: scoreTokens,
- *   LanguageModelEvaluator, fromLogprobs, about 6 KB gzip of it, none in the core) is held under a ceiling of 35 KB
- *   gzip and printed. (They were 50 KB and 72 KB minified; budgets are compressed sizes, as a server sends them.)
+ *   LanguageModelEvaluator, fromLogprobs, about 6 KB gzip of it, none in the core) is held under a ceiling of 38 KB
+ *   gzip and printed (35 KB until the Evaluator's classification-report figures added 2.6 KB). (They were 50 KB and 72 KB minified; budgets are compressed sizes, as a server sends them.)
  *   Both were 18 and 32 KB until the hostile-input checks of issue 19 (options read as own keys, unreadable and
  *   detached arguments refused, weights of any scale, temperature limits, states' meaning) added 1.6 KB gzip to
  *   the core and 3 KB to the whole.
@@ -77,7 +77,7 @@ describe('budgets', () => {
     expect(lazy[0].name).toMatch(/^wasm-scalar-\w+\.js$/);
   });
 
-  it('the library JS ≤ 20 KB gzip (core API); the whole surface under 35 KB gzip', async () => {
+  it('the library JS ≤ 20 KB gzip (core API); the whole surface under 38 KB gzip', async () => {
     const core = await minified(`export { ${CORE.join(', ')} } from './dist/workerd.js';`);
     const all = await minified(`export * from './dist/workerd.js';`);
     const embedded = await minified(`export * from './dist/index.js';`);
@@ -86,7 +86,7 @@ describe('budgets', () => {
         `default entry with the SIMD and relaxed-SIMD builds embedded ${embedded.bytes} B (gzip ${embedded.gzip})`,
     );
     expect(core.gzip).toBeLessThanOrEqual(20 * KB);
-    expect(all.gzip).toBeLessThanOrEqual(35 * KB);
+    expect(all.gzip).toBeLessThanOrEqual(38 * KB);
   });
 
   it('importing the library pulls in no runtime dependency', async () => {
