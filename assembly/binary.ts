@@ -2,7 +2,7 @@
 // (float32 data promoted exactly), summed per row in float64 or written per element.
 
 import { exp2d, exp64, log1p2d, log1p64, log2d, log64 } from './math';
-import { sigmoidRow32 } from './binary32';
+import { sigmoidRow32, sigUnit } from './binary32';
 import { at, get, put, ld2, st2, hsum2, coef2, coef, BLOCK } from './lanes';
 
 /** w for element (r, j): null -> 1, per class, or per element. */
@@ -69,23 +69,36 @@ export function binaryCrossEntropy<T>(
  * l = w (g |x| + c log1p(exp(-|x|))), g = 1 - t' for x >= 0 and pw t' for x < 0, c = 1 + (pw - 1) t'.
  * This is the stated softplus form rearranged by the sign of x, so ±Infinity logits give 0·∞ only through a zero
  * coefficient g, which is taken as 0 (the limit), never as NaN.
+ *
+ * With `checked`, the targets must also be in [0, 1] (checkTargets' test where targets are not merely real): the
+ * result is the number of leading rows that pass, whose values are written, and the caller checks the rest. Float32
+ * rows on the SIMD build take the test in sigmoidRow32's pass (a row holding -0 is left to the caller); the others
+ * test the row first.
  */
 export function sigmoidCrossEntropy<T>(
   x: usize, t: usize, rows: i32, cols: i32, smoothing: f64,
   w: usize, wFull: bool, posWeight: usize, out: usize, elementwise: bool, grad: usize = 0, scale: usize = 0,
-): void {
+  checked: bool = false,
+): i32 {
   let ts = 1 - smoothing, t0 = smoothing / 2;
   if (ASC_FEATURE_SIMD && sizeof<T>() == 4) {
     for (let r = 0; r < rows; r++) {
       let e = <usize>(r * cols);
       let s = sigmoidRow32(x + (e << 2), t + (e << 2), cols, ts, t0, w ? (wFull ? w + (e << 2) : w) : 0, posWeight,
         out + (e << 3), elementwise, grad ? grad + (e << 2) : 0, scale ? load<f64>(scale + (<usize>r << 3)) : 0);
+      if (checked && !sigUnit) return r;
       if (!elementwise) store<f64>(out + (<usize>r << 3), s);
     }
-    return;
+    return rows;
   }
   for (let r = 0; r < rows; r++) {
     let xp = at<T>(x, r * cols), tp = at<T>(t, r * cols), op = out + (<usize>(r * cols) << 3);
+    if (checked) {
+      for (let j = 0; j < cols; j++) {
+        let v = get<T>(tp, j);
+        if (!(v >= 0 && v <= 1)) return r;
+      }
+    }
     let gp = grad ? at<T>(grad, r * cols) : 0, sc = scale ? load<f64>(scale + (<usize>r << 3)) : 0;
     let sum: f64 = 0;
     let j = 0;
@@ -142,6 +155,7 @@ export function sigmoidCrossEntropy<T>(
     }
     if (!elementwise) store<f64>(out + (<usize>r << 3), sum);
   }
+  return rows;
 }
 
 /** out[i] = -(p log p + (1 - p) log1p(-p)), 0 log 0 = 0. */

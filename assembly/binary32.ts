@@ -105,14 +105,14 @@ function sigRange(
  */
 // @ts-ignore: decorator
 @inline function sigStep(
-  x: v128, a: v128, tp: usize, j: i32, tsc: v128, wp: usize, posWeight: usize, gp: usize, scv: v128,
+  x: v128, a: v128, t: v128, j: i32, tsc: v128, wp: usize, posWeight: usize, gp: usize, scv: v128,
   l2e: v128, sh: v128, hi: v128, lo: v128, x5: v128, x4: v128, x3: v128, x2: v128, k3: v128, k2: v128, k1: v128,
   k0: v128, one: v128, two: v128,
 ): v128 {
   let o = <usize>j << 2;
   // t' and 1 - t' = (1 - t)·ts + h0 both without cancellation (1 - t' formed directly loses t0 when t' ≈ 1).
   // tsc holds [ts, t0, h0, smooth?]: a smoothing of 0 skips four operations.
-  let tq = v128.load(tp + o);
+  let tq = t;
   let tc = f32x4.sub(one, tq);
   if (i32x4.extract_lane(tsc, 3)) {
     let ts = i32x4.shuffle(tsc, tsc, 0, 0, 0, 0);
@@ -159,8 +159,15 @@ function sigRange(
 }
 
 /**
+ * Whether the targets of the last row sigmoidRow32 took all lie in [+0, 1]: their bits as unsigned integers are at
+ * most 1.0's (-0, negatives and NaN are above it). One max_u per four targets, in the pass that reads them anyway.
+ */
+export let sigUnit: bool = true;
+
+/**
  * One float32 row: l = w·(g·|x| + c·log1p(e^{-|x|})), g = 1 - t' (x >= 0) or pw·t' (x < 0), c = 1 + (pw - 1)·t'.
- * wp points at this row's weights (per class or per element) or is 0. Returns the row sum unless elementwise.
+ * wp points at this row's weights (per class or per element) or is 0. Returns the row sum unless elementwise, and
+ * sets sigUnit.
  */
 export function sigmoidRow32(
   xp: usize, tp: usize, cols: i32, ts: f64, t0: f64, wp: usize, posWeight: usize, op: usize, elementwise: bool,
@@ -178,6 +185,7 @@ export function sigmoidRow32(
   tsc = i32x4.replace_lane(tsc, 3, ts != 1 || t0 != 0 ? 1 : 0);
   let big = f32x4.splat(BIG);
   let sum: f64 = 0;
+  let umax = f32x4.splat(0);
   let j = 0;
   while (j + 4 <= cols) {
     let j0 = j, end = min(cols, j + 64);
@@ -188,17 +196,21 @@ export function sigmoidRow32(
       let x0 = v128.load(xp + (<usize>j << 2)), x1 = v128.load(xp + (<usize>j << 2), 16);
       let a0 = f32x4.abs(x0), a1 = f32x4.abs(x1);
       out = v128.or(out, f32x4.gt(f32x4.pmax(a0, a1), big));
-      let l0 = sigStep(x0, a0, tp, j, tsc, wp, posWeight, gp, scv, l2e, sh, hi, lo, x5, x4, x3, x2, k3, k2, k1, k0,
+      let t0v = v128.load(tp + (<usize>j << 2)), t1v = v128.load(tp + (<usize>j << 2), 16);
+      umax = i32x4.max_u(umax, i32x4.max_u(t0v, t1v));
+      let l0 = sigStep(x0, a0, t0v, j, tsc, wp, posWeight, gp, scv, l2e, sh, hi, lo, x5, x4, x3, x2, k3, k2, k1, k0,
         one, two);
       acc = sigPut(acc, l0, op, j, elementwise);
-      let l1 = sigStep(x1, a1, tp, j + 4, tsc, wp, posWeight, gp, scv, l2e, sh, hi, lo, x5, x4, x3, x2, k3, k2, k1,
+      let l1 = sigStep(x1, a1, t1v, j + 4, tsc, wp, posWeight, gp, scv, l2e, sh, hi, lo, x5, x4, x3, x2, k3, k2, k1,
         k0, one, two);
       acc = sigPut(acc, l1, op, j + 4, elementwise);
     }
     for (; j + 4 <= end; j += 4) {
       let x0 = v128.load(xp + (<usize>j << 2)), a0 = f32x4.abs(x0);
       out = v128.or(out, f32x4.gt(a0, big));
-      let l0 = sigStep(x0, a0, tp, j, tsc, wp, posWeight, gp, scv, l2e, sh, hi, lo, x5, x4, x3, x2, k3, k2, k1, k0,
+      let t0v = v128.load(tp + (<usize>j << 2));
+      umax = i32x4.max_u(umax, t0v);
+      let l0 = sigStep(x0, a0, t0v, j, tsc, wp, posWeight, gp, scv, l2e, sh, hi, lo, x5, x4, x3, x2, k3, k2, k1, k0,
         one, two);
       acc = sigPut(acc, l0, op, j, elementwise);
     }
@@ -209,5 +221,8 @@ export function sigmoidRow32(
       sum += hsum4(acc);
     }
   }
+  let unit = i32x4.all_true(i32x4.le_u(umax, i32x4.splat(0x3F800000)));
+  for (let i = j; i < cols; i++) unit = unit && load<u32>(tp + (<usize>i << 2)) <= 0x3F800000;
+  sigUnit = unit;
   return sum + sigRange(xp, tp, j, cols, ts, t0, wp, posWeight, op, elementwise, gp, sc);
 }

@@ -161,6 +161,14 @@ export function sigmoidCrossEntropy_f64(x: usize, t: usize, rows: i32, cols: i32
   sigmoidCrossEntropy<f64>(x, t, rows, cols, smoothing, w, wFull != 0, posWeight, out, elementwise != 0);
 }
 
+export function sigmoidCrossEntropyChecked_f32(x: usize, t: usize, rows: i32, cols: i32, smoothing: f64, w: usize, wFull: i32, posWeight: usize, out: usize, elementwise: i32): i32 {
+  return sigmoidCrossEntropy<f32>(x, t, rows, cols, smoothing, w, wFull != 0, posWeight, out, elementwise != 0, 0, 0, true);
+}
+
+export function sigmoidCrossEntropyChecked_f64(x: usize, t: usize, rows: i32, cols: i32, smoothing: f64, w: usize, wFull: i32, posWeight: usize, out: usize, elementwise: i32): i32 {
+  return sigmoidCrossEntropy<f64>(x, t, rows, cols, smoothing, w, wFull != 0, posWeight, out, elementwise != 0, 0, 0, true);
+}
+
 export function binaryEntropy_f32(p: usize, n: i32, out: usize): void {
   binaryEntropy<f32>(p, n, out);
 }

@@ -51,7 +51,7 @@ const KEYS = ['classes', 'reduction', 'base', 'weight', 'sampleWeight', 'labelSm
 
 type BinaryKernel = (
   k: Kernels, X: Matrix, T: Matrix, smoothing: number, w: FloatArray | null, wFull: boolean,
-  out: Float64Array, elementwise: boolean,
+  out: Float64Array, elementwise: boolean, call: BinaryCall,
 ) => void;
 
 /** A binary loss call resolved: shapes, weights and options (shared with the gradient). */
@@ -74,6 +74,10 @@ export interface BinaryCall {
   batch: boolean;
   /** Rows are averaged before they are reduced (Keras' mean over the last axis): 'none' gives one value per row. */
   rowMean: boolean;
+  /** Targets still to be checked (checkTargets, not real): by the kernel's fused test, or after it declines. */
+  targetsLater: boolean;
+  /** Runs a check that follows the targets' in the errors' order: where the targets wait, they are checked first. */
+  later<R>(f: () => R): R;
   o: Record<string, unknown>;
   name: string;
   /** The powers of two taken out of the weights (`unscaled`): w = 2^we·w', sw = 2^se·sw'. */
@@ -88,7 +92,7 @@ export interface BinaryCall {
  */
 export function binaryCall(
   fn: string, x: unknown, target: unknown, options: object | undefined, extra: readonly string[],
-  name: string, probabilities: boolean,
+  name: string, probabilities: boolean, fusedTargets = false,
 ): BinaryCall {
   const o = checkKeys(options, [...KEYS, ...extra], fn);
   const preset = presetOf(o.compat);
@@ -111,18 +115,29 @@ export function binaryCall(
   // The focal factor (1 - p_t)^γ needs t in [0, 1]; the cross-entropies are linear in t.
   const real = fn !== 'binaryFocalCrossEntropy'
     && (preset.realTargets === 'all' || (preset.realTargets === 'logits' && !probabilities));
-  checkTargets(k, { name: 'target', m: T }, real);
+  // Targets in [0, 1] may be tested in the kernel's pass instead (sigmoidCrossEntropyChecked); later() keeps the
+  // errors' order: a bad target is still reported before a bad weight.
+  const targetsLater = fusedTargets && !real;
+  if (!targetsLater) checkTargets(k, { name: 'target', m: T }, real);
+  const later = <R>(f: () => R): R => {
+    try {
+      return f();
+    } catch (e) {
+      if (targetsLater) checkTargets(k, { name: 'target', m: T }, false);
+      throw e;
+    }
+  };
 
   // Weights are read in float64 and handed to the kernels with their scale taken out (see unscaled).
   let w64: Float64Array | null = null;
   let wFull = false;
   if (o.weight !== undefined) {
-    const len = lengthOf(o.weight);
+    const len = later(() => lengthOf(o.weight));
     wFull = len !== X.cols && len === X.rows * X.cols;
-    w64 = weightOption(o.weight, 'weight', wFull ? X.rows * X.cols : X.cols, false, preset) as Float64Array;
+    w64 = later(() => weightOption(o.weight, 'weight', wFull ? X.rows * X.cols : X.cols, false, preset)) as Float64Array;
   }
   const sw64 = o.sampleWeight === undefined ? null
-    : weightOption(o.sampleWeight, 'sampleWeight', examples ? X.cols : X.rows, false, preset) as Float64Array;
+    : later(() => weightOption(o.sampleWeight, 'sampleWeight', examples ? X.cols : X.rows, false, preset)) as Float64Array;
   let w: FloatArray | null;
   let sw: FloatArray | null;
   let we: number;
@@ -144,7 +159,7 @@ export function binaryCall(
   }
   return {
     k, X, T, f32, preset, reduction, rule, unit, smoothing, w, wFull, sw, scalar, batch: X.batch || examples, o, name,
-    rowMean: preset.binaryRowMean && X.batch, we, se,
+    rowMean: preset.binaryRowMean && X.batch, we, se, targetsLater, later,
   };
 }
 
@@ -204,12 +219,12 @@ export function binaryFinish(b: BinaryCall, out: Float64Array, elementwise: bool
 /** Shared path of the binary losses: resolve, one kernel call, reduce (over every element, as in PyTorch). */
 export function binary(
   fn: string, x: unknown, target: unknown, options: BinaryOptions | undefined, extra: readonly string[],
-  name: string, probabilities: boolean, kernel: BinaryKernel,
+  name: string, probabilities: boolean, kernel: BinaryKernel, fusedTargets = false,
 ): number | Float64Array {
-  const b = binaryCall(fn, x, target, options, extra, name, probabilities);
+  const b = binaryCall(fn, x, target, options, extra, name, probabilities, fusedTargets);
   const elementwise = b.reduction === 'none' && b.batch && !b.rowMean;
   const out = new Float64Array(elementwise ? b.X.rows * b.X.cols : b.X.rows);
-  kernel(b.k, b.X, b.T, b.smoothing, b.w, b.wFull, out, elementwise);
+  kernel(b.k, b.X, b.T, b.smoothing, b.w, b.wFull, out, elementwise, b);
   return binaryFinish(b, out, elementwise, binaryDenominator(b));
 }
 
@@ -270,10 +285,14 @@ export function sigmoidCrossEntropy<X extends number | Batch, O extends SigmoidC
 ): BinaryResult<X, O> {
   const o = ownOptions(options, 'sigmoidCrossEntropy');
   return binary('sigmoidCrossEntropy', logits, target, options, ['posWeight'], 'logits', false,
-    (k, X, T, smoothing, w, wFull, out, elementwise) => {
+    (k, X, T, smoothing, w, wFull, out, elementwise, { targetsLater, later }) => {
       const pw = o.posWeight === undefined ? null
-        : checkWeights(asVectorOption(o.posWeight, 'posWeight', X.cols, !(X.data instanceof Float64Array)), 'posWeight');
-      k.sigmoidCrossEntropy(X.data, T.data, X.rows, X.cols, smoothing, w, wFull, pw, out, elementwise);
+        : later(() => checkWeights(asVectorOption(o.posWeight, 'posWeight', X.cols, !(X.data instanceof Float64Array)), 'posWeight'));
+      const args = [X.data, T.data, X.rows, X.cols, smoothing, w, wFull, pw, out, elementwise] as const;
+      if (targetsLater && k.sigmoidCrossEntropyChecked?.(...args)) return;
+      if (targetsLater) checkTargets(k, { name: 'target', m: T }, false);
+      k.sigmoidCrossEntropy(...args);
     },
+    true,
   ) as BinaryResult<X, O>;
 }

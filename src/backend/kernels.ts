@@ -136,6 +136,17 @@ export interface Kernels {
     w: FloatArray | null, wFull: boolean, posWeight: FloatArray | null, out: Float64Array, elementwise: boolean,
   ): void;
 
+  /**
+   * sigmoidCrossEntropy fused with checkTargets' test of t (every entry in [0, 1]), in the pass that reads t anyway:
+   * the separate test costs a pass and, in wasm, a second copy of t. Returns false at the first row that fails (or
+   * that the fused test declines), `out` then incomplete: the caller runs checkTargets, which names the entry, and
+   * the plain kernel. Optional.
+   */
+  sigmoidCrossEntropyChecked?(
+    x: FloatData, t: FloatData, rows: number, cols: number, smoothing: number,
+    w: FloatArray | null, wFull: boolean, posWeight: FloatArray | null, out: Float64Array, elementwise: boolean,
+  ): boolean;
+
   /** out[i] = -(p log p + (1 - p) log(1 - p)) with 0 log 0 = 0, for i < n. */
   binaryEntropy(p: FloatData, n: number, out: Float64Array): void;
 

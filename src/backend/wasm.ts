@@ -379,7 +379,21 @@ export class WasmKernels implements Kernels, ScoringKernels {
     x: FloatData, t: FloatData, rows: number, cols: number, smoothing: number,
     w: FloatArray | null, wFull: boolean, posWeight: FloatArray | null, out: Float64Array, elementwise: boolean,
   ): void {
-    this.run('sigmoidCrossEntropy', f32Call(x, t), rows, [
+    this.sigmoid('sigmoidCrossEntropy', x, t, rows, cols, smoothing, w, wFull, posWeight, out, elementwise);
+  }
+
+  sigmoidCrossEntropyChecked(
+    x: FloatData, t: FloatData, rows: number, cols: number, smoothing: number,
+    w: FloatArray | null, wFull: boolean, posWeight: FloatArray | null, out: Float64Array, elementwise: boolean,
+  ): boolean {
+    return this.sigmoid('sigmoidCrossEntropyChecked', x, t, rows, cols, smoothing, w, wFull, posWeight, out, elementwise) === rows;
+  }
+
+  private sigmoid(
+    name: string, x: FloatData, t: FloatData, rows: number, cols: number, smoothing: number,
+    w: FloatArray | null, wFull: boolean, posWeight: FloatArray | null, out: Float64Array, elementwise: boolean,
+  ): number {
+    return this.run(name, f32Call(x, t), rows, [
       { a: x, per: cols }, { a: t, per: cols }, ROWS, cols, smoothing,
       { a: w, per: wFull ? cols : 0 }, wFull ? 1 : 0, { a: posWeight, per: 0 },
       { a: out, per: elementwise ? cols : 1, out: true }, elementwise ? 1 : 0,
