@@ -70,6 +70,13 @@ await build({
   define: { __XENT_VERSION__: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
 });
 
+// The `xent/parallel` entry and its workers' script (loaded as new URL('./parallel-worker.js', import.meta.url)),
+// ESM for Node and browsers; each carries the kernels it needs, as the main entry does.
+await build({
+  ...common, entryPoints: { parallel: 'src/parallel/index.ts', 'parallel-worker': 'src/parallel/worker.ts' }, format: 'esm',
+  outdir: 'dist', external: ['node:worker_threads'], plugins: [scalarApart('js')],
+});
+
 // Types: tsc checks every source and emits declarations into build/types; rollup-plugin-dts bundles the public API's
 // into one file, so internal modules (and their TypeScript-version-specific inferred types) are not shipped. The
 // same file serves the `require` condition as index.d.cts (a .d.ts beside a .cjs would be read as ESM types).
@@ -80,3 +87,5 @@ execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconf
 const types = await rollup({ input: 'build/types/index.d.ts', plugins: [dts()] });
 await types.write({ file: 'dist/index.d.ts', format: 'es' });
 copyFileSync('dist/index.d.ts', 'dist/index.d.cts');
+const parallelTypes = await rollup({ input: 'build/types/parallel/index.d.ts', plugins: [dts()] });
+await parallelTypes.write({ file: 'dist/parallel.d.ts', format: 'es' });

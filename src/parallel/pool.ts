@@ -1,0 +1,220 @@
+/**
+ * One large batch on several cores: a Pool of workers, each with its own instance of the main thread's compiled
+ * kernels, takes a call's rows in contiguous blocks, one block per worker. Workers return per-row losses and the
+ * main thread reduces them in row order with the same float64 sum as the one-thread call, so results are
+ * bit-identical to it whatever the number of workers. Logits in a SharedArrayBuffer (sharedArray()) are read in
+ * place; other logits are copied block by block into buffers transferred to the workers.
+ */
+import { type InitOptions, init, kernelModule } from '../backend/select.js';
+import { softmaxCrossEntropy } from '../api/losses.js';
+import { XentError, show } from '../core/errors.js';
+import { checkKeys, unitOf } from '../core/options.js';
+import { Sum } from '../core/reduce.js';
+import type { BlockReply, BlockTask, Start } from './protocol.js';
+
+export interface PoolOptions {
+  /** Number of workers (default: the cores the runtime reports, at least 1). */
+  workers?: number;
+  /** The workers' script (default: dist/parallel-worker.js beside this module); for bundlers that move files. */
+  workerUrl?: string | URL;
+  /** The kernels the workers run, as init() takes them (default: the fastest the runtime runs). */
+  init?: InitOptions;
+}
+
+export interface ParallelSoftmaxCrossEntropyOptions {
+  /** Classes per row of the flat logits (required). */
+  classes: number;
+  /** 'mean' (default): over the rows not ignored; 'sum'; 'none': a Float64Array of per-row losses. */
+  reduction?: 'mean' | 'sum' | 'none';
+  /** Logarithm base of the result (default e: nats). */
+  base?: number;
+  /** Logits are divided by it first (default 1). */
+  temperature?: number;
+  /** Rows whose label is this are skipped (default: none is). */
+  ignoreIndex?: number;
+}
+
+const KEYS = ['classes', 'reduction', 'base', 'temperature', 'ignoreIndex'];
+
+interface Handle {
+  post(m: BlockTask | Start, transfer: ArrayBuffer[]): void;
+  terminate(): Promise<unknown> | void;
+  /** Node: a worker keeps the process alive only while it has work (an idle pool does not hold the process open). */
+  hold(busy: boolean): void;
+}
+
+interface Pending {
+  resolve(v: Float64Array): void;
+  reject(e: unknown): void;
+}
+
+const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+
+function defaultWorkers(): number {
+  const n = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+  return Math.max(1, n ?? 1);
+}
+
+/** A worker in Node (worker_threads) or a module Web Worker; `onReply` gets its answers, `onFail` its crash. */
+async function spawn(url: URL, onReply: (r: BlockReply) => void, onFail: (e: unknown) => void): Promise<Handle> {
+  if (isNode) {
+    const { Worker } = await import('node:worker_threads');
+    const w = new Worker(url);
+    w.on('message', onReply);
+    w.on('error', onFail);
+    w.unref();
+    return {
+      post: (m, t) => w.postMessage(m, t), terminate: () => w.terminate(), hold: (busy) => (busy ? w.ref() : w.unref()),
+    };
+  }
+  const w = new Worker(url, { type: 'module' });
+  w.onmessage = (e: MessageEvent<BlockReply>) => onReply(e.data);
+  w.onerror = (e) => onFail(e);
+  return { post: (m, t) => w.postMessage(m, t), terminate: () => w.terminate(), hold: () => {} };
+}
+
+export class Pool {
+  private handles: Handle[] = [];
+  private pending = new Map<number, Pending>();
+  private next = 0;
+  private closed = false;
+
+  private constructor(readonly workers: number) {}
+
+  /** Starts `workers` workers, each instantiating the kernels compiled here (see PoolOptions.init). */
+  static async create(options: PoolOptions = {}): Promise<Pool> {
+    const o = checkKeys(options, ['workers', 'workerUrl', 'init'], 'createPool');
+    const n = o.workers === undefined ? defaultWorkers() : (o.workers as number);
+    if (!Number.isInteger(n) || n < 1 || n > 256) {
+      throw new XentError('INVALID_OPTION', `workers must be an integer from 1 to 256, got ${show(o.workers)}`);
+    }
+    const url = o.workerUrl === undefined ? new URL('./parallel-worker.js', import.meta.url) : new URL(String(o.workerUrl));
+    await init(o.init as InitOptions | undefined);
+    const pool = new Pool(n);
+    const module = kernelModule();
+    const fail = (e: unknown) => pool.failAll(new XentError('INTERNAL', `a worker failed: ${e instanceof Error ? e.message : show(e)}`));
+    for (let i = 0; i < n; i++) {
+      const h = await spawn(url, (r) => pool.settle(r), fail);
+      h.post({ module }, []);
+      pool.handles.push(h);
+    }
+    return pool;
+  }
+
+  private settle(r: BlockReply): void {
+    const p = this.pending.get(r.id);
+    if (!p) return;
+    this.pending.delete(r.id);
+    if ('values' in r) p.resolve(r.values);
+    else p.reject(r.error);
+  }
+
+  private failAll(e: XentError): void {
+    for (const p of this.pending.values()) p.reject(e);
+    this.pending.clear();
+  }
+
+  /**
+   * softmaxCrossEntropy of flat logits (Float32Array or Float64Array, N·classes) and N integer labels, as the
+   * one-thread function computes it (the same value, bit for bit), its rows split among the workers. Bad input
+   * rejects with the XentError the one-thread call throws.
+   */
+  async softmaxCrossEntropy(
+    logits: Float32Array | Float64Array, labels: ArrayLike<number>, options: ParallelSoftmaxCrossEntropyOptions,
+  ): Promise<number | Float64Array> {
+    if (this.closed) throw new XentError('INVALID_STATE', 'this pool is closed: create another with createPool()');
+    const oneThread = () => softmaxCrossEntropy(logits, labels as number[], options as object);
+    let o: Record<string, unknown>;
+    try {
+      o = checkKeys(options, KEYS, 'Pool.softmaxCrossEntropy');
+    } catch (e) {
+      oneThread(); // its own error first, where the input has one
+      throw e;
+    }
+    const cols = o.classes as number;
+    const rows = Number.isInteger(cols) && cols > 0 ? (logits as { length?: number }).length! / cols : NaN;
+    const typed = logits instanceof Float32Array || logits instanceof Float64Array;
+    if (!typed || !Number.isInteger(rows) || rows === 0 || labels?.length !== rows) return oneThread();
+    const reduction = o.reduction ?? 'mean';
+    if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') return oneThread();
+    const unit = unitOf(o.base);
+
+    const f32 = logits instanceof Float32Array;
+    const shared = typeof SharedArrayBuffer !== 'undefined' && logits.buffer instanceof SharedArrayBuffer;
+    const ints = labels instanceof Int32Array ? labels : Int32Array.from(labels, (v) => (Number.isInteger(v) ? v : NaN));
+    const parts = Math.min(this.workers, rows);
+    const blocks: Promise<Float64Array>[] = [];
+    for (let i = 0; i < parts; i++) {
+      const r0 = Math.floor((i * rows) / parts);
+      const r1 = Math.floor(((i + 1) * rows) / parts);
+      const view = logits.subarray(r0 * cols, r1 * cols);
+      const own = shared ? view : view.slice();
+      const task: BlockTask = {
+        id: this.next++, buffer: own.buffer, byteOffset: own.byteOffset, f32, rows: r1 - r0, cols,
+        labels: ints.slice(r0, r1), temperature: o.temperature as number | undefined,
+        ignoreIndex: o.ignoreIndex as number | undefined,
+      };
+      blocks.push(new Promise<Float64Array>((resolve, reject) => this.pending.set(task.id, { resolve, reject })));
+      this.handles[i].post(task, shared ? [task.labels.buffer as ArrayBuffer] : [own.buffer as ArrayBuffer, task.labels.buffer as ArrayBuffer]);
+    }
+    let values: Float64Array[];
+    for (let i = 0; i < parts; i++) this.handles[i].hold(true);
+    try {
+      values = await Promise.all(blocks);
+    } catch (e) {
+      if (e instanceof XentError) throw e;
+      // A block's input was refused: the one-thread call names the error as it would without workers.
+      return oneThread();
+    } finally {
+      if (this.pending.size === 0) for (const h of this.handles) h.hold(false);
+    }
+    return combine(values, ints, rows, reduction, unit, o.ignoreIndex as number | undefined);
+  }
+
+  /** Stops the workers; calls still running reject with INVALID_STATE. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.failAll(new XentError('INVALID_STATE', 'the pool was closed during the call'));
+    await Promise.all(this.handles.map((h) => h.terminate()));
+  }
+}
+
+/** The one-thread call's reduction of per-row losses in nats (api/losses.ts labelled(), without weights). */
+function combine(
+  values: Float64Array[], labels: Int32Array, rows: number, reduction: 'mean' | 'sum' | 'none', unit: number,
+  ignoreIndex: number | undefined,
+): number | Float64Array {
+  if (reduction === 'none') {
+    const out = new Float64Array(rows);
+    let i = 0;
+    for (const v of values) for (let j = 0; j < v.length; j++) out[i++] = v[j] / unit;
+    return out;
+  }
+  const acc = new Sum();
+  for (const v of values) for (let j = 0; j < v.length; j++) acc.add(v[j]);
+  const sum = acc.value();
+  if (reduction === 'sum') return sum / unit;
+  let counted = 0;
+  for (let r = 0; r < rows; r++) if (labels[r] !== ignoreIndex) counted++;
+  return counted === 0 ? NaN : sum / counted / unit;
+}
+
+/** A Pool of `workers` workers (see Pool). */
+export function createPool(options?: PoolOptions): Promise<Pool> {
+  return Pool.create(options);
+}
+
+/**
+ * A Float32Array or Float64Array of `length` elements in a SharedArrayBuffer: a Pool's workers read such logits in
+ * place, with no copy on this thread (browsers offer SharedArrayBuffer only to cross-origin isolated pages).
+ */
+export function sharedArray(length: number, dtype: 'float32' | 'float64' = 'float32'): Float32Array | Float64Array {
+  if (typeof SharedArrayBuffer === 'undefined') {
+    throw new XentError('INVALID_STATE', 'SharedArrayBuffer is unavailable here (browsers: serve the page cross-origin isolated, with COOP and COEP headers)');
+  }
+  if (!Number.isInteger(length) || length < 0) throw new XentError('INVALID_OPTION', `length must be an integer >= 0, got ${show(length)}`);
+  if (dtype !== 'float32' && dtype !== 'float64') throw new XentError('INVALID_OPTION', `dtype must be 'float32' or 'float64', got ${show(dtype)}`);
+  const bytes = new SharedArrayBuffer(length * (dtype === 'float32' ? 4 : 8)) as unknown as ArrayBuffer;
+  return dtype === 'float32' ? new Float32Array(bytes) : new Float64Array(bytes);
+}

@@ -1,0 +1,50 @@
+// Entry of the Pool's workers (dist/parallel-worker.js), in Node (worker_threads) and in browsers (module Web
+// Workers). A worker instantiates the main thread's compiled kernels, then answers each block of rows with its
+// per-row losses (the buffer transferred back), or with the error's text: the pool then lets the one-thread call
+// name the error, so that errors are the same as without workers.
+import { init } from '../backend/select.js';
+import { softmaxCrossEntropy } from '../api/losses.js';
+import type { BlockReply, BlockTask, Start } from './protocol.js';
+
+interface Port {
+  post(m: BlockReply, transfer: ArrayBuffer[]): void;
+  listen(f: (m: unknown) => void): void;
+}
+
+async function port(): Promise<Port> {
+  const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+  if (isNode) {
+    const { parentPort } = await import('node:worker_threads');
+    return { post: (m, t) => parentPort!.postMessage(m, t), listen: (f) => parentPort!.on('message', f) };
+  }
+  const scope = globalThis as unknown as { postMessage(m: unknown, t: ArrayBuffer[]): void; onmessage: unknown };
+  return {
+    post: (m, t) => scope.postMessage(m, t),
+    listen: (f) => {
+      scope.onmessage = (e: MessageEvent) => f(e.data);
+    },
+  };
+}
+
+function block(t: BlockTask): Float64Array {
+  const Ctor = t.f32 ? Float32Array : Float64Array;
+  const logits = new Ctor(t.buffer as ArrayBuffer, t.byteOffset, t.rows * t.cols);
+  return softmaxCrossEntropy(logits, t.labels, {
+    classes: t.cols, reduction: 'none', temperature: t.temperature, ignoreIndex: t.ignoreIndex,
+  }) as Float64Array;
+}
+
+const p = await port();
+let ready: Promise<unknown> | null = null;
+p.listen((m) => {
+  if (ready === null) {
+    const { module } = m as Start;
+    ready = init(module !== null ? { module, backend: 'wasm' } : { backend: 'js' });
+    return;
+  }
+  const t = m as BlockTask;
+  ready.then(() => {
+    const values = block(t);
+    p.post({ id: t.id, values }, [values.buffer as ArrayBuffer]);
+  }).catch((e: unknown) => p.post({ id: t.id, error: e instanceof Error ? e.message : String(e) }, []));
+});

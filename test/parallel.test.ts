@@ -1,0 +1,128 @@
+/**
+ * xent/parallel in Node: a Pool's softmaxCrossEntropy must equal the one-thread call bit for bit (every reduction,
+ * both float types, plain and shared logits, 1 to 3 workers, ignored rows, base and temperature, each backend the
+ * pool can run), reject bad input with the one-thread call's XentError, and shut down cleanly. Runs the built
+ * entries (dist/parallel.js and its workers' script; npm run build first).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prng } from './helpers.js';
+
+const DIST = new URL('../dist/index.js', import.meta.url).href;
+const PARALLEL = new URL('../dist/parallel.js', import.meta.url).href;
+
+type Lib = typeof import('../src/index.js');
+type Par = typeof import('../src/parallel/index.js');
+let xent: Lib;
+let par: Par;
+
+beforeAll(async () => {
+  xent = await import(/* @vite-ignore */ DIST);
+  par = await import(/* @vite-ignore */ PARALLEL);
+});
+
+/** rows × cols logits in [-8, 8] (plain or in a SharedArrayBuffer) and labels, some ignored (-100). */
+function batch(rows: number, cols: number, seed: number, f32: boolean, shared: boolean) {
+  const rand = prng(seed);
+  const x = shared ? par.sharedArray(rows * cols, f32 ? 'float32' : 'float64') : new (f32 ? Float32Array : Float64Array)(rows * cols);
+  for (let i = 0; i < x.length; i++) x[i] = 16 * rand() - 8;
+  const labels = Int32Array.from({ length: rows }, (_, r) => (r % 7 === 3 ? -100 : Math.floor(rand() * cols)));
+  return { x, labels };
+}
+
+const bits = (v: number | Float64Array) => (typeof v === 'number' ? [v] : Array.from(v)).map((n) => Object.is(n, -0) ? '-0' : String(n));
+
+for (const init of [{}, { backend: 'wasm' as const, simd: false }, { backend: 'js' as const }]) {
+  describe(`Pool on ${JSON.stringify(init)}`, () => {
+    const pools: import('../src/parallel/index.js').Pool[] = [];
+    afterAll(async () => {
+      await Promise.all(pools.map((p) => p.close()));
+    });
+
+    it('equals the one-thread call bit for bit, for 1, 2 and 3 workers', async () => {
+      await xent.init(init);
+      for (const workers of [1, 2, 3]) pools.push(await par.createPool({ workers, init }));
+      for (const f32 of [true, false]) {
+        for (const shared of [false, true]) {
+          // 37 rows: blocks of unequal size; 1 row: fewer rows than workers.
+          for (const [rows, cols] of [[37, 1000], [1, 5000], [4, 70_000]]) {
+            const { x, labels } = batch(rows, cols, rows + cols, f32, shared);
+            for (const options of [
+              { classes: cols, ignoreIndex: -100 }, { classes: cols, reduction: 'sum' as const, ignoreIndex: -100 },
+              { classes: cols, reduction: 'none' as const, ignoreIndex: -100 },
+              { classes: cols, base: 2, temperature: 0.7, ignoreIndex: -100 },
+              { classes: cols, reduction: 'none' as const, base: 2, ignoreIndex: -100 },
+            ]) {
+              const want = xent.softmaxCrossEntropy(x, labels, options) as number | Float64Array;
+              for (const pool of pools) {
+                const got = await pool.softmaxCrossEntropy(x, labels, options);
+                expect(bits(got), `${pool.workers} workers, ${JSON.stringify(options)}`).toEqual(bits(want));
+              }
+            }
+          }
+        }
+      }
+      // Every row ignored: the one-thread call's empty mean (NaN).
+      const { x } = batch(3, 10, 1, true, false);
+      const all = new Int32Array(3).fill(-100);
+      expect(await pools[1].softmaxCrossEntropy(x, all, { classes: 10, ignoreIndex: -100 })).toBeNaN();
+      expect(xent.softmaxCrossEntropy(x, all, { classes: 10, ignoreIndex: -100 })).toBeNaN();
+    });
+
+    it('bad input rejects with the XentError of the one-thread call', async () => {
+      const pool = pools[1];
+      const { x, labels: some } = batch(20, 50, 9, true, false);
+      const labels = some.map((v) => (v < 0 ? 1 : v));
+      const cases: [Float32Array, ArrayLike<number>, object][] = [
+        [x.map((v, i) => (i === 17 * 50 + 3 ? NaN : v)), labels, { classes: 50 }], // NaN in the second block
+        [x, labels.map((v, i) => (i === 15 ? 50 : v)), { classes: 50 }], // label out of range
+        [x, labels.map((v, i) => (i === 2 ? -3 : v)), { classes: 50 }],
+        [x, labels.subarray(1), { classes: 50 }], // shape
+        [x, labels, { classes: 7 }],
+        [x, labels, { classes: 50, weight: [1] }], // an option the pool does not take
+        [x, labels, { classes: 50, reduction: 'batchmean' }],
+        [x, labels, { classes: 50, base: -1 }],
+        [x.map((v, i) => (i === 19 * 50 ? Infinity : v)), labels, { classes: 50 }],
+      ];
+      for (const [xs, ys, o] of cases) {
+        let want: unknown;
+        try {
+          xent.softmaxCrossEntropy(xs, ys as Int32Array, o as { classes: number });
+        } catch (e) {
+          want = e;
+        }
+        let got: unknown;
+        try {
+          await pool.softmaxCrossEntropy(xs, ys, o as { classes: number });
+        } catch (e) {
+          got = e;
+        }
+        // Some of these the one-thread call takes (unknown options are its own to refuse): then so must the pool.
+        if (want === undefined) {
+          expect((got as Error)?.message).toMatch(/has no option/);
+          continue;
+        }
+        expect(got, JSON.stringify(o)).toBeInstanceOf(xent.XentError);
+        expect((got as { code: string }).code).toBe((want as { code: string }).code);
+        expect((got as Error).message).toBe((want as Error).message);
+      }
+    });
+  });
+}
+
+describe('Pool lifecycle', () => {
+  it('bad pool options, calls after close and a close during a call', async () => {
+    for (const workers of [0, 1.5, -1, 1000]) {
+      await expect(par.createPool({ workers })).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringContaining('workers') });
+    }
+    await expect(par.createPool({ threads: 2 } as object)).rejects.toMatchObject({ code: 'INVALID_OPTION' });
+    expect(() => par.sharedArray(-1)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
+    const pool = await par.createPool({ workers: 2 });
+    const { x, labels } = batch(64, 20_000, 3, true, true);
+    const options = { classes: 20_000, ignoreIndex: -100 };
+    const running = expect(pool.softmaxCrossEntropy(x, labels, options)).rejects.toMatchObject({ code: 'INVALID_STATE' });
+    await pool.close();
+    await running;
+    await expect(pool.softmaxCrossEntropy(x, labels, options)).rejects.toMatchObject({ code: 'INVALID_STATE' });
+    await pool.close(); // twice is harmless
+  });
+});
