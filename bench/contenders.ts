@@ -10,6 +10,7 @@ import {
   xentZeroCopy,
 } from './subjects.js';
 import type { WorkloadInfo } from './workloads.js';
+import { xentWorkers } from './workers.js';
 
 export interface Settings {
   quick: boolean;
@@ -42,6 +43,7 @@ export function contenders(s: WorkloadInfo, settings: Settings): Impl[] {
       xentEvaluator(s, 'default'), xentEvaluator(s, 'default', true), xentEvaluator(s, 'js'),
     ]),
     xentScoreTokens(s), xentLanguageModelEvaluator(s),
+    xentWorkers(s, 1, big), xentWorkers(s, 2, big),
     ...floors(s),
   ];
 }
