@@ -278,7 +278,8 @@ describe('Chromium (Debian chromium, driven by playwright-core)', () => {
       let body: string | null = null;
       if (path.startsWith('/dist/')) file = join(root, path);
       else if (path === '/t/cases.mjs' || path === '/t/conformance.mjs') file = join(sandbox, path.slice(3));
-      else if (path === '/t/browser.mjs' || path === '/t/browser-worker.mjs') file = here(path.slice(3));
+      else if (path === '/t/browser.mjs' || path === '/t/browser-worker.mjs' || path === '/t/browser-parallel.mjs') file = here(path.slice(3));
+      else if (path === '/parallel.html') body = page('/t/browser-parallel.mjs');
       else if (path.endsWith('.html')) {
         const modes = url.searchParams.get('modes') ?? '';
         body = page(`/t/${url.searchParams.get('worker') ? 'browser-worker' : 'browser'}.mjs?modes=${modes}`);
@@ -290,6 +291,11 @@ describe('Chromium (Debian chromium, driven by playwright-core)', () => {
       }
       const headers: Record<string, string> = { 'content-type': TYPES[path.slice(path.lastIndexOf('.'))] ?? 'text/plain' };
       if (CSP[path]) headers['content-security-policy'] = CSP[path];
+      // Cross-origin isolation (SharedArrayBuffer) for xent/parallel's page and its workers' script.
+      if (path === '/parallel.html' || path === '/dist/parallel-worker.js') {
+        headers['cross-origin-opener-policy'] = 'same-origin';
+        headers['cross-origin-embedder-policy'] = 'require-corp';
+      }
       res.writeHead(200, headers).end(body);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -341,6 +347,16 @@ describe('Chromium (Debian chromium, driven by playwright-core)', () => {
     expectModes('Chromium, strict CSP', report, m);
     expect(report.results[0].fallbackReason).toMatch(/WebAssembly unavailable/);
     expect(report.results[1].fallbackReason).toMatch(/WebAssembly unavailable/);
+  });
+
+  it('xent/parallel, cross-origin isolated: two module Workers give the one-thread bits, its errors, and close', async (ctx) => {
+    const { report } = await open(ctx, '/parallel.html');
+    const r = report as unknown as { isolated: boolean; error: string | null; closed: string; checks: { name: string; same: boolean }[] };
+    expect(r.error).toBeNull();
+    expect(r.isolated).toBe(true);
+    expect(r.checks.map((c) => c.name)).toHaveLength(7);
+    for (const c of r.checks) expect(c.same, c.name).toBe(true);
+    expect(r.closed).toBe('INVALID_STATE');
   });
 
   it("CSP with 'wasm-unsafe-eval': WebAssembly runs", async (ctx) => {
