@@ -76,6 +76,8 @@ for (const init of [{}, { backend: 'wasm' as const, simd: false }, { backend: 'j
         [x.map((v, i) => (i === 17 * 50 + 3 ? NaN : v)), labels, { classes: 50 }], // NaN in the second block
         [x, labels.map((v, i) => (i === 15 ? 50 : v)), { classes: 50 }], // label out of range
         [x, labels.map((v, i) => (i === 2 ? -3 : v)), { classes: 50 }],
+        [x, Array.from(labels, (v, i) => (i === 12 ? 2.5 : v)), { classes: 50 }], // not an integer
+        [x, Array.from(labels, (v, i) => (i === 13 ? 2 ** 32 + 1 : v)), { classes: 50 }],
         [x, labels.subarray(1), { classes: 50 }], // shape
         [x, labels, { classes: 7 }],
         [x, labels, { classes: 50, weight: [1] }], // an option the pool does not take

@@ -141,7 +141,9 @@ export class Pool {
 
     const f32 = logits instanceof Float32Array;
     const shared = typeof SharedArrayBuffer !== 'undefined' && logits.buffer instanceof SharedArrayBuffer;
-    const ints = labels instanceof Int32Array ? labels : Int32Array.from(labels, (v) => (Number.isInteger(v) ? v : NaN));
+    const ints = labels instanceof Int32Array ? labels : Int32Array.from(labels);
+    // A label that is not an int32 (2.5, NaN, 2^40) is the one-thread call's to refuse: an Int32Array would wrap it.
+    for (let r = 0; r < rows; r++) if (ints[r] !== labels[r]) return oneThread();
     const parts = Math.min(this.workers, rows);
     const blocks: Promise<Float64Array>[] = [];
     for (let i = 0; i < parts; i++) {
