@@ -6,7 +6,7 @@
 // to the TypeScript backend on the same data. Writes bench/THREADS.md. Options: --rounds=N (default 5), --keep.
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
-import { cpus, totalmem, tmpdir } from 'node:os';
+import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { newest } from './newest.mjs';
@@ -190,10 +190,16 @@ if (!keep) rmSync(dir, { recursive: true, force: true });
 else console.log(`inputs kept in ${dir}`);
 
 const f = (x, d = 2) => x.toFixed(d);
-/** What the probe says: two processes share no memory and no cache lines, so a slow-down is the hardware's. */
+/**
+ * What the probe says: two processes share no memory and no cache lines, so a slow-down is the hardware's, unless
+ * the scalar kernel slows as much: then the second core was not free (other tenants' load), whatever its SIMD units.
+ */
 function probeReading(p) {
   const w = p.wasm.both / p.wasm.alone;
   const j = p.js.both / p.js.alone;
+  if (j >= 1.5) {
+    return `Two processes share no memory and no cache lines, yet here both kernels run slower beside another copy of themselves: the SIMD one ${f(w)}×, the scalar TypeScript one ${f(j)}× too, so the second core was busy with other work (load average ${loadavg().map((x) => f(x)).join(' / ')} at the end) rather than shared SIMD units. On a host that loaded, a second thread can add at most ${f(2 / w)}×; the figures above say nothing of an idle machine.`;
+  }
   if (w < 1.15) return 'Two processes share no memory and no cache lines; here the SIMD kernel runs about as fast beside another copy of itself as alone, so the cores do not limit what a second thread adds.';
   return `Two processes share no memory and no cache lines, so the slow-down is the hardware's: when both virtual cores run SIMD code, each runs it ${f(w)}× slower (as the two hyperthreads of one physical core do), while the scalar TypeScript kernel is ${j < 1.1 ? 'barely' : `${f(j)}×`} slowed. A second thread can add at most ${f(2 / w)}× to the SIMD part of an evaluation on this machine.`;
 }
@@ -207,7 +213,7 @@ Written by \`npm run bench:threads\` (bench/threads.mjs); do not edit by hand.
 
 - Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB memory, ${process.platform} ${process.arch}
 - Node: ${process.version}
-- Date: ${new Date().toISOString()}
+- Date: ${new Date().toISOString()}; load average (1 / 5 / 15 min) at the end: ${loadavg().map((x) => f(x)).join(' / ')}
 - Median of ${rounds} rounds, each running \`xent eval PRED TARGET --threads 1\` then \`--threads 2\` (wall time of the
   whole command, Node's start included; peak RSS from /usr/bin/time).
 
