@@ -159,17 +159,17 @@ export class Pool {
       blocks.push(new Promise<Float64Array>((resolve, reject) => this.pending.set(task.id, { resolve, reject })));
       this.handles[i].post(task, shared ? [task.labels.buffer as ArrayBuffer] : [own.buffer as ArrayBuffer, task.labels.buffer as ArrayBuffer]);
     }
-    let values: Float64Array[];
     for (let i = 0; i < parts; i++) this.handles[i].hold(true);
-    try {
-      values = await Promise.all(blocks);
-    } catch (e) {
-      if (e instanceof XentError) throw e;
+    // Every block is waited for, so that no worker is still busy with this call when it returns.
+    const settled = await Promise.allSettled(blocks);
+    if (this.pending.size === 0) for (const h of this.handles) h.hold(false);
+    const failed = settled.find((b) => b.status === 'rejected');
+    if (failed) {
+      if (failed.reason instanceof XentError) throw failed.reason;
       // A block's input was refused: the one-thread call names the error as it would without workers.
       return oneThread();
-    } finally {
-      if (this.pending.size === 0) for (const h of this.handles) h.hold(false);
     }
+    const values = settled.map((b) => (b as PromiseFulfilledResult<Float64Array>).value);
     return combine(values, ints, rows, reduction, unit, o.ignoreIndex as number | undefined);
   }
 
