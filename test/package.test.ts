@@ -39,7 +39,10 @@ describe('package', () => {
     expect(readFileSync(dist('index.d.cts'), 'utf8')).toBe(readFileSync(dist('index.d.ts'), 'utf8'));
     // the embedded wasm is typed as a string, never carried as a literal type ('AGFzbQ' is base64 of '\0asm')
     const declarations = readdirSync(dist('')).filter((f) => /\.d\.c?ts$/.test(f));
-    expect(declarations.sort()).toEqual(['index.d.cts', 'index.d.ts']);
+    expect(declarations.sort()).toEqual(['index.d.cts', 'index.d.ts', 'parallel.d.ts']);
+    const parallel = pkg.exports['./parallel'];
+    for (const p of [parallel.types, parallel.default, './dist/parallel-worker.js']) expect(existsSync(new URL(p, root)), p).toBe(true);
+    expect(readFileSync(dist('parallel.d.ts'), 'utf8')).toContain('createPool');
     for (const f of declarations) expect(readFileSync(dist(f), 'utf8')).not.toContain('AGFzbQ');
   });
 

@@ -122,6 +122,9 @@ describe('the kernels\' bytes, in one place', () => {
     expect(carried).toEqual({
       'cli-worker.js': [], 'cli.js': [], 'edge-light.js': [], 'workerd.js': [],
       'index.js': ['simd', 'relaxed'], 'index.cjs': ['simd', 'relaxed'], 'wasm-scalar.js': ['scalar'], 'wasm-scalar.cjs': ['scalar'],
+      // xent/parallel compiles the kernels its workers instantiate; the workers' script carries them too (unused:
+      // it is handed the compiled module).
+      'parallel.js': ['simd', 'relaxed'], 'parallel-worker.js': ['simd', 'relaxed'],
     });
   });
 });
