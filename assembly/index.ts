@@ -191,3 +191,6 @@ export { softmaxEvalLabels_f32, softmaxEvalLabels_f64, softmaxEvalLabels_f16, so
 export { widen_f32, widen_f64 } from './half';
 
 export { scoreTokens_f32, scoreTokens_f64 } from './score';
+
+// Comparing two models (assembly/compare.ts): half input is widened per chunk by the wrapper.
+export { compareRows_f32, compareRows_f64 } from './compare';

@@ -51,3 +51,9 @@ export type { LikelihoodFigures, Perplexity, BitsPerByte, PositionBin } from './
 export {
   fromLogprobs, type LogprobsOptions, type LogprobsResult, type LogprobsResponse, type LogprobSentinel,
 } from './eval/logprobs.js';
+
+// Comparing two models (src/eval/compare.ts).
+export { Comparison } from './eval/compare.js';
+export type {
+  ComparisonOptions, ComparisonUpdateOptions, ComparisonSettings, ComparisonResult, ComparisonStateJSON, Disagreement,
+} from './eval/compare.js';

@@ -251,6 +251,22 @@ export interface ScoringKernels {
   ): void;
 }
 
+/**
+ * Comparing two models (src/eval/compare.ts), apart from Kernels as ScoringKernels is. Per row r with target
+ * y = labels[r], a the base's logits and b the candidate's (same element type; half input widened), lp and lq their
+ * log-softmax ((x_j - max) - log Σ exp(x - max)), p and q their softmax:
+ *   out[6r .. 6r + 6) = [-lp_y, -lq_y, KL(p ‖ q), KL(q ‖ p), JS(p, q), q_y - p_y],
+ *   ints[4r .. 4r + 4) = [first argmax of a, first argmax of b, #{j : a_j > a_y}, #{j : b_j > b_y}].
+ * Every element in float64 arithmetic, sums in float64; each divergence is a sum of terms clamped at 0, so never
+ * negative (assembly/compare.ts states the forms and their accuracy). A negative label: out 0, ints [-1, -1, 0, 0].
+ * A row with NaN, a +Infinity logit or only -Infinity: its loss or the divergences NaN (the API explains them).
+ */
+export interface ComparisonKernels {
+  compareRows(
+    a: FloatData, b: FloatData, rows: number, cols: number, labels: Int32Array, out: Float64Array, ints: Int32Array,
+  ): void;
+}
+
 /** An argument list with half precision taken out: what the kernels see after their half input is widened. */
 type FloatArgs<A extends unknown[]> = { [I in keyof A]: Exclude<A[I], HalfArray> };
 type FloatMethod<F> = F extends (...a: infer A) => infer R ? (...a: FloatArgs<A>) => R : F;

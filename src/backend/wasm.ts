@@ -1,4 +1,4 @@
-import type { BackendName, FloatArray, FloatData, Kernels, ScoringKernels } from './kernels.js';
+import type { BackendName, ComparisonKernels, FloatArray, FloatData, Kernels, ScoringKernels } from './kernels.js';
 import { XentError, detached, isDetached } from '../core/errors.js';
 import { HalfArray, type HalfFormat } from '../core/dtype.js';
 
@@ -65,7 +65,7 @@ const imports = {
  * the module's heap base, in row chunks of at most CHUNK_BYTES, so peak memory stays bounded whatever the batch size.
  * Views of memory are created for each copy and never kept: any grow detaches them.
  */
-export class WasmKernels implements Kernels, ScoringKernels {
+export class WasmKernels implements Kernels, ScoringKernels, ComparisonKernels {
   readonly name: BackendName;
   private ex: XentExports;
   /** Live allocations (sorted by address); the scratch arena lies above the last one. */
@@ -475,6 +475,15 @@ export class WasmKernels implements Kernels, ScoringKernels {
       { a: x, per: cols }, ROWS, cols, s, { a: labels, per: 1 }, cap,
       { a: logprob, per: 1, out: true }, { a: rank, per: 1, out: true }, { a: entropy, per: 1, out: true },
       k, { a: topIds, per: k, out: true }, { a: topLogprobs, per: k, out: true },
+    ]);
+  }
+
+  compareRows(
+    a: FloatData, b: FloatData, rows: number, cols: number, labels: Int32Array, out: Float64Array, ints: Int32Array,
+  ): void {
+    this.run('compareRows', f32Call(a, b), rows, [
+      { a, per: cols }, { a: b, per: cols }, ROWS, cols, { a: labels, per: 1 },
+      { a: out, per: 6, out: true }, { a: ints, per: 4, out: true },
     ]);
   }
 }

@@ -1,0 +1,115 @@
+// Comparing two models (ComparisonKernels.compareRows in src/backend/kernels.ts): per row, the base logits a and the
+// candidate logits b of the same position, with target y, in one fused sweep of three passes over both rows (max
+// and top-1; the two exp sums; the divergence terms), float64 arithmetic on every element and float64 sums.
+//
+// With lp_j, lq_j the two log-probabilities, P = max(p_j, q_j), p = min, t = |lq_j - lp_j| and φ(x) = e^x - 1 - x,
+//   KL(p ‖ q) = Σ_j p_j φ(lq_j - lp_j)   (the Σ_j (q_j - p_j) = 0 added in makes every term >= 0),
+// so the term of the more likely side is P·φ(-t) and the other's p·φ(t) = P - p - p·t. φ is a degree-6 Taylor
+// polynomial for t < 0.01 (truncation below t^7/5040, 4e-14 of φ there), else e^-t - 1 + t from p/P, whose rounding
+// is below 1e-11 of φ >= 5e-5. A term with p = 0 is P (the limit). Each term is clamped at 0 (its exact value is
+// >= 0, so clamping only removes rounding): a row's KL is a sum of non-negative numbers, never negative.
+// Jensen–Shannon, with ε = p/P - 1 (the same polynomial for expm1(-t) when t < 0.01):
+//   JS_j = ½ (-P log1p(ε/2) + p log1p(ε/(2 + ε))), clamped at 0 likewise.
+
+import { exp64, log1p64, log64 } from './math';
+import { get } from './lanes';
+
+const SMALL: f64 = 0.01;
+
+/** Σ terms of the current row: KL(a ‖ b), KL(b ‖ a), JS. */
+let sumAB: f64 = 0;
+let sumBA: f64 = 0;
+let sumJS: f64 = 0;
+
+/** Adds the terms of one element with log-probabilities la (base) and lb (candidate). */
+// @ts-ignore: decorator
+@inline
+function addTerms(la: f64, lb: f64): void {
+  let pa = exp64(la), pb = exp64(lb);
+  if (pa == 0 && pb == 0) return;
+  let aBig = pa >= pb;
+  let P = aBig ? pa : pb, p = aBig ? pb : pa;
+  let t = aBig ? la - lb : lb - la;
+  let big: f64, small: f64, eps: f64;
+  if (t < SMALL) {
+    // e^-t - 1 + t and e^t - 1 - t by their Taylor series; expm1(-t) likewise.
+    let t2 = t * t;
+    let odd = t2 * t * (1.0 / 6 + t2 * (1.0 / 120));
+    let even = t2 * (0.5 + t2 * (1.0 / 24 + t2 * (1.0 / 720)));
+    big = P * (even - odd);
+    small = p * (even + odd);
+    eps = even - odd - t;
+  } else {
+    eps = p / P - 1;
+    big = P * (eps + t);
+    small = p == 0 ? P : P - p - p * t;
+  }
+  big = max(big, 0);
+  small = max(small, 0);
+  if (aBig) {
+    sumAB += big;
+    sumBA += small;
+  } else {
+    sumAB += small;
+    sumBA += big;
+  }
+  let js = -P * log1p64(eps * 0.5);
+  if (p > 0) js += p * log1p64(eps / (2 + eps));
+  sumJS += max(0.5 * js, 0);
+}
+
+function compareRows<T>(a: usize, b: usize, rows: i32, cols: i32, labels: usize, out: usize, ints: usize): void {
+  for (let r = 0; r < rows; r++) {
+    let pa = a + ((<usize>r * <usize>cols) << alignof<T>());
+    let pb = b + ((<usize>r * <usize>cols) << alignof<T>());
+    let o = out + (<usize>r * 6 << 3);
+    let io = ints + (<usize>r * 4 << 2);
+    let y = load<i32>(labels + (<usize>r << 2));
+    if (y < 0) {
+      for (let i = 0; i < 6; i++) store<f64>(o + (<usize>i << 3), 0);
+      store<i32>(io, -1); store<i32>(io, -1, 4); store<i32>(io, 0, 8); store<i32>(io, 0, 12);
+      continue;
+    }
+    let ay = get<T>(pa, y), by = get<T>(pb, y);
+    // Pass 1: the maxima, the first index of each, and how many entries lie above the target's.
+    let Ma: f64 = -Infinity, Mb: f64 = -Infinity;
+    let ta: i32 = -1, tb: i32 = -1, upA: i32 = 0, upB: i32 = 0;
+    for (let j = 0; j < cols; j++) {
+      let va = get<T>(pa, j), vb = get<T>(pb, j);
+      if (va > Ma) { Ma = va; ta = j; }
+      if (vb > Mb) { Mb = vb; tb = j; }
+      if (va > ay) upA++;
+      if (vb > by) upB++;
+    }
+    // Pass 2: the exp sums (NaN, a +Infinity logit or an all -Infinity row make them NaN: the API explains it).
+    let Sa: f64 = 0, Sb: f64 = 0;
+    for (let j = 0; j < cols; j++) {
+      Sa += exp64(get<T>(pa, j) - Ma);
+      Sb += exp64(get<T>(pb, j) - Mb);
+    }
+    let La = log64(Sa), Lb = log64(Sb);
+    let nllA = (Ma - ay) + La, nllB = (Mb - by) + Lb;
+    store<f64>(o, nllA);
+    store<f64>(o, nllB, 8);
+    store<i32>(io, ta); store<i32>(io, tb, 4); store<i32>(io, upA, 8); store<i32>(io, upB, 12);
+    if (!(Sa == Sa && Sb == Sb)) {
+      store<f64>(o, NaN, 16); store<f64>(o, NaN, 24); store<f64>(o, NaN, 32); store<f64>(o, NaN, 40);
+      continue;
+    }
+    // Pass 3: the divergence terms.
+    sumAB = 0; sumBA = 0; sumJS = 0;
+    for (let j = 0; j < cols; j++) addTerms((get<T>(pa, j) - Ma) - La, (get<T>(pb, j) - Mb) - Lb);
+    store<f64>(o, sumAB, 16);
+    store<f64>(o, sumBA, 24);
+    store<f64>(o, sumJS, 32);
+    store<f64>(o, exp64(-nllB) - exp64(-nllA), 40);
+  }
+}
+
+export function compareRows_f32(a: usize, b: usize, rows: i32, cols: i32, labels: usize, out: usize, ints: usize): void {
+  compareRows<f32>(a, b, rows, cols, labels, out, ints);
+}
+
+export function compareRows_f64(a: usize, b: usize, rows: i32, cols: i32, labels: usize, out: usize, ints: usize): void {
+  compareRows<f64>(a, b, rows, cols, labels, out, ints);
+}

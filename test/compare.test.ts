@@ -1,0 +1,269 @@
+/**
+ * Comparison against the NumPy / SciPy / mpmath fixtures (scripts/compare_fixtures.py: both models' figures, the
+ * paired differences, McNemar's exact test, KL both ways with percentiles, JS, Δp, agreement, overlap, and the
+ * paired Poisson bootstrap with the same counter-based draws) on every backend and dtype; chunked = sharded =
+ * merged in any order = JSON round trip, bit for bit on a fixed block grid; KL never negative on half-precision
+ * logits of near-identical models; errors naming the argument; fromJSON rejecting states that mean nothing.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { Comparison, type ComparisonResult } from '../src/index.js';
+import { mix32, poissonWeights, rowKey } from '../src/eval/bootstrap.js';
+import { mcnemarExact } from '../src/eval/binomial.js';
+import { KINDS, decodeAll, encode } from './half-data.js';
+import { type Dtype, decode, describeBackends, describeBackendsDtypes, expectClose, expectXent, flat, prng } from './helpers.js';
+
+interface Est { value: number; standardError: number }
+type Pct = Record<string, number>;
+interface Expected {
+  rows: number;
+  base: { loss: Est; accuracy: Est; perplexity: number };
+  candidate: { loss: Est; accuracy: Est; perplexity: number };
+  lossDifference: Est;
+  lossCorrelation: number;
+  perplexityRatio: Est;
+  accuracyDifference: Est;
+  mcnemar: { baseOnly: number; candidateOnly: number; pValue: number };
+  klBaseToCandidate: Est & { percentiles: Pct };
+  klCandidateToBase: Est & { percentiles: Pct };
+  jensenShannon: Est;
+  deltaP: Est & { rms: number; percentiles: Pct };
+  top1Agreement: Est;
+  topKOverlap: Est;
+  bootstrapLoss?: { interval95: [number, number]; pValue: number; resamples: number };
+  bootstrapAccuracy?: { interval95: [number, number]; pValue: number; resamples: number };
+}
+interface Case {
+  name: string;
+  classes: number;
+  base: number[][];
+  candidate: number[][];
+  targets: number[];
+  topK: number;
+  bootstrap: { resamples: number; seed: number } | null;
+  shift: boolean;
+  sequenceLength: number | null;
+  expected: Expected;
+  exact32: Expected;
+}
+
+const fx = decode<{
+  cases: Case[]; mcnemar: [number, number, number][]; draws: { seed: number; row: number; weights: number[] }[];
+}>(JSON.parse(readFileSync(fileURLToPath(new URL('./fixtures/compare.json', import.meta.url)), 'utf8')));
+
+const settingsOf = (c: Case) => ({ classes: c.classes, topK: c.topK, ...(c.bootstrap ? { bootstrap: c.bootstrap } : {}) });
+const updateOf = (c: Case) => (c.shift ? { shift: true, sequenceLength: c.sequenceLength! } : {});
+
+/** Rows [from, to) of a case as one update (the sequence length divides the blocks used here). */
+function feed(cmp: Comparison, c: Case, d: Dtype, from = 0, to = c.targets.length, offset?: number): Comparison {
+  return cmp.update(
+    flat(c.base.slice(from, to), d), flat(c.candidate.slice(from, to), d), c.targets.slice(from, to),
+    { ...updateOf(c), ...(offset === undefined ? {} : { offset }) },
+  );
+}
+
+/** Float64 figures: 1e-12 for sums of per-row values (SE: 1e-9, a difference of sums of squares). */
+function check(r: ComparisonResult, e: Expected): void {
+  const est = (a: Est, b: Est, what: string, rel = 1e-12, abs = 0) => {
+    expectClose(a.value, b.value, rel, abs, `${what}.value`);
+    expectClose(a.standardError, b.standardError, 1e-9, abs, `${what}.standardError`);
+  };
+  expect(r.rows).toBe(e.rows);
+  est(r.base.loss, e.base.loss, 'base.loss');
+  est(r.candidate.loss, e.candidate.loss, 'candidate.loss');
+  est(r.base.accuracy, e.base.accuracy, 'base.accuracy');
+  est(r.candidate.accuracy, e.candidate.accuracy, 'candidate.accuracy');
+  expectClose(r.base.perplexity.value, e.base.perplexity, 1e-12, 0, 'base.perplexity');
+  expectClose(r.candidate.perplexity.value, e.candidate.perplexity, 1e-12, 0, 'candidate.perplexity');
+  // The mean difference is a sum of per-row differences of two losses: its error is relative to the losses.
+  est(r.lossDifference, e.lossDifference, 'lossDifference', 1e-12, 1e-12 * e.base.loss.value);
+  expectClose(r.lossCorrelation, e.lossCorrelation, 1e-9, 0, 'lossCorrelation');
+  est(r.perplexityRatio, e.perplexityRatio, 'perplexityRatio', 1e-12);
+  est(r.accuracyDifference, e.accuracyDifference, 'accuracyDifference', 1e-12, 1e-15);
+  expect(r.accuracyDifference.mcnemar.baseOnly).toBe(e.mcnemar.baseOnly);
+  expect(r.accuracyDifference.mcnemar.candidateOnly).toBe(e.mcnemar.candidateOnly);
+  expectClose(r.accuracyDifference.mcnemar.pValue, e.mcnemar.pValue, 1e-9, 0, 'mcnemar');
+  for (const [got, want, what] of [
+    [r.klDivergence.baseToCandidate, e.klBaseToCandidate, 'KL(base‖candidate)'],
+    [r.klDivergence.candidateToBase, e.klCandidateToBase, 'KL(candidate‖base)'],
+  ] as const) {
+    // Per-row KL within 1e-10 of mpmath's (near-identical rows: the log-probabilities' own rounding, ~1e-15
+    // absolute, over differences of ~4e-3 enters the squared difference).
+    est(got, want, what, 1e-10);
+    checkPercentiles(got.percentiles as unknown as Pct, want.percentiles, what);
+  }
+  est(r.jensenShannon, e.jensenShannon, 'jensenShannon', 1e-9);
+  est(r.deltaP, e.deltaP, 'deltaP', 1e-12, 1e-15);
+  expectClose(r.deltaP.rms, e.deltaP.rms, 1e-12, 0, 'deltaP.rms');
+  checkPercentiles(r.deltaP.percentiles as unknown as Pct, e.deltaP.percentiles, 'deltaP');
+  est(r.top1Agreement, e.top1Agreement, 'top1Agreement');
+  est(r.topKOverlap, e.topKOverlap, 'topKOverlap', 1e-12, 1e-15);
+  for (const [got, want, what] of [
+    [r.lossDifference.bootstrap, e.bootstrapLoss, 'bootstrap loss'],
+    [r.accuracyDifference.bootstrap, e.bootstrapAccuracy, 'bootstrap accuracy'],
+  ] as const) {
+    if (want === undefined) {
+      expect(got).toBeNull();
+      continue;
+    }
+    expect(got!.resamples, what).toBe(want.resamples);
+    expect(got!.pValue, what).toBe(want.pValue);
+    expectClose(got!.interval95, want.interval95, 1e-10, 1e-14, what);
+  }
+}
+
+/** The sketch's bound: within 2.33% of the sample quantile (1e-12 absolute near 0); max and min exact. */
+function checkPercentiles(got: Pct, want: Pct, what: string): void {
+  for (const k of Object.keys(want)) {
+    if (k === 'max' || k === 'min') expectClose(got[k], want[k], 1e-10, 0, `${what} ${k}`);
+    else expectClose(got[k], want[k], 0.0234, 1e-12, `${what} ${k}`);
+  }
+}
+
+describeBackendsDtypes('Comparison against the NumPy fixtures', (_b, d) => {
+  for (const c of fx.cases) {
+    it(`${c.name}: every figure`, () => {
+      const r = feed(new Comparison(settingsOf(c)), c, d).result();
+      check(r, d === 'Float32Array' ? c.exact32 : c.expected);
+      for (const kl of [r.klDivergence.baseToCandidate, r.klDivergence.candidateToBase]) {
+        expect(kl.percentiles.min).toBeGreaterThanOrEqual(0);
+      }
+    });
+  }
+});
+
+describeBackends('Comparison: chunked = sharded = merged = JSON, bit for bit', () => {
+  const c = fx.cases[1];
+  it('blocks of 12 rows: fed in order = shards with offsets merged in order, through JSON; any order within rounding', () => {
+    const n = c.targets.length;
+    const seq = new Comparison(settingsOf(c));
+    for (let i = 0; i < n; i += 12) feed(seq, c, 'Float64Array', i, i + 12);
+    const shards = [];
+    for (let i = 0; i < n; i += 12) shards.push(feed(new Comparison(settingsOf(c)), c, 'Float64Array', i, i + 12, i));
+    const merged = new Comparison(settingsOf(c));
+    for (const s of shards) merged.merge(Comparison.fromJSON(JSON.stringify(s)));
+    expect(merged.result()).toEqual(seq.result());
+    expect(JSON.stringify(Comparison.fromJSON(JSON.stringify(merged)))).toBe(JSON.stringify(merged));
+    // Another order: the same counts, draws and extremes; sums equal up to float64 rounding.
+    const backwards = new Comparison(settingsOf(c));
+    for (const s of shards.reverse()) backwards.merge(s);
+    check(backwards.result(), c.expected);
+    expect(backwards.result().accuracyDifference).toEqual(seq.result().accuracyDifference);
+    const whole = feed(new Comparison(settingsOf(c)), c, 'Float64Array').result();
+    check(whole, c.expected);
+    // One update instead of three: the same draws, sums in another order.
+    expectClose(whole.lossDifference.bootstrap!.interval95, seq.result().lossDifference.bootstrap!.interval95, 1e-12);
+  });
+
+  it('the bootstrap draws depend on the global row: the wrong offset changes them', () => {
+    const a = feed(new Comparison(settingsOf(c)), c, 'Float64Array', 12, 36, 12).result();
+    const b = feed(new Comparison(settingsOf(c)), c, 'Float64Array', 12, 36, 0).result();
+    expect(a.lossDifference.value).toBe(b.lossDifference.value);
+    expect(a.lossDifference.bootstrap).not.toEqual(b.lossDifference.bootstrap);
+  });
+});
+
+describeBackends('Comparison on half-precision logits', () => {
+  for (const kind of KINDS) {
+    it(`${kind.name}: near-identical models, KL never negative, as for the decoded Float32Array`, () => {
+      const V = 517;
+      const n = 40;
+      const rand = prng(91);
+      const a = new Uint16Array(n * V);
+      const b = new Uint16Array(n * V);
+      for (let i = 0; i < n * V; i++) {
+        const z = (rand() - 0.5) * 12;
+        a[i] = encode(z, kind.format);
+        // Mostly the same bits, some one unit in the last place apart: the quantized model's typical difference.
+        b[i] = rand() < 0.3 ? a[i] + (rand() < 0.5 ? 1 : -1) : a[i];
+      }
+      const t = Array.from({ length: n }, () => Math.floor(rand() * V));
+      const got = new Comparison({ classes: V }).update(kind.make(a) as Uint16Array, kind.make(b) as Uint16Array, t, kind.opts);
+      const f32 = new Comparison({ classes: V }).update(decodeAll(a, kind.format), decodeAll(b, kind.format), t);
+      const r = got.result();
+      expect(r).toEqual(f32.result());
+      expect(r.klDivergence.baseToCandidate.percentiles.min).toBeGreaterThanOrEqual(0);
+      expect(r.klDivergence.candidateToBase.percentiles.min).toBeGreaterThanOrEqual(0);
+      expect(r.klDivergence.baseToCandidate.value).toBeGreaterThan(0);
+      const same = new Comparison({ classes: V }).update(kind.make(a) as Uint16Array, kind.make(a) as Uint16Array, t, kind.opts).result();
+      expect(same.klDivergence.baseToCandidate.percentiles.max).toBe(0);
+      expect(same.jensenShannon.value).toBe(0);
+      expect(same.top1Agreement.value).toBe(1);
+    });
+  }
+
+  it('a very wide row (151,936 classes) and a single row: the same on every backend, KL >= 0', () => {
+    const V = 151_936;
+    const rand = prng(5);
+    const a = new Float32Array(V);
+    const b = new Float32Array(V);
+    for (let j = 0; j < V; j++) {
+      a[j] = (rand() - 0.5) * 20;
+      b[j] = a[j] + (rand() - 0.5) * 1e-3;
+    }
+    const r = new Comparison({ classes: V, topK: 5 }).update(a, b, [777]).result();
+    expect(r.rows).toBe(1);
+    expect(r.klDivergence.baseToCandidate.value).toBeGreaterThan(0);
+    // The KL of a tiny perturbation δ is about Var_p(δ)/2 = (1e-3)²/24 per row (uniform noise of width 1e-3).
+    expectClose(r.klDivergence.baseToCandidate.value, 1e-6 / 24, 0.5, 0, 'KL of a 1e-3 perturbation');
+    expect(r.topKOverlap.k).toBe(5);
+  });
+});
+
+describe('Comparison: generator, McNemar, errors, states', () => {
+  it('the counter-based Poisson draws are those of the Python rewrite', () => {
+    for (const { seed, row, weights } of fx.draws) {
+      const w = new Uint8Array(weights.length);
+      poissonWeights(rowKey(seed, row), w);
+      expect(Array.from(w), `seed ${seed} row ${row}`).toEqual(weights);
+    }
+    expect(mix32(0)).toBe(0);
+  });
+
+  it("McNemar's exact p-value is SciPy's binomtest", () => {
+    for (const [b, c, p] of fx.mcnemar) expectClose(mcnemarExact(b, c), p, 1e-9, 0, `b ${b} c ${c}`);
+  });
+
+  it('bad input: XentError naming the argument; nothing added', () => {
+    const cmp = new Comparison({ classes: 3 });
+    const a = [[1, 2, 3], [0, 0, 0]];
+    expectXent(() => cmp.update(a, [[1, 2, 3]], [0, 1]), 'SHAPE_MISMATCH', 'candidate has 1 rows');
+    expectXent(() => cmp.update(a, [[1, 2], [3, 4]], [0, 1]), 'SHAPE_MISMATCH');
+    expectXent(() => cmp.update(a, [[1, 2, 3], [0, NaN, 0]], [0, 1]), 'NON_FINITE', 'candidate[1][1] is NaN');
+    expectXent(() => cmp.update([[1, Infinity, 3], [0, 0, 0]], a, [0, 1]), 'NON_FINITE', 'base[0][1] is Infinity');
+    expectXent(() => cmp.update(a, a, [0, 3]), 'LABEL_OUT_OF_RANGE', 'targets[1]');
+    expectXent(() => cmp.update(a, a, [0, 1], { offset: -1 }), 'INVALID_OPTION', 'offset');
+    expectXent(() => new Comparison({ classes: 3, bootstrap: { resamples: 0 } }), 'INVALID_OPTION', 'resamples');
+    expectXent(() => new Comparison({ classes: 3, bootstrap: { seed: 2 ** 32 } }), 'INVALID_OPTION', 'seed');
+    expectXent(() => new Comparison({ classes: 0 }), 'INVALID_OPTION', 'classes');
+    expect(cmp.result().rows).toBe(0);
+    const other = new Comparison({ classes: 3, topK: 2 });
+    expectXent(() => cmp.merge(other), 'INVALID_OPTION', 'topK');
+  });
+
+  it('fromJSON checks the format and what the numbers mean', () => {
+    const c = fx.cases[0];
+    const j = JSON.parse(JSON.stringify(feed(new Comparison(settingsOf(c)), c, 'Float64Array')));
+    expectXent(() => Comparison.fromJSON({ ...j, format: 'xent-lm-state' }), 'INVALID_TYPE', 'xent-comparison-state');
+    expectXent(() => Comparison.fromJSON({ ...j, correctA: j.rows + 1 }), 'INVALID_STATE');
+    expectXent(() => Comparison.fromJSON({ ...j, klAB: -1 }), 'INVALID_STATE', 'klAB');
+    expectXent(() => Comparison.fromJSON({ ...j, onlyA: j.onlyA + 1 }), 'INVALID_STATE', 'discordant');
+    const sk = { ...j.klBaseToCandidate, min: -1e-9 };
+    expectXent(() => Comparison.fromJSON({ ...j, klBaseToCandidate: sk }), 'INVALID_STATE', 'negative KL');
+    const boot = { ...j.bootstrap, w: j.bootstrap.w.slice(1) };
+    expectXent(() => Comparison.fromJSON({ ...j, bootstrap: boot }), 'SHAPE_MISMATCH', 'bootstrap.w');
+    expectXent(() => Comparison.fromJSON('{"format"'), 'INVALID_TYPE', 'not valid JSON');
+  });
+
+  it('inputs are not mutated; an empty update changes nothing', () => {
+    const a = new Float32Array([1, 2, 3, 4, 5, 6]);
+    const b = new Float64Array([1, 2, 3.5, 4, 5, 6]);
+    const cmp = new Comparison({ classes: 3 }).update(a, b, [2, 0]);
+    expect(Array.from(a)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(Array.from(b)).toEqual([1, 2, 3.5, 4, 5, 6]);
+    const before = JSON.stringify(cmp);
+    cmp.update(new Float32Array(0), new Float32Array(0), []);
+    expect(JSON.stringify(cmp)).toBe(before);
+  });
+});
