@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { XentError } from '../core/errors.js';
 import { UsageError } from './args.js';
 import { demo } from './demo.js';
+import { COMPARE_HELP, compareCommand } from './compare.js';
 import { EVAL_HELP, evalCommand } from './eval.js';
 import { fsReason } from './files.js';
 import { MERGE_HELP, mergeCommand } from './merge.js';
@@ -17,6 +18,7 @@ const HELP = `xent — the cross-entropy family, on WebAssembly SIMD
 Usage:
   xent eval PRED [TARGET] [options] evaluate a classifier's predictions, a language model's logits (--task lm)
                                     or API logprobs (--from openai-logprobs) (xent eval --help)
+  xent compare BASE CANDIDATE TARGET two models' logits on the same rows (xent compare --help)
   xent merge STATE... [options]     one report from states evaluated apart (xent merge --help)
   xent demo                         worked examples, then an evaluation of the sample data shipped with xent
   xent bench                        the quick benchmark (npm run bench -- --quick in a source checkout)
@@ -86,6 +88,15 @@ async function main(argv: string[]): Promise<number> {
       }
       process.on('SIGINT', onInterrupt);
       await (command === 'eval' ? evalCommand : mergeCommand)(rest, out, err);
+      return 0;
+    }
+    if (command === 'compare') {
+      if (rest.includes('--help') || rest.includes('-h')) {
+        out(COMPARE_HELP);
+        return 0;
+      }
+      process.on('SIGINT', onInterrupt);
+      await compareCommand(rest, out, err);
       return 0;
     }
     if (command === 'bench') return await bench();

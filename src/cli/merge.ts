@@ -1,6 +1,8 @@
 /** `xent merge STATE... [options]`: the report of shards evaluated apart (`xent eval --state-out`), as one run's. */
+import { readFileSync } from 'node:fs';
 import { packState } from '../eval/evaluator.js';
 import { type OptionTable, UsageError, helpText, parse, read } from './args.js';
+import { isComparisonState, mergeComparisons, writeCompare } from './compare.js';
 import { EVAL_OPTIONS, infoOf, writeLmOutputs, writeOutputs } from './eval.js';
 import { packLmState } from '../eval/lm.js';
 import { lmStateObject, lmStateText, mergeLm, readLmShard } from './lm.js';
@@ -12,8 +14,9 @@ import { type InputSum, runMeta } from './report/meta.js';
 
 const USAGE = `Usage: xent merge STATE... [options]
 
-STATE: state files written by xent eval --state-out (or an Evaluator's or a LanguageModelEvaluator's toJSON). Shards of one input (--shard K/N)
-are merged in their order, whatever the order given, and must all be there; other files are merged in the order
+STATE: state files written by xent eval --state-out (or an Evaluator's or a LanguageModelEvaluator's toJSON), or all by
+xent compare --state-out (or a Comparison's toJSON: merged in the order given, each part compared with its own
+--offset). Shards of one input (--shard K/N) are merged in their order, whatever the order given, and must all be there; other files are merged in the order
 given. The report is bit-identical to one run over the whole input when the shards are cut on the evaluation's grid
 (--shard always is).`;
 
@@ -49,6 +52,13 @@ export async function mergeCommand(argv: string[], out: (s: string) => void, err
   for (const p of positionals) checkFile(p);
   for (const [path, flag] of [[report, '--report'], [stateOut, '--state-out']] as const) {
     if (path !== undefined) checkOutput(path, flag, positionals);
+  }
+  const texts = positionals.map((p) => readFileSync(p, 'utf8'));
+  if (texts.every(isComparisonState)) {
+    if (format === 'csv') throw new UsageError('--format csv: comparisons are reported as table or json', MERGE_HELP);
+    const { cmp, info } = mergeComparisons(texts, positionals);
+    writeCompare(cmp, info, { format, report, stateOut }, out);
+    return;
   }
   const lm = positionals.map((p) => [p, lmStateObject(p)] as const);
   if (lm.some(([, j]) => j !== null)) {

@@ -29,7 +29,7 @@ export function slotOf(v: number): number {
 }
 
 /** [lo, hi) of a slot. */
-function slotBounds(slot: number): [number, number] {
+export function slotBounds(slot: number): [number, number] {
   if (slot === 0) return [0, LO];
   if (slot === BINS + 1) return [HI, Infinity];
   return [10 ** (LO_EXP + (slot - 1) / PER_DECADE), 10 ** (LO_EXP + slot / PER_DECADE)];
