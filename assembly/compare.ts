@@ -8,11 +8,14 @@
 // polynomial for t < 0.01 (truncation below t^7/5040, 4e-14 of φ there), else e^-t - 1 + t from p/P, whose rounding
 // is below 1e-11 of φ >= 5e-5. A term with p = 0 is P (the limit). Each term is clamped at 0 (its exact value is
 // >= 0, so clamping only removes rounding): a row's KL is a sum of non-negative numbers, never negative.
-// Jensen–Shannon, with ε = p/P - 1 (the same polynomial for expm1(-t) when t < 0.01):
-//   JS_j = ½ (-P log1p(ε/2) + p log1p(ε/(2 + ε))), clamped at 0 likewise.
+// Jensen–Shannon, with ε = p/P - 1 (the same polynomial for expm1(-t) when t < 0.01) and m = (P + p)/2 = P(1 + ε/2):
+//   JS_j = ½ (P log(P/m) + p log(p/m)) = ½ (-(P + p)·log1p(ε/2) - p·t), clamped at 0 likewise (relative rounding
+//   about 1e-16 / t: the two parts cancel to P t²/4).
+// Float64 lanes (SIMD build) run passes 2 and 3 two elements at a time with the same forms (both branches computed,
+// one selected), the scalar code takes the odd last element; the scalar build runs it for every element.
 
-import { exp64, log1p64, log64 } from './math';
-import { get } from './lanes';
+import { exp64, expNeg2d, log1p2d, log1p64, log64 } from './math';
+import { get, hsum2, ld2 } from './lanes';
 
 const SMALL: f64 = 0.01;
 
@@ -53,9 +56,46 @@ function addTerms(la: f64, lb: f64): void {
     sumAB += small;
     sumBA += big;
   }
-  let js = -P * log1p64(eps * 0.5);
-  if (p > 0) js += p * log1p64(eps / (2 + eps));
+  let js = -(P + p) * log1p64(eps * 0.5);
+  if (p > 0) js -= p * t;
   sumJS += max(0.5 * js, 0);
+}
+
+/** addTerms on elements [0, cols & ~1) in f64x2 lanes, adding to sumAB, sumBA, sumJS. */
+function termPass<T>(pa: usize, pb: usize, cols: i32, Ma: f64, La: f64, Mb: f64, Lb: f64): void {
+  let ma = f64x2.splat(Ma), la = f64x2.splat(La), mb = f64x2.splat(Mb), lb = f64x2.splat(Lb);
+  let zero = f64x2.splat(0), one = f64x2.splat(1), half = f64x2.splat(0.5), small = f64x2.splat(SMALL);
+  let c6 = f64x2.splat(1.0 / 6), c120 = f64x2.splat(1.0 / 120), c24 = f64x2.splat(1.0 / 24), c720 = f64x2.splat(1.0 / 720);
+  let ab = zero, ba = zero, js = zero;
+  for (let j = 0; j + 2 <= cols; j += 2) {
+    let xa = f64x2.sub(f64x2.sub(ld2<T>(pa, j), ma), la);
+    let xb = f64x2.sub(f64x2.sub(ld2<T>(pb, j), mb), lb);
+    let ea = expNeg2d(xa), eb = expNeg2d(xb);
+    let aBig = f64x2.ge(ea, eb);
+    let P = v128.bitselect(ea, eb, aBig), p = v128.bitselect(eb, ea, aBig);
+    let t = f64x2.abs(f64x2.sub(xa, xb));
+    let t2 = f64x2.mul(t, t);
+    let odd = f64x2.mul(f64x2.mul(t2, t), f64x2.add(c6, f64x2.mul(t2, c120)));
+    let even = f64x2.mul(t2, f64x2.add(half, f64x2.mul(t2, f64x2.add(c24, f64x2.mul(t2, c720)))));
+    let pZero = f64x2.eq(p, zero);
+    let epsE = f64x2.sub(f64x2.div(p, P), one);
+    let pt = v128.andnot(f64x2.mul(p, t), pZero);
+    let bigE = f64x2.mul(P, f64x2.add(epsE, t));
+    let smallE = v128.bitselect(P, f64x2.sub(f64x2.sub(P, p), pt), pZero);
+    let tiny = f64x2.lt(t, small);
+    let eps = v128.bitselect(f64x2.sub(f64x2.sub(even, odd), t), epsE, tiny);
+    let big = f64x2.pmax(v128.bitselect(f64x2.mul(P, f64x2.sub(even, odd)), bigE, tiny), zero);
+    let sm = f64x2.pmax(v128.bitselect(f64x2.mul(p, f64x2.add(even, odd)), smallE, tiny), zero);
+    // Lanes where both probabilities are 0 (masked or underflowed on both sides) contribute nothing.
+    let live = f64x2.gt(P, zero);
+    ab = f64x2.add(ab, v128.and(v128.bitselect(big, sm, aBig), live));
+    ba = f64x2.add(ba, v128.and(v128.bitselect(sm, big, aBig), live));
+    let d = f64x2.sub(f64x2.neg(f64x2.mul(f64x2.add(P, p), log1p2d(f64x2.mul(eps, half)))), pt);
+    js = f64x2.add(js, v128.and(f64x2.pmax(f64x2.mul(half, d), zero), live));
+  }
+  sumAB += hsum2(ab);
+  sumBA += hsum2(ba);
+  sumJS += hsum2(js);
 }
 
 function compareRows<T>(a: usize, b: usize, rows: i32, cols: i32, labels: usize, out: usize, ints: usize): void {
@@ -83,7 +123,17 @@ function compareRows<T>(a: usize, b: usize, rows: i32, cols: i32, labels: usize,
     }
     // Pass 2: the exp sums (NaN, a +Infinity logit or an all -Infinity row make them NaN: the API explains it).
     let Sa: f64 = 0, Sb: f64 = 0;
-    for (let j = 0; j < cols; j++) {
+    let j0 = 0;
+    if (ASC_FEATURE_SIMD) {
+      let ma = f64x2.splat(Ma), mb = f64x2.splat(Mb), sa = f64x2.splat(0), sb = sa;
+      for (; j0 + 2 <= cols; j0 += 2) {
+        sa = f64x2.add(sa, expNeg2d(f64x2.sub(ld2<T>(pa, j0), ma)));
+        sb = f64x2.add(sb, expNeg2d(f64x2.sub(ld2<T>(pb, j0), mb)));
+      }
+      Sa = hsum2(sa);
+      Sb = hsum2(sb);
+    }
+    for (let j = j0; j < cols; j++) {
       Sa += exp64(get<T>(pa, j) - Ma);
       Sb += exp64(get<T>(pb, j) - Mb);
     }
@@ -98,7 +148,8 @@ function compareRows<T>(a: usize, b: usize, rows: i32, cols: i32, labels: usize,
     }
     // Pass 3: the divergence terms.
     sumAB = 0; sumBA = 0; sumJS = 0;
-    for (let j = 0; j < cols; j++) addTerms((get<T>(pa, j) - Ma) - La, (get<T>(pb, j) - Mb) - Lb);
+    if (ASC_FEATURE_SIMD) termPass<T>(pa, pb, cols, Ma, La, Mb, Lb);
+    for (let j = ASC_FEATURE_SIMD ? cols & ~1 : 0; j < cols; j++) addTerms((get<T>(pa, j) - Ma) - La, (get<T>(pb, j) - Mb) - Lb);
     store<f64>(o, sumAB, 16);
     store<f64>(o, sumBA, 24);
     store<f64>(o, sumJS, 32);

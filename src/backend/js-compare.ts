@@ -43,8 +43,8 @@ function addTerms(la: number, lb: number, acc: Float64Array): void {
   small = Math.max(small, 0);
   acc[0] += aBig ? big : small;
   acc[1] += aBig ? small : big;
-  let js = -P * Math.log1p(eps * 0.5);
-  if (p > 0) js += p * Math.log1p(eps / (2 + eps));
+  let js = -(P + p) * Math.log1p(eps * 0.5);
+  if (p > 0) js -= p * t;
   acc[2] += Math.max(0.5 * js, 0);
 }
 
