@@ -7,7 +7,7 @@ import { onnxRuntime, tfjsPeers, transformersLogSoftmax } from './libraries.js';
 import { tuned, tutorial } from './peers.js';
 import {
   type Build, floors, halfContenders, xent, xentEvaluator, xentGrad, xentLanguageModelEvaluator, xentScoreTokens,
-  xentZeroCopy,
+  xentZeroCopy, xentComparison, xentTwoCalls,
 } from './subjects.js';
 import type { WorkloadInfo } from './workloads.js';
 import { xentWorkers } from './workers.js';
@@ -44,6 +44,7 @@ export function contenders(s: WorkloadInfo, settings: Settings): Impl[] {
     ]),
     xentScoreTokens(s), xentLanguageModelEvaluator(s),
     xentWorkers(s, 1, big), xentWorkers(s, 2, big),
+    xentTwoCalls(s), xentComparison(s),
     ...floors(s),
   ];
 }

@@ -350,3 +350,62 @@ export function floors(s: WorkloadInfo): Impl[] {
   };
   return [sum, copy];
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Comparing two models (issue 22): Comparison.update on a softmax workload against the two plain loss calls it
+// replaces. The candidate is the workload's logits plus small seeded noise (a quantized model's kind of difference),
+// made once in setup.
+
+/** The candidate logits of a workload: x + uniform noise of width 0.02, the same every run. */
+function candidateOf(x: Floats): Floats {
+  const out = x instanceof Float32Array ? new Float32Array(x.length) : new Float64Array(x.length);
+  let a = 0x2545f491;
+  for (let i = 0; i < x.length; i++) {
+    a = (Math.imul(a, 1664525) + 1013904223) >>> 0;
+    out[i] = x[i] + (a / 2 ** 32 - 0.5) * 0.02;
+  }
+  return out;
+}
+
+/** Two softmaxCrossEntropy calls (base, then candidate): the mean of the base's, for the accuracy column. */
+export function xentTwoCalls(s: WorkloadInfo): Impl {
+  const name = 'xent, two calls (base and candidate)';
+  if (s.kind !== 'softmax' || s.half) return notApplicable(name, 'softmax only');
+  let cand: Floats = new Float32Array(0);
+  return {
+    name,
+    setup: async (w) => {
+      await onWasm();
+      cand = candidateOf(w.x);
+    },
+    fn: (w) => {
+      const a = softmaxCrossEntropy(w.x, w.labels!, { classes: w.cols }) as number;
+      softmaxCrossEntropy(cand, w.labels!, { classes: w.cols });
+      return a;
+    },
+    teardown: () => {
+      cand = new Float32Array(0);
+    },
+  };
+}
+
+/** Comparison.update of the same two models (a new state per call): the base's mean loss, for the accuracy column. */
+export function xentComparison(s: WorkloadInfo): Impl {
+  const name = 'xent Comparison';
+  type Cmp = { update(a: unknown, b: unknown, t: unknown): Cmp; result(): { base: { nats: { value: number } } } };
+  const Ctor = exported('Comparison') as unknown as (new (o: object) => Cmp) | undefined;
+  if (!Ctor) return notApplicable(name, 'no Comparison export yet');
+  if (s.kind !== 'softmax' || s.half) return notApplicable(name, 'softmax only');
+  let cand: Floats = new Float32Array(0);
+  return {
+    name,
+    setup: async (w) => {
+      await onWasm();
+      cand = candidateOf(w.x);
+    },
+    fn: (w) => new Ctor({ classes: w.cols }).update(w.x, cand, w.labels!).result().base.nats.value,
+    teardown: () => {
+      cand = new Float32Array(0);
+    },
+  };
+}
