@@ -6,7 +6,7 @@
 import type { Comparison, ComparisonResult } from '../../eval/compare.js';
 import { SLOTS as LOSS_SLOTS, slotBounds as lossBounds } from '../../eval/quantiles.js';
 import { SLOTS as KL_SLOTS, slotBounds as klBounds } from '../../eval/sketch.js';
-import { pm, sig } from './compare-text.js';
+import { interval, pm, sig } from './compare-text.js';
 
 const W = 560;
 const H = 260;
@@ -86,8 +86,8 @@ export function compareHtml(r: ComparisonResult, cmp: Comparison, info: { base: 
     ['accuracy', `${pm(r.base.accuracy, 100)} %`, `${pm(r.candidate.accuracy, 100)} %`],
   ];
   const paired: [string, string][] = [
-    [`loss difference (${u})`, `${pm(r.lossDifference)}${r.lossDifference.bootstrap ? `; bootstrap 95% [${sig(r.lossDifference.bootstrap.interval95[0])}, ${sig(r.lossDifference.bootstrap.interval95[1])}], p = ${sig(r.lossDifference.bootstrap.pValue, 3)}` : ''}`],
-    ['perplexity ratio', `${pm(r.perplexityRatio)} (95% [${sig(r.perplexityRatio.interval95[0])}, ${sig(r.perplexityRatio.interval95[1])}])`],
+    [`loss difference (${u})`, `${pm(r.lossDifference)}; 95% ${interval(r.lossDifference, r.lossDifference.interval95)}${r.lossDifference.bootstrap ? `; bootstrap 95% ${interval(r.lossDifference, r.lossDifference.bootstrap.interval95)}, p = ${sig(r.lossDifference.bootstrap.pValue, 3)}` : ''}`],
+    ['perplexity ratio', `${pm(r.perplexityRatio)} (95% ${interval(r.perplexityRatio, r.perplexityRatio.interval95)})`],
     ['accuracy difference', `${pm(r.accuracyDifference, 100)} points; McNemar p = ${sig(r.accuracyDifference.mcnemar.pValue, 3)} (${r.accuracyDifference.mcnemar.baseOnly} vs ${r.accuracyDifference.mcnemar.candidateOnly})`],
     [`KL(base ‖ candidate) (${u})`, `${pm(r.klDivergence.baseToCandidate)}; median ${sig(r.klDivergence.baseToCandidate.percentiles.median, 3)}, 99% ${sig(r.klDivergence.baseToCandidate.percentiles.p99, 3)}, max ${sig(r.klDivergence.baseToCandidate.percentiles.max, 3)}`],
     [`KL(candidate ‖ base) (${u})`, pm(r.klDivergence.candidateToBase)],

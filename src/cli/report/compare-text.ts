@@ -11,19 +11,33 @@ export function sig(v: number, d = 4): string {
   return a >= 1e-3 && a < 1e6 ? v.toFixed(Math.max(0, d - 1 - Math.floor(Math.log10(a)))) : v.toExponential(d - 1);
 }
 
+/** A formatter for numbers known to about ± se: to the place of the error's second significant digit. */
+export function withError(se: number): (v: number) => string {
+  const place = Number.isFinite(se) && se > 0 ? Math.floor(Math.log10(se)) - 1 : NaN;
+  return (v) => {
+    if (!Number.isFinite(place) || place < -12 || !Number.isFinite(v) || Math.abs(v) >= 1e6 || (Math.abs(v) < 1e-3 && v !== 0)) {
+      return sig(v, Number.isFinite(place) ? 4 : 5);
+    }
+    return v.toFixed(Math.max(0, -place));
+  };
+}
+
 /** `value ± se` (the error with two significant digits, the value to the same place). */
 export function pm(e: Estimate, scale = 1): string {
   const v = e.value * scale;
   const s = e.standardError * scale;
-  if (!Number.isFinite(s) || s === 0 || !Number.isFinite(v)) return `${sig(v, 5)}${Number.isNaN(s) ? '' : ` ± ${sig(s, 2)}`}`;
-  const place = Math.floor(Math.log10(s)) - 1;
-  if (place < -12 || Math.abs(v) >= 1e6 || (Math.abs(v) < 1e-3 && v !== 0)) return `${sig(v, 4)} ± ${sig(s, 2)}`;
-  const digits = Math.max(0, -place);
-  return `${v.toFixed(digits)} ± ${s.toFixed(digits)}`;
+  if (Number.isNaN(s)) return sig(v, 5);
+  const f = withError(s);
+  return `${f(v)} ± ${s === 0 || s < 1e-3 || Math.abs(v) < 1e-3 || Math.abs(v) >= 1e6 ? sig(s, 2) : f(s)}`;
+}
+
+/** A 95% interval written to the precision of its estimate's error. */
+export function interval(e: Estimate, [a, b]: [number, number], scale = 1): string {
+  const f = withError(e.standardError * scale);
+  return `[${f(a * scale)}, ${f(b * scale)}]`;
 }
 
 const pct = (e: Estimate) => `${pm(e, 100)} %`;
-const range = ([a, b]: [number, number], scale = 1) => `[${sig(a * scale)}, ${sig(b * scale)}]`;
 const pctLine = (p: Percentiles, scale = 1) =>
   `max ${sig(p.max * scale, 3)}  99.9% ${sig(p.p99_9 * scale, 3)}  99% ${sig(p.p99 * scale, 3)}  95% ${sig(p.p95 * scale, 3)}  ` +
   `90% ${sig(p.p90 * scale, 3)}  median ${sig(p.median * scale, 3)}  10% ${sig(p.p10 * scale, 3)}  5% ${sig(p.p5 * scale, 3)}  ` +
@@ -45,11 +59,11 @@ export function compareTable(r: ComparisonResult, info: { base: string; candidat
   out.push('');
   const one = (k: string, v: string) => out.push(`  ${k.padEnd(w)} ${v}`);
   const d = r.lossDifference;
-  one(`loss difference (${u})`, `${pm(d)}   95% ${range(d.interval95)}${d.bootstrap ? `   bootstrap 95% ${range(d.bootstrap.interval95)}, p = ${sig(d.bootstrap.pValue, 3)}` : ''}`);
-  one('perplexity ratio', `${pm(r.perplexityRatio)}   95% ${range(r.perplexityRatio.interval95)}`);
-  one('loss correlation', sig(r.lossCorrelation, 5));
+  one(`loss difference (${u})`, `${pm(d)}   95% ${interval(d, d.interval95)}${d.bootstrap ? `   bootstrap 95% ${interval(d, d.bootstrap.interval95)}, p = ${sig(d.bootstrap.pValue, 3)}` : ''}`);
+  one('perplexity ratio', `${pm(r.perplexityRatio)}   95% ${interval(r.perplexityRatio, r.perplexityRatio.interval95)}`);
+  one('loss correlation', r.lossCorrelation > 0.999 ? r.lossCorrelation.toFixed(7) : sig(r.lossCorrelation, 5));
   const a = r.accuracyDifference;
-  one('accuracy difference', `${pm(a, 100)} points${a.bootstrap ? `   bootstrap 95% ${range(a.bootstrap.interval95, 100)}, p = ${sig(a.bootstrap.pValue, 3)}` : ''}`);
+  one('accuracy difference', `${pm(a, 100)} points${a.bootstrap ? `   bootstrap 95% ${interval(a, a.bootstrap.interval95, 100)}, p = ${sig(a.bootstrap.pValue, 3)}` : ''}`);
   one("McNemar's exact test", `base alone right ${a.mcnemar.baseOnly}, candidate alone ${a.mcnemar.candidateOnly}: p = ${sig(a.mcnemar.pValue, 3)}`);
   out.push('');
   const kl = r.klDivergence;
