@@ -36,7 +36,7 @@ export interface ComparisonOptions {
   /** Unit of losses and divergences: Math.E (nats, default), 2 (bits), 10. */
   base?: number;
   /** A paired Poisson bootstrap of the loss and accuracy differences (see README: "Comparing models"). */
-  bootstrap?: BootstrapOptions | boolean;
+  bootstrap?: BootstrapOptions | boolean | null;
 }
 
 /** Options of Comparison.update. `dtype` applies to both models' Uint16Array logits. */
