@@ -26,3 +26,16 @@ export function proportion(k: number, n: number): Estimate {
   const p = k / n;
   return { value: p, standardError: n > 0 ? Math.sqrt((p * (1 - p)) / n) : NaN };
 }
+
+/**
+ * The standard error of a weighted mean m = Σ w x / W (W = Σ w) from Σ w², Σ w² x and Σ w² x², as the ratio
+ * estimator's linearised variance Σ w² (x − m)² / W² with the small-sample factor n' / (n' − 1), n' = W² / Σ w² the
+ * effective sample size (Kish): with unit weights exactly estimate()'s sqrt(s² / n). NaN below n' = 1, for an
+ * infinite mean, or when the sums are unknown (NaN).
+ */
+export function weightedStandardError(mean: number, W: number, w2: number, s1: number, s2: number): number {
+  const neff = (W * W) / w2;
+  if (!(neff > 1) || !Number.isFinite(mean)) return NaN;
+  const spread = Math.max(0, s2 - 2 * mean * s1 + mean * mean * w2);
+  return Math.sqrt((spread / (W * W)) * (neff / (neff - 1)));
+}

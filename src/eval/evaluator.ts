@@ -6,6 +6,7 @@ import {
 } from '../core/options.js';
 import { type Batch, type Labels, type Vector, asLabels, asMatrix, asVectorOption, checkWeights, isFloat32 } from '../core/shape.js';
 import { type ReliabilityBin, expectedCalibrationError, reliability } from './calibration.js';
+import { Z95, weightedStandardError } from './estimate.js';
 import { PER_DECADE, SLOTS, quantile, slotBounds } from './quantiles.js';
 import { multiLabel, singleLabel } from './rows.js';
 import { type ReportFigures, classScores, reportFigures } from './scores.js';
@@ -103,6 +104,13 @@ export interface EvalResult extends ReportFigures {
   histogram: { lo: number; hi: number; weight: number }[];
   /** One entry per class, or none when the evaluator keeps no per-class figures (option `perClass`). */
   perClass: ClassResult[];
+  /**
+   * The standard error of each mean above (weighted means: weightedStandardError in estimate.ts; NaN below two
+   * rows, or for a state written before these were kept), rows taken as independent draws.
+   */
+  standardErrors: { loss: number; nats: number; bits: number; accuracy: number; topK: number | null; brier: number };
+  /** The 95% interval of the perplexity: exp(mean nats ± 1.96 SE), the mean's interval carried through exp. */
+  perplexityInterval95: [number, number];
 }
 
 const QUANTILES = [0.1, 0.25, 0.5, 0.75, 0.9, 0.99];
@@ -275,6 +283,8 @@ export class Evaluator {
     const u = Math.log(s.base);
     const W = st.weight;
     const nats = st.loss / W;
+    const se = (sum: number, s1: number, s2: number) => weightedStandardError(sum / W, W, st.w2, s1, s2);
+    const seNats = se(st.loss, st.loss1, st.loss2);
     const perClass: ClassResult[] = [];
     for (let j = 0; j < st.support.length; j++) {
       const d = s.multiLabel ? W : st.support[j];
@@ -320,6 +330,15 @@ export class Evaluator {
       histogram,
       perClass,
       ...reportFigures(st),
+      standardErrors: {
+        loss: seNats / u,
+        nats: seNats,
+        bits: seNats / Math.LN2,
+        accuracy: se(st.correct, st.correct1, st.correct2),
+        topK: s.multiLabel ? null : se(st.topK, st.topK1, st.topK2),
+        brier: se(st.brier, st.brier1, st.brier2),
+      },
+      perplexityInterval95: [Math.exp(nats - Z95 * seNats), Math.exp(nats + Z95 * seNats)],
     };
   }
 }

@@ -38,6 +38,19 @@ export class EvalState {
   correct = 0;
   topK = 0;
   brier = 0;
+  /**
+   * For the standard errors of the weighted means: Σ w², and Σ w²·x and Σ w²·x² of each headline figure x (see
+   * weightedEstimate). NaN in a state read from JSON that lacks them (written before they existed): unknown.
+   */
+  w2 = 0;
+  loss1 = 0;
+  loss2 = 0;
+  correct1 = 0;
+  correct2 = 0;
+  topK1 = 0;
+  topK2 = 0;
+  brier1 = 0;
+  brier2 = 0;
   /** Exact extremes of the per-row loss (nats). */
   min = Infinity;
   max = -Infinity;
@@ -109,10 +122,12 @@ export class EvalState {
     this.brier += o.brier;
     this.min = Math.min(this.min, o.min);
     this.max = Math.max(this.max, o.max);
+    for (const k of SPREAD) this[k] += o[k];
   }
 
   private clearScalars(): void {
     this.rows = this.ignored = this.weight = this.loss = this.correct = this.topK = this.brier = 0;
+    for (const k of SPREAD) this[k] = 0;
     this.min = Infinity;
     this.max = -Infinity;
   }
@@ -123,6 +138,7 @@ export class EvalState {
    */
   packInto(out: Float64Array, at: number): void {
     for (const k of SCALARS) out[at++] = this[k];
+    for (const k of SPREAD) out[at++] = this[k];
     for (const k of ARRAYS) {
       out.set(this[k], at);
       at += this[k].length;
@@ -144,6 +160,7 @@ export class EvalState {
     this.min = Math.min(this.min, p[at + 7]);
     this.max = Math.max(this.max, p[at + 8]);
     at += SCALARS.length;
+    for (const k of SPREAD) this[k] += p[at++];
     for (const k of ARRAYS) {
       addInto(this[k], p, at);
       at += this[k].length;
@@ -159,6 +176,7 @@ export class EvalState {
   toJSON(): StateJSON {
     const out: Record<string, unknown> = { format: FORMAT, version: 3, settings: { ...this.settings } };
     for (const k of SCALARS) out[k] = enc(this[k]);
+    for (const k of SPREAD) out[k] = Number.isNaN(this[k]) ? null : enc(this[k]);
     for (const k of ECE) out[k] = Array.from(this[k], enc);
     const hist: [number, number | string][] = [];
     for (let i = 0; i < this.hist.length; i++) if (this.hist[i] !== 0) hist.push([i, enc(this.hist[i])]);
@@ -191,6 +209,8 @@ export class EvalState {
     }
     const st = new EvalState(check(v1 ? { ...raw, perClass: true } : raw));
     for (const k of SCALARS) st[k] = dec(j[k], k);
+    // Not in every version 2 or 3 state (added later): a state without them has unknown standard errors.
+    for (const k of SPREAD) st[k] = j[k] === undefined || j[k] === null ? NaN : dec(j[k], k);
     for (const k of v1 ? ARRAYS : ECE) {
       if (k === 'hist') continue;
       const a = j[k];
@@ -236,6 +256,7 @@ export class EvalState {
 
 const FORMAT = 'xent-eval-state';
 const SCALARS = ['rows', 'ignored', 'weight', 'loss', 'correct', 'topK', 'brier', 'min', 'max'] as const;
+const SPREAD = ['w2', 'loss1', 'loss2', 'correct1', 'correct2', 'topK1', 'topK2', 'brier1', 'brier2'] as const;
 const ECE = ['eceWeight', 'eceConf', 'eceCorrect'] as const;
 const CLASS = ['support', 'classLoss', 'classCorrect', 'classProb', 'predicted'] as const;
 const ARRAYS = ['hist', ...ECE, ...CLASS] as const;
@@ -260,7 +281,8 @@ function moveInto(x: Float64Array, y: Float64Array): void {
 
 /** Numbers in the packed form of a state with these settings (packInto). */
 export function packedLength(settings: EvalSettings): number {
-  return SCALARS.length + SLOTS + 3 * ECE_BINS + (settings.perClass ? 5 * settings.classes : 0) + DetailSums.packedLength(settings);
+  return SCALARS.length + SPREAD.length + SLOTS + 3 * ECE_BINS + (settings.perClass ? 5 * settings.classes : 0) +
+    DetailSums.packedLength(settings);
 }
 
 /** The JSON form of a state (non-finite numbers as the strings "Infinity" and "-Infinity", and -0 as "-0"). */

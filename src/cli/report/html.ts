@@ -624,10 +624,10 @@ export const PAGE_CSS = [
 export function htmlReport(r: EvalResult, info: ReportInfo, o: ChartOptions = {}): string {
   const items: [string, string, string][] = [
     ['rows', r.count.toLocaleString('en-US'), `${info.classes} ${info.multiLabel ? 'labels' : 'classes'}${r.ignored ? `, ${r.ignored} ignored` : ''}`],
-    ['mean cross-entropy', `${fixed(r.loss, 4)} ${r.unit}`, r.unit === 'nats' ? `${fixed(r.bits, 4)} bits` : `${fixed(r.nats, 4)} nats`],
-    ['perplexity', fixed(r.perplexity, 3), 'exp(mean nats)'],
-    [info.multiLabel ? 'accuracy (per label)' : 'accuracy', `${fixed(100 * r.accuracy, 2)} %`, r.topK ? `top-${r.topK.k}: ${fixed(100 * r.topK.accuracy, 2)} %` : ''],
-    ['Brier score', fixed(r.brier, 4), info.multiLabel ? 'mean (p − t)² per label' : 'mean of Σ (p − y)² per row'],
+    ['mean cross-entropy', `${fixed(r.loss, 4)} ± ${fixed(r.standardErrors.loss, 4)} ${r.unit}`, r.unit === 'nats' ? `${fixed(r.bits, 4)} bits` : `${fixed(r.nats, 4)} nats`],
+    ['perplexity', fixed(r.perplexity, 3), `exp(mean nats); 95% ${fixed(r.perplexityInterval95[0], 3)} – ${fixed(r.perplexityInterval95[1], 3)}`],
+    [info.multiLabel ? 'accuracy (per label)' : 'accuracy', `${fixed(100 * r.accuracy, 2)} ± ${fixed(100 * r.standardErrors.accuracy, 2)} %`, r.topK ? `top-${r.topK.k}: ${fixed(100 * r.topK.accuracy, 2)} ± ${fixed(100 * r.standardErrors.topK!, 2)} %` : ''],
+    ['Brier score', `${fixed(r.brier, 4)} ± ${fixed(r.standardErrors.brier, 4)}`, info.multiLabel ? 'mean (p − t)² per label' : 'mean of Σ (p − y)² per row'],
     ['ECE', fixed(r.ece, 4), `15 bins of ${info.multiLabel ? 'p' : 'top-1 confidence'}`],
     [`per-row loss (${r.unit})`, `median ${fixed(quantileOf(r, 0.5), 3)}`, `p90 ${fixed(quantileOf(r, 0.9), 3)}, max ${fixed(r.max, 3)}`],
     ['baselines', `prior ${r.baselines.prior === null ? 'n/a' : fixed(r.baselines.prior, 4)}`, `uniform ${fixed(r.baselines.uniform, 4)} ${r.unit}`],

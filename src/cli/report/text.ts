@@ -41,6 +41,8 @@ function metaLines(run: RunMeta): string[] {
 
 const pct = (v: number) => (Number.isFinite(v) ? `${(100 * v).toFixed(1)} %` : 'n/a');
 const num = (v: number, d = 4) => (Number.isFinite(v) ? v.toFixed(d) : String(v));
+/** A proportion as `78.0 ± 0.8 %` (the error alone is n/a when unknown). */
+const pm = (v: number, se: number) => (Number.isFinite(se) ? `${(100 * v).toFixed(1)} ± ${(100 * se).toFixed(1)} %` : pct(v));
 
 /** The one-line reading of a mean loss in nats, on the source documents' scale for binary tasks. */
 export function reading(nats: number): string {
@@ -56,13 +58,14 @@ export function tableReport(r: EvalResult, info: ReportInfo): string {
   const task = info.binary ? 'a binary task (one column: label 1)' : `${info.classes} ${info.multiLabel ? 'labels (multi-label)' : 'classes'}`;
   out.push(`  ${r.count} rows${r.ignored ? ` (+${r.ignored} ignored)` : ''}, ${task}, from ${info.from}`);
   out.push('');
+  const se = r.standardErrors;
   const rows: [string, string][] = [
-    ['mean cross-entropy', `${num(r.loss)} ${u}${u === 'nats' ? '' : `   (${num(r.nats)} nats)`}${u === 'bits' ? '' : `   (${num(r.bits)} bits)`}`],
-    ['perplexity', num(r.perplexity, 3)],
-    [info.multiLabel ? 'accuracy (per label)' : 'accuracy', pct(r.accuracy)],
+    ['mean cross-entropy', `${num(r.loss)} ± ${num(se.loss)} ${u}${u === 'nats' ? '' : `   (${num(r.nats)} nats)`}${u === 'bits' ? '' : `   (${num(r.bits)} bits)`}`],
+    ['perplexity', `${num(r.perplexity, 3)}   (95% ${num(r.perplexityInterval95[0], 3)} – ${num(r.perplexityInterval95[1], 3)})`],
+    [info.multiLabel ? 'accuracy (per label)' : 'accuracy', pm(r.accuracy, se.accuracy)],
   ];
-  if (r.topK) rows.push([`top-${r.topK.k} accuracy`, pct(r.topK.accuracy)]);
-  rows.push(['Brier score', `${num(r.brier)}   (${info.multiLabel ? 'mean of (p − t)² per label' : 'Σ_j (p_j − y_j)², mean over rows'})`]);
+  if (r.topK) rows.push([`top-${r.topK.k} accuracy`, pm(r.topK.accuracy, se.topK!)]);
+  rows.push(['Brier score', `${num(r.brier)} ± ${num(se.brier)}   (${info.multiLabel ? 'mean of (p − t)² per label' : 'Σ_j (p_j − y_j)², mean over rows'})`]);
   rows.push(['ECE', `${num(r.ece)}   (15 bins of ${info.multiLabel ? 'p' : 'top-1 confidence'})`]);
   const q = r.quantiles.map((x) => `p${Math.round(x.q * 100)} ${num(x.loss, 3)}`).join('  ');
   rows.push([`per-row loss (${u})`, `${q}  max ${num(r.max, 3)}`]);
@@ -157,10 +160,16 @@ export function csvReport(r: EvalResult): string {
   put('loss', r.loss);
   put('nats', r.nats);
   put('bits', r.bits);
+  put('loss_se', r.standardErrors.loss);
   put('perplexity', r.perplexity);
+  put('perplexity_lo95', r.perplexityInterval95[0]);
+  put('perplexity_hi95', r.perplexityInterval95[1]);
   put('accuracy', r.accuracy);
+  put('accuracy_se', r.standardErrors.accuracy);
   if (r.topK) put(`top${r.topK.k}_accuracy`, r.topK.accuracy);
+  if (r.topK) put(`top${r.topK.k}_accuracy_se`, r.standardErrors.topK!);
   put('brier', r.brier);
+  put('brier_se', r.standardErrors.brier);
   put('ece', r.ece);
   for (const q of r.quantiles) put(`loss_p${Math.round(q.q * 100)}`, q.loss);
   put('loss_min', r.min);
