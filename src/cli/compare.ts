@@ -1,5 +1,5 @@
 /** `xent compare BASE CANDIDATE TARGET [options]`: two models' logits for the same rows, compared (src/eval/compare.ts). */
-import { Comparison, type ComparisonOptions } from '../eval/compare.js';
+import { COMPARISON_FORMAT, Comparison, type ComparisonOptions } from '../eval/compare.js';
 import { XentError } from '../core/errors.js';
 import { type OptionTable, UsageError, type Values, helpText, parse, read } from './args.js';
 import { EVAL_OPTIONS } from './eval.js';
@@ -7,8 +7,7 @@ import { checkFile, checkOutput, writeAtomic } from './files.js';
 import { layout } from './layout.js';
 import { MAX_CLASSES, gridRows, rowsPerBlock } from './pipeline.js';
 import { progressBar } from './progress.js';
-import { InputError, type Reader, type Source, formatOf } from './readers/index.js';
-import { openReader } from './readers/index.js';
+import { InputError, type Reader, type Source, formatOf, openReader } from './readers/index.js';
 import { compareHtml } from './report/compare-html.js';
 import { compareTable } from './report/compare-text.js';
 import { terminal } from './terminal.js';
@@ -51,9 +50,6 @@ export interface CompareInfo {
   target: string;
 }
 
-/** The format of a state file of `xent compare`: a Comparison's state with the files it came from. */
-const FILE_FORMAT = 'xent-comparison-state';
-
 /** Writes the outputs of a comparison or of a merge of comparisons: the HTML report and the state, then stdout. */
 export function writeCompare(
   cmp: Comparison, info: CompareInfo, o: { format: 'table' | 'json'; report?: string; stateOut?: string }, out: (s: string) => void,
@@ -65,9 +61,16 @@ export function writeCompare(
   else out(compareTable(r, { base: terminal(info.base), candidate: terminal(info.candidate), target: terminal(info.target) }));
 }
 
-/** A state file's format (null when it is not JSON with a format): `xent merge` sends comparisons here. */
+/**
+ * Whether a state file holds a Comparison's state (a state file of `xent compare` is one, with the files it came
+ * from as `info`): `xent merge` sends those here. Anything else is left to the evaluator's reader and its errors.
+ */
 export function isComparisonState(text: string): boolean {
-  return text.trimStart().startsWith('{') && text.includes(`"format":"${FILE_FORMAT}"`);
+  try {
+    return (JSON.parse(text) as { format?: unknown } | null)?.format === COMPARISON_FORMAT;
+  } catch {
+    return false;
+  }
 }
 
 /** `xent merge` of comparison states: merged in the order given (each part with its own --offset). */
@@ -111,9 +114,7 @@ async function run(base: Source, candidate: Source, target: Source, options: Com
         }
         break;
       }
-      for (const [p, name] of [[pa, 'BASE']] as const) {
-        if (p.cols !== classes) throw new InputError(ra.where(0), `${p.cols} values per row, but there are ${classes} classes (${name})`);
-      }
+      if (pa.cols !== classes) throw new InputError(ra.where(0), `${pa.cols} values per row, but there are ${classes} classes`);
       const pb = await rb.next(pa.rows);
       const tb = await rt.next(pa.rows);
       for (const [p, r] of [[pb, rb], [tb, rt]] as const) {

@@ -51,7 +51,9 @@ export interface ComparisonUpdateOptions extends SequenceOptions {
 
 const OPTION_KEYS = ['classes', 'ignoreIndex', 'topK', 'base', 'bootstrap'];
 const UPDATE_KEYS = ['shift', 'sequenceLength', 'sequenceIds', 'dtype', 'offset'];
-const FORMAT = 'xent-comparison-state';
+/** The `format` of a Comparison's JSON state. */
+export const COMPARISON_FORMAT = 'xent-comparison-state';
+const FORMAT = COMPARISON_FORMAT;
 
 function settingsOf(options: unknown): ComparisonSettings {
   if (options === undefined) {
