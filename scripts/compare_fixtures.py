@@ -178,7 +178,7 @@ def expected(A, B, targets, k, boot, shift=False, starts=None):
         ta = set(np.argsort(-a, kind='stable')[:k].tolist())
         tb = set(np.argsort(-b, kind='stable')[:k].tolist())
         ov.append(len(ta & tb) / k)
-        rows.append(r)
+        rows.append(r + 1 if shift else r)  # the scored target's position keys the draws
     la_l, lb_l = np.array(la_l), np.array(lb_l)
     d = lb_l - la_l
     m = len(la_l)
@@ -264,6 +264,32 @@ B[2, 0] = -np.inf
 A[3, 2] = B[3, 2] = -np.inf
 case('masked', A, B, [0, 1, 3, 4, 1, 2])
 
+# The LanguageModelEvaluator's bootstrap on the near-identical case's base logits: token-weighted mean nll,
+# perplexity and accuracy of each resample, keyed by the scored target's position.
+def lm_bootstrap(A, targets, seq_len, Bn, seed):
+    n = A.shape[0]
+    W, S, Cc = np.zeros(Bn), np.zeros(Bn), np.zeros(Bn)
+    for s0 in range(0, n, seq_len):
+        for i in range(s0 + 1, s0 + seq_len):
+            z, y = A[i - 1], targets[i]
+            l = -log_softmax(z)[y]
+            ok = float(np.sum(z > z[y]) == 0)
+            w = np.array(weights(seed, i, Bn), dtype=float)
+            W += w
+            S += w * l
+            Cc += w * ok
+    keep = W > 0
+    nll = S[keep] / W[keep]
+    acc = Cc[keep] / W[keep]
+    lo, hi = np.percentile(nll, 2.5), np.percentile(nll, 97.5)
+    return {'resamples': int(keep.sum()), 'loss': [lo, hi], 'corpusPerplexity': [math.exp(lo), math.exp(hi)],
+            'accuracy': [np.percentile(acc, 2.5), np.percentile(acc, 97.5)]}
+
+
+lm_case = cases[1]
+lm = {'resamples': 150, 'seed': 99, 'sequenceLength': lm_case['sequenceLength'],
+      'expected': lm_bootstrap(lm_case['base'], lm_case['targets'], lm_case['sequenceLength'], 150, 99)}
+
 # McNemar's exact test beyond the cases: (b, c) pairs.
 mcnemar = [[b, c, binomtest(b, b + c, 0.5).pvalue] for b, c in
            [(0, 1), (1, 0), (3, 3), (2, 9), (10, 4), (0, 25), (120, 150), (1000, 1100), (50000, 50600), (7, 8)]]
@@ -273,5 +299,5 @@ draws = [{'seed': s, 'row': r, 'weights': weights(s, r, 16)} for s, r in
          [(0, 0), (7, 1), (123456789, 2 ** 32 + 5), (4294967295, 2 ** 40 + 17), (1, 9007199254740991)]]
 
 with open(OUT, 'w') as f:
-    json.dump(enc({'cases': cases, 'mcnemar': mcnemar, 'draws': draws, 'cdf': CDF}), f)
+    json.dump(enc({'cases': cases, 'mcnemar': mcnemar, 'draws': draws, 'cdf': CDF, 'lm': lm}), f)
 print('wrote', OUT, len(cases), 'cases')

@@ -161,7 +161,7 @@ describeBackends('LanguageModelEvaluator state', () => {
     expect(back.result()).toEqual(ev.result());
     expect(back.toJSON()).toEqual(JSON.parse(JSON.stringify(ev.toJSON())));
     expect(ev.result().nats.value).toBe(Infinity);
-    expect(back.options).toEqual({ classes: V, topK: 3, base: 2, ignoreIndex: -100 });
+    expect(back.options).toEqual({ classes: V, topK: 3, base: 2, ignoreIndex: -100, bootstrap: null });
     ev.reset();
     expect(ev.result().tokens).toBe(0);
     expect(Number.isNaN(ev.result().nats.value)).toBe(true);

@@ -20,7 +20,7 @@ export interface ComparisonSettings {
 
 /** A row where the two models disagree most (largest KL(base ‖ candidate)). */
 export interface Disagreement {
-  /** Global row index (the update's `offset` plus the row of logits in it). */
+  /** Global position of the target (the update's `offset` plus its position in the update). */
   row: number;
   target: number;
   /** KL(base ‖ candidate) of the row, in nats. */

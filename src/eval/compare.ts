@@ -42,9 +42,10 @@ export interface ComparisonOptions {
 /** Options of Comparison.update. `dtype` applies to both models' Uint16Array logits. */
 export interface ComparisonUpdateOptions extends SequenceOptions {
   /**
-   * The global index of this update's first row of logits: keys the bootstrap's draws, so that shards of one
-   * evaluation, fed separately and merged, draw the same resamples as one run. Default: the rows this state has
-   * seen, which is right when one state sees every row in order.
+   * The global index of this update's first position: a scored target's global position (offset plus its position
+   * in the update) keys the bootstrap's draws, so that shards of one evaluation, fed separately and merged, draw the
+   * same resamples as one run. Default: the positions this state has seen, which is right when one state sees every
+   * position in order.
    */
   offset?: number;
 }
@@ -132,7 +133,10 @@ export class Comparison {
     const n = A.rows;
     const starts = sequenceStarts(n, o.sequenceLength, o.sequenceIds);
     const labels = asLabels(targets, 'targets', n, s.classes, s.ignoreIndex);
-    const scored = scoredTargets(labels, starts, booleanOption(o.shift, 'shift'));
+    const shift = booleanOption(o.shift, 'shift');
+    const scored = scoredTargets(labels, starts, shift);
+    // Row r of logits scores the target at position r (r + 1 under the shift): rows are named by that position.
+    const at = offset + (shift ? 1 : 0);
     sameType(A, B);
     const out = new Float64Array(6 * n);
     const ints = new Int32Array(4 * n);
@@ -225,7 +229,7 @@ export class Comparison {
       u.histB[slotOf(lb)]++;
       if (klAB > floor) {
         worst.push({
-          row: offset + r, target: y, kl: klAB, baseTop: ints[4 * r], candidateTop: ints[4 * r + 1],
+          row: at + r, target: y, kl: klAB, baseTop: ints[4 * r], candidateTop: ints[4 * r + 1],
           baseLoss: la, candidateLoss: lb,
         });
         if (worst.length > 4 * WORST) {
@@ -234,7 +238,7 @@ export class Comparison {
         }
       }
       if (boot) {
-        poissonWeights(rowKey(s.bootstrap!.seed, offset + r), draws!);
+        poissonWeights(rowKey(s.bootstrap!.seed, at + r), draws!);
         for (let b = 0; b < draws!.length; b++) {
           const w = draws![b];
           if (w === 0) continue;

@@ -8,6 +8,7 @@ import { XentError, show } from '../core/errors.js';
 import { checkKeys, integerOption, unitName, unitOf } from '../core/options.js';
 import { type Batch, type Labels, reading } from '../core/shape.js';
 import { ECE_BINS, type ReliabilityBin, binOf, expectedCalibrationError, reliability } from './calibration.js';
+import { type BootstrapOptions, type BootstrapSettings, bootstrapOf, poissonWeights, rowKey, sortedQuantile } from './bootstrap.js';
 import { type Estimate, estimate, proportion } from './estimate.js';
 import { decCount, decSum, enc, expectSameSettings, expectState, stateObject } from './json.js';
 import { type LikelihoodFigures, LikelihoodSums, likelihoodFigures, packedSumsLength, scaled } from './likelihood.js';
@@ -22,6 +23,11 @@ export interface LanguageModelEvaluatorOptions {
   topK?: number;
   /** Unit of `loss`, `entropy` and the loss by position: Math.E (nats, default), 2 (bits), 10. */
   base?: number;
+  /**
+   * A Poisson bootstrap of the token-weighted figures (mean nll, perplexity, accuracy): B resamples drawn per
+   * position as Comparison's (README: "Comparing models"), keyed by (seed, global position index).
+   */
+  bootstrap?: BootstrapOptions | boolean | null;
 }
 
 /** Options of LanguageModelEvaluator.update. */
@@ -31,6 +37,11 @@ export interface LanguageModelUpdateOptions extends SequenceOptions {
    * bytes): gives bits per byte. Updates without it are left out of bits per byte.
    */
   bytes?: number;
+  /**
+   * The global index of this update's first position, which keys the bootstrap's draws (shards fed apart pass
+   * theirs). Default: the positions this evaluator has seen.
+   */
+  offset?: number;
 }
 
 /** The settings that shape a state; two states merge only when they agree. */
@@ -39,6 +50,18 @@ export interface LanguageModelSettings {
   ignoreIndex: number;
   topK: number;
   base: number;
+  /** null: no bootstrap. */
+  bootstrap: BootstrapSettings | null;
+}
+
+/** Percentile intervals (95%) of the bootstrap's resampled figures. */
+export interface LanguageModelBootstrap {
+  /** Resamples that drew at least one token. */
+  resamples: number;
+  /** Mean nll per token in the evaluator's unit, token-weighted perplexity, top-1 accuracy. */
+  loss: [number, number];
+  corpusPerplexity: [number, number];
+  accuracy: [number, number];
 }
 
 export interface LanguageModelResult extends LikelihoodFigures {
@@ -53,10 +76,12 @@ export interface LanguageModelResult extends LikelihoodFigures {
   /** Expected calibration error of the top-1 probability against top-1 correctness (15 bins, torchmetrics'). */
   ece: number;
   reliability: ReliabilityBin[];
+  /** With the `bootstrap` option: percentile intervals of the headline figures; else null. */
+  bootstrap: LanguageModelBootstrap | null;
 }
 
-const OPTION_KEYS = ['classes', 'ignoreIndex', 'topK', 'base'];
-const UPDATE_KEYS = ['shift', 'sequenceLength', 'sequenceIds', 'dtype', 'bytes'];
+const OPTION_KEYS = ['classes', 'ignoreIndex', 'topK', 'base', 'bootstrap'];
+const UPDATE_KEYS = ['shift', 'sequenceLength', 'sequenceIds', 'dtype', 'bytes', 'offset'];
 const FORMAT = 'xent-lm-state';
 
 function settingsOf(options: unknown): LanguageModelSettings {
@@ -73,8 +98,14 @@ function settingsOf(options: unknown): LanguageModelSettings {
   const topK = integerOption(o.topK, 'topK') ?? 5;
   if (topK < 1) throw new XentError('INVALID_OPTION', `topK must be an integer >= 1, got ${topK}`);
   const ignoreIndex = integerOption(o.ignoreIndex, 'ignoreIndex') ?? DEFAULT_IGNORE_INDEX;
-  return { classes, ignoreIndex, topK: Math.min(topK, classes), base: base as number };
+  return { classes, ignoreIndex, topK: Math.min(topK, classes), base: base as number, bootstrap: bootstrapOf(o.bootstrap) };
 }
+
+/** Settings compare field by field; the bootstrap's two numbers stand in for it. */
+const flat = (s: LanguageModelSettings) => ({
+  classes: s.classes, ignoreIndex: s.ignoreIndex, topK: s.topK, base: s.base,
+  resamples: s.bootstrap?.resamples ?? 0, seed: s.bootstrap?.seed ?? 0,
+});
 
 /** Everything a LanguageModelEvaluator knows: sums and counts, never means. */
 class LmState {
@@ -88,8 +119,17 @@ class LmState {
   eceWeight = new Float64Array(ECE_BINS);
   eceConf = new Float64Array(ECE_BINS);
   eceCorrect = new Float64Array(ECE_BINS);
+  /** Bootstrap sums per resample: Σ w, Σ w·nll, Σ w·[rank = 0] (empty without the bootstrap). */
+  bootW: Float64Array;
+  bootNll: Float64Array;
+  bootCorrect: Float64Array;
 
-  constructor(readonly settings: LanguageModelSettings) {}
+  constructor(readonly settings: LanguageModelSettings) {
+    const B = settings.bootstrap?.resamples ?? 0;
+    this.bootW = new Float64Array(B);
+    this.bootNll = new Float64Array(B);
+    this.bootCorrect = new Float64Array(B);
+  }
 
   add(o: LmState): void {
     this.L.add(o.L);
@@ -101,6 +141,11 @@ class LmState {
       this.eceWeight[b] += o.eceWeight[b];
       this.eceConf[b] += o.eceConf[b];
       this.eceCorrect[b] += o.eceCorrect[b];
+    }
+    for (let b = 0; b < this.bootW.length; b++) {
+      this.bootW[b] += o.bootW[b];
+      this.bootNll[b] += o.bootNll[b];
+      this.bootCorrect[b] += o.bootCorrect[b];
     }
   }
 }
@@ -169,6 +214,8 @@ export class LanguageModelEvaluator {
       const what = 'an integer >= 0 (UTF-8 bytes of the scored text)';
       throw new XentError('INVALID_OPTION', `bytes must be ${what}, got ${show(bytes)}`);
     }
+    const offset = integerOption(o.offset, 'offset') ?? this.state.L.positions;
+    if (offset < 0) throw new XentError('INVALID_OPTION', `offset must be an integer >= 0, got ${offset}`);
     const P = positionsOf(logits, targets, o, s.classes, s.ignoreIndex);
     if (P.X.cols !== s.classes) {
       throw new XentError('SHAPE_MISMATCH', `logits has ${P.X.cols} entries per row but classes is ${s.classes}`);
@@ -179,6 +226,7 @@ export class LanguageModelEvaluator {
     const u = new LmState(s);
     const { L } = u;
     const { starts } = P;
+    const draws = new Uint8Array(s.bootstrap?.resamples ?? 0);
     for (let q = 0; q + 1 < starts.length; q++) {
       let tokens = 0;
       let nll = 0;
@@ -200,6 +248,7 @@ export class LanguageModelEvaluator {
         u.eceWeight[b]++;
         u.eceConf[b] += conf;
         u.eceCorrect[b] += ok;
+        if (draws.length > 0) addDraws(u, draws, rowKey(s.bootstrap!.seed, offset + i), l, ok);
       }
       L.endSequence(starts[q + 1] - starts[q], tokens, nll);
     }
@@ -213,7 +262,7 @@ export class LanguageModelEvaluator {
     if (!(other instanceof LanguageModelEvaluator)) {
       throw new XentError('INVALID_TYPE', `merge takes a LanguageModelEvaluator, got ${show(other)}`);
     }
-    expectSameSettings(this.state.settings, other.state.settings);
+    expectSameSettings(flat(this.state.settings), flat(other.state.settings));
     this.state.add(other.state);
     return this;
   }
@@ -230,13 +279,16 @@ export class LanguageModelEvaluator {
     return {
       format: FORMAT,
       version: 1,
-      settings: { ...st.settings },
+      settings: { ...st.settings, bootstrap: st.settings.bootstrap && { ...st.settings.bootstrap } },
       ...st.L.toJSON(),
       correct: st.correct,
       correctK: st.correctK,
       entropy: enc(st.entropy),
       entropy2: enc(st.entropy2),
       ece: { weight: Array.from(st.eceWeight), confidence: Array.from(st.eceConf), correct: Array.from(st.eceCorrect) },
+      ...(st.settings.bootstrap === null ? {} : {
+        bootstrap: { weight: Array.from(st.bootW), nll: Array.from(st.bootNll, enc), correct: Array.from(st.bootCorrect) },
+      }),
     };
   }
 
@@ -248,7 +300,8 @@ export class LanguageModelEvaluator {
 
   private static read(json: unknown): LanguageModelEvaluator {
     const j = stateObject(json, FORMAT, [1], 'language-model evaluator');
-    const ev = new LanguageModelEvaluator(settingsOf(j.settings));
+    const s = settingsOf(j.settings);
+    const ev = new LanguageModelEvaluator(s);
     const st = ev.state;
     st.L = LikelihoodSums.fromJSON(j);
     st.correct = decCount(j.correct, 'correct');
@@ -278,6 +331,7 @@ export class LanguageModelEvaluator {
       expectState(fits, `ECE bin ${b} holds more than its tokens`);
     }
     expectState(w === n && c === st.correct, 'the ECE bins do not add up to the tokens and the correct ones');
+    if (s.bootstrap !== null) readBootstrap(st, j.bootstrap);
     return ev;
   }
 
@@ -294,7 +348,53 @@ export class LanguageModelEvaluator {
       entropy: scaled(estimate(st.entropy, st.entropy2, n), u),
       ece: expectedCalibrationError(st.eceWeight, st.eceConf, st.eceCorrect),
       reliability: reliability(st.eceWeight, st.eceConf, st.eceCorrect),
+      bootstrap: st.settings.bootstrap === null ? null : bootstrapFigures(st, u),
     };
+  }
+}
+
+/** Adds one scored token (nll l, right or not) to the bootstrap sums with its Poisson weights. */
+function addDraws(u: LmState, draws: Uint8Array, key: number, l: number, ok: number): void {
+  poissonWeights(key, draws);
+  for (let b = 0; b < draws.length; b++) {
+    const w = draws[b];
+    if (w === 0) continue;
+    u.bootW[b] += w;
+    u.bootNll[b] += w * l;
+    u.bootCorrect[b] += w * ok;
+  }
+}
+
+/** The percentile intervals of the resampled figures (resamples that drew no token left out). */
+function bootstrapFigures(st: LmState, u: number): LanguageModelBootstrap {
+  const nll: number[] = [];
+  const acc: number[] = [];
+  for (let b = 0; b < st.bootW.length; b++) {
+    if (!(st.bootW[b] > 0)) continue;
+    nll.push(st.bootNll[b] / st.bootW[b]);
+    acc.push(st.bootCorrect[b] / st.bootW[b]);
+  }
+  const at = (v: number[]): [number, number] => {
+    const x = Float64Array.from(v).sort();
+    return [sortedQuantile(x, 0.025), sortedQuantile(x, 0.975)];
+  };
+  const [lo, hi] = at(nll);
+  return { resamples: nll.length, loss: [lo / u, hi / u], corpusPerplexity: [Math.exp(lo), Math.exp(hi)], accuracy: at(acc) };
+}
+
+/** Reads a state's bootstrap sums, checking their length and meaning. */
+function readBootstrap(st: LmState, v: unknown): void {
+  const o = v as Record<string, unknown> | null;
+  if (o === null || typeof o !== 'object') throw new XentError('INVALID_TYPE', 'state.bootstrap must be an object');
+  for (const [key, into, count] of [['weight', st.bootW, true], ['nll', st.bootNll, false], ['correct', st.bootCorrect, true]] as const) {
+    const a = o[key];
+    if (!Array.isArray(a) || a.length !== into.length) {
+      throw new XentError('SHAPE_MISMATCH', `state.bootstrap.${key} must be an array of ${into.length} numbers`);
+    }
+    for (let b = 0; b < a.length; b++) into[b] = (count ? decCount : decSum)(a[b], `bootstrap.${key}[${b}]`);
+  }
+  for (let b = 0; b < st.bootW.length; b++) {
+    expectState(st.bootCorrect[b] <= st.bootW[b], `bootstrap resample ${b} has more correct tokens than tokens`);
   }
 }
 
