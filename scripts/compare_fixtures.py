@@ -226,78 +226,85 @@ def f32(a):
     return np.asarray(a, dtype=np.float64).astype(np.float32).astype(np.float64)
 
 
-cases = []
+
+def main():
+    global cases
+    cases = []
 
 
-def case(name, A, B, targets, k=1, boot=None, shift=False, seq_len=None):
-    starts = None
-    if shift:
+    def case(name, A, B, targets, k=1, boot=None, shift=False, seq_len=None):
+        starts = None
+        if shift:
+            n = A.shape[0]
+            starts = list(range(0, n, seq_len)) + [n]
+        c = {'name': name, 'classes': A.shape[1], 'base': A, 'candidate': B, 'targets': targets, 'topK': k,
+             'bootstrap': boot, 'shift': shift, 'sequenceLength': seq_len,
+             'expected': expected(A, B, targets, k, boot, shift, starts),
+             'exact32': expected(f32(A), f32(B), targets, k, boot, shift, starts)}
+        cases.append(c)
+
+
+    # Two different classifiers, 300 rows of 7 classes, some ignored targets, bootstrap.
+    n, V = 300, 7
+    A = np.round(rng.normal(0, 2, (n, V)), 4)
+    B = np.round(A + rng.normal(0, 0.7, (n, V)), 4)
+    t = rng.integers(0, V, n)
+    t[rng.random(n) < 0.05] = -100
+    case('classifiers', A, B, t.tolist(), k=3, boot={'resamples': 200, 'seed': 7})
+
+    # A quantized language model: near-identical logits (KL ~ 1e-6 .. 1e-4), wide rows, shift within sequences.
+    n, V = 36, 256
+    A = np.round(rng.normal(0, 3, (n, V)), 3)  # short decimals keep the fixture small; the values are exact as given
+    B = np.round(A + rng.normal(0, 0.004, (n, V)), 5)
+    t = rng.integers(0, V, n)
+    case('near-identical', A, B, t.tolist(), k=5, boot={'resamples': 100, 'seed': 123456789}, shift=True, seq_len=12)
+
+    # Masked logits (-Infinity) in either model where the other keeps mass: KL infinite one way.
+    A = rng.normal(0, 1, (6, 5))
+    B = A + rng.normal(0, 0.3, (6, 5))
+    A[1, 4] = -np.inf
+    B[2, 0] = -np.inf
+    A[3, 2] = B[3, 2] = -np.inf
+    case('masked', A, B, [0, 1, 3, 4, 1, 2])
+
+    # The LanguageModelEvaluator's bootstrap on the near-identical case's base logits: token-weighted mean nll,
+    # perplexity and accuracy of each resample, keyed by the scored target's position.
+    def lm_bootstrap(A, targets, seq_len, Bn, seed):
         n = A.shape[0]
-        starts = list(range(0, n, seq_len)) + [n]
-    c = {'name': name, 'classes': A.shape[1], 'base': A, 'candidate': B, 'targets': targets, 'topK': k,
-         'bootstrap': boot, 'shift': shift, 'sequenceLength': seq_len,
-         'expected': expected(A, B, targets, k, boot, shift, starts),
-         'exact32': expected(f32(A), f32(B), targets, k, boot, shift, starts)}
-    cases.append(c)
+        W, S, Cc = np.zeros(Bn), np.zeros(Bn), np.zeros(Bn)
+        for s0 in range(0, n, seq_len):
+            for i in range(s0 + 1, s0 + seq_len):
+                z, y = A[i - 1], targets[i]
+                l = -log_softmax(z)[y]
+                ok = float(np.sum(z > z[y]) == 0)
+                w = np.array(weights(seed, i, Bn), dtype=float)
+                W += w
+                S += w * l
+                Cc += w * ok
+        keep = W > 0
+        nll = S[keep] / W[keep]
+        acc = Cc[keep] / W[keep]
+        lo, hi = np.percentile(nll, 2.5), np.percentile(nll, 97.5)
+        return {'resamples': int(keep.sum()), 'loss': [lo, hi], 'perplexity': [math.exp(lo), math.exp(hi)],
+                'accuracy': [np.percentile(acc, 2.5), np.percentile(acc, 97.5)]}
 
 
-# Two different classifiers, 300 rows of 7 classes, some ignored targets, bootstrap.
-n, V = 300, 7
-A = np.round(rng.normal(0, 2, (n, V)), 4)
-B = np.round(A + rng.normal(0, 0.7, (n, V)), 4)
-t = rng.integers(0, V, n)
-t[rng.random(n) < 0.05] = -100
-case('classifiers', A, B, t.tolist(), k=3, boot={'resamples': 200, 'seed': 7})
+    lm_case = cases[1]
+    lm = {'resamples': 150, 'seed': 99, 'sequenceLength': lm_case['sequenceLength'],
+          'expected': lm_bootstrap(lm_case['base'], lm_case['targets'], lm_case['sequenceLength'], 150, 99)}
 
-# A quantized language model: near-identical logits (KL ~ 1e-6 .. 1e-4), wide rows, shift within sequences.
-n, V = 36, 256
-A = np.round(rng.normal(0, 3, (n, V)), 3)  # short decimals keep the fixture small; the values are exact as given
-B = np.round(A + rng.normal(0, 0.004, (n, V)), 5)
-t = rng.integers(0, V, n)
-case('near-identical', A, B, t.tolist(), k=5, boot={'resamples': 100, 'seed': 123456789}, shift=True, seq_len=12)
+    # McNemar's exact test beyond the cases: (b, c) pairs.
+    mcnemar = [[b, c, binomtest(b, b + c, 0.5).pvalue] for b, c in
+               [(0, 1), (1, 0), (3, 3), (2, 9), (10, 4), (0, 25), (120, 150), (1000, 1100), (50000, 50600), (7, 8)]]
 
-# Masked logits (-Infinity) in either model where the other keeps mass: KL infinite one way.
-A = rng.normal(0, 1, (6, 5))
-B = A + rng.normal(0, 0.3, (6, 5))
-A[1, 4] = -np.inf
-B[2, 0] = -np.inf
-A[3, 2] = B[3, 2] = -np.inf
-case('masked', A, B, [0, 1, 3, 4, 1, 2])
+    # The generator's first draws, for a direct test.
+    draws = [{'seed': s, 'row': r, 'weights': weights(s, r, 16)} for s, r in
+             [(0, 0), (7, 1), (123456789, 2 ** 32 + 5), (4294967295, 2 ** 40 + 17), (1, 9007199254740991)]]
 
-# The LanguageModelEvaluator's bootstrap on the near-identical case's base logits: token-weighted mean nll,
-# perplexity and accuracy of each resample, keyed by the scored target's position.
-def lm_bootstrap(A, targets, seq_len, Bn, seed):
-    n = A.shape[0]
-    W, S, Cc = np.zeros(Bn), np.zeros(Bn), np.zeros(Bn)
-    for s0 in range(0, n, seq_len):
-        for i in range(s0 + 1, s0 + seq_len):
-            z, y = A[i - 1], targets[i]
-            l = -log_softmax(z)[y]
-            ok = float(np.sum(z > z[y]) == 0)
-            w = np.array(weights(seed, i, Bn), dtype=float)
-            W += w
-            S += w * l
-            Cc += w * ok
-    keep = W > 0
-    nll = S[keep] / W[keep]
-    acc = Cc[keep] / W[keep]
-    lo, hi = np.percentile(nll, 2.5), np.percentile(nll, 97.5)
-    return {'resamples': int(keep.sum()), 'loss': [lo, hi], 'corpusPerplexity': [math.exp(lo), math.exp(hi)],
-            'accuracy': [np.percentile(acc, 2.5), np.percentile(acc, 97.5)]}
+    with open(OUT, 'w') as f:
+        json.dump(enc({'cases': cases, 'mcnemar': mcnemar, 'draws': draws, 'cdf': CDF, 'lm': lm}), f)
+    print('wrote', OUT, len(cases), 'cases')
 
 
-lm_case = cases[1]
-lm = {'resamples': 150, 'seed': 99, 'sequenceLength': lm_case['sequenceLength'],
-      'expected': lm_bootstrap(lm_case['base'], lm_case['targets'], lm_case['sequenceLength'], 150, 99)}
-
-# McNemar's exact test beyond the cases: (b, c) pairs.
-mcnemar = [[b, c, binomtest(b, b + c, 0.5).pvalue] for b, c in
-           [(0, 1), (1, 0), (3, 3), (2, 9), (10, 4), (0, 25), (120, 150), (1000, 1100), (50000, 50600), (7, 8)]]
-
-# The generator's first draws, for a direct test.
-draws = [{'seed': s, 'row': r, 'weights': weights(s, r, 16)} for s, r in
-         [(0, 0), (7, 1), (123456789, 2 ** 32 + 5), (4294967295, 2 ** 40 + 17), (1, 9007199254740991)]]
-
-with open(OUT, 'w') as f:
-    json.dump(enc({'cases': cases, 'mcnemar': mcnemar, 'draws': draws, 'cdf': CDF, 'lm': lm}), f)
-print('wrote', OUT, len(cases), 'cases')
+if __name__ == '__main__':
+    main()

@@ -105,6 +105,29 @@ describe('xent compare', () => {
     expect(html).toContain('base.npy');
   });
 
+  it('xent eval --bootstrap: shards (--shard K/N) merged give the one run\'s intervals bit for bit', () => {
+    // 1000 classes: the grid is 4096 rows, so two shards each hold a part.
+    const V = 1000;
+    const n = 4096 + 300;
+    const rand = prng(29);
+    const x = Float32Array.from({ length: n * V }, () => 6 * rand() - 3);
+    npy('wide.npy', x, [n, V]);
+    writeFileSync(join(dir, 'wide.csv'), Array.from({ length: n }, () => Math.floor(rand() * V)).join('\n') + '\n');
+    const b = ['--bootstrap', '60', '--seed', '5', '--quiet'];
+    const one = xent('eval', 'wide.npy', 'wide.csv', ...b, '--threads', '1', '--format', 'json');
+    expect(one.code, one.stderr).toBe(0);
+    for (const k of ['1', '2']) {
+      const r = xent('eval', 'wide.npy', 'wide.csv', ...b, '--shard', `${k}/2`, '--state-out', `wide-${k}.json`);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const m = xent('merge', 'wide-2.json', 'wide-1.json', '--format', 'json');
+    expect(m.code, m.stderr).toBe(0);
+    const whole = JSON.parse(one.stdout);
+    expect(whole.bootstrap.resamples).toBe(60);
+    expect(JSON.parse(m.stdout).bootstrap).toEqual(whole.bootstrap);
+    expect(JSON.parse(m.stdout).standardErrors).toEqual(whole.standardErrors);
+  });
+
   it('bad input: one line naming the file', () => {
     let r = xent('compare', 'base.npy', 'cand-a.npy', 'labels.csv', '--quiet');
     expect(r.code).toBe(2);

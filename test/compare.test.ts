@@ -48,7 +48,7 @@ interface Case {
   exact32: Expected;
 }
 
-interface LmBoot { resamples: number; loss: [number, number]; corpusPerplexity: [number, number]; accuracy: [number, number] }
+interface LmBoot { resamples: number; loss: [number, number]; perplexity: [number, number]; accuracy: [number, number] }
 const fx = decode<{
   cases: Case[]; mcnemar: [number, number, number][]; draws: { seed: number; row: number; weights: number[] }[];
   lm: { resamples: number; seed: number; sequenceLength: number; expected: LmBoot };
@@ -181,7 +181,7 @@ describeBackends('LanguageModelEvaluator: the same Poisson bootstrap', () => {
     const e = fx.lm.expected;
     expect(r.bootstrap!.resamples).toBe(e.resamples);
     expectClose(r.bootstrap!.loss, e.loss, 1e-12, 0, 'loss');
-    expectClose(r.bootstrap!.corpusPerplexity, e.corpusPerplexity, 1e-11, 0, 'perplexity');
+    expectClose(r.bootstrap!.perplexity, e.perplexity, 1e-11, 0, 'perplexity');
     expectClose(r.bootstrap!.accuracy, e.accuracy, 1e-12, 0, 'accuracy');
   });
   it('sequences fed in order = shards with offsets merged in order, through JSON', () => {

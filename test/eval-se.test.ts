@@ -17,7 +17,11 @@ interface Case {
   logits: number[][];
   labels: number[];
   sampleWeight: number[] | null;
-  expected: { nats: Est; accuracy: Est; topK: Est; brier: Est; perplexityInterval95: [number, number] };
+  bootstrap: { resamples: number; seed: number } | null;
+  expected: {
+    nats: Est; accuracy: Est; topK: Est; brier: Est; perplexityInterval95: [number, number];
+    bootstrap?: { resamples: number; loss: [number, number]; perplexity: [number, number]; accuracy: [number, number] };
+  };
 }
 
 const { cases } = JSON.parse(readFileSync(fileURLToPath(new URL('./fixtures/eval-se.json', import.meta.url)), 'utf8')) as { cases: Case[] };
@@ -28,7 +32,8 @@ describeBackendsDtypes('Evaluator standard errors against NumPy', (_b, d) => {
       // Float32 logits: the losses move by ~1e-7 relative, their spread with them.
       const rel = d === 'Float32Array' ? 1e-5 : 1e-9;
       const opts = c.sampleWeight ? { sampleWeight: c.sampleWeight } : undefined;
-      const ev = new Evaluator({ classes: c.classes, topK: c.topK, ignoreIndex: -100 });
+      const settings = { classes: c.classes, topK: c.topK, ignoreIndex: -100, ...(c.bootstrap ? { bootstrap: c.bootstrap } : {}) };
+      const ev = new Evaluator(settings);
       ev.update(flat(c.logits, d), c.labels, opts as never);
       const r = ev.result();
       const e = c.expected;
@@ -39,15 +44,24 @@ describeBackendsDtypes('Evaluator standard errors against NumPy', (_b, d) => {
       expectClose(r.standardErrors.topK!, e.topK.standardError, 1e-9, 0, 'SE top-k');
       expectClose(r.standardErrors.brier, e.brier.standardError, rel, 0, 'SE brier');
       expectClose(r.perplexityInterval95, e.perplexityInterval95, rel, 0, 'perplexity interval');
+      if (e.bootstrap) {
+        expect(r.bootstrap!.resamples).toBe(e.bootstrap.resamples);
+        expectClose(r.bootstrap!.loss, e.bootstrap.loss, rel, 0, 'bootstrap loss');
+        expectClose(r.bootstrap!.perplexity, e.bootstrap.perplexity, rel, 0, 'bootstrap perplexity');
+        expectClose(r.bootstrap!.accuracy, e.bootstrap.accuracy, 1e-12, 0, 'bootstrap accuracy');
+      } else expect(r.bootstrap).toBeNull();
       if (c.labels.length < 10) return;
       // Two chunks merged through JSON: the same errors (sums in another order).
       const h = Math.floor(c.labels.length / 2);
-      const part = (from: number, to: number) => new Evaluator({ classes: c.classes, topK: c.topK, ignoreIndex: -100 })
+      // Two chunks fed to separate evaluators (the second with its offset), merged through JSON: the same errors
+      // and the same draws (sums in another order).
+      const part = (from: number, to: number) => new Evaluator(settings)
         .update(flat(c.logits.slice(from, to), d), c.labels.slice(from, to),
-          (c.sampleWeight ? { sampleWeight: vec(c.sampleWeight.slice(from, to), 'Float64Array') } : undefined) as never);
+          { offset: from, ...(c.sampleWeight ? { sampleWeight: vec(c.sampleWeight.slice(from, to), 'Float64Array') } : {}) } as never);
       const merged = Evaluator.fromJSON(JSON.stringify(part(0, h))).merge(part(h, c.labels.length)).result();
       expectClose(merged.standardErrors.nats, r.standardErrors.nats, 1e-12, 0, 'merged SE');
       expect(merged.standardErrors.accuracy).toBeCloseTo(r.standardErrors.accuracy, 14);
+      if (r.bootstrap) expectClose(merged.bootstrap!.loss, r.bootstrap.loss, 1e-12, 0, 'merged bootstrap');
     });
   }
 });

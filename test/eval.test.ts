@@ -248,14 +248,15 @@ describeBackends('Evaluator', () => {
     const want = decode<EvalResult>(file.result);
     const ev = Evaluator.fromJSON(JSON.stringify(file.state));
     // The figures that version had; those of the sums it lacked (precision, worst rows, standard errors, ...) are unknown.
-    const { standardErrors, perplexityInterval95, ...figures } = ev.result();
+    const { standardErrors, perplexityInterval95, bootstrap, ...figures } = ev.result();
     expect(figures).toMatchObject(want);
+    expect(bootstrap).toBeNull();
     expect(ev.result().worst).toBeNull();
     expect(Object.values(standardErrors).every(Number.isNaN)).toBe(true);
     expect(perplexityInterval95.every(Number.isNaN)).toBe(true);
     expect(ev.options.perClass).toBe(true);
     expect(ev.toJSON().version).toBe(3);
-    const { standardErrors: again, perplexityInterval95: _, ...back } = Evaluator.fromJSON(JSON.stringify(ev)).result();
+    const { standardErrors: again, perplexityInterval95: _, bootstrap: _b, ...back } = Evaluator.fromJSON(JSON.stringify(ev)).result();
     expect(back).toMatchObject(want);
     expect(Object.values(again).every(Number.isNaN)).toBe(true);
   });

@@ -2,7 +2,7 @@
 import { COMPARISON_FORMAT, Comparison, type ComparisonOptions } from '../eval/compare.js';
 import { XentError } from '../core/errors.js';
 import { type OptionTable, UsageError, type Values, helpText, parse, read } from './args.js';
-import { EVAL_OPTIONS } from './eval.js';
+import { EVAL_OPTIONS, bootstrapArgs } from './eval.js';
 import { checkFile, checkOutput, writeAtomic } from './files.js';
 import { layout } from './layout.js';
 import { MAX_CLASSES, gridRows, rowsPerBlock } from './pipeline.js';
@@ -30,8 +30,8 @@ export const COMPARE_OPTIONS: OptionTable = {
   base: EVAL_OPTIONS.base,
   'ignore-index': EVAL_OPTIONS['ignore-index'],
   'top-k': { ...EVAL_OPTIONS['top-k'], help: 'k of the top-k overlap (default 1)' },
-  bootstrap: { type: 'string', value: 'B', group: 'The figures', help: 'a paired Poisson bootstrap with B resamples (e.g. 1000)' },
-  seed: { type: 'string', value: 'S', group: 'The figures', help: "the bootstrap's seed, an integer in [0, 2^32) (default 0)" },
+  bootstrap: { ...EVAL_OPTIONS.bootstrap, help: 'a paired Poisson bootstrap with B resamples (e.g. 1000)' },
+  seed: EVAL_OPTIONS.seed,
   offset: { type: 'string', value: 'N', group: 'The figures', help: "the global index of the files' first row (parts compared apart, then merged)" },
   format: { ...EVAL_OPTIONS.format, value: 'table|json' },
   report: EVAL_OPTIONS.report,
@@ -159,9 +159,7 @@ export async function compareCommand(argv: string[], out: (s: string) => void, e
   const baseText = str(v.base) ?? 'e';
   const unit = baseText === 'e' ? Math.E : read.number(baseText, 'base', (n) => n > 1 && Number.isFinite(n), '2, e or 10 (or a number > 1)')!;
   if (v.header === true && v['no-header'] === true) throw new UsageError('--header and --no-header contradict each other', COMPARE_HELP);
-  const resamples = read.integer(v.bootstrap, 'bootstrap', 1, 100_000);
-  const seed = read.integer(v.seed, 'seed', 0, 2 ** 32 - 1);
-  if (seed !== undefined && resamples === undefined) throw new UsageError('--seed is the bootstrap\'s: give --bootstrap B too', COMPARE_HELP);
+  const bootstrap = bootstrapArgs(v, COMPARE_HELP);
   const offset = read.integer(v.offset, 'offset', 0) ?? 0;
   const format = read.choice(v.format, 'format', ['table', 'json'] as const) ?? 'table';
   const report = str(v.report);
@@ -195,7 +193,7 @@ export async function compareCommand(argv: string[], out: (s: string) => void, e
     base: unit,
     ...(lay.ignoreIndex === undefined ? {} : { ignoreIndex: lay.ignoreIndex }),
     ...(v['top-k'] === undefined ? {} : { topK: read.integer(v['top-k'], 'top-k', 1) }),
-    ...(resamples === undefined ? {} : { bootstrap: { resamples, seed: seed ?? 0 } }),
+    ...(bootstrap === undefined ? {} : { bootstrap }),
   };
   new Comparison(options); // checked before any file is read
   const cmp = await run(la.pred, lb.pred, la.target, options, offset, quiet);

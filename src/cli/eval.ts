@@ -58,6 +58,8 @@ export const EVAL_OPTIONS: OptionTable = {
   base: { type: 'string', value: '2|e|10', group: 'The figures', help: 'unit of the losses (default e: nats)' },
   'ignore-index': { type: 'string', value: 'N', group: 'The figures', help: 'skip rows whose label is N' },
   'top-k': { type: 'string', value: 'K', group: 'The figures', help: 'k of the top-k accuracy (default 5)' },
+  bootstrap: { type: 'string', value: 'B', group: 'The figures', help: 'a Poisson bootstrap with B resamples: 95% intervals (e.g. 1000)' },
+  seed: { type: 'string', value: 'S', group: 'The figures', help: "the bootstrap's seed, an integer in [0, 2^32) (default 0)" },
   compat: { type: 'string', value: 'NAME', group: 'The figures', help: `per-row loss rules of ${COMPATS.join(', ')} (default exact)` },
   normalize: { type: 'boolean', group: 'The figures', help: 'rescale each probability row by its sum' },
   tolerance: { type: 'string', value: 'T', group: 'The figures', help: 'accept probability rows summing to within T of 1 (default 1e-6; float32 1e-4)' },
@@ -80,6 +82,14 @@ const CLASSIFIER_ONLY = [
 const LM_ONLY = ['shift', 'sequence-length', 'bytes'];
 
 export const EVAL_HELP = helpText(USAGE, EVAL_OPTIONS);
+
+/** --bootstrap B and --seed S as the library's option (undefined without --bootstrap). */
+export function bootstrapArgs(v: Values, usage: string): { resamples: number; seed: number } | undefined {
+  const resamples = read.integer(v.bootstrap, 'bootstrap', 1, 100_000);
+  const seed = read.integer(v.seed, 'seed', 0, 2 ** 32 - 1);
+  if (seed !== undefined && resamples === undefined) throw new UsageError("--seed is the bootstrap's: give --bootstrap B too", usage);
+  return resamples === undefined ? undefined : { resamples, seed: seed ?? 0 };
+}
 
 const str = (v: Values[string]) => (v === undefined ? undefined : String(v));
 
@@ -135,6 +145,7 @@ function parseEvalArgs(argv: string[]): EvalArgs {
   }
   const [pred, target = null] = positionals;
   const tolerance = read.number(v.tolerance, 'tolerance', (n) => n >= 0 && Number.isFinite(n), 'a number >= 0');
+  const bootstrap = bootstrapArgs(v, EVAL_HELP);
   return {
     kind,
     pred,
@@ -150,6 +161,7 @@ function parseEvalArgs(argv: string[]): EvalArgs {
       compat: read.choice(v.compat, 'compat', COMPATS) as Compat | undefined,
       normalize: v.normalize === true ? true : undefined,
       tolerance,
+      ...(bootstrap === undefined ? {} : { bootstrap }),
     },
     format: read.choice(v.format, 'format', ['table', 'json', 'csv'] as const) ?? 'table',
     report: str(v.report),

@@ -193,7 +193,7 @@ async function run(job: Job, emit: (block: Evaluator) => void, progress: Progres
         );
       }
       try {
-        ev.update(pb.data, t, pb.half === undefined ? undefined : { dtype: pb.half });
+        ev.update(pb.data, t, pb.half === undefined ? { offset: rows } : { offset: rows, dtype: pb.half });
       } catch (e) {
         locate(e, pred, target);
       }

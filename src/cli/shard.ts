@@ -39,12 +39,16 @@ export interface Shard extends ShardMeta {
 
 /** An empty evaluator with these settings (as a state file or an Evaluator's `options` holds them). */
 function emptyWith(settings: unknown): Evaluator {
-  const { classes, perClass } = (settings ?? {}) as { classes?: unknown; perClass?: unknown };
+  const { classes, perClass, bootstrap } = (settings ?? {}) as { classes?: unknown; perClass?: unknown; bootstrap?: { resamples?: unknown } };
   const sized = new Evaluator({
     classes: Number.isSafeInteger(classes) && (classes as number) > 0 && (classes as number) <= 1 << 20 ? classes as number : 1,
     perClass: perClass === true,
   });
-  return Evaluator.fromJSON({ ...sized.toJSON(), settings });
+  // The bootstrap's empty sums, as many as the settings ask for (fromJSON then checks the settings themselves).
+  const B = bootstrap?.resamples;
+  const zeros = Number.isSafeInteger(B) && (B as number) > 0 && (B as number) <= 100_000 ? new Array<number>(B as number).fill(0) : [];
+  const boot = bootstrap ? { bootstrap: { weight: zeros, loss: zeros, correct: zeros } } : {};
+  return Evaluator.fromJSON({ ...sized.toJSON(), settings, ...boot });
 }
 
 /** The settings of a state or state file: version 1 kept per-class figures whatever the classes (it had no option). */

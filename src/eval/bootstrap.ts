@@ -117,3 +117,30 @@ export function summarize(d: Float64Array): BootstrapInterval {
     resamples: v.length,
   };
 }
+
+/** Percentile intervals (95%) of a bootstrap's resampled means. */
+export interface MeanIntervals {
+  /** Resamples that drew at least one row (those with none are left out). */
+  resamples: number;
+  /** Mean loss in the unit, perplexity exp(mean nats), accuracy. */
+  loss: [number, number];
+  perplexity: [number, number];
+  accuracy: [number, number];
+}
+
+/** The intervals from B resample sums Σw, Σw·loss (nats) and Σw·[right]; u = ln of the unit's base. */
+export function meanIntervals(w: Float64Array, loss: Float64Array, correct: Float64Array, u: number): MeanIntervals {
+  const nll: number[] = [];
+  const acc: number[] = [];
+  for (let b = 0; b < w.length; b++) {
+    if (!(w[b] > 0)) continue;
+    nll.push(loss[b] / w[b]);
+    acc.push(correct[b] / w[b]);
+  }
+  const at = (v: number[]): [number, number] => {
+    const x = Float64Array.from(v).sort();
+    return [sortedQuantile(x, 0.025), sortedQuantile(x, 0.975)];
+  };
+  const [lo, hi] = at(nll);
+  return { resamples: nll.length, loss: [lo / u, hi / u], perplexity: [Math.exp(lo), Math.exp(hi)], accuracy: at(acc) };
+}

@@ -73,11 +73,6 @@ function settingsOf(options: unknown): ComparisonSettings {
   return { classes, ignoreIndex, topK: Math.min(topK, classes), base: base as number, bootstrap: bootstrapOf(o.bootstrap) };
 }
 
-/** Settings compare field by field; the bootstrap's two numbers stand in for it. */
-const flat = (s: ComparisonSettings) => ({
-  classes: s.classes, ignoreIndex: s.ignoreIndex, topK: s.topK, base: s.base,
-  resamples: s.bootstrap?.resamples ?? 0, seed: s.bootstrap?.seed ?? 0,
-});
 
 /** The NON_FINITE (or INTERNAL) error for a row whose kernel outputs hold NaN. */
 function explainRow(r: number, A: Named, B: Named, out: Float64Array): never {
@@ -257,7 +252,7 @@ export class Comparison {
 
   /** Adds another comparison's state (same settings): the shards of one evaluation, in any order. */
   merge(other: Comparison): this {
-    expectSameSettings(flat(this.state.settings), flat(other.state.settings));
+    expectSameSettings(this.state.settings, other.state.settings);
     this.state.add(other.state);
     return this;
   }

@@ -6,6 +6,7 @@ import {
 } from '../core/options.js';
 import { type Batch, type Labels, type Vector, asLabels, asMatrix, asVectorOption, checkWeights, isFloat32 } from '../core/shape.js';
 import { type ReliabilityBin, expectedCalibrationError, reliability } from './calibration.js';
+import { type BootstrapOptions, type MeanIntervals, bootstrapOf, meanIntervals } from './bootstrap.js';
 import { Z95, weightedStandardError } from './estimate.js';
 import { PER_DECADE, SLOTS, quantile, slotBounds } from './quantiles.js';
 import { multiLabel, singleLabel } from './rows.js';
@@ -45,11 +46,21 @@ export interface EvaluatorOptions {
    * JSON). With it, the state grows with the classes actually seen.
    */
   perClass?: boolean;
+  /**
+   * A Poisson bootstrap of the loss, perplexity and accuracy (single-label): `{ resamples, seed }` (README:
+   * "Comparing models" for the generator). The state keeps three sums per resample.
+   */
+  bootstrap?: BootstrapOptions | boolean | null;
 }
 
 export interface UpdateOptions extends HalfOptions {
   /** Per-row weights (length N, finite, >= 0): every sum is weighted. */
   sampleWeight?: Vector;
+  /**
+   * The global index of the batch's first row, which keys the bootstrap's draws (shards fed apart pass theirs).
+   * Default: the rows this evaluator has seen (ignored ones included).
+   */
+  offset?: number;
 }
 
 export interface ClassResult {
@@ -111,11 +122,14 @@ export interface EvalResult extends ReportFigures {
   standardErrors: { loss: number; nats: number; bits: number; accuracy: number; topK: number | null; brier: number };
   /** The 95% interval of the perplexity: exp(mean nats ± 1.96 SE), the mean's interval carried through exp. */
   perplexityInterval95: [number, number];
+  /** With the `bootstrap` option: 95% percentile intervals of the loss, perplexity and accuracy; else null. */
+  bootstrap: MeanIntervals | null;
 }
 
 const QUANTILES = [0.1, 0.25, 0.5, 0.75, 0.9, 0.99];
 const OPTION_KEYS = [
   'classes', 'from', 'multiLabel', 'base', 'ignoreIndex', 'compat', 'topK', 'normalize', 'tolerance', 'perClass',
+  'bootstrap',
 ];
 
 /** Up to this many classes an Evaluator keeps per-class figures unless told otherwise. */
@@ -146,9 +160,11 @@ function settingsOf(options: unknown): EvalSettings {
     throw new XentError('INVALID_OPTION', `${normalize ? 'normalize' : 'tolerance'} applies to single-label probabilities (from: 'probs') only`);
   }
   const perClass = o.perClass === undefined ? classes <= PER_CLASS_LIMIT : booleanOption(o.perClass, 'perClass');
+  const bootstrap = bootstrapOf(o.bootstrap);
+  if (bootstrap !== null && multi) throw new XentError('INVALID_OPTION', 'bootstrap applies to single-label input only');
   return {
     classes, from, multiLabel: multi, base: base as number, ignoreIndex, compat, topK: Math.min(topK, classes), normalize,
-    tolerance, perClass,
+    tolerance, perClass, bootstrap,
   };
 }
 
@@ -213,7 +229,7 @@ export class Evaluator {
    * multi-label input an N × C matrix of 0/1 (or soft) targets. Nothing is added when the batch is invalid.
    */
   update(pred: Batch, target: Labels | Batch, options?: UpdateOptions): this {
-    const o = checkKeys(options, ['sampleWeight', 'dtype'], 'Evaluator.update');
+    const o = checkKeys(options, ['sampleWeight', 'dtype', 'offset'], 'Evaluator.update');
     const s = this.state.settings;
     const f32 = isFloat32(pred);
     const dtype = dtypeOf(o.dtype);
@@ -225,6 +241,9 @@ export class Evaluator {
       : weightsInRange(checkWeights(asVectorOption(o.sampleWeight, 'sampleWeight', X.rows, false), 'sampleWeight'));
     // Accumulate into a scratch state first: a batch that fails validation half-way adds nothing.
     const scratch = (this.scratch ??= stateFor(s));
+    const offset = integerOption(o.offset, 'offset') ?? this.state.rows + this.state.ignored;
+    if (offset < 0) throw new XentError('INVALID_OPTION', `offset must be an integer >= 0, got ${offset}`);
+    scratch.origin = offset;
     try {
       if (s.multiLabel) {
         const T = asMatrix(target, 'target', s.classes, f32, dtype);
@@ -339,6 +358,7 @@ export class Evaluator {
         brier: se(st.brier, st.brier1, st.brier2),
       },
       perplexityInterval95: [Math.exp(nats - Z95 * seNats), Math.exp(nats + Z95 * seNats)],
+      bootstrap: s.bootstrap === null ? null : meanIntervals(st.bootW, st.bootLoss, st.bootCorrect, u),
     };
   }
 }

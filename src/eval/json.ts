@@ -44,8 +44,10 @@ export function expectState(ok: boolean, what: string): void {
 
 /** Throws INVALID_OPTION unless two states' settings agree: only states of the same evaluation merge. */
 export function expectSameSettings<S extends object>(a: S, b: S): void {
+  // By value: a nested settings object (the bootstrap's) is compared by its JSON.
+  const same = (x: unknown, y: unknown) => x === y || (typeof x === 'object' && JSON.stringify(x) === JSON.stringify(y));
   for (const key of Object.keys(a) as (keyof S)[]) {
-    if (a[key] !== b[key]) {
+    if (!same(a[key], b[key])) {
       throw new XentError(
         'INVALID_OPTION', `cannot merge evaluators with different ${String(key)}: ${show(a[key])} and ${show(b[key])}`,
       );

@@ -8,7 +8,9 @@ import { XentError, show } from '../core/errors.js';
 import { checkKeys, integerOption, unitName, unitOf } from '../core/options.js';
 import { type Batch, type Labels, reading } from '../core/shape.js';
 import { ECE_BINS, type ReliabilityBin, binOf, expectedCalibrationError, reliability } from './calibration.js';
-import { type BootstrapOptions, type BootstrapSettings, bootstrapOf, poissonWeights, rowKey, sortedQuantile } from './bootstrap.js';
+import {
+  type BootstrapOptions, type BootstrapSettings, type MeanIntervals, bootstrapOf, meanIntervals, poissonWeights, rowKey,
+} from './bootstrap.js';
 import { type Estimate, estimate, proportion } from './estimate.js';
 import { decCount, decSum, enc, expectSameSettings, expectState, stateObject } from './json.js';
 import { type LikelihoodFigures, LikelihoodSums, likelihoodFigures, packedSumsLength, scaled } from './likelihood.js';
@@ -54,16 +56,6 @@ export interface LanguageModelSettings {
   bootstrap: BootstrapSettings | null;
 }
 
-/** Percentile intervals (95%) of the bootstrap's resampled figures. */
-export interface LanguageModelBootstrap {
-  /** Resamples that drew at least one token. */
-  resamples: number;
-  /** Mean nll per token in the evaluator's unit, token-weighted perplexity, top-1 accuracy. */
-  loss: [number, number];
-  corpusPerplexity: [number, number];
-  accuracy: [number, number];
-}
-
 export interface LanguageModelResult extends LikelihoodFigures {
   /** 'nats', 'bits', 'bans' or 'log base b': the unit of `loss`, `entropy` and `byPosition`. */
   unit: string;
@@ -76,8 +68,8 @@ export interface LanguageModelResult extends LikelihoodFigures {
   /** Expected calibration error of the top-1 probability against top-1 correctness (15 bins, torchmetrics'). */
   ece: number;
   reliability: ReliabilityBin[];
-  /** With the `bootstrap` option: percentile intervals of the headline figures; else null. */
-  bootstrap: LanguageModelBootstrap | null;
+  /** With the `bootstrap` option: 95% percentile intervals of the token-weighted loss, perplexity, accuracy. */
+  bootstrap: MeanIntervals | null;
 }
 
 const OPTION_KEYS = ['classes', 'ignoreIndex', 'topK', 'base', 'bootstrap'];
@@ -101,11 +93,7 @@ function settingsOf(options: unknown): LanguageModelSettings {
   return { classes, ignoreIndex, topK: Math.min(topK, classes), base: base as number, bootstrap: bootstrapOf(o.bootstrap) };
 }
 
-/** Settings compare field by field; the bootstrap's two numbers stand in for it. */
-const flat = (s: LanguageModelSettings) => ({
-  classes: s.classes, ignoreIndex: s.ignoreIndex, topK: s.topK, base: s.base,
-  resamples: s.bootstrap?.resamples ?? 0, seed: s.bootstrap?.seed ?? 0,
-});
+
 
 /** Everything a LanguageModelEvaluator knows: sums and counts, never means. */
 class LmState {
@@ -262,7 +250,7 @@ export class LanguageModelEvaluator {
     if (!(other instanceof LanguageModelEvaluator)) {
       throw new XentError('INVALID_TYPE', `merge takes a LanguageModelEvaluator, got ${show(other)}`);
     }
-    expectSameSettings(flat(this.state.settings), flat(other.state.settings));
+    expectSameSettings(this.state.settings, other.state.settings);
     this.state.add(other.state);
     return this;
   }
@@ -348,7 +336,7 @@ export class LanguageModelEvaluator {
       entropy: scaled(estimate(st.entropy, st.entropy2, n), u),
       ece: expectedCalibrationError(st.eceWeight, st.eceConf, st.eceCorrect),
       reliability: reliability(st.eceWeight, st.eceConf, st.eceCorrect),
-      bootstrap: st.settings.bootstrap === null ? null : bootstrapFigures(st, u),
+      bootstrap: st.settings.bootstrap === null ? null : meanIntervals(st.bootW, st.bootNll, st.bootCorrect, u),
     };
   }
 }
@@ -363,23 +351,6 @@ function addDraws(u: LmState, draws: Uint8Array, key: number, l: number, ok: num
     u.bootNll[b] += w * l;
     u.bootCorrect[b] += w * ok;
   }
-}
-
-/** The percentile intervals of the resampled figures (resamples that drew no token left out). */
-function bootstrapFigures(st: LmState, u: number): LanguageModelBootstrap {
-  const nll: number[] = [];
-  const acc: number[] = [];
-  for (let b = 0; b < st.bootW.length; b++) {
-    if (!(st.bootW[b] > 0)) continue;
-    nll.push(st.bootNll[b] / st.bootW[b]);
-    acc.push(st.bootCorrect[b] / st.bootW[b]);
-  }
-  const at = (v: number[]): [number, number] => {
-    const x = Float64Array.from(v).sort();
-    return [sortedQuantile(x, 0.025), sortedQuantile(x, 0.975)];
-  };
-  const [lo, hi] = at(nll);
-  return { resamples: nll.length, loss: [lo / u, hi / u], corpusPerplexity: [Math.exp(lo), Math.exp(hi)], accuracy: at(acc) };
 }
 
 /** Reads a state's bootstrap sums, checking their length and meaning. */

@@ -16,6 +16,7 @@ import { kernels } from '../backend/select.js';
 import { presetOf } from '../core/compat.js';
 import { type Named, checkInfiniteRows, explainNaN } from '../core/validate.js';
 import { binOf } from './calibration.js';
+import { poissonWeights, rowKey } from './bootstrap.js';
 import { slotOf } from './quantiles.js';
 import type { EvalState } from './state.js';
 
@@ -25,6 +26,8 @@ const input = (d: FloatData) => d as unknown as Float32Array;
 /** Adds one row's headline figures (losses in nats). */
 function addRow(st: EvalState, w: number, loss: number, correct: number, topK: number, brier: number, conf: number): void {
   const row = st.rows + st.ignored;
+  // Rows come in order, ignored ones counted as they pass: this row's global index, for the bootstrap's draws.
+  if (st.bootW.length > 0 && w !== 0) addDraws(st, rowKey(st.settings.bootstrap!.seed, st.origin + st.rows + st.ignored), w, loss, correct);
   st.rows++;
   if (w === 0) return;
   st.detail.offer(row, loss);
@@ -50,6 +53,22 @@ function addRow(st: EvalState, w: number, loss: number, correct: number, topK: n
   st.eceWeight[b] += w;
   st.eceConf[b] += w * conf;
   st.eceCorrect[b] += w * correct;
+}
+
+/** The draws of one row (reused: one array per resample count). */
+let drawn = new Uint8Array(0);
+
+/** Adds a row (weight w) to the bootstrap sums with its Poisson weights. */
+function addDraws(st: EvalState, key: number, w: number, loss: number, correct: number): void {
+  if (drawn.length !== st.bootW.length) drawn = new Uint8Array(st.bootW.length);
+  poissonWeights(key, drawn);
+  for (let b = 0; b < drawn.length; b++) {
+    const n = drawn[b];
+    if (n === 0) continue;
+    st.bootW[b] += w * n;
+    st.bootLoss[b] += w * n * loss;
+    st.bootCorrect[b] += w * n * correct;
+  }
 }
 
 /** Adds the per-class figures of a single-label row (when the state keeps them). */

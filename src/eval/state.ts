@@ -2,6 +2,7 @@ import type { Compat } from '../core/compat.js';
 import { XentError, show } from '../core/errors.js';
 import { ECE_BINS } from './calibration.js';
 import { DetailSums } from './detail.js';
+import type { BootstrapSettings } from './bootstrap.js';
 import { dec, enc, expectSameSettings, expectState, stateObject } from './json.js';
 import { SLOTS } from './quantiles.js';
 
@@ -19,6 +20,8 @@ export interface EvalSettings {
   tolerance: number | null;
   /** Whether the per-class sums are kept (their arrays are empty otherwise). */
   perClass: boolean;
+  /** The Poisson bootstrap's settings (null: none; absent from states written before it existed). */
+  bootstrap: BootstrapSettings | null;
 }
 
 /**
@@ -73,8 +76,19 @@ export class EvalState {
   /** Precision's true positives, the confusion matrix and the worst rows (detail.ts). */
   detail: DetailSums;
 
+  /** Bootstrap sums per resample: Σ w·n_b, Σ w·n_b·loss, Σ w·n_b·correct (n_b the row's Poisson weight). */
+  bootW: Float64Array;
+  bootLoss: Float64Array;
+  bootCorrect: Float64Array;
+  /** Not a sum: the global index of the next row an update adds (set by Evaluator.update), keying the draws. */
+  origin = 0;
+
   constructor(readonly settings: EvalSettings) {
     this.detail = new DetailSums(settings);
+    const B = settings.bootstrap?.resamples ?? 0;
+    this.bootW = new Float64Array(B);
+    this.bootLoss = new Float64Array(B);
+    this.bootCorrect = new Float64Array(B);
     const c = settings.perClass ? settings.classes : 0;
     this.support = new Float64Array(c);
     this.classLoss = new Float64Array(c);
@@ -192,6 +206,9 @@ export class EvalState {
       out.perClass = cols;
     }
     out.detail = this.detail.toJSON();
+    if (this.settings.bootstrap !== null) {
+      out.bootstrap = { weight: Array.from(this.bootW, enc), loss: Array.from(this.bootLoss, enc), correct: Array.from(this.bootCorrect, enc) };
+    }
     return out as unknown as StateJSON;
   }
 
@@ -211,7 +228,7 @@ export class EvalState {
     for (const k of SCALARS) st[k] = dec(j[k], k);
     // Not in every version 2 or 3 state (added later): a state without them has unknown standard errors.
     for (const k of SPREAD) st[k] = j[k] === undefined || j[k] === null ? NaN : dec(j[k], k);
-    for (const k of v1 ? ARRAYS : ECE) {
+    for (const k of v1 ? V1_ARRAYS : ECE) {
       if (k === 'hist') continue;
       const a = j[k];
       if (!Array.isArray(a) || a.length !== st[k].length) {
@@ -227,8 +244,22 @@ export class EvalState {
     }
     if (!v1 && st.settings.perClass) st.readPerClass(j.perClass);
     st.detail.read(j.version === 3 ? (j.detail ?? null) : undefined);
+    if (st.settings.bootstrap !== null) st.readBootstrap(j.bootstrap);
     checkMeaning(st);
     return st;
+  }
+
+  /** The bootstrap sums of a state with the bootstrap on. */
+  private readBootstrap(v: unknown): void {
+    const o = v as Record<string, unknown> | null;
+    if (o === null || typeof o !== 'object') throw new XentError('INVALID_TYPE', 'state.bootstrap must be an object');
+    for (const [key, into] of [['weight', this.bootW], ['loss', this.bootLoss], ['correct', this.bootCorrect]] as const) {
+      const a = o[key];
+      if (!Array.isArray(a) || a.length !== into.length) {
+        throw new XentError('SHAPE_MISMATCH', `state.bootstrap.${key} must be an array of ${into.length} numbers`);
+      }
+      for (let b = 0; b < a.length; b++) into[b] = dec(a[b], `bootstrap.${key}[${b}]`);
+    }
   }
 
   /** The per-class columns of a version 2 state. */
@@ -259,7 +290,8 @@ const SCALARS = ['rows', 'ignored', 'weight', 'loss', 'correct', 'topK', 'brier'
 const SPREAD = ['w2', 'loss1', 'loss2', 'correct1', 'correct2', 'topK1', 'topK2', 'brier1', 'brier2'] as const;
 const ECE = ['eceWeight', 'eceConf', 'eceCorrect'] as const;
 const CLASS = ['support', 'classLoss', 'classCorrect', 'classProb', 'predicted'] as const;
-const ARRAYS = ['hist', ...ECE, ...CLASS] as const;
+const V1_ARRAYS = ['hist', ...ECE, ...CLASS] as const;
+const ARRAYS = [...V1_ARRAYS, 'bootW', 'bootLoss', 'bootCorrect'] as const;
 
 /** x[i] += y[at + i] for every i of x: one small loop that the JIT optimizes after a few calls (a state has 9 arrays). */
 function addInto(x: Float64Array, y: Float64Array, at: number): void {
@@ -282,7 +314,7 @@ function moveInto(x: Float64Array, y: Float64Array): void {
 /** Numbers in the packed form of a state with these settings (packInto). */
 export function packedLength(settings: EvalSettings): number {
   return SCALARS.length + SPREAD.length + SLOTS + 3 * ECE_BINS + (settings.perClass ? 5 * settings.classes : 0) +
-    DetailSums.packedLength(settings);
+    DetailSums.packedLength(settings) + 3 * (settings.bootstrap?.resamples ?? 0);
 }
 
 /** The JSON form of a state (non-finite numbers as the strings "Infinity" and "-Infinity", and -0 as "-0"). */
@@ -309,7 +341,8 @@ function checkMeaning(st: EvalState): void {
     if (!(st[k] >= 0 && st[k] < Infinity)) bad(`${k} must be a finite sum >= 0, got ${show(st[k])}`);
   }
   for (const k of ARRAYS) {
-    if (k === 'classLoss') continue; // losses may be slightly negative under compat 'tfjs' (log(p + eps))
+    // Losses may be slightly negative under compat 'tfjs' (log(p + eps)), and infinite (a target of probability 0).
+    if (k === 'classLoss' || k === 'bootLoss') continue;
     const a = st[k];
     for (let i = 0; i < a.length; i++) if (!(a[i] >= 0 && a[i] < Infinity)) bad(`${k}[${i}] must be finite and >= 0, got ${show(a[i])}`);
   }

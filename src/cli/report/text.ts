@@ -66,6 +66,10 @@ export function tableReport(r: EvalResult, info: ReportInfo): string {
   ];
   if (r.topK) rows.push([`top-${r.topK.k} accuracy`, pm(r.topK.accuracy, se.topK!)]);
   rows.push(['Brier score', `${num(r.brier)} ± ${num(se.brier)}   (${info.multiLabel ? 'mean of (p − t)² per label' : 'Σ_j (p_j − y_j)², mean over rows'})`]);
+  if (r.bootstrap) {
+    const b = r.bootstrap;
+    rows.push([`bootstrap 95% (${b.resamples})`, `loss ${num(b.loss[0])} – ${num(b.loss[1])}  perplexity ${num(b.perplexity[0], 3)} – ${num(b.perplexity[1], 3)}  accuracy ${pct(b.accuracy[0])} – ${pct(b.accuracy[1])}`]);
+  }
   rows.push(['ECE', `${num(r.ece)}   (15 bins of ${info.multiLabel ? 'p' : 'top-1 confidence'})`]);
   const q = r.quantiles.map((x) => `p${Math.round(x.q * 100)} ${num(x.loss, 3)}`).join('  ');
   rows.push([`per-row loss (${u})`, `${q}  max ${num(r.max, 3)}`]);
