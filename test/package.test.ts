@@ -52,6 +52,6 @@ describe('package', () => {
     expect(out).toContain('KL(p || q) = 1.927');
     expect(out).toContain('mean 0.247 nats');
     expect(out).toMatch(/3000 rows, 10 classes, from logits/);
-    expect(out).toMatch(/mean cross-entropy\s+\d\.\d{4} nats/);
+    expect(out).toMatch(/mean cross-entropy\s+\d\.\d{4} ± \d\.\d{4} nats/);
   });
 });

@@ -43,7 +43,8 @@ export class EvalState {
   brier = 0;
   /**
    * For the standard errors of the weighted means: Σ w², and Σ w²·x and Σ w²·x² of each headline figure x (see
-   * weightedEstimate). NaN in a state read from JSON that lacks them (written before they existed): unknown.
+   * weightedStandardError in estimate.ts). NaN in a state read from JSON that lacks them (written before they
+   * existed): unknown.
    */
   w2 = 0;
   loss1 = 0;
@@ -80,7 +81,7 @@ export class EvalState {
   bootW: Float64Array;
   bootLoss: Float64Array;
   bootCorrect: Float64Array;
-  /** Not a sum: the global index of the next row an update adds (set by Evaluator.update), keying the draws. */
+  /** Not a sum: the global index of the current update's first row (set by Evaluator.update), keying the draws. */
   origin = 0;
 
   constructor(readonly settings: EvalSettings) {

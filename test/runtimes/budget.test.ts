@@ -12,11 +12,12 @@
  *   with the .wasm as separate files instead of embedded, which the budgets above count) for the core API: the
  *   information, softmax and loss functions, init/backend, allocate. The whole surface (with the Evaluators, compat
  *   presets, focal losses, calibration, gradients and the language-model family: scoreTokens,
- *   LanguageModelEvaluator, fromLogprobs, about 6 KB gzip of it, none in the core) is held under a ceiling of 38 KB
- *   gzip and printed (35 KB until the Evaluator's classification-report figures added 2.6 KB). (They were 50 KB and 72 KB minified; budgets are compressed sizes, as a server sends them.)
- *   Both were 18 and 32 KB until the hostile-input checks of issue 19 (options read as own keys, unreadable and
- *   detached arguments refused, weights of any scale, temperature limits, states' meaning) added 1.6 KB gzip to
- *   the core and 3 KB to the whole.
+ *   LanguageModelEvaluator, fromLogprobs, about 6 KB gzip of it, and the model comparison of issue 22 — Comparison,
+ *   its sketches, bootstrap, McNemar test and TypeScript kernel — about 7 KB more; none in the core) is held under a
+ *   ceiling of 46 KB gzip and printed. (They were 50 KB and 72 KB minified; budgets are compressed sizes, as a
+ *   server sends them.) Both were 18 and 32 KB until the hostile-input checks of issue 19 (options read as own
+ *   keys, unreadable and detached arguments refused, weights of any scale, temperature limits, states' meaning)
+ *   added 1.6 KB gzip to the core and 3 KB to the whole; the whole's ceiling was 35 KB before the classification report and 38 KB before the comparison.
  */
 import { build } from 'esbuild';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -62,14 +63,14 @@ describe('budgets', () => {
     }
   });
 
-  it('the one-function browser bundle, with the wasm it needs: 32 KB gzip is the goal, 40 KB the ceiling', () => {
+  it('the one-function browser bundle, with the wasm it needs: 32 KB gzip is the goal, 42 KB the ceiling', () => {
     const { entry, lazy } = sizes.oneFunction;
     console.log(`softmaxCrossEntropy alone, for the browser: ${entry.bytes} B minified, gzip ${entry.gzip}; ` +
       `on demand: ${lazy.map((f) => `${f.name} gzip ${f.gzip}`).join(', ')}`);
     // Issue 21's goal is 32 KB; since half-precision input (issue 18) grew the SIMD build by 3.4 KB gzip, and token
     // scoring's kernel (issue 18) by 3.2 KB more, the bundle is over it (README, Runtimes), and this ceiling only
-    // keeps it from growing further unnoticed.
-    expect(entry.gzip).toBeLessThanOrEqual(40 * KB);
+    // keeps it from growing further unnoticed. The comparison kernel (issue 22) added about 1.2 KB: 40 -> 42 KB.
+    expect(entry.gzip).toBeLessThanOrEqual(42 * KB);
     // The SIMD and relaxed-SIMD builds come with the first chunk (as deflated base64, about their gzip size); the
     // scalar build only in the chunk loaded on demand.
     expect(entry.gzip).toBeGreaterThan(sizes.wasm.find((f) => f.name === 'xent.wasm')!.gzip);
@@ -77,7 +78,7 @@ describe('budgets', () => {
     expect(lazy[0].name).toMatch(/^wasm-scalar-\w+\.js$/);
   });
 
-  it('the library JS ≤ 20 KB gzip (core API); the whole surface under 38 KB gzip', async () => {
+  it('the library JS ≤ 20 KB gzip (core API); the whole surface under 46 KB gzip', async () => {
     const core = await minified(`export { ${CORE.join(', ')} } from './dist/workerd.js';`);
     const all = await minified(`export * from './dist/workerd.js';`);
     const embedded = await minified(`export * from './dist/index.js';`);
@@ -86,7 +87,7 @@ describe('budgets', () => {
         `default entry with the SIMD and relaxed-SIMD builds embedded ${embedded.bytes} B (gzip ${embedded.gzip})`,
     );
     expect(core.gzip).toBeLessThanOrEqual(20 * KB);
-    expect(all.gzip).toBeLessThanOrEqual(38 * KB);
+    expect(all.gzip).toBeLessThanOrEqual(46 * KB);
   });
 
   it('importing the library pulls in no runtime dependency', async () => {
