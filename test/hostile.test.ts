@@ -5,7 +5,7 @@
 // fromLogprobs, LanguageModelEvaluator) are driven the same way.
 import { afterEach, describe, expect, it } from 'vitest';
 import * as xent from '../src/index.js';
-import { Evaluator, LanguageModelEvaluator, XentError, init } from '../src/index.js';
+import { Comparison, Evaluator, LanguageModelEvaluator, XentError, init } from '../src/index.js';
 import { BACKENDS, describeBackends, expectXent } from './helpers.js';
 
 const CODES = ['SHAPE_MISMATCH', 'LABEL_OUT_OF_RANGE', 'INVALID_PROBABILITY', 'NON_FINITE', 'EMPTY_INPUT',
@@ -48,7 +48,7 @@ const BASE: Record<string, () => unknown[]> = {
   fallbackReason: () => [],
 };
 /** Exports that are not plain synchronous functions: tested on their own below. */
-const APART = new Set(['XentError', 'Evaluator', 'LanguageModelEvaluator', 'init']);
+const APART = new Set(['XentError', 'Evaluator', 'LanguageModelEvaluator', 'Comparison', 'init']);
 
 const sparse = (n: number): number[] => {
   const a: number[] = [];
@@ -180,6 +180,32 @@ describeBackends('hostile arguments', (b) => {
         outcome(`fromJSON with ${field} = ${label}`, () => LanguageModelEvaluator.fromJSON({ ...json, [field]: v }));
       }
       outcome('result()', () => ev.result());
+    }
+  });
+
+  it('Comparison: constructor, every option, update and its options, merge, fromJSON', () => {
+    const logits = () => [[1, 2, 3], [0, 1, 2], [3, 1, 0]];
+    for (const [label, v] of hostile()) {
+      outcome(`new Comparison(${label})`, () => new Comparison(v as never));
+      for (const key of ['classes', 'ignoreIndex', 'topK', 'base', 'bootstrap']) {
+        outcome(`new Comparison({ ${key}: ${label} })`, () => new Comparison({ classes: 3, [key]: v } as never));
+      }
+      outcome(`new Comparison({ bootstrap: { resamples: ${label} } })`, () => new Comparison({ classes: 3, bootstrap: { resamples: v } } as never));
+      const cmp = new Comparison({ classes: 3, bootstrap: { resamples: 4 } });
+      outcome(`update(${label}, candidate, targets)`, () => cmp.update(v as never, logits(), [0, 2, 1]));
+      outcome(`update(base, ${label}, targets)`, () => cmp.update(logits(), v as never, [0, 2, 1]));
+      outcome(`update(base, candidate, ${label})`, () => cmp.update(logits(), logits(), v as never));
+      outcome(`update(base, candidate, targets, ${label})`, () => cmp.update(logits(), logits(), [0, 2, 1], v as never));
+      for (const key of ['shift', 'sequenceLength', 'sequenceIds', 'dtype', 'offset']) {
+        outcome(`update option ${key} = ${label}`, () => cmp.update(logits(), logits(), [0, 2, 1], { [key]: v } as never));
+      }
+      outcome(`merge(${label})`, () => cmp.merge(v as never));
+      outcome(`fromJSON(${label})`, () => Comparison.fromJSON(v));
+      const json = new Comparison({ classes: 3, bootstrap: { resamples: 4 } }).update(logits(), logits(), [0, 2, 1]).toJSON() as unknown as Record<string, unknown>;
+      for (const field of Object.keys(json)) {
+        outcome(`fromJSON with ${field} = ${label}`, () => Comparison.fromJSON({ ...json, [field]: v }));
+      }
+      outcome('result()', () => cmp.result());
     }
   });
 });

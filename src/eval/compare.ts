@@ -10,7 +10,7 @@ import { comparing } from '../backend/comparing.js';
 import { scoring } from '../backend/scoring.js';
 import { XentError, show } from '../core/errors.js';
 import { booleanOption, checkKeys, dtypeOf, integerOption, unitOf } from '../core/options.js';
-import { type Batch, type Labels, type Matrix, asLabels, asMatrix, isFloat32 } from '../core/shape.js';
+import { type Batch, type Labels, type Matrix, asLabels, asMatrix, isFloat32, reading } from '../core/shape.js';
 import { scoredTargets, sequenceStarts } from '../core/sequences.js';
 import { type Named, checkInfiniteRows, explainNaN } from '../core/validate.js';
 import { type BootstrapOptions, bootstrapOf, poissonWeights, rowKey } from './bootstrap.js';
@@ -252,6 +252,7 @@ export class Comparison {
 
   /** Adds another comparison's state (same settings): the shards of one evaluation, in any order. */
   merge(other: Comparison): this {
+    if (!(other instanceof Comparison)) throw new XentError('INVALID_TYPE', `merge takes a Comparison, got ${show(other)}`);
     expectSameSettings(this.state.settings, other.state.settings);
     this.state.add(other.state);
     return this;
@@ -276,6 +277,11 @@ export class Comparison {
 
   /** A comparison holding a state produced by `toJSON` (an object or its JSON text); its meaning is checked. */
   static fromJSON(json: unknown): Comparison {
+    // a state may be a Proxy or hold getters: what reading it throws becomes a XentError
+    return reading('the state', json, () => Comparison.read(json));
+  }
+
+  private static read(json: unknown): Comparison {
     const j = stateObject(json, FORMAT, [1], 'comparison');
     const c = new Comparison(j.settings as ComparisonOptions);
     c.state = ComparisonState.fromJSON(j, c.state.settings);
