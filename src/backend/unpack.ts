@@ -2,6 +2,10 @@
 // relaxed-SIMD build as a delta against the SIMD build, from which it differs in a few hundred places. Synchronous,
 // because the first call without init() compiles synchronously; plain loops, no tables beyond the Huffman codes.
 // Corrupt input throws (an Error: the loader turns it into a fallback with its reason).
+// Kept over fflate's inflateSync (bundled, the maintained alternative), measured on the embedded SIMD build:
+// 1.37 KB gzip minified against fflate's 2.01 KB in the browser bundle, and as fast or faster (1.0-1.6x, medians
+// of three runs of fresh processes, alternating) on the one inflate a process runs, before the JIT has compiled
+// it; fflate is about 1.4x faster once warm, which start-up never is.
 
 /** Length codes 257..285: base lengths and extra bits; distance codes 0..29 likewise (RFC 1951, 3.2.5). */
 const LEN_BASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
