@@ -1,7 +1,7 @@
 // The package's sizes, as a user's bundle and a server's gzip see them: each .wasm (raw, gzip), the one-function
 // browser bundle (`import { softmaxCrossEntropy } from 'xent'`, esbuild for the browser condition, minified, gzip:
-// its first chunk, which embeds the SIMD and relaxed-SIMD builds, and the scalar build's chunk, loaded only where
-// SIMD is missing), and dist/'s JavaScript files. Reads the built package (npm run build).
+// its first chunk, which embeds the SIMD and relaxed-SIMD builds, split into those and its JavaScript, and the scalar
+// build's chunk, loaded only where SIMD is missing), and dist/'s JavaScript files. Reads the built package (npm run build).
 //   node scripts/sizes.mjs    prints the table and writes bench/SIZES.md
 // test/runtimes/budget.test.ts runs measure() and checks the budgets.
 import { build } from 'esbuild';
@@ -28,11 +28,27 @@ async function bundle(source) {
       entryPoints: [join(dir, 'app.js')], bundle: true, minify: true, format: 'esm', platform: 'browser', splitting: true,
       outdir: join(dir, 'out'), write: false, logLevel: 'silent',
     });
-    const files = r.outputFiles.map((f) => ({ name: f.path.slice(join(dir, 'out').length + 1), bytes: f.contents.length, gzip: gzip(f.contents) }));
+    const files = r.outputFiles.map((f) => ({
+      name: f.path.slice(join(dir, 'out').length + 1), bytes: f.contents.length, gzip: gzip(f.contents), text: f.text,
+    }));
     return files.sort((a, b) => (a.name === 'app.js' ? -1 : b.name === 'app.js' ? 1 : a.name.localeCompare(b.name)));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The default entries' two embedded strings, larger first (scripts/embed-wasm.mjs). */
+const EMBEDDED = ['SIMD build (deflated, base64)', 'relaxed-SIMD build (delta against it, deflated, base64)'];
+
+/**
+ * Where a chunk's bytes go: each embedded build (a base64 literal of 1,000 characters or more, largest first) and
+ * the JavaScript around them, each gzipped alone (so the parts sum to about the whole, not exactly).
+ */
+function parts(text) {
+  const literals = [...text.matchAll(/(["'`])([A-Za-z0-9+/=]{1000,})\1/g)].map((m) => m[2]).sort((a, b) => b.length - a.length);
+  const js = literals.reduce((t, l) => t.replace(l, ''), text);
+  const name = (i) => (literals.length === 2 ? EMBEDDED[i] : `embedded string ${i + 1}`);
+  return [...literals.map((l, i) => ({ name: name(i), bytes: l.length, gzip: gzip(l) })), { name: 'JavaScript', bytes: js.length, gzip: gzip(js) }];
 }
 
 export async function measure() {
@@ -41,12 +57,13 @@ export async function measure() {
     const b = readFileSync(join(wasmDir, f));
     return { name: f, bytes: b.length, gzip: gzip(b) };
   });
-  const [entry, ...lazy] = await bundle("import { softmaxCrossEntropy } from 'xent';\nexport const f = softmaxCrossEntropy;\n");
+  const [{ text, ...entry }, ...lazy] = await bundle("import { softmaxCrossEntropy } from 'xent';\nexport const f = softmaxCrossEntropy;\n");
+  entry.parts = parts(text);
   const dist = readdirSync(join(root, 'dist')).filter((f) => /\.(c?js)$/.test(f)).sort().map((f) => {
     const b = readFileSync(join(root, 'dist', f));
     return { name: f, bytes: b.length, gzip: gzip(b) };
   });
-  return { wasm, oneFunction: { entry, lazy }, dist };
+  return { wasm, oneFunction: { entry, lazy: lazy.map(({ text, ...f }) => f) }, dist };
 }
 
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
@@ -71,6 +88,12 @@ embedded. The scalar build comes in a chunk of its own, loaded only where the ru
 | chunk | minified | gzip |
 |---|---:|---:|
 ${[{ ...s.oneFunction.entry, name: `${s.oneFunction.entry.name} (first chunk)` }, ...s.oneFunction.lazy.map((f) => ({ ...f, name: `${f.name} (on demand)` }))].map(row).join('\n')}
+
+The first chunk's parts, each gzipped alone:
+
+| part | minified | gzip |
+|---|---:|---:|
+${s.oneFunction.entry.parts.map(row).join('\n')}
 
 ## dist/ JavaScript
 The default entries (index.js, index.cjs) embed the SIMD and relaxed-SIMD builds, wasm-scalar.{js,cjs} the scalar
