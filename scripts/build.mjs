@@ -9,11 +9,19 @@ import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 const common = { bundle: true, platform: 'neutral', target: 'es2022', minifySyntax: true, legalComments: 'none' };
 
-/** In an esbuild plugin's setup: load.ts (imported by select.ts) is replaced by another loader of the kernels. */
-const swapLoader = (b, file) =>
-  b.onResolve({ filter: /^\.\/load\.js$/ }, (a) =>
-    a.importer.endsWith('select.ts') ? { path: new URL(`../src/backend/${file}`, import.meta.url).pathname } : undefined,
-  );
+/**
+ * In an esbuild plugin's setup: load.ts (imported by select.ts) is replaced by another loader of the kernels, whose
+ * builds are full, and load-full.ts (imported by full.ts: the full builds as deltas against the embedded core build)
+ * by load-full-none.ts.
+ */
+const swapLoader = (b, file) => {
+  const swap = (name, importer, to) =>
+    b.onResolve({ filter: new RegExp(`^\\./${name}\\.js$`) }, (a) =>
+      a.importer.endsWith(importer) ? { path: new URL(`../src/backend/${to}`, import.meta.url).pathname } : undefined,
+    );
+  swap('load', 'select.ts', file);
+  swap('load-full', 'full.ts', 'load-full-none.ts');
+};
 
 /**
  * The default entries embed the SIMD and relaxed-SIMD builds; the scalar build is their separate module

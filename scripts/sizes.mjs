@@ -1,7 +1,7 @@
 // The package's sizes, as a user's bundle and a server's gzip see them: each .wasm (raw, gzip), the one-function
 // browser bundle (`import { softmaxCrossEntropy } from 'xent'`, esbuild for the browser condition, minified, gzip:
-// its first chunk, which embeds the SIMD and relaxed-SIMD builds, split into those and its JavaScript, and the scalar
-// build's chunk, loaded only where SIMD is missing), and dist/'s JavaScript files. Reads the built package (npm run build).
+// its first chunk, which embeds the SIMD and relaxed-SIMD core builds, split into those and its JavaScript, and the
+// scalar build's chunk, loaded only where SIMD is missing), and dist/'s JavaScript files. Reads the built package (npm run build).
 //   node scripts/sizes.mjs    prints the table and writes bench/SIZES.md
 // test/runtimes/budget.test.ts runs measure() and checks the budgets.
 import { build } from 'esbuild';
@@ -38,7 +38,7 @@ async function bundle(source) {
 }
 
 /** The default entries' two embedded strings, larger first (scripts/embed-wasm.mjs). */
-const EMBEDDED = ['SIMD build (deflated, base64)', 'relaxed-SIMD build (delta against it, deflated, base64)'];
+const EMBEDDED = ['SIMD core build (deflated, base64)', 'relaxed-SIMD core build (delta against it, deflated, base64)'];
 
 /**
  * Where a chunk's bytes go: each embedded build (a base64 literal of 1,000 characters or more, largest first) and
@@ -82,8 +82,10 @@ ${s.wasm.map(row).join('\n')}
 
 ## The one-function browser bundle (budget: ≤ 32 KB gzip, with the wasm it needs)
 \`import { softmaxCrossEntropy } from 'xent'\`, bundled by esbuild for the browser condition, minified, ESM with
-code splitting. The first chunk is what a page loads: the JavaScript, with the SIMD and relaxed-SIMD builds
-embedded. The scalar build comes in a chunk of its own, loaded only where the runtime has no WebAssembly SIMD.
+code splitting. The first chunk is what a page loads: the JavaScript, with the SIMD and relaxed-SIMD core builds
+embedded (assembly/core.ts: all but the kernels of the fused gradients, the Evaluator and token scoring, whose full
+builds come as deltas only with the functions that call them). The scalar build comes in a chunk of its own, loaded
+only where the runtime has no WebAssembly SIMD.
 
 | chunk | minified | gzip |
 |---|---:|---:|
@@ -96,8 +98,9 @@ The first chunk's parts, each gzipped alone:
 ${s.oneFunction.entry.parts.map(row).join('\n')}
 
 ## dist/ JavaScript
-The default entries (index.js, index.cjs) embed the SIMD and relaxed-SIMD builds, wasm-scalar.{js,cjs} the scalar
-build; the workerd / edge-light entries import dist/wasm/*.wasm, the CLI and its worker read them from disk.
+The default entries (index.js, index.cjs) embed the SIMD and relaxed-SIMD builds (the core builds, and the full
+ones as deltas), wasm-scalar.{js,cjs} the scalar build; the workerd / edge-light entries import dist/wasm/*.wasm,
+the CLI and its worker read them from disk.
 
 | file | raw | gzip |
 |---|---:|---:|

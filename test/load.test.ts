@@ -1,10 +1,11 @@
-// The embedded kernels (scripts/embed-wasm.mjs → src/backend/wasm-bytes.ts, wasm-scalar.ts) unpack to the built
-// .wasm files byte for byte, and the decoders they go through agree with Node's own: base64 with Buffer, inflate
-// with zlib's deflate at every level and strategy.
+// The embedded kernels (scripts/embed-wasm.mjs → src/backend/wasm-bytes.ts, wasm-full.ts, wasm-scalar.ts) unpack to
+// the built .wasm files byte for byte, and the decoders they go through agree with Node's own: base64 with Buffer,
+// inflate with zlib's deflate at every level and strategy.
 import { readFileSync } from 'node:fs';
 import { constants, deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { decode, embedded, scalarBytes } from '../src/backend/load.js';
+import { fullBytes } from '../src/backend/load-full.js';
 import { inflate, patch } from '../src/backend/unpack.js';
 import { prng } from './helpers.js';
 
@@ -12,9 +13,11 @@ const built = (name: string) => readFileSync(new URL(`../build/${name}`, import.
 const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.length).equals(b);
 
 describe('embedded wasm bytes', () => {
-  it('the SIMD, relaxed-SIMD and scalar builds unpack to build/*.wasm byte for byte', async () => {
-    expect(same(embedded('simd'), built('xent.wasm'))).toBe(true);
-    expect(same(embedded('relaxed-simd'), built('xent-relaxed.wasm'))).toBe(true);
+  it('the SIMD, relaxed-SIMD and scalar builds, core and full, unpack to build/*.wasm byte for byte', async () => {
+    expect(same(embedded('simd'), built('xent-core.wasm'))).toBe(true);
+    expect(same(embedded('relaxed-simd'), built('xent-core-relaxed.wasm'))).toBe(true);
+    expect(same(fullBytes('simd'), built('xent.wasm'))).toBe(true);
+    expect(same(fullBytes('relaxed-simd'), built('xent-relaxed.wasm'))).toBe(true);
     expect(same(await scalarBytes(), built('xent-scalar.wasm'))).toBe(true);
   });
 

@@ -9,6 +9,7 @@ import {
   allocate, backend, init, klDivergence, logSoftmax, logSumExp, sigmoidCrossEntropy, softmaxCrossEntropy,
   softmaxCrossEntropyWithGrad, XentError,
 } from '../src/index.js';
+import { full } from '../src/backend/full.js';
 import { kernels } from '../src/backend/select.js';
 import { CHUNK_BYTES, WasmKernels } from '../src/backend/wasm.js';
 import { AUTO_WASM, prng } from './helpers.js';
@@ -110,7 +111,7 @@ describe('reliability', () => {
 
   it('a trapping kernel surfaces as INTERNAL, the instance is rebuilt, the next call is correct', async () => {
     await init({ backend: 'wasm' });
-    const k = kernels() as WasmKernels;
+    const k = full() as WasmKernels; // the instance allocate() places arrays in
     const before = logSumExp([1, 2, 3]);
     const kept = allocate('float64', 8);
     // An out-of-bounds pointer makes the kernel trap, as a bug in it would.
@@ -234,7 +235,7 @@ describe('determinism', () => {
       const rows = f32 ? 600 : 300;
       const calls = everything(inputs(rows, 1000, f32, f32 ? 41 : 42));
       await init({ backend: 'wasm' });
-      const k = kernels() as WasmKernels;
+      const k = full() as WasmKernels; // the full build's instance, which the gradients and the Evaluator need
       const want = Object.fromEntries(Object.entries(calls).map(([name, f]) => [name, bits(f())]));
       const settings: [string, number][] = [['1 row a chunk', 1], ['~200 KB', 200_003], ['64 MiB', 64 * MiB]];
       // the knob is the one the kernels' row loop reads: one row a chunk is one kernel call a row

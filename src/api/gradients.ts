@@ -10,7 +10,7 @@
  * The gradient has the logits' dtype (Float32Array for Float32Array input, else Float64Array), one flat row-major
  * array; `out` writes it into a caller's array of that type and length instead (and returns that array).
  */
-import { kernels } from '../backend/select.js';
+import { full } from '../backend/full.js';
 import type { FloatArray, FloatData, Kernels } from '../backend/kernels.js';
 import { HalfArray } from '../core/dtype.js';
 import { XentError, detached, isDetached, show } from '../core/errors.js';
@@ -109,6 +109,7 @@ function settle(out: FloatArray, grad: FloatArray): FloatArray {
 export function softmaxCrossEntropyWithGrad<X extends Batch, O extends SoftmaxCrossEntropyGradOptions = {}>(
   logits: X, target: Target, options?: O,
 ): LossAndGradient<Result<X, O>, GradientArray<X>> {
+  full(); // the gradient kernels: categorical() below then takes the full build's
   const c = categorical('softmaxCrossEntropyWithGrad', logits, target, options, ['temperature', 'out'], 'logits');
   const s = scaleOf(c.o.temperature, c.f32);
   const { k, X, w, sw, eps, reduction, unit } = c;
@@ -207,6 +208,7 @@ function fillScale(
 export function sigmoidCrossEntropyWithGrad<X extends number | Batch, O extends SigmoidCrossEntropyGradOptions = {}>(
   logits: X, target: number | Batch, options?: O,
 ): LossAndGradient<BinaryResult<X, O>, X extends number ? number : GradientArray<X>> {
+  full(); // the gradient kernels: binaryCall() below then takes the full build's
   const b = binaryCall('sigmoidCrossEntropyWithGrad', logits, target, options, ['posWeight', 'out'], 'logits', false);
   const { k, X, T, w, wFull, f32 } = b;
   const { rows, cols } = X;
@@ -246,7 +248,7 @@ export function klDivergenceWithGrad<X extends Batch, O extends KlDivergenceGrad
   const normalize = o.normalize === undefined ? false : o.normalize;
   if (typeof normalize !== 'boolean') throw new XentError('INVALID_OPTION', `normalize must be a boolean, got ${show(normalize)}`);
   const dtype = dtypeOf(o.dtype);
-  const k = kernels();
+  const k = full();
   const Q = asMatrix(logitsQ, 'logitsQ', o.classes, f32, dtype);
   if (Q.cols === 0) throw new XentError('EMPTY_INPUT', 'logitsQ has no classes');
   let P = checkDistribution(k, { name: 'p', m: asMatrixLike(p, 'p', Q, 'logitsQ', f32, dtype) }, tolerance, normalize, f32);
@@ -286,7 +288,7 @@ function backward(
   const D = asMatrixLike(dy, 'dy', Y, 'y', f32, dtype);
   const dst = gradOut(o.out, Y.rows * Y.cols, f32);
   const out = unaliased(dst, [Y.data, D.data]);
-  kernel(kernels(), Y, D, s, out);
+  kernel(full(), Y, D, s, out);
   for (let i = 0; i < out.length; i++) {
     if (out[i] !== out[i]) explainNaN(Math.floor(i / Y.cols), [{ name: 'y', m: Y }, { name: 'dy', m: D }]);
   }

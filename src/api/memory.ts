@@ -1,4 +1,4 @@
-import { kernels } from '../backend/select.js';
+import { full } from '../backend/full.js';
 import { WasmKernels } from '../backend/wasm.js';
 import { XentError, show } from '../core/errors.js';
 import { halfViews } from '../core/shape.js';
@@ -47,7 +47,9 @@ export function allocate<D extends Dtype>(dtype: D, length: number): WasmArray<D
     if (a instanceof Uint16Array) halfViews.set(a, dtype as 'float16' | 'bfloat16');
     return a;
   };
-  const k = kernels();
+  // The full build's instance, which every later call then runs on: arrays in a core instance would be lost when
+  // a gradient, evaluator or scoring call moves to the full build (src/backend/full.ts).
+  const k = full();
   if (!(k instanceof WasmKernels)) {
     let plain: ArrayOf<D>;
     try {

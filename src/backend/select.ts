@@ -276,3 +276,21 @@ export function fallbackReason(): string | null {
   kernels();
   return reason;
 }
+
+/**
+ * The kernels in use, with those the core build leaves out. Where the running instance is of the embedded core
+ * build, it is replaced, once, by an instance of the full build of the same kind (same answers: the same kernels
+ * compiled alike), from `full` (src/backend/full.ts passes it, so that only bundles calling such a function carry its
+ * bytes). No zero-copy array is lost: allocate() asks for these kernels too, so a core instance never holds one.
+ */
+export function complete(full: (build: Build) => WebAssembly.Module): Kernels {
+  const k = kernels();
+  if (!(k instanceof WasmKernels) || !k.core) return k;
+  try {
+    active = new WasmKernels(full(k.build), k.maxBytes);
+  } catch (e) {
+    active = js;
+    reason = `WebAssembly unavailable (the full ${NAMES[k.build]}: ${message(e)}): the TypeScript kernels run`;
+  }
+  return active;
+}

@@ -1,4 +1,4 @@
-import type { BackendName, ComparisonKernels, FloatArray, FloatData, Kernels, ScoringKernels } from './kernels.js';
+import type { BackendName, Build, ComparisonKernels, FloatArray, FloatData, Kernels, ScoringKernels } from './kernels.js';
 import { XentError, detached, isDetached } from '../core/errors.js';
 import { HalfArray, type HalfFormat } from '../core/dtype.js';
 
@@ -67,6 +67,9 @@ const imports = {
  */
 export class WasmKernels implements Kernels, ScoringKernels, ComparisonKernels {
   readonly name: BackendName;
+  /** Which build runs, and whether it is the core build (assembly/core.ts: see src/backend/full.ts). */
+  readonly build: Build;
+  readonly core: boolean;
   private ex: XentExports;
   /** Live allocations (sorted by address); the scratch arena lies above the last one. */
   private blocks: { ptr: number; bytes: number }[] = [];
@@ -83,10 +86,12 @@ export class WasmKernels implements Kernels, ScoringKernels, ComparisonKernels {
    */
   constructor(
     readonly module: WebAssembly.Module,
-    private readonly maxBytes = Infinity,
+    readonly maxBytes = Infinity,
   ) {
     this.ex = new WebAssembly.Instance(module, imports).exports as unknown as XentExports;
-    this.name = this.ex.hasRelaxedSimd?.() ? 'wasm-relaxed-simd' : this.ex.hasSimd() ? 'wasm-simd' : 'wasm';
+    this.build = this.ex.hasRelaxedSimd?.() ? 'relaxed-simd' : this.ex.hasSimd() ? 'simd' : 'scalar';
+    this.name = this.build === 'scalar' ? 'wasm' : `wasm-${this.build}`;
+    this.core = typeof this.ex.coreOnly === 'function';
   }
 
   /**
@@ -179,7 +184,8 @@ export class WasmKernels implements Kernels, ScoringKernels, ComparisonKernels {
     const slots = args.filter((a): a is Slot => typeof a === 'object' && a.a !== null);
     const halves = slots.filter((s) => s.a instanceof HalfArray);
     const fused = halves.length > 0 && this.fuseHalf ? this.fusedHalf(name, f32, slots, halves) : undefined;
-    const fn = fused ?? (this.ex[`${name}_${f32 ? 'f32' : 'f64'}`] as KernelFn);
+    const fn = fused ?? (this.ex[`${name}_${f32 ? 'f32' : 'f64'}`] as KernelFn | undefined);
+    if (!fn) throw new XentError('INTERNAL', `${name}: not in the core build; its callers ask for the full one (full())`);
     // Bytes per element of the region a half slot is widened into (0: the kernel reads the bits).
     const wide = fused || halves.length === 0 ? 0 : f32 ? 4 : 8;
     const widens = (s: Slot) => wide > 0 && s.a instanceof HalfArray;

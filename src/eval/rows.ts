@@ -12,6 +12,7 @@ import type { FloatArray, FloatData } from '../backend/kernels.js';
 import { floatsOf } from '../core/dtype.js';
 import { binaryCrossEntropy, sigmoidCrossEntropy } from '../api/binary.js';
 import { categoricalCrossEntropy } from '../api/losses.js';
+import { full } from '../backend/full.js';
 import { kernels } from '../backend/select.js';
 import { presetOf } from '../core/compat.js';
 import { type Named, checkInfiniteRows, explainNaN } from '../core/validate.js';
@@ -152,7 +153,7 @@ function logitsLabel(
   const maxP = new Float64Array(rows);
   const sq = new Float64Array(rows);
   const pY = new Float64Array(rows);
-  kernels().softmaxEvalLabels(x, rows, cols, labels, k, nll, above, top, maxP, sq, pY);
+  full().softmaxEvalLabels(x, rows, cols, labels, k, nll, above, top, maxP, sq, pY);
   const L: Named = { name: 'logits', m: { data: x, rows, cols, batch: true } };
   checkInfiniteRows(nll, L);
   for (let r = 0; r < rows; r++) if (nll[r] !== nll[r]) explainNaN(r, [L], L);
