@@ -1,9 +1,10 @@
 // Where the kernels' WebAssembly comes from, in the default entries (Node, Deno, Bun, browsers): embedded in the
 // JavaScript (src/backend/wasm-bytes.ts, deflated; the relaxed-SIMD build as a delta against the SIMD build), so
-// the package needs no file access, fetch or bundler configuration. The scalar build, which only runtimes without
-// SIMD need, is a separate module (wasm-scalar.js) imported on demand: asynchronously, so it runs after
-// `await init()`. The workerd / edge-light entries replace this file with load-modules.ts, the CLI with
-// load-files.ts (scripts/build.mjs).
+// the package needs no file access, fetch or bundler configuration. These are the core builds (assembly/core.ts);
+// load-full.ts rebuilds the full ones from them for the functions that need those (src/backend/full.ts). The scalar
+// build, which only runtimes without SIMD need, is a separate module (wasm-scalar.js) imported on demand:
+// asynchronously, so it runs after `await init()`. The workerd / edge-light entries replace this file with
+// load-modules.ts, the CLI with load-files.ts (scripts/build.mjs).
 import type { Build } from './kernels.js';
 import { RELAXED_DELTA_DEFLATED, RELAXED_DELTA_SIZE, SIMD_DEFLATED, SIMD_SIZE } from './wasm-bytes.js';
 import { inflate, patch } from './unpack.js';
