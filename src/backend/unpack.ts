@@ -1,7 +1,7 @@
 // Unpacks the embedded kernels (scripts/embed-wasm.mjs writes them): raw DEFLATE (RFC 1951) streams, and the
 // relaxed-SIMD build as a delta against the SIMD build, from which it differs in a few hundred places (the full
-// builds likewise, against the core build). Synchronous,
-// because the first call without init() compiles synchronously; plain loops, no tables beyond the Huffman codes.
+// builds likewise, against the core build). Synchronous, because the first call without init() compiles
+// synchronously; plain loops, no tables beyond the Huffman codes.
 // Corrupt input throws (an Error: the loader turns it into a fallback with its reason).
 // Kept over fflate's inflateSync (bundled, the maintained alternative), measured on the embedded SIMD build:
 // 1.37 KB gzip minified against fflate's 2.01 KB in the browser bundle, and as fast or faster (1.0-1.6x, medians
