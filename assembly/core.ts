@@ -9,7 +9,8 @@ export {
   softmaxCrossEntropyDense_f32, softmaxCrossEntropyDense_f64, crossEntropy_f32, crossEntropy_f64, dot_f32, dot_f64,
   entropy_f32, entropy_f64, klDivergence_f32, klDivergence_f64, klDivergenceChecked_f32, klDivergenceChecked_f64,
   jsDivergence_f32, jsDivergence_f64, rowStats_f32, rowStats_f64, binaryCrossEntropy_f32, binaryCrossEntropy_f64,
-  sigmoidCrossEntropy_f32, sigmoidCrossEntropy_f64, binaryEntropy_f32, binaryEntropy_f64, widen_f32, widen_f64,
+  sigmoidCrossEntropy_f32, sigmoidCrossEntropy_f64, sigmoidCrossEntropyChecked_f32, sigmoidCrossEntropyChecked_f64,
+  binaryEntropy_f32, binaryEntropy_f64, widen_f32, widen_f64,
 } from './index';
 
 export function coreOnly(): i32 {
