@@ -12,14 +12,24 @@ s / sqrt(n) (checked below against numpy's std with ddof = 1). Rows with weight 
 nothing. The perplexity interval is exp(mean nats +/- 1.959963984540054 SE). With `bootstrap`, the Poisson
 bootstrap with the draws of src/eval/bootstrap.ts (the generator imported from compare_fixtures.py, keyed by the row's
 index in the batch, ignored rows included): the 2.5 and 97.5 percentiles (NumPy's linear rule) of the resampled
-weighted mean loss, its exp, and accuracy. Deterministic (fixed seed).
+weighted mean loss, its exp, accuracy and Brier score. Deterministic (fixed seed).
+
+Per class (`perClass` of each case, `perClassCases`, and the multi-label `multiLabelCases`): the class's mean loss,
+accuracy and mean probability over its rows (multi-label: over every row, of that label) with the same standard
+error, and precision, recall and F1 as ratios sum w a / sum w b with the delta-method error
+    SE^2 = sum w^2 (a - R b)^2 / (sum w b)^2
+(a = t*pos, b = pos, t or pos + t with a doubled for F1; t the row's target for the class, pos its prediction), null
+when sum w b = 0 or Kish's count (sum w b)^2 / sum w^2 b^2 <= 1 (one row). These are written from per-row values,
+not from running sums, and check_delta() holds the delta method to a NumPy bootstrap of the rows. Logits are
+multiples of 1/16 in [-8, 8], exact in float16 and bfloat16, so every dtype sees the same numbers. Multi-label
+cases resample whole rows (a row's labels together) with the same Poisson draws.
 """
 import json
 import math
 import os
 
 import numpy as np
-from scipy.special import logsumexp, softmax
+from scipy.special import expit, logsumexp, softmax
 
 from compare_fixtures import weights as poisson_weights
 
@@ -33,14 +43,84 @@ def wse(x, w):
     W = w.sum()
     m = (w * x).sum() / W
     neff = W * W / (w * w).sum()
-    if neff <= 1:
+    if not neff > 1:
         return m, math.nan
     return m, math.sqrt((w * w * (x - m) ** 2).sum() / (W * W) * neff / (neff - 1))
 
 
-def case(name, n, C, k, weights, ignore=False, boot=None):
-    z = np.round(rng.normal(0, 2, (n, C)), 4)
-    y = rng.integers(0, C, n)
+def ratio(a, b, w):
+    """Sum w a / sum w b and its delta-method standard error (None where undefined)."""
+    D = (w * b).sum()
+    R = (w * a).sum() / D if D > 0 else 0.0
+    bb = (w * w * b * b).sum()
+    if not D > 0 or not D * D / bb > 1:
+        return R, None
+    return R, math.sqrt((w * w * (a - R * b) ** 2).sum()) / D
+
+
+def mean_se(x, w):
+    """wse over the rows with weight, None for an undefined error or no rows."""
+    if w.sum() == 0:
+        return None, None
+    m, se = wse(x, w)
+    return m, (None if math.isnan(se) else se)
+
+
+def per_class(C, t, pos, loss, correct, prob, w, rows_of):
+    """Per class j: t[:, j] targets, pos[:, j] predictions; loss / correct / prob per row of the class's rows."""
+    out = []
+    for j in range(C):
+        rows = rows_of(j)
+        e = {}
+        for key, x in [('loss', loss), ('accuracy', correct), ('meanProbability', prob)]:
+            e[key] = mean_se(x(j)[rows], w[rows])
+        tj, pj = t[:, j], pos[:, j]
+        e['precision'] = ratio(tj * pj, pj, w)
+        e['recall'] = ratio(tj * pj, tj, w)
+        e['f1'] = ratio(2 * tj * pj, pj + tj, w)
+        out.append({k: {'value': v[0], 'standardError': v[1]} for k, v in e.items()})
+    return out
+
+
+def check_delta():
+    """The delta method against a bootstrap of the rows (unit weights), for precision, recall and F1."""
+    r = np.random.default_rng(5)
+    n, C = 3000, 4
+    y = r.integers(0, C, n)
+    pred = np.where(r.random(n) < 0.6, y, r.integers(0, C, n))
+    w = np.ones(n)
+    t, pos = np.eye(C)[y], np.eye(C)[pred]
+    for j in range(C):
+        tj, pj = t[:, j], pos[:, j]
+        for a, b in [(tj * pj, pj), (tj * pj, tj), (2 * tj * pj, pj + tj)]:
+            _, se = ratio(a, b, w)
+            boot = []
+            for _ in range(2000):
+                i = r.integers(0, n, n)
+                boot.append(a[i].sum() / b[i].sum())
+            sd = np.std(boot, ddof=1)
+            assert abs(sd / se - 1) < 0.08, (j, sd, se)
+        # F1's closed form from the counts.
+        TP, FP, FN = (tj * pj).sum(), ((1 - tj) * pj).sum(), (tj * (1 - pj)).sum()
+        _, se = ratio(2 * tj * pj, pj + tj, w)
+        assert abs(se - math.sqrt(4 * TP * (FP + FN) * (TP + FP + FN) / (2 * TP + FP + FN) ** 4)) < 1e-12
+
+
+check_delta()
+
+
+def logits_of(shape):
+    return np.clip(np.round(rng.normal(0, 2, shape) * 16) / 16, -8, 8)
+
+
+def case(name, n, C, k, weights, ignore=False, boot=None, labels=None, sparse=False):
+    z = logits_of((n, C)) if not sparse else np.zeros((n, C))
+    if sparse:
+        # Few nonzero logits per row (kept as [column, value] pairs: 1,000 classes stay small in JSON).
+        for r in range(n):
+            cols = rng.choice(C, 3, replace=False)
+            z[r, cols] = logits_of(3) + 4
+    y = rng.integers(0, C, n) if labels is None else labels(n)
     if ignore:
         y[rng.random(n) < 0.1] = -100
     w = np.ones(n) if weights is None else weights(n)
@@ -54,6 +134,10 @@ def case(name, n, C, k, weights, ignore=False, boot=None):
     onehot = np.eye(C)[ys]
     brier = ((p - onehot) ** 2).sum(axis=1)
     out = {}
+    pred = np.where(correct == 1, ys, np.argmax(zs, axis=1))
+    py = p[np.arange(len(ys)), ys]
+    out['perClass'] = per_class(C, onehot, np.eye(C)[pred], lambda j: loss, lambda j: correct, lambda j: py, ws,
+                                lambda j: ys == j)
     for key, x in [('nats', loss), ('accuracy', correct), ('topK', topk), ('brier', brier)]:
         m, se = wse(x, ws)
         out[key] = {'value': m, 'standardError': se}
@@ -64,7 +148,7 @@ def case(name, n, C, k, weights, ignore=False, boot=None):
     if boot is not None:
         Bn, seed = boot['resamples'], boot['seed']
         idx = np.nonzero(keep)[0]
-        SW, SL, SC = np.zeros(Bn), np.zeros(Bn), np.zeros(Bn)
+        SW, SL, SC, SB = np.zeros(Bn), np.zeros(Bn), np.zeros(Bn), np.zeros(Bn)
         for i, r in enumerate(idx):
             if ws[i] == 0:
                 continue
@@ -72,12 +156,15 @@ def case(name, n, C, k, weights, ignore=False, boot=None):
             SW += ws[i] * nb
             SL += ws[i] * nb * loss[i]
             SC += ws[i] * nb * correct[i]
+            SB += ws[i] * nb * brier[i]
         ok = SW > 0
         nll, acc = SL[ok] / SW[ok], SC[ok] / SW[ok]
         lo, hi = np.percentile(nll, 2.5), np.percentile(nll, 97.5)
         out['bootstrap'] = {'resamples': int(ok.sum()), 'loss': [lo, hi], 'perplexity': [math.exp(lo), math.exp(hi)],
-                            'accuracy': [np.percentile(acc, 2.5), np.percentile(acc, 97.5)]}
-    return {'name': name, 'classes': C, 'topK': k, 'logits': z.tolist(), 'labels': y.tolist(), 'bootstrap': boot,
+                            'accuracy': [np.percentile(acc, 2.5), np.percentile(acc, 97.5)],
+                            'brier': [np.percentile(SB[ok] / SW[ok], 2.5), np.percentile(SB[ok] / SW[ok], 97.5)]}
+    logits = [[[int(c), z[r, c]] for c in np.nonzero(z[r])[0]] for r in range(n)] if sparse else z.tolist()
+    return {'name': name, 'classes': C, 'topK': k, 'sparse': sparse, 'logits': logits, 'labels': y.tolist(), 'bootstrap': boot,
             'sampleWeight': None if weights is None else w.tolist(), 'expected': out}
 
 
@@ -87,8 +174,57 @@ cases = [
          lambda n: np.where(rng.random(n) < 0.1, 0.0, np.round(rng.gamma(2.0, 1.0, n), 3)), ignore=True,
          boot={'resamples': 200, 'seed': 31}),
     case('two rows', 2, 4, 2, lambda n: np.array([0.5, 2.0])),
+    # Class 3 has no row, class 4 exactly one.
+    case('an empty class and a class of one row', 60, 5, 2, lambda n: np.round(rng.uniform(0.5, 2, n), 3),
+         labels=lambda n: np.concatenate([rng.integers(0, 3, n - 1), [4]])),
+    case('1,000 classes', 1500, 1000, 5, None, sparse=True,
+         labels=lambda n: np.minimum(rng.geometric(0.01, n) - 1, 999)),
+]
+
+
+def multi_case(name, n, C, weights, soft=False, boot=None):
+    """Multi-label logits against 0/1 (or soft) targets: per element the binary cross-entropy from logits."""
+    z = logits_of((n, C))
+    t = (rng.random((n, C)) < 0.4).astype(float)
+    if soft:
+        t = np.where(rng.random((n, C)) < 0.3, rng.integers(1, 4, (n, C)) / 4, t)
+    w = np.ones(n) if weights is None else weights(n)
+    loss = np.maximum(z, 0) - z * t + np.log1p(np.exp(-np.abs(z)))
+    p = expit(z)
+    pos = (p >= 0.5).astype(float)
+    correct = (pos == (t >= 0.5)).astype(float)
+    brier = (p - t) ** 2
+    row_loss, row_correct, row_brier = loss.mean(1), correct.mean(1), brier.mean(1)
+    out = {}
+    for key, x in [('nats', row_loss), ('accuracy', row_correct), ('brier', row_brier)]:
+        m, se = wse(x, w)
+        out[key] = {'value': m, 'standardError': se}
+    every = np.ones(n, dtype=bool)
+    out['perClass'] = per_class(C, t, pos, lambda j: loss[:, j], lambda j: correct[:, j], lambda j: p[:, j], w,
+                                lambda j: every)
+    if boot is not None:
+        Bn, seed = boot['resamples'], boot['seed']
+        S = np.zeros((4, Bn))
+        for r in range(n):
+            if w[r] == 0:
+                continue
+            nb = np.array(poisson_weights(seed, r, Bn), dtype=float) * w[r]
+            S += np.outer([1, row_loss[r], row_correct[r], row_brier[r]], nb)
+        ok = S[0] > 0
+        q = lambda v: [np.percentile(v[ok] / S[0][ok], 2.5), np.percentile(v[ok] / S[0][ok], 97.5)]
+        lo, hi = q(S[1])
+        out['bootstrap'] = {'resamples': int(ok.sum()), 'loss': [lo, hi], 'perplexity': [math.exp(lo), math.exp(hi)],
+                            'accuracy': q(S[2]), 'brier': q(S[3])}
+    return {'name': name, 'classes': C, 'logits': z.tolist(), 'targets': t.tolist(), 'bootstrap': boot,
+            'sampleWeight': None if weights is None else w.tolist(), 'expected': out}
+
+
+multi = [
+    multi_case('multi-label, weighted, bootstrap', 120, 5,
+               lambda n: np.where(rng.random(n) < 0.1, 0.0, np.round(rng.gamma(2.0, 1.0, n), 3)),
+               boot={'resamples': 150, 'seed': 9}),
+    multi_case('multi-label, soft targets', 80, 4, None, soft=True),
 ]
 with open(OUT, 'w') as f:
-    json.dump({'cases': [{k: (float(v) if isinstance(v, np.floating) else v) for k, v in c.items()} for c in cases]}, f,
-              default=float)
+    json.dump({'cases': cases, 'multiLabelCases': multi}, f, default=float)
 print('wrote', OUT)

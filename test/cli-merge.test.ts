@@ -23,7 +23,8 @@ const GRID = 4096;
 const R = 3 * GRID + 700;
 
 function xent(...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: dir });
+  // JSON reports of 1000 classes hold the state's per-class columns: past spawnSync's default 1 MB of output.
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: dir, maxBuffer: 64 << 20 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -1,30 +1,91 @@
 /**
  * The Evaluator's standard errors against NumPy (scripts/eval_se_fixtures.py: the ratio estimator's standard error
- * of each weighted mean, with Kish's effective sample size, computed from the deviations), on every backend and
- * dtype; chunked and merged states give the same errors; the perplexity interval.
+ * of each weighted mean, with Kish's effective sample size, computed from the deviations; precision, recall and F1
+ * by the delta method, which the script holds to a bootstrap), headline and per class, single- and multi-label, on
+ * every backend and dtype (half precision too); chunked and merged states give the same errors; the perplexity
+ * interval; the Poisson bootstrap, multi-label included, bit-identical however the rows are cut into blocks.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { expect, it } from 'vitest';
-import { Evaluator } from '../src/index.js';
-import { describeBackendsDtypes, expectClose, flat, vec } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { type ClassResult, Evaluator } from '../src/index.js';
+import { type Dtype, describeBackends, describeBackendsDtypes, expectClose, expectXent, flat, vec } from './helpers.js';
+import { KINDS, encode } from './half-data.js';
 
 interface Est { value: number; standardError: number }
+interface ClassEst { value: number | null; standardError: number | null }
+type ClassExpected = Record<'loss' | 'accuracy' | 'meanProbability' | 'precision' | 'recall' | 'f1', ClassEst>;
+interface Intervals { resamples: number; loss: [number, number]; perplexity: [number, number]; accuracy: [number, number]; brier: [number, number] }
 interface Case {
   name: string;
   classes: number;
   topK: number;
-  logits: number[][];
+  /** Rows of logits, or (sparse) rows of [column, logit] pairs, the other logits 0. */
+  sparse: boolean;
+  logits: number[][] | [number, number][][];
   labels: number[];
   sampleWeight: number[] | null;
   bootstrap: { resamples: number; seed: number } | null;
   expected: {
     nats: Est; accuracy: Est; topK: Est; brier: Est; perplexityInterval95: [number, number];
-    bootstrap?: { resamples: number; loss: [number, number]; perplexity: [number, number]; accuracy: [number, number] };
+    bootstrap?: Intervals;
+    perClass: ClassExpected[];
   };
 }
+interface MultiCase {
+  name: string;
+  classes: number;
+  logits: number[][];
+  targets: number[][];
+  sampleWeight: number[] | null;
+  bootstrap: { resamples: number; seed: number } | null;
+  expected: { nats: Est; accuracy: Est; brier: Est; bootstrap?: Intervals; perClass: ClassExpected[] };
+}
 
-const { cases } = JSON.parse(readFileSync(fileURLToPath(new URL('./fixtures/eval-se.json', import.meta.url)), 'utf8')) as { cases: Case[] };
+const fixtures = JSON.parse(readFileSync(fileURLToPath(new URL('./fixtures/eval-se.json', import.meta.url)), 'utf8')) as {
+  cases: Case[]; multiLabelCases: MultiCase[];
+};
+const { cases, multiLabelCases } = fixtures;
+
+/** A case's logits as dense rows. */
+function dense(c: Case): number[][] {
+  if (!c.sparse) return c.logits as number[][];
+  return (c.logits as [number, number][][]).map((pairs) => {
+    const row = new Array<number>(c.classes).fill(0);
+    for (const [j, v] of pairs) row[j] = v;
+    return row;
+  });
+}
+
+/**
+ * Each class's figures and their standard errors against the fixture: `rel` for the losses and probabilities (and
+ * their errors), 1e-9 for the figures made of counts and weights. A null expected error is null here; an expected
+ * mean of no rows is NaN.
+ */
+function expectClasses(got: ClassResult[], want: ClassExpected[], rel: number): void {
+  expect(got.length).toBe(want.length);
+  for (let j = 0; j < want.length; j++) {
+    const g = got[j];
+    for (const k of ['loss', 'accuracy', 'meanProbability', 'precision', 'recall', 'f1'] as const) {
+      const e = want[j][k];
+      const r = k === 'loss' || k === 'meanProbability' ? rel : 1e-9;
+      const label = `class ${j} ${k}`;
+      if (e.value === null) expect(g[k], label).toBeNaN();
+      else expectClose(g[k], e.value, r, 1e-12, label);
+      if (e.standardError === null) expect(g.standardErrors[k], `${label} SE`).toBeNull();
+      // Float32 losses: their spread is a difference of nearby numbers, so its error scales with the loss.
+      else expectClose(g.standardErrors[k], e.standardError, r, r * 1e-2, `${label} SE`);
+    }
+  }
+}
+
+function expectIntervals(got: Intervals | null | undefined, want: Intervals, rel: number): void {
+  expect(got!.resamples).toBe(want.resamples);
+  expectClose(got!.loss, want.loss, rel, 0, 'bootstrap loss');
+  expectClose(got!.perplexity, want.perplexity, rel, 0, 'bootstrap perplexity');
+  expectClose(got!.accuracy, want.accuracy, 1e-12, 0, 'bootstrap accuracy');
+  expectClose(got!.brier, want.brier, rel, 0, 'bootstrap brier');
+}
 
 describeBackendsDtypes('Evaluator standard errors against NumPy', (_b, d) => {
   for (const c of cases) {
@@ -34,7 +95,7 @@ describeBackendsDtypes('Evaluator standard errors against NumPy', (_b, d) => {
       const opts = c.sampleWeight ? { sampleWeight: c.sampleWeight } : undefined;
       const settings = { classes: c.classes, topK: c.topK, ignoreIndex: -100, ...(c.bootstrap ? { bootstrap: c.bootstrap } : {}) };
       const ev = new Evaluator(settings);
-      ev.update(flat(c.logits, d), c.labels, opts as never);
+      ev.update(flat(dense(c), d), c.labels, opts as never);
       const r = ev.result();
       const e = c.expected;
       expectClose(r.nats, e.nats.value, rel, 0, 'nats');
@@ -44,24 +105,149 @@ describeBackendsDtypes('Evaluator standard errors against NumPy', (_b, d) => {
       expectClose(r.standardErrors.topK!, e.topK.standardError, 1e-9, 0, 'SE top-k');
       expectClose(r.standardErrors.brier, e.brier.standardError, rel, 0, 'SE brier');
       expectClose(r.perplexityInterval95, e.perplexityInterval95, rel, 0, 'perplexity interval');
-      if (e.bootstrap) {
-        expect(r.bootstrap!.resamples).toBe(e.bootstrap.resamples);
-        expectClose(r.bootstrap!.loss, e.bootstrap.loss, rel, 0, 'bootstrap loss');
-        expectClose(r.bootstrap!.perplexity, e.bootstrap.perplexity, rel, 0, 'bootstrap perplexity');
-        expectClose(r.bootstrap!.accuracy, e.bootstrap.accuracy, 1e-12, 0, 'bootstrap accuracy');
-      } else expect(r.bootstrap).toBeNull();
+      if (e.bootstrap) expectIntervals(r.bootstrap, e.bootstrap, rel);
+      else expect(r.bootstrap).toBeNull();
+      expectClasses(r.perClass, e.perClass, rel);
       if (c.labels.length < 10) return;
       // Two chunks merged through JSON: the same errors (sums in another order).
       const h = Math.floor(c.labels.length / 2);
       // Two chunks fed to separate evaluators (the second with its offset), merged through JSON: the same errors
       // and the same draws (sums in another order).
       const part = (from: number, to: number) => new Evaluator(settings)
-        .update(flat(c.logits.slice(from, to), d), c.labels.slice(from, to),
+        .update(flat(dense(c).slice(from, to), d), c.labels.slice(from, to),
           { offset: from, ...(c.sampleWeight ? { sampleWeight: vec(c.sampleWeight.slice(from, to), 'Float64Array') } : {}) } as never);
       const merged = Evaluator.fromJSON(JSON.stringify(part(0, h))).merge(part(h, c.labels.length)).result();
       expectClose(merged.standardErrors.nats, r.standardErrors.nats, 1e-12, 0, 'merged SE');
       expect(merged.standardErrors.accuracy).toBeCloseTo(r.standardErrors.accuracy, 14);
       if (r.bootstrap) expectClose(merged.bootstrap!.loss, r.bootstrap.loss, 1e-12, 0, 'merged bootstrap');
+      merged.perClass.forEach((m, j) => {
+        for (const k of ['loss', 'accuracy', 'f1'] as const) {
+          const [a, b] = [m.standardErrors[k], r.perClass[j].standardErrors[k]];
+          if (b === null) expect(a).toBeNull();
+          else expectClose(a, b, 1e-10, 1e-15, `merged class ${j} SE ${k}`);
+        }
+      });
     });
   }
+});
+
+/** A multi-label case's evaluator, fed rows [from, to) (at their global offset) of the given dtype. */
+function multiPart(c: MultiCase, d: Dtype, from = 0, to = c.logits.length): Evaluator {
+  const ev = new Evaluator({ classes: c.classes, multiLabel: true, ...(c.bootstrap ? { bootstrap: c.bootstrap } : {}) });
+  const w = c.sampleWeight ? { sampleWeight: c.sampleWeight.slice(from, to) } : {};
+  return ev.update(flat(c.logits.slice(from, to), d), flat(c.targets.slice(from, to), d), { offset: from, ...w } as never);
+}
+
+describeBackendsDtypes('Evaluator multi-label standard errors and bootstrap against NumPy', (_b, d) => {
+  for (const c of multiLabelCases) {
+    it(c.name, () => {
+      const rel = d === 'Float32Array' ? 1e-5 : 1e-9;
+      const r = multiPart(c, d).result();
+      const e = c.expected;
+      expectClose(r.nats, e.nats.value, rel, 0, 'nats');
+      expectClose(r.standardErrors.nats, e.nats.standardError, rel, 0, 'SE nats');
+      expectClose(r.standardErrors.accuracy, e.accuracy.standardError, 1e-9, 0, 'SE accuracy');
+      expectClose(r.standardErrors.brier, e.brier.standardError, rel, 0, 'SE brier');
+      if (e.bootstrap) expectIntervals(r.bootstrap, e.bootstrap, rel);
+      else expect(r.bootstrap).toBeNull();
+      expectClasses(r.perClass, e.perClass, rel);
+    });
+  }
+});
+
+/** The state's JSON text: equal texts are bit-identical sums (enc writes every double exactly). */
+const text = (ev: Evaluator) => JSON.stringify(ev.toJSON());
+
+describeBackends('Evaluator bootstrap and per-class sums, bit for bit on a block grid', () => {
+  const c = multiLabelCases.find((m) => m.bootstrap !== null)!;
+  const n = c.logits.length;
+  const G = 16;
+  it('multi-label: chunked = blocks merged = shards of blocks merged through JSON', () => {
+    // One evaluator fed block by block, blocks fed apart and merged in order, and two "shards" whose blocks are
+    // kept apart (as state files keep them) and merged in row order after a JSON round trip.
+    const chunked = new Evaluator({ classes: c.classes, multiLabel: true, bootstrap: c.bootstrap! });
+    const blocks: Evaluator[] = [];
+    for (let at = 0; at < n; at += G) {
+      const to = Math.min(n, at + G);
+      const w = c.sampleWeight ? { sampleWeight: c.sampleWeight.slice(at, to) } : {};
+      chunked.update(flat(c.logits.slice(at, to), 'Float64Array'), flat(c.targets.slice(at, to), 'Float64Array'), w as never);
+      blocks.push(multiPart(c, 'Float64Array', at, to));
+    }
+    const merged = new Evaluator({ classes: c.classes, multiLabel: true, bootstrap: c.bootstrap! });
+    for (const b of blocks) merged.merge(b);
+    const shards = new Evaluator({ classes: c.classes, multiLabel: true, bootstrap: c.bootstrap! });
+    for (const b of blocks.map((x) => Evaluator.fromJSON(text(x)))) shards.merge(b);
+    expect(text(merged)).toBe(text(chunked));
+    expect(text(shards)).toBe(text(chunked));
+    expect(merged.result()).toEqual(chunked.result());
+    // One shot: the same up to the order of the additions.
+    const one = multiPart(c, 'Float64Array').result();
+    expectClose(one.bootstrap!.loss, chunked.result().bootstrap!.loss, 1e-12, 0, 'one-shot bootstrap');
+    expect(one.bootstrap!.resamples).toBe(chunked.result().bootstrap!.resamples);
+  });
+});
+
+describeBackends('Evaluator per-class errors on half-precision input', () => {
+  const c = cases.find((x) => x.name.startsWith('an empty class'))!;
+  const m = multiLabelCases[0];
+  for (const kind of KINDS) {
+    it(`${kind.name}: single-label and multi-label`, () => {
+      const bits = (rows: number[][]) => kind.make(Uint16Array.from(rows.flat(), (v) => encode(v, kind.format)));
+      // Every logit and target is exact in both half formats: only float32 arithmetic separates the results.
+      const ev = new Evaluator({ classes: c.classes, topK: c.topK })
+        .update(bits(dense(c)) as never, c.labels, { sampleWeight: c.sampleWeight!, ...kind.opts } as never);
+      expectClasses(ev.result().perClass, c.expected.perClass, 1e-5);
+      const ml = new Evaluator({ classes: m.classes, multiLabel: true, bootstrap: m.bootstrap! })
+        .update(bits(m.logits) as never, bits(m.targets) as never, { sampleWeight: m.sampleWeight!, ...kind.opts } as never);
+      const r = ml.result();
+      expectClasses(r.perClass, m.expected.perClass, 1e-5);
+      expectIntervals(r.bootstrap, m.expected.bootstrap!, 1e-5);
+    });
+  }
+});
+
+describe('Evaluator state version 4: the per-class errors\' sums in JSON', () => {
+  const c = cases.find((x) => x.name.startsWith('an empty class'))!;
+  const fresh = () => new Evaluator({ classes: c.classes, topK: c.topK })
+    .update(flat(dense(c), 'Float64Array'), c.labels, { sampleWeight: c.sampleWeight! });
+  const SPREAD = ['classW2', 'classLoss1', 'classLoss2', 'classCorrect1', 'classProb1', 'classProb2', 'predictedW2', 'hitsW2', 'hitsT2'];
+
+  it('reads a version 3 state: its per-class errors are null, through merges and JSON, the rest as before', () => {
+    const j = JSON.parse(JSON.stringify(fresh()));
+    expect(j.version).toBe(4);
+    for (const k of SPREAD) delete j.perClass[k];
+    const old = Evaluator.fromJSON({ ...j, version: 3 });
+    const r = old.result();
+    const now = fresh().result();
+    expect(r.standardErrors).toEqual(now.standardErrors);
+    expect(r.perClass.map((p) => p.f1)).toEqual(now.perClass.map((p) => p.f1));
+    const nulls = (ev: Evaluator) => ev.result().perClass.every((p) => Object.values(p.standardErrors).every((v) => v === null));
+    expect(nulls(old)).toBe(true);
+    expect(nulls(fresh().merge(old))).toBe(true);
+    expect(nulls(Evaluator.fromJSON(JSON.stringify(fresh().merge(old))))).toBe(true);
+    // A version 4 state must have the columns.
+    expectXent(() => Evaluator.fromJSON(j), 'SHAPE_MISMATCH', 'perClass.classW2');
+  });
+
+  it('checks what the sums mean: a sum of squares below its sum\'s square, a part above its whole', () => {
+    const bad = (patch: (j: Record<string, any>) => void, what: string) => {
+      const j = JSON.parse(JSON.stringify(fresh()));
+      patch(j);
+      expectXent(() => Evaluator.fromJSON(j), 'INVALID_STATE', what);
+    };
+    bad((j) => (j.perClass.classLoss2[0] = 0), 'class 0');
+    bad((j) => (j.perClass.hitsW2[1] = j.perClass.predictedW2[1] + 1), 'class 1');
+    bad((j) => (j.perClass.classProb2[0] = -1), 'classProb2[0]');
+    bad((j) => (j.w2 = j.weight * j.weight * 2), 'w2');
+    bad((j) => (j.loss2 = 0), 'sum of squares');
+  });
+
+  it('multi-label bootstrap: a state without the Brier sums (written before them) has no Brier interval', () => {
+    const m = multiLabelCases[0];
+    const j = JSON.parse(JSON.stringify(multiPart(m, 'Float64Array')));
+    delete j.bootstrap.brier;
+    const r = Evaluator.fromJSON(j).result();
+    expect(r.bootstrap!.brier).toBeNull();
+    expectClose(r.bootstrap!.loss, m.expected.bootstrap!.loss, 1e-9, 0, 'loss');
+  });
 });

@@ -255,7 +255,11 @@ describeBackends('Evaluator', () => {
     expect(Object.values(standardErrors).every(Number.isNaN)).toBe(true);
     expect(perplexityInterval95.every(Number.isNaN)).toBe(true);
     expect(ev.options.perClass).toBe(true);
-    expect(ev.toJSON().version).toBe(3);
+    expect(ev.toJSON().version).toBe(4);
+    // Nor had it the per-class sums of squares: every per-class error is null, and stays so through JSON.
+    const classErrors = (e: Evaluator) => e.result().perClass.flatMap((c) => Object.values(c.standardErrors));
+    expect(classErrors(ev).every((v) => v === null)).toBe(true);
+    expect(classErrors(Evaluator.fromJSON(JSON.stringify(ev))).every((v) => v === null)).toBe(true);
     const { standardErrors: again, perplexityInterval95: _, bootstrap: _b, ...back } = Evaluator.fromJSON(JSON.stringify(ev)).result();
     expect(back).toMatchObject(want);
     expect(Object.values(again).every(Number.isNaN)).toBe(true);

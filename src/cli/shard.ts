@@ -14,10 +14,11 @@ import type { ReportInfo } from './report/text.js';
 
 export const SHARD_FORMAT = 'xent-eval-shard';
 /**
- * The state file's version: its blocks are Evaluator states of the same version: 3 (with the detail sums), 2
- * (per-class figures as columns over the classes seen), 1 (dense per-class arrays); all are read.
+ * The state file's version: its blocks are Evaluator states of the same version: 4 (with the per-class standard
+ * errors' sums), 3 (with the detail sums), 2 (per-class figures as columns over the classes seen), 1 (dense per-class
+ * arrays); all are read.
  */
-const SHARD_VERSION = 3;
+const SHARD_VERSION = 4;
 
 /** What a state file holds besides its blocks. */
 export interface ShardMeta {
@@ -47,7 +48,7 @@ function emptyWith(settings: unknown): Evaluator {
   // The bootstrap's empty sums, as many as the settings ask for (fromJSON then checks the settings themselves).
   const B = bootstrap?.resamples;
   const zeros = Number.isSafeInteger(B) && (B as number) > 0 && (B as number) <= 100_000 ? new Array<number>(B as number).fill(0) : [];
-  const boot = bootstrap ? { bootstrap: { weight: zeros, loss: zeros, correct: zeros } } : {};
+  const boot = bootstrap ? { bootstrap: { weight: zeros, loss: zeros, correct: zeros, brier: zeros } } : {};
   return Evaluator.fromJSON({ ...sized.toJSON(), settings, ...boot });
 }
 
@@ -88,7 +89,7 @@ export function readShard(path: string): Shard {
       const r = ev.result();
       return { path, empty: emptyWith(settingsOf(j)), blocks: [ev], grid: 0, first: 0, end: r.count + r.ignored, shard: null, info: { pred: '?', target: '?', classNames: null, binary: false } };
     }
-    if (j.format !== SHARD_FORMAT || ![1, 2, 3].includes(j.version as number)) throw bad(path, `format ${JSON.stringify(j.format)} version ${JSON.stringify(j.version)} (expected "${SHARD_FORMAT}" version 1, 2 or 3)`);
+    if (j.format !== SHARD_FORMAT || ![1, 2, 3, 4].includes(j.version as number)) throw bad(path, `format ${JSON.stringify(j.format)} version ${JSON.stringify(j.version)} (expected "${SHARD_FORMAT}" version 1 to 4)`);
     const int = (v: unknown, what: string) => {
       if (!Number.isSafeInteger(v) || (v as number) < 0) throw bad(path, `${what} must be an integer >= 0`);
       return v as number;

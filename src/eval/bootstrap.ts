@@ -128,19 +128,17 @@ export interface MeanIntervals {
   accuracy: [number, number];
 }
 
+/** The 95% percentile interval of the resampled ratios sum[b] / w[b] (resamples with w[b] = 0 left out). */
+export function ratioInterval(sum: Float64Array, w: Float64Array): [number, number] {
+  const v: number[] = [];
+  for (let b = 0; b < w.length; b++) if (w[b] > 0) v.push(sum[b] / w[b]);
+  const x = Float64Array.from(v).sort();
+  return [sortedQuantile(x, 0.025), sortedQuantile(x, 0.975)];
+}
+
 /** The intervals from B resample sums Σw, Σw·loss (nats) and Σw·[right]; u = ln of the unit's base. */
 export function meanIntervals(w: Float64Array, loss: Float64Array, correct: Float64Array, u: number): MeanIntervals {
-  const nll: number[] = [];
-  const acc: number[] = [];
-  for (let b = 0; b < w.length; b++) {
-    if (!(w[b] > 0)) continue;
-    nll.push(loss[b] / w[b]);
-    acc.push(correct[b] / w[b]);
-  }
-  const at = (v: number[]): [number, number] => {
-    const x = Float64Array.from(v).sort();
-    return [sortedQuantile(x, 0.025), sortedQuantile(x, 0.975)];
-  };
-  const [lo, hi] = at(nll);
-  return { resamples: nll.length, loss: [lo / u, hi / u], perplexity: [Math.exp(lo), Math.exp(hi)], accuracy: at(acc) };
+  const [lo, hi] = ratioInterval(loss, w);
+  const resamples = w.reduce((n, x) => (x > 0 ? n + 1 : n), 0);
+  return { resamples, loss: [lo / u, hi / u], perplexity: [Math.exp(lo), Math.exp(hi)], accuracy: ratioInterval(correct, w) };
 }

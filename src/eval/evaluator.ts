@@ -6,11 +6,11 @@ import {
 } from '../core/options.js';
 import { type Batch, type Labels, type Vector, asLabels, asMatrix, asVectorOption, checkWeights, isFloat32 } from '../core/shape.js';
 import { type ReliabilityBin, expectedCalibrationError, reliability } from './calibration.js';
-import { type BootstrapOptions, type MeanIntervals, bootstrapOf, meanIntervals } from './bootstrap.js';
+import { type BootstrapOptions, type MeanIntervals, bootstrapOf, meanIntervals, ratioInterval } from './bootstrap.js';
 import { Z95, weightedStandardError } from './estimate.js';
 import { PER_DECADE, SLOTS, quantile, slotBounds } from './quantiles.js';
 import { multiLabel, singleLabel } from './rows.js';
-import { type ReportFigures, classScores, reportFigures } from './scores.js';
+import { type ReportFigures, classScoreErrors, classScores, reportFigures } from './scores.js';
 import { type EvalSettings, EvalState, type StateJSON, packedLength } from './state.js';
 
 /** Options of an Evaluator. */
@@ -47,8 +47,9 @@ export interface EvaluatorOptions {
    */
   perClass?: boolean;
   /**
-   * A Poisson bootstrap of the loss, perplexity and accuracy (single-label): `{ resamples, seed }` (README:
-   * "Comparing models" for the generator). The state keeps three sums per resample.
+   * A Poisson bootstrap of the loss, perplexity, accuracy and Brier score: `{ resamples, seed }` (README:
+   * "Comparing models" for the generator). Rows are resampled (a multi-label row with all its labels, per-element
+   * means within it). The state keeps four sums per resample.
    */
   bootstrap?: BootstrapOptions | boolean | null;
 }
@@ -83,6 +84,28 @@ export interface ClassResult {
   precision: number | null;
   recall: number | null;
   f1: number | null;
+  /**
+   * The standard error of each figure above, rows taken as independent draws. loss, accuracy and meanProbability:
+   * weighted means over the class's rows (multi-label: over every row), with the headline means' formula
+   * (weightedStandardError in estimate.ts). precision, recall and F1: the delta method on the weighted counts
+   * (classScoreErrors in scores.ts). Null where undefined: a class with no rows or only one (effective) row, an
+   * infinite mean, or a state merged from one written before these sums were kept (version 3 and older).
+   */
+  standardErrors: ClassErrors;
+}
+
+export interface ClassErrors {
+  loss: number | null;
+  accuracy: number | null;
+  meanProbability: number | null;
+  precision: number | null;
+  recall: number | null;
+  f1: number | null;
+}
+
+/** The bootstrap's 95% intervals: the loss, perplexity, accuracy and (null for a state written before it was kept) Brier score. */
+export interface EvalIntervals extends MeanIntervals {
+  brier: [number, number] | null;
 }
 
 export interface EvalResult extends ReportFigures {
@@ -122,8 +145,11 @@ export interface EvalResult extends ReportFigures {
   standardErrors: { loss: number; nats: number; bits: number; accuracy: number; topK: number | null; brier: number };
   /** The 95% interval of the perplexity: exp(mean nats ± 1.96 SE), the mean's interval carried through exp. */
   perplexityInterval95: [number, number];
-  /** With the `bootstrap` option: 95% percentile intervals of the loss, perplexity and accuracy; else null. */
-  bootstrap: MeanIntervals | null;
+  /**
+   * With the `bootstrap` option: 95% percentile intervals of the loss, perplexity, accuracy and Brier score (rows
+   * resampled; a multi-label row with all its labels); else null.
+   */
+  bootstrap: EvalIntervals | null;
 }
 
 const QUANTILES = [0.1, 0.25, 0.5, 0.75, 0.9, 0.99];
@@ -161,7 +187,6 @@ function settingsOf(options: unknown): EvalSettings {
   }
   const perClass = o.perClass === undefined ? classes <= PER_CLASS_LIMIT : booleanOption(o.perClass, 'perClass');
   const bootstrap = bootstrapOf(o.bootstrap);
-  if (bootstrap !== null && multi) throw new XentError('INVALID_OPTION', 'bootstrap applies to single-label input only');
   return {
     classes, from, multiLabel: multi, base: base as number, ignoreIndex, compat, topK: Math.min(topK, classes), normalize,
     tolerance, perClass, bootstrap,
@@ -305,9 +330,14 @@ export class Evaluator {
     const se = (sum: number, s1: number, s2: number) => weightedStandardError(sum / W, W, st.w2, s1, s2);
     const seNats = se(st.loss, st.loss1, st.loss2);
     const perClass: ClassResult[] = [];
+    const known = (v: number) => (Number.isFinite(v) ? v : null);
     for (let j = 0; j < st.support.length; j++) {
       const d = s.multiLabel ? W : st.support[j];
+      const d2 = s.multiLabel ? st.w2 : st.classW2[j];
+      const cse = (sum: number, s1: number, s2: number) => known(weightedStandardError(sum / d, d, d2, s1, s2));
       const sc = classScores(st, j);
+      const ec = classScoreErrors(st, j);
+      const lossSE = cse(st.classLoss[j], st.classLoss1[j], st.classLoss2[j]);
       perClass.push({
         class: j,
         support: st.support[j],
@@ -318,6 +348,14 @@ export class Evaluator {
         precision: sc?.precision ?? null,
         recall: sc?.recall ?? null,
         f1: sc?.f1 ?? null,
+        standardErrors: {
+          loss: lossSE === null ? null : lossSE / u,
+          accuracy: cse(st.classCorrect[j], st.classCorrect1[j], st.classCorrect1[j]),
+          meanProbability: cse(st.classProb[j], st.classProb1[j], st.classProb2[j]),
+          precision: ec?.precision ?? null,
+          recall: ec?.recall ?? null,
+          f1: ec?.f1 ?? null,
+        },
       });
     }
     const histogram: EvalResult['histogram'] = [];
@@ -358,7 +396,10 @@ export class Evaluator {
         brier: se(st.brier, st.brier1, st.brier2),
       },
       perplexityInterval95: [Math.exp(nats - Z95 * seNats), Math.exp(nats + Z95 * seNats)],
-      bootstrap: s.bootstrap === null ? null : meanIntervals(st.bootW, st.bootLoss, st.bootCorrect, u),
+      bootstrap: s.bootstrap === null ? null : {
+        ...meanIntervals(st.bootW, st.bootLoss, st.bootCorrect, u),
+        brier: st.bootBrier.some(Number.isNaN) ? null : ratioInterval(st.bootBrier, st.bootW),
+      },
     };
   }
 }

@@ -28,7 +28,7 @@ const input = (d: FloatData) => d as unknown as Float32Array;
 function addRow(st: EvalState, w: number, loss: number, correct: number, topK: number, brier: number, conf: number): void {
   const row = st.rows + st.ignored;
   // Rows come in order, ignored ones counted as they pass: this row's global index, for the bootstrap's draws.
-  if (st.bootW.length > 0 && w !== 0) addDraws(st, rowKey(st.settings.bootstrap!.seed, st.origin + st.rows + st.ignored), w, loss, correct);
+  if (st.bootW.length > 0 && w !== 0) addDraws(st, st.origin + st.rows + st.ignored, w, loss, correct, brier);
   st.rows++;
   if (w === 0) return;
   st.detail.offer(row, loss);
@@ -59,16 +59,20 @@ function addRow(st: EvalState, w: number, loss: number, correct: number, topK: n
 /** The draws of one row (reused: one array per resample count). */
 let drawn = new Uint8Array(0);
 
-/** Adds a row (weight w) to the bootstrap sums with its Poisson weights. */
-function addDraws(st: EvalState, key: number, w: number, loss: number, correct: number): void {
+/**
+ * Adds the row of global index `row` (weight w; a multi-label row with its means over its labels, resampled as one)
+ * to the bootstrap sums with its Poisson weights.
+ */
+function addDraws(st: EvalState, row: number, w: number, loss: number, correct: number, brier: number): void {
   if (drawn.length !== st.bootW.length) drawn = new Uint8Array(st.bootW.length);
-  poissonWeights(key, drawn);
+  poissonWeights(rowKey(st.settings.bootstrap!.seed, row), drawn);
   for (let b = 0; b < drawn.length; b++) {
     const n = drawn[b];
     if (n === 0) continue;
     st.bootW[b] += w * n;
     st.bootLoss[b] += w * n * loss;
     st.bootCorrect[b] += w * n * correct;
+    st.bootBrier[b] += w * n * brier;
   }
 }
 
@@ -80,6 +84,18 @@ function addClass(st: EvalState, w: number, y: number, predicted: number, loss: 
   st.classCorrect[y] += w * correct;
   st.classProb[y] += w * py;
   st.predicted[predicted] += w;
+  const ww = w * w;
+  st.classW2[y] += ww;
+  st.classLoss1[y] += ww * loss;
+  st.classLoss2[y] += ww * loss * loss;
+  st.classCorrect1[y] += ww * correct;
+  st.classProb1[y] += ww * py;
+  st.classProb2[y] += ww * py * py;
+  st.predictedW2[predicted] += ww;
+  if (predicted === y) {
+    st.hitsW2[y] += ww;
+    st.hitsT2[y] += ww;
+  }
   st.detail.addLabel(w, y, predicted);
 }
 
@@ -217,6 +233,16 @@ export function multiLabel(
       st.classProb[j] += wr * p;
       st.predicted[j] += wr * pos;
       st.detail.hits[j] += wr * ti * pos;
+      const ww = wr * wr;
+      st.classW2[j] += ww * ti * ti;
+      st.classLoss1[j] += ww * l;
+      st.classLoss2[j] += ww * l * l;
+      st.classCorrect1[j] += ww * correct;
+      st.classProb1[j] += ww * p;
+      st.classProb2[j] += ww * p * p;
+      st.predictedW2[j] += ww * pos;
+      st.hitsW2[j] += ww * ti * pos;
+      st.hitsT2[j] += ww * ti * ti * pos;
     }
     const row = st.rows;
     st.rows++;
@@ -225,6 +251,7 @@ export function multiLabel(
     st.detail.offer(row, l);
     const c = rowCorrect / cols;
     const b = rowBrier / cols;
+    if (st.bootW.length > 0) addDraws(st, st.origin + row, wr, l, c, b);
     st.weight += wr;
     st.loss += wr * l;
     st.correct += (wr * rowCorrect) / cols;

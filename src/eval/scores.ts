@@ -74,6 +74,52 @@ export function classScores(st: EvalState, j: number): Scores | null {
   return { precision: ratio(tp, st.predicted[j]), recall: ratio(tp, st.support[j]), f1: ratio(2 * tp, st.support[j] + st.predicted[j]) };
 }
 
+/** Standard errors of a class's precision, recall and F1 (null where undefined: see classScoreErrors). */
+export interface ScoreErrors {
+  precision: number | null;
+  recall: number | null;
+  f1: number | null;
+}
+
+/**
+ * The delta-method standard error of a ratio R = Σ w·a / Σ w·b over independent rows (the ratio estimator's
+ * linearisation): SE² = Σ w² (a − R b)² / D², D = Σ w·b, from Σ w²a², Σ w²ab and Σ w²b². Null when D = 0, when the
+ * ratio rests on at most one row (Kish's effective count D² / Σ w²b² ≤ 1), or when a sum is unknown (NaN).
+ */
+function ratioError(R: number, D: number, aa: number, ab: number, bb: number): number | null {
+  if (!(D > 0) || !((D * D) / bb > 1)) return null;
+  const se = Math.sqrt(Math.max(0, aa - 2 * R * ab + R * R * bb)) / D;
+  return Number.isFinite(se) ? se : null;
+}
+
+/**
+ * The standard errors of class j's precision, recall and F1 by the delta method on the counts. A row has a target
+ * t for the class (single-label: 1 when its label is the class, else 0; multi-label: its 0/1 or soft target) and
+ * pos = 1 when it is predicted as the class; TP = Σ w·t·pos, support S = Σ w·t, predicted P = Σ w·pos. Then
+ *   precision = Σ w·(t·pos) / Σ w·pos,   recall = Σ w·(t·pos) / Σ w·t,   F1 = Σ w·(2 t·pos) / Σ w·(pos + t),
+ * each a ratio Σ w·a / Σ w·b (ratioError), whose sums of squares come from the state's Σ w²·pos, Σ w²·t²,
+ * Σ w²·t·pos and Σ w²·t²·pos:
+ *   F1: Σ w²a² = 4 Σ w²t²pos, Σ w²ab = 2 Σ w²t·pos + 2 Σ w²t²pos, Σ w²b² = Σ w²pos + 2 Σ w²t·pos + Σ w²t².
+ * With unit weights and 0/1 targets, F1's is the multinomial delta method on (TP, FP, FN, TN):
+ *   Var F1 = 4 TP (FP + FN) (TP + FP + FN) / (2 TP + FP + FN)⁴ = [4 TP (1 − F1)² + (FP + FN) F1²] / (2 TP + FP + FN)²
+ * (F1 is homogeneous of degree 0 in the counts, so the multinomial covariance's rank-one term drops out), and a
+ * proportion's is p (1 − p) / n (the delta method: no n / (n − 1), unlike the per-class means' errors).
+ * scripts/eval_se_fixtures.py checks these against a NumPy bootstrap of the rows.
+ */
+export function classScoreErrors(st: EvalState, j: number): ScoreErrors | null {
+  const sc = classScores(st, j);
+  if (sc === null) return null;
+  const tt = st.classW2[j];
+  const pos = st.predictedW2[j];
+  const tpos = st.hitsW2[j];
+  const ttpos = st.hitsT2[j];
+  return {
+    precision: ratioError(sc.precision, st.predicted[j], ttpos, tpos, pos),
+    recall: ratioError(sc.recall, st.support[j], ttpos, ttpos, tt),
+    f1: ratioError(sc.f1, st.support[j] + st.predicted[j], 4 * ttpos, 2 * tpos + 2 * ttpos, pos + 2 * tpos + tt),
+  };
+}
+
 /** Mean loss of class j in nats (NaN when it has no rows). */
 const classNats = (st: EvalState, j: number) => st.classLoss[j] / (st.settings.multiLabel ? st.weight : st.support[j]);
 

@@ -74,13 +74,34 @@ export class EvalState {
   classCorrect: Float64Array;
   classProb: Float64Array;
   predicted: Float64Array;
+  /**
+   * Per class, for the standard errors of the per-class figures (state version 4; empty without per-class figures;
+   * NaN in a state read from a version 3 or older one: unknown). With t the row's target for the class (single-label:
+   * 1 for the class's rows, else 0) and pos whether the row is predicted as the class: Σ w²·t² (classW2), and over
+   * the rows of classLoss / classCorrect / classProb Σ w²·loss, Σ w²·loss², Σ w²·correct, Σ w²·p, Σ w²·p²; Σ w²·pos,
+   * Σ w²·t·pos and Σ w²·t²·pos for precision, recall and F1 (scores.ts).
+   */
+  classW2: Float64Array;
+  classLoss1: Float64Array;
+  classLoss2: Float64Array;
+  classCorrect1: Float64Array;
+  classProb1: Float64Array;
+  classProb2: Float64Array;
+  predictedW2: Float64Array;
+  hitsW2: Float64Array;
+  hitsT2: Float64Array;
   /** Precision's true positives, the confusion matrix and the worst rows (detail.ts). */
   detail: DetailSums;
 
-  /** Bootstrap sums per resample: Σ w·n_b, Σ w·n_b·loss, Σ w·n_b·correct (n_b the row's Poisson weight). */
+  /**
+   * Bootstrap sums per resample: Σ w·n_b, Σ w·n_b·loss, Σ w·n_b·correct, Σ w·n_b·Brier (n_b the row's Poisson
+   * weight; a multi-label row's loss, correct and Brier are its means over its labels). bootBrier is NaN in a state
+   * written before it was kept.
+   */
   bootW: Float64Array;
   bootLoss: Float64Array;
   bootCorrect: Float64Array;
+  bootBrier: Float64Array;
   /** Not a sum: the global index of the current update's first row (set by Evaluator.update), keying the draws. */
   origin = 0;
 
@@ -90,12 +111,22 @@ export class EvalState {
     this.bootW = new Float64Array(B);
     this.bootLoss = new Float64Array(B);
     this.bootCorrect = new Float64Array(B);
+    this.bootBrier = new Float64Array(B);
     const c = settings.perClass ? settings.classes : 0;
     this.support = new Float64Array(c);
     this.classLoss = new Float64Array(c);
     this.classCorrect = new Float64Array(c);
     this.classProb = new Float64Array(c);
     this.predicted = new Float64Array(c);
+    this.classW2 = new Float64Array(c);
+    this.classLoss1 = new Float64Array(c);
+    this.classLoss2 = new Float64Array(c);
+    this.classCorrect1 = new Float64Array(c);
+    this.classProb1 = new Float64Array(c);
+    this.classProb2 = new Float64Array(c);
+    this.predictedW2 = new Float64Array(c);
+    this.hitsW2 = new Float64Array(c);
+    this.hitsT2 = new Float64Array(c);
   }
 
   /** Adds another state's sums into this one. */
@@ -184,12 +215,13 @@ export class EvalState {
   }
 
   /**
-   * The state as JSON, version 3: the scalars, the loss histogram and the ECE bins, the per-class sums (when
-   * kept) as columns over the classes that have any: `perClass: { class: [...], support: [...], ... }`, and (new in
-   * version 3) `detail`, the sums of detail.ts.
+   * The state as JSON, version 4: the scalars, the loss histogram and the ECE bins, the per-class sums (when
+   * kept) as columns over the classes that have any: `perClass: { class: [...], support: [...], ... }` (new in
+   * version 4: the columns of the per-class standard errors, null where unknown), and (new in version 3) `detail`,
+   * the sums of detail.ts.
    */
   toJSON(): StateJSON {
-    const out: Record<string, unknown> = { format: FORMAT, version: 3, settings: { ...this.settings } };
+    const out: Record<string, unknown> = { format: FORMAT, version: 4, settings: { ...this.settings } };
     for (const k of SCALARS) out[k] = enc(this[k]);
     for (const k of SPREAD) out[k] = Number.isNaN(this[k]) ? null : enc(this[k]);
     for (const k of ECE) out[k] = Array.from(this[k], enc);
@@ -197,29 +229,33 @@ export class EvalState {
     for (let i = 0; i < this.hist.length; i++) if (this.hist[i] !== 0) hist.push([i, enc(this.hist[i])]);
     out.hist = hist;
     if (this.settings.perClass) {
-      const cols: Record<string, (number | string)[]> = { class: [] };
-      for (const k of CLASS) cols[k] = [];
+      const cols: Record<string, (number | string | null)[]> = { class: [] };
+      for (const k of [...CLASS, ...CLASS_SPREAD]) cols[k] = [];
       for (let j = 0; j < this.settings.classes; j++) {
         if (CLASS.every((k) => this[k][j] === 0)) continue;
         cols.class.push(j);
         for (const k of CLASS) cols[k].push(enc(this[k][j]));
+        for (const k of CLASS_SPREAD) cols[k].push(encOrNull(this[k][j]));
       }
       out.perClass = cols;
     }
     out.detail = this.detail.toJSON();
     if (this.settings.bootstrap !== null) {
-      out.bootstrap = { weight: Array.from(this.bootW, enc), loss: Array.from(this.bootLoss, enc), correct: Array.from(this.bootCorrect, enc) };
+      out.bootstrap = {
+        weight: Array.from(this.bootW, enc), loss: Array.from(this.bootLoss, enc), correct: Array.from(this.bootCorrect, enc),
+        brier: Array.from(this.bootBrier, encOrNull),
+      };
     }
     return out as unknown as StateJSON;
   }
 
   /**
-   * Parses a state; `check` validates its settings (the Evaluator's option rules). Reads version 3, version 2 (no
-   * detail sums: those figures are then unknown) and version 1 (the same, and dense per-class arrays, which such a
-   * state always has).
+   * Parses a state; `check` validates its settings (the Evaluator's option rules). Reads version 4, version 3 (no
+   * per-class standard-error sums: those errors are then unknown), version 2 (nor detail sums: those figures are
+   * then unknown) and version 1 (the same, and dense per-class arrays, which such a state always has).
    */
   static fromJSON(json: unknown, check: (settings: unknown) => EvalSettings): EvalState {
-    const j = stateObject(json, FORMAT, [1, 2, 3], 'evaluator');
+    const j = stateObject(json, FORMAT, [1, 2, 3, 4], 'evaluator');
     const v1 = j.version === 1;
     const raw = j.settings;
     if (raw === null || typeof raw !== 'object') {
@@ -243,8 +279,9 @@ export class EvalState {
       if (!Number.isInteger(i) || i < 0 || i >= SLOTS) throw new XentError('INVALID_TYPE', `state.hist has a bad slot ${show(i)}`);
       st.hist[i as number] = dec(c, 'hist');
     }
-    if (!v1 && st.settings.perClass) st.readPerClass(j.perClass);
-    st.detail.read(j.version === 3 ? (j.detail ?? null) : undefined);
+    if (j.version !== 4) for (const k of CLASS_SPREAD) st[k].fill(NaN);
+    if (!v1 && st.settings.perClass) st.readPerClass(j.perClass, j.version === 4);
+    st.detail.read((j.version as number) >= 3 ? (j.detail ?? null) : undefined);
     if (st.settings.bootstrap !== null) st.readBootstrap(j.bootstrap);
     checkMeaning(st);
     return st;
@@ -254,23 +291,27 @@ export class EvalState {
   private readBootstrap(v: unknown): void {
     const o = v as Record<string, unknown> | null;
     if (o === null || typeof o !== 'object') throw new XentError('INVALID_TYPE', 'state.bootstrap must be an object');
-    for (const [key, into] of [['weight', this.bootW], ['loss', this.bootLoss], ['correct', this.bootCorrect]] as const) {
+    // brier: absent from states written before it was kept (its interval is then unknown).
+    if (o.brier === undefined) this.bootBrier.fill(NaN);
+    for (const [key, into] of [['weight', this.bootW], ['loss', this.bootLoss], ['correct', this.bootCorrect], ['brier', this.bootBrier]] as const) {
       const a = o[key];
+      if (key === 'brier' && a === undefined) continue;
       if (!Array.isArray(a) || a.length !== into.length) {
         throw new XentError('SHAPE_MISMATCH', `state.bootstrap.${key} must be an array of ${into.length} numbers`);
       }
-      for (let b = 0; b < a.length; b++) into[b] = dec(a[b], `bootstrap.${key}[${b}]`);
+      for (let b = 0; b < a.length; b++) into[b] = key === 'brier' ? decOrNull(a[b], `bootstrap.${key}[${b}]`) : dec(a[b], `bootstrap.${key}[${b}]`);
     }
   }
 
-  /** The per-class columns of a version 2 state. */
-  private readPerClass(p: unknown): void {
+  /** The per-class columns of a version 2, 3 or 4 state (`spread`: with the standard errors' columns, version 4). */
+  private readPerClass(p: unknown, spread: boolean): void {
     const cols = p as Record<string, unknown> | null;
     if (cols === null || typeof cols !== 'object' || !Array.isArray(cols.class)) {
       throw new XentError('INVALID_TYPE', 'state.perClass must be an object of columns (class, support, ...)');
     }
     const ids = cols.class as unknown[];
-    for (const k of CLASS) {
+    const keys = spread ? [...CLASS, ...CLASS_SPREAD] : CLASS;
+    for (const k of keys) {
       if (!Array.isArray(cols[k]) || (cols[k] as unknown[]).length !== ids.length) {
         throw new XentError('SHAPE_MISMATCH', `state.perClass.${k} must be an array as long as state.perClass.class`);
       }
@@ -282,6 +323,7 @@ export class EvalState {
       }
       last = c as number;
       for (const k of CLASS) this[k][c as number] = dec((cols[k] as unknown[])[i], `perClass.${k}[${i}]`);
+      if (spread) for (const k of CLASS_SPREAD) this[k][c as number] = decOrNull((cols[k] as unknown[])[i], `perClass.${k}[${i}]`);
     });
   }
 }
@@ -291,8 +333,18 @@ const SCALARS = ['rows', 'ignored', 'weight', 'loss', 'correct', 'topK', 'brier'
 const SPREAD = ['w2', 'loss1', 'loss2', 'correct1', 'correct2', 'topK1', 'topK2', 'brier1', 'brier2'] as const;
 const ECE = ['eceWeight', 'eceConf', 'eceCorrect'] as const;
 const CLASS = ['support', 'classLoss', 'classCorrect', 'classProb', 'predicted'] as const;
+const CLASS_SPREAD = [
+  'classW2', 'classLoss1', 'classLoss2', 'classCorrect1', 'classProb1', 'classProb2', 'predictedW2', 'hitsW2', 'hitsT2',
+] as const;
 const V1_ARRAYS = ['hist', ...ECE, ...CLASS] as const;
-const ARRAYS = [...V1_ARRAYS, 'bootW', 'bootLoss', 'bootCorrect'] as const;
+const ARRAYS = [...V1_ARRAYS, ...CLASS_SPREAD, 'bootW', 'bootLoss', 'bootCorrect', 'bootBrier'] as const;
+/** Arrays that may hold NaN (unknown: a part read from a state written before they were kept). */
+const MAYBE_UNKNOWN: ReadonlySet<string> = new Set([...CLASS_SPREAD, 'bootBrier']);
+
+/** enc, with NaN (an unknown sum) as null. */
+const encOrNull = (v: number): number | string | null => (Number.isNaN(v) ? null : enc(v));
+/** The inverse of encOrNull. */
+const decOrNull = (v: unknown, name: string): number => (v === null ? NaN : dec(v, name));
 
 /** x[i] += y[at + i] for every i of x: one small loop that the JIT optimizes after a few calls (a state has 9 arrays). */
 function addInto(x: Float64Array, y: Float64Array, at: number): void {
@@ -314,14 +366,15 @@ function moveInto(x: Float64Array, y: Float64Array): void {
 
 /** Numbers in the packed form of a state with these settings (packInto). */
 export function packedLength(settings: EvalSettings): number {
-  return SCALARS.length + SPREAD.length + SLOTS + 3 * ECE_BINS + (settings.perClass ? 5 * settings.classes : 0) +
-    DetailSums.packedLength(settings) + 3 * (settings.bootstrap?.resamples ?? 0);
+  return SCALARS.length + SPREAD.length + SLOTS + 3 * ECE_BINS +
+    (settings.perClass ? (CLASS.length + CLASS_SPREAD.length) * settings.classes : 0) +
+    DetailSums.packedLength(settings) + 4 * (settings.bootstrap?.resamples ?? 0);
 }
 
 /** The JSON form of a state (non-finite numbers as the strings "Infinity" and "-Infinity", and -0 as "-0"). */
 export interface StateJSON {
   format: 'xent-eval-state';
-  version: 3;
+  version: 4;
   settings: EvalSettings;
   [key: string]: unknown;
 }
@@ -343,10 +396,16 @@ function checkMeaning(st: EvalState): void {
   }
   for (const k of ARRAYS) {
     // Losses may be slightly negative under compat 'tfjs' (log(p + eps)), and infinite (a target of probability 0).
-    if (k === 'classLoss' || k === 'bootLoss') continue;
+    if (k === 'classLoss' || k === 'bootLoss' || k === 'classLoss1') continue;
     const a = st[k];
-    for (let i = 0; i < a.length; i++) if (!(a[i] >= 0 && a[i] < Infinity)) bad(`${k}[${i}] must be finite and >= 0, got ${show(a[i])}`);
+    const unknown = MAYBE_UNKNOWN.has(k);
+    // Σ w²·loss² is infinite with the loss.
+    const top = k === 'classLoss2' ? Infinity : Number.MAX_VALUE;
+    for (let i = 0; i < a.length; i++) {
+      if (!(a[i] >= 0 && a[i] <= top) && !(unknown && Number.isNaN(a[i]))) bad(`${k}[${i}] must be finite and >= 0, got ${show(a[i])}`);
+    }
   }
+  checkSpread(st, le, bad);
   const W = st.weight;
   if (st.rows === 0 && W !== 0) bad(`weight is ${W} but no row was evaluated`);
   if (!le(st.correct, W)) bad(`correct (${st.correct}) exceeds the rows' weight (${W})`);
@@ -375,5 +434,34 @@ function checkMeaning(st: EvalState): void {
   }
   if (!multi && (!le(sum(st.support), W) || !le(sum(st.predicted), W))) {
     bad('the classes hold more support or predictions than the rows\' weight');
+  }
+}
+
+/**
+ * The standard errors' sums against the sums they go with: Σ w² ≤ (Σ w)² ≤ rows·Σ w², and Cauchy–Schwarz
+ * (Σ w²x)² ≤ Σ w² · Σ w²x² for every figure; for figures in [0, 1] also Σ w²x² ≤ Σ w²x ≤ Σ w². Unknown (NaN) sums
+ * are not checked.
+ */
+function checkSpread(st: EvalState, le: (a: number, b: number) => boolean, bad: (what: string) => void): void {
+  const unknown = (...v: number[]) => v.some(Number.isNaN);
+  const cs = (s1: number, w2: number, s2: number) => unknown(s1, w2, s2) || le(s1 * s1, w2 * s2);
+  const unit = (s1: number, w2: number, s2: number) => cs(s1, w2, s2) && (unknown(s1, w2, s2) || (le(s2, s1) && le(s1, w2)));
+  const W = st.weight;
+  const w2 = st.w2;
+  if (!unknown(w2) && !(w2 >= 0 && le(w2, W * W) && le(W * W, st.rows * w2))) {
+    bad(`w2 (${w2}) must lie between weight² / rows and weight² (${W * W})`);
+  }
+  if (!cs(st.loss1, w2, st.loss2) || !unit(st.correct1, w2, st.correct2) || !unit(st.topK1, w2, st.topK2) ||
+    !cs(st.brier1, w2, st.brier2)) bad('a sum of squares is below the square of its sum (loss2, correct2, topK2 or brier2)');
+  const multi = st.settings.multiLabel;
+  for (let j = 0; j < st.classW2.length; j++) {
+    // The per-class means' Σ w²: over every row (multi-label) or the class's rows (Σ w²·t² with t = 1).
+    const cw = multi ? w2 : st.classW2[j];
+    const c1 = st.classCorrect1[j];
+    if (!cs(st.classLoss1[j], cw, st.classLoss2[j]) || !unit(st.classProb1[j], cw, st.classProb2[j]) || !unit(c1, cw, c1) ||
+      !(unknown(st.classW2[j], w2) || le(st.classW2[j], w2)) || !unit(st.hitsW2[j], st.predictedW2[j], st.hitsT2[j]) ||
+      !(unknown(st.predictedW2[j], w2) || le(st.predictedW2[j], w2))) {
+      bad(`class ${j}: a sum of squares contradicts its sum (Cauchy–Schwarz), or a part exceeds its whole`);
+    }
   }
 }
