@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { Evaluator } from '../src/index.js';
 
 const CLI = join(import.meta.dirname, '..', 'dist', 'cli.js');
 const FIX = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'report.json'), 'utf8'));
@@ -99,5 +100,37 @@ describe('xent eval report figures', () => {
     close(j.baselines.skill, c.skill);
     expect(j.confusion).toBeNull();
     expect(j.worst.map((w: { row: number }) => w.row)).toEqual(c.worst.map((w: { row: number }) => w.row));
+  });
+
+  it('value ± standard error in every format, per class too, and the multi-label bootstrap\'s intervals', () => {
+    const c = FIX.multi;
+    writeFileSync(join(dir, 'm.csv'), csv(c.logits, c.classes));
+    writeFileSync(join(dir, 't.csv'), csv(c.targets, c.classes));
+    const args = ['eval', 'm.csv', 't.csv', '--multi-label', '--bootstrap', '200', '--seed', '5', '--quiet'];
+    const j = JSON.parse(xent(...args, '--format', 'json').stdout);
+    // The library's result, as the JSON holds it (the figures themselves are held to NumPy by eval-se.test.ts).
+    const ev = new Evaluator({ classes: c.classes, multiLabel: true, bootstrap: { resamples: 200, seed: 5 } })
+      .update(c.logits, c.targets);
+    const want = JSON.parse(JSON.stringify(ev.result()));
+    expect(j.perClass).toEqual(want.perClass);
+    expect(j.bootstrap).toEqual(want.bootstrap);
+    expect(j.bootstrap.brier[0]).toBeLessThan(j.brier);
+    const p0 = want.perClass[0];
+    const table = xent(...args).stdout;
+    const fix = (v: number, d: number) => v.toFixed(d);
+    expect(table).toContain(`${fix(p0.loss, 4)} ±${fix(p0.standardErrors.loss, 4)}  ${fix(p0.precision, 3)} ±${fix(p0.standardErrors.precision, 3)}`);
+    expect(table).toContain(`accuracy ${(100 * want.bootstrap.accuracy[0]).toFixed(1)} % – ${(100 * want.bootstrap.accuracy[1]).toFixed(1)} %  Brier ${fix(want.bootstrap.brier[0], 4)}`);
+    // The widest line of the table stays within a terminal's width.
+    expect(Math.max(...table.split('\n').filter((l) => !l.includes('sha256') && !l.includes('xent 0')).map((l) => l.length))).toBeLessThanOrEqual(100);
+    const lines = xent(...args, '--format', 'csv').stdout.split('\n');
+    const head = lines.findIndex((l) => l.startsWith('class,'));
+    expect(lines[head]).toBe('class,support,loss,accuracy,mean_probability,predicted,precision,recall,f1,loss_se,accuracy_se,mean_probability_se,precision_se,recall_se,f1_se');
+    expect(lines[head + 1].split(',').slice(9).map(Number)).toEqual(Object.values(p0.standardErrors));
+    expect(lines).toContain(`bootstrap_brier_hi95,${want.bootstrap.brier[1]}`);
+    expect(xent(...args, '--report', 'm.html').code).toBe(0);
+    const page = readFileSync(join(dir, 'm.html'), 'utf8');
+    expect(page).toContain(`<td>${fix(p0.f1, 3)}<span class="se"> ±${fix(p0.standardErrors.f1, 3)}</span></td>`);
+    expect(page).toContain('bootstrap 95% (200 resamples)');
+    expect(page).not.toMatch(/>NaN<|>undefined<|>null</);
   });
 });

@@ -633,6 +633,12 @@ export function htmlReport(r: EvalResult, info: ReportInfo, o: ChartOptions = {}
     ['baselines', `prior ${r.baselines.prior === null ? 'n/a' : fixed(r.baselines.prior, 4)}`, `uniform ${fixed(r.baselines.uniform, 4)} ${r.unit}`],
     ['skill (D²)', r.baselines.skill === null ? 'n/a' : fixed(r.baselines.skill, 4), '1 − CE / CE_prior'],
   ];
+  if (r.bootstrap) {
+    const b = r.bootstrap;
+    const span = (v: [number, number], d: number, k = 1) => `${fixed(k * v[0], d)} – ${fixed(k * v[1], d)}`;
+    items.push([`bootstrap 95% (${b.resamples} resamples)`, `loss ${span(b.loss, 4)}`,
+      `perplexity ${span(b.perplexity, 3)}; accuracy ${span(b.accuracy, 2, 100)} %${b.brier ? `; Brier ${span(b.brier, 4)}` : ''}`]);
+  }
   if (isBinary(info)) items.push(['reading', reading(r.nats), 'binary-task scale, nats']);
   const summary = items.map(([k, v, s]) => `<div><dt>${esc(k)}</dt><dd>${esc(v)}${s ? `<small>${esc(s)}</small>` : ''}</dd></div>`).join('');
   return `<!doctype html>

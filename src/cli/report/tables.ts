@@ -1,5 +1,6 @@
 /**
- * The HTML report's tables: per class (support, loss, precision, recall, F1, with the macro and weighted averages),
+ * The HTML report's tables: per class (support, loss, precision, recall, F1, each ± its standard error, with the
+ * macro and weighted averages),
  * the confusion matrix (shaded by the share of each label's rows), the most confused pairs, the worst rows, and the
  * run's metadata.
  */
@@ -14,7 +15,7 @@ export const TABLE_CSS = [
   'table.xent-t{border-collapse:collapse;font-variant-numeric:tabular-nums;margin:0 0 8px}',
   '.xent-t th,.xent-t td{padding:2px 8px;text-align:right;border-bottom:1px solid #eaeef2}',
   '.xent-t th{font-weight:600;font-size:12px;color:#59636e}.xent-t th:first-child,.xent-t td:first-child{text-align:left}',
-  '.xent-t tr.avg td{border-top:2px solid #d1d9e0;font-weight:600}',
+  '.xent-t tr.avg td{border-top:2px solid #d1d9e0;font-weight:600}.xent-t .se{color:#59636e;font-size:11px}',
   '.xent-cm td{min-width:34px;text-align:center}.xent-cm th{text-align:center}',
   'h2{font-size:16px;margin:24px 0 6px}.meta{color:#59636e;font-size:12px}.meta code{word-break:break-all}',
 ].join('');
@@ -22,6 +23,9 @@ export const TABLE_CSS = [
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const num = (v: number | null | undefined, d: number) => (v === null || v === undefined ? 'n/a' : Number.isFinite(v) ? v.toFixed(d) : String(v));
 const count = (v: number) => (Number.isInteger(v) ? v.toLocaleString('en-US') : v.toFixed(2));
+/** A figure and, in small grey type, ± its standard error (nothing when it has none). */
+const withError = (v: number | null, se: number | null, d: number) =>
+  `${num(v, d)}${v !== null && se !== null && Number.isFinite(se) ? `<span class="se"> ±${se.toFixed(d)}</span>` : ''}`;
 const row = (cells: string[], cls = '') => `<tr${cls ? ` class="${cls}"` : ''}>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
 
 function classTable(r: EvalResult, info: ReportInfo): string {
@@ -32,14 +36,17 @@ function classTable(r: EvalResult, info: ReportInfo): string {
   const whats = info.multiLabel ? 'labels' : 'classes';
   const head = [what, 'support', `loss (${r.unit})`, 'precision', 'recall', 'F1', 'predicted'].map((h) => `<th>${esc(h)}</th>`).join('');
   const body = shown.map((c) => row([
-    esc(className(info, c.class)), count(c.support), num(c.loss, 4), num(c.precision, 3), num(c.recall, 3), num(c.f1, 3), count(c.predicted),
+    esc(className(info, c.class)), count(c.support), withError(c.loss, c.standardErrors.loss, 4),
+    withError(c.precision, c.standardErrors.precision, 3), withError(c.recall, c.standardErrors.recall, 3),
+    withError(c.f1, c.standardErrors.f1, 3), count(c.predicted),
   ]));
   const total = r.perClass.reduce((a, c) => a + c.support, 0);
   for (const k of ['macro', 'weighted'] as const) {
     const a = r.averages?.[k];
     body.push(row([`${k} avg`, count(total), num(a?.loss, 4), num(a?.precision, 3), num(a?.recall, 3), num(a?.f1, 3), ''], 'avg'));
   }
-  const note = many ? `<p class="meta">The ${MAX_CLASS_ROWS} ${whats} of highest mean loss of ${r.perClass.length}; the averages are over all. Every ${what}: --format json or csv.</p>` : '';
+  const note = `<p class="meta">${many ? `The ${MAX_CLASS_ROWS} ${whats} of highest mean loss of ${r.perClass.length}; the averages are over all. Every ${what}: --format json or csv. ` : ''}`
+    + `± one standard error (the loss over the ${what}'s rows; precision, recall and F1 by the delta method; none below two rows).</p>`;
   return `<h2>Per ${what}</h2>${note}<table class="xent-t"><thead><tr>${head}</tr></thead><tbody>${body.join('')}</tbody></table>`;
 }
 

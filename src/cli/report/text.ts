@@ -68,7 +68,8 @@ export function tableReport(r: EvalResult, info: ReportInfo): string {
   rows.push(['Brier score', `${num(r.brier)} ± ${num(se.brier)}   (${info.multiLabel ? 'mean of (p − t)² per label' : 'Σ_j (p_j − y_j)², mean over rows'})`]);
   if (r.bootstrap) {
     const b = r.bootstrap;
-    rows.push([`bootstrap 95% (${b.resamples})`, `loss ${num(b.loss[0])} – ${num(b.loss[1])}  perplexity ${num(b.perplexity[0], 3)} – ${num(b.perplexity[1], 3)}  accuracy ${pct(b.accuracy[0])} – ${pct(b.accuracy[1])}`]);
+    rows.push([`bootstrap 95% (${b.resamples})`, `loss ${num(b.loss[0])} – ${num(b.loss[1])}  perplexity ${num(b.perplexity[0], 3)} – ${num(b.perplexity[1], 3)}`]);
+    rows.push(['', `accuracy ${pct(b.accuracy[0])} – ${pct(b.accuracy[1])}${b.brier ? `  Brier ${num(b.brier[0])} – ${num(b.brier[1])}` : ''}   (${info.multiLabel ? 'whole rows' : 'rows'} resampled)`]);
   }
   rows.push(['ECE', `${num(r.ece)}   (15 bins of ${info.multiLabel ? 'p' : 'top-1 confidence'})`]);
   const q = r.quantiles.map((x) => `p${Math.round(x.q * 100)} ${num(x.loss, 3)}`).join('  ');
@@ -125,8 +126,14 @@ function matrixLines(r: EvalResult, info: ReportInfo): string[] {
 
 const name = (info: ReportInfo, k: number) => terminal(className(info, k)).slice(0, 24);
 const opt = (v: number | null) => (v === null ? 'n/a' : v.toFixed(3));
+/** A figure with its standard error to the same decimals, `0.812 ±0.021`; the figure alone when the error is null. */
+export const withError = (v: number | null, se: number | null, d: number) =>
+  v === null ? 'n/a' : se === null || !Number.isFinite(se) ? num(v, d) : `${num(v, d)} ±${se.toFixed(d)}`;
 
-/** The per-class table: support, loss, precision, recall, F1, predicted; then the macro and weighted averages. */
+/**
+ * The per-class table: support, loss, precision, recall, F1 (each ± one standard error), predicted; then the macro
+ * and weighted averages.
+ */
 function classTable(r: EvalResult, info: ReportInfo): string[] {
   const out: string[] = [];
   const classes = shownClasses(r);
@@ -135,17 +142,22 @@ function classTable(r: EvalResult, info: ReportInfo): string[] {
   }
   const width = Math.max(12, ...classes.map((c) => name(info, c.class).length));
   const head = ['support', `loss (${r.unit})`, 'precision', 'recall', 'F1', 'predicted'];
-  const widths = [9, 12, 10, 8, 7, 10];
+  const widths = [9, 16, 14, 14, 14, 10];
   const line = (first: string, cells: string[]) => `  ${first.padStart(width)}${cells.map((c, i) => c.padStart(widths[i])).join('')}`;
   out.push(line(info.multiLabel ? 'label' : 'class', head));
   for (const c of classes) {
-    out.push(line(name(info, c.class), [fmtCount(c.support), num(c.loss), opt(c.precision), opt(c.recall), opt(c.f1), fmtCount(c.predicted)]));
+    const e = c.standardErrors;
+    out.push(line(name(info, c.class), [
+      fmtCount(c.support), withError(c.loss, e.loss, 4), withError(c.precision, e.precision, 3), withError(c.recall, e.recall, 3),
+      withError(c.f1, e.f1, 3), fmtCount(c.predicted),
+    ]));
   }
   const total = r.perClass.reduce((a, c) => a + c.support, 0);
   for (const k of ['macro', 'weighted'] as const) {
     const a = r.averages?.[k];
     out.push(line(`${k} avg`, a ? [fmtCount(total), num(a.loss), opt(a.precision), opt(a.recall), opt(a.f1), ''] : [fmtCount(total), 'n/a', 'n/a', 'n/a', 'n/a', '']));
   }
+  out.push('  (± one standard error; precision, recall and F1 by the delta method; none below two rows)');
   return out;
 }
 
@@ -153,6 +165,9 @@ function classTable(r: EvalResult, info: ReportInfo): string[] {
 const bound = (v: number) => (v === 0 ? '0' : v.toPrecision(2));
 
 const fmtCount = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(2));
+
+const SE_COLUMNS = ['loss', 'accuracy', 'meanProbability', 'precision', 'recall', 'f1'] as const;
+const SE_NAMES = { loss: 'loss', accuracy: 'accuracy', meanProbability: 'mean_probability', precision: 'precision', recall: 'recall', f1: 'f1' };
 
 export function csvReport(r: EvalResult): string {
   const lines = ['metric,value'];
@@ -184,9 +199,20 @@ export function csvReport(r: EvalResult): string {
   for (const k of ['macro', 'weighted'] as const) {
     for (const m of ['precision', 'recall', 'f1', 'loss'] as const) put(`${k}_${m}`, r.averages?.[k][m] ?? '');
   }
-  lines.push('', 'class,support,loss,accuracy,mean_probability,predicted,precision,recall,f1');
+  if (r.bootstrap) {
+    const b = r.bootstrap;
+    put('bootstrap_resamples', b.resamples);
+    for (const [k, v] of [['loss', b.loss], ['perplexity', b.perplexity], ['accuracy', b.accuracy], ['brier', b.brier]] as const) {
+      put(`bootstrap_${k}_lo95`, v?.[0] ?? '');
+      put(`bootstrap_${k}_hi95`, v?.[1] ?? '');
+    }
+  }
+  lines.push('', `class,support,loss,accuracy,mean_probability,predicted,precision,recall,f1,${SE_COLUMNS.map((k) => `${SE_NAMES[k]}_se`).join(',')}`);
   for (const c of r.perClass) {
-    lines.push([c.class, c.support, c.loss, c.accuracy, c.meanProbability, c.predicted, c.precision ?? '', c.recall ?? '', c.f1 ?? ''].join(','));
+    lines.push([
+      c.class, c.support, c.loss, c.accuracy, c.meanProbability, c.predicted, c.precision ?? '', c.recall ?? '', c.f1 ?? '',
+      ...SE_COLUMNS.map((k) => c.standardErrors[k] ?? ''),
+    ].join(','));
   }
   if (r.curves) {
     const k = r.curves;
