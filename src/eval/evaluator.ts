@@ -42,7 +42,7 @@ export interface EvaluatorOptions {
   tolerance?: number;
   /**
    * Keep the per-class figures (`perClass` of the result): default true up to PER_CLASS_LIMIT (1024) classes, false
-   * above, where five numbers per class would make the state large (a vocabulary of 151,936 tokens: megabytes of
+   * above, where fifteen numbers per class would make the state large (a vocabulary of 151,936 tokens: megabytes of
    * JSON). With it, the state grows with the classes actually seen.
    */
   perClass?: boolean;
