@@ -242,6 +242,15 @@ describe('Evaluator state version 4: the per-class errors\' sums in JSON', () =>
     bad((j) => (j.loss2 = 0), 'sum of squares');
   });
 
+  it('keeps the sums only with per-class figures: without them the state does not grow with the classes', () => {
+    const size = (classes: number, perClass: boolean) =>
+      JSON.stringify(new Evaluator({ classes, perClass }).update(new Float32Array(classes), [0])).length;
+    // The same sums, their digits apart (the class count in the settings, the losses).
+    expect(Math.abs(size(151_936, false) - size(3, false))).toBeLessThan(40);
+    const j = JSON.parse(JSON.stringify(new Evaluator({ classes: 3, perClass: true }).update([[1, 2, 3]], [2])));
+    for (const k of SPREAD) expect(j.perClass[k], k).toHaveLength(j.perClass.class.length);
+  });
+
   it('multi-label bootstrap: a state without the Brier sums (written before them) has no Brier interval', () => {
     const m = multiLabelCases[0];
     const j = JSON.parse(JSON.stringify(multiPart(m, 'Float64Array')));
