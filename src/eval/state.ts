@@ -405,7 +405,6 @@ function checkMeaning(st: EvalState): void {
       if (!(a[i] >= 0 && a[i] <= top) && !(unknown && Number.isNaN(a[i]))) bad(`${k}[${i}] must be finite and >= 0, got ${show(a[i])}`);
     }
   }
-  checkSpread(st, le, bad);
   const W = st.weight;
   if (st.rows === 0 && W !== 0) bad(`weight is ${W} but no row was evaluated`);
   if (!le(st.correct, W)) bad(`correct (${st.correct}) exceeds the rows' weight (${W})`);
@@ -435,6 +434,8 @@ function checkMeaning(st: EvalState): void {
   if (!multi && (!le(sum(st.support), W) || !le(sum(st.predicted), W))) {
     bad('the classes hold more support or predictions than the rows\' weight');
   }
+  // Last: the sums of squares are checked against sums already found sound.
+  checkSpread(st, le, bad);
 }
 
 /**
