@@ -24,7 +24,9 @@ export {
   binaryCrossEntropy, sigmoidCrossEntropy,
   type BinaryOptions, type BinaryCrossEntropyOptions, type SigmoidCrossEntropyOptions, type BinaryResult,
 } from './api/binary.js';
-export { Evaluator, type EvaluatorOptions, type UpdateOptions, type EvalResult, type ClassResult } from './eval/evaluator.js';
+export {
+  Evaluator, type EvaluatorOptions, type UpdateOptions, type EvalResult, type ClassResult, type ClassErrors, type EvalIntervals,
+} from './eval/evaluator.js';
 export { type Compat, type CompatOptions, COMPATS } from './core/compat.js';
 export type { LossReduction, MeanReduction } from './core/compat.js';
 export {
