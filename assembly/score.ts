@@ -9,7 +9,7 @@
 // Float32 rows (SIMD build): one pass in f32 lanes that is expSum32's (softmax.ts) with Σ e·t riding along
 // (t = d·log2 e, as the exp takes it) and the next row's max found along the way. log S and H from that fast sum are
 // kept when the result they enter is at least ln 2 (as logFromSum does for the loss): there the sum's error, about
-// 1e-6 relative at worst, stays a small part of it. A row whose loss or entropy is smaller, or that holds a masked
+// 2e-6 relative at worst, stays a small part of it. A row whose loss or entropy is smaller, or that holds a masked
 // logit, takes one precise pass that serves both: float64 lanes when S < 1.0099 (one max and a rest below 0.01,
 // where every term needs its argument in float64), else f32 lanes without the exact ones (restPass32). The rank is
 // counted in the fast pass when the cap is large (scoreTokens), else by a scan that stops at the cap (the
@@ -19,6 +19,7 @@
 
 import { exp64, expNeg2d, expNegK, EXPNEG_CONSTS, log1p64, log64 } from './math';
 import { hsum4, LOG2E_F32, EXP2_CONSTS, exp2NegK } from './math32';
+import { madd4 } from './fused';
 import { at, get, ld2, hsum2, BLOCK } from './lanes';
 import { endHints, foundNext, hintNext, rowMax, rowHasNaN, takeHint, tinyRest } from './softmax';
 import { countAbove32 } from './evaluate';
@@ -36,13 +37,24 @@ let passT: f64 = 0;
 let passAbove: i32 = 0;
 
 /**
- * Float32 rows: S = Σ exp(d_j) exactly as expSum32 computes it (the same vectors, blocks and order), with
- * passT = Σ e·d (e·t summed in one f32 accumulator per 128-element block, 32 adds per lane of terms of one sign,
- * flushed to float64: a second accumulator measured 10% slower, registers running out) riding along, and with
- * `count` passAbove = #{x_j > xy} too; the next row's max is found as expSum32 finds it.
+ * The masks of x > y for 16 entries (four vectors), narrowed to one byte each (-1 or 0): counting them in byte lanes
+ * takes one subtraction per 16 entries, and the narrowing runs on the shuffle unit, beside the exp's arithmetic.
+ */
+// @ts-ignore: decorator
+@inline function above16(v0: v128, v1: v128, v2: v128, v3: v128, y: v128): v128 {
+  return i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(f32x4.gt(v0, y), f32x4.gt(v1, y)),
+    i16x8.narrow_i32x4_s(f32x4.gt(v2, y), f32x4.gt(v3, y)));
+}
+
+/**
+ * Float32 rows: S = Σ exp(d_j) with the exps of expSum32 (softmax.ts) and passT = Σ e·d (e·t, one multiply-add)
+ * riding along, and with `count` passAbove = #{x_j > xy} too; the next row's max is found as expSum32 finds it.
+ * S and Σ e·t each sum in one f32 accumulator per 128-element block (32 adds per lane of terms of one sign:
+ * <= 32·2^-24 ≈ 1.9e-6 relative worst case, about 3e-8 for random rounding), flushed to float64. One accumulator
+ * each, and each group of four vectors loaded and compared before its exps: V8 then keeps fewer vectors live across
+ * the loop body (62 spill moves per eight vectors instead of 77), 10-12% faster than two accumulators for S.
  * t is not clamped: a masked logit (t = -Infinity) makes passT -Infinity, and its row takes the precise pass.
- * Inlined at its two call sites, each with a constant `count`: the loop without the count has two operations a
- * vector fewer (of about twenty).
+ * Inlined at its two call sites, each with a constant `count`.
  */
 // @ts-ignore: decorator
 @inline
@@ -59,40 +71,38 @@ function fastPass32(p: usize, cols: i32, X: f64, s: f64, xy: f64, count: bool): 
   let na = f32x4.splat(-Infinity), nb = na;
   while (j + 32 <= cols) {
     let end = min(cols, j + 128);
-    let a0 = f32x4.splat(0), a1 = a0, t0 = a0;
+    let a0 = f32x4.splat(0), t0 = a0, n8 = a0;
     for (; j + 32 <= end; j += 32) {
       let q = p + (<usize>j << 2), qn = pn + (<usize>j << 2);
       na = f32x4.pmax(f32x4.pmax(na, v128.load(qn)), f32x4.pmax(v128.load(qn, 16), v128.load(qn, 32)));
       nb = f32x4.pmax(f32x4.pmax(nb, v128.load(qn, 48)), f32x4.pmax(v128.load(qn, 64), v128.load(qn, 80)));
       na = f32x4.pmax(na, f32x4.pmax(v128.load(qn, 96), v128.load(qn, 112)));
-      let v = v128.load(q);
-      let t = f32x4.mul(f32x4.sub(v, Xv), c);
-      let e = exp2NegK(t, lo, sh, c5, c4, c3, c2, c1, one);
-      a0 = f32x4.add(a0, e); t0 = f32x4.add(t0, f32x4.mul(e, t)); if (count) up = i32x4.sub(up, f32x4.gt(v, yv));
-      v = v128.load(q, 16); t = f32x4.mul(f32x4.sub(v, Xv), c);
-      e = exp2NegK(t, lo, sh, c5, c4, c3, c2, c1, one);
-      a1 = f32x4.add(a1, e); t0 = f32x4.add(t0, f32x4.mul(e, t)); if (count) up = i32x4.sub(up, f32x4.gt(v, yv));
-      v = v128.load(q, 32); t = f32x4.mul(f32x4.sub(v, Xv), c);
-      e = exp2NegK(t, lo, sh, c5, c4, c3, c2, c1, one);
-      a0 = f32x4.add(a0, e); t0 = f32x4.add(t0, f32x4.mul(e, t)); if (count) up = i32x4.sub(up, f32x4.gt(v, yv));
-      v = v128.load(q, 48); t = f32x4.mul(f32x4.sub(v, Xv), c);
-      e = exp2NegK(t, lo, sh, c5, c4, c3, c2, c1, one);
-      a1 = f32x4.add(a1, e); t0 = f32x4.add(t0, f32x4.mul(e, t)); if (count) up = i32x4.sub(up, f32x4.gt(v, yv));
-      v = v128.load(q, 64); t = f32x4.mul(f32x4.sub(v, Xv), c);
-      e = exp2NegK(t, lo, sh, c5, c4, c3, c2, c1, one);
-      a0 = f32x4.add(a0, e); t0 = f32x4.add(t0, f32x4.mul(e, t)); if (count) up = i32x4.sub(up, f32x4.gt(v, yv));
-      v = v128.load(q, 80); t = f32x4.mul(f32x4.sub(v, Xv), c);
-      e = exp2NegK(t, lo, sh, c5, c4, c3, c2, c1, one);
-      a1 = f32x4.add(a1, e); t0 = f32x4.add(t0, f32x4.mul(e, t)); if (count) up = i32x4.sub(up, f32x4.gt(v, yv));
-      v = v128.load(q, 96); t = f32x4.mul(f32x4.sub(v, Xv), c);
-      e = exp2NegK(t, lo, sh, c5, c4, c3, c2, c1, one);
-      a0 = f32x4.add(a0, e); t0 = f32x4.add(t0, f32x4.mul(e, t)); if (count) up = i32x4.sub(up, f32x4.gt(v, yv));
-      v = v128.load(q, 112); t = f32x4.mul(f32x4.sub(v, Xv), c);
-      e = exp2NegK(t, lo, sh, c5, c4, c3, c2, c1, one);
-      a1 = f32x4.add(a1, e); t0 = f32x4.add(t0, f32x4.mul(e, t)); if (count) up = i32x4.sub(up, f32x4.gt(v, yv));
+      let t: v128, e: v128;
+      let v0 = v128.load(q, 0), v1 = v128.load(q, 16), v2 = v128.load(q, 32), v3 = v128.load(q, 48);
+      if (count) n8 = i8x16.sub(n8, above16(v0, v1, v2, v3, yv));
+      t = f32x4.mul(f32x4.sub(v0, Xv), c); e = exp2NegK(t, lo, sh, c5, c4, c3, c2, c1, one);
+      a0 = f32x4.add(a0, e); t0 = madd4(e, t, t0);
+      t = f32x4.mul(f32x4.sub(v1, Xv), c); e = exp2NegK(t, lo, sh, c5, c4, c3, c2, c1, one);
+      a0 = f32x4.add(a0, e); t0 = madd4(e, t, t0);
+      t = f32x4.mul(f32x4.sub(v2, Xv), c); e = exp2NegK(t, lo, sh, c5, c4, c3, c2, c1, one);
+      a0 = f32x4.add(a0, e); t0 = madd4(e, t, t0);
+      t = f32x4.mul(f32x4.sub(v3, Xv), c); e = exp2NegK(t, lo, sh, c5, c4, c3, c2, c1, one);
+      a0 = f32x4.add(a0, e); t0 = madd4(e, t, t0);
+      let v4 = v128.load(q, 64), v5 = v128.load(q, 80), v6 = v128.load(q, 96), v7 = v128.load(q, 112);
+      if (count) n8 = i8x16.sub(n8, above16(v4, v5, v6, v7, yv));
+      t = f32x4.mul(f32x4.sub(v4, Xv), c); e = exp2NegK(t, lo, sh, c5, c4, c3, c2, c1, one);
+      a0 = f32x4.add(a0, e); t0 = madd4(e, t, t0);
+      t = f32x4.mul(f32x4.sub(v5, Xv), c); e = exp2NegK(t, lo, sh, c5, c4, c3, c2, c1, one);
+      a0 = f32x4.add(a0, e); t0 = madd4(e, t, t0);
+      t = f32x4.mul(f32x4.sub(v6, Xv), c); e = exp2NegK(t, lo, sh, c5, c4, c3, c2, c1, one);
+      a0 = f32x4.add(a0, e); t0 = madd4(e, t, t0);
+      t = f32x4.mul(f32x4.sub(v7, Xv), c); e = exp2NegK(t, lo, sh, c5, c4, c3, c2, c1, one);
+      a0 = f32x4.add(a0, e); t0 = madd4(e, t, t0);
     }
-    sum += hsum4(a0) + hsum4(a1);
+    sum += hsum4(a0);
     sumT += hsum4(t0);
+    // Each byte of n8 counted at most 8 of the block's 128 entries: widened into the i32 counts once per block.
+    if (count) up = i32x4.add(up, i32x4.extadd_pairwise_i16x8_s(i16x8.extadd_pairwise_i8x16_s(n8)));
   }
   foundNext(p, pn, cols, j, na, nb);
   if (j + 4 <= cols) {
@@ -102,7 +112,7 @@ function fastPass32(p: usize, cols: i32, X: f64, s: f64, xy: f64, count: bool): 
       let t = f32x4.mul(f32x4.sub(v, Xv), c);
       let e = exp2NegK(t, lo, sh, c5, c4, c3, c2, c1, one);
       a0 = f32x4.add(a0, e);
-      t0 = f32x4.add(t0, f32x4.mul(e, t));
+      t0 = madd4(e, t, t0);
       if (count) up = i32x4.sub(up, f32x4.gt(v, yv));
     }
     sum += hsum4(a0);
