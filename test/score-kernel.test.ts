@@ -2,7 +2,7 @@
  * The token-scoring kernel (ScoringKernels.scoreTokens) against the float64 reference of test/lm-reference.ts on every
  * backend and both element types: random rows of several widths (off the vector blocks), rows whose max is far above
  * the target, confident rows (where the fast float32 sums give way to the precise pass), ties at the rank and top-k
- * boundaries, masked entries, a temperature, ignored rows and a 262,144-wide row.
+ * boundaries, a target below every other entry, masked entries, a temperature, ignored rows and a 262,144-wide row.
  */
 import { describe, expect, it } from 'vitest';
 import { scoring } from '../src/backend/scoring.js';
@@ -77,6 +77,13 @@ function cases(): Case[] {
     one[7] = 2;
     rows.push(one), labels.push(7);
     out.push({ name: 'masks', cols, x: rows.flat(), labels });
+  }
+  {
+    // The target below every other entry, or tied with all of them: every lane of the rank count fills up.
+    const cols = 4099;
+    const r = normals(cols, 1, rand).map((v) => 2 + Math.abs(v));
+    r[1234] = 1;
+    out.push({ name: 'target at the bottom', cols, x: [...r, ...new Array(cols).fill(0.5)], labels: [1234, 4098] });
   }
   out.push({ name: 'temperature 0.7', cols: 129, x: normals(4 * 129, 4, rand), labels: [0, 5, 128, 64], s: 1 / 0.7 });
   out.push({ name: 'temperature 3', cols: 40, x: normals(3 * 40, 4, rand), labels: [1, 2, 3], s: 1 / 3 });
