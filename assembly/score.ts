@@ -37,6 +37,14 @@ let passT: f64 = 0;
 let passAbove: i32 = 0;
 
 /**
+ * The relaxed-SIMD build's form of fastPass32's loop (V8 13: 10-12% faster there; V8 11, which runs the SIMD build
+ * on Node 20, ran it 5-7% slower than the plain form, so that build keeps the plain one): the rank counted in byte
+ * lanes, each group of four vectors compared before its exps, and S in one accumulator (32 adds per lane per block:
+ * <= 1.9e-6 relative worst case, about 3e-8 for random rounding; the plain form, two of 16).
+ */
+const BYTE_COUNT = ASC_FEATURE_RELAXED_SIMD;
+
+/**
  * The masks of x > y for 16 entries (four vectors), narrowed to one byte each (-1 or 0): counting them in byte lanes
  * takes one subtraction per 16 entries, and the narrowing runs on the shuffle unit, beside the exp's arithmetic.
  */
@@ -49,12 +57,9 @@ let passAbove: i32 = 0;
 /**
  * Float32 rows: S = Σ exp(d_j) with the exps of expSum32 (softmax.ts) and passT = Σ e·d (e·t, one multiply-add)
  * riding along, and with `count` passAbove = #{x_j > xy} too; the next row's max is found as expSum32 finds it.
- * S and Σ e·t each sum in one f32 accumulator per 128-element block (32 adds per lane of terms of one sign:
- * <= 32·2^-24 ≈ 1.9e-6 relative worst case, about 3e-8 for random rounding), flushed to float64. One accumulator
- * each, and each group of four vectors loaded and compared before its exps: V8 then keeps fewer vectors live across
- * the loop body (62 spill moves per eight vectors instead of 77), 10-12% faster than two accumulators for S.
- * t is not clamped: a masked logit (t = -Infinity) makes passT -Infinity, and its row takes the precise pass.
- * Inlined at its two call sites, each with a constant `count`.
+ * Sums run in f32 lanes over 128-element blocks, flushed to float64 (Σ e·t: one accumulator, 32 adds per lane of
+ * terms of one sign; S: see BYTE_COUNT). t is not clamped: a masked logit (t = -Infinity) makes passT -Infinity,
+ * and its row takes the precise pass. Inlined at its two call sites, each with a constant `count`.
  */
 // @ts-ignore: decorator
 @inline
@@ -71,7 +76,7 @@ function fastPass32(p: usize, cols: i32, X: f64, s: f64, xy: f64, count: bool): 
   let na = f32x4.splat(-Infinity), nb = na;
   while (j + 32 <= cols) {
     let end = min(cols, j + 128);
-    let a0 = f32x4.splat(0), t0 = a0, n8 = a0;
+    let a0 = f32x4.splat(0), a1 = a0, t0 = a0, n8 = a0;
     for (; j + 32 <= end; j += 32) {
       let q = p + (<usize>j << 2), qn = pn + (<usize>j << 2);
       na = f32x4.pmax(f32x4.pmax(na, v128.load(qn)), f32x4.pmax(v128.load(qn, 16), v128.load(qn, 32)));
@@ -79,30 +84,42 @@ function fastPass32(p: usize, cols: i32, X: f64, s: f64, xy: f64, count: bool): 
       na = f32x4.pmax(na, f32x4.pmax(v128.load(qn, 96), v128.load(qn, 112)));
       let t: v128, e: v128;
       let v0 = v128.load(q, 0), v1 = v128.load(q, 16), v2 = v128.load(q, 32), v3 = v128.load(q, 48);
-      if (count) n8 = i8x16.sub(n8, above16(v0, v1, v2, v3, yv));
+      if (count && BYTE_COUNT) n8 = i8x16.sub(n8, above16(v0, v1, v2, v3, yv));
       t = f32x4.mul(f32x4.sub(v0, Xv), c); e = exp2NegK(t, lo, sh, c5, c4, c3, c2, c1, one);
       a0 = f32x4.add(a0, e); t0 = madd4(e, t, t0);
+      if (count && !BYTE_COUNT) up = i32x4.sub(up, f32x4.gt(v0, yv));
       t = f32x4.mul(f32x4.sub(v1, Xv), c); e = exp2NegK(t, lo, sh, c5, c4, c3, c2, c1, one);
-      a0 = f32x4.add(a0, e); t0 = madd4(e, t, t0);
+      if (BYTE_COUNT) a0 = f32x4.add(a0, e); else a1 = f32x4.add(a1, e);
+      t0 = madd4(e, t, t0);
+      if (count && !BYTE_COUNT) up = i32x4.sub(up, f32x4.gt(v1, yv));
       t = f32x4.mul(f32x4.sub(v2, Xv), c); e = exp2NegK(t, lo, sh, c5, c4, c3, c2, c1, one);
       a0 = f32x4.add(a0, e); t0 = madd4(e, t, t0);
+      if (count && !BYTE_COUNT) up = i32x4.sub(up, f32x4.gt(v2, yv));
       t = f32x4.mul(f32x4.sub(v3, Xv), c); e = exp2NegK(t, lo, sh, c5, c4, c3, c2, c1, one);
-      a0 = f32x4.add(a0, e); t0 = madd4(e, t, t0);
+      if (BYTE_COUNT) a0 = f32x4.add(a0, e); else a1 = f32x4.add(a1, e);
+      t0 = madd4(e, t, t0);
+      if (count && !BYTE_COUNT) up = i32x4.sub(up, f32x4.gt(v3, yv));
       let v4 = v128.load(q, 64), v5 = v128.load(q, 80), v6 = v128.load(q, 96), v7 = v128.load(q, 112);
-      if (count) n8 = i8x16.sub(n8, above16(v4, v5, v6, v7, yv));
+      if (count && BYTE_COUNT) n8 = i8x16.sub(n8, above16(v4, v5, v6, v7, yv));
       t = f32x4.mul(f32x4.sub(v4, Xv), c); e = exp2NegK(t, lo, sh, c5, c4, c3, c2, c1, one);
       a0 = f32x4.add(a0, e); t0 = madd4(e, t, t0);
+      if (count && !BYTE_COUNT) up = i32x4.sub(up, f32x4.gt(v4, yv));
       t = f32x4.mul(f32x4.sub(v5, Xv), c); e = exp2NegK(t, lo, sh, c5, c4, c3, c2, c1, one);
-      a0 = f32x4.add(a0, e); t0 = madd4(e, t, t0);
+      if (BYTE_COUNT) a0 = f32x4.add(a0, e); else a1 = f32x4.add(a1, e);
+      t0 = madd4(e, t, t0);
+      if (count && !BYTE_COUNT) up = i32x4.sub(up, f32x4.gt(v5, yv));
       t = f32x4.mul(f32x4.sub(v6, Xv), c); e = exp2NegK(t, lo, sh, c5, c4, c3, c2, c1, one);
       a0 = f32x4.add(a0, e); t0 = madd4(e, t, t0);
+      if (count && !BYTE_COUNT) up = i32x4.sub(up, f32x4.gt(v6, yv));
       t = f32x4.mul(f32x4.sub(v7, Xv), c); e = exp2NegK(t, lo, sh, c5, c4, c3, c2, c1, one);
-      a0 = f32x4.add(a0, e); t0 = madd4(e, t, t0);
+      if (BYTE_COUNT) a0 = f32x4.add(a0, e); else a1 = f32x4.add(a1, e);
+      t0 = madd4(e, t, t0);
+      if (count && !BYTE_COUNT) up = i32x4.sub(up, f32x4.gt(v7, yv));
     }
-    sum += hsum4(a0);
+    sum += hsum4(a0) + hsum4(a1);
     sumT += hsum4(t0);
     // Each byte of n8 counted at most 8 of the block's 128 entries: widened into the i32 counts once per block.
-    if (count) up = i32x4.add(up, i32x4.extadd_pairwise_i16x8_s(i16x8.extadd_pairwise_i8x16_s(n8)));
+    if (count && BYTE_COUNT) up = i32x4.add(up, i32x4.extadd_pairwise_i16x8_s(i16x8.extadd_pairwise_i8x16_s(n8)));
   }
   foundNext(p, pn, cols, j, na, nb);
   if (j + 4 <= cols) {
