@@ -1,6 +1,9 @@
 // Comparing two models (ComparisonKernels.compareRows in src/backend/kernels.ts): per row, the base logits a and the
 // candidate logits b of the same position, with target y, in one fused sweep of three passes over both rows (max
-// and top-1; the two exp sums; the divergence terms), float64 arithmetic on every element and float64 sums.
+// and top-1; the two exp sums; the divergence terms). Float32 rows in the SIMD builds take the float32 lanes of
+// compare32.ts (see there: each row's KL and JS within 3e-6 relative + 4e-12 absolute of the float64 reference)
+// unless they hold masks, logits beyond ±1e30 or maxima far apart; the rest (float64 rows, the scalar build, those
+// rows) use float64 arithmetic on every element and float64 sums, as follows.
 //
 // With lp_j, lq_j the two log-probabilities, P = max(p_j, q_j), p = min, t = |lq_j - lp_j| and φ(x) = e^x - 1 - x,
 //   KL(p ‖ q) = Σ_j p_j φ(lq_j - lp_j)   (the Σ_j (q_j - p_j) = 0 added in makes every term >= 0),
@@ -16,6 +19,14 @@
 
 import { exp64, expNeg2d, log1p2d, log1p64, log64 } from './math';
 import { get, hsum2, ld2 } from './lanes';
+import { logFromSum } from './softmax';
+import {
+  SHIFT32, expSums32, scan32, scanMaxA, scanMaxB, scanMin, scanTopA, scanTopB, scanUpA, scanUpB, sumA, sumB, terms32, termAB,
+  termBA, termJS,
+} from './compare32';
+
+/** Float32 rows whose logits all lie within ±RANGE32 take the float32 lanes (compare32.ts). */
+const RANGE32: f64 = 1e30;
 
 const SMALL: f64 = 0.01;
 
@@ -114,12 +125,45 @@ function compareRows<T>(a: usize, b: usize, rows: i32, cols: i32, labels: usize,
     // Pass 1: the maxima, the first index of each, and how many entries lie above the target's.
     let Ma: f64 = -Infinity, Mb: f64 = -Infinity;
     let ta: i32 = -1, tb: i32 = -1, upA: i32 = 0, upB: i32 = 0;
-    for (let j = 0; j < cols; j++) {
+    let n4 = ASC_FEATURE_SIMD && sizeof<T>() == 4 ? cols & ~3 : 0;
+    let low: f64 = Infinity;
+    if (ASC_FEATURE_SIMD && sizeof<T>() == 4) {
+      scan32(pa, pb, n4, <f32>ay, <f32>by);
+      Ma = scanMaxA; Mb = scanMaxB; ta = scanTopA; tb = scanTopB; upA = scanUpA; upB = scanUpB; low = scanMin;
+    }
+    for (let j = n4; j < cols; j++) {
       let va = get<T>(pa, j), vb = get<T>(pb, j);
       if (va > Ma) { Ma = va; ta = j; }
       if (vb > Mb) { Mb = vb; tb = j; }
       if (va > ay) upA++;
       if (vb > by) upB++;
+      low = min(low, min(va, vb));
+    }
+    store<i32>(io, ta); store<i32>(io, tb, 4); store<i32>(io, upA, 8); store<i32>(io, upB, 12);
+    // Float32 rows within ±1e30 (no masks), maxima at most SHIFT32 apart: the float32 lanes of compare32.ts.
+    if (ASC_FEATURE_SIMD && sizeof<T>() == 4 && low > -RANGE32 && Ma < RANGE32 && Mb < RANGE32 && abs(Ma - Mb) <= SHIFT32) {
+      expSums32(pa, pb, n4, Ma, Mb);
+      let Sa = sumA, Sb = sumB;
+      for (let j = n4; j < cols; j++) {
+        Sa += exp64(get<T>(pa, j) - Ma);
+        Sb += exp64(get<T>(pb, j) - Mb);
+      }
+      let La = logFromSum<f32>(Sa, pa, cols, Ma, 1, Ma - ay), Lb = logFromSum<f32>(Sb, pb, cols, Mb, 1, Mb - by);
+      let nllA = (Ma - ay) + La, nllB = (Mb - by) + Lb;
+      store<f64>(o, nllA);
+      store<f64>(o, nllB, 8);
+      if (!(La == La && Lb == Lb)) {
+        store<f64>(o, NaN, 16); store<f64>(o, NaN, 24); store<f64>(o, NaN, 32); store<f64>(o, NaN, 40);
+        continue;
+      }
+      terms32(pa, pb, n4, Ma, La, Mb, Lb);
+      sumAB = termAB; sumBA = termBA; sumJS = termJS;
+      for (let j = n4; j < cols; j++) addTerms((get<T>(pa, j) - Ma) - La, (get<T>(pb, j) - Mb) - Lb);
+      store<f64>(o, sumAB, 16);
+      store<f64>(o, sumBA, 24);
+      store<f64>(o, sumJS, 32);
+      store<f64>(o, exp64(-nllB) - exp64(-nllA), 40);
+      continue;
     }
     // Pass 2: the exp sums (NaN, a +Infinity logit or an all -Infinity row make them NaN: the API explains it).
     let Sa: f64 = 0, Sb: f64 = 0;
@@ -141,7 +185,6 @@ function compareRows<T>(a: usize, b: usize, rows: i32, cols: i32, labels: usize,
     let nllA = (Ma - ay) + La, nllB = (Mb - by) + Lb;
     store<f64>(o, nllA);
     store<f64>(o, nllB, 8);
-    store<i32>(io, ta); store<i32>(io, tb, 4); store<i32>(io, upA, 8); store<i32>(io, upB, 12);
     if (!(Sa == Sa && Sb == Sb)) {
       store<f64>(o, NaN, 16); store<f64>(o, NaN, 24); store<f64>(o, NaN, 32); store<f64>(o, NaN, 40);
       continue;

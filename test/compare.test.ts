@@ -65,40 +65,50 @@ function feed(cmp: Comparison, c: Case, d: Dtype, from = 0, to = c.targets.lengt
   );
 }
 
-/** Float64 figures: 1e-12 for sums of per-row values (SE: 1e-9, a difference of sums of squares). */
-function check(r: ComparisonResult, e: Expected): void {
+/**
+ * Float64 figures: 1e-12 for sums of per-row values (SE: 1e-9, a difference of sums of squares). `lanes`: float32
+ * logits in the SIMD builds, float32 arithmetic (assembly/compare32.ts): each row's loss within float32's loss
+ * accuracy (1e-6 relative), KL and JS within 3e-6 relative + 4e-12 absolute of the float64 reference.
+ */
+function check(r: ComparisonResult, e: Expected, lanes = false): void {
+  const tol = (f64: number, f32: number) => (lanes ? f32 : f64);
+  const seRel = tol(1e-9, 1e-5);
   const est = (a: Est, b: Est, what: string, rel = 1e-12, abs = 0) => {
     expectClose(a.value, b.value, rel, abs, `${what}.value`);
-    expectClose(a.standardError, b.standardError, 1e-9, abs, `${what}.standardError`);
+    expectClose(a.standardError, b.standardError, seRel, abs, `${what}.standardError`);
   };
+  const loss = tol(1e-12, 1e-6);
   expect(r.rows).toBe(e.rows);
-  est(r.base.loss, e.base.loss, 'base.loss');
-  est(r.candidate.loss, e.candidate.loss, 'candidate.loss');
+  est(r.base.loss, e.base.loss, 'base.loss', loss);
+  est(r.candidate.loss, e.candidate.loss, 'candidate.loss', loss);
   est(r.base.accuracy, e.base.accuracy, 'base.accuracy');
   est(r.candidate.accuracy, e.candidate.accuracy, 'candidate.accuracy');
-  expectClose(r.base.perplexity.value, e.base.perplexity, 1e-12, 0, 'base.perplexity');
-  expectClose(r.candidate.perplexity.value, e.candidate.perplexity, 1e-12, 0, 'candidate.perplexity');
+  expectClose(r.base.perplexity.value, e.base.perplexity, tol(1e-12, 1e-5), 0, 'base.perplexity');
+  expectClose(r.candidate.perplexity.value, e.candidate.perplexity, tol(1e-12, 1e-5), 0, 'candidate.perplexity');
   // The mean difference is a sum of per-row differences of two losses: its error is relative to the losses.
-  est(r.lossDifference, e.lossDifference, 'lossDifference', 1e-12, 1e-12 * e.base.loss.value);
-  expectClose(r.lossCorrelation, e.lossCorrelation, 1e-9, 0, 'lossCorrelation');
-  est(r.perplexityRatio, e.perplexityRatio, 'perplexityRatio', 1e-12);
+  est(r.lossDifference, e.lossDifference, 'lossDifference', loss, loss * e.base.loss.value);
+  expectClose(r.lossCorrelation, e.lossCorrelation, tol(1e-9, 1e-5), 0, 'lossCorrelation');
+  est(r.perplexityRatio, e.perplexityRatio, 'perplexityRatio', tol(1e-12, 1e-5));
   est(r.accuracyDifference, e.accuracyDifference, 'accuracyDifference', 1e-12, 1e-15);
   expect(r.accuracyDifference.mcnemar.baseOnly).toBe(e.mcnemar.baseOnly);
   expect(r.accuracyDifference.mcnemar.candidateOnly).toBe(e.mcnemar.candidateOnly);
   expectClose(r.accuracyDifference.mcnemar.pValue, e.mcnemar.pValue, 1e-9, 0, 'mcnemar');
+  const div = tol(1e-10, 3e-6);
+  const divAbs = tol(0, 4e-12);
   for (const [got, want, what] of [
     [r.klDivergence.baseToCandidate, e.klBaseToCandidate, 'KL(base‖candidate)'],
     [r.klDivergence.candidateToBase, e.klCandidateToBase, 'KL(candidate‖base)'],
   ] as const) {
     // Per-row KL within 1e-10 of mpmath's (near-identical rows: the log-probabilities' own rounding, ~1e-15
     // absolute, over differences of ~4e-3 enters the squared difference).
-    est(got, want, what, 1e-10);
-    checkPercentiles(got.percentiles as unknown as Pct, want.percentiles, what);
+    est(got, want, what, div, divAbs);
+    checkPercentiles(got.percentiles as unknown as Pct, want.percentiles, what, div, divAbs);
   }
-  est(r.jensenShannon, e.jensenShannon, 'jensenShannon', 1e-9);
-  est(r.deltaP, e.deltaP, 'deltaP', 1e-12, 1e-15);
-  expectClose(r.deltaP.rms, e.deltaP.rms, 1e-12, 0, 'deltaP.rms');
-  checkPercentiles(r.deltaP.percentiles as unknown as Pct, e.deltaP.percentiles, 'deltaP');
+  est(r.jensenShannon, e.jensenShannon, 'jensenShannon', tol(1e-9, 3e-6), divAbs);
+  const dp = tol(1e-15, 1e-7);
+  est(r.deltaP, e.deltaP, 'deltaP', loss, dp);
+  expectClose(r.deltaP.rms, e.deltaP.rms, loss, dp, 'deltaP.rms');
+  checkPercentiles(r.deltaP.percentiles as unknown as Pct, e.deltaP.percentiles, 'deltaP', tol(1e-10, 1e-6), dp);
   est(r.top1Agreement, e.top1Agreement, 'top1Agreement');
   est(r.topKOverlap, e.topKOverlap, 'topKOverlap', 1e-12, 1e-15);
   for (const [got, want, what] of [
@@ -111,23 +121,24 @@ function check(r: ComparisonResult, e: Expected): void {
     }
     expect(got!.resamples, what).toBe(want.resamples);
     expect(got!.pValue, what).toBe(want.pValue);
-    expectClose(got!.interval95, want.interval95, 1e-10, 1e-14, what);
+    expectClose(got!.interval95, want.interval95, tol(1e-10, 1e-6), tol(1e-14, 1e-6 * e.base.loss.value), what);
   }
 }
 
 /** The sketch's bound: within 2.33% of the sample quantile (1e-12 absolute near 0); max and min exact. */
-function checkPercentiles(got: Pct, want: Pct, what: string): void {
+function checkPercentiles(got: Pct, want: Pct, what: string, rel = 1e-10, abs = 0): void {
   for (const k of Object.keys(want)) {
-    if (k === 'max' || k === 'min') expectClose(got[k], want[k], 1e-10, 0, `${what} ${k}`);
+    if (k === 'max' || k === 'min') expectClose(got[k], want[k], rel, abs, `${what} ${k}`);
     else expectClose(got[k], want[k], 0.0234, 1e-12, `${what} ${k}`);
   }
 }
 
-describeBackendsDtypes('Comparison against the NumPy fixtures', (_b, d) => {
+describeBackendsDtypes('Comparison against the NumPy fixtures', (b, d) => {
   for (const c of fx.cases) {
     it(`${c.name}: every figure`, () => {
       const r = feed(new Comparison(settingsOf(c)), c, d).result();
-      check(r, d === 'Float32Array' ? c.exact32 : c.expected);
+      const lanes = d === 'Float32Array' && (b === 'wasm' || b === 'wasm-relaxed');
+      check(r, d === 'Float32Array' ? c.exact32 : c.expected, lanes);
       for (const kl of [r.klDivergence.baseToCandidate, r.klDivergence.candidateToBase]) {
         expect(kl.percentiles.min).toBeGreaterThanOrEqual(0);
       }
