@@ -29,18 +29,62 @@
 import { madd4 } from './fused';
 import { EXP2_CONSTS, exp2NegK, hsum4, log4 } from './math32';
 
-/** g1, g2, g3 (lowest degree first, 6 each), then 1, ½, ln 2, log2 e, 2^-126. */
+// Coefficients of g1(t) = (e^-t - 1 + t)/t² (G1x: 1.5e-7), g2(t) = (1 - e^-t·(1 + t))/t² (G2x: 2.9e-7) and
+// g3(t) = f3(t)/t² (G3x: 2.0e-7), x the degree.
+const G10 = reinterpret<f32>(0x3F000000); // 0.5
+const G11 = reinterpret<f32>(0xBE2AAAA9); // -0.166666642
+const G12 = reinterpret<f32>(0x3D2AA6A1); // 0.041662816
+const G13 = reinterpret<f32>(0xBC081CD6); // -0.00830765627
+const G14 = reinterpret<f32>(0x3AAE3938); // 0.0013292199
+const G15 = reinterpret<f32>(0xB91103D4); // -0.000138297037
+const G20 = reinterpret<f32>(0x3EFFFFFE); // 0.49999994
+const G21 = reinterpret<f32>(0xBEAAAA04); // -0.333328366
+const G22 = reinterpret<f32>(0x3DFFE2C0); // 0.12494421
+const G23 = reinterpret<f32>(0xBD079476); // -0.0331005678
+const G24 = reinterpret<f32>(0x3BD4C823); // 0.00649358472
+const G25 = reinterpret<f32>(0xBA49408F); // -0.000767716148
+const G30 = reinterpret<f32>(0x3E000000); // 0.125
+const G31 = reinterpret<f32>(0xBD7FFF7E); // -0.0624995157
+const G32 = reinterpret<f32>(0x3C7FE86F); // 0.0156193813
+const G33 = reinterpret<f32>(0xBB292FBF); // -0.00258158124
+const G34 = reinterpret<f32>(0x39CE1196); // 0.000393044844
+const G35 = reinterpret<f32>(0xB85B3ACC); // -5.22684277e-05
+// Degree 3 on [0, 1/8] (H1x: 4.9e-8, H2x: 1.3e-7, H3x: 9.2e-8), for blocks where every t is below 1/8.
+const H10 = reinterpret<f32>(0x3F000000); // 0.5
+const H11 = reinterpret<f32>(0xBE2AAAAA); // -0.166666657
+const H12 = reinterpret<f32>(0x3D2A9CE8); // 0.0416535437
+const H13 = reinterpret<f32>(0xBC0408A2); // -0.00805869885
+const H20 = reinterpret<f32>(0x3F000000); // 0.5
+const H21 = reinterpret<f32>(0xBEAAAAA8); // -0.333333254
+const H22 = reinterpret<f32>(0x3DFFDD9C); // 0.124934405
+const H23 = reinterpret<f32>(0xBD02EC20); // -0.0319634676
+const H30 = reinterpret<f32>(0x3E000000); // 0.125
+const H31 = reinterpret<f32>(0xBD800000); // -0.0625
+const H32 = reinterpret<f32>(0x3C7FF515); // 0.015622397
+const H33 = reinterpret<f32>(0xBB2610C8); // -0.00253395922
+
+/**
+ * The coefficients, each in four lanes (loaded once per row into locals: an inline v128.const costs 18 bytes per use
+ * and V8 does not hoist a load per use), then 1/8 (four lanes), ½, ln 2, log2 e, 2^-126.
+ */
 const TERM_CONSTS = memory.data<f32>([
-  // g1(t) = (e^-t - 1 + t)/t²: 1.5e-7
-  reinterpret<f32>(0x3F000000), reinterpret<f32>(0xBE2AAAA9), reinterpret<f32>(0x3D2AA6A1),
-  reinterpret<f32>(0xBC081CD6), reinterpret<f32>(0x3AAE3938), reinterpret<f32>(0xB91103D4),
-  // g2(t) = (1 - e^-t·(1 + t))/t²: 2.9e-7
-  reinterpret<f32>(0x3EFFFFFE), reinterpret<f32>(0xBEAAAA04), reinterpret<f32>(0x3DFFE2C0),
-  reinterpret<f32>(0xBD079476), reinterpret<f32>(0x3BD4C823), reinterpret<f32>(0xBA49408F),
-  // g3(t) = f3(t)/t²: 2.0e-7
-  reinterpret<f32>(0x3E000000), reinterpret<f32>(0xBD7FFF7E), reinterpret<f32>(0x3C7FE86F),
-  reinterpret<f32>(0xBB292FBF), reinterpret<f32>(0x39CE1196), reinterpret<f32>(0xB85B3ACC),
-  1.0, 0.5, reinterpret<f32>(0x3F317218), reinterpret<f32>(0x3FB8AA3B), reinterpret<f32>(0x00800000),
+  G10, G10, G10, G10, G11, G11, G11, G11,
+  G12, G12, G12, G12, G13, G13, G13, G13,
+  G14, G14, G14, G14, G15, G15, G15, G15,
+  G20, G20, G20, G20, G21, G21, G21, G21,
+  G22, G22, G22, G22, G23, G23, G23, G23,
+  G24, G24, G24, G24, G25, G25, G25, G25,
+  G30, G30, G30, G30, G31, G31, G31, G31,
+  G32, G32, G32, G32, G33, G33, G33, G33,
+  G34, G34, G34, G34, G35, G35, G35, G35,
+  H10, H10, H10, H10, H11, H11, H11, H11,
+  H12, H12, H12, H12, H13, H13, H13, H13,
+  H20, H20, H20, H20, H21, H21, H21, H21,
+  H22, H22, H22, H22, H23, H23, H23, H23,
+  H30, H30, H30, H30, H31, H31, H31, H31,
+  H32, H32, H32, H32, H33, H33, H33, H33,
+  0.125, 0.125, 0.125, 0.125,
+  0.5, reinterpret<f32>(0x3F317218), reinterpret<f32>(0x3FB8AA3B), reinterpret<f32>(0x00800000),
 ], 16);
 
 /** The largest |Ma - Mb| of rows that take terms32. */
@@ -114,7 +158,7 @@ export function expSums32(pa: usize, pb: usize, n4: i32, Ma: f64, Mb: f64): void
   const K = EXP2_CONSTS;
   let lo = v128.load(K), sh = v128.load(K, 16), c5 = v128.load(K, 32), c4 = v128.load(K, 48);
   let c3 = v128.load(K, 64), c2 = v128.load(K, 80), c1 = v128.load(K, 96), one = v128.load(K, 112);
-  let l2e = v128.load32_splat(TERM_CONSTS, 84);
+  let l2e = v128.load32_splat(TERM_CONSTS, 504);
   let mav = f32x4.splat(<f32>Ma), mbv = f32x4.splat(<f32>Mb);
   let Sa: f64 = 0, Sb: f64 = 0;
   let j = 0;
@@ -150,28 +194,49 @@ export let termJS: f64 = 0;
   return <f32>(v - <f64><f32>v);
 }
 
-/** c0 + t·(c1 + t·(... + t·c5)) with the six coefficients at TERM_CONSTS + off. */
+/** c0 + t·(c1 + t·(c2 + t·c3)). */
 // @ts-ignore: decorator
-@inline function poly5(t: v128, off: usize): v128 {
-  const K = TERM_CONSTS;
-  let p = madd4(v128.load32_splat(K + off, 20), t, v128.load32_splat(K + off, 16));
-  p = madd4(p, t, v128.load32_splat(K + off, 12));
-  p = madd4(p, t, v128.load32_splat(K + off, 8));
-  p = madd4(p, t, v128.load32_splat(K + off, 4));
-  return madd4(p, t, v128.load32_splat(K + off, 0));
+@inline function poly3(t: v128, c0: v128, c1: v128, c2: v128, c3: v128): v128 {
+  return madd4(madd4(madd4(c3, t, c2), t, c1), t, c0);
+}
+
+/** c0 + t·(c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))). */
+// @ts-ignore: decorator
+@inline function poly5(t: v128, c0: v128, c1: v128, c2: v128, c3: v128, c4: v128, c5: v128): v128 {
+  return madd4(madd4(madd4(madd4(madd4(c5, t, c4), t, c3), t, c2), t, c1), t, c0);
+}
+
+/** The log-probability difference la - lb = (xa - xb) - (chi + clo), with xa - xb taken exactly (TwoSum). */
+// @ts-ignore: decorator
+@inline function logDiff(xa: v128, xb: v128, chi: v128, clo: v128): v128 {
+  let s = f32x4.sub(xa, xb);
+  let bv = f32x4.sub(s, xa);
+  let e = f32x4.sub(f32x4.sub(xa, f32x4.sub(s, bv)), f32x4.add(xb, bv));
+  return f32x4.add(f32x4.sub(s, chi), f32x4.sub(e, clo));
+}
+
+/** The log-probability of the more likely side: ((x - M) - L_hi) - L_lo of a where aBig, else of b. */
+// @ts-ignore: decorator
+@inline function logBig(xa: v128, xb: v128, aBig: v128, ma: v128, lah: v128, lal: v128, mb: v128, lbh: v128, lbl: v128): v128 {
+  let x = v128.bitselect(xa, xb, aBig);
+  return f32x4.sub(f32x4.sub(f32x4.sub(x, v128.bitselect(ma, mb, aBig)), v128.bitselect(lah, lbh, aBig)),
+    v128.bitselect(lal, lbl, aBig));
 }
 
 /**
  * Pass 3 over elements [0, n4) of both rows (n4 a multiple of 4), each row's max M and log Σ exp(x - M) L (the
- * caller keeps |Ma - Mb| <= SHIFT32). Sets termAB, termBA, termJS.
+ * caller keeps |Ma - Mb| <= SHIFT32). Sets termAB, termBA, termJS. Each 64-element block runs the t < 1 forms on
+ * every lane; lanes with t >= 1 are masked there and, when the block has any, redone by a second loop.
  */
 export function terms32(pa: usize, pb: usize, n4: i32, Ma: f64, La: f64, Mb: f64, Lb: f64): void {
   const K = EXP2_CONSTS;
   let lo = v128.load(K), sh = v128.load(K, 16), c5 = v128.load(K, 32), c4 = v128.load(K, 48);
   let c3 = v128.load(K, 64), c2 = v128.load(K, 80), c1 = v128.load(K, 96), one = v128.load(K, 112);
   const T = TERM_CONSTS;
-  let half = v128.load32_splat(T, 76), ln2 = v128.load32_splat(T, 80), l2e = v128.load32_splat(T, 84);
-  let minN = v128.load32_splat(T, 88), zero = f32x4.splat(0);
+  let a0 = v128.load(T, 288), a1 = v128.load(T, 304), a2 = v128.load(T, 320), a3 = v128.load(T, 336);
+  let b0 = v128.load(T, 352), b1 = v128.load(T, 368), b2 = v128.load(T, 384), b3 = v128.load(T, 400);
+  let d0 = v128.load(T, 416), d1 = v128.load(T, 432), d2 = v128.load(T, 448), d3 = v128.load(T, 464);
+  let eighth = v128.load(T, 480), l2e = v128.load32_splat(T, 504), zero = f32x4.splat(0);
   // C = (Ma - Mb) + (La - Lb) to about 2^-52·(SHIFT32 + |La - Lb|) (Ma - Mb of two floats is exact or tiny-relative).
   let C = (Ma - Mb) + (La - Lb);
   let chi = f32x4.splat(<f32>C), clo = f32x4.splat(lowPart(C));
@@ -180,42 +245,66 @@ export function terms32(pa: usize, pb: usize, n4: i32, Ma: f64, La: f64, Mb: f64
   let AB: f64 = 0, BA: f64 = 0, JS: f64 = 0;
   let j = 0;
   while (j < n4) {
+    let start = j;
     let end = min(n4, j + 64);
-    let ab = zero, ba = zero, js = zero;
+    let ab = zero, ba = zero, js = zero, anyOut = zero;
+    // Lanes with t < 1/8 (the degree-3 polynomials); the others are masked here and done below.
     for (; j < end; j += 4) {
       let o = <usize>j << 2;
       let xa = v128.load(pa + o), xb = v128.load(pb + o);
-      // lp = (xa - xb) - C, with xa - xb = s + e exactly (TwoSum) and C = chi + clo.
-      let s = f32x4.sub(xa, xb);
-      let bv = f32x4.sub(s, xa);
-      let e = f32x4.sub(f32x4.sub(xa, f32x4.sub(s, bv)), f32x4.add(xb, bv));
-      let lp = f32x4.add(f32x4.sub(s, chi), f32x4.sub(e, clo));
+      let lp = logDiff(xa, xb, chi, clo);
       let aBig = f32x4.ge(lp, zero);
       let t = f32x4.abs(lp);
-      let l = v128.bitselect(f32x4.sub(f32x4.sub(f32x4.sub(xa, mav), lah), lal),
-        f32x4.sub(f32x4.sub(f32x4.sub(xb, mbv), lbh), lbl), aBig);
+      let l = logBig(xa, xb, aBig, mav, lah, lal, mbv, lbh, lbl);
       let P = exp2NegK(f32x4.mul(l, l2e), lo, sh, c5, c4, c3, c2, c1, one);
-      let Pt2 = f32x4.mul(P, f32x4.mul(t, t));
-      let big = f32x4.mul(Pt2, poly5(t, 0));
-      let small = f32x4.mul(Pt2, poly5(t, 24));
-      let d = f32x4.mul(Pt2, poly5(t, 48));
-      let far = f32x4.ge(t, one);
-      if (v128.any_true(far)) {
-        // t >= 1: the closed forms (lanes where both probabilities are below 2^-126 count nothing).
-        let r = exp2NegK(f32x4.neg(f32x4.mul(t, l2e)), lo, sh, c5, c4, c3, c2, c1, one);
-        let rt = f32x4.mul(r, t);
-        let live = v128.and(far, f32x4.gt(P, minN));
-        let opr = f32x4.add(one, r);
-        let f1 = f32x4.add(f32x4.sub(r, one), t);
-        let f2 = f32x4.sub(f32x4.sub(one, r), rt);
-        let f3 = f32x4.mul(half, f32x4.sub(f32x4.mul(opr, f32x4.sub(ln2, log4(opr))), rt));
-        big = v128.bitselect(f32x4.pmax(f32x4.mul(P, f1), zero), v128.andnot(big, far), live);
-        small = v128.bitselect(f32x4.pmax(f32x4.mul(P, f2), zero), v128.andnot(small, far), live);
-        d = v128.bitselect(f32x4.pmax(f32x4.mul(P, f3), zero), v128.andnot(d, far), live);
-      }
+      let out = f32x4.ge(t, eighth);
+      anyOut = v128.or(anyOut, out);
+      let Pt2 = v128.andnot(f32x4.mul(P, f32x4.mul(t, t)), out);
+      let big = f32x4.mul(Pt2, poly3(t, a0, a1, a2, a3));
+      let small = f32x4.mul(Pt2, poly3(t, b0, b1, b2, b3));
+      js = f32x4.add(js, f32x4.mul(Pt2, poly3(t, d0, d1, d2, d3)));
       ab = f32x4.add(ab, v128.bitselect(big, small, aBig));
       ba = f32x4.add(ba, v128.bitselect(small, big, aBig));
-      js = f32x4.add(js, d);
+    }
+    if (v128.any_true(anyOut)) {
+      let e0 = v128.load(T), e1 = v128.load(T, 16), e2 = v128.load(T, 32), e3 = v128.load(T, 48);
+      let e4 = v128.load(T, 64), e5 = v128.load(T, 80), f0 = v128.load(T, 96), f1 = v128.load(T, 112);
+      let f2 = v128.load(T, 128), f3 = v128.load(T, 144), f4 = v128.load(T, 160), f5 = v128.load(T, 176);
+      let g0 = v128.load(T, 192), g1 = v128.load(T, 208), g2 = v128.load(T, 224), g3 = v128.load(T, 240);
+      let g4 = v128.load(T, 256), g5 = v128.load(T, 272);
+      for (j = start; j < end; j += 4) {
+        let o = <usize>j << 2;
+        let xa = v128.load(pa + o), xb = v128.load(pb + o);
+        let lp = logDiff(xa, xb, chi, clo);
+        let aBig = f32x4.ge(lp, zero);
+        let t = f32x4.abs(lp);
+        let out = f32x4.ge(t, eighth);
+        if (!v128.any_true(out)) continue;
+        let l = logBig(xa, xb, aBig, mav, lah, lal, mbv, lbh, lbl);
+        let P = exp2NegK(f32x4.mul(l, l2e), lo, sh, c5, c4, c3, c2, c1, one);
+        let Pt2 = v128.and(f32x4.mul(P, f32x4.mul(t, t)), out);
+        let big = f32x4.mul(Pt2, poly5(t, e0, e1, e2, e3, e4, e5));
+        let small = f32x4.mul(Pt2, poly5(t, f0, f1, f2, f3, f4, f5));
+        let d = f32x4.mul(Pt2, poly5(t, g0, g1, g2, g3, g4, g5));
+        let far = f32x4.ge(t, one);
+        if (v128.any_true(far)) {
+          // t >= 1: the closed forms (lanes where both probabilities are below 2^-126 count nothing).
+          let half = v128.load32_splat(T, 496), ln2 = v128.load32_splat(T, 500), minN = v128.load32_splat(T, 508);
+          let live = v128.and(far, f32x4.gt(P, minN));
+          let r = exp2NegK(f32x4.neg(f32x4.mul(t, l2e)), lo, sh, c5, c4, c3, c2, c1, one);
+          let rt = f32x4.mul(r, t);
+          let opr = f32x4.add(one, r);
+          let k1 = f32x4.add(f32x4.sub(r, one), t);
+          let k2 = f32x4.sub(f32x4.sub(one, r), rt);
+          let k3 = f32x4.mul(half, f32x4.sub(f32x4.mul(opr, f32x4.sub(ln2, log4(opr))), rt));
+          big = v128.bitselect(f32x4.pmax(f32x4.mul(P, k1), zero), v128.andnot(big, far), live);
+          small = v128.bitselect(f32x4.pmax(f32x4.mul(P, k2), zero), v128.andnot(small, far), live);
+          d = v128.bitselect(f32x4.pmax(f32x4.mul(P, k3), zero), v128.andnot(d, far), live);
+        }
+        js = f32x4.add(js, d);
+        ab = f32x4.add(ab, v128.bitselect(big, small, aBig));
+        ba = f32x4.add(ba, v128.bitselect(small, big, aBig));
+      }
     }
     AB += hsum4(ab);
     BA += hsum4(ba);
