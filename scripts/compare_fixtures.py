@@ -267,6 +267,24 @@ def main():
     A[3, 2] = B[3, 2] = -np.inf
     case('masked', A, B, [0, 1, 3, 4, 1, 2])
 
+    # Extremes for the float32 lanes (37 classes: one tail element past the lanes): identical rows (KL exactly 0),
+    # huge logit gaps (a confident base, a candidate that disagrees by 40 nats), differences on every scale of
+    # t = |log p - log q| (both polynomial ranges and the closed forms), rows shifted by a constant (same KL as
+    # unshifted), and maxima 1e5 apart (the float64 path).
+    n, V = 10, 37
+    A = np.round(rng.normal(0, 3, (n, V)), 3)
+    B = A.copy()
+    B[1] = np.round(A[1] + rng.normal(0, 1e-3, V), 6)
+    A[2, 5], B[2, 5], B[2, 9] = 60.0, 20.0, 45.0
+    A[3, 0], B[3, 0] = 40.0, 40.5
+    B[4] = np.round(A[4] + rng.normal(0, 0.05, V), 5)
+    B[5] = np.round(A[5] + rng.normal(0, 0.5, V), 4)
+    B[6] = np.round(A[6] + rng.normal(0, 3, V), 3)
+    B[7] = np.round(A[7] + 100 + rng.normal(0, 0.01, V), 4)
+    B[8] = np.round(A[8] + 1e5 + rng.normal(0, 0.3, V), 2)
+    B[9] = np.round(rng.normal(0, 30, V), 2)
+    case('extremes', A, B, [3, 0, 5, 0, 7, 8, 9, 10, 11, 12])
+
     # The LanguageModelEvaluator's bootstrap on the near-identical case's base logits: token-weighted mean nll,
     # perplexity and accuracy of each resample, keyed by the scored target's position.
     def lm_bootstrap(A, targets, seq_len, Bn, seed):

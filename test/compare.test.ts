@@ -254,6 +254,100 @@ describeBackends('Comparison on half-precision logits', () => {
   });
 });
 
+/** Neumaier-compensated sum of f(i) for i < n. */
+function fsum(n: number, f: (i: number) => number): number {
+  let s = 0;
+  let c = 0;
+  for (let i = 0; i < n; i++) {
+    const v = f(i);
+    const t = s + v;
+    c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
+    s = t;
+  }
+  return s + c;
+}
+
+/**
+ * An independent float64 reference of one row (not the kernel's φ forms): log-softmax with the max taken out, KL as
+ * Σ p·(log p - log q) and JS as ½ Σ (p·log(p/m) + q·log(q/m)), compensated sums.
+ */
+function reference(a: ArrayLike<number>, b: ArrayLike<number>, y: number) {
+  const V = a.length;
+  const logSoftmax = (x: ArrayLike<number>) => {
+    let M = -Infinity;
+    for (let j = 0; j < V; j++) M = Math.max(M, x[j]);
+    const L = Math.log(fsum(V, (j) => Math.exp(x[j] - M)));
+    return Float64Array.from({ length: V }, (_, j) => x[j] - M - L);
+  };
+  const la = logSoftmax(a);
+  const lb = logSoftmax(b);
+  const lm = la.map((v, j) => Math.max(v, lb[j]) + Math.log1p(Math.exp(-Math.abs(v - lb[j]))) - Math.LN2);
+  return {
+    klAB: fsum(V, (j) => Math.exp(la[j]) * (la[j] - lb[j])),
+    klBA: fsum(V, (j) => Math.exp(lb[j]) * (lb[j] - la[j])),
+    js: fsum(V, (j) => 0.5 * (Math.exp(la[j]) * (la[j] - lm[j]) + Math.exp(lb[j]) * (lb[j] - lm[j]))),
+    lossA: -la[y],
+    lossB: -lb[y],
+  };
+}
+
+/** Row pairs of every kind the float32 lanes meet (the values as float32 holds them). */
+function rowPairs(V: number, seed: number): [Float32Array, Float32Array][] {
+  const rand = prng(seed);
+  const gauss = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
+  const base = (s: number) => Float32Array.from({ length: V }, () => s * gauss());
+  const near = (a: Float32Array, w: number, shift = 0) => a.map((x) => x + shift + (rand() - 0.5) * w);
+  const a = [base(3), base(3), base(5), base(3), base(1), base(3), base(3)];
+  a[4][3] = 40; // a confident row
+  const gap = near(a[5], 0.3);
+  a[5][7] = 60;
+  gap[7] = 20;
+  return [
+    [a[0], near(a[0], 0.02)], [a[1], near(a[1], 1e-5)], [a[2], base(5)], [a[3], near(a[3], 0.1, 100)],
+    [a[4], near(a[4], 0.5)], [a[5], gap], [a[6], a[6].slice()],
+  ];
+}
+
+/** Each row's figures within the stated bound of the float64 reference, never negative; identical rows give 0. */
+function expectWithinBound(got: ComparisonResult, want: ReturnType<typeof reference>, what: string): void {
+  const kl = [got.klDivergence.baseToCandidate.value, got.klDivergence.candidateToBase.value, got.jensenShannon.value];
+  [want.klAB, want.klBA, want.js].forEach((w, i) => {
+    expect(kl[i], what).toBeGreaterThanOrEqual(0);
+    expectClose(kl[i], w, 3e-6, 4e-12, `${what} [${i}]`);
+  });
+  expectClose(got.base.nats.value, want.lossA, 1e-6, 0, `${what} base loss`);
+  expectClose(got.candidate.nats.value, want.lossB, 1e-6, 0, `${what} candidate loss`);
+}
+
+describeBackends('Comparison on float32 and half rows: within 3e-6 + 4e-12 of a float64 reference', () => {
+  const one = (a: ArrayLike<number>, b: ArrayLike<number>, y: number, opts?: object) =>
+    new Comparison({ classes: a.length }).update(a as Float32Array, b as Float32Array, [y], opts).result();
+  it('rows of 1003 (a tail past the lanes) and 262,144 classes: near, tiny, unrelated, shifted, confident, gaps, identical', () => {
+    for (const V of [1003, 262_144]) {
+      rowPairs(V, V).forEach(([a, b], i) => {
+        const y = (i * 7919) % V;
+        const r = one(a, b, y);
+        expectWithinBound(r, reference(a, b, y), `${V} classes, pair ${i}`);
+        if (i === 6) {
+          expect(r.klDivergence.baseToCandidate.percentiles.max).toBe(0);
+          expect(r.jensenShannon.value).toBe(0);
+        }
+      });
+    }
+  });
+  for (const kind of KINDS) {
+    it(`${kind.name}: the decoded values' reference`, () => {
+      rowPairs(517, 3).forEach(([a, b], i) => {
+        const ha = Uint16Array.from(a, (x) => encode(x, kind.format));
+        const hb = Uint16Array.from(b, (x) => encode(x, kind.format));
+        const y = (i * 31) % 517;
+        const r = one(kind.make(ha), kind.make(hb), y, kind.opts);
+        expectWithinBound(r, reference(decodeAll(ha, kind.format), decodeAll(hb, kind.format), y), `${kind.name} pair ${i}`);
+      });
+    });
+  }
+});
+
 describe('Comparison: generator, McNemar, errors, states', () => {
   it('the counter-based Poisson draws are those of the Python rewrite', () => {
     for (const { seed, row, weights } of fx.draws) {
