@@ -19,9 +19,9 @@
 
 import { exp64, expNeg2d, log1p2d, log1p64, log64 } from './math';
 import { get, hsum2, ld2 } from './lanes';
-import { logFromSum } from './softmax';
+import { rowLogSum } from './softmax';
 import {
-  SHIFT32, expSums32, scan32, scanMaxA, scanMaxB, scanMin, scanTopA, scanTopB, scanUpA, scanUpB, sumA, sumB, terms32, termAB,
+  SHIFT32, scan32, scanMaxA, scanMaxB, scanMin, scanTopA, scanTopB, scanUpA, scanUpB, terms32, termAB,
   termBA, termJS,
 } from './compare32';
 
@@ -142,13 +142,7 @@ function compareRows<T>(a: usize, b: usize, rows: i32, cols: i32, labels: usize,
     store<i32>(io, ta); store<i32>(io, tb, 4); store<i32>(io, upA, 8); store<i32>(io, upB, 12);
     // Float32 rows within ±1e30 (no masks), maxima at most SHIFT32 apart: the float32 lanes of compare32.ts.
     if (ASC_FEATURE_SIMD && sizeof<T>() == 4 && low > -RANGE32 && Ma < RANGE32 && Mb < RANGE32 && abs(Ma - Mb) <= SHIFT32) {
-      expSums32(pa, pb, n4, Ma, Mb);
-      let Sa = sumA, Sb = sumB;
-      for (let j = n4; j < cols; j++) {
-        Sa += exp64(get<T>(pa, j) - Ma);
-        Sb += exp64(get<T>(pb, j) - Mb);
-      }
-      let La = logFromSum<f32>(Sa, pa, cols, Ma, 1, Ma - ay), Lb = logFromSum<f32>(Sb, pb, cols, Mb, 1, Mb - by);
+      let La = rowLogSum<f32>(pa, cols, Ma, 1, Ma - ay), Lb = rowLogSum<f32>(pb, cols, Mb, 1, Mb - by);
       let nllA = (Ma - ay) + La, nllB = (Mb - by) + Lb;
       store<f64>(o, nllA);
       store<f64>(o, nllB, 8);

@@ -4,9 +4,8 @@
 //
 // Pass 1 (scan32): both rows' maxima, the first index of each, how many entries lie above the target's, and the
 // smallest entry of both (the caller's range test), in lanes; the elements past the last multiple of 4 by the caller.
-// Pass 2 (expSums32): Σ exp(x - M) of both rows as 2^((x - M)·log2 e) (exp2NegK, <= 2.2e-7 per term), as
-// softmaxCrossEntropy on float32 does; the caller turns each sum into log S with logFromSum (precise passes for
-// confident rows), so each model's loss has the float32 loss's accuracy.
+// Pass 2 (the caller, with softmax.ts's rowLogSum): log Σ exp(x - M) of each row as softmaxCrossEntropy on float32
+// takes it (f32 lanes, float64 block sums, precise passes for confident rows): each loss has its accuracy.
 // Pass 3 (terms32): with lp = la - lb (the log-probability difference), t = |lp| and P = the larger probability,
 //   KL term of the larger side   P·f1(t), f1(t) = e^-t - 1 + t            (= P·φ(-t), φ(x) = e^x - 1 - x)
 //   KL term of the smaller side  P·f2(t), f2(t) = 1 - e^-t·(1 + t)        (= p·φ(t), p = P·e^-t)
@@ -63,28 +62,11 @@ const H31 = reinterpret<f32>(0xBD800000); // -0.0625
 const H32 = reinterpret<f32>(0x3C7FF515); // 0.015622397
 const H33 = reinterpret<f32>(0xBB2610C8); // -0.00253395922
 
-/**
- * The coefficients, each in four lanes (loaded once per row into locals: an inline v128.const costs 18 bytes per use
- * and V8 does not hoist a load per use), then 1/8 (four lanes), ½, ln 2, log2 e, 2^-126.
- */
+/** The coefficients (G1x, G2x, G3x, H1x, H2x, H3x), then 1/8, ½, ln 2, log2 e, 2^-126; splatted once per row. */
 const TERM_CONSTS = memory.data<f32>([
-  G10, G10, G10, G10, G11, G11, G11, G11,
-  G12, G12, G12, G12, G13, G13, G13, G13,
-  G14, G14, G14, G14, G15, G15, G15, G15,
-  G20, G20, G20, G20, G21, G21, G21, G21,
-  G22, G22, G22, G22, G23, G23, G23, G23,
-  G24, G24, G24, G24, G25, G25, G25, G25,
-  G30, G30, G30, G30, G31, G31, G31, G31,
-  G32, G32, G32, G32, G33, G33, G33, G33,
-  G34, G34, G34, G34, G35, G35, G35, G35,
-  H10, H10, H10, H10, H11, H11, H11, H11,
-  H12, H12, H12, H12, H13, H13, H13, H13,
-  H20, H20, H20, H20, H21, H21, H21, H21,
-  H22, H22, H22, H22, H23, H23, H23, H23,
-  H30, H30, H30, H30, H31, H31, H31, H31,
-  H32, H32, H32, H32, H33, H33, H33, H33,
-  0.125, 0.125, 0.125, 0.125,
-  0.5, reinterpret<f32>(0x3F317218), reinterpret<f32>(0x3FB8AA3B), reinterpret<f32>(0x00800000),
+  G10, G11, G12, G13, G14, G15, G20, G21, G22, G23, G24, G25, G30, G31, G32, G33, G34, G35,
+  H10, H11, H12, H13, H20, H21, H22, H23, H30, H31, H32, H33,
+  0.125, 0.5, reinterpret<f32>(0x3F317218), reinterpret<f32>(0x3FB8AA3B), reinterpret<f32>(0x00800000),
 ], 16);
 
 /** The largest |Ma - Mb| of rows that take terms32. */
@@ -149,40 +131,6 @@ export function scan32(pa: usize, pb: usize, n4: i32, ay: f32, by: f32): void {
   scanMin = min(<f64>f32x4.extract_lane(m, 0), <f64>f32x4.extract_lane(m, 1));
 }
 
-/** Results of expSums32. */
-export let sumA: f64 = 0;
-export let sumB: f64 = 0;
-
-/** Pass 2: Σ exp(x - M) over elements [0, n4) of both rows (n4 a multiple of 4). */
-export function expSums32(pa: usize, pb: usize, n4: i32, Ma: f64, Mb: f64): void {
-  const K = EXP2_CONSTS;
-  let lo = v128.load(K), sh = v128.load(K, 16), c5 = v128.load(K, 32), c4 = v128.load(K, 48);
-  let c3 = v128.load(K, 64), c2 = v128.load(K, 80), c1 = v128.load(K, 96), one = v128.load(K, 112);
-  let l2e = v128.load32_splat(TERM_CONSTS, 504);
-  let mav = f32x4.splat(<f32>Ma), mbv = f32x4.splat(<f32>Mb);
-  let Sa: f64 = 0, Sb: f64 = 0;
-  let j = 0;
-  while (j < n4) {
-    let end = min(n4, j + 128);
-    let a0 = f32x4.splat(0), a1 = a0, b0 = a0, b1 = a0;
-    for (; j + 8 <= end; j += 8) {
-      let q = pa + (<usize>j << 2), r = pb + (<usize>j << 2);
-      a0 = f32x4.add(a0, exp2NegK(f32x4.mul(f32x4.sub(v128.load(q), mav), l2e), lo, sh, c5, c4, c3, c2, c1, one));
-      b0 = f32x4.add(b0, exp2NegK(f32x4.mul(f32x4.sub(v128.load(r), mbv), l2e), lo, sh, c5, c4, c3, c2, c1, one));
-      a1 = f32x4.add(a1, exp2NegK(f32x4.mul(f32x4.sub(v128.load(q, 16), mav), l2e), lo, sh, c5, c4, c3, c2, c1, one));
-      b1 = f32x4.add(b1, exp2NegK(f32x4.mul(f32x4.sub(v128.load(r, 16), mbv), l2e), lo, sh, c5, c4, c3, c2, c1, one));
-    }
-    for (; j < end; j += 4) {
-      a0 = f32x4.add(a0, exp2NegK(f32x4.mul(f32x4.sub(v128.load(pa + (<usize>j << 2)), mav), l2e), lo, sh, c5, c4, c3, c2, c1, one));
-      b0 = f32x4.add(b0, exp2NegK(f32x4.mul(f32x4.sub(v128.load(pb + (<usize>j << 2)), mbv), l2e), lo, sh, c5, c4, c3, c2, c1, one));
-    }
-    Sa += hsum4(f32x4.add(a0, a1));
-    Sb += hsum4(f32x4.add(b0, b1));
-  }
-  sumA = Sa;
-  sumB = Sb;
-}
-
 /** Results of terms32: Σ terms of KL(a ‖ b), KL(b ‖ a), JS over the elements it covered. */
 export let termAB: f64 = 0;
 export let termBA: f64 = 0;
@@ -200,10 +148,12 @@ export let termJS: f64 = 0;
   return madd4(madd4(madd4(c3, t, c2), t, c1), t, c0);
 }
 
-/** c0 + t·(c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))). */
+/** c0 + t·(c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))), the six coefficients read from p (the t >= 1/8 lanes only). */
 // @ts-ignore: decorator
-@inline function poly5(t: v128, c0: v128, c1: v128, c2: v128, c3: v128, c4: v128, c5: v128): v128 {
-  return madd4(madd4(madd4(madd4(madd4(c5, t, c4), t, c3), t, c2), t, c1), t, c0);
+@inline function poly5(t: v128, p: usize): v128 {
+  let c = madd4(v128.load32_splat(p, 20), t, v128.load32_splat(p, 16));
+  c = madd4(madd4(c, t, v128.load32_splat(p, 12)), t, v128.load32_splat(p, 8));
+  return madd4(madd4(c, t, v128.load32_splat(p, 4)), t, v128.load32_splat(p));
 }
 
 /** The log-probability difference la - lb = (xa - xb) - (chi + clo), with xa - xb taken exactly (TwoSum). */
@@ -226,18 +176,18 @@ export let termJS: f64 = 0;
 
 /**
  * Pass 3 over elements [0, n4) of both rows (n4 a multiple of 4), each row's max M and log Σ exp(x - M) L (the
- * caller keeps |Ma - Mb| <= SHIFT32). Sets termAB, termBA, termJS. Each 64-element block runs the t < 1 forms on
- * every lane; lanes with t >= 1 are masked there and, when the block has any, redone by a second loop.
+ * caller keeps |Ma - Mb| <= SHIFT32). Sets termAB, termBA, termJS. Vectors whose every t is below 1/8 (near models)
+ * take the degree-3 polynomials only.
  */
 export function terms32(pa: usize, pb: usize, n4: i32, Ma: f64, La: f64, Mb: f64, Lb: f64): void {
   const K = EXP2_CONSTS;
   let lo = v128.load(K), sh = v128.load(K, 16), c5 = v128.load(K, 32), c4 = v128.load(K, 48);
   let c3 = v128.load(K, 64), c2 = v128.load(K, 80), c1 = v128.load(K, 96), one = v128.load(K, 112);
   const T = TERM_CONSTS;
-  let a0 = v128.load(T, 288), a1 = v128.load(T, 304), a2 = v128.load(T, 320), a3 = v128.load(T, 336);
-  let b0 = v128.load(T, 352), b1 = v128.load(T, 368), b2 = v128.load(T, 384), b3 = v128.load(T, 400);
-  let d0 = v128.load(T, 416), d1 = v128.load(T, 432), d2 = v128.load(T, 448), d3 = v128.load(T, 464);
-  let eighth = v128.load(T, 480), l2e = v128.load32_splat(T, 504), zero = f32x4.splat(0);
+  let a0 = v128.load32_splat(T, 72), a1 = v128.load32_splat(T, 76), a2 = v128.load32_splat(T, 80), a3 = v128.load32_splat(T, 84);
+  let b0 = v128.load32_splat(T, 88), b1 = v128.load32_splat(T, 92), b2 = v128.load32_splat(T, 96), b3 = v128.load32_splat(T, 100);
+  let d0 = v128.load32_splat(T, 104), d1 = v128.load32_splat(T, 108), d2 = v128.load32_splat(T, 112), d3 = v128.load32_splat(T, 116);
+  let eighth = v128.load32_splat(T, 120), l2e = v128.load32_splat(T, 132), zero = f32x4.splat(0);
   // C = (Ma - Mb) + (La - Lb) to about 2^-52·(SHIFT32 + |La - Lb|) (Ma - Mb of two floats is exact or tiny-relative).
   let C = (Ma - Mb) + (La - Lb);
   let chi = f32x4.splat(<f32>C), clo = f32x4.splat(lowPart(C));
@@ -246,51 +196,30 @@ export function terms32(pa: usize, pb: usize, n4: i32, Ma: f64, La: f64, Mb: f64
   let AB: f64 = 0, BA: f64 = 0, JS: f64 = 0;
   let j = 0;
   while (j < n4) {
-    let start = j;
     let end = min(n4, j + 64);
-    let ab = zero, ba = zero, js = zero, anyOut = zero;
-    // Lanes with t < 1/8 (the degree-3 polynomials); the others are masked here and done below.
+    let ab = zero, ba = zero, js = zero;
     for (; j < end; j += 4) {
       let o = <usize>j << 2;
       let xa = v128.load(pa + o), xb = v128.load(pb + o);
       let lp = logDiff(xa, xb, chi, clo);
       let aBig = f32x4.ge(lp, zero);
       let t = f32x4.abs(lp);
-      let l = logBig(xa, xb, mav, lah, lal, mbv, lbh, lbl);
-      let P = exp2NegK(f32x4.mul(l, l2e), lo, sh, c5, c4, c3, c2, c1, one);
-      let out = f32x4.ge(t, eighth);
-      anyOut = v128.or(anyOut, out);
-      let Pt2 = v128.andnot(f32x4.mul(P, f32x4.mul(t, t)), out);
+      let P = exp2NegK(f32x4.mul(logBig(xa, xb, mav, lah, lal, mbv, lbh, lbl), l2e), lo, sh, c5, c4, c3, c2, c1, one);
+      let Pt2 = f32x4.mul(P, f32x4.mul(t, t));
       let big = f32x4.mul(Pt2, poly3(t, a0, a1, a2, a3));
       let small = f32x4.mul(Pt2, poly3(t, b0, b1, b2, b3));
-      js = f32x4.add(js, f32x4.mul(Pt2, poly3(t, d0, d1, d2, d3)));
-      ab = f32x4.add(ab, v128.bitselect(big, small, aBig));
-      ba = f32x4.add(ba, v128.bitselect(small, big, aBig));
-    }
-    if (v128.any_true(anyOut)) {
-      let e0 = v128.load(T), e1 = v128.load(T, 16), e2 = v128.load(T, 32), e3 = v128.load(T, 48);
-      let e4 = v128.load(T, 64), e5 = v128.load(T, 80), f0 = v128.load(T, 96), f1 = v128.load(T, 112);
-      let f2 = v128.load(T, 128), f3 = v128.load(T, 144), f4 = v128.load(T, 160), f5 = v128.load(T, 176);
-      let g0 = v128.load(T, 192), g1 = v128.load(T, 208), g2 = v128.load(T, 224), g3 = v128.load(T, 240);
-      let g4 = v128.load(T, 256), g5 = v128.load(T, 272);
-      for (j = start; j < end; j += 4) {
-        let o = <usize>j << 2;
-        let xa = v128.load(pa + o), xb = v128.load(pb + o);
-        let lp = logDiff(xa, xb, chi, clo);
-        let aBig = f32x4.ge(lp, zero);
-        let t = f32x4.abs(lp);
-        let out = f32x4.ge(t, eighth);
-        if (!v128.any_true(out)) continue;
-        let l = logBig(xa, xb, mav, lah, lal, mbv, lbh, lbl);
-        let P = exp2NegK(f32x4.mul(l, l2e), lo, sh, c5, c4, c3, c2, c1, one);
-        let Pt2 = v128.and(f32x4.mul(P, f32x4.mul(t, t)), out);
-        let big = f32x4.mul(Pt2, poly5(t, e0, e1, e2, e3, e4, e5));
-        let small = f32x4.mul(Pt2, poly5(t, f0, f1, f2, f3, f4, f5));
-        let d = f32x4.mul(Pt2, poly5(t, g0, g1, g2, g3, g4, g5));
+      let d = f32x4.mul(Pt2, poly3(t, d0, d1, d2, d3));
+      let out = f32x4.ge(t, eighth);
+      if (v128.any_true(out)) {
+        // t >= 1/8: the degree-5 polynomials, and for t >= 1 the closed forms (lanes where both probabilities are
+        // below 2^-126 count nothing there).
+        const G = TERM_CONSTS;
+        big = v128.bitselect(f32x4.mul(Pt2, poly5(t, G)), big, out);
+        small = v128.bitselect(f32x4.mul(Pt2, poly5(t, G + 24)), small, out);
+        d = v128.bitselect(f32x4.mul(Pt2, poly5(t, G + 48)), d, out);
         let far = f32x4.ge(t, one);
         if (v128.any_true(far)) {
-          // t >= 1: the closed forms (lanes where both probabilities are below 2^-126 count nothing).
-          let half = v128.load32_splat(T, 496), ln2 = v128.load32_splat(T, 500), minN = v128.load32_splat(T, 508);
+          let half = v128.load32_splat(G, 124), ln2 = v128.load32_splat(G, 128), minN = v128.load32_splat(G, 136);
           let live = v128.and(far, f32x4.gt(P, minN));
           let r = exp2NegK(f32x4.neg(f32x4.mul(t, l2e)), lo, sh, c5, c4, c3, c2, c1, one);
           let rt = f32x4.mul(r, t);
@@ -302,10 +231,10 @@ export function terms32(pa: usize, pb: usize, n4: i32, Ma: f64, La: f64, Mb: f64
           small = v128.bitselect(f32x4.pmax(f32x4.mul(P, k2), zero), v128.andnot(small, far), live);
           d = v128.bitselect(f32x4.pmax(f32x4.mul(P, k3), zero), v128.andnot(d, far), live);
         }
-        js = f32x4.add(js, d);
-        ab = f32x4.add(ab, v128.bitselect(big, small, aBig));
-        ba = f32x4.add(ba, v128.bitselect(small, big, aBig));
       }
+      js = f32x4.add(js, d);
+      ab = f32x4.add(ab, v128.bitselect(big, small, aBig));
+      ba = f32x4.add(ba, v128.bitselect(small, big, aBig));
     }
     AB += hsum4(ab);
     BA += hsum4(ba);
