@@ -17,7 +17,7 @@
 // through klOk.
 
 import { hsum4, log4, T0, T1, T2, T3 } from './math32';
-import { addPromoted, hsum2 } from './lanes';
+import { hsum2 } from './lanes';
 import { madd4 } from './fused';
 
 const LN2F = reinterpret<f32>(0x3F317218); // 0.693147182 (ln 2 rounded to float32)
@@ -30,25 +30,29 @@ export let klOk: bool = true;
  * exactly: no select needed.
  */
 // @ts-ignore: decorator
-@inline function bregman4(
-  p: v128, q: v128, d: v128, k3: v128, k2: v128, k1: v128, k0: v128, ln2: v128, two: v128,
-): v128 {
+@inline function bregman4(p: v128, q: v128, d: v128): v128 {
+  // Constants are read from KL_CONSTS at each use: a load is one instruction, a v128.const several, and holding
+  // them in registers would spill the loop's accumulators (V8 has 16 vector registers).
+  const K = KL_CONSTS;
   let db = i32x4.sub(p, q);
-  let near = i32x4.gt_s(i32x4.splat(0x00733333), i32x4.abs(db)); // |db| < 0.9·2^23
-  let k = v128.andnot(i32x4.shr_s(i32x4.add(db, i32x4.splat(0x00400000)), 23), near);
+  let near = i32x4.gt_s(v128.load(K, 96), i32x4.abs(db)); // |db| < 0.9·2^23
+  let k = v128.andnot(i32x4.shr_s(i32x4.add(db, v128.load(K, 112)), 23), near);
   let p2 = i32x4.sub(p, i32x4.shl(k, 23));
   let s = f32x4.div(f32x4.sub(p2, q), f32x4.add(p2, q));
-  // T(s), its constants passed in (KL_CONSTS: loaded once per row, not an 18-byte v128.const at each use)
   let z = f32x4.mul(s, s);
-  let t = madd4(k3, z, k2);
-  t = madd4(t, z, k1);
-  t = f32x4.mul(madd4(t, z, k0), z);
-  let far = f32x4.sub(f32x4.mul(p, madd4(f32x4.convert_i32x4_s(k), ln2, f32x4.mul(s, f32x4.add(t, two)))), d);
+  let t = madd4(v128.load(K), z, v128.load(K, 16));
+  t = madd4(t, z, v128.load(K, 32));
+  t = f32x4.mul(madd4(t, z, v128.load(K, 48)), z);
+  let far = f32x4.sub(f32x4.mul(p, madd4(f32x4.convert_i32x4_s(k), v128.load(K, 64), f32x4.mul(s, f32x4.add(t, v128.load(K, 80))))), d);
   return v128.bitselect(f32x4.mul(s, madd4(p, t, d)), far, near);
 }
 
+const NEAR = reinterpret<f32>(0x00733333); // bits: 0.9·2^23, the bound on |bits(p) - bits(q)| of near lanes
+const HALF_EXP = reinterpret<f32>(0x00400000); // bits: 2^22, rounds (bits(p) - bits(q))·2^-23 to nearest
+const Q_MIN = reinterpret<f32>(0x0F800000); // 2^-96: Q_OFF, see valid4
 const KL_CONSTS = memory.data<f32>([
   T3, T3, T3, T3, T2, T2, T2, T2, T1, T1, T1, T1, T0, T0, T0, T0, LN2F, LN2F, LN2F, LN2F, 2, 2, 2, 2,
+  NEAR, NEAR, NEAR, NEAR, HALF_EXP, HALF_EXP, HALF_EXP, HALF_EXP, Q_MIN, Q_MIN, Q_MIN, Q_MIN,
 ], 16);
 
 /**
@@ -62,7 +66,7 @@ const Q_OFF = 0x0F800000; // bits of 2^-96
 const VALID_MAX = 0x6C000000; // bits of 2^89 = bits(2^120) - Q_OFF
 // @ts-ignore: decorator
 @inline function valid4(acc: v128, p: v128, q: v128): v128 {
-  return i32x4.max_u(acc, i32x4.max_u(p, i32x4.sub(q, i32x4.splat(Q_OFF))));
+  return i32x4.max_u(acc, i32x4.max_u(p, i32x4.sub(q, v128.load(KL_CONSTS, 128)) /* Q_OFF */));
 }
 
 /**
@@ -74,9 +78,15 @@ const VALID_MAX = 0x6C000000; // bits of 2^89 = bits(2^120) - Q_OFF
   return f64x2.add(acc, f64x2.add(f64x2.promote_low_f32x4(d), f64x2.promote_low_f32x4(i64x2.shuffle(d, d, 1, 0))));
 }
 
-/** Row sums of p and q from klRow32 with `checked` (added as rowStats adds them), and whether every p, q is in [+0, 1]. */
+/**
+ * From klRow32 with `checked`: the row sums of p and q, each within klSumErr of the exact sum (q's summed in float32
+ * lanes, p's as q's plus Σ(p - q)), and whether every p, q is in [+0, 1]. A sum is accepted only when it passes the
+ * tolerance by more than klSumErr, so that a row accepted here passes checkDistribution's float64 test too; the
+ * rows in between are left to that test.
+ */
 export let klSumP: f64 = 0;
 export let klSumQ: f64 = 0;
+export let klSumErr: f64 = 0;
 export let klUnit: bool = true;
 
 /**
@@ -85,62 +95,55 @@ export let klUnit: bool = true;
  * validates its inputs reads them once.
  */
 export function klRow32(pp: usize, qp: usize, n4: i32, checked: bool = false): f64 {
-  const K = KL_CONSTS;
-  let k3 = v128.load(K), k2 = v128.load(K, 16), k1 = v128.load(K, 32), k0 = v128.load(K, 48);
-  let ln2 = v128.load(K, 64), two = v128.load(K, 80);
-  let vmax = i32x4.splat(0), umax = vmax;
-  let sumB: f64 = 0, sumD = f64x2.splat(0), sp = sumD, sq = sumD;
+  return checked ? klPass(pp, qp, n4, true) : klPass(pp, qp, n4, false);
+}
+
+/**
+ * klRow32's pass, specialised by `checked` (a constant at each call: two loops, each holding only its own
+ * accumulators; V8 has 16 vector registers, and on this loop its vector ports, not loads, are the limit).
+ * Checked: one unsigned max of p and q tests [+0, 1] (which bounds them above as klOk asks), one unsigned min of q
+ * its lower bound; q is summed in float32 lanes over 64-element blocks (16 nonnegative terms a lane: within
+ * 15·2^-24 of the block's sum), and Σp = Σq + Σ(p - q) (the latter in float64, as without `checked`): one widening
+ * sum a step instead of two.
+ */
+// @ts-ignore: decorator
+@inline function klPass(pp: usize, qp: usize, n4: i32, checked: bool): f64 {
+  let vmax = i32x4.splat(0), qmin = i32x4.splat(-1);
+  let sumB: f64 = 0, sumQ: f64 = 0, sumD = f64x2.splat(0);
   let j = 0;
   while (j < n4) {
     let end = min(n4, j + 64);
-    let acc = f32x4.splat(0), accD = f64x2.splat(0);
-    // Four vectors per iteration: V8 adds a stack check and bounds arithmetic to every loop iteration.
-    for (; j + 16 <= end; j += 16) {
-      let o = <usize>j << 2;
-      let p0 = v128.load(pp + o), q0 = v128.load(qp + o), p1 = v128.load(pp + o, 16), q1 = v128.load(qp + o, 16);
-      vmax = valid4(valid4(vmax, p0, q0), p1, q1);
-      let d0 = f32x4.sub(p0, q0), d1 = f32x4.sub(p1, q1);
-      let b0 = bregman4(p0, q0, d0, k3, k2, k1, k0, ln2, two), b1 = bregman4(p1, q1, d1, k3, k2, k1, k0, ln2, two);
-      acc = f32x4.add(acc, f32x4.add(b0, b1));
-      accD = addD(addD(accD, d0), d1);
-      if (checked) {
-        sp = addPromoted(addPromoted(sp, p0), p1); sq = addPromoted(addPromoted(sq, q0), q1);
-        umax = i32x4.max_u(umax, i32x4.max_u(i32x4.max_u(p0, q0), i32x4.max_u(p1, q1)));
-      }
-      let p2 = v128.load(pp + o, 32), q2 = v128.load(qp + o, 32), p3 = v128.load(pp + o, 48), q3 = v128.load(qp + o, 48);
-      vmax = valid4(valid4(vmax, p2, q2), p3, q3);
-      let d2 = f32x4.sub(p2, q2), d3 = f32x4.sub(p3, q3);
-      let b2 = bregman4(p2, q2, d2, k3, k2, k1, k0, ln2, two), b3 = bregman4(p3, q3, d3, k3, k2, k1, k0, ln2, two);
-      acc = f32x4.add(acc, f32x4.add(b2, b3));
-      accD = addD(addD(accD, d2), d3);
-      if (checked) {
-        sp = addPromoted(addPromoted(sp, p2), p3); sq = addPromoted(addPromoted(sq, q2), q3);
-        umax = i32x4.max_u(umax, i32x4.max_u(i32x4.max_u(p2, q2), i32x4.max_u(p3, q3)));
-      }
-    }
+    let acc = f32x4.splat(0), accQ = acc;
     for (; j < end; j += 4) {
       let o = <usize>j << 2;
       let p0 = v128.load(pp + o), q0 = v128.load(qp + o);
-      vmax = valid4(vmax, p0, q0);
       let d0 = f32x4.sub(p0, q0);
-      acc = f32x4.add(acc, bregman4(p0, q0, d0, k3, k2, k1, k0, ln2, two));
-      accD = addD(accD, d0);
       if (checked) {
-        sp = addPromoted(sp, p0); sq = addPromoted(sq, q0);
-        umax = i32x4.max_u(umax, i32x4.max_u(p0, q0));
+        vmax = i32x4.max_u(vmax, i32x4.max_u(p0, q0));
+        qmin = i32x4.min_u(qmin, q0);
+        accQ = f32x4.add(accQ, q0);
+      } else {
+        vmax = valid4(vmax, p0, q0);
       }
+      sumD = addD(sumD, d0);
+      acc = f32x4.add(acc, bregman4(p0, q0, d0));
     }
     sumB += hsum4(acc);
-    sumD = f64x2.add(sumD, accD);
+    if (checked) sumQ += hsum4(accQ);
   }
-  klOk = i32x4.all_true(i32x4.lt_u(vmax, i32x4.splat(VALID_MAX)));
+  let d = hsum2(sumD);
   if (checked) {
-    // bits(x) <= bits(1): x in [+0, 1] (-0, negatives and NaN have larger bits).
-    klUnit = i32x4.all_true(i32x4.le_u(umax, i32x4.splat(0x3F800000)));
-    klSumP = hsum2(sp);
-    klSumQ = hsum2(sq);
+    // bits(x) <= bits(1): x in [+0, 1] (-0, negatives and NaN have larger bits); q >= 2^-96 as klOk asks.
+    klUnit = i32x4.all_true(i32x4.le_u(vmax, i32x4.splat(0x3F800000)));
+    klOk = klUnit && i32x4.all_true(i32x4.ge_u(qmin, i32x4.splat(Q_OFF)));
+    klSumQ = sumQ;
+    klSumP = sumQ + d;
+    // |error| <= 15·2^-24·Σq (q's lanes) + 2^-24·Σ|p - q| (far lanes' rounded d) + float64 roundings
+    klSumErr = (sumQ + abs(klSumP)) * 1.9073486328125e-6 + 9.094947017729282e-13; // 2^-19, 2^-40
+  } else {
+    klOk = i32x4.all_true(i32x4.lt_u(vmax, i32x4.splat(VALID_MAX)));
   }
-  return sumB + (f64x2.extract_lane(sumD, 0) + f64x2.extract_lane(sumD, 1));
+  return sumB + d;
 }
 
 // --- entropy ---

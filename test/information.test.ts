@@ -122,6 +122,17 @@ describeBackendsDtypes('KL and Jensen-Shannon divergences', (_b, d) => {
       ref.klDivergence(held([0.25, 0.75], d), [0.5, 0.5]).value / Math.LN2, REL[d], 4 * REL[d]);
   });
 
+  it('KL tolerance is exact at its bound: a row sum just inside passes, just outside throws', () => {
+    // Row sums exact in every dtype: p's second row sums to 1 + 2^-12, q's rows to 1.
+    const e = 2 ** -12;
+    const p = [[0.125, 0.125, 0.125, 0.125, 0.125, 0.125, 0.125, 0.125], [0.25, 0.125, 0.125, 0.125, 0.125, 0.125, 0.0625, 0.0625 + e]];
+    const q = [[0.25, 0.25, 0.0625, 0.0625, 0.0625, 0.0625, 0.125, 0.125], [0.125, 0.125, 0.125, 0.125, 0.125, 0.125, 0.125, 0.125]];
+    const per = heldRows(p, d).map((r, i) => ref.klDivergence(r, heldRows(q, d)[i]).value);
+    expectClose(klDivergence(rows(p, d) as any, rows(q, d), { tolerance: e, reduction: 'none' }), per, REL[d], 4 * REL[d]);
+    expectXent(() => klDivergence(rows(p, d) as any, rows(q, d), { tolerance: e * (1 - 2 ** -20) }), 'INVALID_PROBABILITY', 'p[1]');
+    expectXent(() => klDivergence(rows(q, d) as any, rows(p, d), { tolerance: e * (1 - 2 ** -20) }), 'INVALID_PROBABILITY', 'q[1]');
+  });
+
   it('KL of nearly equal distributions keeps its accuracy (log1p form)', () => {
     const p = [0.5 + 1e-6, 0.5 - 1e-6];
     const e = ref.klDivergence(held(p, d), [0.5, 0.5]);
