@@ -20,7 +20,7 @@ import { hsum4, log4, T0, T1, T2, T3 } from './math32';
 import { hsum2 } from './lanes';
 import { madd4 } from './fused';
 
-const LN2F = reinterpret<f32>(0x3F317218); // 0.693147182 (ln 2 rounded to float32)
+const LN2F = reinterpret<f32>(0x33B17218); // 8.26295832e-8: ln 2 rounded to float32 (0x3F317218), times 2^-23
 export let klOk: bool = true;
 
 /**
@@ -36,13 +36,15 @@ export let klOk: bool = true;
   const K = KL_CONSTS;
   let db = i32x4.sub(p, q);
   let near = i32x4.gt_s(v128.load(K, 96), i32x4.abs(db)); // |db| < 0.9·2^23
-  let k = v128.andnot(i32x4.shr_s(i32x4.add(db, v128.load(K, 112)), 23), near);
-  let p2 = i32x4.sub(p, i32x4.shl(k, 23));
+  // k·2^23 (k = round((bits(p) - bits(q))·2^-23), 0 in near lanes): the low 23 bits cleared, no shifts
+  let k = v128.andnot(v128.and(i32x4.add(db, v128.load(K, 112)), v128.load(K, 144)), near);
+  let p2 = i32x4.sub(p, k);
   let s = f32x4.div(f32x4.sub(p2, q), f32x4.add(p2, q));
   let z = f32x4.mul(s, s);
   let t = madd4(v128.load(K), z, v128.load(K, 16));
   t = madd4(t, z, v128.load(K, 32));
   t = f32x4.mul(madd4(t, z, v128.load(K, 48)), z);
+  // (k·2^23)·(ln2·2^-23): the same product as k·ln2, both factors exact
   let far = f32x4.sub(f32x4.mul(p, madd4(f32x4.convert_i32x4_s(k), v128.load(K, 64), f32x4.mul(s, f32x4.add(t, v128.load(K, 80))))), d);
   return v128.bitselect(f32x4.mul(s, madd4(p, t, d)), far, near);
 }
@@ -50,9 +52,11 @@ export let klOk: bool = true;
 const NEAR = reinterpret<f32>(0x00733333); // bits: 0.9·2^23, the bound on |bits(p) - bits(q)| of near lanes
 const HALF_EXP = reinterpret<f32>(0x00400000); // bits: 2^22, rounds (bits(p) - bits(q))·2^-23 to nearest
 const Q_MIN = reinterpret<f32>(0x0F800000); // 2^-96: Q_OFF, see valid4
+const HIGH9 = reinterpret<f32>(0xFF800000); // bits: the sign and exponent fields
 const KL_CONSTS = memory.data<f32>([
   T3, T3, T3, T3, T2, T2, T2, T2, T1, T1, T1, T1, T0, T0, T0, T0, LN2F, LN2F, LN2F, LN2F, 2, 2, 2, 2,
   NEAR, NEAR, NEAR, NEAR, HALF_EXP, HALF_EXP, HALF_EXP, HALF_EXP, Q_MIN, Q_MIN, Q_MIN, Q_MIN,
+  HIGH9, HIGH9, HIGH9, HIGH9,
 ], 16);
 
 /**
