@@ -18,7 +18,7 @@
 
 import { hsum4, log4, T0, T1, T2, T3 } from './math32';
 import { hsum2 } from './lanes';
-import { madd4 } from './fused';
+import { madd4, select4 } from './fused';
 
 const LN2F = reinterpret<f32>(0x33B17218); // 8.26295832e-8: ln 2 rounded to float32 (0x3F317218), times 2^-23
 export let klOk: bool = true;
@@ -46,7 +46,7 @@ export let klOk: bool = true;
   t = f32x4.mul(madd4(t, z, v128.load(K, 48)), z);
   // (k·2^23)·(ln2·2^-23): the same product as k·ln2, both factors exact
   let far = f32x4.sub(f32x4.mul(p, madd4(f32x4.convert_i32x4_s(k), v128.load(K, 64), f32x4.mul(s, f32x4.add(t, v128.load(K, 80))))), d);
-  return v128.bitselect(f32x4.mul(s, madd4(p, t, d)), far, near);
+  return select4(f32x4.mul(s, madd4(p, t, d)), far, near);
 }
 
 const NEAR = reinterpret<f32>(0x00733333); // bits: 0.9·2^23, the bound on |bits(p) - bits(q)| of near lanes
