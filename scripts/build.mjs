@@ -79,11 +79,30 @@ await build({
 });
 
 // The `xent/parallel` entry and its workers' script (loaded as new URL('./parallel-worker.js', import.meta.url)),
-// ESM for Node and browsers; each carries the kernels it needs, as the main entry does.
+// ESM for Node and browsers. Both import the main entry (dist/index.js) rather than carry the library: its imports
+// of src/index.ts stay imports of './index.js', and errors.ts's XentError is the main entry's class (its helpers
+// are bundled), so that there is one copy of the kernels and one XentError class.
+const errorsTs = new URL('../src/core/errors.ts', import.meta.url).pathname;
+const mainExternal = {
+  name: 'main-entry-external',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/index\.js$/ }, () => ({ path: './index.js', external: true }));
+    b.onResolve({ filter: /^\.\/index\.js$/, namespace: 'errors' }, () => ({ path: './index.js', external: true }));
+    b.onResolve({ filter: /\/errors\.js$/ }, () => ({ path: 'core/errors', namespace: 'errors' }));
+    b.onResolve({ filter: /errors\.ts$/, namespace: 'errors' }, () => ({ path: errorsTs }));
+    b.onLoad({ filter: /.*/, namespace: 'errors' }, () => ({
+      contents: `export * from ${JSON.stringify(errorsTs)};\nexport { XentError } from './index.js';\n`, loader: 'js',
+    }));
+  },
+};
 await build({
   ...common, entryPoints: { parallel: 'src/parallel/index.ts', 'parallel-worker': 'src/parallel/worker.ts' }, format: 'esm',
-  outdir: 'dist', external: ['node:worker_threads'], plugins: [scalarApart('js')],
+  outdir: 'dist', external: ['node:worker_threads'], plugins: [mainExternal],
 });
+for (const f of ['parallel.js', 'parallel-worker.js']) {
+  const text = readFileSync(`dist/${f}`, 'utf8');
+  if (/class \w+ extends Error|[A-Za-z0-9+/]{1000}/.test(text)) throw new Error(`dist/${f} carries a copy of the library`);
+}
 
 // Types: tsc checks every source and emits declarations into build/types; rollup-plugin-dts bundles the public API's
 // into one file, so internal modules (and their TypeScript-version-specific inferred types) are not shipped. The
@@ -95,5 +114,9 @@ execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconf
 const types = await rollup({ input: 'build/types/index.d.ts', plugins: [dts()] });
 await types.write({ file: 'dist/index.d.ts', format: 'es' });
 copyFileSync('dist/index.d.ts', 'dist/index.d.cts');
-const parallelTypes = await rollup({ input: 'build/types/parallel/index.d.ts', plugins: [dts()] });
+// xent/parallel's types import the main entry's (one XentError, one InitOptions).
+const parallelTypes = await rollup({
+  input: 'build/types/parallel/index.d.ts',
+  plugins: [{ name: 'main-types', resolveId: (id) => (id === '../index.js' ? { id: './index.js', external: true } : null) }, dts()],
+});
 await parallelTypes.write({ file: 'dist/parallel.d.ts', format: 'es' });

@@ -31,7 +31,22 @@ function batch(rows: number, cols: number, seed: number, f32: boolean, shared: b
 
 const bits = (v: number | Float64Array) => (typeof v === 'number' ? [v] : Array.from(v)).map((n) => Object.is(n, -0) ? '-0' : String(n));
 
-for (const init of [{}, { backend: 'wasm' as const, simd: false }, { backend: 'js' as const }]) {
+// The default (relaxed SIMD where the runtime fuses multiply-adds), the SIMD build, the scalar build, TypeScript.
+const BACKENDS = [{}, { relaxedSimd: false }, { backend: 'wasm', simd: false }, { backend: 'js' }] as const;
+
+it('the test data tells the backends apart (a pool running another backend than the one in use would fail)', async () => {
+  const { x, labels } = batch(37, 1000, 1037, true, false);
+  const seen = new Set<string>();
+  const names = new Set<string>();
+  for (const init of BACKENDS) {
+    names.add(await xent.init(init));
+    seen.add(bits(xent.softmaxCrossEntropy(x, labels, { classes: 1000, reduction: 'none', ignoreIndex: -100 }) as Float64Array).join());
+  }
+  expect(seen.size).toBe(names.size);
+  expect(names.size).toBeGreaterThanOrEqual(3);
+});
+
+for (const init of BACKENDS) {
   describe(`Pool on ${JSON.stringify(init)}`, () => {
     const pools: import('../src/parallel/index.js').Pool[] = [];
     afterAll(async () => {
@@ -39,8 +54,9 @@ for (const init of [{}, { backend: 'wasm' as const, simd: false }, { backend: 'j
     });
 
     it('equals the one-thread call bit for bit, for 1, 2 and 3 workers', async () => {
+      // The pools are created after init() with no init option of their own: they keep the backend in use.
       await xent.init(init);
-      for (const workers of [1, 2, 3]) pools.push(await par.createPool({ workers, init }));
+      for (const workers of [1, 2, 3]) pools.push(await par.createPool({ workers }));
       for (const f32 of [true, false]) {
         for (const shared of [false, true]) {
           // 37 rows: blocks of unequal size; 1 row: fewer rows than workers.
@@ -103,7 +119,9 @@ for (const init of [{}, { backend: 'wasm' as const, simd: false }, { backend: 'j
           expect((got as Error)?.message).toMatch(/has no option/);
           continue;
         }
+        // The main entry's own class: xent/parallel imports it (no second copy of the library).
         expect(got, JSON.stringify(o)).toBeInstanceOf(xent.XentError);
+        expect(Object.getPrototypeOf(got)).toBe(xent.XentError.prototype);
         expect((got as { code: string }).code).toBe((want as { code: string }).code);
         expect((got as Error).message).toBe((want as Error).message);
       }
@@ -113,6 +131,9 @@ for (const init of [{}, { backend: 'wasm' as const, simd: false }, { backend: 'j
 
 describe('Pool lifecycle', () => {
   it('bad pool options, calls after close and a close during a call', async () => {
+    expect(Object.hasOwn(xent.XentError, Symbol.hasInstance)).toBe(false);
+    const refused = await par.createPool({ workers: 0 }).catch((e: unknown) => e);
+    expect(Object.getPrototypeOf(refused)).toBe(xent.XentError.prototype);
     for (const workers of [0, 1.5, -1, 1000]) {
       await expect(par.createPool({ workers })).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringContaining('workers') });
     }

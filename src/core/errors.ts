@@ -22,14 +22,6 @@ export class XentError extends Error {
     this.name = 'XentError';
     this.code = code;
   }
-
-  /**
-   * Any XentError, from whichever copy of the library threw it: the `xent/parallel` entry carries its own (a
-   * separate bundle), and its errors are XentErrors of the main entry too.
-   */
-  static [Symbol.hasInstance](v: unknown): boolean {
-    return v instanceof Error && v.name === 'XentError' && typeof (v as { code?: unknown }).code === 'string';
-  }
 }
 
 /**

@@ -1,13 +1,13 @@
 /**
- * One large batch on several cores: a Pool of workers, each with its own instance of the main thread's compiled
- * kernels, takes a call's rows in contiguous blocks, one block per worker. Workers return per-row losses and the
- * main thread reduces them in row order with the same float64 sum as the one-thread call, so results are
- * bit-identical to it whatever the number of workers. Logits in a SharedArrayBuffer (sharedArray()) are read in
- * place; other logits are copied block by block into buffers transferred to the workers.
+ * One large batch on several cores: a Pool of workers, each running the kernels the main thread runs, takes a call's
+ * rows in contiguous blocks, one block per worker. Workers return per-row losses and the main thread reduces them in
+ * row order with the same float64 sum as the one-thread call, so results are bit-identical to it whatever the number
+ * of workers. Logits in a SharedArrayBuffer (sharedArray()) are read in place; other logits are copied block by block
+ * into buffers transferred to the workers. This module and the workers' script import the main entry (`xent`,
+ * dist/index.js): one copy of the library and of its kernels, one XentError class.
  */
-import { type InitOptions, init, kernelModule } from '../backend/select.js';
-import { softmaxCrossEntropy } from '../api/losses.js';
-import { XentError, show } from '../core/errors.js';
+import { type BackendName, type InitOptions, XentError, backend, init, softmaxCrossEntropy } from '../index.js';
+import { show } from '../core/errors.js';
 import { checkKeys, unitOf } from '../core/options.js';
 import { Sum } from '../core/reduce.js';
 import type { BlockReply, BlockTask, Start } from './protocol.js';
@@ -17,7 +17,10 @@ export interface PoolOptions {
   workers?: number;
   /** The workers' script (default: dist/parallel-worker.js beside this module); for bundlers that move files. */
   workerUrl?: string | URL;
-  /** The kernels the workers run, as init() takes them (default: the fastest the runtime runs). */
+  /**
+   * init()'s options, applied on this thread and in the workers (default: the workers run the backend in use here,
+   * as backend() names it).
+   */
   init?: InitOptions;
 }
 
@@ -55,6 +58,13 @@ function defaultWorkers(): number {
   return Math.max(1, n ?? 1);
 }
 
+/** init() options that start, in a worker, the kernels of the backend `name` (the one in use on this thread). */
+function initFor(name: BackendName): InitOptions {
+  if (name === 'js') return { backend: 'js' };
+  if (name === 'wasm') return { backend: 'wasm', simd: false };
+  return { backend: 'wasm', relaxedSimd: name === 'wasm-relaxed-simd' };
+}
+
 /** A worker in Node (worker_threads) or a module Web Worker; `onReply` gets its answers, `onFail` its crash. */
 async function spawn(url: URL, onReply: (r: BlockReply) => void, onFail: (e: unknown) => void): Promise<Handle> {
   if (isNode) {
@@ -81,7 +91,7 @@ export class Pool {
 
   private constructor(readonly workers: number) {}
 
-  /** Starts `workers` workers, each instantiating the kernels compiled here (see PoolOptions.init). */
+  /** Starts `workers` workers, each running the kernels this thread runs (see PoolOptions.init). */
   static async create(options: PoolOptions = {}): Promise<Pool> {
     const o = checkKeys(options, ['workers', 'workerUrl', 'init'], 'createPool');
     const n = o.workers === undefined ? defaultWorkers() : (o.workers as number);
@@ -89,13 +99,13 @@ export class Pool {
       throw new XentError('INVALID_OPTION', `workers must be an integer from 1 to 256, got ${show(o.workers)}`);
     }
     const url = o.workerUrl === undefined ? new URL('./parallel-worker.js', import.meta.url) : new URL(String(o.workerUrl));
-    await init(o.init as InitOptions | undefined);
+    if (o.init !== undefined) await init(o.init as InitOptions);
+    const start: Start = { init: (o.init as InitOptions | undefined) ?? initFor(backend()) };
     const pool = new Pool(n);
-    const module = kernelModule();
     const fail = (e: unknown) => pool.failAll(new XentError('INTERNAL', `a worker failed: ${e instanceof Error ? e.message : show(e)}`));
     for (let i = 0; i < n; i++) {
       const h = await spawn(url, (r) => pool.settle(r), fail);
-      h.post({ module }, []);
+      h.post(start, []);
       pool.handles.push(h);
     }
     return pool;

@@ -1,3 +1,5 @@
+import type { InitOptions } from '../index.js';
+
 /** Messages between a Pool (pool.ts) and its workers (worker.ts). */
 
 /** One block of rows of a softmaxCrossEntropy call: per-row losses in nats, as reduction 'none' gives them. */
@@ -19,7 +21,7 @@ export type BlockReply =
   | { id: number; values: Float64Array }
   | { id: number; error: string };
 
-/** The first message a worker gets: the main thread's compiled kernels (null: the TypeScript backend). */
+/** The first message a worker gets: init()'s options for the kernels the main thread runs. */
 export interface Start {
-  module: WebAssembly.Module | null;
+  init: InitOptions;
 }

@@ -1,9 +1,8 @@
 // Entry of the Pool's workers (dist/parallel-worker.js), in Node (worker_threads) and in browsers (module Web
-// Workers). A worker instantiates the main thread's compiled kernels, then answers each block of rows with its
+// Workers). A worker imports the main entry (dist/index.js), starts the kernels the main thread runs, then answers each block of rows with its
 // per-row losses (the buffer transferred back), or with the error's text: the pool then lets the one-thread call
 // name the error, so that errors are the same as without workers.
-import { init } from '../backend/select.js';
-import { softmaxCrossEntropy } from '../api/losses.js';
+import { init, softmaxCrossEntropy } from '../index.js';
 import type { BlockReply, BlockTask, Start } from './protocol.js';
 
 interface Port {
@@ -38,8 +37,7 @@ const p = await port();
 let ready: Promise<unknown> | null = null;
 p.listen((m) => {
   if (ready === null) {
-    const { module } = m as Start;
-    ready = init(module !== null ? { module, backend: 'wasm' } : { backend: 'js' });
+    ready = init((m as Start).init);
     return;
   }
   const t = m as BlockTask;

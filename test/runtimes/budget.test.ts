@@ -128,9 +128,8 @@ describe('the kernels\' bytes, in one place', () => {
       'cli-worker.js': [], 'cli.js': [], 'edge-light.js': [], 'workerd.js': [],
       'index.js': ['simd', 'relaxed', 'full simd', 'full relaxed'], 'index.cjs': ['simd', 'relaxed', 'full simd', 'full relaxed'],
       'wasm-scalar.js': ['scalar'], 'wasm-scalar.cjs': ['scalar'],
-      // xent/parallel compiles the kernels its workers instantiate; the workers' script carries them too (unused:
-      // it is handed the compiled module).
-      'parallel.js': ['simd', 'relaxed'], 'parallel-worker.js': ['simd', 'relaxed'],
+      // xent/parallel and its workers' script import the main entry (dist/index.js) for the kernels.
+      'parallel.js': [], 'parallel-worker.js': [],
     });
   });
 });
