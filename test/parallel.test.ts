@@ -4,6 +4,10 @@
  * pool can run), reject bad input with the one-thread call's XentError, and shut down cleanly. Runs the built
  * entries (dist/parallel.js and its workers' script; npm run build first).
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prng } from './helpers.js';
 
@@ -48,6 +52,7 @@ it('the test data tells the backends apart (a pool running another backend than 
 
 for (const init of BACKENDS) {
   describe(`Pool on ${JSON.stringify(init)}`, () => {
+    // pools: 1, 2 and 3 workers; 1 and 2 workers with the calling thread.
     const pools: import('../src/parallel/index.js').Pool[] = [];
     afterAll(async () => {
       await Promise.all(pools.map((p) => p.close()));
@@ -57,6 +62,8 @@ for (const init of BACKENDS) {
       // The pools are created after init() with no init option of their own: they keep the backend in use.
       await xent.init(init);
       for (const workers of [1, 2, 3]) pools.push(await par.createPool({ workers }));
+      // The calling thread as one more thread: with one worker, and with two.
+      for (const workers of [1, 2]) pools.push(await par.createPool({ workers, caller: true }));
       for (const f32 of [true, false]) {
         for (const shared of [false, true]) {
           // 37 rows: blocks of unequal size; 1 row: fewer rows than workers.
@@ -85,48 +92,58 @@ for (const init of BACKENDS) {
     });
 
     it('bad input rejects with the XentError of the one-thread call', async () => {
-      const pool = pools[1];
-      const { x, labels: some } = batch(20, 50, 9, true, false);
-      const labels = some.map((v) => (v < 0 ? 1 : v));
-      const cases: [Float32Array, ArrayLike<number>, object][] = [
-        [x.map((v, i) => (i === 17 * 50 + 3 ? NaN : v)), labels, { classes: 50 }], // NaN in the second block
-        [x, labels.map((v, i) => (i === 15 ? 50 : v)), { classes: 50 }], // label out of range
-        [x, labels.map((v, i) => (i === 2 ? -3 : v)), { classes: 50 }],
-        [x, Array.from(labels, (v, i) => (i === 12 ? 2.5 : v)), { classes: 50 }], // not an integer
-        [x, Array.from(labels, (v, i) => (i === 13 ? 2 ** 32 + 1 : v)), { classes: 50 }],
-        [x, labels.subarray(1), { classes: 50 }], // shape
-        [x, labels, { classes: 7 }],
-        [x, labels, { classes: 50, weight: [1] }], // an option the pool does not take
-        [x, labels, { classes: 50, reduction: 'batchmean' }],
-        [x, labels, { classes: 50, base: -1 }],
-        [x.map((v, i) => (i === 19 * 50 ? Infinity : v)), labels, { classes: 50 }],
-      ];
-      for (const [xs, ys, o] of cases) {
-        let want: unknown;
-        try {
-          xent.softmaxCrossEntropy(xs, ys as Int32Array, o as { classes: number });
-        } catch (e) {
-          want = e;
-        }
-        let got: unknown;
-        try {
-          await pool.softmaxCrossEntropy(xs, ys, o as { classes: number });
-        } catch (e) {
-          got = e;
-        }
-        // Some of these the one-thread call takes (unknown options are its own to refuse): then so must the pool.
-        if (want === undefined) {
-          expect((got as Error)?.message).toMatch(/has no option/);
-          continue;
-        }
-        // The main entry's own class: xent/parallel imports it (no second copy of the library).
-        expect(got, JSON.stringify(o)).toBeInstanceOf(xent.XentError);
-        expect(Object.getPrototypeOf(got)).toBe(xent.XentError.prototype);
-        expect((got as { code: string }).code).toBe((want as { code: string }).code);
-        expect((got as Error).message).toBe((want as Error).message);
-      }
+      // Two workers, and one worker beside the calling thread: an error in the caller's block or in a worker's.
+      for (const pool of [pools[1], pools[3]]) await badInput(pool);
     });
   });
+}
+
+/** Each bad input, plain and in shared memory, rejects as the one-thread call throws. */
+async function badInput(pool: import('../src/parallel/index.js').Pool) {
+  const { x, labels: some } = batch(20, 50, 9, true, false);
+  const labels = some.map((v) => (v < 0 ? 1 : v));
+  const cases: [Float32Array, ArrayLike<number>, object][] = [
+    [x.map((v, i) => (i === 17 * 50 + 3 ? NaN : v)), labels, { classes: 50 }], // NaN in the second block
+    [x, labels.map((v, i) => (i === 15 ? 50 : v)), { classes: 50 }], // label out of range
+    [x, labels.map((v, i) => (i === 2 ? -3 : v)), { classes: 50 }],
+    [x, Array.from(labels, (v, i) => (i === 12 ? 2.5 : v)), { classes: 50 }], // not an integer
+    [x, Array.from(labels, (v, i) => (i === 13 ? 2 ** 32 + 1 : v)), { classes: 50 }],
+    [x, labels.subarray(1), { classes: 50 }], // shape
+    [x, labels, { classes: 7 }],
+    [x, labels, { classes: 50, weight: [1] }], // an option the pool does not take
+    [x, labels, { classes: 50, reduction: 'batchmean' }],
+    [x, labels, { classes: 50, base: -1 }],
+    [x.map((v, i) => (i === 19 * 50 ? Infinity : v)), labels, { classes: 50 }],
+  ];
+  const inShared = (a: Float32Array) => {
+    const c = par.sharedArray(a.length) as Float32Array;
+    c.set(a);
+    return c;
+  };
+  for (const [plain, ys, o] of cases) for (const xs of [plain, inShared(plain)]) {
+    let want: unknown;
+    try {
+      xent.softmaxCrossEntropy(xs, ys as Int32Array, o as { classes: number });
+    } catch (e) {
+      want = e;
+    }
+    let got: unknown;
+    try {
+      await pool.softmaxCrossEntropy(xs, ys, o as { classes: number });
+    } catch (e) {
+      got = e;
+    }
+    // Some of these the one-thread call takes (unknown options are its own to refuse): then so must the pool.
+    if (want === undefined) {
+      expect((got as Error)?.message).toMatch(/has no option/);
+      continue;
+    }
+    // The main entry's own class: xent/parallel imports it (no second copy of the library).
+    expect(got, JSON.stringify(o)).toBeInstanceOf(xent.XentError);
+    expect(Object.getPrototypeOf(got)).toBe(xent.XentError.prototype);
+    expect((got as { code: string }).code).toBe((want as { code: string }).code);
+    expect((got as Error).message).toBe((want as Error).message);
+  }
 }
 
 describe('Pool lifecycle', () => {
@@ -138,6 +155,7 @@ describe('Pool lifecycle', () => {
       await expect(par.createPool({ workers })).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringContaining('workers') });
     }
     await expect(par.createPool({ threads: 2 } as object)).rejects.toMatchObject({ code: 'INVALID_OPTION' });
+    await expect(par.createPool({ caller: 1 } as object)).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringContaining('caller') });
     expect(() => par.sharedArray(-1)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
     const pool = await par.createPool({ workers: 2 });
     const { x, labels } = batch(64, 20_000, 3, true, true);
@@ -147,5 +165,20 @@ describe('Pool lifecycle', () => {
     await running;
     await expect(pool.softmaxCrossEntropy(x, labels, options)).rejects.toMatchObject({ code: 'INVALID_STATE' });
     await pool.close(); // twice is harmless
+  });
+
+  it('an idle pool that was never closed does not keep Node running', () => {
+    const code = `import { createPool, sharedArray } from ${JSON.stringify(PARALLEL)};
+      for (const caller of [false, true]) {
+        const pool = await createPool({ workers: 2, caller });
+        const x = sharedArray(8 * 100);
+        x.fill(0.5);
+        console.log(await pool.softmaxCrossEntropy(x, new Int32Array(8), { classes: 100 }));
+      }`;
+    const dir = mkdtempSync(join(tmpdir(), 'xent-pool-'));
+    writeFileSync(join(dir, 'idle.mjs'), code);
+    const out = execFileSync(process.execPath, [join(dir, 'idle.mjs')], { timeout: 30_000, encoding: 'utf8' });
+    rmSync(dir, { recursive: true });
+    expect(out.trim().split('\n').map(Number)).toEqual([Math.log(100), Math.log(100)]);
   });
 });

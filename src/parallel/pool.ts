@@ -10,11 +10,17 @@ import { type BackendName, type InitOptions, XentError, backend, init, softmaxCr
 import { show } from '../core/errors.js';
 import { checkKeys, unitOf } from '../core/options.js';
 import { Sum } from '../core/reduce.js';
+import { runTask } from './blocks.js';
 import type { BlockReply, BlockTask, Start } from './protocol.js';
 
 export interface PoolOptions {
   /** Number of workers (default: the cores the runtime reports, at least 1). */
   workers?: number;
+  /**
+   * The calling thread takes part in each call too, as one more thread beside the workers (default false): it is
+   * then busy for the call's duration, as with the one-thread function.
+   */
+  caller?: boolean;
   /** The workers' script (default: dist/parallel-worker.js beside this module); for bundlers that move files. */
   workerUrl?: string | URL;
   /**
@@ -38,6 +44,8 @@ export interface ParallelSoftmaxCrossEntropyOptions {
 }
 
 const KEYS = ['classes', 'reduction', 'base', 'temperature', 'ignoreIndex'];
+/** Elements in one block of a shared call's rows (at least a row): small enough that threads finish together. */
+const BLOCK_ELEMENTS = 1 << 20;
 
 interface Handle {
   post(m: BlockTask | Start, transfer: ArrayBuffer[]): void;
@@ -47,7 +55,7 @@ interface Handle {
 }
 
 interface Pending {
-  resolve(v: Float64Array): void;
+  resolve(v: Float64Array | null): void;
   reject(e: unknown): void;
 }
 
@@ -89,11 +97,11 @@ export class Pool {
   private next = 0;
   private closed = false;
 
-  private constructor(readonly workers: number) {}
+  private constructor(readonly workers: number, private readonly caller: boolean) {}
 
   /** Starts `workers` workers, each running the kernels this thread runs (see PoolOptions.init). */
   static async create(options: PoolOptions = {}): Promise<Pool> {
-    const o = checkKeys(options, ['workers', 'workerUrl', 'init'], 'createPool');
+    const o = checkKeys(options, ['workers', 'workerUrl', 'init', 'caller'], 'createPool');
     const n = o.workers === undefined ? defaultWorkers() : (o.workers as number);
     if (!Number.isInteger(n) || n < 1 || n > 256) {
       throw new XentError('INVALID_OPTION', `workers must be an integer from 1 to 256, got ${show(o.workers)}`);
@@ -101,7 +109,10 @@ export class Pool {
     const url = o.workerUrl === undefined ? new URL('./parallel-worker.js', import.meta.url) : new URL(String(o.workerUrl));
     if (o.init !== undefined) await init(o.init as InitOptions);
     const start: Start = { init: (o.init as InitOptions | undefined) ?? initFor(backend()) };
-    const pool = new Pool(n);
+    if (o.caller !== undefined && typeof o.caller !== 'boolean') {
+      throw new XentError('INVALID_OPTION', `caller must be true or false, got ${show(o.caller)}`);
+    }
+    const pool = new Pool(n, (o.caller as boolean | undefined) ?? false);
     const fail = (e: unknown) => pool.failAll(new XentError('INTERNAL', `a worker failed: ${e instanceof Error ? e.message : show(e)}`));
     for (let i = 0; i < n; i++) {
       const h = await spawn(url, (r) => pool.settle(r), fail);
@@ -154,33 +165,66 @@ export class Pool {
     const ints = labels instanceof Int32Array ? labels : Int32Array.from(labels);
     // A label that is not an int32 (2.5, NaN, 2^40) is the one-thread call's to refuse: an Int32Array would wrap it.
     for (let r = 0; r < rows; r++) if (ints[r] !== labels[r]) return oneThread();
-    const parts = Math.min(this.workers, rows);
-    const blocks: Promise<Float64Array>[] = [];
-    for (let i = 0; i < parts; i++) {
-      const r0 = Math.floor((i * rows) / parts);
-      const r1 = Math.floor(((i + 1) * rows) / parts);
-      const view = logits.subarray(r0 * cols, r1 * cols);
-      const own = shared ? view : view.slice();
-      const task: BlockTask = {
-        id: this.next++, buffer: own.buffer, byteOffset: own.byteOffset, f32, rows: r1 - r0, cols,
-        labels: ints.slice(r0, r1), temperature: o.temperature as number | undefined,
-        ignoreIndex: o.ignoreIndex as number | undefined,
-      };
-      blocks.push(new Promise<Float64Array>((resolve, reject) => this.pending.set(task.id, { resolve, reject })));
-      this.handles[i].post(task, shared ? [task.labels.buffer as ArrayBuffer] : [own.buffer as ArrayBuffer, task.labels.buffer as ArrayBuffer]);
+    const task = {
+      buffer: logits.buffer, byteOffset: logits.byteOffset, f32, rows, cols, labels: ints,
+      temperature: o.temperature as number | undefined, ignoreIndex: o.ignoreIndex as number | undefined,
+    };
+    const self = this.caller ? 1 : 0;
+    const threads = Math.min(this.workers + self, rows);
+    const replies: Promise<Float64Array | null>[] = [];
+    const send = (i: number, t: BlockTask, transfer: ArrayBuffer[]) => {
+      replies.push(new Promise((resolve, reject) => this.pending.set(t.id, { resolve, reject })));
+      this.handles[i].hold(true);
+      this.handles[i].post(t, transfer);
+    };
+    let mine: Float64Array | null = null;
+    let refused = false;
+    if (shared) {
+      // Every thread takes blocks of rows until none is left: no thread idles while another has a long queue.
+      const claim = new Int32Array(new SharedArrayBuffer(4));
+      const out = new Float64Array(new SharedArrayBuffer(rows * 8));
+      const block = Math.max(1, Math.min(Math.ceil(rows / (4 * threads)), Math.floor(BLOCK_ELEMENTS / cols)));
+      for (let i = 0; i < threads - self; i++) send(i, { ...task, id: this.next++, claim, block, out }, []);
+      if (self) refused = !this.own(() => runTask({ ...task, id: -1, claim, block, out }));
+      mine = out;
+    } else {
+      // One contiguous block per thread, copied into a buffer transferred to its worker (the caller's read in place).
+      for (let i = 0; i < threads; i++) {
+        const r0 = Math.floor((i * rows) / threads);
+        const r1 = Math.floor(((i + 1) * rows) / threads);
+        if (i < self) continue;
+        const copy = logits.slice(r0 * cols, r1 * cols);
+        const labelsCopy = ints.slice(r0, r1);
+        send(i - self, { ...task, id: this.next++, buffer: copy.buffer, byteOffset: 0, rows: r1 - r0, labels: labelsCopy }, [
+          copy.buffer as ArrayBuffer, labelsCopy.buffer as ArrayBuffer,
+        ]);
+      }
+      if (self) {
+        const r1 = Math.floor(rows / threads);
+        refused = !this.own(() => (mine = runTask({ ...task, id: -1, rows: r1 })));
+      }
     }
-    for (let i = 0; i < parts; i++) this.handles[i].hold(true);
     // Every block is waited for, so that no worker is still busy with this call when it returns.
-    const settled = await Promise.allSettled(blocks);
+    const settled = await Promise.allSettled(replies);
     if (this.pending.size === 0) for (const h of this.handles) h.hold(false);
     const failed = settled.find((b) => b.status === 'rejected');
-    if (failed) {
-      if (failed.reason instanceof XentError) throw failed.reason;
-      // A block's input was refused: the one-thread call names the error as it would without workers.
-      return oneThread();
-    }
-    const values = settled.map((b) => (b as PromiseFulfilledResult<Float64Array>).value);
+    if (failed?.reason instanceof XentError) throw failed.reason;
+    // A block's input was refused: the one-thread call names the error as it would without workers.
+    if (failed || refused) return oneThread();
+    const values = shared
+      ? [mine!]
+      : [...(mine ? [mine] : []), ...settled.map((b) => (b as PromiseFulfilledResult<Float64Array>).value)];
     return combine(values, ints, rows, reduction, unit, o.ignoreIndex as number | undefined);
+  }
+
+  /** Runs the caller's part of a call: false when its input was refused (the one-thread call then names why). */
+  private own(f: () => unknown): boolean {
+    try {
+      f();
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Stops the workers; calls still running reject with INVALID_STATE. */

@@ -1,13 +1,16 @@
+/** Messages between a Pool (pool.ts) and its workers (worker.ts), and the block loop both run (blocks.ts). */
 import type { InitOptions } from '../index.js';
 
-/** Messages between a Pool (pool.ts) and its workers (worker.ts). */
-
-/** One block of rows of a softmaxCrossEntropy call: per-row losses in nats, as reduction 'none' gives them. */
+/**
+ * A softmaxCrossEntropy call's rows, or some of them: per-row losses in nats, as reduction 'none' gives them.
+ * With `claim`, the logits are shared and every thread of the call takes `block` rows at a time (Atomics.add on
+ * claim[0]) and writes their losses into the shared `out`; without, the task is one block whose losses are returned.
+ */
 export interface BlockTask {
   id: number;
   /** The logits' memory: shared (read in place) or a copy of this block transferred to the worker. */
   buffer: ArrayBufferLike;
-  /** Where the block starts in `buffer`, in bytes. */
+  /** Where the task's first row starts in `buffer`, in bytes. */
   byteOffset: number;
   f32: boolean;
   rows: number;
@@ -15,10 +18,14 @@ export interface BlockTask {
   labels: Int32Array;
   temperature: number | undefined;
   ignoreIndex: number | undefined;
+  claim?: Int32Array;
+  block?: number;
+  out?: Float64Array;
 }
 
+/** A task's losses (null: written into its `out`), or the error's text. */
 export type BlockReply =
-  | { id: number; values: Float64Array }
+  | { id: number; values: Float64Array | null }
   | { id: number; error: string };
 
 /** The first message a worker gets: init()'s options for the kernels the main thread runs. */

@@ -2,7 +2,8 @@
 // Workers). A worker imports the main entry (dist/index.js), starts the kernels the main thread runs, then answers each block of rows with its
 // per-row losses (the buffer transferred back), or with the error's text: the pool then lets the one-thread call
 // name the error, so that errors are the same as without workers.
-import { init, softmaxCrossEntropy } from '../index.js';
+import { init } from '../index.js';
+import { runTask } from './blocks.js';
 import type { BlockReply, BlockTask, Start } from './protocol.js';
 
 interface Port {
@@ -25,14 +26,6 @@ async function port(): Promise<Port> {
   };
 }
 
-function block(t: BlockTask): Float64Array {
-  const Ctor = t.f32 ? Float32Array : Float64Array;
-  const logits = new Ctor(t.buffer as ArrayBuffer, t.byteOffset, t.rows * t.cols);
-  return softmaxCrossEntropy(logits, t.labels, {
-    classes: t.cols, reduction: 'none', temperature: t.temperature, ignoreIndex: t.ignoreIndex,
-  }) as Float64Array;
-}
-
 const p = await port();
 let ready: Promise<unknown> | null = null;
 p.listen((m) => {
@@ -42,7 +35,7 @@ p.listen((m) => {
   }
   const t = m as BlockTask;
   ready.then(() => {
-    const values = block(t);
-    p.post({ id: t.id, values }, [values.buffer as ArrayBuffer]);
+    const values = runTask(t);
+    p.post({ id: t.id, values }, values ? [values.buffer as ArrayBuffer] : []);
   }).catch((e: unknown) => p.post({ id: t.id, error: e instanceof Error ? e.message : String(e) }, []));
 });
