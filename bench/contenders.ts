@@ -43,7 +43,7 @@ export function contenders(s: WorkloadInfo, settings: Settings): Impl[] {
       xentEvaluator(s, 'default'), xentEvaluator(s, 'default', true), xentEvaluator(s, 'js'),
     ]),
     xentScoreTokens(s), xentLanguageModelEvaluator(s),
-    xentWorkers(s, 1, big), xentWorkers(s, 2, big),
+    xentWorkers(s, 1, big), xentWorkers(s, 2, big), xentWorkers(s, 1, big, true),
     xentTwoCalls(s), xentComparison(s),
     ...floors(s),
   ];

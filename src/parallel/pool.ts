@@ -44,8 +44,11 @@ export interface ParallelSoftmaxCrossEntropyOptions {
 }
 
 const KEYS = ['classes', 'reduction', 'base', 'temperature', 'ignoreIndex'];
-/** Elements in one block of a shared call's rows (at least a row): small enough that threads finish together. */
-const BLOCK_ELEMENTS = 1 << 20;
+/**
+ * Logits in one block of a shared call's rows (at least a row): few enough that threads finish together, enough that
+ * the block's call costs little beside its kernel.
+ */
+const BLOCK_ELEMENTS = 1 << 22;
 
 interface Handle {
   post(m: BlockTask | Start, transfer: ArrayBuffer[]): void;
