@@ -157,14 +157,17 @@ describe('Pool lifecycle', () => {
     await expect(par.createPool({ threads: 2 } as object)).rejects.toMatchObject({ code: 'INVALID_OPTION' });
     await expect(par.createPool({ caller: 1 } as object)).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringContaining('caller') });
     expect(() => par.sharedArray(-1)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
-    const pool = await par.createPool({ workers: 2 });
-    const { x, labels } = batch(64, 20_000, 3, true, true);
-    const options = { classes: 20_000, ignoreIndex: -100 };
-    const running = expect(pool.softmaxCrossEntropy(x, labels, options)).rejects.toMatchObject({ code: 'INVALID_STATE' });
-    await pool.close();
-    await running;
-    await expect(pool.softmaxCrossEntropy(x, labels, options)).rejects.toMatchObject({ code: 'INVALID_STATE' });
-    await pool.close(); // twice is harmless
+    // Logits shared and plain (blocks copied and handed out as the workers ask), with and without the caller.
+    for (const [shared, caller] of [[true, false], [false, false], [false, true]]) {
+      const pool = await par.createPool({ workers: 2, caller });
+      const { x, labels } = batch(64, 20_000, 3, true, shared);
+      const options = { classes: 20_000, ignoreIndex: -100 };
+      const running = expect(pool.softmaxCrossEntropy(x, labels, options)).rejects.toMatchObject({ code: 'INVALID_STATE' });
+      await pool.close();
+      await running;
+      await expect(pool.softmaxCrossEntropy(x, labels, options)).rejects.toMatchObject({ code: 'INVALID_STATE' });
+      await pool.close(); // twice is harmless
+    }
   });
 
   it('an idle pool that was never closed does not keep Node running', () => {

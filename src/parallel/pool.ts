@@ -1,9 +1,9 @@
 /**
  * One large batch on several cores: a Pool of workers, each running the kernels the main thread runs, takes a call's
- * rows in contiguous blocks, one block per worker. Workers return per-row losses and the main thread reduces them in
- * row order with the same float64 sum as the one-thread call, so results are bit-identical to it whatever the number
- * of workers. Logits in a SharedArrayBuffer (sharedArray()) are read in place; other logits are copied block by block
- * into buffers transferred to the workers. This module and the workers' script import the main entry (`xent`,
+ * rows in blocks (the calling thread too, with `caller`). Per-row losses come back and the main thread reduces them
+ * in row order with the same float64 sum as the one-thread call, so results are bit-identical to it whatever the
+ * number of threads. Logits in a SharedArrayBuffer (sharedArray()) are read in place, each thread taking the next
+ * block as it is free; other logits are copied block by block into buffers transferred to the workers as they ask. This module and the workers' script import the main entry (`xent`,
  * dist/index.js): one copy of the library and of its kernels, one XentError class.
  */
 import { type BackendName, type InitOptions, XentError, backend, init, softmaxCrossEntropy } from '../index.js';
@@ -45,8 +45,8 @@ export interface ParallelSoftmaxCrossEntropyOptions {
 
 const KEYS = ['classes', 'reduction', 'base', 'temperature', 'ignoreIndex'];
 /**
- * Logits in one block of a shared call's rows (at least a row): few enough that threads finish together, enough that
- * the block's call costs little beside its kernel.
+ * Logits in one block of a call's rows (at least a row): few enough that threads finish together and that workers
+ * start soon, enough that the block's call and message cost little beside its kernel.
  */
 const BLOCK_ELEMENTS = 1 << 22;
 
@@ -57,8 +57,10 @@ interface Handle {
   hold(busy: boolean): void;
 }
 
+type Reply = Extract<BlockReply, { values: unknown }>;
+
 interface Pending {
-  resolve(v: Float64Array | null): void;
+  resolve(v: Reply): void;
   reject(e: unknown): void;
 }
 
@@ -97,6 +99,8 @@ async function spawn(url: URL, onReply: (r: BlockReply) => void, onFail: (e: unk
 export class Pool {
   private handles: Handle[] = [];
   private pending = new Map<number, Pending>();
+  /** Buffers the workers returned, for the next blocks of plain logits. */
+  private spare: ArrayBuffer[] = [];
   private next = 0;
   private closed = false;
 
@@ -129,7 +133,7 @@ export class Pool {
     const p = this.pending.get(r.id);
     if (!p) return;
     this.pending.delete(r.id);
-    if ('values' in r) p.resolve(r.values);
+    if ('values' in r) p.resolve(r);
     else p.reject(r.error);
   }
 
@@ -174,50 +178,83 @@ export class Pool {
     };
     const self = this.caller ? 1 : 0;
     const threads = Math.min(this.workers + self, rows);
-    const replies: Promise<Float64Array | null>[] = [];
-    const send = (i: number, t: BlockTask, transfer: ArrayBuffer[]) => {
-      replies.push(new Promise((resolve, reject) => this.pending.set(t.id, { resolve, reject })));
-      this.handles[i].hold(true);
-      this.handles[i].post(t, transfer);
-    };
-    let mine: Float64Array | null = null;
+    const block = blockRows(rows, threads, cols);
+    const busy = this.handles.slice(0, threads - self);
+    for (const h of busy) h.hold(true);
+    let parts: Float64Array[];
     let refused = false;
+    // Every thread's work is waited for, so that no worker is still busy with this call when it returns.
+    let settled: PromiseSettledResult<unknown>[];
     if (shared) {
       // Every thread takes blocks of rows until none is left: no thread idles while another has a long queue.
       const claim = new Int32Array(new SharedArrayBuffer(4));
       const out = new Float64Array(new SharedArrayBuffer(rows * 8));
-      const block = Math.max(1, Math.min(Math.ceil(rows / (4 * threads)), Math.floor(BLOCK_ELEMENTS / cols)));
-      for (let i = 0; i < threads - self; i++) send(i, { ...task, id: this.next++, claim, block, out }, []);
+      const replies = busy.map((_, i) => this.request(i, { ...task, id: this.next++, claim, block, out }, []));
       if (self) refused = !this.own(() => runTask({ ...task, id: -1, claim, block, out }));
-      mine = out;
+      settled = await Promise.allSettled(replies);
+      parts = [out];
     } else {
-      // One contiguous block per thread, copied into a buffer transferred to its worker (the caller's read in place).
-      for (let i = 0; i < threads; i++) {
-        const r0 = Math.floor((i * rows) / threads);
-        const r1 = Math.floor(((i + 1) * rows) / threads);
-        if (i < self) continue;
-        const copy = logits.slice(r0 * cols, r1 * cols);
-        const labelsCopy = ints.slice(r0, r1);
-        send(i - self, { ...task, id: this.next++, buffer: copy.buffer, byteOffset: 0, rows: r1 - r0, labels: labelsCopy }, [
-          copy.buffer as ArrayBuffer, labelsCopy.buffer as ArrayBuffer,
-        ]);
-      }
-      if (self) {
-        const r1 = Math.floor(rows / threads);
-        refused = !this.own(() => (mine = runTask({ ...task, id: -1, rows: r1 })));
-      }
+      // Blocks go to the threads as they ask: each worker has two in hand (one to run while the next is copied on
+      // this thread into a buffer it returns); the caller runs its blocks in place, between turns of the event loop.
+      const count = Math.ceil(rows / block);
+      parts = new Array<Float64Array>(count);
+      let taken = 0;
+      const take = () => (refused || taken >= count ? -1 : taken++);
+      const bytes = logits.BYTES_PER_ELEMENT;
+      const feed = async (i: number) => {
+        try {
+          await feedFrom(i);
+        } catch (e) {
+          refused = true; // the other threads take no more blocks
+          throw e;
+        }
+      };
+      const feedFrom = async (i: number) => {
+        for (let b = take(); b >= 0; b = take()) {
+          const r0 = b * block;
+          const r1 = Math.min(rows, r0 + block);
+          const buffer = this.buffer(block * cols * bytes, (r1 - r0) * cols * bytes);
+          new (f32 ? Float32Array : Float64Array)(buffer, 0, (r1 - r0) * cols).set(logits.subarray(r0 * cols, r1 * cols));
+          const labelsCopy = ints.slice(r0, r1);
+          const t = { ...task, id: this.next++, buffer, byteOffset: 0, rows: r1 - r0, labels: labelsCopy };
+          const reply = await this.request(i, t, [buffer, labelsCopy.buffer as ArrayBuffer]);
+          parts[b] = reply.values!;
+          if (reply.input) this.spare.push(reply.input);
+        }
+      };
+      const mine = async () => {
+        for (let b = take(); b >= 0; b = take()) {
+          const r0 = b * block;
+          const n = Math.min(rows, r0 + block) - r0;
+          const t = { ...task, id: -1, byteOffset: logits.byteOffset + r0 * cols * bytes, rows: n, labels: ints.subarray(r0, r0 + n) };
+          if (!this.own(() => (parts[b] = runTask(t)!))) refused = true;
+          await turn();
+        }
+      };
+      const feeds = busy.flatMap((_, i) => [feed(i), feed(i)]);
+      settled = await Promise.allSettled(self ? [...feeds, mine()] : feeds);
+      // Two spare buffers per worker at most are kept for the next call (close() drops them).
+      this.spare.splice(0, this.spare.length - 2 * this.workers);
     }
-    // Every block is waited for, so that no worker is still busy with this call when it returns.
-    const settled = await Promise.allSettled(replies);
     if (this.pending.size === 0) for (const h of this.handles) h.hold(false);
-    const failed = settled.find((b) => b.status === 'rejected');
+    const failed = settled.find((r) => r.status === 'rejected');
     if (failed?.reason instanceof XentError) throw failed.reason;
     // A block's input was refused: the one-thread call names the error as it would without workers.
     if (failed || refused) return oneThread();
-    const values = shared
-      ? [mine!]
-      : [...(mine ? [mine] : []), ...settled.map((b) => (b as PromiseFulfilledResult<Float64Array>).value)];
-    return combine(values, ints, rows, reduction, unit, o.ignoreIndex as number | undefined);
+    return combine(parts, ints, rows, reduction, unit, o.ignoreIndex as number | undefined);
+  }
+
+  /** Posts a task to worker i; resolves to its reply. */
+  private request(i: number, t: BlockTask, transfer: ArrayBuffer[]): Promise<Reply> {
+    const reply = new Promise<Reply>((resolve, reject) => this.pending.set(t.id, { resolve, reject }));
+    this.handles[i].post(t, transfer);
+    return reply;
+  }
+
+  /** A buffer for a block of `need` bytes: a spare one returned by a worker, or a new one of `size` bytes. */
+  private buffer(size: number, need: number): ArrayBuffer {
+    const k = this.spare.findIndex((b) => b.byteLength >= need);
+    return k >= 0 ? this.spare.splice(k, 1)[0] : new ArrayBuffer(size);
   }
 
   /** Runs the caller's part of a call: false when its input was refused (the one-thread call then names why). */
@@ -235,8 +272,17 @@ export class Pool {
     if (this.closed) return;
     this.closed = true;
     this.failAll(new XentError('INVALID_STATE', 'the pool was closed during the call'));
+    this.spare = [];
     await Promise.all(this.handles.map((h) => h.terminate()));
   }
+}
+
+/** A turn of the event loop (the workers' replies are handled), between the caller's blocks. */
+const turn = () => new Promise<void>((resolve) => (isNode ? setImmediate(resolve) : setTimeout(resolve, 0)));
+
+/** Rows per block: about four blocks per thread, of at most BLOCK_ELEMENTS logits (at least a row). */
+function blockRows(rows: number, threads: number, cols: number): number {
+  return Math.max(1, Math.min(Math.ceil(rows / (4 * threads)), Math.floor(BLOCK_ELEMENTS / cols)));
 }
 
 /** The one-thread call's reduction of per-row losses in nats (api/losses.ts labelled(), without weights). */

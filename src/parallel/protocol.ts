@@ -23,9 +23,9 @@ export interface BlockTask {
   out?: Float64Array;
 }
 
-/** A task's losses (null: written into its `out`), or the error's text. */
+/** A task's losses (null: written into its `out`) and its input buffer given back (a block task's), or the error's text. */
 export type BlockReply =
-  | { id: number; values: Float64Array | null }
+  | { id: number; values: Float64Array | null; input?: ArrayBuffer }
   | { id: number; error: string };
 
 /** The first message a worker gets: init()'s options for the kernels the main thread runs. */

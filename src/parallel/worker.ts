@@ -36,6 +36,7 @@ p.listen((m) => {
   const t = m as BlockTask;
   ready.then(() => {
     const values = runTask(t);
-    p.post({ id: t.id, values }, values ? [values.buffer as ArrayBuffer] : []);
+    if (t.claim) p.post({ id: t.id, values }, []);
+    else p.post({ id: t.id, values, input: t.buffer as ArrayBuffer }, [values!.buffer as ArrayBuffer, t.buffer as ArrayBuffer]);
   }).catch((e: unknown) => p.post({ id: t.id, error: e instanceof Error ? e.message : String(e) }, []));
 });
