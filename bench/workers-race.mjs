@@ -1,8 +1,9 @@
 // xent/parallel on W5 (512 × 151,936 float32 logits) in one process, the contenders alternating round by round
 // (the order reversed every other round): xent on one thread (with its copy, and zero-copy), pools of 1 and 2
-// workers and of 1 worker beside the calling thread (logits in shared memory), and onnxruntime-node on 1 and 2
-// threads. Prints per contender the median of the rounds' times (each round: the best of REPS calls) in ns per
-// element, the process's CPU time per element (every thread), and the medians of the per-round ratios.
+// workers and of 1 worker beside the calling thread (logits in shared memory; and plain logits on 2 workers), and
+// onnxruntime-node on 1 and 2 threads. Prints per contender the median of the rounds' times (each round: the best
+// of REPS calls) in ns per element, the process's CPU time per element (every thread), and the medians of the
+// per-round ratios.
 //   npm run build, then: node bench/workers-race.mjs [ROUNDS=9] [REPS=2]   (onnxruntime-node from bench/peers)
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
@@ -34,6 +35,7 @@ for (const [name, o] of [['xent, 1 worker', { workers: 1 }], ['xent, 2 workers',
   const pool = await par.createPool(o);
   pools.push(pool);
   contenders[name] = () => pool.softmaxCrossEntropy(shared, labels, options);
+  if (o.workers === 2) contenders[`${name}, plain logits`] = () => pool.softmaxCrossEntropy(plain, labels, options);
 }
 let ort = null;
 try {
