@@ -246,6 +246,7 @@ export class Pool {
 
   /** Posts a task to worker i; resolves to its reply. */
   private request(i: number, t: BlockTask, transfer: ArrayBuffer[]): Promise<Reply> {
+    if (this.closed) return Promise.reject(closedDuring());
     const reply = new Promise<Reply>((resolve, reject) => this.pending.set(t.id, { resolve, reject }));
     this.handles[i].post(t, transfer);
     return reply;
@@ -271,11 +272,13 @@ export class Pool {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.failAll(new XentError('INVALID_STATE', 'the pool was closed during the call'));
+    this.failAll(closedDuring());
     this.spare = [];
     await Promise.all(this.handles.map((h) => h.terminate()));
   }
 }
+
+const closedDuring = () => new XentError('INVALID_STATE', 'the pool was closed during the call');
 
 /** A turn of the event loop (the workers' replies are handled), between the caller's blocks. */
 const turn = () => new Promise<void>((resolve) => (isNode ? setImmediate(resolve) : setTimeout(resolve, 0)));
