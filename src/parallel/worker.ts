@@ -1,7 +1,7 @@
 // Entry of the Pool's workers (dist/parallel-worker.js), in Node (worker_threads) and in browsers (module Web
-// Workers). A worker imports the main entry (dist/index.js), starts the kernels the main thread runs, then answers each block of rows with its
-// per-row losses (the buffer transferred back), or with the error's text: the pool then lets the one-thread call
-// name the error, so that errors are the same as without workers.
+// Workers). A worker imports the main entry (dist/index.js), starts the kernels the main thread runs, then answers
+// each task (blocks.ts) with its per-row losses, its input buffer given back, or with the error's text: the pool then
+// lets the one-thread call name the error, so that errors are the same as without workers.
 import { init } from '../index.js';
 import { runTask } from './blocks.js';
 import type { BlockReply, BlockTask, Start } from './protocol.js';
