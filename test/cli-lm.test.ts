@@ -175,6 +175,43 @@ describe('threads and merged states, bit for bit', () => {
     // A state file is small whatever the vocabulary.
     expect(readFileSync(join(dir, 'all.json'), 'utf8').length).toBeLessThan(64 * 1024);
   });
+
+  // Each sequence is one grid block: 1, 2 and 3 shards cut the five blocks 5, 3 + 2 and 2 + 1 + 2 (or so).
+  const extra = ['--bootstrap', '40', '--seed', '7', '--bytes', '12345'];
+  for (const n of [1, 2, 3]) {
+    it(`--shard K/${n} states merged (in any order) give one run's report, with the bootstrap and bits per byte`, () => {
+      const whole = run('all.npy', 'all-ids.npy', ...extra);
+      expect(whole.status).toBe(0);
+      const files: string[] = [];
+      for (let k = n; k >= 1; k--) {
+        const f = `shard-${k}-of-${n}.json`;
+        const r = run('all.npy', 'all-ids.npy', ...extra, '--shard', `${k}/${n}`, '--state-out', f);
+        expect(r.stderr).toBe('');
+        expect(r.status).toBe(0);
+        files.push(f);
+      }
+      // The shards cover the input once, each a part of it.
+      const spans = files.map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as { first: number; end: number });
+      expect(spans.reduce((t, p) => t + p.end - p.first, 0)).toBe(N * T);
+      if (n > 1) expect(Math.max(...spans.map((p) => p.end - p.first))).toBeLessThan(N * T);
+      const merged = spawnSync(process.execPath, [CLI, 'merge', ...files, '--format', 'json'], { encoding: 'utf8', cwd: dir });
+      expect(merged.stderr).toBe('');
+      const a = JSON.parse(whole.stdout) as Json;
+      const b = JSON.parse(merged.stdout) as Json;
+      expect(b).toEqual(a);
+      expect((a.bootstrap as Json).loss).toBeDefined();
+      expect((a.bitsPerByte as Json).bytes).toBe(12345);
+      // Threads give the same bootstrap too.
+      expect(run('all.npy', 'all-ids.npy', ...extra, '--threads', '2').stdout).toBe(whole.stdout);
+    });
+  }
+
+  it('xent merge refuses a missing shard', () => {
+    expect(run('all.npy', 'all-ids.npy', '--shard', '1/3', '--state-out', 'lone.json').status).toBe(0);
+    const merged = spawnSync(process.execPath, [CLI, 'merge', 'lone.json'], { encoding: 'utf8', cwd: dir });
+    expect(merged.status).not.toBe(0);
+    expect(merged.stderr).toMatch(/shard 2\/3 is missing/);
+  });
 });
 
 describe('xent eval --from openai-logprobs', () => {

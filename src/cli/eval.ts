@@ -77,7 +77,7 @@ export const EVAL_OPTIONS: OptionTable = {
 /** Options that mean nothing to a language model's evaluation or to API logprobs. */
 const CLASSIFIER_ONLY = [
   'classes', 'multi-label', 'columns', 'pred-key', 'label-column', 'label-key', 'id-column', 'class-names', 'header',
-  'no-header', 'delimiter', 'pred-format', 'target-format', 'compat', 'normalize', 'tolerance', 'shard',
+  'no-header', 'delimiter', 'pred-format', 'target-format', 'compat', 'normalize', 'tolerance',
 ];
 const LM_ONLY = ['shift', 'sequence-length', 'bytes'];
 
@@ -290,11 +290,20 @@ async function lmCommand(a: EvalArgs, note: (s: string) => void, out: (s: string
   const { job, info } = lmJob({
     pred: a.pred, target: a.target!, half: read.choice(v.dtype, 'dtype', ['float16', 'bfloat16'] as const), shift: v.shift === true,
     length: read.integer(v['sequence-length'], 'sequence-length', 1), bytes: str(v.bytes),
-    ignoreIndex: a.options.ignoreIndex, topK: a.options.topK, base: a.options.base!,
+    ignoreIndex: a.options.ignoreIndex, topK: a.options.topK, base: a.options.base!, bootstrap: a.options.bootstrap,
   }, notes);
-  const { ev, blocks } = await runLm(job, threadsOf(a, notes), a.quiet, a.stateOut !== undefined);
+  // --shard K/N: the K-th part of the input, cut on the grid of whole sequences, as the threads' parts are.
+  const part = a.shard === undefined ? job : (await partsOf(job, a.shard.count))[a.shard.index - 1];
+  const { ev, blocks } = await runLm(part, threadsOf(a, notes), a.quiet, a.stateOut !== undefined, a.shard !== undefined);
+  const first = part.firstRow ?? 0;
+  const end = first + ev.result().positions;
+  // A shard's state counts its own sequences; bits per byte needs the whole text, so only the merge reports it.
+  const own = { ...info, sequences: (end - first) / info.length };
+  if (a.shard !== undefined && a.shard.count > 1 && info.bytes !== null) notes.push('--bytes: bits per byte is reported by xent merge of all the shards');
   for (const n of notes) note(n);
-  writeLmOutputs(ev, info, { format: a.format, report: a.report, stateOut: a.stateOut, state: () => lmStateText(ev.options, blocks, gridOf(job), info) }, out);
+  const shown = a.shard !== undefined && a.shard.count > 1 ? { ...own, bytes: null } : own;
+  const state = () => lmStateText(ev.options, blocks, gridOf(job), own, { first, end, shard: a.shard ?? null });
+  writeLmOutputs(ev, shown, { format: a.format, report: a.report, stateOut: a.stateOut, state }, out);
 }
 
 /** Writes a language model's report (and state file): the HTML report and the state first, then stdout. */

@@ -7,13 +7,14 @@
 import { readFileSync, statSync } from 'node:fs';
 import { XentError } from '../core/errors.js';
 import { type BitsPerByte } from '../eval/likelihood.js';
-import { LanguageModelEvaluator, type LanguageModelResult, type LanguageModelSettings, mergePackedLm } from '../eval/lm.js';
+import { LanguageModelEvaluator, type LanguageModelEvaluatorOptions, type LanguageModelResult, type LanguageModelSettings, mergePackedLm } from '../eval/lm.js';
 import { UsageError } from './args.js';
 import { checkFile } from './files.js';
 import { type Job, type LmSpec, runBlocks } from './pipeline.js';
 import { progressBar } from './progress.js';
 import { InputError, type Source } from './readers/index.js';
 import { openNpy } from './readers/npy.js';
+import { mergeOrder } from './shard.js';
 import { runThreaded } from './threads.js';
 
 /** What the command line says about a language model's run. */
@@ -29,6 +30,8 @@ export interface LmOptions {
   ignoreIndex?: number;
   topK?: number;
   base: number;
+  /** --bootstrap B --seed S: the evaluator's Poisson bootstrap, keyed by the global position index. */
+  bootstrap?: LanguageModelEvaluatorOptions['bootstrap'];
 }
 
 /** What the report says about the run besides the evaluator's figures. */
@@ -106,7 +109,7 @@ export function lmJob(o: LmOptions, notes: string[]): { job: Job; info: LmInfo }
   if (length === 0 || positions % length !== 0) throw new InputError(o.pred, `${positions} positions are not whole sequences of ${length}`);
   let settings: LanguageModelSettings;
   try {
-    settings = new LanguageModelEvaluator({ classes: ph.cols, ignoreIndex: o.ignoreIndex, topK: o.topK, base: o.base }).options;
+    settings = new LanguageModelEvaluator({ classes: ph.cols, ignoreIndex: o.ignoreIndex, topK: o.topK, base: o.base, bootstrap: o.bootstrap }).options;
   } catch (e) {
     if (e instanceof XentError) throw new UsageError(e.message);
     throw e;
@@ -132,14 +135,14 @@ function totalOf(settings: LanguageModelSettings) {
 }
 
 /** Runs the job on `threads` threads: the evaluator and its grid blocks' packed states, in file order. */
-export async function runLm(job: Job, threads: number, quiet: boolean, keep: boolean): Promise<{ ev: LanguageModelEvaluator; blocks: Float64Array[] }> {
+export async function runLm(job: Job, threads: number, quiet: boolean, keep: boolean, allowEmpty = false): Promise<{ ev: LanguageModelEvaluator; blocks: Float64Array[] }> {
   const total = totalOf(job.lm!.settings);
   const bar = progressBar(!quiet);
   try {
     let blocks: Float64Array[];
     if (threads > 1) blocks = await runThreaded(job, threads, total, bar.update, keep);
     else {
-      blocks = await runBlocks(job, bar.update, false);
+      blocks = await runBlocks(job, bar.update, allowEmpty);
       for (const b of blocks) total.add(b);
     }
     return { ev: total.ev, blocks };
@@ -159,23 +162,32 @@ export function lmReport(ev: LanguageModelEvaluator, bytes: number | null): LmRe
 
 export const LM_SHARD_FORMAT = 'xent-lm-eval-shard';
 
-/** The state file of a run: its grid blocks' states in file order, with the settings and what the report names. */
-export function lmStateText(settings: LanguageModelSettings, blocks: Float64Array[], grid: number, info: LmInfo): string {
+/** Where a state file's blocks lie in the input: positions [first, end), and --shard K/N (or null). */
+export interface LmPart {
+  first: number;
+  end: number;
+  shard: { index: number; count: number } | null;
+}
+
+/**
+ * The state file of a run: its grid blocks' states in file order, with the settings, the positions it covers and
+ * what the report names.
+ */
+export function lmStateText(settings: LanguageModelSettings, blocks: Float64Array[], grid: number, info: LmInfo, part: LmPart): string {
   const out = blocks.map((b) => {
     const one = new LanguageModelEvaluator(settings);
     mergePackedLm(one, b);
     const { format: _f, version: _v, settings: _s, ...sums } = one.toJSON();
     return sums;
   });
-  return JSON.stringify({ format: LM_SHARD_FORMAT, version: 1, settings, grid, info, blocks: out }) + '\n';
+  return JSON.stringify({ format: LM_SHARD_FORMAT, version: 1, settings, grid, ...part, info, blocks: out }) + '\n';
 }
 
 /** A state file of a language model's run, read back. */
-export interface LmShard {
+export interface LmShard extends LmPart {
   path: string;
   settings: LanguageModelSettings;
   grid: number;
-  positions: number;
   info: LmInfo;
   blocks: LanguageModelEvaluator[];
 }
@@ -186,7 +198,7 @@ export function readLmShard(path: string, j: Record<string, unknown>): LmShard {
     if (j.format === 'xent-lm-state') {
       const ev = LanguageModelEvaluator.fromJSON(j);
       const info: LmInfo = { pred: '?', target: '?', dtype: '?', sequences: 0, length: 0, shift: false, bytes: null };
-      return { path, settings: ev.options, grid: 0, positions: ev.result().positions, info, blocks: [ev] };
+      return { path, settings: ev.options, grid: 0, first: 0, end: ev.result().positions, shard: null, info, blocks: [ev] };
     }
     if (j.version !== 1 || !Array.isArray(j.blocks)) throw new InputError(path, `not an xent state file: ${LM_SHARD_FORMAT} version 1 with blocks expected`);
     const blocks = j.blocks.map((b) => LanguageModelEvaluator.fromJSON({ ...(b as object), format: 'xent-lm-state', version: 1, settings: j.settings }));
@@ -198,7 +210,16 @@ export function readLmShard(path: string, j: Record<string, unknown>): LmShard {
       pred: text(i.pred), target: text(i.target), dtype: text(i.dtype), sequences: count(i.sequences), length: count(i.length), shift: i.shift === true, bytes,
     };
     const settings = blocks.length > 0 ? blocks[0].options : new LanguageModelEvaluator(j.settings as LanguageModelSettings).options;
-    return { path, settings, grid: count(j.grid), positions: blocks.reduce((a, b) => a + b.result().positions, 0), info, blocks };
+    const positions = blocks.reduce((a, b) => a + b.result().positions, 0);
+    // Files of runs without --shard may not say where they lie: from the start.
+    const first = count(j.first);
+    if (j.end !== undefined && count(j.end) !== first + positions) {
+      throw new InputError(path, `not an xent state file: its blocks hold ${positions} positions, but it says positions ${first} to ${count(j.end)}`);
+    }
+    const sh = j.shard as { index?: unknown; count?: unknown } | null | undefined;
+    const shard = sh === null || sh === undefined ? null : { index: count(sh.index), count: count(sh.count) };
+    if (shard !== null && (shard.index < 1 || shard.index > shard.count)) throw new InputError(path, `not an xent state file: shard ${shard.index}/${shard.count}`);
+    return { path, settings, grid: count(j.grid), first, end: first + positions, shard, info, blocks };
   } catch (e) {
     if (e instanceof XentError) throw new InputError(path, `${e.code}: ${e.message}`);
     throw e;
@@ -217,11 +238,14 @@ export function lmStateObject(path: string): Record<string, unknown> | null {
 }
 
 /**
- * Merges the files' blocks in the order given into one evaluator (settings must agree). Bits per byte is kept when
- * every file knows its text's size (the sizes add up). Notes: files that do not end on their grid, whose merge
- * is exact only up to float64 rounding.
+ * Merges the files' blocks into one evaluator (settings must agree): the shards of one input (--shard K/N) in their
+ * order, every one of them there, other files in the order given. Bits per byte is kept when every file knows its
+ * text's size (the sizes of separate files add up; shards share their input's). Notes: files that do not end on
+ * their grid, whose merge is exact only up to float64 rounding.
  */
-export function mergeLm(shards: LmShard[], notes: string[]): { ev: LanguageModelEvaluator; info: LmInfo; blocks: LanguageModelEvaluator[] } {
+export function mergeLm(given: LmShard[], notes: string[]): { ev: LanguageModelEvaluator; info: LmInfo; blocks: LanguageModelEvaluator[]; first: number } {
+  const { order: shards, notes: more } = mergeOrder(given, 'positions');
+  notes.push(...more);
   const ev = new LanguageModelEvaluator(shards[0].settings);
   for (const s of shards) {
     for (const b of s.blocks) {
@@ -233,20 +257,16 @@ export function mergeLm(shards: LmShard[], notes: string[]): { ev: LanguageModel
       }
     }
   }
-  shards.slice(0, -1).forEach((s) => {
-    if (s.grid === 0 || s.positions % s.grid !== 0) {
-      notes.push(`${s.path}: ${s.positions} positions${s.grid > 0 ? `, not a multiple of ${s.grid} (the grid)` : ''}: the merged figures equal one run over the inputs one after another up to float64 rounding, not bit for bit`);
-    }
-  });
   const names = (k: 'pred' | 'target') => {
     const set = [...new Set(shards.map((s) => s.info[k]))];
     return set.length === 1 ? set[0] : `${set.length} files`;
   };
   const same = <K extends keyof LmInfo>(k: K, none: LmInfo[K]) => (shards.every((s) => s.info[k] === shards[0].info[k]) ? shards[0].info[k] : none);
-  const bytes = shards.every((s) => s.info.bytes !== null) ? shards.reduce((a, s) => a + s.info.bytes!, 0) : null;
+  const sharded = shards[0].shard !== null;
+  const bytes = !shards.every((s) => s.info.bytes !== null) ? null : sharded ? shards[0].info.bytes : shards.reduce((a, s) => a + s.info.bytes!, 0);
   const info: LmInfo = {
     pred: names('pred'), target: names('target'), dtype: same('dtype', 'mixed'), length: same('length', 0),
     sequences: shards.reduce((a, s) => a + s.info.sequences, 0), shift: same('shift', false), bytes,
   };
-  return { ev, info, blocks: shards.flatMap((s) => s.blocks) };
+  return { ev, info, blocks: shards.flatMap((s) => s.blocks), first: shards[0].first };
 }

@@ -67,10 +67,10 @@ export async function mergeCommand(argv: string[], out: (s: string) => void, err
     if (format === 'csv') throw new UsageError("--format csv is for classifier reports: use table or json for a language model's states", MERGE_HELP);
     const notes: string[] = [];
     const read = lm.map(([p, j]) => readLmShard(p, j!));
-    const { ev, info, blocks } = mergeLm(read, notes);
+    const { ev, info, blocks, first } = mergeLm(read, notes);
     if (!quiet) for (const n of notes) err(`xent: note: ${terminal(n)}\n`);
-    const grid = read[0].grid;
-    writeLmOutputs(ev, info, { format, report, stateOut, state: () => lmStateText(ev.options, blocks.map(packLmState), grid, info) }, out);
+    const part = { first, end: first + ev.result().positions, shard: null };
+    writeLmOutputs(ev, info, { format, report, stateOut, state: () => lmStateText(ev.options, blocks.map(packLmState), read[0].grid, info, part) }, out);
     return;
   }
   const shards = positionals.map(readShard);

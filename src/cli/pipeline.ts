@@ -259,7 +259,7 @@ async function runLm(job: Job, lm: LmSpec, emit: (block: LanguageModelEvaluator)
       }
       const ev = new LanguageModelEvaluator(settings);
       try {
-        ev.update(pb.data, t, { shift, sequenceLength: length, ...(pb.half === undefined ? {} : { dtype: pb.half }) });
+        ev.update(pb.data, t, { shift, sequenceLength: length, offset: rows, ...(pb.half === undefined ? {} : { dtype: pb.half }) });
       } catch (e) {
         locate(e, pred, target, targetCols);
       }

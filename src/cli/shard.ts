@@ -128,7 +128,9 @@ export function readShard(path: string): Shard {
  * The order to merge in: shards of one input by their index (every K of N exactly once), other files as given.
  * Returns notes for merges that are not bit-identical to one run.
  */
-export function mergeOrder(shards: Shard[]): { order: Shard[]; notes: string[] } {
+export function mergeOrder<S extends Pick<Shard, 'path' | 'grid' | 'first' | 'end' | 'shard'> & { info: { pred: string } }>(
+  shards: S[], unit = 'rows',
+): { order: S[]; notes: string[] } {
   const notes: string[] = [];
   let order = shards;
   const counted = shards.filter((s) => s.shard !== null);
@@ -145,14 +147,15 @@ export function mergeOrder(shards: Shard[]): { order: Shard[]; notes: string[] }
     }
     for (let k = 1; k < n; k++) {
       if (order[k].first !== order[k - 1].end) {
-        throw new InputError(order[k].path, `shard ${k + 1}/${n} starts at row ${order[k].first + 1}, but shard ${k}/${n} ends after row ${order[k - 1].end}`);
+        const one = unit.replace(/s$/, '');
+        throw new InputError(order[k].path, `shard ${k + 1}/${n} starts at ${one} ${order[k].first + 1}, but shard ${k}/${n} ends after ${one} ${order[k - 1].end}`);
       }
     }
   } else {
     order.slice(0, -1).forEach((s) => {
       const rows = s.end - s.first;
       if (s.grid === 0 || rows % s.grid !== 0) {
-        notes.push(`${s.path}: ${rows} rows${s.grid > 0 ? `, not a multiple of ${s.grid} (the grid)` : ''}: the merged figures equal one run over the inputs one after another up to float64 rounding, not bit for bit (cut files at multiples of the grid, or use --shard K/N on one file)`);
+        notes.push(`${s.path}: ${rows} ${unit}${s.grid > 0 ? `, not a multiple of ${s.grid} (the grid)` : ''}: the merged figures equal one run over the inputs one after another up to float64 rounding, not bit for bit (cut files at multiples of the grid, or use --shard K/N on one file)`);
       }
     });
   }

@@ -139,7 +139,7 @@ class LmState {
 }
 
 /** Numbers in packLmState's layout (a function: a module-level value would be kept by every bundle). */
-const packedLength = (): number => packedSumsLength() + 4 + 3 * ECE_BINS;
+const packedLength = (s: LanguageModelSettings): number => packedSumsLength() + 4 + 3 * ECE_BINS + 3 * (s.bootstrap?.resamples ?? 0);
 
 /**
  * The evaluator's state packed into one Float64Array: how the CLI's worker threads send their block states (the
@@ -147,28 +147,28 @@ const packedLength = (): number => packedSumsLength() + 4 + 3 * ECE_BINS;
  */
 export function packLmState(ev: LanguageModelEvaluator): Float64Array<ArrayBuffer> {
   const st: LmState = ev['state'];
-  const out = new Float64Array(packedLength());
+  const out = new Float64Array(packedLength(st.settings));
   let at = st.L.packInto(out, 0);
   for (const v of [st.correct, st.correctK, st.entropy, st.entropy2]) out[at++] = v;
-  for (const a of [st.eceWeight, st.eceConf, st.eceCorrect]) {
+  for (const a of [st.eceWeight, st.eceConf, st.eceCorrect, st.bootW, st.bootNll, st.bootCorrect]) {
     out.set(a, at);
-    at += ECE_BINS;
+    at += a.length;
   }
   return out;
 }
 
 /** ev.merge() of a state packed by packLmState from an evaluator with the same settings: bit-identical sums. */
 export function mergePackedLm(ev: LanguageModelEvaluator, p: Float64Array): void {
-  const n = packedLength();
-  if (p.length !== n) throw new XentError('SHAPE_MISMATCH', `a packed language-model state has ${n} numbers, got ${p.length}`);
   const st: LmState = ev['state'];
+  const n = packedLength(st.settings);
+  if (p.length !== n) throw new XentError('SHAPE_MISMATCH', `a packed language-model state has ${n} numbers, got ${p.length}`);
   let at = st.L.addPacked(p, 0);
   st.correct += p[at++];
   st.correctK += p[at++];
   st.entropy += p[at++];
   st.entropy2 += p[at++];
-  for (const a of [st.eceWeight, st.eceConf, st.eceCorrect]) {
-    for (let b = 0; b < ECE_BINS; b++) a[b] += p[at++];
+  for (const a of [st.eceWeight, st.eceConf, st.eceCorrect, st.bootW, st.bootNll, st.bootCorrect]) {
+    for (let b = 0; b < a.length; b++) a[b] += p[at++];
   }
 }
 
