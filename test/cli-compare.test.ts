@@ -24,8 +24,8 @@ function xent(...args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-function npy(path: string, a: Float32Array, shape: number[]): void {
-  let h = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')}), }`;
+function npy(path: string, a: Float32Array | Uint16Array, shape: number[]): void {
+  let h = `{'descr': '${a instanceof Uint16Array ? '<f2' : '<f4'}', 'fortran_order': False, 'shape': (${shape.join(', ')}), }`;
   h += ' '.repeat((64 - ((10 + h.length + 1) % 64)) % 64) + '\n';
   const pre = Buffer.alloc(10);
   pre[0] = 0x93;
@@ -126,6 +126,32 @@ describe('xent compare', () => {
     expect(whole.bootstrap.resamples).toBe(60);
     expect(JSON.parse(m.stdout).bootstrap).toEqual(whole.bootstrap);
     expect(JSON.parse(m.stdout).standardErrors).toEqual(whole.standardErrors);
+  });
+
+  it('--threads 2 gives --threads 1\'s report bit for bit (float16 .npy, labels in a CSV, the bootstrap)', () => {
+    // 256 classes: the grid is 8192 rows, so 2.5 blocks are cut into parts on it.
+    const V = 256;
+    const n = 2 * 8192 + 4000;
+    const rand = prng(31);
+    // float16 bits of values in [-4, 4): sign, exponent 0..16, mantissa.
+    const half = () => (Math.floor(rand() * 2) << 15) | (Math.floor(rand() * 17) << 10) | Math.floor(rand() * 1024);
+    const a = Uint16Array.from({ length: n * V }, half);
+    npy('th-base.npy', a, [n, V]);
+    npy('th-cand.npy', a.map((x) => (rand() < 0.3 ? half() : x)), [n, V]);
+    writeFileSync(join(dir, 'th.csv'), Array.from({ length: n }, () => Math.floor(rand() * V)).join('\n') + '\n');
+    const b = ['th-base.npy', 'th-cand.npy', 'th.csv', '--bootstrap', '50', '--seed', '3', '--quiet', '--format', 'json'];
+    const one = xent('compare', ...b, '--threads', '1');
+    expect(one.code, one.stderr).toBe(0);
+    const two = xent('compare', ...b, '--threads', '2');
+    expect(two.code, two.stderr).toBe(0);
+    expect(two.stdout).toBe(one.stdout);
+    const r = JSON.parse(one.stdout) as { positions: number; lossDifference: { bootstrap: unknown } };
+    expect(r.positions).toBe(n);
+    expect(r.lossDifference.bootstrap).not.toBeNull();
+    // More threads than cores are capped, with a note.
+    const many = xent('compare', ...b.filter((x) => x !== '--quiet'), '--threads', '4096');
+    expect(many.stdout).toBe(one.stdout);
+    expect(many.stderr).toMatch(/--threads 4096 capped at \d+/);
   });
 
   it('bad input: one line naming the file', () => {

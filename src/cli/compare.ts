@@ -1,13 +1,14 @@
 /** `xent compare BASE CANDIDATE TARGET [options]`: two models' logits for the same rows, compared (src/eval/compare.ts). */
-import { COMPARISON_FORMAT, Comparison, type ComparisonOptions } from '../eval/compare.js';
+import { COMPARISON_FORMAT, Comparison, type ComparisonOptions, type ComparisonStateJSON } from '../eval/compare.js';
 import { XentError } from '../core/errors.js';
 import { type OptionTable, UsageError, type Values, helpText, parse, read } from './args.js';
-import { EVAL_OPTIONS, bootstrapArgs } from './eval.js';
+import { EVAL_OPTIONS, bootstrapArgs, threadCount } from './eval.js';
 import { checkFile, checkOutput, writeAtomic } from './files.js';
 import { layout } from './layout.js';
-import { MAX_CLASSES, gridRows, rowsPerBlock } from './pipeline.js';
+import { type Job, MAX_CLASSES, runBlocks } from './pipeline.js';
 import { progressBar } from './progress.js';
-import { InputError, type Reader, type Source, formatOf, openReader } from './readers/index.js';
+import { InputError, formatOf } from './readers/index.js';
+import { runThreaded } from './threads.js';
 import { compareHtml } from './report/compare-html.js';
 import { compareTable } from './report/compare-text.js';
 import { terminal } from './terminal.js';
@@ -19,7 +20,8 @@ in any format xent eval reads); TARGET: a label (class, token id) per row. Diffe
 minus / over base. The rows are read in lock-step and compared in one fused pass per row pair: both models' loss,
 accuracy and perplexity ± standard error, the paired loss and accuracy differences (McNemar's exact test; with
 --bootstrap, a paired Poisson bootstrap), the perplexity ratio, KL divergence both ways with percentiles,
-Jensen-Shannon, Δp of the target, top-1 agreement and top-k overlap.`;
+Jensen-Shannon, Δp of the target, top-1 agreement and top-k overlap. --threads N splits the rows between threads on
+a fixed grid of blocks and merges the blocks' states in file order, as xent eval does: the same bits for every N.`;
 
 const pick = (...keys: string[]) => Object.fromEntries(keys.map((k) => [k, EVAL_OPTIONS[k]]));
 
@@ -36,6 +38,7 @@ export const COMPARE_OPTIONS: OptionTable = {
   format: { ...EVAL_OPTIONS.format, value: 'table|json' },
   report: EVAL_OPTIONS.report,
   'state-out': EVAL_OPTIONS['state-out'],
+  threads: EVAL_OPTIONS.threads,
   quiet: EVAL_OPTIONS.quiet,
 };
 
@@ -93,58 +96,20 @@ export function mergeComparisons(texts: string[], paths: string[]): { cmp: Compa
   return { cmp: cmp!, info: { base: one(names.base), candidate: one(names.candidate), target: one(names.target) } };
 }
 
-/** Reads the three files in lock-step into one state per grid block of rows, merged in file order. */
-async function run(base: Source, candidate: Source, target: Source, options: ComparisonOptions, offset: number, quiet: boolean): Promise<Comparison> {
-  const classes = options.classes;
-  const per = rowsPerBlock(2 * classes);
-  const grid = gridRows(2 * classes);
+/**
+ * Compares the files on `threads` threads (threads.ts): one Comparison per grid block of rows, merged in file order,
+ * so that every thread count gives the same bits.
+ */
+async function run(job: Job, options: ComparisonOptions, threads: number, quiet: boolean): Promise<Comparison> {
   const total = new Comparison(options);
-  let block = new Comparison(options);
+  const add = (b: ComparisonStateJSON) => void total.merge(Comparison.fromJSON(b));
   const bar = progressBar(!quiet);
-  const readers: Reader[] = [];
   try {
-    for (const s of [base, candidate, target]) readers.push(await openReader(s));
-    const [ra, rb, rt] = readers;
-    let rows = 0;
-    for (;;) {
-      const pa = await ra.next(per);
-      if (pa === null) {
-        for (const r of [rb, rt]) {
-          if ((await r.next(1)) !== null) throw new InputError(r.where(0), `more rows than BASE (${ra.path} has ${rows} rows)`);
-        }
-        break;
-      }
-      if (pa.cols !== classes) throw new InputError(ra.where(0), `${pa.cols} values per row, but there are ${classes} classes`);
-      const pb = await rb.next(pa.rows);
-      const tb = await rt.next(pa.rows);
-      for (const [p, r] of [[pb, rb], [tb, rt]] as const) {
-        if (p === null || p.rows < pa.rows) {
-          throw new InputError(ra.where(p?.rows ?? 0), `BASE has more rows than ${r.path} (it ends after ${rows + (p?.rows ?? 0)} rows)`);
-        }
-      }
-      if (pb!.cols !== classes) throw new InputError(rb.where(0), `${pb!.cols} values per row, but BASE has ${classes}`);
-      if (tb!.cols !== 1) throw new InputError(rt.where(0), `${tb!.cols} values per row; TARGET is one label per row`);
-      try {
-        block.update(pa.data, pb!.data, tb!.data, { offset: offset + rows });
-      } catch (e) {
-        if (!(e instanceof XentError)) throw e;
-        const m = /\b(base|candidate|targets)\[(\d+)\](?:\[(\d+)\])?/.exec(e.message);
-        const r = m === null ? ra : m[1] === 'base' ? ra : m[1] === 'candidate' ? rb : rt;
-        throw new InputError(m === null ? r.path : r.where(+m[2], m[3] === undefined ? undefined : +m[3]), e.message);
-      }
-      rows += pa.rows;
-      if (rows % grid === 0) {
-        total.merge(block);
-        block = new Comparison(options);
-      }
-      bar.update(ra.done, ra.total, rows);
-    }
-    if (rows === 0) throw new InputError(ra.endWhere(), 'no rows');
-    if (rows % grid !== 0) total.merge(block);
+    if (threads > 1) await runThreaded(job, threads, { add, empty: () => total.result().positions === 0 }, bar.update);
+    else for (const b of await runBlocks<ComparisonStateJSON>(job, bar.update, false)) add(b);
     return total;
   } finally {
     bar.end();
-    for (const r of readers) r.close();
   }
 }
 
@@ -196,7 +161,10 @@ export async function compareCommand(argv: string[], out: (s: string) => void, e
     ...(bootstrap === undefined ? {} : { bootstrap }),
   };
   new Comparison(options); // checked before any file is read
-  const cmp = await run(la.pred, lb.pred, la.target, options, offset, quiet);
-  for (const n of new Set([...la.notes, ...lb.notes])) note(n);
+  const notes = [...la.notes, ...lb.notes];
+  const threads = threadCount(read.integer(v.threads, 'threads', 1), positionals, notes);
+  const job: Job = { pred: la.pred, target: la.target, options: { classes }, compare: { candidate: lb.pred, options, offset } };
+  const cmp = await run(job, options, threads, quiet);
+  for (const n of new Set(notes)) note(n);
   writeCompare(cmp, { base: basePath, candidate: candPath, target: targetPath }, { format, report, stateOut }, out);
 }

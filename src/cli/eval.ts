@@ -191,18 +191,24 @@ function layoutOptions(a: EvalArgs) {
   };
 }
 
-/** The run's threads: as asked (capped at the cores), else the cores for inputs of 16 MB or more; one for gzip. */
-function threadsOf(a: EvalArgs, notes: string[]): number {
+/**
+ * A run's threads: as asked (capped at the cores), else the cores for a first input of 16 MB or more; one for gzip
+ * or a shard.
+ */
+export function threadCount(asked: number | undefined, files: string[], notes: string[], shard = false): number {
   const cores = availableParallelism();
-  if (isGzip(a.pred) || (a.target !== null && isGzip(a.target))) {
-    if ((a.threads ?? 1) > 1) notes.push('gzip input is read by one thread (--threads ignored)');
+  if (files.some(isGzip)) {
+    if ((asked ?? 1) > 1) notes.push('gzip input is read by one thread (--threads ignored)');
     return 1;
   }
-  if (a.shard !== undefined) return 1;
-  if (a.threads === undefined) return statSync(a.pred).size < 16 << 20 ? 1 : cores;
-  if (a.threads > cores) notes.push(`--threads ${a.threads} capped at ${cores}, the cores available`);
-  return Math.min(a.threads, cores);
+  if (shard) return 1;
+  if (asked === undefined) return statSync(files[0]).size < 16 << 20 ? 1 : cores;
+  if (asked > cores) notes.push(`--threads ${asked} capped at ${cores}, the cores available`);
+  return Math.min(asked, cores);
 }
+
+const threadsOf = (a: EvalArgs, notes: string[]) =>
+  threadCount(a.threads, [a.pred, ...(a.target === null ? [] : [a.target])], notes, a.shard !== undefined);
 
 export interface EvalRun {
   ev: Evaluator;

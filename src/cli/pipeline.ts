@@ -5,6 +5,7 @@
  */
 import { Evaluator, type EvaluatorOptions, packState } from '../eval/evaluator.js';
 import { LanguageModelEvaluator, type LanguageModelSettings, packLmState } from '../eval/lm.js';
+import { Comparison, type ComparisonOptions, type ComparisonStateJSON } from '../eval/compare.js';
 import { XentError } from '../core/errors.js';
 import { InputError, type Reader, type Source, openReader } from './readers/index.js';
 
@@ -20,7 +21,23 @@ export interface Job {
   firstRow?: number;
   /** A language model's job (--task lm): PRED's rows are token positions, TARGET holds their token ids. */
   lm?: LmSpec;
+  /** A comparison's job (xent compare): PRED is BASE, and CANDIDATE is read in lock-step with it. */
+  compare?: CompareSpec;
 }
+
+/** How two models' rows are compared. */
+export interface CompareSpec {
+  candidate: Source;
+  options: ComparisonOptions;
+  /** The global index of the input's first row (--offset), added to the rows' own. */
+  offset: number;
+}
+
+/**
+ * A grid block's state as a part hands it on: packed sums (packState, packLmState), or a Comparison's JSON (its
+ * sketches are not sums).
+ */
+export type Block = Float64Array | ComparisonStateJSON;
 
 /** How a language model's positions are scored. */
 export interface LmSpec {
@@ -69,8 +86,9 @@ function sequencesPerBlock(lm: LmSpec): number {
  * Rows per grid block of a job (see gridRows). A language model's grid block is one read block: its state is a few
  * hundred numbers whatever the vocabulary, nothing beside a block's logits.
  */
-export function gridOf(job: Pick<Job, 'options' | 'lm'>): number {
-  return job.lm === undefined ? gridRows(job.options.classes) : sequencesPerBlock(job.lm) * job.lm.length;
+export function gridOf(job: Pick<Job, 'options' | 'lm' | 'compare'>): number {
+  if (job.lm !== undefined) return sequencesPerBlock(job.lm) * job.lm.length;
+  return gridRows(job.compare === undefined ? job.options.classes : 2 * job.options.classes);
 }
 
 function tooWide(where: string, cols: number): InputError {
@@ -280,12 +298,70 @@ async function runLm(job: Job, lm: LmSpec, emit: (block: LanguageModelEvaluator)
 }
 
 /**
- * Runs the job: the packed states of its grid blocks (packState, or packLmState for a language model), in file
- * order.
+ * Two models' rows read in lock-step with TARGET's, one Comparison per grid block; emit() gets each, in file order.
+ * The library's errors name the file, row and column.
  */
-export async function runBlocks(job: Job, progress?: ProgressFn, allowEmpty = true): Promise<Float64Array<ArrayBuffer>[]> {
-  const blocks: Float64Array<ArrayBuffer>[] = [];
+async function runCompare(job: Job, c: CompareSpec, emit: (block: Comparison) => void, progress: ProgressFn | undefined, allowEmpty: boolean): Promise<void> {
+  const classes = c.options.classes;
+  const per = rowsPerBlock(2 * classes);
+  const grid = gridOf(job);
+  let block = new Comparison(c.options);
+  const readers: Reader[] = [];
+  try {
+    for (const s of [job.pred, c.candidate, job.target]) readers.push(await openReader(s));
+    const [ra, rb, rt] = readers;
+    let rows = job.firstRow ?? 0;
+    const start = rows;
+    for (;;) {
+      const pa = await ra.next(per);
+      if (pa === null) {
+        for (const r of [rb, rt]) {
+          if ((await r.next(1)) !== null) throw new InputError(r.where(0), `more rows than BASE (${ra.path} has ${rows} rows)`);
+        }
+        break;
+      }
+      if (pa.cols !== classes) throw new InputError(ra.where(0), `${pa.cols} values per row, but there are ${classes} classes`);
+      const pb = await rb.next(pa.rows);
+      const tb = await rt.next(pa.rows);
+      for (const [p, r] of [[pb, rb], [tb, rt]] as const) {
+        if (p === null || p.rows < pa.rows) {
+          throw new InputError(ra.where(p?.rows ?? 0), `BASE has more rows than ${r.path} (it ends after ${rows + (p?.rows ?? 0)} rows)`);
+        }
+      }
+      if (pb!.cols !== classes) throw new InputError(rb.where(0), `${pb!.cols} values per row, but BASE has ${classes}`);
+      if (tb!.cols !== 1) throw new InputError(rt.where(0), `${tb!.cols} values per row; TARGET is one label per row`);
+      const half = pa.half ?? pb!.half;
+      try {
+        block.update(pa.data, pb!.data, tb!.data, { offset: c.offset + rows, ...(half === undefined ? {} : { dtype: half }) });
+      } catch (e) {
+        if (!(e instanceof XentError)) throw e;
+        const m = /\b(base|candidate|targets)\[(\d+)\](?:\[(\d+)\])?/.exec(e.message);
+        const r = m === null ? ra : m[1] === 'base' ? ra : m[1] === 'candidate' ? rb : rt;
+        throw new InputError(m === null ? r.path : r.where(+m[2], m[3] === undefined ? undefined : +m[3]), e.message);
+      }
+      rows += pa.rows;
+      if (rows % grid === 0) {
+        emit(block);
+        block = new Comparison(c.options);
+      }
+      progress?.(ra.done, ra.total, rows - start);
+      await breathe();
+    }
+    if (rows === start && !allowEmpty) throw new InputError(ra.endWhere(), 'no rows');
+    if (rows % grid !== 0) emit(block);
+  } finally {
+    for (const r of readers) r.close();
+  }
+}
+
+/**
+ * Runs the job: the states of its grid blocks (packState, packLmState for a language model, a Comparison's JSON
+ * for a comparison), in file order.
+ */
+export async function runBlocks<B extends Block = Float64Array<ArrayBuffer>>(job: Job, progress?: ProgressFn, allowEmpty = true): Promise<B[]> {
+  const blocks: Block[] = [];
   if (job.lm !== undefined) await runLm(job, job.lm, (block) => blocks.push(packLmState(block)), progress, allowEmpty);
+  else if (job.compare !== undefined) await runCompare(job, job.compare, (block) => blocks.push(block.toJSON()), progress, allowEmpty);
   else await run(job, (block) => blocks.push(packState(block)), progress, allowEmpty);
-  return blocks;
+  return blocks as B[];
 }

@@ -9,14 +9,14 @@
 import { statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { kernelModule } from '../backend/select.js';
-import { type Job, type ProgressFn, gridOf, noRows, runBlocks } from './pipeline.js';
+import { type Block, type Job, type ProgressFn, gridOf, noRows, runBlocks } from './pipeline.js';
 import { InputError, type Range, type Source, countRows, openReader } from './readers/index.js';
 import { type RowAt, gridRowOffsets, rowOffsets } from './readers/text-split.js';
 import type { TextReader } from './readers/text.js';
 
 export type WorkerReply =
   | { type: 'progress'; part: number; done: number; rows: number }
-  | { type: 'part'; part: number; blocks: Float64Array[] }
+  | { type: 'part'; part: number; blocks: Block[] }
   | { type: 'error'; part: number; message: string; where?: string; detail?: string };
 
 const isText = (src: Source) => src.format === 'csv' || src.format === 'tsv' || src.format === 'jsonl';
@@ -101,12 +101,16 @@ const PARTS_PER_THREAD = 16;
 export async function partsOf(job: Job, parts: number): Promise<Job[]> {
   const { rows, ranges } = await splitPred(job.pred, parts, gridOf(job));
   const targets = await splitTarget(job.target, job.pred, rows, ranges, job.lm?.targetCols ?? 1);
+  // A comparison's CANDIDATE: the same rows as BASE's, found as TARGET's are.
+  const c = job.compare;
+  const candidates = c === undefined ? null : await splitTarget(c.candidate, job.pred, rows, ranges, 1);
   return ranges.map((range, i) => ({
     pred: { ...job.pred, range },
     target: { ...job.target, range: targets[i] },
     options: job.options,
     firstRow: rows[i],
     lm: job.lm,
+    compare: c === undefined ? undefined : { ...c, candidate: { ...c.candidate, range: candidates![i] } },
   }));
 }
 
@@ -141,10 +145,10 @@ interface Failure {
   error: unknown;
 }
 
-/** What the parts' packed block states are merged into: the job's evaluator. */
-export interface Total {
-  /** Merges one packed block state (mergePacked, mergePackedLm). */
-  add(block: Float64Array): void;
+/** What the parts' block states are merged into: the job's evaluator. */
+export interface Total<B extends Block = Float64Array> {
+  /** Merges one block state (mergePacked, mergePackedLm, a Comparison's merge). */
+  add(block: B): void;
   /** Nothing was read (no rows at all). */
   empty(): boolean;
 }
@@ -154,14 +158,14 @@ export interface Total {
  * slowed down) takes fewer; the parts' packed block states are merged into `total` in file order. Returns the
  * blocks merged, in order, when `keep` (--state-out).
  */
-export async function runThreaded(
-  job: Job, threads: number, total: Total, progress?: ProgressFn, keep = false,
-): Promise<Float64Array[]> {
+export async function runThreaded<B extends Block = Float64Array>(
+  job: Job, threads: number, total: Total<B>, progress?: ProgressFn, keep = false,
+): Promise<B[]> {
   // Started first, so that their start-up overlaps the split (a scan of text files) and the wasm compilation.
   const workers = Array.from({ length: threads - 1 }, () => new Worker(new URL('./cli-worker.js', import.meta.url)));
   try {
     const parts = await partsOf(job, threads * PARTS_PER_THREAD);
-    const results = new Array<Float64Array[] | Failure>(parts.length);
+    const results = new Array<B[] | Failure>(parts.length);
     const queue: Queue = new Int32Array(new SharedArrayBuffer(8));
     queue[1] = parts.length;
     const size = statSync(job.pred.path).size;
@@ -173,12 +177,12 @@ export async function runThreaded(
       progress?.(done.reduce((a, b) => a + b, 0), size, rows.reduce((a, b) => a + b, 0));
     };
     /** The blocks merged, in order, when the caller keeps them (--state-out). */
-    const kept: Float64Array[] = [];
+    const kept: B[] = [];
     let merged = 0;
     /** Merges the parts that are ready, in file order, up to the first missing or failed one; frees their blocks. */
     const mergeReady = () => {
       while (merged < results.length && Array.isArray(results[merged])) {
-        for (const block of results[merged] as Float64Array[]) {
+        for (const block of results[merged] as B[]) {
           total.add(block);
           if (keep) kept.push(block);
         }
@@ -192,7 +196,7 @@ export async function runThreaded(
     for (const w of workers) {
       w.on('message', (m: WorkerReply) => {
         if (m.type === 'progress') report(m.part, m.done, m.rows);
-        else if (m.type === 'part') results[m.part] = m.blocks;
+        else if (m.type === 'part') results[m.part] = m.blocks as B[];
         else results[m.part] = { error: m.where !== undefined ? new InputError(m.where, m.detail!) : new Error(m.message) };
         wake();
       });
@@ -208,7 +212,7 @@ export async function runThreaded(
     }
     for (let k = take(queue); k >= 0; k = take(queue)) {
       try {
-        results[k] = await runBlocks(parts[k], (d, _total, r) => report(k, d, r));
+        results[k] = await runBlocks<B>(parts[k], (d, _total, r) => report(k, d, r));
       } catch (e) {
         stopAfter(queue, k);
         results[k] = { error: e };

@@ -3,7 +3,7 @@
 // left; for each it replies with the packed states of its grid blocks (buffers transferred, not copied) or its error.
 import { parentPort } from 'node:worker_threads';
 import { init } from '../backend/select.js';
-import { runBlocks } from './pipeline.js';
+import { type Block, runBlocks } from './pipeline.js';
 import { InputError } from './readers/index.js';
 import { type WorkerReply, type WorkerTask, stopAfter, take } from './threads.js';
 
@@ -16,14 +16,14 @@ parentPort!.once('message', async ({ parts, queue, module }: WorkerTask) => {
   let last = 0;
   for (let part = take(queue); part >= 0; part = take(queue)) {
     try {
-      const blocks = await runBlocks(parts[part], (done, _total, rows) => {
+      const blocks = await runBlocks<Block>(parts[part], (done, _total, rows) => {
         const now = Date.now();
         if (now - last > 100) {
           last = now;
           post({ type: 'progress', part, done, rows });
         }
       });
-      post({ type: 'part', part, blocks }, blocks.map((b) => b.buffer));
+      post({ type: 'part', part, blocks }, blocks.flatMap((b) => (b instanceof Float64Array ? [b.buffer as ArrayBuffer] : [])));
     } catch (e) {
       stopAfter(queue, part);
       if (e instanceof InputError) post({ type: 'error', part, message: e.message, where: e.where, detail: e.detail });
