@@ -159,6 +159,21 @@ lists = pa.table({'probs': pa.array(probs.tolist(), pa.list_(pa.float64())), 'la
 pq.write_table(lists, path('probs-list.parquet'), row_group_size=25)
 case('Parquet list column of probabilities, several row groups', ['probs-list.parquet'], from_probs(probs, labels))
 
+# pyarrow: float16 logits (halffloat), per class and as a fixed-size list, with an integer label; and the same
+# values as float32, which must give the same report (test/cli-arrow.test.ts).
+halves = {name: pa.array(z16[:, j], pa.float16()) for j, name in enumerate(NAMES)}
+feather.write_feather(pa.table({**halves, 'label': pa.array(labels, pa.int64())}), path('half-columns.feather'), compression='uncompressed')
+case('Feather float16 columns', ['half-columns.feather'], from_logits(z16.astype(np.float64), labels), rel=1e-6)
+half_list = pa.FixedSizeListArray.from_arrays(pa.array(z16.ravel(), pa.float16()), C)
+feather.write_feather(pa.table({'logits': half_list, 'label': pa.array(labels, pa.int64())}), path('half-list.feather'), compression='uncompressed')
+case('Feather float16 fixed-size list', ['half-list.feather'], from_logits(z16.astype(np.float64), labels), rel=1e-6)
+single_list = pa.FixedSizeListArray.from_arrays(pa.array(z16.astype(np.float32).ravel(), pa.float32()), C)
+feather.write_feather(pa.table({'logits': single_list, 'label': pa.array(labels, pa.int64())}), path('half-list-f32.feather'), compression='uncompressed')
+case('Feather float32 fixed-size list of float16 values', ['half-list-f32.feather'], from_logits(z16.astype(np.float64), labels), rel=1e-6)
+# Parquet's FLOAT16 logical type (widened by the Parquet decoder, which has no way to hand on the bits).
+pq.write_table(pa.table({**halves, 'label': pa.array(labels, pa.int64())}), path('half-columns.parquet'))
+case('Parquet FLOAT16 columns', ['half-columns.parquet'], from_logits(z16.astype(np.float64), labels), rel=1e-6)
+
 # Bad files: what must be an exit-2 error naming the fix (checked by the test, not numbers).
 bad = table.copy()
 bad.loc[17, 'dog'] = np.nan

@@ -9,10 +9,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as A from 'apache-arrow';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import * as lz4 from 'lz4js';
 import { ArrowReader, arrowRows } from '../src/cli/readers/arrow.js';
-import { InputError, type Range } from '../src/cli/readers/types.js';
+import { InputError, type Range, type Source } from '../src/cli/readers/types.js';
+import { NpyReader } from '../src/cli/readers/npy.js';
+import { type Job, runBlocks } from '../src/cli/pipeline.js';
+import { mergePacked } from '../src/eval/evaluator.js';
 import { Evaluator, init } from '../src/index.js';
 import { CHILD_WASM } from './helpers.js';
 
@@ -322,3 +325,72 @@ describe('ArrowReader', () => {
     expect(errors).toBeGreaterThan(100);
   });
 });
+
+describe('float16 columns written by pyarrow go to the library as their bits (scripts/cli_fixtures.py)', () => {
+  const FIX = join(import.meta.dirname, 'fixtures', 'cli');
+  const at = (name: string, columns: number[], halfBits: boolean): Source =>
+    ({ path: join(FIX, name), format: 'arrow', select: { columns, names: null, bools: false }, halfBits });
+  const all = (r: { next(n: number): unknown }) => {
+    const b = r.next(1 << 20) as { data: ArrayLike<number>; half?: string };
+    return { data: b.data, half: b.half };
+  };
+  // NumPy's float16 bits of the same logits, from the .npy fixture written with them.
+  const npyBits = () => all(new NpyReader({ path: join(FIX, 'logits-f16.npy'), format: 'npy', select: { columns: [0, 1, 2, 3], names: null, bools: false }, halfBits: true }));
+
+  it('predictions: a Uint16Array of the file\'s bits, per class or as a list; other reads are widened exactly', () => {
+    const want = npyBits();
+    expect(want.data).toBeInstanceOf(Uint16Array);
+    for (const [name, cols] of [['half-columns.feather', [0, 1, 2, 3]], ['half-list.feather', [0]]] as const) {
+      const got = all(new ArrowReader(at(name, [...cols], true)));
+      expect(got.half, name).toBe('float16');
+      expect(got.data, name).toBeInstanceOf(Uint16Array);
+      expect(Array.from(got.data), name).toEqual(Array.from(want.data));
+      // Without halfBits (not predictions), or beside a column that is not half: float32, the same values.
+      const wide = all(new ArrowReader(at(name, [...cols], false)));
+      expect(wide.half).toBeUndefined();
+      expect(wide.data).toBeInstanceOf(Float32Array);
+      const f32 = all(new ArrowReader(at('half-list-f32.feather', [0], false)));
+      expect(Array.from(wide.data)).toEqual(Array.from(f32.data));
+    }
+    const mixed = all(new ArrowReader(at('half-columns.feather', [0, 4], true)));
+    expect(mixed.half).toBeUndefined();
+  });
+
+  it('the evaluator receives the Uint16Array with dtype float16, and its state equals the float32 file\'s bit for bit', async () => {
+    const job = (name: string, cols: number[], label: number): Job => ({
+      pred: at(name, cols, true), target: at(name, [label], false), options: { classes: 4 },
+    });
+    const spy = vi.spyOn(Evaluator.prototype, 'update');
+    try {
+      const half = await runBlocks(job('half-list.feather', [0], 1));
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(spy.mock.calls[0][0]).toBeInstanceOf(Uint16Array);
+      expect(spy.mock.calls[0][2]).toMatchObject({ dtype: 'float16' });
+      spy.mockClear();
+      const single = await runBlocks(job('half-list-f32.feather', [0], 1));
+      expect(spy.mock.calls[0][0]).toBeInstanceOf(Float32Array);
+      const result = (blocks: Float64Array[]) => {
+        const ev = new Evaluator({ classes: 4 });
+        for (const b of blocks) mergePacked(ev, b);
+        return ev.result();
+      };
+      expect(result(half)).toEqual(result(single));
+      expect(result(half).count).toBe(60);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('xent eval: the float16 files give the float32 file\'s report', () => {
+    const report = (name: string) => {
+      const r = xent('eval', join(FIX, name), '--format', 'json', '--quiet');
+      expect(r.code, r.stderr).toBe(0);
+      const { pred: _p, target: _t, run: _r, ...rest } = JSON.parse(r.stdout) as Record<string, unknown>;
+      return rest;
+    };
+    const single = report('half-list-f32.feather');
+    expect(report('half-list.feather')).toEqual(single);
+    expect(report('half-columns.feather')).toEqual(single);
+  });
+});
+

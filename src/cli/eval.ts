@@ -29,7 +29,8 @@ PRED: a row of logits or probabilities per example; TARGET: a label per row (an 
 True/False), or with --multi-label a row of 0/1 targets. A file holding both (a label column beside the
 predictions) may be given alone. Formats, by extension: CSV / TSV (delimiter sniffed, header optional, .gz too),
 JSON Lines (arrays, numbers, or objects such as {"logits": [...], "label": 3}; .gz too), NumPy .npy, Apache Arrow
-IPC / Feather (.arrow, .feather, .ipc; compressed, dictionaries, nulls) and Parquet (.parquet). What is decided
+IPC / Feather (.arrow, .feather, .ipc; compressed, dictionaries, nulls) and Parquet (.parquet). Half-precision
+predictions (float16 .npy and Arrow columns, bfloat16 with --dtype) go to the kernels as their bits. What is decided
 from the files (a header, an index column skipped, probabilities, a binary task) is said on stderr.
 
 --task lm: a language model's logits, .npy [N, T, V] or [N·T, V] (float16, bfloat16 with --dtype, float32,

@@ -8,7 +8,8 @@
  * is one record batch (pyarrow writes up to 64 Ki rows a batch by default), whatever the size of the file, and a
  * `--threads` part decodes only the batches its rows are in.
  *
- * Columns: numbers (Int, Float including half, Bool) give one value each; lists (List, LargeList, FixedSizeList of
+ * Columns: numbers (Int, Float including half, Bool) give one value each (half floats as their bits when every
+ * selected column is half and the source takes bits: predictions, widened in the kernels); lists (List, LargeList, FixedSizeList of
  * numbers) give their whole list (all lists of a column must have the same length); text and dictionary columns are
  * class-name labels, read through the selection's names. A null in a selected column is an InputError naming its
  * row and column.
@@ -50,13 +51,18 @@ function holds(d: Data): boolean {
 const isList = (t: DataType) => DataType.isList(t) || DataType.isFixedSizeList(t) || DataType.isLargeList(t);
 const isNumber = (t: DataType) => DataType.isInt(t) || DataType.isFloat(t) || DataType.isBool(t);
 
-/** A reader of the numbers of a column's data (a column or a list's values): value at logical index i. */
-function numbers(d: Data): (i: number) => number {
+const isHalf = (t: DataType) => DataType.isFloat(t) && (t as unknown as { precision: Precision }).precision === Precision.HALF;
+
+/**
+ * A reader of the numbers of a column's data (a column or a list's values): value at logical index i. `bits`: half
+ * floats as their bits (for the kernels to widen), not widened.
+ */
+function numbers(d: Data, bits = false): (i: number) => number {
   const t = d.type;
   const v = d.values as ArrayLike<number | bigint>;
   const o = d.offset;
   if (DataType.isBool(t)) return (i) => ((d.values as Uint8Array)[(o + i) >> 3] >> ((o + i) & 7)) & 1;
-  if (DataType.isFloat(t) && (t as unknown as { precision: Precision }).precision === Precision.HALF) return (i) => halfToNumber(v[o + i] as number);
+  if (isHalf(t) && !bits) return (i) => halfToNumber(v[o + i] as number);
   if (v instanceof BigInt64Array || v instanceof BigUint64Array) return (i) => Number(v[o + i]);
   return (i) => v[o + i] as number;
 }
@@ -136,7 +142,8 @@ export function probeArrow(path: string): Table {
 }
 
 /** Copies one selected column of a batch into rows of `out`; returns the values per row it gives. */
-type Copier = (from: number, rows: number, out: Float32Array | Float64Array, stride: number, at: number) => void;
+type Copier = (from: number, rows: number, out: Out, stride: number, at: number) => void;
+type Out = Float32Array | Float64Array | Uint16Array;
 
 export class ArrowReader implements Reader {
   readonly path: string;
@@ -152,8 +159,10 @@ export class ArrowReader implements Reader {
   private copiers: Copier[] = [];
   private widths: number[] = [];
   private blockStart = 0;
-  private out: Float32Array | Float64Array = new Float64Array(0);
+  private out: Out = new Float64Array(0);
   private readonly f32: boolean;
+  /** Half-precision columns handed on as their bits (a Source with `halfBits` whose selected columns are all half). */
+  private readonly half: 'float16' | undefined;
   readonly total: number;
   cols: number | null = null;
 
@@ -174,8 +183,11 @@ export class ArrowReader implements Reader {
         throw new InputError(`${this.path}: column ${JSON.stringify(fields[c].name)}`, `a column of ${typeName(fields[c].type)} is not numbers`);
       }
     }
-    // float32 stays float32 (the float32 kernels), as do half floats, widened exactly; anything else is float64.
-    this.f32 = src.select.columns.every((c) => {
+    // Half floats go on as their bits when the source takes them (the kernels widen them), else are widened exactly
+    // to float32; float32 stays float32 (the float32 kernels); anything else is float64.
+    const cols = src.select.columns;
+    this.half = src.halfBits === true && cols.length > 0 && cols.every((c) => isHalf(valueType(c))) ? 'float16' : undefined;
+    this.f32 = cols.every((c) => {
       const t = valueType(c);
       return DataType.isFloat(t) && (t as unknown as { precision: Precision }).precision !== Precision.DOUBLE;
     });
@@ -241,9 +253,10 @@ export class ArrowReader implements Reader {
       if (x.nullCount > 0 && !x.getValid(i)) throw new InputError(where(), 'a null (missing) value');
     };
     const t = d.type;
+    const bits = this.half !== undefined;
     if (isList(t)) {
       const child = d.children[0];
-      const get = numbers(child);
+      const get = numbers(child, bits);
       const first = d.length > 0 ? listSpan(d, 0) : { start: 0, end: 0 };
       const width = first.end - first.start;
       return {
@@ -263,7 +276,7 @@ export class ArrowReader implements Reader {
       };
     }
     if (isNumber(t)) {
-      const get = numbers(d);
+      const get = numbers(d, bits);
       return {
         width: 1,
         copy: (from, rows, out, stride, o) => {
@@ -310,7 +323,9 @@ export class ArrowReader implements Reader {
     this.seek(this.row);
     const cols = this.cols!;
     const want = Math.min(maxRows, this.last - this.row);
-    if (this.out.length < want * cols) this.out = this.f32 ? new Float32Array(want * cols) : new Float64Array(want * cols);
+    if (this.out.length < want * cols) {
+      this.out = this.half !== undefined ? new Uint16Array(want * cols) : this.f32 ? new Float32Array(want * cols) : new Float64Array(want * cols);
+    }
     let rows = 0;
     while (rows < want) {
       this.seek(this.row);
@@ -328,7 +343,7 @@ export class ArrowReader implements Reader {
       rows += n;
       this.row += n;
     }
-    return { data: this.out.subarray(0, rows * cols), rows, cols };
+    return { data: this.out.subarray(0, rows * cols), rows, cols, ...(this.half === undefined ? {} : { half: this.half }) };
   }
 
   close(): void {
