@@ -224,6 +224,71 @@ describeBackends('LanguageModelEvaluator state', () => {
     expectClose(e.accuracy.value, ok / r.count, 1e-15, 0, 'accuracy');
   });
 
+  /**
+   * Feeds positions [0, n) in chunks ending at `cuts`, each update leaving its last sequence open when the next chunk
+   * continues it (under the shift, the next chunk then repeats its last row), with the chunk's global offset.
+   */
+  function chunked(ev: LanguageModelEvaluator, X: Float32Array | Float64Array | Uint16Array, tt: number[], cuts: number[], shift: boolean, ids?: number[]) {
+    let a = 0;
+    let open = false;
+    for (const b of cuts) {
+      const from = shift && open ? a - 1 : a;
+      open = b < tt.length && (ids === undefined || ids[b - 1] === ids[b]);
+      ev.update(X.subarray(from * V, b * V), tt.slice(from, b), {
+        shift, open, offset: from, ...(ids === undefined ? {} : { sequenceIds: ids.slice(from, b) }),
+        ...(X instanceof Uint16Array ? { dtype: 'float16' as const } : {}),
+      });
+      a = b;
+    }
+    return ev;
+  }
+  const halfBits = (n: number, seed: number) => {
+    const rand = prng(seed);
+    // float16 bits of values in [-4, 4): sign, exponent 0..16, mantissa.
+    return Uint16Array.from({ length: n }, () => (Math.floor(rand() * 2) << 15) | (Math.floor(rand() * 17) << 10) | Math.floor(rand() * 1024));
+  };
+
+  it('a sequence fed in chunks (open: true) = one update of it, bit for bit: float64, float32, float16 bits, the bootstrap', () => {
+    const n = N * T;
+    const x64 = Float64Array.from(x);
+    const cutsOf = (...c: number[]) => [...c, n];
+    for (const X of [x, x64, halfBits(n * V, 3)]) {
+      for (const shift of [false, true]) {
+        for (const cuts of [cutsOf(1, 5, 22, 23, 60), cutsOf(2, 4, 6, 8, 10), cutsOf(n - 1)]) {
+          const opts = { classes: V, topK: 3, bootstrap: { resamples: 20, seed: 9 } };
+          const dtype = X instanceof Uint16Array ? { dtype: 'float16' as const } : {};
+          const whole = new LanguageModelEvaluator(opts).update(X, t, { shift, ...dtype });
+          const parts = chunked(new LanguageModelEvaluator(opts), X, t, cuts, shift);
+          expect(parts.toJSON(), `${X.constructor.name} shift ${shift} cuts ${cuts.join(' ')}`).toEqual(whole.toJSON());
+          expect(parts.result()).toEqual(whole.result());
+          expect(whole.result().sequences).toBe(1);
+        }
+      }
+    }
+  });
+
+  it('chunks across packed sequences (sequenceIds), an open sequence adds nothing until it ends, and what it refuses', () => {
+    const n = N * T;
+    // Sequences of 5, 11, 1, 30, ... positions: the chunks end inside sequences, and hold sequence ends.
+    const ids = Array.from({ length: n }, (_, i) => (i < 5 ? 0 : i < 16 ? 1 : i < 17 ? 2 : 3 + Math.floor((i - 17) / 30)));
+    for (const shift of [false, true]) {
+      const whole = new LanguageModelEvaluator({ classes: V }).update(x, t, { shift, sequenceIds: ids });
+      const parts = chunked(new LanguageModelEvaluator({ classes: V }), x, t, [3, 15, 18, 40, 48, 78, n], shift, ids);
+      expect(parts.toJSON()).toEqual(whole.toJSON());
+    }
+    const ev = new LanguageModelEvaluator({ classes: V });
+    ev.update(x.subarray(0, 10 * V), t.slice(0, 10), { open: true });
+    expect(ev.result().positions).toBe(0);
+    expectXent(() => ev.toJSON(), 'INVALID_STATE', 'open');
+    expectXent(() => new LanguageModelEvaluator({ classes: V }).merge(ev), 'INVALID_STATE', 'open');
+    expectXent(() => ev.update(x.subarray(0, V), [1], { open: true, bytes: 3 }), 'INVALID_OPTION', 'bytes');
+    expectXent(() => ev.update(x.subarray(0, V), [1], { open: 1 as unknown as boolean }), 'INVALID_OPTION', 'open');
+    ev.update(x.subarray(10 * V, 20 * V), t.slice(10, 20));
+    expect(ev.result().positions).toBe(20);
+    expect(ev.result().sequences).toBe(1);
+    expect(ev.toJSON()).toEqual(new LanguageModelEvaluator({ classes: V }).update(x.subarray(0, 20 * V), t.slice(0, 20)).toJSON());
+  });
+
   it('keeps its JSON state under 64 KB at 262,144 classes, and with every position bin in use', () => {
     const Vb = 262_144;
     const big = batch(1, 4, Vb, 3, true);

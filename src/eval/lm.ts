@@ -5,7 +5,7 @@
  */
 import { DEFAULT_IGNORE_INDEX, type SequenceOptions, positionsOf, scorePositions } from '../api/tokens.js';
 import { XentError, show } from '../core/errors.js';
-import { checkKeys, integerOption, unitName, unitOf } from '../core/options.js';
+import { booleanOption, checkKeys, integerOption, unitName, unitOf } from '../core/options.js';
 import { type Batch, type Labels, reading } from '../core/shape.js';
 import { ECE_BINS, type ReliabilityBin, binOf, expectedCalibrationError, reliability } from './calibration.js';
 import {
@@ -44,6 +44,14 @@ export interface LanguageModelUpdateOptions extends SequenceOptions {
    * theirs). Default: the positions this evaluator has seen.
    */
   offset?: number;
+  /**
+   * The update's last sequence goes on in the next update (a sequence too long to hold at once, fed in chunks): the
+   * next update's first sequence continues it, and every figure comes out as from one update of the whole. Under
+   * `shift`, the next update's first row repeats this update's last position (its logits score the next target;
+   * it is not counted twice). A state with an open sequence adds nothing to `result()` until an update without
+   * `open` ends it, and cannot be merged or saved.
+   */
+  open?: boolean;
 }
 
 /** The settings that shape a state; two states merge only when they agree. */
@@ -73,7 +81,7 @@ export interface LanguageModelResult extends LikelihoodFigures {
 }
 
 const OPTION_KEYS = ['classes', 'ignoreIndex', 'topK', 'base', 'bootstrap'];
-const UPDATE_KEYS = ['shift', 'sequenceLength', 'sequenceIds', 'dtype', 'bytes', 'offset'];
+const UPDATE_KEYS = ['shift', 'sequenceLength', 'sequenceIds', 'dtype', 'bytes', 'offset', 'open'];
 const FORMAT = 'xent-lm-state';
 
 function settingsOf(options: unknown): LanguageModelSettings {
@@ -146,6 +154,7 @@ const packedLength = (s: LanguageModelSettings): number => packedSumsLength() + 
  * buffer transferred, not copied). Not part of the package's API.
  */
 export function packLmState(ev: LanguageModelEvaluator): Float64Array<ArrayBuffer> {
+  ev['closed']('packLmState');
   const st: LmState = ev['state'];
   const out = new Float64Array(packedLength(st.settings));
   let at = st.L.packInto(out, 0);
@@ -177,8 +186,17 @@ export function mergePackedLm(ev: LanguageModelEvaluator, p: Float64Array): void
  * mean over sequences), bits per token and per byte, top-1 and top-k accuracy, the entropy and calibration of the
  * predicted distribution and the loss by position in the sequence, each mean with its standard error.
  */
+/** An update left open: its sums so far (added to the state when it ends), and its open sequence's. */
+interface Pending {
+  u: LmState;
+  positions: number;
+  tokens: number;
+  nll: number;
+}
+
 export class LanguageModelEvaluator {
   private state: LmState;
+  private pending: Pending | null = null;
 
   constructor(options: LanguageModelEvaluatorOptions) {
     this.state = new LmState(settingsOf(options));
@@ -202,7 +220,18 @@ export class LanguageModelEvaluator {
       const what = 'an integer >= 0 (UTF-8 bytes of the scored text)';
       throw new XentError('INVALID_OPTION', `bytes must be ${what}, got ${show(bytes)}`);
     }
-    const offset = integerOption(o.offset, 'offset') ?? this.state.L.positions;
+    const open = o.open === undefined ? false : booleanOption(o.open, 'open');
+    if (open && bytes !== undefined) {
+      throw new XentError('INVALID_OPTION', 'bytes goes with the update that ends an open sequence (the one without open: true)');
+    }
+    const pending = this.pending;
+    if (pending !== null && bytes !== undefined && pending.u.L.tokens > 0) {
+      throw new XentError('INVALID_OPTION', 'bytes cannot be given when an open sequence ends: the updates left open had no bytes');
+    }
+    // Under the shift, a continuing update's first row is the open sequence's last position again.
+    const again = pending !== null && o.shift === true ? 1 : 0;
+    const seen = this.state.L.positions + (pending === null ? 0 : pending.u.L.positions + pending.positions - again);
+    const offset = integerOption(o.offset, 'offset') ?? seen;
     if (offset < 0) throw new XentError('INVALID_OPTION', `offset must be an integer >= 0, got ${offset}`);
     const P = positionsOf(logits, targets, o, s.classes, s.ignoreIndex);
     if (P.X.cols !== s.classes) {
@@ -210,14 +239,20 @@ export class LanguageModelEvaluator {
     }
     const { logprob, rank, entropy, topLogprobs } = scorePositions(P, 1, s.topK, 1, false);
     // A batch adds into a fresh state first, then that state into this one: the same additions as merging the
-    // batches' states in order, so a fixed grid of blocks gives the same bits however it is run.
-    const u = new LmState(s);
+    // batches' states in order, so a fixed grid of blocks gives the same bits however it is run. Updates left open
+    // add into one state, added when the last ends: the same additions as one update of the whole.
+    const u = pending?.u ?? new LmState(s);
     const { L } = u;
     const { starts } = P;
+    const last = starts.length - 2;
     const draws = new Uint8Array(s.bootstrap?.resamples ?? 0);
+    let opened: Pending | null = null;
     for (let q = 0; q + 1 < starts.length; q++) {
-      let tokens = 0;
-      let nll = 0;
+      // The first sequence of a continuing update goes on from the open one's positions and sums.
+      const going = q === 0 && pending !== null;
+      const before = going ? pending.positions - again : 0;
+      let tokens = going ? pending.tokens : 0;
+      let nll = going ? pending.nll : 0;
       for (let i = starts[q]; i < starts[q + 1]; i++) {
         const r = rank[i];
         if (r < 0) continue;
@@ -227,7 +262,7 @@ export class LanguageModelEvaluator {
         const conf = Math.exp(topLogprobs![i]);
         tokens++;
         nll += l;
-        L.addToken(l, i - starts[q]);
+        L.addToken(l, before + i - starts[q]);
         u.correct += ok;
         u.correctK += r < s.topK ? 1 : 0;
         u.entropy += h;
@@ -238,8 +273,12 @@ export class LanguageModelEvaluator {
         u.eceCorrect[b] += ok;
         if (draws.length > 0) addDraws(u, draws, rowKey(s.bootstrap!.seed, offset + i), l, ok);
       }
-      L.endSequence(starts[q + 1] - starts[q], tokens, nll);
+      const positions = before + starts[q + 1] - starts[q];
+      if (open && q === last) opened = { u, positions, tokens, nll };
+      else L.endSequence(positions, tokens, nll);
     }
+    this.pending = opened;
+    if (opened !== null) return this;
     if (bytes !== undefined && L.tokens > 0) L.addBytes(bytes, L.tokens, L.nll, L.nll2);
     this.state.add(u);
     return this;
@@ -251,18 +290,29 @@ export class LanguageModelEvaluator {
       throw new XentError('INVALID_TYPE', `merge takes a LanguageModelEvaluator, got ${show(other)}`);
     }
     expectSameSettings(this.state.settings, other.state.settings);
+    this.closed('merge');
+    other.closed('merge');
     this.state.add(other.state);
     return this;
+  }
+
+  /** Throws when a sequence is open (`open: true`): its sums are not in the state yet. */
+  private closed(what: string): void {
+    if (this.pending !== null) {
+      throw new XentError('INVALID_STATE', `${what}: a sequence is open (update with open: true); end it with an update without open first`);
+    }
   }
 
   /** Forgets everything added so far. */
   reset(): this {
     this.state = new LmState(this.state.settings);
+    this.pending = null;
     return this;
   }
 
   /** The state as plain JSON (sums and counts; a few KB whatever the vocabulary), for `fromJSON` elsewhere. */
   toJSON(): LanguageModelStateJSON {
+    this.closed('toJSON');
     const st = this.state;
     return {
       format: FORMAT,
