@@ -11,7 +11,8 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fromLogprobs } from '../src/index.js';
+import { LanguageModelEvaluator, fromLogprobs, init } from '../src/index.js';
+import { CHILD_WASM } from './helpers.js';
 import { NpyReader } from '../src/cli/readers/npy.js';
 import { halfToNumber } from '../src/cli/readers/npy-dtypes.js';
 
@@ -211,6 +212,73 @@ describe('threads and merged states, bit for bit', () => {
     const merged = spawnSync(process.execPath, [CLI, 'merge', 'lone.json'], { encoding: 'utf8', cwd: dir });
     expect(merged.status).not.toBe(0);
     expect(merged.stderr).toMatch(/shard 2\/3 is missing/);
+  });
+});
+
+describe('sequences longer than a read chunk: fed in chunks, bounded memory, one update\'s figures bit for bit', () => {
+  // 262,144 logits per position: a chunk is 16 positions (16 MB of float32), so a sequence of 37 is read 16 + 16 + 5.
+  const V = 262144;
+  const T = 37;
+  const N = 2;
+  let ids: Int32Array;
+  let logits: Uint16Array;
+  const write = (name: string, x: Uint16Array, shape: number[]) => {
+    const fd = openSync(join(dir, name), 'w');
+    writeSync(fd, npyHeader('<f2', shape));
+    writeSync(fd, new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
+    closeSync(fd);
+  };
+  beforeAll(async () => {
+    await init({ relaxedSimd: CHILD_WASM === 'wasm-relaxed-simd' });
+    let s = 5;
+    const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    ids = Int32Array.from({ length: N * T }, (_, i) => (i % 11 === 7 ? -100 : Math.floor(rand() * V)));
+    logits = Uint16Array.from({ length: N * T * V }, () => (Math.floor(rand() * 2) << 15) | (Math.floor(rand() * 18) << 10) | Math.floor(rand() * 1024));
+    write('long.npy', logits, [N, T, V]);
+    let fd = openSync(join(dir, 'long-ids.npy'), 'w');
+    writeSync(fd, npyHeader('<i4', [N, T]));
+    writeSync(fd, new Uint8Array(ids.buffer));
+    closeSync(fd);
+    // The same with a NaN at sequence 2, position 20 (its second chunk), class 7.
+    const bad = logits.slice();
+    bad[(T + 20) * V + 7] = 0x7e00;
+    write('long-nan.npy', bad, [N, T, V]);
+    fd = openSync(join(dir, 'long-flat-ids.npy'), 'w');
+    writeSync(fd, npyHeader('<i4', [N * T]));
+    writeSync(fd, new Uint8Array(ids.buffer));
+    closeSync(fd);
+  });
+  const run = (...args: string[]) => spawnSync(process.execPath, [CLI, 'eval', ...args, '--task', 'lm', '--quiet', '--format', 'json'], { encoding: 'utf8', cwd: dir });
+
+  for (const shift of [false, true]) {
+    it(`equals the library's one update per sequence${shift ? ', under the shift' : ''}; threads and shards agree`, () => {
+      const flag = shift ? ['--shift'] : [];
+      const r = run('long.npy', 'long-ids.npy', ...flag, '--bootstrap', '30');
+      expect(r.stderr).toBe('');
+      const want = new LanguageModelEvaluator({ classes: V, bootstrap: { resamples: 30, seed: 0 } });
+      for (let n = 0; n < N; n++) {
+        const one = new LanguageModelEvaluator(want.options);
+        one.update(logits.subarray(n * T * V, (n + 1) * T * V), ids.subarray(n * T, (n + 1) * T), { shift, dtype: 'float16', offset: n * T });
+        want.merge(one);
+      }
+      const got = JSON.parse(r.stdout) as { state: unknown; tokens: number };
+      expect(got.state).toEqual(want.toJSON());
+      expect(got.tokens).toBe(want.result().tokens);
+      // Flat token ids ([N·T] with --sequence-length), two threads, two shards merged: the same bits.
+      expect(run('long.npy', 'long-flat-ids.npy', ...flag, '--bootstrap', '30').stdout).toBe(r.stdout.replace('long-ids.npy', 'long-flat-ids.npy'));
+      expect(run('long.npy', 'long-ids.npy', ...flag, '--bootstrap', '30', '--threads', '2').stdout).toBe(r.stdout);
+      for (const k of [1, 2]) expect(run('long.npy', 'long-ids.npy', ...flag, '--bootstrap', '30', '--shard', `${k}/2`, '--state-out', `long-${k}.json`).status).toBe(0);
+      const merged = spawnSync(process.execPath, [CLI, 'merge', 'long-2.json', 'long-1.json', '--format', 'json'], { encoding: 'utf8', cwd: dir });
+      expect(JSON.parse(merged.stdout)).toEqual(JSON.parse(r.stdout));
+    });
+  }
+
+  it('locates a bad value in a later chunk by its row and column', () => {
+    for (const shift of [[], ['--shift']]) {
+      const r = run('long-nan.npy', 'long-ids.npy', ...shift);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain(`long-nan.npy: row ${T + 21}, column 8`);
+    }
   });
 });
 

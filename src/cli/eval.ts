@@ -35,7 +35,7 @@ from the files (a header, an index column skipped, probabilities, a binary task)
 
 --task lm: a language model's logits, .npy [N, T, V] or [N·T, V] (float16, bfloat16 with --dtype, float32,
 float64), against token ids, .npy [N, T] or [N·T]: perplexity, bits per token and per byte, accuracy, entropy,
-calibration and the loss by position. --from openai-logprobs: the logprobs of chat or completions responses, one
+calibration and the loss by position. Long sequences are read in chunks of 16 MB: memory stays bounded. --from openai-logprobs: the logprobs of chat or completions responses, one
 per line.`;
 
 /** The options of `xent eval`: one row each, grouped for the help. */

@@ -1,8 +1,9 @@
 /**
  * `xent eval PRED TARGET --task lm`: a language model's logits (.npy [N, T, V] or [N·T, V]: float16, bfloat16 with
- * --dtype, float32, float64) against its token ids (.npy [N, T] or [N·T]), streamed whole sequences at a time
- * through a LanguageModelEvaluator (half logits handed to it as bits, widened in wasm), on the same grid of blocks
- * and threads as the classifier's evaluation; and the state files of such runs, for `xent merge`.
+ * --dtype, float32, float64) against its token ids (.npy [N, T] or [N·T]), streamed whole sequences at a time (a
+ * sequence longer than a read chunk, a chunk at a time within it) through a LanguageModelEvaluator (half logits
+ * handed to it as bits, widened in wasm), on the same grid of blocks and threads as the classifier's evaluation; and
+ * the state files of such runs, for `xent merge`.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { XentError } from '../core/errors.js';

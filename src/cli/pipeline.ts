@@ -83,6 +83,14 @@ function sequencesPerBlock(lm: LmSpec): number {
 }
 
 /**
+ * Positions per read within a sequence too long for a block (16 MB of float32 logits, at least 2): such a sequence
+ * is fed to its evaluator a chunk at a time (`open`), so that memory is bounded by a chunk, not by the sequence.
+ */
+export function chunkRows(lm: LmSpec): number {
+  return Math.max(2, Math.floor((4 * BLOCK_BYTES) / (4 * lm.settings.classes)));
+}
+
+/**
  * Rows per grid block of a job (see gridRows). A language model's grid block is one read block: its state is a few
  * hundred numbers whatever the vocabulary, nothing beside a block's logits.
  */
@@ -134,13 +142,15 @@ function hint(e: XentError): string {
  * Rewrites an error the library raised for a block into one that names the file, row and column. `targetCols`:
  * TARGET's values per row when a target index counts values (a language model's [N, T] token ids).
  */
-function locate(e: unknown, pred: Reader, target: Reader, targetCols = 1): never {
+function locate(e: unknown, pred: Reader, target: Reader, targetCols = 1, predAt = 0, targetAt = 0): never {
   if (!(e instanceof XentError)) throw e;
   const message = hint(e);
   const m = /\b(\w+)\[(\d+)\](?:\[(\d+)\])?/.exec(message);
   if (m === null) throw new InputError(pred.path, message);
   const isTarget = m[1] === 'target' || m[1] === 'targets';
-  const at = isTarget && targetCols > 1 ? [Math.floor(+m[2] / targetCols), +m[2] % targetCols] : [+m[2]];
+  // predAt, targetAt: the index in the readers' blocks of the library's index 0 (a chunk of a long sequence).
+  const k = +m[2] + (isTarget ? targetAt : predAt);
+  const at = isTarget && targetCols > 1 ? [Math.floor(k / targetCols), k % targetCols] : [k];
   const col = m[3] === undefined ? at[1] : +m[3];
   const what = col === undefined ? 'this row' : 'this value';
   throw new InputError((isTarget ? target : pred).where(at[0], col), message.replace(m[0], what));
@@ -247,8 +257,8 @@ async function breathe(): Promise<void> {
  * TARGET's token ids are checked here (integers in [0, vocabulary) or the ignore index), with their location.
  */
 async function runLm(job: Job, lm: LmSpec, emit: (block: LanguageModelEvaluator) => void, progress: ProgressFn | undefined, allowEmpty: boolean): Promise<void> {
+  if (lm.length > chunkRows(lm)) return runLongLm(job, lm, emit, progress, allowEmpty);
   const { settings, length, shift, targetCols } = lm;
-  const classes = settings.classes;
   const per = gridOf(job);
   const pred = await openReader(job.pred);
   let target: Reader | null = null;
@@ -268,13 +278,7 @@ async function runLm(job: Job, lm: LmSpec, emit: (block: LanguageModelEvaluator)
         throw new InputError(pred.where(got), `PRED has more positions than TARGET (${target.path} ends after ${rows + got} positions)`);
       }
       const t = tb!.data;
-      const bad = badLabel(t, classes, settings.ignoreIndex);
-      if (bad >= 0) {
-        throw new InputError(
-          target.where(Math.floor(bad / targetCols), targetCols > 1 ? bad % targetCols : 0),
-          `token id ${t[bad]} is out of range: token ids are integers in [0, ${classes}) or the ignore index ${settings.ignoreIndex}`,
-        );
-      }
+      checkIds(t, lm, target);
       const ev = new LanguageModelEvaluator(settings);
       try {
         ev.update(pb.data, t, { shift, sequenceLength: length, offset: rows, ...(pb.half === undefined ? {} : { dtype: pb.half }) });
@@ -287,6 +291,93 @@ async function runLm(job: Job, lm: LmSpec, emit: (block: LanguageModelEvaluator)
       await breathe();
     }
     // TARGET's rows past PRED's (the last part reads TARGET to its end).
+    if ((await target.next(1)) !== null) {
+      throw new InputError(target.where(0), `TARGET has more positions than PRED (${pred.path} has ${rows} positions)`);
+    }
+    if (rows === start && !allowEmpty) throw new InputError(pred.endWhere(), 'no rows');
+  } finally {
+    pred.close();
+    target?.close();
+  }
+}
+
+/** Throws for a token id out of range, located in TARGET (ids: its current block). */
+function checkIds(ids: ArrayLike<number>, lm: LmSpec, target: Reader): void {
+  const { settings, targetCols } = lm;
+  const bad = badLabel(ids, settings.classes, settings.ignoreIndex);
+  if (bad >= 0) {
+    const k = bad;
+    throw new InputError(
+      target.where(Math.floor(k / targetCols), targetCols > 1 ? k % targetCols : 0),
+      `token id ${ids[bad]} is out of range: token ids are integers in [0, ${settings.classes}) or the ignore index ${settings.ignoreIndex}`,
+    );
+  }
+}
+
+/**
+ * A language model's evaluation when a sequence is longer than a chunk (chunkRows): each sequence's token ids are
+ * read whole (T numbers), its logits a chunk at a time into one evaluator (`open` until its last chunk; under the
+ * shift each chunk after the first starts with the previous one's last row, whose logits score the chunk's first
+ * target). Every sequence is a grid block, its state emitted in file order: the figures are one update's per
+ * sequence, bit for bit, and memory is a chunk's logits whatever the sequence's length.
+ */
+async function runLongLm(job: Job, lm: LmSpec, emit: (block: LanguageModelEvaluator) => void, progress: ProgressFn | undefined, allowEmpty: boolean): Promise<void> {
+  const { settings, length, shift, targetCols } = lm;
+  const V = settings.classes;
+  const chunk = chunkRows(lm);
+  const pred = await openReader(job.pred);
+  let target: Reader | null = null;
+  try {
+    target = await openReader(job.target);
+    let rows = job.firstRow ?? 0;
+    const start = rows;
+    /** Under the shift: the previous chunk's last row, then the next chunk. */
+    let joined: Float32Array | Float64Array | Uint16Array | null = null;
+    for (;;) {
+      let pb = await pred.next(Math.min(chunk, length));
+      if (pb === null) break;
+      const tb = await target.next(length / targetCols);
+      const got = tb === null ? 0 : tb.rows * targetCols;
+      if (got < length) {
+        throw new InputError(pred.where(0), `PRED has more positions than TARGET (${target.path} ends after ${rows + got} positions)`);
+      }
+      const ids = tb!.data;
+      checkIds(ids, lm, target);
+      const ev = new LanguageModelEvaluator(settings);
+      for (let done = 0; ;) {
+        const n = pb.rows;
+        const again = shift && done > 0 ? 1 : 0;
+        let data = pb.data;
+        if (again === 1) {
+          data = joined!.subarray(0, (n + 1) * V);
+          data.set(pb.data.subarray(0, n * V), V);
+        }
+        const open = done + n < length;
+        try {
+          ev.update(data, ids.subarray(done - again, done + n), {
+            shift, open, offset: rows + done - again, ...(pb.half === undefined ? {} : { dtype: pb.half }),
+          });
+        } catch (e) {
+          locate(e, pred, target, targetCols, -again, done - again);
+        }
+        done += n;
+        progress?.(pred.done, pred.total, rows + done - start);
+        await breathe();
+        if (!open) break;
+        if (shift) {
+          if (again === 0) {
+            const Ctor = pb.data.constructor as new (n: number) => Float32Array | Float64Array | Uint16Array;
+            if (joined === null || !(joined instanceof Ctor)) joined = new Ctor((chunk + 1) * V);
+            joined.set(pb.data.subarray((n - 1) * V, n * V), 0);
+          } else joined!.copyWithin(0, n * V, (n + 1) * V);
+        }
+        const next = await pred.next(Math.min(chunk, length - done));
+        if (next === null) throw new InputError(pred.endWhere(), `${rows + done} positions are not whole sequences of ${length}`);
+        pb = next;
+      }
+      rows += length;
+      emit(ev);
+    }
     if ((await target.next(1)) !== null) {
       throw new InputError(target.where(0), `TARGET has more positions than PRED (${pred.path} has ${rows} positions)`);
     }
