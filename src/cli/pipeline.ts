@@ -275,7 +275,7 @@ async function runLm(job: Job, lm: LmSpec, emit: (block: LanguageModelEvaluator)
       const tb = await target.next(pb.rows / targetCols);
       const got = tb === null ? 0 : tb.rows * targetCols;
       if (got < pb.rows) {
-        throw new InputError(pred.where(got), `PRED has more positions than TARGET (${target.path} ends after ${rows + got} positions)`);
+        throw shortTarget(pred, target, got, rows + got);
       }
       const t = tb!.data;
       checkIds(t, lm, target);
@@ -290,15 +290,23 @@ async function runLm(job: Job, lm: LmSpec, emit: (block: LanguageModelEvaluator)
       progress?.(pred.done, pred.total, rows - start);
       await breathe();
     }
-    // TARGET's rows past PRED's (the last part reads TARGET to its end).
-    if ((await target.next(1)) !== null) {
-      throw new InputError(target.where(0), `TARGET has more positions than PRED (${pred.path} has ${rows} positions)`);
-    }
-    if (rows === start && !allowEmpty) throw new InputError(pred.endWhere(), 'no rows');
+    await lmEnd(pred, target, rows, rows === start && !allowEmpty);
   } finally {
     pred.close();
     target?.close();
   }
+}
+
+/** TARGET ends first: located at PRED's row `i` of its block, `ends` positions read from TARGET. */
+const shortTarget = (pred: Reader, target: Reader, i: number, ends: number) =>
+  new InputError(pred.where(i), `PRED has more positions than TARGET (${target.path} ends after ${ends} positions)`);
+
+/** After a language model's last block: TARGET's positions past PRED's (the last part reads TARGET to its end). */
+async function lmEnd(pred: Reader, target: Reader, rows: number, none: boolean): Promise<void> {
+  if ((await target.next(1)) !== null) {
+    throw new InputError(target.where(0), `TARGET has more positions than PRED (${pred.path} has ${rows} positions)`);
+  }
+  if (none) throw new InputError(pred.endWhere(), 'no rows');
 }
 
 /** Throws for a token id out of range, located in TARGET (ids: its current block). */
@@ -339,7 +347,7 @@ async function runLongLm(job: Job, lm: LmSpec, emit: (block: LanguageModelEvalua
       const tb = await target.next(length / targetCols);
       const got = tb === null ? 0 : tb.rows * targetCols;
       if (got < length) {
-        throw new InputError(pred.where(0), `PRED has more positions than TARGET (${target.path} ends after ${rows + got} positions)`);
+        throw shortTarget(pred, target, 0, rows + got);
       }
       const ids = tb!.data;
       checkIds(ids, lm, target);
@@ -378,10 +386,7 @@ async function runLongLm(job: Job, lm: LmSpec, emit: (block: LanguageModelEvalua
       rows += length;
       emit(ev);
     }
-    if ((await target.next(1)) !== null) {
-      throw new InputError(target.where(0), `TARGET has more positions than PRED (${pred.path} has ${rows} positions)`);
-    }
-    if (rows === start && !allowEmpty) throw new InputError(pred.endWhere(), 'no rows');
+    await lmEnd(pred, target, rows, rows === start && !allowEmpty);
   } finally {
     pred.close();
     target?.close();
