@@ -204,6 +204,17 @@ describe('threads and merged states, bit for bit', () => {
       expect((a.bitsPerByte as Json).bytes).toBe(12345);
       // Threads give the same bootstrap too.
       expect(run('all.npy', 'all-ids.npy', ...extra, '--threads', '2').stdout).toBe(whole.stdout);
+      // The table shows the intervals of the JSON report.
+      if (n === 1) {
+        const table = spawnSync(process.execPath, [CLI, 'eval', 'all.npy', 'all-ids.npy', ...extra, '--task', 'lm', '--shift', '--quiet'], { encoding: 'utf8', cwd: dir });
+        const bs = a.bootstrap as { perplexity: number[]; loss: number[]; accuracy: number[]; resamples: number };
+        const line = table.stdout.split('\n').find((l) => l.trimStart().startsWith('bootstrap 95%'));
+        expect(line).toBe(
+          `  ${'bootstrap 95%'.padEnd(25)} ${`perplexity ${bs.perplexity[0].toFixed(3)} – ${bs.perplexity[1].toFixed(3)}`.padEnd(24)} `
+            + `loss ${bs.loss[0].toFixed(4)} – ${bs.loss[1].toFixed(4)} nats, top-1 accuracy ${(100 * bs.accuracy[0]).toFixed(2)} – `
+            + `${(100 * bs.accuracy[1]).toFixed(2)} %; ${bs.resamples} Poisson resamples of the tokens`,
+        );
+      }
     });
   }
 

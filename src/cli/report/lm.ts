@@ -39,6 +39,14 @@ function figures(r: LmReport): [string, string, string][] {
     ['mean entropy', `${pm(r.entropy)} ${u}`, 'of the predicted distribution'],
     ['ECE', num(r.ece), '15 bins of top-1 probability'],
   );
+  if (r.bootstrap) {
+    const b = r.bootstrap;
+    const lo = (v: [number, number], d = 4, k = 1) => `${num(k * v[0], d)} – ${num(k * v[1], d)}`;
+    rows.push([
+      'bootstrap 95%', `perplexity ${lo(b.perplexity, 3)}`,
+      `loss ${lo(b.loss)} ${u}, top-1 accuracy ${lo(b.accuracy, 2, 100)} %; ${count(b.resamples)} Poisson resamples of the tokens`,
+    ]);
+  }
   return rows;
 }
 
