@@ -181,11 +181,6 @@ export function mergePackedLm(ev: LanguageModelEvaluator, p: Float64Array): void
   }
 }
 
-/**
- * Streaming evaluation of a causal language model: perplexity two ways (token-weighted over the corpus, and the
- * mean over sequences), bits per token and per byte, top-1 and top-k accuracy, the entropy and calibration of the
- * predicted distribution and the loss by position in the sequence, each mean with its standard error.
- */
 /** An update left open: its sums so far (added to the state when it ends), and its open sequence's. */
 interface Pending {
   u: LmState;
@@ -194,6 +189,11 @@ interface Pending {
   nll: number;
 }
 
+/**
+ * Streaming evaluation of a causal language model: perplexity two ways (token-weighted over the corpus, and the
+ * mean over sequences), bits per token and per byte, top-1 and top-k accuracy, the entropy and calibration of the
+ * predicted distribution and the loss by position in the sequence, each mean with its standard error.
+ */
 export class LanguageModelEvaluator {
   private state: LmState;
   private pending: Pending | null = null;
