@@ -187,10 +187,7 @@ async function run(job: Job, emit: (block: Evaluator) => void, progress: Progres
   // Single-label logits take one kernel call per block, which copies only the labels and per-row results into the
   // kernels' memory: PRED's blocks can be read there and used in place (see NpyReader).
   const inPlace = !multi && (options.from ?? 'logits') === 'logits';
-  const pred = await openReader(job.pred, inPlace ? per : 0);
-  let target: Reader | null = null;
-  try {
-    target = await openReader(job.target);
+  await withReaders([job.pred, job.target], inPlace ? per : 0, async ([pred, target]) => {
     // Readers that know their width before reading (.npy) are checked before a block is allocated.
     if (pred.cols !== null && pred.cols !== classes) throw new InputError(pred.where(0), wrongWidth(pred.cols));
     if (target.cols !== null && target.cols !== want) throw new InputError(target.where(0), wrongTarget(target.cols));
@@ -235,9 +232,20 @@ async function run(job: Job, emit: (block: Evaluator) => void, progress: Progres
     }
     if (rows === start && !allowEmpty) throw new InputError(pred.endWhere(), 'no rows');
     if (rows % grid !== 0) emit(ev);
+  });
+}
+
+/**
+ * Opens the sources in order (the first with `stage` rows read in place, see openReader), runs `body` on their
+ * readers, and closes every reader opened, whatever happens.
+ */
+async function withReaders(sources: Source[], stage: number, body: (readers: Reader[]) => Promise<void>): Promise<void> {
+  const readers: Reader[] = [];
+  try {
+    for (const [i, s] of sources.entries()) readers.push(await openReader(s, i === 0 ? stage : 0));
+    await body(readers);
   } finally {
-    pred.close();
-    target?.close();
+    for (const r of readers) r.close();
   }
 }
 
@@ -260,10 +268,7 @@ async function runLm(job: Job, lm: LmSpec, emit: (block: LanguageModelEvaluator)
   if (lm.length > chunkRows(lm)) return runLongLm(job, lm, emit, progress, allowEmpty);
   const { settings, length, shift, targetCols } = lm;
   const per = gridOf(job);
-  const pred = await openReader(job.pred);
-  let target: Reader | null = null;
-  try {
-    target = await openReader(job.target);
+  await withReaders([job.pred, job.target], 0, async ([pred, target]) => {
     let rows = job.firstRow ?? 0;
     const start = rows;
     for (;;) {
@@ -291,10 +296,7 @@ async function runLm(job: Job, lm: LmSpec, emit: (block: LanguageModelEvaluator)
       await breathe();
     }
     await lmEnd(pred, target, rows, rows === start && !allowEmpty);
-  } finally {
-    pred.close();
-    target?.close();
-  }
+  });
 }
 
 /** TARGET ends first: located at PRED's row `i` of its block, `ends` positions read from TARGET. */
@@ -333,10 +335,7 @@ async function runLongLm(job: Job, lm: LmSpec, emit: (block: LanguageModelEvalua
   const { settings, length, shift, targetCols } = lm;
   const V = settings.classes;
   const chunk = chunkRows(lm);
-  const pred = await openReader(job.pred);
-  let target: Reader | null = null;
-  try {
-    target = await openReader(job.target);
+  await withReaders([job.pred, job.target], 0, async ([pred, target]) => {
     let rows = job.firstRow ?? 0;
     const start = rows;
     /** Under the shift: the previous chunk's last row, then the next chunk. */
@@ -387,10 +386,7 @@ async function runLongLm(job: Job, lm: LmSpec, emit: (block: LanguageModelEvalua
       emit(ev);
     }
     await lmEnd(pred, target, rows, rows === start && !allowEmpty);
-  } finally {
-    pred.close();
-    target?.close();
-  }
+  });
 }
 
 /**
@@ -402,10 +398,7 @@ async function runCompare(job: Job, c: CompareSpec, emit: (block: Comparison) =>
   const per = rowsPerBlock(2 * classes);
   const grid = gridOf(job);
   let block = new Comparison(c.options);
-  const readers: Reader[] = [];
-  try {
-    for (const s of [job.pred, c.candidate, job.target]) readers.push(await openReader(s));
-    const [ra, rb, rt] = readers;
+  await withReaders([job.pred, c.candidate, job.target], 0, async ([ra, rb, rt]) => {
     let rows = job.firstRow ?? 0;
     const start = rows;
     for (;;) {
@@ -445,9 +438,7 @@ async function runCompare(job: Job, c: CompareSpec, emit: (block: Comparison) =>
     }
     if (rows === start && !allowEmpty) throw new InputError(ra.endWhere(), 'no rows');
     if (rows % grid !== 0) emit(block);
-  } finally {
-    for (const r of readers) r.close();
-  }
+  });
 }
 
 /**
