@@ -19,10 +19,10 @@
 
 import { exp64, expNeg2d, log1p2d, log1p64, log64 } from './math';
 import { get, hsum2, ld2 } from './lanes';
-import { rowLogSum } from './softmax';
+import { logFromSum } from './softmax';
 import {
-  SHIFT32, scan32, scanMaxA, scanMaxB, scanMin, scanTopA, scanTopB, scanUpA, scanUpB, terms32, termAB,
-  termBA, termJS,
+  SHIFT32, expSums32, scan32, scanMaxA, scanMaxB, scanMin, scanTopA, scanTopB, scanUpA, scanUpB, sumA, sumB,
+  terms32, termAB, termBA, termJS,
 } from './compare32';
 
 /** Float32 rows whose logits all lie within ±RANGE32 take the float32 lanes (compare32.ts). */
@@ -109,7 +109,8 @@ function termPass<T>(pa: usize, pb: usize, cols: i32, Ma: f64, La: f64, Mb: f64,
   sumJS += hsum2(js);
 }
 
-function compareRows<T>(a: usize, b: usize, rows: i32, cols: i32, labels: usize, out: usize, ints: usize): void {
+/** scratch: 2·cols floats (the float32 path's exps; unused otherwise). */
+function compareRows<T>(a: usize, b: usize, rows: i32, cols: i32, labels: usize, out: usize, ints: usize, scratch: usize): void {
   for (let r = 0; r < rows; r++) {
     let pa = a + ((<usize>r * <usize>cols) << alignof<T>());
     let pb = b + ((<usize>r * <usize>cols) << alignof<T>());
@@ -142,7 +143,9 @@ function compareRows<T>(a: usize, b: usize, rows: i32, cols: i32, labels: usize,
     store<i32>(io, ta); store<i32>(io, tb, 4); store<i32>(io, upA, 8); store<i32>(io, upB, 12);
     // Float32 rows within ±1e30 (no masks), maxima at most SHIFT32 apart: the float32 lanes of compare32.ts.
     if (ASC_FEATURE_SIMD && sizeof<T>() == 4 && low > -RANGE32 && Ma < RANGE32 && Mb < RANGE32 && abs(Ma - Mb) <= SHIFT32) {
-      let La = rowLogSum<f32>(pa, cols, Ma, 1, Ma - ay), Lb = rowLogSum<f32>(pb, cols, Mb, 1, Mb - by);
+      let ea = scratch, eb = scratch + (<usize>n4 << 2);
+      expSums32(pa, pb, cols, Ma, Mb, ea, eb);
+      let La = logFromSum<f32>(sumA, pa, cols, Ma, 1, Ma - ay), Lb = logFromSum<f32>(sumB, pb, cols, Mb, 1, Mb - by);
       let nllA = (Ma - ay) + La, nllB = (Mb - by) + Lb;
       store<f64>(o, nllA);
       store<f64>(o, nllB, 8);
@@ -150,7 +153,7 @@ function compareRows<T>(a: usize, b: usize, rows: i32, cols: i32, labels: usize,
         store<f64>(o, NaN, 16); store<f64>(o, NaN, 24); store<f64>(o, NaN, 32); store<f64>(o, NaN, 40);
         continue;
       }
-      terms32(pa, pb, n4, Ma, La, Mb, Lb);
+      terms32(pa, pb, ea, eb, n4, Ma, La, Mb, Lb);
       sumAB = termAB; sumBA = termBA; sumJS = termJS;
       for (let j = n4; j < cols; j++) addTerms((get<T>(pa, j) - Ma) - La, (get<T>(pb, j) - Mb) - Lb);
       store<f64>(o, sumAB, 16);
@@ -194,10 +197,10 @@ function compareRows<T>(a: usize, b: usize, rows: i32, cols: i32, labels: usize,
   }
 }
 
-export function compareRows_f32(a: usize, b: usize, rows: i32, cols: i32, labels: usize, out: usize, ints: usize): void {
-  compareRows<f32>(a, b, rows, cols, labels, out, ints);
+export function compareRows_f32(a: usize, b: usize, rows: i32, cols: i32, labels: usize, out: usize, ints: usize, scratch: usize): void {
+  compareRows<f32>(a, b, rows, cols, labels, out, ints, scratch);
 }
 
-export function compareRows_f64(a: usize, b: usize, rows: i32, cols: i32, labels: usize, out: usize, ints: usize): void {
-  compareRows<f64>(a, b, rows, cols, labels, out, ints);
+export function compareRows_f64(a: usize, b: usize, rows: i32, cols: i32, labels: usize, out: usize, ints: usize, scratch: usize): void {
+  compareRows<f64>(a, b, rows, cols, labels, out, ints, scratch);
 }

@@ -4,8 +4,9 @@
 //
 // Pass 1 (scan32): both rows' maxima, the first index of each, how many entries lie above the target's, and the
 // smallest entry of both (the caller's range test), in lanes; the elements past the last multiple of 4 by the caller.
-// Pass 2 (the caller, with softmax.ts's rowLogSum): log Σ exp(x - M) of each row as softmaxCrossEntropy on float32
-// takes it (f32 lanes, float64 block sums, precise passes for confident rows): each loss has its accuracy.
+// Pass 2 (expSums32, then softmax.ts's logFromSum): Σ exp(x - M) of both rows in one loop, each summed exactly as
+// softmaxCrossEntropy on float32 sums it (expSum32: the same lanes in the same order), so each loss is that call's;
+// the exps (float32) go to a scratch area the wrapper provides, for pass 3.
 // Pass 3 (terms32): with lp = la - lb (the log-probability difference), t = |lp| and P = the larger probability,
 //   KL term of the larger side   P·f1(t), f1(t) = e^-t - 1 + t            (= P·φ(-t), φ(x) = e^x - 1 - x)
 //   KL term of the smaller side  P·f2(t), f2(t) = 1 - e^-t·(1 + t)        (= p·φ(t), p = P·e^-t)
@@ -16,17 +17,19 @@
 // (<= 1.5e-6 relative), each clamped at 0 (its exact value is >= 0, so clamping only removes rounding). lp is formed
 // as (xa - xb) - C with xa - xb split exactly (TwoSum) and C = (Ma + La) - (Mb + Lb) as two floats, so t keeps its
 // relative accuracy however close the rows are (C to about 1e-12 absolute: rows whose maxima lie more than SHIFT32
-// apart take the float64 path); P = 2^(l·log2 e) with l = max(la, lb), each ((x - M) - L_hi) - L_lo.
+// apart take the float64 path); P = max(e_a·e^-La, e_b·e^-Lb) from pass 2's exps e = 2^((x - M)·log2 e).
 //
 // Accuracy against the float64 reference (measured and tested on fixtures, the bench's rows, huge gaps, identical
 // rows, half input and 262,144-wide rows): each row's KL and JS within 3e-6 relative + 4e-12 absolute; identical
-// rows give exactly 0. The rounding of l (about |l|·1.2e-7 relative on P) dominates: its weight is the entropy.
+// rows give exactly 0. The rounding of x - M (about |x - M|·1.2e-7 relative on P) dominates: its weight is about
+// the entropy.
 //
 // Coefficients: minimax of the relative error of g_i on [0, 1] (scipy.optimize.linprog / HiGHS against mpmath at 60
 // digits, 2000 Chebyshev nodes), rounded to float32; errors measured with float32 Horner evaluation.
 
 import { madd4 } from './fused';
-import { EXP2_CONSTS, exp2NegK, hsum4, log4 } from './math32';
+import { exp64 } from './math';
+import { EXP2_CONSTS, LOG2E_F32, exp2NegK, hsum4, log4 } from './math32';
 
 // Coefficients of g1(t) = (e^-t - 1 + t)/t² (G1x: 1.5e-7), g2(t) = (1 - e^-t·(1 + t))/t² (G2x: 2.9e-7) and
 // g3(t) = f3(t)/t² (G3x: 2.0e-7), x the degree.
@@ -131,6 +134,66 @@ export function scan32(pa: usize, pb: usize, n4: i32, ay: f32, by: f32): void {
   scanMin = min(<f64>f32x4.extract_lane(m, 0), <f64>f32x4.extract_lane(m, 1));
 }
 
+/** Results of expSums32: Σ exp(x - M) of each row. */
+export let sumA: f64 = 0;
+export let sumB: f64 = 0;
+
+/**
+ * Pass 2 over both rows (maxima Ma, Mb): sets sumA, sumB as softmax.ts's expSum32<f32> forms each (f32 lanes a0, a1
+ * taking alternate vectors of 32-element groups, each 128-element block's total added in float64, single vectors,
+ * then the scalar tail), and stores each vector's exps at ea, eb (elements [0, cols & ~3)).
+ */
+export function expSums32(pa: usize, pb: usize, cols: i32, Ma: f64, Mb: f64, ea: usize, eb: usize): void {
+  const K = EXP2_CONSTS;
+  let lo = v128.load(K), sh = v128.load(K, 16), c5 = v128.load(K, 32), c4 = v128.load(K, 48);
+  let c3 = v128.load(K, 64), c2 = v128.load(K, 80), c1 = v128.load(K, 96), one = v128.load(K, 112);
+  let xa = f32x4.splat(<f32>Ma), xb = f32x4.splat(<f32>Mb), c = f32x4.splat(LOG2E_F32), zero = f32x4.splat(0);
+  let SA: f64 = 0, SB: f64 = 0;
+  let j = 0;
+  while (j + 32 <= cols) {
+    let end = min(cols, j + 128);
+    let a0 = zero, a1 = zero, b0 = zero, b1 = zero;
+    let stop = j + ((end - j) & ~31);
+    for (; j < stop; j += 8) {
+      let o = <usize>j << 2;
+      let e = exp2NegK(f32x4.mul(f32x4.sub(v128.load(pa + o), xa), c), lo, sh, c5, c4, c3, c2, c1, one);
+      v128.store(ea + o, e);
+      a0 = f32x4.add(a0, e);
+      e = exp2NegK(f32x4.mul(f32x4.sub(v128.load(pa + o, 16), xa), c), lo, sh, c5, c4, c3, c2, c1, one);
+      v128.store(ea + o, e, 16);
+      a1 = f32x4.add(a1, e);
+      e = exp2NegK(f32x4.mul(f32x4.sub(v128.load(pb + o), xb), c), lo, sh, c5, c4, c3, c2, c1, one);
+      v128.store(eb + o, e);
+      b0 = f32x4.add(b0, e);
+      e = exp2NegK(f32x4.mul(f32x4.sub(v128.load(pb + o, 16), xb), c), lo, sh, c5, c4, c3, c2, c1, one);
+      v128.store(eb + o, e, 16);
+      b1 = f32x4.add(b1, e);
+    }
+    SA += hsum4(a0) + hsum4(a1);
+    SB += hsum4(b0) + hsum4(b1);
+  }
+  if (j + 4 <= cols) {
+    let a0 = zero, b0 = zero;
+    for (; j + 4 <= cols; j += 4) {
+      let o = <usize>j << 2;
+      let e = exp2NegK(f32x4.mul(f32x4.sub(v128.load(pa + o), xa), c), lo, sh, c5, c4, c3, c2, c1, one);
+      v128.store(ea + o, e);
+      a0 = f32x4.add(a0, e);
+      e = exp2NegK(f32x4.mul(f32x4.sub(v128.load(pb + o), xb), c), lo, sh, c5, c4, c3, c2, c1, one);
+      v128.store(eb + o, e);
+      b0 = f32x4.add(b0, e);
+    }
+    SA += hsum4(a0);
+    SB += hsum4(b0);
+  }
+  for (; j < cols; j++) {
+    SA += exp64(<f64>load<f32>(pa + (<usize>j << 2)) - Ma);
+    SB += exp64(<f64>load<f32>(pb + (<usize>j << 2)) - Mb);
+  }
+  sumA = SA;
+  sumB = SB;
+}
+
 /** Results of terms32: Σ terms of KL(a ‖ b), KL(b ‖ a), JS over the elements it covered. */
 export let termAB: f64 = 0;
 export let termBA: f64 = 0;
@@ -166,20 +229,11 @@ export let termJS: f64 = 0;
 }
 
 /**
- * The log-probability of the more likely side, max(la, lb) with l = ((x - M) - L_hi) - L_lo: each rounded
- * relative to itself. Where lp's sign and this max disagree, t is below their roundings, and so is the error.
- */
-// @ts-ignore: decorator
-@inline function logBig(xa: v128, xb: v128, ma: v128, lah: v128, lal: v128, mb: v128, lbh: v128, lbl: v128): v128 {
-  return f32x4.pmax(f32x4.sub(f32x4.sub(f32x4.sub(xa, ma), lah), lal), f32x4.sub(f32x4.sub(f32x4.sub(xb, mb), lbh), lbl));
-}
-
-/**
- * Pass 3 over elements [0, n4) of both rows (n4 a multiple of 4), each row's max M and log Σ exp(x - M) L (the
- * caller keeps |Ma - Mb| <= SHIFT32). Sets termAB, termBA, termJS. Vectors whose every t is below 1/8 (near models)
+ * Pass 3 over elements [0, n4) of both rows (n4 a multiple of 4) and their exps from expSums32 (ea, eb), each row's
+ * max M and log Σ exp(x - M) L (the caller keeps |Ma - Mb| <= SHIFT32). Sets termAB, termBA, termJS. Vectors whose every t is below 1/8 (near models)
  * take the degree-3 polynomials only.
  */
-export function terms32(pa: usize, pb: usize, n4: i32, Ma: f64, La: f64, Mb: f64, Lb: f64): void {
+export function terms32(pa: usize, pb: usize, ea: usize, eb: usize, n4: i32, Ma: f64, La: f64, Mb: f64, Lb: f64): void {
   const K = EXP2_CONSTS;
   let lo = v128.load(K), sh = v128.load(K, 16), c5 = v128.load(K, 32), c4 = v128.load(K, 48);
   let c3 = v128.load(K, 64), c2 = v128.load(K, 80), c1 = v128.load(K, 96), one = v128.load(K, 112);
@@ -191,8 +245,7 @@ export function terms32(pa: usize, pb: usize, n4: i32, Ma: f64, La: f64, Mb: f64
   // C = (Ma - Mb) + (La - Lb) to about 2^-52·(SHIFT32 + |La - Lb|) (Ma - Mb of two floats is exact or tiny-relative).
   let C = (Ma - Mb) + (La - Lb);
   let chi = f32x4.splat(<f32>C), clo = f32x4.splat(lowPart(C));
-  let mav = f32x4.splat(<f32>Ma), lah = f32x4.splat(<f32>La), lal = f32x4.splat(lowPart(La));
-  let mbv = f32x4.splat(<f32>Mb), lbh = f32x4.splat(<f32>Lb), lbl = f32x4.splat(lowPart(Lb));
+  let ka = f32x4.splat(<f32>exp64(-La)), kb = f32x4.splat(<f32>exp64(-Lb));
   let AB: f64 = 0, BA: f64 = 0, JS: f64 = 0;
   let j = 0;
   while (j < n4) {
@@ -204,7 +257,7 @@ export function terms32(pa: usize, pb: usize, n4: i32, Ma: f64, La: f64, Mb: f64
       let lp = logDiff(xa, xb, chi, clo);
       let aBig = f32x4.ge(lp, zero);
       let t = f32x4.abs(lp);
-      let P = exp2NegK(f32x4.mul(logBig(xa, xb, mav, lah, lal, mbv, lbh, lbl), l2e), lo, sh, c5, c4, c3, c2, c1, one);
+      let P = f32x4.pmax(f32x4.mul(v128.load(ea + o), ka), f32x4.mul(v128.load(eb + o), kb));
       let Pt2 = f32x4.mul(P, f32x4.mul(t, t));
       let big = f32x4.mul(Pt2, poly3(t, a0, a1, a2, a3));
       let small = f32x4.mul(Pt2, poly3(t, b0, b1, b2, b3));

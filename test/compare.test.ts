@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { Comparison, type ComparisonResult, LanguageModelEvaluator } from '../src/index.js';
+import { Comparison, type ComparisonResult, LanguageModelEvaluator, softmaxCrossEntropy } from '../src/index.js';
 import { mix32, poissonWeights, rowKey } from '../src/eval/bootstrap.js';
 import { mcnemarExact } from '../src/eval/binomial.js';
 import { KINDS, decodeAll, encode } from './half-data.js';
@@ -319,7 +319,7 @@ function expectWithinBound(got: ComparisonResult, want: ReturnType<typeof refere
   expectClose(got.candidate.nats.value, want.lossB, 1e-6, 0, `${what} candidate loss`);
 }
 
-describeBackends('Comparison on float32 and half rows: within 3e-6 + 4e-12 of a float64 reference', () => {
+describeBackends('Comparison on float32 and half rows: within 3e-6 + 4e-12 of a float64 reference', (backendName) => {
   const one = (a: ArrayLike<number>, b: ArrayLike<number>, y: number, opts?: object) =>
     new Comparison({ classes: a.length }).update(a as Float32Array, b as Float32Array, [y], opts).result();
   it('rows of 1003 (a tail past the lanes) and 262,144 classes: near, tiny, unrelated, shifted, confident, gaps, identical', () => {
@@ -328,6 +328,11 @@ describeBackends('Comparison on float32 and half rows: within 3e-6 + 4e-12 of a 
         const y = (i * 7919) % V;
         const r = one(a, b, y);
         expectWithinBound(r, reference(a, b, y), `${V} classes, pair ${i}`);
+        if (backendName === 'wasm' || backendName === 'wasm-relaxed') {
+          // the float32 lanes: each model's loss is softmaxCrossEntropy's, bit for bit
+          expect(r.base.nats.value).toBe(softmaxCrossEntropy(a, [y], { classes: V }));
+          expect(r.candidate.nats.value).toBe(softmaxCrossEntropy(b, [y], { classes: V }));
+        }
         if (i === 6) {
           expect(r.klDivergence.baseToCandidate.percentiles.max).toBe(0);
           expect(r.jensenShannon.value).toBe(0);
