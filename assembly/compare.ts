@@ -21,7 +21,7 @@ import { exp64, expNeg2d, log1p2d, log1p64, log64 } from './math';
 import { get, hsum2, ld2 } from './lanes';
 import { logFromSum } from './softmax';
 import {
-  SHIFT32, expSums32, scan32, scanMaxA, scanMaxB, scanMin, scanTopA, scanTopB, scanUpA, scanUpB, sumA, sumB,
+  SHIFT32, expSums32, scan32, scanMaxA, scanMaxB, scanMin, scanTopA, scanTopB, sumA, sumB,
   terms32, termAB, termBA, termJS,
 } from './compare32';
 
@@ -123,14 +123,15 @@ function compareRows<T>(a: usize, b: usize, rows: i32, cols: i32, labels: usize,
       continue;
     }
     let ay = get<T>(pa, y), by = get<T>(pb, y);
-    // Pass 1: the maxima, the first index of each, and how many entries lie above the target's.
+    // Pass 1: the maxima, the first index of each, and how many entries lie above the target's (float32 lanes: 1 if
+    // any, as all the caller asks is whether the target holds the max).
     let Ma: f64 = -Infinity, Mb: f64 = -Infinity;
     let ta: i32 = -1, tb: i32 = -1, upA: i32 = 0, upB: i32 = 0;
     let n4 = ASC_FEATURE_SIMD && sizeof<T>() == 4 ? cols & ~3 : 0;
     let low: f64 = Infinity;
     if (ASC_FEATURE_SIMD && sizeof<T>() == 4) {
-      scan32(pa, pb, n4, <f32>ay, <f32>by);
-      Ma = scanMaxA; Mb = scanMaxB; ta = scanTopA; tb = scanTopB; upA = scanUpA; upB = scanUpB; low = scanMin;
+      scan32(pa, pb, n4);
+      Ma = scanMaxA; Mb = scanMaxB; ta = scanTopA; tb = scanTopB; low = scanMin;
     }
     for (let j = n4; j < cols; j++) {
       let va = get<T>(pa, j), vb = get<T>(pb, j);
@@ -139,6 +140,10 @@ function compareRows<T>(a: usize, b: usize, rows: i32, cols: i32, labels: usize,
       if (va > ay) upA++;
       if (vb > by) upB++;
       low = min(low, min(va, vb));
+    }
+    if (ASC_FEATURE_SIMD && sizeof<T>() == 4) {
+      upA = <i32>(Ma > ay);
+      upB = <i32>(Mb > by);
     }
     store<i32>(io, ta); store<i32>(io, tb, 4); store<i32>(io, upA, 8); store<i32>(io, upB, 12);
     // Float32 rows within ±1e30 (no masks), maxima at most SHIFT32 apart: the float32 lanes of compare32.ts.

@@ -2,8 +2,8 @@
 // float32 by the wrapper) whose logits are finite and below 1e30 in magnitude. Float32 arithmetic in f32x4 lanes,
 // float64 sums (f32 lane sums over 64-element blocks, each block's total added in float64: every term is >= 0).
 //
-// Pass 1 (scan32): both rows' maxima, the first index of each, how many entries lie above the target's, and the
-// smallest entry of both (the caller's range test), in lanes; the elements past the last multiple of 4 by the caller.
+// Pass 1 (scan32): both rows' maxima, the first index of each, and the smallest entry of both (the caller's range
+// test), in lanes; the elements past the last multiple of 4 by the caller.
 // Pass 2 (expSums32, then softmax.ts's logFromSum): Σ exp(x - M) of both rows in one loop, each summed exactly as
 // softmaxCrossEntropy on float32 sums it (expSum32: the same lanes in the same order), so each loss is that call's;
 // the exps (float32) go to a scratch area the wrapper provides, for pass 3.
@@ -81,8 +81,6 @@ export let scanMaxB: f64 = 0;
 export let scanMin: f64 = 0;
 export let scanTopA: i32 = 0;
 export let scanTopB: i32 = 0;
-export let scanUpA: i32 = 0;
-export let scanUpB: i32 = 0;
 
 /** The largest lane of m. */
 // @ts-ignore: decorator
@@ -91,45 +89,51 @@ export let scanUpB: i32 = 0;
   return max(<f64>f32x4.extract_lane(a, 0), <f64>f32x4.extract_lane(a, 1));
 }
 
-/** The lowest index among the lanes of m equal to M (their first occurrences), -1 when M is -Infinity. */
-// @ts-ignore: decorator
-@inline function laneIndex(m: v128, idx: v128, M: f64): i32 {
-  let best: i32 = -1;
-  let hit = f32x4.eq(m, f32x4.splat(<f32>M));
-  let masked = v128.bitselect(idx, i32x4.splat(0x7FFFFFFF), hit);
+/**
+ * The first index of M in row p, from the lanes' maxima m and the 64-element block where each lane first reached
+ * its maximum (blk): the earliest such block among lanes holding M, searched; -1 when M is -Infinity (or NaN).
+ */
+function firstIndex(p: usize, m: v128, blk: v128, M: f64): i32 {
+  if (!(M > -Infinity)) return -1;
+  let masked = v128.bitselect(blk, i32x4.splat(0x7FFFFFFF), f32x4.eq(m, f32x4.splat(<f32>M)));
   let a = i32x4.min_s(masked, i32x4.shuffle(masked, masked, 2, 3, 0, 1));
   a = i32x4.min_s(a, i32x4.shuffle(a, a, 1, 0, 3, 2));
-  let v = i32x4.extract_lane(a, 0);
-  if (M > -Infinity) best = v;
-  return best;
+  let j = i32x4.extract_lane(a, 0);
+  while (<f64>load<f32>(p + (<usize>j << 2)) != M) j++;
+  return j;
 }
 
-/** Pass 1 over elements [0, n4) of both rows (n4 a multiple of 4); sets the scan results. */
-export function scan32(pa: usize, pb: usize, n4: i32, ay: f32, by: f32): void {
+/**
+ * Pass 1 over elements [0, n4) of both rows (n4 a multiple of 4): each row's max and first index of it, and the
+ * smallest entry of both. Lane maxima per 64-element block, then per lane the block where it first rose (a strict
+ * rise keeps the earliest block), so the loop itself only takes maxima and minima.
+ */
+export function scan32(pa: usize, pb: usize, n4: i32): void {
   let ma = f32x4.splat(-Infinity), mb = ma, lo = f32x4.splat(Infinity);
-  let ia = i32x4.splat(-1), ib = ia, ua = i32x4.splat(0), ub = ua;
-  let jv = i32x4(0, 1, 2, 3), four = i32x4.splat(4);
-  let yav = f32x4.splat(ay), ybv = f32x4.splat(by);
-  for (let j = 0; j < n4; j += 4) {
-    let o = <usize>j << 2;
-    let xa = v128.load(pa + o), xb = v128.load(pb + o);
-    let ga = f32x4.gt(xa, ma), gb = f32x4.gt(xb, mb);
-    ma = v128.bitselect(xa, ma, ga);
-    mb = v128.bitselect(xb, mb, gb);
-    ia = v128.bitselect(jv, ia, ga);
-    ib = v128.bitselect(jv, ib, gb);
-    ua = i32x4.sub(ua, f32x4.gt(xa, yav));
-    ub = i32x4.sub(ub, f32x4.gt(xb, ybv));
-    lo = f32x4.pmin(lo, f32x4.pmin(xa, xb));
-    jv = i32x4.add(jv, four);
+  let ia = i32x4.splat(0), ib = ia;
+  let j = 0;
+  while (j < n4) {
+    let end = min(n4, j + 64);
+    let blk = i32x4.splat(j);
+    let ba = f32x4.splat(-Infinity), bb = ba;
+    for (; j < end; j += 4) {
+      let o = <usize>j << 2;
+      let xa = v128.load(pa + o), xb = v128.load(pb + o);
+      ba = f32x4.pmax(ba, xa);
+      bb = f32x4.pmax(bb, xb);
+      lo = f32x4.pmin(lo, f32x4.pmin(xa, xb));
+    }
+    let ga = f32x4.gt(ba, ma), gb = f32x4.gt(bb, mb);
+    ma = v128.bitselect(ba, ma, ga);
+    mb = v128.bitselect(bb, mb, gb);
+    ia = v128.bitselect(blk, ia, ga);
+    ib = v128.bitselect(blk, ib, gb);
   }
   let Ma = laneTop(ma), Mb = laneTop(mb);
   scanMaxA = Ma;
   scanMaxB = Mb;
-  scanTopA = laneIndex(ma, ia, Ma);
-  scanTopB = laneIndex(mb, ib, Mb);
-  scanUpA = i32x4.extract_lane(ua, 0) + i32x4.extract_lane(ua, 1) + i32x4.extract_lane(ua, 2) + i32x4.extract_lane(ua, 3);
-  scanUpB = i32x4.extract_lane(ub, 0) + i32x4.extract_lane(ub, 1) + i32x4.extract_lane(ub, 2) + i32x4.extract_lane(ub, 3);
+  scanTopA = firstIndex(pa, ma, ia, Ma);
+  scanTopB = firstIndex(pb, mb, ib, Mb);
   let m = f32x4.pmin(lo, i64x2.shuffle(lo, lo, 1, 0));
   scanMin = min(<f64>f32x4.extract_lane(m, 0), <f64>f32x4.extract_lane(m, 1));
 }
@@ -205,10 +209,11 @@ export let termJS: f64 = 0;
   return <f32>(v - <f64><f32>v);
 }
 
-/** c0 + t·(c1 + t·(c2 + t·c3)). */
+/** c0 + t·(c1 + t·(c2 + t·c3)), the four coefficients read from p. */
 // @ts-ignore: decorator
-@inline function poly3(t: v128, c0: v128, c1: v128, c2: v128, c3: v128): v128 {
-  return madd4(madd4(madd4(c3, t, c2), t, c1), t, c0);
+@inline function poly3(t: v128, p: usize): v128 {
+  let c = madd4(v128.load32_splat(p, 12), t, v128.load32_splat(p, 8));
+  return madd4(madd4(c, t, v128.load32_splat(p, 4)), t, v128.load32_splat(p));
 }
 
 /** c0 + t·(c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))), the six coefficients read from p (the t >= 1/8 lanes only). */
@@ -234,14 +239,9 @@ export let termJS: f64 = 0;
  * take the degree-3 polynomials only.
  */
 export function terms32(pa: usize, pb: usize, ea: usize, eb: usize, n4: i32, Ma: f64, La: f64, Mb: f64, Lb: f64): void {
-  const K = EXP2_CONSTS;
-  let lo = v128.load(K), sh = v128.load(K, 16), c5 = v128.load(K, 32), c4 = v128.load(K, 48);
-  let c3 = v128.load(K, 64), c2 = v128.load(K, 80), c1 = v128.load(K, 96), one = v128.load(K, 112);
+  // The loop keeps few vectors live (x64 has 16 registers): coefficients are splat from memory where used.
   const T = TERM_CONSTS;
-  let a0 = v128.load32_splat(T, 72), a1 = v128.load32_splat(T, 76), a2 = v128.load32_splat(T, 80), a3 = v128.load32_splat(T, 84);
-  let b0 = v128.load32_splat(T, 88), b1 = v128.load32_splat(T, 92), b2 = v128.load32_splat(T, 96), b3 = v128.load32_splat(T, 100);
-  let d0 = v128.load32_splat(T, 104), d1 = v128.load32_splat(T, 108), d2 = v128.load32_splat(T, 112), d3 = v128.load32_splat(T, 116);
-  let eighth = v128.load32_splat(T, 120), l2e = v128.load32_splat(T, 132), zero = f32x4.splat(0);
+  let eighth = v128.load32_splat(T, 120), zero = f32x4.splat(0);
   // C = (Ma - Mb) + (La - Lb) to about 2^-52·(SHIFT32 + |La - Lb|) (Ma - Mb of two floats is exact or tiny-relative).
   let C = (Ma - Mb) + (La - Lb);
   let chi = f32x4.splat(<f32>C), clo = f32x4.splat(lowPart(C));
@@ -259,9 +259,9 @@ export function terms32(pa: usize, pb: usize, ea: usize, eb: usize, n4: i32, Ma:
       let t = f32x4.abs(lp);
       let P = f32x4.pmax(f32x4.mul(v128.load(ea + o), ka), f32x4.mul(v128.load(eb + o), kb));
       let Pt2 = f32x4.mul(P, f32x4.mul(t, t));
-      let big = f32x4.mul(Pt2, poly3(t, a0, a1, a2, a3));
-      let small = f32x4.mul(Pt2, poly3(t, b0, b1, b2, b3));
-      let d = f32x4.mul(Pt2, poly3(t, d0, d1, d2, d3));
+      let big = f32x4.mul(Pt2, poly3(t, T + 72));
+      let small = f32x4.mul(Pt2, poly3(t, T + 88));
+      let d = f32x4.mul(Pt2, poly3(t, T + 104));
       let out = f32x4.ge(t, eighth);
       if (v128.any_true(out)) {
         // t >= 1/8: the degree-5 polynomials, and for t >= 1 the closed forms (lanes where both probabilities are
@@ -270,9 +270,13 @@ export function terms32(pa: usize, pb: usize, ea: usize, eb: usize, n4: i32, Ma:
         big = v128.bitselect(f32x4.mul(Pt2, poly5(t, G)), big, out);
         small = v128.bitselect(f32x4.mul(Pt2, poly5(t, G + 24)), small, out);
         d = v128.bitselect(f32x4.mul(Pt2, poly5(t, G + 48)), d, out);
+        const K = EXP2_CONSTS;
+        let one = v128.load(K, 112);
         let far = f32x4.ge(t, one);
         if (v128.any_true(far)) {
           let half = v128.load32_splat(G, 124), ln2 = v128.load32_splat(G, 128), minN = v128.load32_splat(G, 136);
+          let lo = v128.load(K), sh = v128.load(K, 16), c5 = v128.load(K, 32), c4 = v128.load(K, 48);
+          let c3 = v128.load(K, 64), c2 = v128.load(K, 80), c1 = v128.load(K, 96), l2e = v128.load32_splat(G, 132);
           let live = v128.and(far, f32x4.gt(P, minN));
           let r = exp2NegK(f32x4.neg(f32x4.mul(t, l2e)), lo, sh, c5, c4, c3, c2, c1, one);
           let rt = f32x4.mul(r, t);

@@ -340,6 +340,26 @@ describeBackends('Comparison on float32 and half rows: within 3e-6 + 4e-12 of a 
       });
     }
   });
+  it('top-1 is the first index of the max, across the lanes and blocks; the target tying the max counts correct', () => {
+    const V = 300;
+    const a = new Float32Array(V).map((_, j) => Math.sin(j)); // all below 1
+    const b = a.slice();
+    for (const [first, later] of [[5, 70], [70, 5 + 64 * 3], [133, 134], [2, 299]]) {
+      const x = a.slice();
+      x[first] = 2;
+      x[later] = 2;
+      const agree = (i: number) => {
+        const y = b.slice();
+        y[i] = 2;
+        return new Comparison({ classes: V }).update(x, y, [later]).result();
+      };
+      const r = agree(Math.min(first, later));
+      expect(r.top1Agreement.value, `${first}, ${later}`).toBe(1);
+      expect(r.base.accuracy.value).toBe(1);
+      expect(r.disagreements[0].baseTop).toBe(Math.min(first, later));
+      expect(agree(Math.max(first, later)).top1Agreement.value, `${first}, ${later}`).toBe(0);
+    }
+  });
   for (const kind of KINDS) {
     it(`${kind.name}: the decoded values' reference`, () => {
       rowPairs(517, 3).forEach(([a, b], i) => {

@@ -256,7 +256,7 @@ export interface ScoringKernels {
  * y = labels[r], a the base's logits and b the candidate's (same element type; half input widened), lp and lq their
  * log-softmax ((x_j - max) - log Σ exp(x - max)), p and q their softmax:
  *   out[6r .. 6r + 6) = [-lp_y, -lq_y, KL(p ‖ q), KL(q ‖ p), JS(p, q), q_y - p_y],
- *   ints[4r .. 4r + 4) = [first argmax of a, first argmax of b, #{j : a_j > a_y}, #{j : b_j > b_y}].
+ *   ints[4r .. 4r + 4) = [first argmax of a, first argmax of b, 0 iff no a_j > a_y (else > 0), the same for b].
  * Every element in float64 arithmetic, sums in float64; each divergence is a sum of terms clamped at 0, so never
  * negative (assembly/compare.ts states the forms and their accuracy). A negative label: out 0, ints [-1, -1, 0, 0].
  * A row with NaN, a +Infinity logit or only -Infinity: its loss or the divergences NaN (the API explains them).
