@@ -7,25 +7,29 @@
 // Pass 2 (expSums32, then softmax.ts's logFromSum): Σ exp(x - M) of both rows in one loop, each summed exactly as
 // softmaxCrossEntropy on float32 sums it (expSum32: the same lanes in the same order), so each loss is that call's;
 // the exps (float32) go to a scratch area the wrapper provides, for pass 3.
-// Pass 3 (terms32): with lp = la - lb (the log-probability difference), t = |lp| and P = the larger probability,
-//   KL term of the larger side   P·f1(t), f1(t) = e^-t - 1 + t            (= P·φ(-t), φ(x) = e^x - 1 - x)
-//   KL term of the smaller side  P·f2(t), f2(t) = 1 - e^-t·(1 + t)        (= p·φ(t), p = P·e^-t)
-//   Jensen–Shannon term          P·f3(t), f3(t) = ½((1 + r)·log(2/(1 + r)) - r·t), r = e^-t
-// every f_i >= 0. For t < 1 each f_i is t²·g_i(t) with g_i a degree-5 polynomial (relative error <= 3e-7 in float32
-// Horner, fitted below), so a term is a product of non-negative numbers: never negative, exactly 0 where t = 0. For
-// t >= 1 the closed forms above from r = exp2NegK(-t·log2 e) and log4(1 + r), cancelling at most 3.5-fold at t = 1
-// (<= 1.5e-6 relative), each clamped at 0 (its exact value is >= 0, so clamping only removes rounding). lp is formed
-// as (xa - xb) - C with xa - xb split exactly (TwoSum) and C = (Ma + La) - (Mb + Lb) as two floats, so t keeps its
-// relative accuracy however close the rows are (C to about 1e-12 absolute: rows whose maxima lie more than SHIFT32
-// apart take the float64 path); P = max(e_a·e^-La, e_b·e^-Lb) from pass 2's exps e = 2^((x - M)·log2 e).
+// Pass 3 (terms32): with v = la - lb (the log-probability difference), r = e^-v, pa the base's probability,
+//   KL(a ‖ b) term   pa·f1(v), f1(v) = e^-v - 1 + v                 (= pa·φ(-v), φ(x) = e^x - 1 - x)
+//   KL(b ‖ a) term   pa·f2(v), f2(v) = 1 - e^-v·(1 + v)             (= pb·φ(v), pb = pa·e^-v)
+//   JS term          pa·f3(v), f3(v) = ½((1 + r)·log(2/(1 + r)) - r·v)
+// every f_i >= 0. For |v| < 1/8 (near models: most vectors) each f_i is v²·k_i(v) with k_i a degree-4 polynomial
+// (relative error <= 6.5e-8 in float32 Horner), so a term is a product of non-negative numbers: never negative,
+// exactly 0 where v = 0. Lanes with t = |v| >= 1/8 weigh by P = the larger probability instead (f_i(t) and f_i(-t)
+// over P, the larger side's then the smaller side's): for t < 1 t²·g_i(t) with g_i of degree 5 (relative error
+// <= 3e-7), for t >= 1 the closed forms from r = exp2NegK(-t·log2 e) and log4(1 + r), cancelling at most 3.5-fold at
+// t = 1 (<= 1.5e-6 relative), each clamped at 0 (its exact value is >= 0, so clamping only removes rounding). v is
+// formed as (xa - xb) - C with xa - xb split exactly (TwoSum) and C = (Ma + La) - (Mb + Lb) as two floats, so it
+// keeps its relative accuracy however close the rows are (C to about 1e-12 absolute: rows whose maxima lie more than
+// SHIFT32 apart take the float64 path); pa = e_a·e^-La and P = max(pa, e_b·e^-Lb) from pass 2's exps
+// e = 2^((x - M)·log2 e).
 //
 // Accuracy against the float64 reference (measured and tested on fixtures, the bench's rows, huge gaps, identical
 // rows, half input and 262,144-wide rows): each row's KL and JS within 3e-6 relative + 4e-12 absolute; identical
 // rows give exactly 0. The rounding of x - M (about |x - M|·1.2e-7 relative on P) dominates: its weight is about
 // the entropy.
 //
-// Coefficients: minimax of the relative error of g_i on [0, 1] (scipy.optimize.linprog / HiGHS against mpmath at 60
-// digits, 2000 Chebyshev nodes), rounded to float32; errors measured with float32 Horner evaluation.
+// Coefficients: minimax of the relative error (g_i on [0, 1]: scipy.optimize.linprog / HiGHS against mpmath at 60
+// digits, 2000 Chebyshev nodes; k_i: scripts/compare_poly.py), rounded to float32; errors measured with float32
+// Horner evaluation.
 
 import { madd4 } from './fused';
 import { exp64 } from './math';
@@ -51,24 +55,29 @@ const G32 = reinterpret<f32>(0x3C7FE86F); // 0.0156193813
 const G33 = reinterpret<f32>(0xBB292FBF); // -0.00258158124
 const G34 = reinterpret<f32>(0x39CE1196); // 0.000393044844
 const G35 = reinterpret<f32>(0xB85B3ACC); // -5.22684277e-05
-// Degree 3 on [0, 1/8] (H1x: 4.9e-8, H2x: 1.3e-7, H3x: 9.2e-8), for blocks where every t is below 1/8.
-const H10 = reinterpret<f32>(0x3F000000); // 0.5
-const H11 = reinterpret<f32>(0xBE2AAAAA); // -0.166666657
-const H12 = reinterpret<f32>(0x3D2A9CE8); // 0.0416535437
-const H13 = reinterpret<f32>(0xBC0408A2); // -0.00805869885
-const H20 = reinterpret<f32>(0x3F000000); // 0.5
-const H21 = reinterpret<f32>(0xBEAAAAA8); // -0.333333254
-const H22 = reinterpret<f32>(0x3DFFDD9C); // 0.124934405
-const H23 = reinterpret<f32>(0xBD02EC20); // -0.0319634676
-const H30 = reinterpret<f32>(0x3E000000); // 0.125
-const H31 = reinterpret<f32>(0xBD800000); // -0.0625
-const H32 = reinterpret<f32>(0x3C7FF515); // 0.015622397
-const H33 = reinterpret<f32>(0xBB2610C8); // -0.00253395922
+// Degree 4 in the signed difference v = la - lb on [-1/8, 1/8] (K1x: 5.9e-8, K2x: 6.5e-8, K3x: 6.1e-8): the base's
+// terms over pa·v², K1: (e^-v - 1 + v)/v², K2: (1 - e^-v·(1 + v))/v², K3: ½((1 + r)·log(2/(1 + r)) - r·v)/v², r = e^-v.
+// Fitted by scripts/compare_poly.py.
+const K10 = reinterpret<f32>(0x3F000000); // 0.5
+const K11 = reinterpret<f32>(0xBE2AAAAA); // -0.166666657
+const K12 = reinterpret<f32>(0x3D2AAAAC); // 0.0416666716
+const K13 = reinterpret<f32>(0xBC0898CA); // -0.00833720900
+const K14 = reinterpret<f32>(0x3AB610CB); // 0.00138905027
+const K20 = reinterpret<f32>(0x3F000000); // 0.5
+const K21 = reinterpret<f32>(0xBEAAAAA8); // -0.333333254
+const K22 = reinterpret<f32>(0x3E000004); // 0.125000060
+const K23 = reinterpret<f32>(0xBD08A0E8); // -0.0333565772
+const K24 = reinterpret<f32>(0x3BE38208); // 0.00694299117
+const K30 = reinterpret<f32>(0x3E000000); // 0.125
+const K31 = reinterpret<f32>(0xBD7FFFFE); // -0.0624999925
+const K32 = reinterpret<f32>(0x3C800002); // 0.0156250037
+const K33 = reinterpret<f32>(0xBB2AC71A); // -0.00260586152
+const K34 = reinterpret<f32>(0x39E3888B); // 0.000433985464
 
-/** The coefficients (G1x, G2x, G3x, H1x, H2x, H3x), then 1/8, ½, ln 2, log2 e, 2^-126; splatted once per row. */
+/** The coefficients (G1x, G2x, G3x, K1x, K2x, K3x), then 1/8, ½, ln 2, log2 e, 2^-126. */
 const TERM_CONSTS = memory.data<f32>([
   G10, G11, G12, G13, G14, G15, G20, G21, G22, G23, G24, G25, G30, G31, G32, G33, G34, G35,
-  H10, H11, H12, H13, H20, H21, H22, H23, H30, H31, H32, H33,
+  K10, K11, K12, K13, K14, K20, K21, K22, K23, K24, K30, K31, K32, K33, K34,
   0.125, 0.5, reinterpret<f32>(0x3F317218), reinterpret<f32>(0x3FB8AA3B), reinterpret<f32>(0x00800000),
 ], 16);
 
@@ -209,14 +218,14 @@ export let termJS: f64 = 0;
   return <f32>(v - <f64><f32>v);
 }
 
-/** c0 + t·(c1 + t·(c2 + t·c3)), the four coefficients read from p. */
+/** c0 + v·(c1 + v·(c2 + v·(c3 + v·c4))), the five coefficients read from p. */
 // @ts-ignore: decorator
-@inline function poly3(t: v128, p: usize): v128 {
-  let c = madd4(v128.load32_splat(p, 12), t, v128.load32_splat(p, 8));
-  return madd4(madd4(c, t, v128.load32_splat(p, 4)), t, v128.load32_splat(p));
+@inline function poly4(v: v128, p: usize): v128 {
+  let c = madd4(madd4(v128.load32_splat(p, 16), v, v128.load32_splat(p, 12)), v, v128.load32_splat(p, 8));
+  return madd4(madd4(c, v, v128.load32_splat(p, 4)), v, v128.load32_splat(p));
 }
 
-/** c0 + t·(c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))), the six coefficients read from p (the t >= 1/8 lanes only). */
+/** c0 + t·(c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))), the six coefficients read from p. */
 // @ts-ignore: decorator
 @inline function poly5(t: v128, p: usize): v128 {
   let c = madd4(v128.load32_splat(p, 20), t, v128.load32_splat(p, 16));
@@ -235,13 +244,13 @@ export let termJS: f64 = 0;
 
 /**
  * Pass 3 over elements [0, n4) of both rows (n4 a multiple of 4) and their exps from expSums32 (ea, eb), each row's
- * max M and log Σ exp(x - M) L (the caller keeps |Ma - Mb| <= SHIFT32). Sets termAB, termBA, termJS. Vectors whose every t is below 1/8 (near models)
- * take the degree-3 polynomials only.
+ * max M and log Σ exp(x - M) L (the caller keeps |Ma - Mb| <= SHIFT32). Sets termAB, termBA, termJS. Vectors whose
+ * every |v| is below 1/8 (near models) take the degree-4 polynomials in v only.
  */
 export function terms32(pa: usize, pb: usize, ea: usize, eb: usize, n4: i32, Ma: f64, La: f64, Mb: f64, Lb: f64): void {
   // The loop keeps few vectors live (x64 has 16 registers): coefficients are splat from memory where used.
   const T = TERM_CONSTS;
-  let eighth = v128.load32_splat(T, 120), zero = f32x4.splat(0);
+  let eighth = v128.load32_splat(T, 132), zero = f32x4.splat(0);
   // C = (Ma - Mb) + (La - Lb) to about 2^-52·(SHIFT32 + |La - Lb|) (Ma - Mb of two floats is exact or tiny-relative).
   let C = (Ma - Mb) + (La - Lb);
   let chi = f32x4.splat(<f32>C), clo = f32x4.splat(lowPart(C));
@@ -253,30 +262,30 @@ export function terms32(pa: usize, pb: usize, ea: usize, eb: usize, n4: i32, Ma:
     let ab = zero, ba = zero, js = zero;
     for (; j < end; j += 4) {
       let o = <usize>j << 2;
-      let xa = v128.load(pa + o), xb = v128.load(pb + o);
-      let lp = logDiff(xa, xb, chi, clo);
-      let aBig = f32x4.ge(lp, zero);
-      let t = f32x4.abs(lp);
-      let P = f32x4.pmax(f32x4.mul(v128.load(ea + o), ka), f32x4.mul(v128.load(eb + o), kb));
-      let Pt2 = f32x4.mul(P, f32x4.mul(t, t));
-      let big = f32x4.mul(Pt2, poly3(t, T + 72));
-      let small = f32x4.mul(Pt2, poly3(t, T + 88));
-      let d = f32x4.mul(Pt2, poly3(t, T + 104));
+      let v = logDiff(v128.load(pa + o), v128.load(pb + o), chi, clo);
+      let pA = f32x4.mul(v128.load(ea + o), ka);
+      let w = f32x4.mul(pA, f32x4.mul(v, v));
+      let tab = f32x4.mul(w, poly4(v, T + 72));
+      let tba = f32x4.mul(w, poly4(v, T + 92));
+      let d = f32x4.mul(w, poly4(v, T + 112));
+      let t = f32x4.abs(v);
       let out = f32x4.ge(t, eighth);
       if (v128.any_true(out)) {
-        // t >= 1/8: the degree-5 polynomials, and for t >= 1 the closed forms (lanes where both probabilities are
-        // below 2^-126 count nothing there).
+        // |v| >= 1/8: with P the larger probability, the degree-5 polynomials in t = |v|, and for t >= 1 the
+        // closed forms (lanes where both probabilities are below 2^-126 count nothing there).
         const G = TERM_CONSTS;
-        big = v128.bitselect(f32x4.mul(Pt2, poly5(t, G)), big, out);
-        small = v128.bitselect(f32x4.mul(Pt2, poly5(t, G + 24)), small, out);
-        d = v128.bitselect(f32x4.mul(Pt2, poly5(t, G + 48)), d, out);
         const K = EXP2_CONSTS;
+        let P = f32x4.pmax(pA, f32x4.mul(v128.load(eb + o), kb));
+        let Pt2 = f32x4.mul(P, f32x4.mul(t, t));
+        let big = f32x4.mul(Pt2, poly5(t, G));
+        let small = f32x4.mul(Pt2, poly5(t, G + 24));
+        let dd = f32x4.mul(Pt2, poly5(t, G + 48));
         let one = v128.load(K, 112);
         let far = f32x4.ge(t, one);
         if (v128.any_true(far)) {
-          let half = v128.load32_splat(G, 124), ln2 = v128.load32_splat(G, 128), minN = v128.load32_splat(G, 136);
+          let half = v128.load32_splat(G, 136), ln2 = v128.load32_splat(G, 140), minN = v128.load32_splat(G, 148);
           let lo = v128.load(K), sh = v128.load(K, 16), c5 = v128.load(K, 32), c4 = v128.load(K, 48);
-          let c3 = v128.load(K, 64), c2 = v128.load(K, 80), c1 = v128.load(K, 96), l2e = v128.load32_splat(G, 132);
+          let c3 = v128.load(K, 64), c2 = v128.load(K, 80), c1 = v128.load(K, 96), l2e = v128.load32_splat(G, 144);
           let live = v128.and(far, f32x4.gt(P, minN));
           let r = exp2NegK(f32x4.neg(f32x4.mul(t, l2e)), lo, sh, c5, c4, c3, c2, c1, one);
           let rt = f32x4.mul(r, t);
@@ -286,12 +295,16 @@ export function terms32(pa: usize, pb: usize, ea: usize, eb: usize, n4: i32, Ma:
           let k3 = f32x4.mul(half, f32x4.sub(f32x4.mul(opr, f32x4.sub(ln2, log4(opr))), rt));
           big = v128.bitselect(f32x4.pmax(f32x4.mul(P, k1), zero), v128.andnot(big, far), live);
           small = v128.bitselect(f32x4.pmax(f32x4.mul(P, k2), zero), v128.andnot(small, far), live);
-          d = v128.bitselect(f32x4.pmax(f32x4.mul(P, k3), zero), v128.andnot(d, far), live);
+          dd = v128.bitselect(f32x4.pmax(f32x4.mul(P, k3), zero), v128.andnot(dd, far), live);
         }
+        let aBig = f32x4.ge(v, zero);
+        tab = v128.bitselect(v128.bitselect(big, small, aBig), tab, out);
+        tba = v128.bitselect(v128.bitselect(small, big, aBig), tba, out);
+        d = v128.bitselect(dd, d, out);
       }
+      ab = f32x4.add(ab, tab);
+      ba = f32x4.add(ba, tba);
       js = f32x4.add(js, d);
-      ab = f32x4.add(ab, v128.bitselect(big, small, aBig));
-      ba = f32x4.add(ba, v128.bitselect(small, big, aBig));
     }
     AB += hsum4(ab);
     BA += hsum4(ba);
