@@ -158,42 +158,30 @@ export function expSums32(pa: usize, pb: usize, cols: i32, Ma: f64, Mb: f64, ea:
   let c3 = v128.load(K, 64), c2 = v128.load(K, 80), c1 = v128.load(K, 96), one = v128.load(K, 112);
   let xa = f32x4.splat(<f32>Ma), xb = f32x4.splat(<f32>Mb), c = f32x4.splat(LOG2E_F32), zero = f32x4.splat(0);
   let SA: f64 = 0, SB: f64 = 0;
+  // Full 32-element groups in 128-element blocks, two lanes sums taking alternate vectors (swapped after each), then
+  // the single vectors left in one.
+  let full = cols & ~31, n4 = cols & ~3;
   let j = 0;
-  while (j + 32 <= cols) {
-    let end = min(cols, j + 128);
+  while (j < n4) {
+    let pair = j < full;
+    let end = pair ? min(full, j + 128) : n4;
     let a0 = zero, a1 = zero, b0 = zero, b1 = zero;
-    let stop = j + ((end - j) & ~31);
-    for (; j < stop; j += 8) {
+    for (; j < end; j += 4) {
       let o = <usize>j << 2;
       let e = exp2NegK(f32x4.mul(f32x4.sub(v128.load(pa + o), xa), c), lo, sh, c5, c4, c3, c2, c1, one);
       v128.store(ea + o, e);
-      a0 = f32x4.add(a0, e);
-      e = exp2NegK(f32x4.mul(f32x4.sub(v128.load(pa + o, 16), xa), c), lo, sh, c5, c4, c3, c2, c1, one);
-      v128.store(ea + o, e, 16);
-      a1 = f32x4.add(a1, e);
+      let ta = f32x4.add(a0, e);
       e = exp2NegK(f32x4.mul(f32x4.sub(v128.load(pb + o), xb), c), lo, sh, c5, c4, c3, c2, c1, one);
       v128.store(eb + o, e);
-      b0 = f32x4.add(b0, e);
-      e = exp2NegK(f32x4.mul(f32x4.sub(v128.load(pb + o, 16), xb), c), lo, sh, c5, c4, c3, c2, c1, one);
-      v128.store(eb + o, e, 16);
-      b1 = f32x4.add(b1, e);
+      let tb = f32x4.add(b0, e);
+      if (pair) {
+        a0 = a1; a1 = ta; b0 = b1; b1 = tb;
+      } else {
+        a0 = ta; b0 = tb;
+      }
     }
     SA += hsum4(a0) + hsum4(a1);
     SB += hsum4(b0) + hsum4(b1);
-  }
-  if (j + 4 <= cols) {
-    let a0 = zero, b0 = zero;
-    for (; j + 4 <= cols; j += 4) {
-      let o = <usize>j << 2;
-      let e = exp2NegK(f32x4.mul(f32x4.sub(v128.load(pa + o), xa), c), lo, sh, c5, c4, c3, c2, c1, one);
-      v128.store(ea + o, e);
-      a0 = f32x4.add(a0, e);
-      e = exp2NegK(f32x4.mul(f32x4.sub(v128.load(pb + o), xb), c), lo, sh, c5, c4, c3, c2, c1, one);
-      v128.store(eb + o, e);
-      b0 = f32x4.add(b0, e);
-    }
-    SA += hsum4(a0);
-    SB += hsum4(b0);
   }
   for (; j < cols; j++) {
     SA += exp64(<f64>load<f32>(pa + (<usize>j << 2)) - Ma);
@@ -238,74 +226,107 @@ export let termJS: f64 = 0;
   return f32x4.add(f32x4.sub(s, chi), f32x4.sub(e, clo));
 }
 
+/** The row's constants of pass 3 (float32): C as two floats, e^-La, e^-Lb. */
+let rowChi: f32 = 0;
+let rowClo: f32 = 0;
+let rowKa: f32 = 0;
+let rowKb: f32 = 0;
+/** farTerms's sums. */
+let farAB: f64 = 0;
+let farBA: f64 = 0;
+let farJS: f64 = 0;
+
+/**
+ * The terms of the lanes with t = |v| >= 1/8 among elements [j, end), weighed by P, the larger probability: the
+ * degree-5 polynomials in t, and for t >= 1 the closed forms (lanes where both probabilities are below 2^-126 count
+ * nothing there). Apart from terms32's loop, which then keeps its vectors in registers.
+ */
+function farTerms(pa: usize, pb: usize, ea: usize, eb: usize, j: i32, end: i32): void {
+  const G = TERM_CONSTS;
+  const K = EXP2_CONSTS;
+  let chi = f32x4.splat(rowChi), clo = f32x4.splat(rowClo), ka = f32x4.splat(rowKa), kb = f32x4.splat(rowKb);
+  let eighth = v128.load32_splat(G, 112), zero = f32x4.splat(0), one = v128.load(K, 112);
+  let ab = zero, ba = zero, js = zero;
+  for (; j < end; j += 4) {
+    let o = <usize>j << 2;
+    let v = logDiff(v128.load(pa + o), v128.load(pb + o), chi, clo);
+    let t = f32x4.abs(v);
+    let out = f32x4.ge(t, eighth);
+    if (!v128.any_true(out)) continue;
+    let P = f32x4.pmax(f32x4.mul(v128.load(ea + o), ka), f32x4.mul(v128.load(eb + o), kb));
+    let Pt2 = f32x4.mul(P, f32x4.mul(t, t));
+    let big = f32x4.mul(Pt2, poly5(t, G));
+    let small = f32x4.mul(Pt2, poly5(t, G + 24));
+    let d = f32x4.mul(Pt2, poly5(t, G + 48));
+    let far = f32x4.ge(t, one);
+    if (v128.any_true(far)) {
+      let half = v128.load32_splat(G, 116), ln2 = v128.load32_splat(G, 120), minN = v128.load32_splat(G, 128);
+      let lo = v128.load(K), sh = v128.load(K, 16), c5 = v128.load(K, 32), c4 = v128.load(K, 48);
+      let c3 = v128.load(K, 64), c2 = v128.load(K, 80), c1 = v128.load(K, 96), l2e = v128.load32_splat(G, 124);
+      let live = v128.and(far, f32x4.gt(P, minN));
+      let r = exp2NegK(f32x4.neg(f32x4.mul(t, l2e)), lo, sh, c5, c4, c3, c2, c1, one);
+      let rt = f32x4.mul(r, t);
+      let opr = f32x4.add(one, r);
+      let k1 = f32x4.add(f32x4.sub(r, one), t);
+      let k2 = f32x4.sub(f32x4.sub(one, r), rt);
+      let k3 = f32x4.mul(half, f32x4.sub(f32x4.mul(opr, f32x4.sub(ln2, log4(opr))), rt));
+      big = v128.bitselect(f32x4.pmax(f32x4.mul(P, k1), zero), v128.andnot(big, far), live);
+      small = v128.bitselect(f32x4.pmax(f32x4.mul(P, k2), zero), v128.andnot(small, far), live);
+      d = v128.bitselect(f32x4.pmax(f32x4.mul(P, k3), zero), v128.andnot(d, far), live);
+    }
+    let aBig = f32x4.ge(v, zero);
+    ab = f32x4.add(ab, v128.and(v128.bitselect(big, small, aBig), out));
+    ba = f32x4.add(ba, v128.and(v128.bitselect(small, big, aBig), out));
+    js = f32x4.add(js, v128.and(d, out));
+  }
+  farAB = hsum4(ab);
+  farBA = hsum4(ba);
+  farJS = hsum4(js);
+}
+
 /**
  * Pass 3 over elements [0, n4) of both rows (n4 a multiple of 4) and their exps from expSums32 (ea, eb), each row's
- * max M and log Σ exp(x - M) L (the caller keeps |Ma - Mb| <= SHIFT32). Sets termAB, termBA, termJS. Vectors whose
- * every |v| is below 1/8 (near models) take the degree-4 polynomials in v only.
+ * max M and log Σ exp(x - M) L (the caller keeps |Ma - Mb| <= SHIFT32). Sets termAB, termBA, termJS. The loop takes
+ * the lanes with |v| < 1/8 (near models: most), farTerms the rest of each 64-element block that has any.
  */
 export function terms32(pa: usize, pb: usize, ea: usize, eb: usize, n4: i32, Ma: f64, La: f64, Mb: f64, Lb: f64): void {
-  // The loop keeps few vectors live (x64 has 16 registers): coefficients are splat from memory where used.
   const T = TERM_CONSTS;
-  let eighth = v128.load32_splat(T, 112), zero = f32x4.splat(0), one = f32x4.splat(1);
+  // one from memory: V8 keeps it in a register (a constant it would rebuild in the loop)
+  let eighth = v128.load32_splat(T, 112), zero = f32x4.splat(0), one = v128.load(EXP2_CONSTS, 112);
   // C = (Ma - Mb) + (La - Lb) to about 2^-52·(SHIFT32 + |La - Lb|) (Ma - Mb of two floats is exact or tiny-relative).
   let C = (Ma - Mb) + (La - Lb);
-  let chi = f32x4.splat(<f32>C), clo = f32x4.splat(lowPart(C));
-  let ka = f32x4.splat(<f32>exp64(-La)), kb = f32x4.splat(<f32>exp64(-Lb));
+  rowChi = <f32>C;
+  rowClo = lowPart(C);
+  rowKa = <f32>exp64(-La);
+  rowKb = <f32>exp64(-Lb);
+  let chi = f32x4.splat(rowChi), clo = f32x4.splat(rowClo), ka = f32x4.splat(rowKa);
   let AB: f64 = 0, BA: f64 = 0, JS: f64 = 0;
   let j = 0;
   while (j < n4) {
+    let j0 = j;
     let end = min(n4, j + 64);
-    let ab = zero, ba = zero, js = zero;
+    let ab = zero, ba = zero, js = zero, outs = zero;
     for (; j < end; j += 4) {
       let o = <usize>j << 2;
       let v = logDiff(v128.load(pa + o), v128.load(pb + o), chi, clo);
-      let pA = f32x4.mul(v128.load(ea + o), ka);
-      let w = f32x4.mul(pA, f32x4.mul(v, v));
+      let out = f32x4.ge(f32x4.abs(v), eighth);
+      outs = v128.or(outs, out);
+      let w = v128.andnot(f32x4.mul(f32x4.mul(v128.load(ea + o), ka), f32x4.mul(v, v)), out);
       let q1 = poly4(v, T + 72);
-      let tab = f32x4.mul(w, q1);
+      ab = madd4(w, q1, ab);
       // f1 + f2 = v·(1 - e^-v), so f2 = v²·(1 - (1 + v)·k1(v)) (the factor about ½: no cancellation)
-      let tba = f32x4.mul(w, f32x4.sub(one, f32x4.mul(f32x4.add(one, v), q1)));
-      let d = f32x4.mul(w, poly4(v, T + 92));
-      let t = f32x4.abs(v);
-      let out = f32x4.ge(t, eighth);
-      if (v128.any_true(out)) {
-        // |v| >= 1/8: with P the larger probability, the degree-5 polynomials in t = |v|, and for t >= 1 the
-        // closed forms (lanes where both probabilities are below 2^-126 count nothing there).
-        const G = TERM_CONSTS;
-        const K = EXP2_CONSTS;
-        let P = f32x4.pmax(pA, f32x4.mul(v128.load(eb + o), kb));
-        let Pt2 = f32x4.mul(P, f32x4.mul(t, t));
-        let big = f32x4.mul(Pt2, poly5(t, G));
-        let small = f32x4.mul(Pt2, poly5(t, G + 24));
-        let dd = f32x4.mul(Pt2, poly5(t, G + 48));
-        let far = f32x4.ge(t, one);
-        if (v128.any_true(far)) {
-          let half = v128.load32_splat(G, 116), ln2 = v128.load32_splat(G, 120), minN = v128.load32_splat(G, 128);
-          let lo = v128.load(K), sh = v128.load(K, 16), c5 = v128.load(K, 32), c4 = v128.load(K, 48);
-          let c3 = v128.load(K, 64), c2 = v128.load(K, 80), c1 = v128.load(K, 96), l2e = v128.load32_splat(G, 124);
-          let live = v128.and(far, f32x4.gt(P, minN));
-          let r = exp2NegK(f32x4.neg(f32x4.mul(t, l2e)), lo, sh, c5, c4, c3, c2, c1, one);
-          let rt = f32x4.mul(r, t);
-          let opr = f32x4.add(one, r);
-          let k1 = f32x4.add(f32x4.sub(r, one), t);
-          let k2 = f32x4.sub(f32x4.sub(one, r), rt);
-          let k3 = f32x4.mul(half, f32x4.sub(f32x4.mul(opr, f32x4.sub(ln2, log4(opr))), rt));
-          big = v128.bitselect(f32x4.pmax(f32x4.mul(P, k1), zero), v128.andnot(big, far), live);
-          small = v128.bitselect(f32x4.pmax(f32x4.mul(P, k2), zero), v128.andnot(small, far), live);
-          dd = v128.bitselect(f32x4.pmax(f32x4.mul(P, k3), zero), v128.andnot(dd, far), live);
-        }
-        let aBig = f32x4.ge(v, zero);
-        tab = v128.bitselect(v128.bitselect(big, small, aBig), tab, out);
-        tba = v128.bitselect(v128.bitselect(small, big, aBig), tba, out);
-        d = v128.bitselect(dd, d, out);
-      }
-      ab = f32x4.add(ab, tab);
-      ba = f32x4.add(ba, tba);
-      js = f32x4.add(js, d);
+      ba = madd4(w, f32x4.sub(one, f32x4.mul(f32x4.add(one, v), q1)), ba);
+      js = madd4(w, poly4(v, T + 92), js);
     }
     AB += hsum4(ab);
     BA += hsum4(ba);
     JS += hsum4(js);
+    if (v128.any_true(outs)) {
+      farTerms(pa, pb, ea, eb, j0, end);
+      AB += farAB;
+      BA += farBA;
+      JS += farJS;
+    }
   }
   termAB = AB;
   termBA = BA;
