@@ -4,7 +4,7 @@
 //
 // Pass 1 (scan32): both rows' maxima, the first index of each, and the smallest entry of both (the caller's range
 // test), in lanes; the elements past the last multiple of 4 by the caller.
-// Pass 2 (expSums32, then softmax.ts's logFromSum): Σ exp(x - M) of both rows in one loop, each summed exactly as
+// Pass 2 (expSums32, then softmax.ts's logFromSum): Σ exp(x - M) of each row, summed exactly as
 // softmaxCrossEntropy on float32 sums it (expSum32: the same lanes in the same order), so each loss is that call's;
 // the exps (float32) go to a scratch area the wrapper provides, for pass 3.
 // Pass 3 (terms32): with v = la - lb (the log-probability difference), r = e^-v, pa the base's probability,
@@ -148,47 +148,43 @@ export let sumA: f64 = 0;
 export let sumB: f64 = 0;
 
 /**
- * Pass 2 over both rows (maxima Ma, Mb): sets sumA, sumB as softmax.ts's expSum32<f32> forms each (f32 lanes a0, a1
- * taking alternate vectors of 32-element groups, each 128-element block's total added in float64, single vectors,
- * then the scalar tail), and stores each vector's exps at ea, eb (elements [0, cols & ~3)).
+ * Σ exp(x - M) of row p as softmax.ts's expSum32<f32> forms it (f32 lanes a0, a1 taking alternate vectors of
+ * 32-element groups, each 128-element block's total added in float64, then single vectors, then the scalar tail),
+ * storing each vector's exps at e (elements [0, cols & ~3)). One row at a time: its vectors fit x64's 16 registers.
  */
-export function expSums32(pa: usize, pb: usize, cols: i32, Ma: f64, Mb: f64, ea: usize, eb: usize): void {
+function expStore(p: usize, cols: i32, M: f64, e: usize): f64 {
   const K = EXP2_CONSTS;
   let lo = v128.load(K), sh = v128.load(K, 16), c5 = v128.load(K, 32), c4 = v128.load(K, 48);
   let c3 = v128.load(K, 64), c2 = v128.load(K, 80), c1 = v128.load(K, 96), one = v128.load(K, 112);
-  let xa = f32x4.splat(<f32>Ma), xb = f32x4.splat(<f32>Mb), c = f32x4.splat(LOG2E_F32), zero = f32x4.splat(0);
-  let SA: f64 = 0, SB: f64 = 0;
-  // Full 32-element groups in 128-element blocks, two lanes sums taking alternate vectors (swapped after each), then
-  // the single vectors left in one.
+  let xm = f32x4.splat(<f32>M), c = f32x4.splat(LOG2E_F32), zero = f32x4.splat(0);
+  let S: f64 = 0;
   let full = cols & ~31, n4 = cols & ~3;
   let j = 0;
   while (j < n4) {
     let pair = j < full;
     let end = pair ? min(full, j + 128) : n4;
-    let a0 = zero, a1 = zero, b0 = zero, b1 = zero;
+    let a0 = zero, a1 = zero;
     for (; j < end; j += 4) {
       let o = <usize>j << 2;
-      let e = exp2NegK(f32x4.mul(f32x4.sub(v128.load(pa + o), xa), c), lo, sh, c5, c4, c3, c2, c1, one);
-      v128.store(ea + o, e);
-      let ta = f32x4.add(a0, e);
-      e = exp2NegK(f32x4.mul(f32x4.sub(v128.load(pb + o), xb), c), lo, sh, c5, c4, c3, c2, c1, one);
-      v128.store(eb + o, e);
-      let tb = f32x4.add(b0, e);
+      let x = exp2NegK(f32x4.mul(f32x4.sub(v128.load(p + o), xm), c), lo, sh, c5, c4, c3, c2, c1, one);
+      v128.store(e + o, x);
+      let t = f32x4.add(a0, x);
+      // two sums taking alternate vectors (full groups: an even count), else one
       if (pair) {
-        a0 = a1; a1 = ta; b0 = b1; b1 = tb;
-      } else {
-        a0 = ta; b0 = tb;
-      }
+        a0 = a1;
+        a1 = t;
+      } else a0 = t;
     }
-    SA += hsum4(a0) + hsum4(a1);
-    SB += hsum4(b0) + hsum4(b1);
+    S += hsum4(a0) + hsum4(a1);
   }
-  for (; j < cols; j++) {
-    SA += exp64(<f64>load<f32>(pa + (<usize>j << 2)) - Ma);
-    SB += exp64(<f64>load<f32>(pb + (<usize>j << 2)) - Mb);
-  }
-  sumA = SA;
-  sumB = SB;
+  for (; j < cols; j++) S += exp64(<f64>load<f32>(p + (<usize>j << 2)) - M);
+  return S;
+}
+
+/** Pass 2 over both rows (maxima Ma, Mb): sets sumA, sumB, and stores the exps at ea, eb (expStore). */
+export function expSums32(pa: usize, pb: usize, cols: i32, Ma: f64, Mb: f64, ea: usize, eb: usize): void {
+  sumA = expStore(pa, cols, Ma, ea);
+  sumB = expStore(pb, cols, Mb, eb);
 }
 
 /** Results of terms32: Σ terms of KL(a ‖ b), KL(b ‖ a), JS over the elements it covered. */
