@@ -11,10 +11,10 @@
 //   KL(a ‖ b) term   pa·f1(v), f1(v) = e^-v - 1 + v                 (= pa·φ(-v), φ(x) = e^x - 1 - x)
 //   KL(b ‖ a) term   pa·f2(v), f2(v) = 1 - e^-v·(1 + v)             (= pb·φ(v), pb = pa·e^-v)
 //   JS term          pa·f3(v), f3(v) = ½((1 + r)·log(2/(1 + r)) - r·v)
-// every f_i >= 0. For |v| < 1/8 (near models: most vectors) f1 and f3 are v²·k_i(v) with k_i a degree-4 polynomial
-// (relative error <= 6.1e-8 in float32 Horner) and f2 = v²·(1 - (1 + v)·k1(v)) (from f1 + f2 = v·(1 - e^-v); the
-// factor lies within [0.46, 0.55], relative error <= 1.6e-7), so a term is a product of non-negative numbers: never
-// negative, exactly 0 where v = 0. Lanes with t = |v| >= 1/8 weigh by P = the larger probability instead (f_i(t) and f_i(-t)
+// every f_i >= 0. For |v| < 1/8 (near models: most lanes) each f_i is v²·k_i(v) with k_i a degree-4 polynomial
+// (relative error <= 6.5e-8), so a 64-element block's Σ pa·f_i = Σ_k c_ik·M_k with its moments M_k = Σ pa·v^(k+2)
+// (f32 lanes, then float64): the c_i0·M0 part dominates it (see moments), so it is never negative, and exactly 0
+// where every v = 0. Lanes with t = |v| >= 1/8 weigh by P = the larger probability instead (f_i(t) and f_i(-t)
 // over P, the larger side's then the smaller side's): for t < 1 t²·g_i(t) with g_i of degree 5 (relative error
 // <= 3e-7), for t >= 1 the closed forms from r = exp2NegK(-t·log2 e) and log4(1 + r), cancelling at most 3.5-fold at
 // t = 1 (<= 1.5e-6 relative), each clamped at 0 (its exact value is >= 0, so clamping only removes rounding). v is
@@ -56,24 +56,29 @@ const G32 = reinterpret<f32>(0x3C7FE86F); // 0.0156193813
 const G33 = reinterpret<f32>(0xBB292FBF); // -0.00258158124
 const G34 = reinterpret<f32>(0x39CE1196); // 0.000393044844
 const G35 = reinterpret<f32>(0xB85B3ACC); // -5.22684277e-05
-// Degree 4 in the signed difference v = la - lb on [-1/8, 1/8] (K1x: 5.9e-8, K3x: 6.1e-8): the base's terms over
-// pa·v², K1: (e^-v - 1 + v)/v², K3: ½((1 + r)·log(2/(1 + r)) - r·v)/v², r = e^-v.
+// Degree 4 in the signed difference v = la - lb on [-1/8, 1/8] (K1x: 5.9e-8, K2x: 6.5e-8, K3x: 6.1e-8): the base's
+// terms over pa·v², K1: (e^-v - 1 + v)/v², K2: (1 - e^-v·(1 + v))/v², K3: ½((1 + r)·log(2/(1 + r)) - r·v)/v², r = e^-v.
 // Fitted by scripts/compare_poly.py.
 const K10 = reinterpret<f32>(0x3F000000); // 0.5
 const K11 = reinterpret<f32>(0xBE2AAAAA); // -0.166666657
 const K12 = reinterpret<f32>(0x3D2AAAAC); // 0.0416666716
 const K13 = reinterpret<f32>(0xBC0898CA); // -0.00833720900
 const K14 = reinterpret<f32>(0x3AB610CB); // 0.00138905027
+const K20 = reinterpret<f32>(0x3F000000); // 0.5
+const K21 = reinterpret<f32>(0xBEAAAAA8); // -0.333333254
+const K22 = reinterpret<f32>(0x3E000004); // 0.125000060
+const K23 = reinterpret<f32>(0xBD08A0E8); // -0.0333565772
+const K24 = reinterpret<f32>(0x3BE38208); // 0.00694299117
 const K30 = reinterpret<f32>(0x3E000000); // 0.125
 const K31 = reinterpret<f32>(0xBD7FFFFE); // -0.0624999925
 const K32 = reinterpret<f32>(0x3C800002); // 0.0156250037
 const K33 = reinterpret<f32>(0xBB2AC71A); // -0.00260586152
 const K34 = reinterpret<f32>(0x39E3888B); // 0.000433985464
 
-/** The coefficients (G1x, G2x, G3x, K1x, K3x), then 1/8, ½, ln 2, log2 e, 2^-126. */
+/** The coefficients (G1x, G2x, G3x, K1x, K2x, K3x), then 1/8, ½, ln 2, log2 e, 2^-126. */
 const TERM_CONSTS = memory.data<f32>([
   G10, G11, G12, G13, G14, G15, G20, G21, G22, G23, G24, G25, G30, G31, G32, G33, G34, G35,
-  K10, K11, K12, K13, K14, K30, K31, K32, K33, K34,
+  K10, K11, K12, K13, K14, K20, K21, K22, K23, K24, K30, K31, K32, K33, K34,
   0.125, 0.5, reinterpret<f32>(0x3F317218), reinterpret<f32>(0x3FB8AA3B), reinterpret<f32>(0x00800000),
 ], 16);
 
@@ -198,11 +203,14 @@ export let termJS: f64 = 0;
   return <f32>(v - <f64><f32>v);
 }
 
-/** c0 + v·(c1 + v·(c2 + v·(c3 + v·c4))), the five coefficients read from p. */
-// @ts-ignore: decorator
-@inline function poly4(v: v128, p: usize): v128 {
-  let c = madd4(madd4(v128.load32_splat(p, 16), v, v128.load32_splat(p, 12)), v, v128.load32_splat(p, 8));
-  return madd4(madd4(c, v, v128.load32_splat(p, 4)), v, v128.load32_splat(p));
+/**
+ * Σ_k c_k·M_k, the five coefficients read from p, clamped at 0: a block's Σ pa·v²·k_i(v) from its moments. With
+ * every |v| < 1/8, |M_k| <= M0/8^k, and |c_k| <= c_0 (|c_1| <= 2c_0/3), so the first term dominates (the sum is at
+ * least 0.9·c_0·M0): never negative but for rounding, which the clamp removes.
+ */
+function moments(p: usize, M0: f64, M1: f64, M2: f64, M3: f64, M4: f64): f64 {
+  let s = <f64>load<f32>(p) * M0 + <f64>load<f32>(p, 4) * M1 + <f64>load<f32>(p, 8) * M2;
+  return max(s + <f64>load<f32>(p, 12) * M3 + <f64>load<f32>(p, 16) * M4, 0);
 }
 
 /** c0 + t·(c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))), the six coefficients read from p. */
@@ -241,7 +249,7 @@ function farTerms(pa: usize, pb: usize, ea: usize, eb: usize, j: i32, end: i32):
   const G = TERM_CONSTS;
   const K = EXP2_CONSTS;
   let chi = f32x4.splat(rowChi), clo = f32x4.splat(rowClo), ka = f32x4.splat(rowKa), kb = f32x4.splat(rowKb);
-  let eighth = v128.load32_splat(G, 112), zero = f32x4.splat(0), one = v128.load(K, 112);
+  let eighth = v128.load32_splat(G, 132), zero = f32x4.splat(0), one = v128.load(K, 112);
   let ab = zero, ba = zero, js = zero;
   for (; j < end; j += 4) {
     let o = <usize>j << 2;
@@ -256,9 +264,9 @@ function farTerms(pa: usize, pb: usize, ea: usize, eb: usize, j: i32, end: i32):
     let d = f32x4.mul(Pt2, poly5(t, G + 48));
     let far = f32x4.ge(t, one);
     if (v128.any_true(far)) {
-      let half = v128.load32_splat(G, 116), ln2 = v128.load32_splat(G, 120), minN = v128.load32_splat(G, 128);
+      let half = v128.load32_splat(G, 136), ln2 = v128.load32_splat(G, 140), minN = v128.load32_splat(G, 148);
       let lo = v128.load(K), sh = v128.load(K, 16), c5 = v128.load(K, 32), c4 = v128.load(K, 48);
-      let c3 = v128.load(K, 64), c2 = v128.load(K, 80), c1 = v128.load(K, 96), l2e = v128.load32_splat(G, 124);
+      let c3 = v128.load(K, 64), c2 = v128.load(K, 80), c1 = v128.load(K, 96), l2e = v128.load32_splat(G, 144);
       let live = v128.and(far, f32x4.gt(P, minN));
       let r = exp2NegK(f32x4.neg(f32x4.mul(t, l2e)), lo, sh, c5, c4, c3, c2, c1, one);
       let rt = f32x4.mul(r, t);
@@ -287,8 +295,7 @@ function farTerms(pa: usize, pb: usize, ea: usize, eb: usize, j: i32, end: i32):
  */
 export function terms32(pa: usize, pb: usize, ea: usize, eb: usize, n4: i32, Ma: f64, La: f64, Mb: f64, Lb: f64): void {
   const T = TERM_CONSTS;
-  // one from memory: V8 keeps it in a register (a constant it would rebuild in the loop)
-  let eighth = v128.load32_splat(T, 112), zero = f32x4.splat(0), one = v128.load(EXP2_CONSTS, 112);
+  let eighth = v128.load32_splat(T, 132), zero = f32x4.splat(0);
   // C = (Ma - Mb) + (La - Lb) to about 2^-52·(SHIFT32 + |La - Lb|) (Ma - Mb of two floats is exact or tiny-relative).
   let C = (Ma - Mb) + (La - Lb);
   rowChi = <f32>C;
@@ -301,22 +308,27 @@ export function terms32(pa: usize, pb: usize, ea: usize, eb: usize, n4: i32, Ma:
   while (j < n4) {
     let j0 = j;
     let end = min(n4, j + 64);
-    let ab = zero, ba = zero, js = zero, outs = zero;
+    // the block's moments Σ w·v^k, w = pa·v², of its lanes with |v| < 1/8
+    let m0 = zero, m1 = zero, m2 = zero, m3 = zero, m4 = zero, outs = zero;
     for (; j < end; j += 4) {
       let o = <usize>j << 2;
       let v = logDiff(v128.load(pa + o), v128.load(pb + o), chi, clo);
       let out = f32x4.ge(f32x4.abs(v), eighth);
       outs = v128.or(outs, out);
       let w = v128.andnot(f32x4.mul(f32x4.mul(v128.load(ea + o), ka), f32x4.mul(v, v)), out);
-      let q1 = poly4(v, T + 72);
-      ab = madd4(w, q1, ab);
-      // f1 + f2 = v·(1 - e^-v), so f2 = v²·(1 - (1 + v)·k1(v)) (the factor about ½: no cancellation)
-      ba = madd4(w, f32x4.sub(one, f32x4.mul(f32x4.add(one, v), q1)), ba);
-      js = madd4(w, poly4(v, T + 92), js);
+      m0 = f32x4.add(m0, w);
+      w = f32x4.mul(w, v);
+      m1 = f32x4.add(m1, w);
+      w = f32x4.mul(w, v);
+      m2 = f32x4.add(m2, w);
+      w = f32x4.mul(w, v);
+      m3 = f32x4.add(m3, w);
+      m4 = madd4(w, v, m4);
     }
-    AB += hsum4(ab);
-    BA += hsum4(ba);
-    JS += hsum4(js);
+    let M0 = hsum4(m0), M1 = hsum4(m1), M2 = hsum4(m2), M3 = hsum4(m3), M4 = hsum4(m4);
+    AB += moments(T + 72, M0, M1, M2, M3, M4);
+    BA += moments(T + 92, M0, M1, M2, M3, M4);
+    JS += moments(T + 112, M0, M1, M2, M3, M4);
     if (v128.any_true(outs)) {
       farTerms(pa, pb, ea, eb, j0, end);
       AB += farAB;
