@@ -302,20 +302,21 @@ export function terms32(pa: usize, pb: usize, ea: usize, eb: usize, n4: i32, Ma:
   rowClo = lowPart(C);
   rowKa = <f32>exp64(-La);
   rowKb = <f32>exp64(-Lb);
-  let chi = f32x4.splat(rowChi), clo = f32x4.splat(rowClo), ka = f32x4.splat(rowKa);
+  let chi = f32x4.splat(rowChi), clo = f32x4.splat(rowClo), ka = exp64(-La);
   let AB: f64 = 0, BA: f64 = 0, JS: f64 = 0;
   let j = 0;
   while (j < n4) {
     let j0 = j;
     let end = min(n4, j + 64);
-    // the block's moments Σ w·v^k, w = pa·v², of its lanes with |v| < 1/8
+    // the block's moments Σ w·v^k, w = e_a·v² (pa = e_a·e^-La: the factor applied to the block's sums), of its lanes
+    // with |v| < 1/8
     let m0 = zero, m1 = zero, m2 = zero, m3 = zero, m4 = zero, outs = zero;
     for (; j < end; j += 4) {
       let o = <usize>j << 2;
       let v = logDiff(v128.load(pa + o), v128.load(pb + o), chi, clo);
       let out = f32x4.ge(f32x4.abs(v), eighth);
       outs = v128.or(outs, out);
-      let w = v128.andnot(f32x4.mul(f32x4.mul(v128.load(ea + o), ka), f32x4.mul(v, v)), out);
+      let w = v128.andnot(f32x4.mul(v128.load(ea + o), f32x4.mul(v, v)), out);
       m0 = f32x4.add(m0, w);
       w = f32x4.mul(w, v);
       m1 = f32x4.add(m1, w);
@@ -325,7 +326,7 @@ export function terms32(pa: usize, pb: usize, ea: usize, eb: usize, n4: i32, Ma:
       m3 = f32x4.add(m3, w);
       m4 = madd4(w, v, m4);
     }
-    let M0 = hsum4(m0), M1 = hsum4(m1), M2 = hsum4(m2), M3 = hsum4(m3), M4 = hsum4(m4);
+    let M0 = ka * hsum4(m0), M1 = ka * hsum4(m1), M2 = ka * hsum4(m2), M3 = ka * hsum4(m3), M4 = ka * hsum4(m4);
     AB += moments(T + 72, M0, M1, M2, M3, M4);
     BA += moments(T + 92, M0, M1, M2, M3, M4);
     JS += moments(T + 112, M0, M1, M2, M3, M4);
