@@ -1,6 +1,6 @@
 // The float32 path of compareRows (assembly/compare.ts) in the SIMD builds: float32 and half rows (half widened to
 // float32 by the wrapper) whose logits are finite and below 1e30 in magnitude. Float32 arithmetic in f32x4 lanes,
-// float64 sums (f32 lane sums over 64-element blocks, each block's total added in float64: every term is >= 0).
+// float64 sums (f32 lane sums over 64-element blocks, each block's total, never negative, added in float64).
 //
 // Pass 1 (scan32): both rows' maxima, the first index of each, and the smallest entry of both (the caller's range
 // test), in lanes; the elements past the last multiple of 4 by the caller.
