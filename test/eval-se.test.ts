@@ -8,13 +8,15 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { type ClassResult, Evaluator } from '../src/index.js';
+import { type ClassResult, type EvalResult, Evaluator } from '../src/index.js';
 import { type Dtype, describeBackends, describeBackendsDtypes, expectClose, expectXent, flat, vec } from './helpers.js';
 import { KINDS, encode } from './half-data.js';
 
 interface Est { value: number; standardError: number }
 interface ClassEst { value: number | null; standardError: number | null }
 type ClassExpected = Record<'loss' | 'accuracy' | 'meanProbability' | 'precision' | 'recall' | 'f1', ClassEst>;
+type Figure = 'precision' | 'recall' | 'f1' | 'loss';
+type AveragesExpected = Record<'macro' | 'weighted', Record<Figure, ClassEst>>;
 interface Intervals { resamples: number; loss: [number, number]; perplexity: [number, number]; accuracy: [number, number]; brier: [number, number] }
 interface Case {
   name: string;
@@ -30,6 +32,7 @@ interface Case {
     nats: Est; accuracy: Est; topK: Est; brier: Est; perplexityInterval95: [number, number];
     bootstrap?: Intervals;
     perClass: ClassExpected[];
+    averages: AveragesExpected;
   };
 }
 interface MultiCase {
@@ -39,7 +42,7 @@ interface MultiCase {
   targets: number[][];
   sampleWeight: number[] | null;
   bootstrap: { resamples: number; seed: number } | null;
-  expected: { nats: Est; accuracy: Est; brier: Est; bootstrap?: Intervals; perClass: ClassExpected[] };
+  expected: { nats: Est; accuracy: Est; brier: Est; bootstrap?: Intervals; perClass: ClassExpected[]; averages: AveragesExpected };
 }
 
 const fixtures = JSON.parse(readFileSync(fileURLToPath(new URL('./fixtures/eval-se.json', import.meta.url)), 'utf8')) as {
@@ -79,6 +82,33 @@ function expectClasses(got: ClassResult[], want: ClassExpected[], rel: number): 
   }
 }
 
+/**
+ * Where the state keeps too few sums for the delta method (averages.ts): the figures whose error is an upper bound
+ * (at least the fixture's delta-method error), and those whose error is unknown (null).
+ */
+const BOUNDS: Record<string, { macro: Figure[]; weighted: Figure[]; unknown?: Figure[] }> = {
+  '1,000 classes': { macro: ['f1'], weighted: ['precision', 'f1'] },
+  'multi-label, 20 labels': { macro: ['precision', 'recall', 'f1'], weighted: ['precision', 'recall', 'f1'], unknown: ['loss'] },
+};
+
+/** The macro and weighted averages and their standard errors against the fixture (delta method over the rows). */
+function expectAverages(got: EvalResult['averages'], want: AveragesExpected, name: string, rel: number): void {
+  const b = BOUNDS[name] ?? { macro: [], weighted: [] };
+  for (const kind of ['macro', 'weighted'] as const) {
+    const g = got![kind];
+    expect(g.bounds, `${kind} bounds`).toEqual(b[kind]);
+    for (const k of ['precision', 'recall', 'f1', 'loss'] as const) {
+      const e = want[kind][k];
+      const label = `${kind} ${k}`;
+      expectClose(g[k], e.value!, k === 'loss' ? rel : 1e-9, 1e-12, label);
+      const se = g.standardErrors[k];
+      if (e.standardError === null || (kind === 'weighted' && b.unknown?.includes(k))) expect(se, `${label} SE`).toBeNull();
+      else if (b[kind].includes(k)) expect(se!, `${label} SE bound`).toBeGreaterThanOrEqual(e.standardError * (1 - rel));
+      else expectClose(se, e.standardError, rel, rel * 1e-2, `${label} SE`);
+    }
+  }
+}
+
 function expectIntervals(got: Intervals | null | undefined, want: Intervals, rel: number): void {
   expect(got!.resamples).toBe(want.resamples);
   expectClose(got!.loss, want.loss, rel, 0, 'bootstrap loss');
@@ -108,6 +138,7 @@ describeBackendsDtypes('Evaluator standard errors against NumPy', (_b, d) => {
       if (e.bootstrap) expectIntervals(r.bootstrap, e.bootstrap, rel);
       else expect(r.bootstrap).toBeNull();
       expectClasses(r.perClass, e.perClass, rel);
+      expectAverages(r.averages, e.averages, c.name, rel);
       if (c.labels.length < 10) return;
       // Two chunks merged through JSON: the same errors (sums in another order).
       const h = Math.floor(c.labels.length / 2);
@@ -120,6 +151,7 @@ describeBackendsDtypes('Evaluator standard errors against NumPy', (_b, d) => {
       expectClose(merged.standardErrors.nats, r.standardErrors.nats, 1e-12, 0, 'merged SE');
       expect(merged.standardErrors.accuracy).toBeCloseTo(r.standardErrors.accuracy, 14);
       if (r.bootstrap) expectClose(merged.bootstrap!.loss, r.bootstrap.loss, 1e-12, 0, 'merged bootstrap');
+      expectAverages(merged.averages, e.averages, c.name, rel);
       merged.perClass.forEach((m, j) => {
         for (const k of ['loss', 'accuracy', 'f1'] as const) {
           const [a, b] = [m.standardErrors[k], r.perClass[j].standardErrors[k]];
@@ -151,6 +183,10 @@ describeBackendsDtypes('Evaluator multi-label standard errors and bootstrap agai
       if (e.bootstrap) expectIntervals(r.bootstrap, e.bootstrap, rel);
       else expect(r.bootstrap).toBeNull();
       expectClasses(r.perClass, e.perClass, rel);
+      expectAverages(r.averages, e.averages, c.name, rel);
+      if (c.logits.length < 10) return;
+      const h = Math.floor(c.logits.length / 2);
+      expectAverages(Evaluator.fromJSON(JSON.stringify(multiPart(c, d, 0, h))).merge(multiPart(c, d, h)).result().averages, e.averages, c.name, rel);
     });
   }
 });
@@ -206,7 +242,7 @@ describeBackends('Evaluator per-class errors on half-precision input', () => {
   }
 });
 
-describe('Evaluator state version 4: the per-class errors\' sums in JSON', () => {
+describe('Evaluator state versions 4 and 5: the per-class and the averages\' errors\' sums in JSON', () => {
   const c = cases.find((x) => x.name.startsWith('an empty class'))!;
   const fresh = () => new Evaluator({ classes: c.classes, topK: c.topK })
     .update(flat(dense(c), 'Float64Array'), c.labels, { sampleWeight: c.sampleWeight! });
@@ -214,8 +250,10 @@ describe('Evaluator state version 4: the per-class errors\' sums in JSON', () =>
 
   it('reads a version 3 state: its per-class errors are null, through merges and JSON, the rest as before', () => {
     const j = JSON.parse(JSON.stringify(fresh()));
-    expect(j.version).toBe(4);
+    expect(j.version).toBe(5);
     for (const k of SPREAD) delete j.perClass[k];
+    delete j.detail.confusion2;
+    delete j.detail.moments;
     const old = Evaluator.fromJSON({ ...j, version: 3 });
     const r = old.result();
     const now = fresh().result();
@@ -225,8 +263,46 @@ describe('Evaluator state version 4: the per-class errors\' sums in JSON', () =>
     expect(nulls(old)).toBe(true);
     expect(nulls(fresh().merge(old))).toBe(true);
     expect(nulls(Evaluator.fromJSON(JSON.stringify(fresh().merge(old))))).toBe(true);
-    // A version 4 state must have the columns.
-    expectXent(() => Evaluator.fromJSON(j), 'SHAPE_MISMATCH', 'perClass.classW2');
+    const averageNulls = (ev: Evaluator) => ['macro', 'weighted'].every((k) =>
+      Object.values(ev.result().averages![k as 'macro'].standardErrors).every((v) => v === null));
+    expect(averageNulls(old)).toBe(true);
+    expect(averageNulls(fresh().merge(old))).toBe(true);
+    // A version 4 or 5 state must have the columns.
+    expectXent(() => Evaluator.fromJSON({ ...j, version: 4 }), 'SHAPE_MISMATCH', 'perClass.classW2');
+  });
+
+  it('reads a version 4 state: the averages\' errors that need the new sums are bounds (single-label) or bounds and null (multi-label)', () => {
+    const v4 = (ev: Evaluator) => {
+      const j = JSON.parse(JSON.stringify(ev));
+      delete j.detail.confusion2;
+      delete j.detail.moments;
+      return Evaluator.fromJSON({ ...j, version: 4 });
+    };
+    const pairs: [Evaluator, Evaluator][] = [
+      [v4(fresh()), fresh()], [fresh().merge(v4(fresh())), fresh().merge(fresh())], [Evaluator.fromJSON(JSON.stringify(v4(fresh()))), fresh()],
+    ];
+    for (const [ev, ref] of pairs) {
+      const old = ev.result().averages!;
+      const now = ref.result().averages!;
+      expect(old.macro.bounds).toEqual(['f1']);
+      expect(old.weighted.bounds).toEqual(['precision', 'f1']);
+      // The same figures and the same errors where no Σ w² per confusion cell is needed; the others at least the
+      // delta method's, and for macro F1 (its cross terms all >= 0) at most √2 times it.
+      expectClose(old.macro.f1, now.macro.f1, 1e-12, 0, 'macro F1');
+      for (const k of ['precision', 'recall', 'loss'] as const) expectClose(old.macro.standardErrors[k], now.macro.standardErrors[k]!, 1e-9, 0, `macro ${k}`);
+      expect(old.macro.standardErrors.f1!).toBeGreaterThanOrEqual(now.macro.standardErrors.f1!);
+      expect(old.macro.standardErrors.f1!).toBeLessThanOrEqual(now.macro.standardErrors.f1! * Math.SQRT2 * (1 + 1e-12));
+    }
+    const m = multiLabelCases[0];
+    const old = v4(multiPart(m, 'Float64Array')).result().averages!;
+    expect(old.macro.bounds).toEqual(['precision', 'recall', 'f1']);
+    expect(old.weighted.standardErrors.loss).toBeNull();
+    expectClose(old.macro.standardErrors.loss, m.expected.averages.macro.loss.standardError!, 1e-9, 0, 'macro loss');
+    expect(old.weighted.standardErrors.f1!).toBeGreaterThanOrEqual(m.expected.averages.weighted.f1.standardError!);
+    // A version 5 state must have the new sums (null when unknown).
+    const j = JSON.parse(JSON.stringify(fresh()));
+    delete j.detail.moments;
+    expectXent(() => Evaluator.fromJSON(j), 'INVALID_TYPE', 'detail.moments');
   });
 
   it('checks what the sums mean: a sum of squares below its sum\'s square, a part above its whole', () => {

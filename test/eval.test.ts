@@ -255,7 +255,7 @@ describeBackends('Evaluator', () => {
     expect(Object.values(standardErrors).every(Number.isNaN)).toBe(true);
     expect(perplexityInterval95.every(Number.isNaN)).toBe(true);
     expect(ev.options.perClass).toBe(true);
-    expect(ev.toJSON().version).toBe(4);
+    expect(ev.toJSON().version).toBe(5);
     // Nor had it the per-class sums of squares: every per-class error is null, and stays so through JSON.
     const classErrors = (e: Evaluator) => e.result().perClass.flatMap((c) => Object.values(c.standardErrors));
     expect(classErrors(ev).every((v) => v === null)).toBe(true);

@@ -14,11 +14,11 @@ import type { ReportInfo } from './report/text.js';
 
 export const SHARD_FORMAT = 'xent-eval-shard';
 /**
- * The state file's version: its blocks are Evaluator states of the same version: 4 (with the per-class standard
- * errors' sums), 3 (with the detail sums), 2 (per-class figures as columns over the classes seen), 1 (dense per-class
+ * The state file's version: its blocks are Evaluator states of the same version: 5 (with the averages' standard
+ * errors' sums), 4 (with the per-class standard errors' sums), 3 (with the detail sums), 2 (per-class figures as columns over the classes seen), 1 (dense per-class
  * arrays); all are read.
  */
-const SHARD_VERSION = 4;
+const SHARD_VERSION = 5;
 
 /** What a state file holds besides its blocks. */
 export interface ShardMeta {
@@ -89,7 +89,7 @@ export function readShard(path: string): Shard {
       const r = ev.result();
       return { path, empty: emptyWith(settingsOf(j)), blocks: [ev], grid: 0, first: 0, end: r.count + r.ignored, shard: null, info: { pred: '?', target: '?', classNames: null, binary: false } };
     }
-    if (j.format !== SHARD_FORMAT || ![1, 2, 3, 4].includes(j.version as number)) throw bad(path, `format ${JSON.stringify(j.format)} version ${JSON.stringify(j.version)} (expected "${SHARD_FORMAT}" version 1 to 4)`);
+    if (j.format !== SHARD_FORMAT || ![1, 2, 3, 4, 5].includes(j.version as number)) throw bad(path, `format ${JSON.stringify(j.format)} version ${JSON.stringify(j.version)} (expected "${SHARD_FORMAT}" version 1 to 5)`);
     const int = (v: unknown, what: string) => {
       if (!Number.isSafeInteger(v) || (v as number) < 0) throw bad(path, `${what} must be an integer >= 0`);
       return v as number;

@@ -36,8 +36,21 @@ export const keepsPairs = (s: EvalSettings) => s.perClass && !s.multiLabel && s.
 const HASH = [0x9e3779b1, 0x85ebca77, 0xc2b2ae3d, 0x27d4eb2f];
 export const pairCell = (d: number, key: number) => d * PAIR_WIDTH + (Math.imul(key + 1, HASH[d]) >>> 22);
 
+/**
+ * Up to this many labels a multi-label evaluator keeping per-class figures keeps the second moments of its rows'
+ * per-label vectors (`moments`): (4C + 1)(4C + 2) / 2 sums, 2,145 at 16 labels.
+ */
+export const MOMENT_LIMIT = 16;
+export const keepsMoments = (s: EvalSettings) => s.perClass && s.multiLabel && s.classes <= MOMENT_LIMIT;
+/** Dimension of a multi-label row's vector v = (t, pos, t·pos, loss, 1) over the labels (averages.ts). */
+export const momentDim = (classes: number) => 4 * classes + 1;
+/** Index of v_a·v_b (a <= b) in the packed upper triangle of the moment matrix of dimension d. */
+export const momentCell = (d: number, a: number, b: number) => a * d - (a * (a - 1)) / 2 + (b - a);
+
 /** The sums kept as arrays, in their packed order. */
-const SUMS = ['hits', 'confusion', 'pos', 'neg', 'pairs'] as const;
+const SUMS = ['hits', 'confusion', 'pos', 'neg', 'pairs', 'confusion2', 'moments'] as const;
+/** The sums of state version 5 (averages' standard errors): unknown in a part read from an older state. */
+const SECOND = ['confusion2', 'moments'] as const;
 
 export class DetailSums {
   /**
@@ -54,6 +67,16 @@ export class DetailSums {
   neg: Float64Array;
   /** The count-min sketch of misclassified (label, predicted) pairs (empty unless keepsPairs). */
   pairs: Float64Array;
+  /**
+   * For the standard errors of the macro and weighted averages (state version 5; averages.ts). confusion2[y·C + k]:
+   * Σ w² over the rows of label y predicted as k (with the confusion matrix). moments: Σ w²·v_a·v_b over the rows,
+   * the packed upper triangle (momentCell) of the moment matrix of v = (t, pos, t·pos, loss, 1) over the labels
+   * (multi-label, keepsMoments).
+   */
+  confusion2: Float64Array;
+  moments: Float64Array;
+  /** False when a part came from a state older than version 5, which lacked confusion2 and moments. */
+  secondKnown = true;
   /** The worst rows, highest loss first: loss in nats (−Infinity when the slot is empty) and row number (−1). */
   worstLoss = new Float64Array(WORST_ROWS).fill(-Infinity);
   worstRow = new Float64Array(WORST_ROWS).fill(-1);
@@ -62,6 +85,9 @@ export class DetailSums {
     this.hits = new Float64Array(settings.perClass ? settings.classes : 0);
     const c = keepsConfusion(settings) ? settings.classes : 0;
     this.confusion = new Float64Array(c * c);
+    this.confusion2 = new Float64Array(c * c);
+    const d = keepsMoments(settings) ? momentDim(settings.classes) : 0;
+    this.moments = new Float64Array((d * (d + 1)) / 2);
     const bins = keepsCurves(settings) ? SCORE_BINS : 0;
     this.pos = new Float64Array(bins);
     this.neg = new Float64Array(bins);
@@ -71,8 +97,9 @@ export class DetailSums {
   /** Numbers in the packed form. */
   static packedLength(s: EvalSettings): number {
     const c = keepsConfusion(s) ? s.classes : 0;
-    return 1 + 2 * WORST_ROWS + (s.perClass ? s.classes : 0) + c * c + (keepsCurves(s) ? 2 * SCORE_BINS : 0)
-      + (keepsPairs(s) ? PAIR_DEPTH * PAIR_WIDTH : 0);
+    const d = keepsMoments(s) ? momentDim(s.classes) : 0;
+    return 2 + 2 * WORST_ROWS + (s.perClass ? s.classes : 0) + 2 * c * c + (keepsCurves(s) ? 2 * SCORE_BINS : 0)
+      + (keepsPairs(s) ? PAIR_DEPTH * PAIR_WIDTH : 0) + (d * (d + 1)) / 2;
   }
 
   /** A binary score, given as its logit, with target t in [0, 1] and weight w. */
@@ -91,10 +118,29 @@ export class DetailSums {
   addLabel(w: number, y: number, k: number): void {
     if (!this.settings.perClass) return;
     if (k === y) this.hits[y] += w;
-    if (this.confusion.length) this.confusion[y * this.settings.classes + k] += w;
-    else if (k !== y && this.pairs.length) {
+    if (this.confusion.length) {
+      this.confusion[y * this.settings.classes + k] += w;
+      this.confusion2[y * this.settings.classes + k] += w * w;
+    } else if (k !== y && this.pairs.length) {
       const key = y * this.settings.classes + k;
       for (let d = 0; d < PAIR_DEPTH; d++) this.pairs[pairCell(d, key)] += w;
+    }
+  }
+
+  /**
+   * Adds w²·v_a·v_b to the moments' cell (min(a, b), max(a, b)) for each pair of a multi-label row's n nonzero
+   * entries of v (distinct indices, any order, and values), each unordered pair once.
+   */
+  addMoments(ww: number, index: Int32Array, value: Float64Array, n: number): void {
+    const m = this.moments;
+    const d = momentDim(this.settings.classes);
+    for (let i = 0; i < n; i++) {
+      const a = index[i];
+      const wa = ww * value[i];
+      for (let k = i; k < n; k++) {
+        const b = index[k];
+        m[a <= b ? momentCell(d, a, b) : momentCell(d, b, a)] += wa * value[k];
+      }
     }
   }
 
@@ -116,6 +162,7 @@ export class DetailSums {
   /** Adds o's sums, o's rows numbered after `offset` rows. */
   add(o: DetailSums, offset: number): void {
     this.known &&= o.known;
+    this.secondKnown &&= o.secondKnown;
     for (const k of SUMS) addInto(this[k], o[k], 0);
     this.mergeWorst(o.worstLoss, o.worstRow, 0, offset);
   }
@@ -123,7 +170,8 @@ export class DetailSums {
   /** add() and leave o empty, touching only o's nonzero sums (a batch's scratch state). */
   drain(o: DetailSums, offset: number): void {
     this.known &&= o.known;
-    o.known = true;
+    this.secondKnown &&= o.secondKnown;
+    o.known = o.secondKnown = true;
     for (const k of SUMS) moveInto(this[k], o[k]);
     this.mergeWorst(o.worstLoss, o.worstRow, 0, offset);
     o.worstLoss.fill(-Infinity);
@@ -131,7 +179,7 @@ export class DetailSums {
   }
 
   clear(): void {
-    this.known = true;
+    this.known = this.secondKnown = true;
     for (const k of SUMS) this[k].fill(0);
     this.worstLoss.fill(-Infinity);
     this.worstRow.fill(-1);
@@ -153,6 +201,7 @@ export class DetailSums {
 
   packInto(out: Float64Array, at: number): void {
     out[at++] = this.known ? 1 : 0;
+    out[at++] = this.secondKnown ? 1 : 0;
     out.set(this.worstLoss, at);
     out.set(this.worstRow, at + WORST_ROWS);
     at += 2 * WORST_ROWS;
@@ -164,9 +213,10 @@ export class DetailSums {
 
   addPacked(p: Float64Array, at: number, offset: number): void {
     this.known &&= p[at] === 1;
-    const loss = p.subarray(at + 1, at + 1 + WORST_ROWS);
-    const row = p.subarray(at + 1 + WORST_ROWS, at + 1 + 2 * WORST_ROWS);
-    at += 1 + 2 * WORST_ROWS;
+    this.secondKnown &&= p[at + 1] === 1;
+    const loss = p.subarray(at + 2, at + 2 + WORST_ROWS);
+    const row = p.subarray(at + 2 + WORST_ROWS, at + 2 + 2 * WORST_ROWS);
+    at += 2 + 2 * WORST_ROWS;
     for (const k of SUMS) {
       addInto(this[k], p, at);
       at += this[k].length;
@@ -174,7 +224,10 @@ export class DetailSums {
     this.mergeWorst(loss, row, 0, offset);
   }
 
-  /** The JSON form: sparse [index, sum] pairs, and the worst rows as [row, loss] pairs. */
+  /**
+   * The JSON form: sparse [index, sum] pairs, and the worst rows as [row, loss] pairs; confusion2 and moments null
+   * when unknown.
+   */
   toJSON(): DetailJSON {
     const pairs = (a: Float64Array) => {
       const out: [number, number | string][] = [];
@@ -186,11 +239,16 @@ export class DetailSums {
     return {
       known: this.known, hits: pairs(this.hits), confusion: pairs(this.confusion), pos: pairs(this.pos), neg: pairs(this.neg),
       pairs: pairs(this.pairs), worst,
+      confusion2: this.secondKnown ? pairs(this.confusion2) : null, moments: this.secondKnown ? pairs(this.moments) : null,
     };
   }
 
-  /** Reads `detail` of a version 3 state; undefined (older versions) leaves the sums unknown. */
-  read(j: unknown): void {
+  /**
+   * Reads `detail` of a version 3, 4 or 5 state (`second`: version 5, with confusion2 and moments, null when
+   * unknown); undefined (older versions) leaves the sums unknown.
+   */
+  read(j: unknown, second: boolean): void {
+    this.secondKnown = false;
     if (j === undefined) {
       this.known = false;
       return;
@@ -200,7 +258,11 @@ export class DetailSums {
       throw new XentError('INVALID_TYPE', 'state.detail must be an object { known, hits, confusion, pos, neg, pairs, worst }');
     }
     this.known = o.known;
-    for (const k of SUMS) readPairs(o[k], this[k], k);
+    for (const k of SUMS) if (!(SECOND as readonly string[]).includes(k)) readPairs(o[k], this[k], k);
+    if (second) {
+      this.secondKnown = o.confusion2 !== null || o.moments !== null;
+      for (const k of SECOND) if (this.secondKnown) readPairs(o[k], this[k], k);
+    }
     if (!Array.isArray(o.worst) || o.worst.length > WORST_ROWS) {
       throw new XentError('INVALID_TYPE', `state.detail.worst must be an array of at most ${WORST_ROWS} [row, loss] pairs`);
     }
@@ -226,6 +288,8 @@ export interface DetailJSON {
   neg: [number, number | string][];
   pairs: [number, number | string][];
   worst: [number, number | string][];
+  confusion2: [number, number | string][] | null;
+  moments: [number, number | string][] | null;
 }
 
 function readPairs(v: unknown, into: Float64Array, name: string): void {

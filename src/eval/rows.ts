@@ -191,6 +191,10 @@ function logitsLabel(
   }
 }
 
+/** A multi-label row's nonzero entries of v = (t, pos, t·pos, loss, 1) (detail.ts, moments), reused. */
+let vIndex = new Int32Array(0);
+let vValue = new Float64Array(0);
+
 /** 0/1 (or soft) targets against per-label logits or probabilities: binary statistics per element. */
 export function multiLabel(
   st: EvalState, xData: FloatData, tData: FloatData, rows: number, cols: number, w: FloatArray | null,
@@ -203,8 +207,14 @@ export function multiLabel(
   const loss = logits ? sigmoidCrossEntropy(xIn, tIn, opts) : binaryCrossEntropy(xIn, tIn, opts);
   const x = floatsOf(kernels(), xData, true);
   const t = floatsOf(kernels(), tData, true);
+  const moments = st.detail.moments.length > 0;
+  if (moments && vIndex.length < 4 * cols + 1) {
+    vIndex = new Int32Array(4 * cols + 1);
+    vValue = new Float64Array(4 * cols + 1);
+  }
   for (let r = 0; r < rows; r++) {
     const wr = w === null ? 1 : w[r];
+    let nv = 0;
     let rowLoss = 0;
     let rowCorrect = 0;
     let rowBrier = 0;
@@ -243,6 +253,12 @@ export function multiLabel(
       st.predictedW2[j] += ww * pos;
       st.hitsW2[j] += ww * ti * pos;
       st.hitsT2[j] += ww * ti * ti * pos;
+      if (moments) nv = vEntries(nv, cols, j, ti, pos, l);
+    }
+    if (moments && wr !== 0) {
+      vIndex[nv] = 4 * cols;
+      vValue[nv] = 1;
+      st.detail.addMoments(wr * wr, vIndex, vValue, nv + 1);
     }
     const row = st.rows;
     st.rows++;
@@ -268,4 +284,19 @@ export function multiLabel(
     if (l > st.max) st.max = l;
     st.hist[slotOf(l)] += wr;
   }
+}
+
+/** Appends label j's nonzero entries of v (t at j, pos at C + j, t·pos at 2C + j, loss at 3C + j). */
+function vEntries(n: number, C: number, j: number, t: number, pos: number, loss: number): number {
+  n = vEntry(n, j, t);
+  n = vEntry(n, C + j, pos);
+  n = vEntry(n, 2 * C + j, t * pos);
+  return vEntry(n, 3 * C + j, loss);
+}
+
+function vEntry(n: number, at: number, v: number): number {
+  if (v === 0) return n;
+  vIndex[n] = at;
+  vValue[n] = v;
+  return n + 1;
 }

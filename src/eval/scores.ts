@@ -5,6 +5,7 @@
  * baselines (the loss of the label prior and of the uniform distribution) with the skill score 1 − CE / CE_prior
  * (`d2_log_loss_score`), the confusion matrix of few classes and the worst rows.
  */
+import { type AverageErrors, type AverageFigure, averageErrors } from './averages.js';
 import { type Curves, curvesOf } from './curves.js';
 import { PAIR_DEPTH, PAIR_WIDTH, pairCell } from './detail.js';
 import type { EvalState } from './state.js';
@@ -19,6 +20,17 @@ export interface Scores {
 /** An average over the classes of a report: the scores and the mean loss, in the result's unit. */
 export interface AverageResult extends Scores {
   loss: number;
+  /**
+   * The standard error of each figure, rows taken as independent draws: the delta method on the state's sums
+   * (averages.ts), the supports of the weighted average random too. Null below two (effective) rows or where the
+   * state lacks the sums (a part from a version 3 or older state; the weighted loss of more than 16 labels).
+   */
+  standardErrors: AverageErrors;
+  /**
+   * The figures whose standard error is a conservative upper bound instead (the state keeps no Σ w² per confusion
+   * cell above 32 classes, nor the labels' joint moments above 16 labels: averages.ts).
+   */
+  bounds: AverageFigure[];
 }
 
 export interface ReportFigures {
@@ -158,13 +170,19 @@ export function reportFigures(st: EvalState): ReportFigures {
       }
     }
     if (st.detail.known && n > 0) {
-      averages = {
-        macro: { precision: macro.precision / n, recall: macro.recall / n, f1: macro.f1 / n, loss: macro.loss / lossN / u },
+      // The loss in nats, for the errors' gradients.
+      const values = {
+        macro: { precision: macro.precision / n, recall: macro.recall / n, f1: macro.f1 / n, loss: macro.loss / lossN },
         weighted: {
           precision: ratio(weighted.precision, support), recall: ratio(weighted.recall, support), f1: ratio(weighted.f1, support),
-          loss: ratio(weighted.loss, support) / u,
+          loss: ratio(weighted.loss, support),
         },
       };
+      const e = averageErrors(st, (j) => s.multiLabel || st.support[j] > 0 || st.predicted[j] > 0, values);
+      const inUnit = (a: AverageResult['standardErrors'], v: typeof values.macro, bounds: AverageFigure[]): AverageResult => ({
+        ...v, loss: v.loss / u, standardErrors: { ...a, loss: a.loss === null ? null : a.loss / u }, bounds,
+      });
+      averages = { macro: inUnit(e.macro, values.macro, e.bounds.macro), weighted: inUnit(e.weighted, values.weighted, e.bounds.weighted) };
     }
     if (total > 0) prior = (s.multiLabel ? entropy / C : entropy) / u;
   }

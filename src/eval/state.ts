@@ -215,13 +215,13 @@ export class EvalState {
   }
 
   /**
-   * The state as JSON, version 4: the scalars, the loss histogram and the ECE bins, the per-class sums (when
+   * The state as JSON, version 5: the scalars, the loss histogram and the ECE bins, the per-class sums (when
    * kept) as columns over the classes that have any: `perClass: { class: [...], support: [...], ... }` (new in
    * version 4: the columns of the per-class standard errors, null where unknown), and (new in version 3) `detail`,
-   * the sums of detail.ts.
+   * the sums of detail.ts (new in version 5: its confusion2 and moments, for the averages' standard errors).
    */
   toJSON(): StateJSON {
-    const out: Record<string, unknown> = { format: FORMAT, version: 4, settings: { ...this.settings } };
+    const out: Record<string, unknown> = { format: FORMAT, version: 5, settings: { ...this.settings } };
     for (const k of SCALARS) out[k] = enc(this[k]);
     for (const k of SPREAD) out[k] = Number.isNaN(this[k]) ? null : enc(this[k]);
     for (const k of ECE) out[k] = Array.from(this[k], enc);
@@ -250,12 +250,13 @@ export class EvalState {
   }
 
   /**
-   * Parses a state; `check` validates its settings (the Evaluator's option rules). Reads version 4, version 3 (no
-   * per-class standard-error sums: those errors are then unknown), version 2 (nor detail sums: those figures are
+   * Parses a state; `check` validates its settings (the Evaluator's option rules). Reads version 5, version 4 (no
+   * sums for the averages' standard errors: those are then bounds or unknown, averages.ts), version 3 (nor per-class
+   * standard-error sums: those errors are then unknown), version 2 (nor detail sums: those figures are
    * then unknown) and version 1 (the same, and dense per-class arrays, which such a state always has).
    */
   static fromJSON(json: unknown, check: (settings: unknown) => EvalSettings): EvalState {
-    const j = stateObject(json, FORMAT, [1, 2, 3, 4], 'evaluator');
+    const j = stateObject(json, FORMAT, [1, 2, 3, 4, 5], 'evaluator');
     const v1 = j.version === 1;
     const raw = j.settings;
     if (raw === null || typeof raw !== 'object') {
@@ -279,9 +280,10 @@ export class EvalState {
       if (!Number.isInteger(i) || i < 0 || i >= SLOTS) throw new XentError('INVALID_TYPE', `state.hist has a bad slot ${show(i)}`);
       st.hist[i as number] = dec(c, 'hist');
     }
-    if (j.version !== 4) for (const k of CLASS_SPREAD) st[k].fill(NaN);
-    if (!v1 && st.settings.perClass) st.readPerClass(j.perClass, j.version === 4);
-    st.detail.read((j.version as number) >= 3 ? (j.detail ?? null) : undefined);
+    const version = j.version as number;
+    if (version < 4) for (const k of CLASS_SPREAD) st[k].fill(NaN);
+    if (!v1 && st.settings.perClass) st.readPerClass(j.perClass, version >= 4);
+    st.detail.read(version >= 3 ? (j.detail ?? null) : undefined, version >= 5);
     if (st.settings.bootstrap !== null) st.readBootstrap(j.bootstrap);
     checkMeaning(st);
     return st;
@@ -303,7 +305,7 @@ export class EvalState {
     }
   }
 
-  /** The per-class columns of a version 2, 3 or 4 state (`spread`: with the standard errors' columns, version 4). */
+  /** The per-class columns of a version 2 to 5 state (`spread`: with the standard errors' columns, version 4 on). */
   private readPerClass(p: unknown, spread: boolean): void {
     const cols = p as Record<string, unknown> | null;
     if (cols === null || typeof cols !== 'object' || !Array.isArray(cols.class)) {
@@ -374,7 +376,7 @@ export function packedLength(settings: EvalSettings): number {
 /** The JSON form of a state (non-finite numbers as the strings "Infinity" and "-Infinity", and -0 as "-0"). */
 export interface StateJSON {
   format: 'xent-eval-state';
-  version: 4;
+  version: 5;
   settings: EvalSettings;
   [key: string]: unknown;
 }
