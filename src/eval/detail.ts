@@ -128,19 +128,16 @@ export class DetailSums {
   }
 
   /**
-   * Adds w²·v_a·v_b to the moments' cell (min(a, b), max(a, b)) for each pair of a multi-label row's n nonzero
-   * entries of v (distinct indices, any order, and values), each unordered pair once.
+   * Adds w²·v_a·v_b to the moments for each pair a <= b of a multi-label row's n nonzero entries of v (indices in
+   * increasing order, and values).
    */
   addMoments(ww: number, index: Int32Array, value: Float64Array, n: number): void {
     const m = this.moments;
     const d = momentDim(this.settings.classes);
     for (let i = 0; i < n; i++) {
-      const a = index[i];
       const wa = ww * value[i];
-      for (let k = i; k < n; k++) {
-        const b = index[k];
-        m[a <= b ? momentCell(d, a, b) : momentCell(d, b, a)] += wa * value[k];
-      }
+      const row = momentCell(d, index[i], 0);
+      for (let k = i; k < n; k++) m[row + index[k]] += wa * value[k];
     }
   }
 

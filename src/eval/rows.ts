@@ -191,7 +191,13 @@ function logitsLabel(
   }
 }
 
-/** A multi-label row's nonzero entries of v = (t, pos, t·pos, loss, 1) (detail.ts, moments), reused. */
+/**
+ * A multi-label row's targets, predictions and losses per label, and the nonzero entries of its v = (t, pos, t·pos,
+ * loss, 1) in index order (detail.ts, moments): reused.
+ */
+let labelT = new Float64Array(0);
+let labelPos = new Float64Array(0);
+let labelLoss = new Float64Array(0);
 let vIndex = new Int32Array(0);
 let vValue = new Float64Array(0);
 
@@ -209,12 +215,12 @@ export function multiLabel(
   const t = floatsOf(kernels(), tData, true);
   const moments = st.detail.moments.length > 0;
   if (moments && vIndex.length < 4 * cols + 1) {
+    [labelT, labelPos, labelLoss] = [new Float64Array(cols), new Float64Array(cols), new Float64Array(cols)];
     vIndex = new Int32Array(4 * cols + 1);
     vValue = new Float64Array(4 * cols + 1);
   }
   for (let r = 0; r < rows; r++) {
     const wr = w === null ? 1 : w[r];
-    let nv = 0;
     let rowLoss = 0;
     let rowCorrect = 0;
     let rowBrier = 0;
@@ -253,13 +259,13 @@ export function multiLabel(
       st.predictedW2[j] += ww * pos;
       st.hitsW2[j] += ww * ti * pos;
       st.hitsT2[j] += ww * ti * ti * pos;
-      if (moments) nv = vEntries(nv, cols, j, ti, pos, l);
+      if (moments) {
+        labelT[j] = ti;
+        labelPos[j] = pos;
+        labelLoss[j] = l;
+      }
     }
-    if (moments && wr !== 0) {
-      vIndex[nv] = 4 * cols;
-      vValue[nv] = 1;
-      st.detail.addMoments(wr * wr, vIndex, vValue, nv + 1);
-    }
+    if (moments && wr !== 0) st.detail.addMoments(wr * wr, vIndex, vValue, vEntries(cols));
     const row = st.rows;
     st.rows++;
     if (wr === 0) continue;
@@ -286,17 +292,18 @@ export function multiLabel(
   }
 }
 
-/** Appends label j's nonzero entries of v (t at j, pos at C + j, t·pos at 2C + j, loss at 3C + j). */
-function vEntries(n: number, C: number, j: number, t: number, pos: number, loss: number): number {
-  n = vEntry(n, j, t);
-  n = vEntry(n, C + j, pos);
-  n = vEntry(n, 2 * C + j, t * pos);
-  return vEntry(n, 3 * C + j, loss);
-}
-
-function vEntry(n: number, at: number, v: number): number {
-  if (v === 0) return n;
-  vIndex[n] = at;
-  vValue[n] = v;
-  return n + 1;
+/** Writes the row's nonzero entries of v into vIndex / vValue in index order; returns their number. */
+function vEntries(C: number): number {
+  let n = 0;
+  for (let b = 0; b < 4; b++) {
+    for (let j = 0; j < C; j++) {
+      const v = b === 0 ? labelT[j] : b === 1 ? labelPos[j] : b === 2 ? labelT[j] * labelPos[j] : labelLoss[j];
+      if (v === 0) continue;
+      vIndex[n] = b * C + j;
+      vValue[n++] = v;
+    }
+  }
+  vIndex[n] = 4 * C;
+  vValue[n++] = 1;
+  return n;
 }
