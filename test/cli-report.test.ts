@@ -42,13 +42,21 @@ describe('xent eval report figures', () => {
     // The table: every class, the averages to 3 decimals, the skill score, no binary-task reading for 6 classes.
     const t = xent('eval', 'p.csv', 'y.csv', '--class-names', 'a,b,c,d,e,f', '--quiet').stdout;
     expect(t).toContain(`macro avg`);
-    expect(t).toMatch(new RegExp(`macro avg +240 +[0-9.]+ +${c.averages.macro.precision.toFixed(3)} +${c.averages.macro.recall.toFixed(3)} +${c.averages.macro.f1.toFixed(3)}`));
+    // Each average ± its standard error, as the JSON's (6 classes: every error by the delta method, no bound).
+    const pm = (a: 'macro' | 'weighted', m: string, d: number) => `${j.averages[a][m].toFixed(d)} ±${j.averages[a].standardErrors[m].toFixed(d)}`;
+    expect(t).toMatch(new RegExp(`macro avg +240 +[0-9.]+ ±[0-9.]+ +${c.averages.macro.precision.toFixed(3)} ±[0-9.]+ +${c.averages.macro.recall.toFixed(3)} ±[0-9.]+ +${c.averages.macro.f1.toFixed(3)} ±`));
+    for (const a of ['macro', 'weighted'] as const) {
+      expect(j.averages[a].bounds).toEqual([]);
+      expect(t).toContain(`${pm(a, 'loss', 4)}  ${pm(a, 'precision', 3)}  ${pm(a, 'recall', 3)}  ${pm(a, 'f1', 3)}`);
+    }
+    expect(t).not.toContain('±≤');
     expect(t).toMatch(new RegExp(`skill \\(D²\\) +${c.skill.toFixed(4)}`));
     expect(t).toMatch(/Confusion matrix[^\n]*\n +a +b +c +d +e +f\n/);
     expect(t).not.toContain('Reading:');
     expect(t).toMatch(/xent \S+, \d{4}-\d\d-\d\dT[\d:.]+Z: xent eval p\.csv y\.csv --class-names a,b,c,d,e,f --quiet\n +sha256 [0-9a-f]{64} +p\.csv\n/);
     const rows = xent('eval', 'p.csv', 'y.csv', '--format', 'csv', '--quiet').stdout;
-    expect(rows).toContain(`macro_f1,${j.averages.macro.f1}\n`);
+    expect(rows).toContain(`macro_f1,${j.averages.macro.f1}\nmacro_f1_se,${j.averages.macro.standardErrors.f1}\n`);
+    expect(rows).toContain(`weighted_loss_se,${j.averages.weighted.standardErrors.loss}\nweighted_se_bounds,\n`);
     expect(rows).toContain(`worst_row,loss\n${j.worst[0].row},${j.worst[0].loss}\n`);
   });
 
@@ -79,6 +87,9 @@ describe('xent eval report figures', () => {
     const table = /<h2>Per class<\/h2>[\s\S]*?<\/table>/.exec(wide)![0];
     expect(table.match(/<tr>/g)!.length).toBe(1 + 100);
     expect(table.match(/<tr class="avg">/g)!.length).toBe(2);
+    // Above 32 classes macro F1's error (and weighted precision's and F1's) is an upper bound, marked ±≤.
+    expect(table).toMatch(/<tr class="avg"><td>macro avg<\/td>(<td>[^<]*(<span class="se"> ±[0-9.]+<\/span>)?<\/td>){4}<td>[0-9.]+<span class="se"> ±≤[0-9.]+<\/span><\/td>/);
+    expect(wide).toContain('±≤: an upper bound of the standard error');
     expect(wide).toContain('The 100 classes of highest mean loss of 1000');
     expect(wide).not.toContain('Confusion matrix');
     expect(wide).toMatch(/<h2>Most confused pairs<\/h2><p class="meta">Estimated from a count-min sketch/);
@@ -130,6 +141,20 @@ describe('xent eval report figures', () => {
     expect(xent(...args, '--report', 'm.html').code).toBe(0);
     const page = readFileSync(join(dir, 'm.html'), 'utf8');
     expect(page).toContain(`<td>${fix(p0.f1, 3)}<span class="se"> ±${fix(p0.standardErrors.f1, 3)}</span></td>`);
+    // The averages' rows ± their errors, and the per-label chart's 95% error bars from the JSON's numbers.
+    const avg = want.averages.macro;
+    expect(page).toContain(`<tr class="avg"><td>macro avg</td><td>${want.perClass.reduce((a: number, p: { support: number }) => a + p.support, 0)}</td>`
+      + `<td>${fix(avg.loss, 4)}<span class="se"> ±${fix(avg.standardErrors.loss, 4)}</span></td>`
+      + `<td>${fix(avg.precision, 3)}<span class="se"> ±${fix(avg.standardErrors.precision, 3)}</span></td>`);
+    const chart = /<figure class="xent-chart" id="[^"]*class-loss[\s\S]*?<\/figure>/.exec(page)![0];
+    const bars = Array.from(chart.matchAll(/<path [^>]*class="err" data-lo="([^"]+)" data-hi="([^"]+)"><title>label (\d+):/g));
+    expect(bars.length).toBe(want.perClass.length);
+    for (const [, lo, hi, k] of bars) {
+      const p = want.perClass[Number(k)];
+      close(Number(lo), p.loss - 1.959963984540054 * p.standardErrors.loss);
+      close(Number(hi), p.loss + 1.959963984540054 * p.standardErrors.loss);
+    }
+    expect(chart).toContain('95 % interval (± 1.96 se)');
     expect(page).toContain('bootstrap 95% (200 resamples)');
     expect(page).not.toMatch(/>NaN<|>undefined<|>null</);
   });

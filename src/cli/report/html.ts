@@ -11,6 +11,7 @@
  * never share space, and crowded tick labels are thinned.
  */
 import type { EvalResult } from '../../eval/evaluator.js';
+import { Z95 } from '../../eval/estimate.js';
 import { TABLE_CSS, metaBlock, reportTables } from './tables.js';
 import { type ReportInfo, isBinary, reading } from './text.js';
 
@@ -62,6 +63,7 @@ export const CHART_CSS = [
   '.xent-chart .ref2{stroke:#555;stroke-width:1.5;stroke-dasharray:2 2;fill:none}',
   '.xent-chart .dot{fill:#e45756}.xent-chart .pt{fill:#4c78a8;fill-opacity:.55;stroke:#2f5d8a;stroke-width:1}',
   '.xent-chart .curve{fill:none;stroke:#f58518;stroke-width:2}',
+  '.xent-chart .err{stroke:#1f3550;stroke-width:1.2;fill:none}',
 ].join('');
 
 /** Options of the chart functions. */
@@ -318,7 +320,10 @@ function lnBase(unit: string): number {
 
 // ---- the charts ------------------------------------------------------------------------------------------------
 
-/** Bars of the mean loss per class (the 100 highest when there are more), thinned and shortened class labels. */
+/**
+ * Bars of the mean loss per class (the 100 highest when there are more), thinned and shortened class labels, and
+ * each bar's 95% interval (± 1.96 standard errors) as an error bar, its top cut at twice the highest bar.
+ */
 export function classLossChart(r: EvalResult, o: ChartOptions = {}, multiLabel = false): string {
   // Multi-label: every label has a mean over every row (support is the positives), so none is left out.
   const all = r.perClass.filter((c) => Number.isFinite(c.loss) && (multiLabel || c.support > 0));
@@ -328,11 +333,14 @@ export function classLossChart(r: EvalResult, o: ChartOptions = {}, multiLabel =
   const caption = `Mean ${multiLabel ? 'binary ' : ''}loss per ${what}${many ? ` (the ${MAX_CLASS_BARS} highest of ${all.length})` : ''}`;
   if (!cs.length) return empty('class-loss', caption, `no ${what} with rows`, o);
   const name = (c: number) => o.classNames?.[c] ?? String(c);
-  const max = Math.max(...cs.map((c) => c.loss), Number.isFinite(r.loss) ? r.loss : 0);
-  const y = zeroTicks(max * 1.04);
+  const se = (c: (typeof cs)[number]) => c.standardErrors.loss;
+  const highest = Math.max(...cs.map((c) => c.loss), Number.isFinite(r.loss) ? r.loss : 0);
+  const reach = Math.max(highest, ...cs.map((c) => c.loss + Z95 * (se(c) ?? 0)).filter(Number.isFinite));
+  const y = zeroTicks(Math.min(reach, 2 * highest) * 1.04);
   let bw = 0;
   let x0 = 0;
   const legend: LegendItem[] = Number.isFinite(r.loss) ? [{ mark: dash('ref'), text: `overall mean ${fixed(r.loss, 4)} ${r.unit}` }] : [];
+  if (cs.some((c) => se(c) !== null)) legend.push({ mark: (x, yy) => `<path d="M${f(x + 8)} ${f(yy - 5)}V${f(yy + 5)}M${f(x + 5)} ${f(yy - 5)}H${f(x + 11)}M${f(x + 5)} ${f(yy + 5)}H${f(x + 11)}" class="err"/>`, text: '95 % interval (± 1.96 se)' });
   const fr = frame({
     y, yTitle: `mean loss (${r.unit})`, xTitle: many ? `${what} (by mean loss)` : what, legend,
     xLabels: (left, right) => {
@@ -341,16 +349,25 @@ export function classLossChart(r: EvalResult, o: ChartOptions = {}, multiLabel =
       return classLabels(cs.map((c) => name(c.class)), left, bw);
     },
   });
+  const clip = (v: number) => fr.py(Math.min(Math.max(0, v), y.top));
   cs.forEach((c, i) => {
     const top = fr.py(c.loss);
     const gap = bw >= 6 ? bw * 0.15 : bw >= 3 ? 0.5 : 0;
+    const s = se(c);
+    const pm = s === null ? '' : ` ± ${fixed(s, 4)}`;
     fr.parts.push(`<rect x="${f(x0 + i * bw + gap)}" y="${f(top)}" width="${f(Math.max(0.5, bw - 2 * gap))}" height="${f(fr.bottom - top)}" class="bar">`
-      + `<title>${what} ${esc(name(c.class))}: ${fixed(c.loss, 4)} ${r.unit}, support ${c.support}, accuracy ${fixed(100 * c.accuracy, 1)} %</title></rect>`);
+      + `<title>${what} ${esc(name(c.class))}: ${fixed(c.loss, 4)}${pm} ${r.unit}, support ${c.support}, accuracy ${fixed(100 * c.accuracy, 1)} %</title></rect>`);
+    if (s === null) return;
+    const [lo, hi] = [c.loss - Z95 * s, c.loss + Z95 * s];
+    const x = x0 + (i + 0.5) * bw;
+    const cap = Math.min(4, bw * 0.3);
+    fr.parts.push(`<path d="M${f(x)} ${f(clip(lo))}V${f(clip(hi))}M${f(x - cap)} ${f(clip(hi))}H${f(x + cap)}M${f(x - cap)} ${f(clip(lo))}H${f(x + cap)}" class="err" data-lo="${lo}" data-hi="${hi}">`
+      + `<title>${what} ${esc(name(c.class))}: 95 % interval ${fixed(lo, 4)} – ${fixed(hi, 4)} ${r.unit}</title></path>`);
   });
   fr.parts.push(`<line x1="${fr.left}" y1="${fr.bottom}" x2="${fr.right}" y2="${fr.bottom}" class="ax"/>`);
   if (Number.isFinite(r.loss)) fr.parts.push(`<line x1="${fr.left}" y1="${f(fr.py(r.loss))}" x2="${fr.right}" y2="${f(fr.py(r.loss))}" class="ref"/>`);
   const worst = cs.reduce((a, b) => (b.loss > a.loss ? b : a));
-  const desc = `${cs.length} bars; highest: ${what} ${name(worst.class)} at ${fixed(worst.loss, 4)} ${r.unit}; overall mean ${fixed(r.loss, 4)} ${r.unit}.`;
+  const desc = `${cs.length} bars with 95% intervals; highest: ${what} ${name(worst.class)} at ${fixed(worst.loss, 4)} ${r.unit}; overall mean ${fixed(r.loss, 4)} ${r.unit}.`;
   return wrap('class-loss', caption, desc, fr.parts, o);
 }
 

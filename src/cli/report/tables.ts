@@ -4,6 +4,7 @@
  * the confusion matrix (shaded by the share of each label's rows), the most confused pairs, the worst rows, and the
  * run's metadata.
  */
+import type { AverageFigure } from '../../eval/averages.js';
 import type { EvalResult } from '../../eval/evaluator.js';
 import type { RunMeta } from './meta.js';
 import { type ReportInfo, className } from './text.js';
@@ -23,9 +24,9 @@ export const TABLE_CSS = [
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const num = (v: number | null | undefined, d: number) => (v === null || v === undefined ? 'n/a' : Number.isFinite(v) ? v.toFixed(d) : String(v));
 const count = (v: number) => (Number.isInteger(v) ? v.toLocaleString('en-US') : v.toFixed(2));
-/** A figure and, in small grey type, ± its standard error (nothing when it has none). */
-const withError = (v: number | null, se: number | null, d: number) =>
-  `${num(v, d)}${v !== null && se !== null && Number.isFinite(se) ? `<span class="se"> ±${se.toFixed(d)}</span>` : ''}`;
+/** A figure and, in small grey type, ± its standard error (±≤ for an upper bound of it; nothing when it has none). */
+const withError = (v: number | null, se: number | null, d: number, bound = false) =>
+  `${num(v, d)}${v !== null && se !== null && Number.isFinite(se) ? `<span class="se"> ±${bound ? '≤' : ''}${se.toFixed(d)}</span>` : ''}`;
 const row = (cells: string[], cls = '') => `<tr${cls ? ` class="${cls}"` : ''}>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
 
 function classTable(r: EvalResult, info: ReportInfo): string {
@@ -43,10 +44,13 @@ function classTable(r: EvalResult, info: ReportInfo): string {
   const total = r.perClass.reduce((a, c) => a + c.support, 0);
   for (const k of ['macro', 'weighted'] as const) {
     const a = r.averages?.[k];
-    body.push(row([`${k} avg`, count(total), num(a?.loss, 4), num(a?.precision, 3), num(a?.recall, 3), num(a?.f1, 3), ''], 'avg'));
+    const cell = (m: AverageFigure, d: number) => (a ? withError(a[m], a.standardErrors[m], d, a.bounds.includes(m)) : num(null, d));
+    body.push(row([`${k} avg`, count(total), cell('loss', 4), cell('precision', 3), cell('recall', 3), cell('f1', 3), ''], 'avg'));
   }
+  const bounds = r.averages?.macro.bounds.length || r.averages?.weighted.bounds.length
+    ? ` ±≤: an upper bound of the standard error (too few sums kept for the delta method at ${r.perClass.length} ${whats}).` : '';
   const note = `<p class="meta">${many ? `The ${MAX_CLASS_ROWS} ${whats} of highest mean loss of ${r.perClass.length}; the averages are over all. Every ${what}: --format json or csv. ` : ''}`
-    + `± one standard error (the loss over the ${what}'s rows; precision, recall and F1 by the delta method; none below two rows).</p>`;
+    + `± one standard error (the loss over the ${what}'s rows; precision, recall, F1 and the averages by the delta method; none below two rows).${bounds}</p>`;
   return `<h2>Per ${what}</h2>${note}<table class="xent-t"><thead><tr>${head}</tr></thead><tbody>${body.join('')}</tbody></table>`;
 }
 

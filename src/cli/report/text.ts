@@ -1,5 +1,6 @@
 /** The table, CSV and JSON reports of `xent eval`. */
 import { type EvalResult, PER_CLASS_LIMIT } from '../../eval/evaluator.js';
+import type { AverageFigure } from '../../eval/averages.js';
 import { terminal } from '../terminal.js';
 import type { InputSum, RunMeta } from './meta.js';
 
@@ -125,10 +126,12 @@ function matrixLines(r: EvalResult, info: ReportInfo): string[] {
 }
 
 const name = (info: ReportInfo, k: number) => terminal(className(info, k)).slice(0, 24);
-const opt = (v: number | null) => (v === null ? 'n/a' : v.toFixed(3));
-/** A figure with its standard error to the same decimals, `0.812 ±0.021`; the figure alone when the error is null. */
-export const withError = (v: number | null, se: number | null, d: number) =>
-  v === null ? 'n/a' : se === null || !Number.isFinite(se) ? num(v, d) : `${num(v, d)} ±${se.toFixed(d)}`;
+/**
+ * A figure with its standard error to the same decimals, `0.812 ±0.021` (`±≤0.021` for an upper bound of the
+ * error); the figure alone when the error is null.
+ */
+export const withError = (v: number | null, se: number | null, d: number, bound = false) =>
+  v === null ? 'n/a' : se === null || !Number.isFinite(se) ? num(v, d) : `${num(v, d)} ±${bound ? '≤' : ''}${se.toFixed(d)}`;
 
 /**
  * The per-class table: support, loss, precision, recall, F1 (each ± one standard error), predicted; then the macro
@@ -155,9 +158,13 @@ function classTable(r: EvalResult, info: ReportInfo): string[] {
   const total = r.perClass.reduce((a, c) => a + c.support, 0);
   for (const k of ['macro', 'weighted'] as const) {
     const a = r.averages?.[k];
-    out.push(line(`${k} avg`, a ? [fmtCount(total), num(a.loss), opt(a.precision), opt(a.recall), opt(a.f1), ''] : [fmtCount(total), 'n/a', 'n/a', 'n/a', 'n/a', '']));
+    const cell = (m: AverageFigure, d: number) => (a ? withError(a[m], a.standardErrors[m], d, a.bounds.includes(m)) : 'n/a');
+    out.push(line(`${k} avg`, [fmtCount(total), cell('loss', 4), cell('precision', 3), cell('recall', 3), cell('f1', 3), '']));
   }
-  out.push('  (± one standard error; precision, recall and F1 by the delta method; none below two rows)');
+  out.push('  (± one standard error; precision, recall, F1 and the averages: delta method; none below two rows)');
+  if (r.averages?.macro.bounds.length || r.averages?.weighted.bounds.length) {
+    out.push(`  (±≤: an upper bound of the standard error: the state keeps too few sums at ${r.perClass.length} ${info.multiLabel ? 'labels' : 'classes'})`);
+  }
   return out;
 }
 
@@ -197,7 +204,13 @@ export function csvReport(r: EvalResult): string {
   put('baseline_uniform', r.baselines.uniform);
   put('skill', r.baselines.skill ?? '');
   for (const k of ['macro', 'weighted'] as const) {
-    for (const m of ['precision', 'recall', 'f1', 'loss'] as const) put(`${k}_${m}`, r.averages?.[k][m] ?? '');
+    const a = r.averages?.[k];
+    for (const m of ['precision', 'recall', 'f1', 'loss'] as const) {
+      put(`${k}_${m}`, a?.[m] ?? '');
+      put(`${k}_${m}_se`, a?.standardErrors[m] ?? '');
+    }
+    // The figures whose _se is an upper bound of the standard error (space-separated; empty: none).
+    put(`${k}_se_bounds`, a?.bounds.join(' ') ?? '');
   }
   if (r.bootstrap) {
     const b = r.bootstrap;
