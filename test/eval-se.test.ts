@@ -316,6 +316,11 @@ describe('Evaluator state versions 4 and 5: the per-class and the averages\' err
     bad((j) => (j.perClass.classProb2[0] = -1), 'classProb2[0]');
     bad((j) => (j.w2 = j.weight * j.weight * 2), 'w2');
     bad((j) => (j.loss2 = 0), 'sum of squares');
+    bad((j) => (j.detail.confusion2[0][1] = -1), 'detail.confusion2');
+    bad((j) => (j.detail.confusion2[0][1] = 1e9), 'detail.confusion2');
+    const m = JSON.parse(JSON.stringify(multiPart(multiLabelCases[0], 'Float64Array')));
+    m.detail.moments[0][1] = -1;
+    expectXent(() => Evaluator.fromJSON(m), 'INVALID_STATE', 'detail.moments');
   });
 
   it('keeps the sums only with per-class figures: without them the state does not grow with the classes', () => {
