@@ -170,7 +170,8 @@ def multi_averages(t, pos, loss, w, C):
 
 
 def check_averages():
-    """The averages' delta-method errors against a bootstrap of the rows (2,000 resamples), within 8 %."""
+    """The averages' delta-method errors against a bootstrap of the rows (2,000 resamples), within 8 %. (The
+    Evaluator gives no error for a multi-label weighted loss, whose sums it does not keep; the fixtures hold it.)"""
     r = np.random.default_rng(7)
     worst = 0.0
     for multi in (False, True):

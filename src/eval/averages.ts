@@ -4,8 +4,8 @@
  *
  * Every average is a smooth function f of the state's per-class sums S_c (support Σ w·t), P_c (predicted Σ w·pos),
  * H_c (true positives Σ w·t·pos), L_c (loss Σ w·loss) and of W (Σ w), each a sum over rows. Its linearisation
- * gives each row the influence z = w·∇f·v, v the row's contribution to the sums (t, pos, t·pos, loss and 1 per
- * class), and Var f ≈ Σ_rows z² = ∇fᵀ M ∇f with M = Σ w²·v·vᵀ. Σ z = 0 at the estimate, so no centring; no
+ * gives each row the influence z = w·∇f·v, v the row's contribution to the sums (t, pos, t·pos and loss per
+ * class, and 1), and Var f ≈ Σ_rows z² = ∇fᵀ M ∇f with M = Σ w²·v·vᵀ. Σ z = 0 at the estimate, so no centring; no
  * n / (n − 1) (as for precision, recall and F1 per class). The support, the predictions and the count W are random
  * in this (rows are drawn, not class counts), so the weighted average's weights (the supports) are accounted for;
  * the set of classes averaged over (those with a label or a prediction) is taken as given.
@@ -31,10 +31,12 @@
  * delta-method error). The loss rows of class y touch L_y and S_y only: exact from
  * the per-class Σ w²·loss², Σ w²·loss and Σ w².
  *
- * Multi-label, a row touches every label: the state keeps M itself (detail.moments, up to MOMENT_LIMIT labels).
- * Above, precision, recall and F1 take the bound Var(Σ_c Z_c) ≤ (Σ_c sd Z_c)² (perfectly correlated labels), each
- * label's variance from its own sums (Σ w²·t², Σ w²·pos, Σ w²·t·pos, Σ w²·t²·pos); the macro loss is the headline
- * mean loss (exact), the weighted loss is unknown (null).
+ * Multi-label, a row touches every label: the state keeps M for v = (t, pos, t·pos, 1) (detail.moments, up to
+ * MOMENT_LIMIT labels). Above, precision, recall and F1 take the bound Var(Σ_c Z_c) ≤ (Σ_c sd Z_c)² (perfectly
+ * correlated labels), each label's variance from its own sums (Σ w²·t², Σ w²·pos, Σ w²·t·pos, Σ w²·t²·pos). The
+ * macro loss is the headline mean loss, exact from its own sums. The weighted loss would need the dense block
+ * Σ w²·loss_c·loss_d (and Σ w²·t_c·loss_d), which would double the cost of a multi-label update for a rarely read
+ * figure: its error is unknown (null).
  */
 import { momentCell, momentDim } from './detail.js';
 import type { EvalState } from './state.js';
@@ -123,9 +125,9 @@ const seOf = (v: number): number | null => (Number.isFinite(v) ? Math.sqrt(Math.
 function variance(st: EvalState, g: Gradient, loss: boolean): [number, boolean] {
   const d = st.detail;
   if (st.settings.multiLabel) {
-    if (d.moments.length && d.secondKnown) return [quadratic(d.moments, g, st.settings.classes), false];
-    if (!loss) return [correlatedBound(st, g), true];
-    // The macro loss is the headline mean loss, whose Σ w²·loss and Σ w²·loss² the state keeps: exact.
+    if (!loss) return d.moments.length && d.secondKnown ? [quadratic(d.moments, g, st.settings.classes), false] : [correlatedBound(st, g), true];
+    // The macro loss is the headline mean loss, whose Σ w²·loss and Σ w²·loss² the state keeps: exact. The
+    // weighted one: unknown.
     if (g.S.some((x) => x !== 0)) return [NaN, false];
     const f = -g.W * st.weight;
     return [(st.loss2 - 2 * f * st.loss1 + f * f * st.w2) / (st.weight * st.weight), false];
@@ -155,15 +157,14 @@ function variance(st: EvalState, g: Gradient, loss: boolean): [number, boolean] 
   return [v + off + 2 * cross, false];
 }
 
-/** gᵀ M g for the packed moment matrix M of v = (t, pos, t·pos, loss, 1) over C labels. */
+/** gᵀ M g for the packed moment matrix M of v = (t, pos, t·pos, 1) over C labels (g without loss terms). */
 function quadratic(M: Float64Array, g: Gradient, C: number): number {
   const D = momentDim(C);
   const x = new Float64Array(D);
   x.set(g.S, 0);
   x.set(g.P, C);
   x.set(g.H, 2 * C);
-  x.set(g.L, 3 * C);
-  x[4 * C] = g.W;
+  x[3 * C] = g.W;
   let v = 0;
   for (let a = 0; a < D; a++) {
     if (x[a] === 0) continue;

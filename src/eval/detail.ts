@@ -38,12 +38,12 @@ export const pairCell = (d: number, key: number) => d * PAIR_WIDTH + (Math.imul(
 
 /**
  * Up to this many labels a multi-label evaluator keeping per-class figures keeps the second moments of its rows'
- * per-label vectors (`moments`): (4C + 1)(4C + 2) / 2 sums, 2,145 at 16 labels.
+ * per-label vectors (`moments`): (3C + 1)(3C + 2) / 2 sums, 1,225 at 16 labels.
  */
 export const MOMENT_LIMIT = 16;
 export const keepsMoments = (s: EvalSettings) => s.perClass && s.multiLabel && s.classes <= MOMENT_LIMIT;
-/** Dimension of a multi-label row's vector v = (t, pos, t·pos, loss, 1) over the labels (averages.ts). */
-export const momentDim = (classes: number) => 4 * classes + 1;
+/** Dimension of a multi-label row's vector v = (t, pos, t·pos, 1) over the labels (averages.ts). */
+export const momentDim = (classes: number) => 3 * classes + 1;
 /** Index of v_a·v_b (a <= b) in the packed upper triangle of the moment matrix of dimension d. */
 export const momentCell = (d: number, a: number, b: number) => a * d - (a * (a - 1)) / 2 + (b - a);
 
@@ -70,7 +70,7 @@ export class DetailSums {
   /**
    * For the standard errors of the macro and weighted averages (state version 5; averages.ts). confusion2[y·C + k]:
    * Σ w² over the rows of label y predicted as k (with the confusion matrix). moments: Σ w²·v_a·v_b over the rows,
-   * the packed upper triangle (momentCell) of the moment matrix of v = (t, pos, t·pos, loss, 1) over the labels
+   * the packed upper triangle (momentCell) of the moment matrix of v = (t, pos, t·pos, 1) over the labels
    * (multi-label, keepsMoments).
    */
   confusion2: Float64Array;
@@ -128,12 +128,55 @@ export class DetailSums {
   }
 
   /**
-   * Adds w²·v_a·v_b to the moments for each pair a <= b of a multi-label row's n nonzero entries of v (indices in
-   * increasing order, and values).
+   * A multi-label row's nonzero entries of v, gathered label by label (momentEntries) in three runs, of t at
+   * [0, nT), of pos at [C, C + nP), of t·pos at [2C, 2C + nU): each run in index order.
    */
-  addMoments(ww: number, index: Int32Array, value: Float64Array, n: number): void {
+  private vIndex = new Int32Array(0);
+  private vValue = new Float64Array(0);
+  private nT = 0;
+  private nP = 0;
+  private nU = 0;
+
+  /** Label j of the current multi-label row: its target t and prediction pos (0 or 1). */
+  momentEntries(j: number, t: number, pos: number): void {
+    const C = this.settings.classes;
+    if (this.vIndex.length === 0) {
+      this.vIndex = new Int32Array(3 * C + 1);
+      this.vValue = new Float64Array(3 * C + 1);
+    }
+    if (t !== 0) {
+      this.vIndex[this.nT] = j;
+      this.vValue[this.nT++] = t;
+    }
+    if (pos !== 0) {
+      this.vIndex[C + this.nP] = C + j;
+      this.vValue[C + this.nP++] = pos;
+      if (t !== 0) {
+        this.vIndex[2 * C + this.nU] = 2 * C + j;
+        this.vValue[2 * C + this.nU++] = t * pos;
+      }
+    }
+  }
+
+  /** Adds w²·v_a·v_b (a <= b) to the moments for the current row's entries (plus the constant 1), and clears them. */
+  addMoments(ww: number): void {
+    const C = this.settings.classes;
+    const [index, value] = [this.vIndex, this.vValue];
+    // The runs side by side, then the 1: every entry in index order (short runs: plain loops).
+    let n = this.nT;
+    for (let i = C; i < C + this.nP; i++) {
+      index[n] = index[i];
+      value[n++] = value[i];
+    }
+    for (let i = 2 * C; i < 2 * C + this.nU; i++) {
+      index[n] = index[i];
+      value[n++] = value[i];
+    }
+    index[n] = 3 * C;
+    value[n++] = 1;
+    this.nT = this.nP = this.nU = 0;
     const m = this.moments;
-    const d = momentDim(this.settings.classes);
+    const d = momentDim(C);
     for (let i = 0; i < n; i++) {
       const wa = ww * value[i];
       const row = momentCell(d, index[i], 0);

@@ -191,16 +191,6 @@ function logitsLabel(
   }
 }
 
-/**
- * A multi-label row's targets, predictions and losses per label, and the nonzero entries of its v = (t, pos, t·pos,
- * loss, 1) in index order (detail.ts, moments): reused.
- */
-let labelT = new Float64Array(0);
-let labelPos = new Float64Array(0);
-let labelLoss = new Float64Array(0);
-let vIndex = new Int32Array(0);
-let vValue = new Float64Array(0);
-
 /** 0/1 (or soft) targets against per-label logits or probabilities: binary statistics per element. */
 export function multiLabel(
   st: EvalState, xData: FloatData, tData: FloatData, rows: number, cols: number, w: FloatArray | null,
@@ -213,12 +203,8 @@ export function multiLabel(
   const loss = logits ? sigmoidCrossEntropy(xIn, tIn, opts) : binaryCrossEntropy(xIn, tIn, opts);
   const x = floatsOf(kernels(), xData, true);
   const t = floatsOf(kernels(), tData, true);
-  const moments = st.detail.moments.length > 0;
-  if (moments && vIndex.length < 4 * cols + 1) {
-    [labelT, labelPos, labelLoss] = [new Float64Array(cols), new Float64Array(cols), new Float64Array(cols)];
-    vIndex = new Int32Array(4 * cols + 1);
-    vValue = new Float64Array(4 * cols + 1);
-  }
+  const d = st.detail;
+  const moments = d.moments.length > 0;
   for (let r = 0; r < rows; r++) {
     const wr = w === null ? 1 : w[r];
     let rowLoss = 0;
@@ -259,13 +245,9 @@ export function multiLabel(
       st.predictedW2[j] += ww * pos;
       st.hitsW2[j] += ww * ti * pos;
       st.hitsT2[j] += ww * ti * ti * pos;
-      if (moments) {
-        labelT[j] = ti;
-        labelPos[j] = pos;
-        labelLoss[j] = l;
-      }
+      if (moments) d.momentEntries(j, ti, pos);
     }
-    if (moments && wr !== 0) st.detail.addMoments(wr * wr, vIndex, vValue, vEntries(cols));
+    if (moments && wr !== 0) d.addMoments(wr * wr);
     const row = st.rows;
     st.rows++;
     if (wr === 0) continue;
@@ -290,20 +272,4 @@ export function multiLabel(
     if (l > st.max) st.max = l;
     st.hist[slotOf(l)] += wr;
   }
-}
-
-/** Writes the row's nonzero entries of v into vIndex / vValue in index order; returns their number. */
-function vEntries(C: number): number {
-  let n = 0;
-  for (let b = 0; b < 4; b++) {
-    for (let j = 0; j < C; j++) {
-      const v = b === 0 ? labelT[j] : b === 1 ? labelPos[j] : b === 2 ? labelT[j] * labelPos[j] : labelLoss[j];
-      if (v === 0) continue;
-      vIndex[n] = b * C + j;
-      vValue[n++] = v;
-    }
-  }
-  vIndex[n] = 4 * C;
-  vValue[n++] = 1;
-  return n;
 }

@@ -23,7 +23,7 @@ export interface AverageResult extends Scores {
   /**
    * The standard error of each figure, rows taken as independent draws: the delta method on the state's sums
    * (averages.ts), the supports of the weighted average random too. Null below two (effective) rows or where the
-   * state lacks the sums (a part from a version 3 or older state; the weighted loss of more than 16 labels).
+   * state lacks the sums (a part from a version 3 or older state; the weighted loss of multi-label input).
    */
   standardErrors: AverageErrors;
   /**
