@@ -330,7 +330,7 @@ multi = [
                lambda n: np.where(rng.random(n) < 0.1, 0.0, np.round(rng.gamma(2.0, 1.0, n), 3)),
                boot={'resamples': 150, 'seed': 9}),
     multi_case('multi-label, soft targets', 80, 4, None, soft=True),
-    # Above 16 labels the state keeps no joint moments: the averages' errors of precision, recall and F1 are bounds.
+    # Above 16 labels the state keeps no joint moments: the averages' errors of precision, recall and F1 are unknown.
     multi_case('multi-label, 20 labels', 90, 20, lambda n: np.round(rng.uniform(0.5, 2, n), 3)),
 ]
 with open(OUT, 'w') as f:

@@ -48,9 +48,10 @@ export const momentDim = (classes: number) => 3 * classes + 1;
 export const momentCell = (d: number, a: number, b: number) => a * d - (a * (a - 1)) / 2 + (b - a);
 
 /** The sums kept as arrays, in their packed order. */
-const SUMS = ['hits', 'confusion', 'pos', 'neg', 'pairs', 'confusion2', 'moments'] as const;
+const FIRST = ['hits', 'confusion', 'pos', 'neg', 'pairs'] as const;
 /** The sums of state version 5 (averages' standard errors): unknown in a part read from an older state. */
 const SECOND = ['confusion2', 'moments'] as const;
+const SUMS = [...FIRST, ...SECOND] as const;
 
 export class DetailSums {
   /**
@@ -88,6 +89,8 @@ export class DetailSums {
     this.confusion2 = new Float64Array(c * c);
     const d = keepsMoments(settings) ? momentDim(settings.classes) : 0;
     this.moments = new Float64Array((d * (d + 1)) / 2);
+    this.vIndex = new Int32Array(d);
+    this.vValue = new Float64Array(d);
     const bins = keepsCurves(settings) ? SCORE_BINS : 0;
     this.pos = new Float64Array(bins);
     this.neg = new Float64Array(bins);
@@ -131,8 +134,8 @@ export class DetailSums {
    * A multi-label row's nonzero entries of v, gathered label by label (momentEntries) in three runs, of t at
    * [0, nT), of pos at [C, C + nP), of t·pos at [2C, 2C + nU): each run in index order.
    */
-  private vIndex = new Int32Array(0);
-  private vValue = new Float64Array(0);
+  private vIndex: Int32Array;
+  private vValue: Float64Array;
   private nT = 0;
   private nP = 0;
   private nU = 0;
@@ -140,10 +143,6 @@ export class DetailSums {
   /** Label j of the current multi-label row: its target t and prediction pos (0 or 1). */
   momentEntries(j: number, t: number, pos: number): void {
     const C = this.settings.classes;
-    if (this.vIndex.length === 0) {
-      this.vIndex = new Int32Array(3 * C + 1);
-      this.vValue = new Float64Array(3 * C + 1);
-    }
     if (t !== 0) {
       this.vIndex[this.nT] = j;
       this.vValue[this.nT++] = t;
@@ -298,11 +297,8 @@ export class DetailSums {
       throw new XentError('INVALID_TYPE', 'state.detail must be an object { known, hits, confusion, pos, neg, pairs, worst }');
     }
     this.known = o.known;
-    for (const k of SUMS) if (!(SECOND as readonly string[]).includes(k)) readPairs(o[k], this[k], k);
-    if (second) {
-      this.secondKnown = o.confusion2 !== null || o.moments !== null;
-      for (const k of SECOND) if (this.secondKnown) readPairs(o[k], this[k], k);
-    }
+    this.secondKnown = second && o.moments !== null;
+    for (const k of this.secondKnown ? SUMS : FIRST) readPairs(o[k], this[k], k);
     if (!Array.isArray(o.worst) || o.worst.length > WORST_ROWS) {
       throw new XentError('INVALID_TYPE', `state.detail.worst must be an array of at most ${WORST_ROWS} [row, loss] pairs`);
     }

@@ -23,12 +23,13 @@ export interface AverageResult extends Scores {
   /**
    * The standard error of each figure, rows taken as independent draws: the delta method on the state's sums
    * (averages.ts), the supports of the weighted average random too. Null below two (effective) rows or where the
-   * state lacks the sums (a part from a version 3 or older state; the weighted loss of multi-label input).
+   * state lacks the sums (a part from a version 3 or older state; multi-label: the weighted loss, and precision,
+   * recall and F1 above 16 labels or with a part from a version 4 state).
    */
   standardErrors: AverageErrors;
   /**
-   * The figures whose standard error is a conservative upper bound instead (the state keeps no Σ w² per confusion
-   * cell above 32 classes, nor the labels' joint moments above 16 labels: averages.ts).
+   * The figures whose standard error is a conservative upper bound instead (single-label: the state keeps no Σ w²
+   * per confusion cell above 32 classes, or a part came from a version 4 state: averages.ts).
    */
   bounds: AverageFigure[];
 }
@@ -145,6 +146,7 @@ export function reportFigures(st: EvalState): ReportFigures {
     const macro = { precision: 0, recall: 0, f1: 0, loss: 0 };
     const weighted = { precision: 0, recall: 0, f1: 0, loss: 0 };
     let n = 0;
+    const set: number[] = [];
     let lossN = 0;
     let support = 0;
     let entropy = 0;
@@ -155,6 +157,7 @@ export function reportFigures(st: EvalState): ReportFigures {
       entropy += s.multiLabel ? binaryEntropy(pj) : pj > 0 ? -pj * Math.log(pj) : 0;
       if (!s.multiLabel && sj === 0 && st.predicted[j] === 0) continue;
       n++;
+      set.push(j);
       support += sj;
       const sc = classScores(st, j);
       const l = classNats(st, j);
@@ -178,7 +181,7 @@ export function reportFigures(st: EvalState): ReportFigures {
           loss: ratio(weighted.loss, support),
         },
       };
-      const e = averageErrors(st, (j) => s.multiLabel || st.support[j] > 0 || st.predicted[j] > 0, values);
+      const e = averageErrors(st, set, values);
       const inUnit = (a: AverageResult['standardErrors'], v: typeof values.macro, bounds: AverageFigure[]): AverageResult => ({
         ...v, loss: v.loss / u, standardErrors: { ...a, loss: a.loss === null ? null : a.loss / u }, bounds,
       });
