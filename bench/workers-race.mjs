@@ -1,7 +1,8 @@
 // xent/parallel on W5 (512 × 151,936 float32 logits) in one process, the contenders alternating round by round
 // (the order reversed every other round): xent on one thread (with its copy, and zero-copy), pools of 1 and 2
-// workers and of 1 worker beside the calling thread (logits in shared memory; and plain logits on 2 workers), and
-// onnxruntime-node on 1 and 2 threads. Prints per contender the median of the rounds' times (each round: the best
+// workers and of 1 worker beside the calling thread (logits in the pool's shared wasm memory, read in place:
+// pool.allocate(); in a SharedArrayBuffer, copied block by block into each thread's memory: sharedArray(); and
+// plain logits on 2 workers), and onnxruntime-node on 1 and 2 threads. Prints per contender the median of the rounds' times (each round: the best
 // of REPS calls) in ns per element, the process's CPU time per element (every thread), and the medians of the
 // per-round ratios.
 //   npm run build, then: node bench/workers-race.mjs [ROUNDS=9] [REPS=2]   (onnxruntime-node from bench/peers)
@@ -34,7 +35,11 @@ const pools = [];
 for (const [name, o] of [['xent, 1 worker', { workers: 1 }], ['xent, 2 workers', { workers: 2 }], ['xent, 1 worker + caller', { workers: 1, caller: true }]]) {
   const pool = await par.createPool(o);
   pools.push(pool);
-  contenders[name] = () => pool.softmaxCrossEntropy(shared, labels, options);
+  const inPlace = pool.allocate('float32', n);
+  if (!pool.inPlace) throw new Error('the pool has no shared wasm memory here');
+  inPlace.view().set(plain);
+  contenders[`${name}, in place`] = () => pool.softmaxCrossEntropy(inPlace.view(), labels, options);
+  contenders[`${name}, SharedArrayBuffer`] = () => pool.softmaxCrossEntropy(shared, labels, options);
   if (o.workers === 2) contenders[`${name}, plain logits`] = () => pool.softmaxCrossEntropy(plain, labels, options);
 }
 let ort = null;
@@ -84,9 +89,10 @@ const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
 const ratio = (num, den) => (wall[num] && wall[den] ? median(wall[num].map((t, i) => t / wall[den][i])).toFixed(2) + '×' : '—');
 const load = (l) => l.map((v) => v.toFixed(2)).join(' ');
 console.log(`Node ${process.version}, ${ROUNDS} rounds (best of ${REPS} calls each), load average ${load(before)} before, ${load(loadavg())} after`);
-console.log('| contender | ns/element | CPU ns/element | 1 worker ÷ it | onnxruntime 2 threads ÷ it |');
+const one = 'xent, 1 worker, in place';
+console.log('| contender | ns/element | CPU ns/element | 1 worker (in place) ÷ it | onnxruntime 2 threads ÷ it |');
 console.log('|---|---:|---:|---:|---:|');
 for (const name of names) {
-  console.log(`| ${name} | ${median(wall[name]).toFixed(3)} | ${median(cpu[name]).toFixed(3)} | ${ratio('xent, 1 worker', name)} | ${ratio('onnxruntime-node, 2 threads', name)} |`);
+  console.log(`| ${name} | ${median(wall[name]).toFixed(3)} | ${median(cpu[name]).toFixed(3)} | ${ratio(one, name)} | ${ratio('onnxruntime-node, 2 threads', name)} |`);
 }
 for (const pool of pools) await pool.close();

@@ -42,7 +42,8 @@ for (const [format, ext, platform] of [['esm', 'js', 'neutral'], ['cjs', 'cjs', 
 
 // The raw modules, for the `xent/wasm/*` subpath, the module-importing entries and the CLI.
 mkdirSync('dist/wasm', { recursive: true });
-for (const name of ['xent.wasm', 'xent-relaxed.wasm', 'xent-scalar.wasm']) copyFileSync(`build/${name}`, `dist/wasm/${name}`);
+// xent-shared*.wasm: the shared-memory builds xent/parallel loads (its in-place arrays), never embedded.
+for (const name of ['xent.wasm', 'xent-relaxed.wasm', 'xent-scalar.wasm', 'xent-shared.wasm', 'xent-shared-relaxed.wasm']) copyFileSync(`build/${name}`, `dist/wasm/${name}`);
 
 /**
  * The entry for runtimes that refuse to compile WebAssembly from bytes: load.ts (embedded base64) is swapped for
@@ -97,7 +98,7 @@ const mainExternal = {
 };
 await build({
   ...common, entryPoints: { parallel: 'src/parallel/index.ts', 'parallel-worker': 'src/parallel/worker.ts' }, format: 'esm',
-  outdir: 'dist', external: ['node:worker_threads'], plugins: [mainExternal],
+  outdir: 'dist', external: ['node:worker_threads', 'node:fs/promises'], plugins: [mainExternal],
 });
 for (const f of ['parallel.js', 'parallel-worker.js']) {
   const text = readFileSync(`dist/${f}`, 'utf8');

@@ -6,11 +6,12 @@
  * block as it is free; other logits are copied block by block into buffers transferred to the workers as they ask. This module and the workers' script import the main entry (`xent`,
  * dist/index.js): one copy of the library and of its kernels, one XentError class.
  */
-import { type BackendName, type InitOptions, XentError, backend, init, softmaxCrossEntropy } from '../index.js';
+import { type BackendName, type InitOptions, type WasmArray, XentError, backend, init, softmaxCrossEntropy } from '../index.js';
 import { show } from '../core/errors.js';
-import { checkKeys, unitOf } from '../core/options.js';
+import { checkKeys, scaleOf, unitOf } from '../core/options.js';
 import { Sum } from '../core/reduce.js';
 import { runTask } from './blocks.js';
+import { type InPlace, SharedMemory, sharedFile } from './memory.js';
 import type { BlockReply, BlockTask, Start } from './protocol.js';
 
 export interface PoolOptions {
@@ -28,6 +29,13 @@ export interface PoolOptions {
    * as backend() names it).
    */
   init?: InitOptions;
+  /**
+   * Cap on the pool's shared WebAssembly memory (allocate()'s arrays), in bytes (default and at most 4 GiB, wasm32's
+   * limit): address space it reserves, not memory it takes.
+   */
+  maxMemory?: number;
+  /** The folder of the shared-memory builds, xent-shared*.wasm (default: dist/wasm/ beside this module). */
+  wasmUrl?: string | URL;
 }
 
 export interface ParallelSoftmaxCrossEntropyOptions {
@@ -103,12 +111,23 @@ export class Pool {
   private spare: ArrayBuffer[] = [];
   private next = 0;
   private closed = false;
+  /** The shared memory of allocate()'s arrays and this thread's instance on it (null: they are SharedArrayBuffers). */
+  private mem: SharedMemory | null = null;
 
-  private constructor(readonly workers: number, private readonly caller: boolean) {}
+  private constructor(readonly workers: number, private readonly caller: boolean, private readonly build: BackendName) {}
+
+  /**
+   * True when allocate()'s arrays lie in the pool's shared WebAssembly memory, read in place by every thread: the
+   * SIMD and relaxed-SIMD backends, in runtimes with shared memory. Otherwise they are SharedArrayBuffer arrays,
+   * each block copied into a thread's own memory (as sharedArray()'s).
+   */
+  get inPlace(): boolean {
+    return this.mem !== null;
+  }
 
   /** Starts `workers` workers, each running the kernels this thread runs (see PoolOptions.init). */
   static async create(options: PoolOptions = {}): Promise<Pool> {
-    const o = checkKeys(options, ['workers', 'workerUrl', 'init', 'caller'], 'createPool');
+    const o = checkKeys(options, ['workers', 'workerUrl', 'init', 'caller', 'maxMemory', 'wasmUrl'], 'createPool');
     const n = o.workers === undefined ? defaultWorkers() : (o.workers as number);
     if (!Number.isInteger(n) || n < 1 || n > 256) {
       throw new XentError('INVALID_OPTION', `workers must be an integer from 1 to 256, got ${show(o.workers)}`);
@@ -119,7 +138,16 @@ export class Pool {
     if (o.caller !== undefined && typeof o.caller !== 'boolean') {
       throw new XentError('INVALID_OPTION', `caller must be true or false, got ${show(o.caller)}`);
     }
-    const pool = new Pool(n, (o.caller as boolean | undefined) ?? false);
+    const max = o.maxMemory ?? 2 ** 32;
+    if (typeof max !== 'number' || !(max >= 65536)) {
+      throw new XentError('INVALID_OPTION', `maxMemory must be a number of bytes >= 65536, got ${show(o.maxMemory)}`);
+    }
+    const pool = new Pool(n, (o.caller as boolean | undefined) ?? false, backend());
+    const file = sharedFile(pool.build);
+    if (file) {
+      pool.mem = await SharedMemory.open(new URL(file, o.wasmUrl === undefined ? new URL('./wasm/', import.meta.url) : new URL(String(o.wasmUrl))), max);
+      if (pool.mem) start.shared = pool.mem.kernels;
+    }
     const fail = (e: unknown) => pool.failAll(new XentError('INTERNAL', `a worker failed: ${e instanceof Error ? e.message : show(e)}`));
     for (let i = 0; i < n; i++) {
       const h = await spawn(url, (r) => pool.settle(r), fail);
@@ -168,10 +196,52 @@ export class Pool {
     const unit = unitOf(o.base);
 
     const f32 = logits instanceof Float32Array;
+    const mem = this.mem;
+    const at = mem !== null && backend() === this.build ? mem.addressOf(logits) : -1;
     const shared = typeof SharedArrayBuffer !== 'undefined' && logits.buffer instanceof SharedArrayBuffer;
     const ints = labels instanceof Int32Array ? labels : Int32Array.from(labels);
     // A label that is not an int32 (2.5, NaN, 2^40) is the one-thread call's to refuse: an Int32Array would wrap it.
     for (let r = 0; r < rows; r++) if (ints[r] !== labels[r]) return oneThread();
+    // Logits in the shared memory: the labels (checked here as the one-thread call checks them) and the losses go
+    // there too, in regions of this call's own.
+    let inPlace: InPlace | undefined;
+    if (at >= 0) {
+      const y = classLabels(ints, cols, o.ignoreIndex);
+      let s: number;
+      try {
+        s = scaleOf(o.temperature, f32);
+      } catch {
+        return oneThread();
+      }
+      if (y === null) return oneThread();
+      const labelsAt = mem!.allocate(rows * 4);
+      let outAt: number;
+      try {
+        outAt = mem!.allocate(rows * 8);
+      } catch (e) {
+        mem!.release(labelsAt);
+        throw e;
+      }
+      mem!.view(Int32Array, labelsAt, rows).set(y);
+      inPlace = { x: at, labels: labelsAt, out: outAt, s };
+    }
+    try {
+      return await this.run(logits, ints, rows, cols, o, unit, shared, inPlace, oneThread);
+    } finally {
+      if (inPlace) {
+        mem!.release(inPlace.labels);
+        mem!.release(inPlace.out);
+      }
+    }
+  }
+
+  /** A checked call on the workers (and the calling thread): see softmaxCrossEntropy. */
+  private async run(
+    logits: Float32Array | Float64Array, ints: Int32Array, rows: number, cols: number, o: Record<string, unknown>,
+    unit: number, shared: boolean, inPlace: InPlace | undefined, oneThread: () => number | Float64Array,
+  ): Promise<number | Float64Array> {
+    const f32 = logits instanceof Float32Array;
+    const reduction = (o.reduction ?? 'mean') as 'mean' | 'sum' | 'none';
     const task = {
       buffer: logits.buffer, byteOffset: logits.byteOffset, f32, rows, cols, labels: ints,
       temperature: o.temperature as number | undefined, ignoreIndex: o.ignoreIndex as number | undefined,
@@ -188,11 +258,13 @@ export class Pool {
     if (shared) {
       // Every thread takes blocks of rows until none is left: no thread idles while another has a long queue.
       const claim = new Int32Array(new SharedArrayBuffer(4));
-      const out = new Float64Array(new SharedArrayBuffer(rows * 8));
-      const replies = busy.map((_, i) => this.request(i, { ...task, id: this.next++, claim, block, out }, []));
-      if (self) refused = !this.own(() => runTask({ ...task, id: -1, claim, block, out }));
+      const out = inPlace ? this.mem!.view(Float64Array, inPlace.out, rows) : new Float64Array(new SharedArrayBuffer(rows * 8));
+      const replies = busy.map((_, i) => this.request(i, { ...task, id: this.next++, claim, block, out, inPlace }, []));
+      if (self) refused = !this.own(() => runTask({ ...task, id: -1, claim, block, out, inPlace }, this.mem?.ex));
       settled = await Promise.allSettled(replies);
-      parts = [out];
+      // The region is the call's only until it returns; a loss that is not finite is the one-thread call's to explain.
+      parts = [inPlace ? out.slice() : out];
+      if (inPlace && !parts[0].every(Number.isFinite)) refused = true;
     } else {
       // Blocks go to the threads as they ask: each worker has two in hand (one to run while the next is copied on
       // this thread into a buffer it returns); the caller runs its blocks in place, between turns of the event loop.
@@ -244,6 +316,35 @@ export class Pool {
     return combine(parts, ints, rows, reduction, unit, o.ignoreIndex as number | undefined);
   }
 
+  /**
+   * `length` elements of `dtype` for this pool's calls: in the pool's shared WebAssembly memory where `inPlace`
+   * (every thread's kernels then read them where they are: no copy at all), else in a SharedArrayBuffer (each
+   * thread copies its blocks, as with sharedArray()). view() gives the same array every time: growing shared memory
+   * detaches nothing. free() gives the memory back for later allocations; the array must not be used afterwards.
+   * Browsers offer shared memory only to cross-origin isolated pages (INVALID_STATE otherwise).
+   */
+  allocate<D extends 'float32' | 'float64'>(dtype: D, length: number): WasmArray<D> {
+    if (dtype !== 'float32' && dtype !== 'float64') throw new XentError('INVALID_OPTION', `dtype must be 'float32' or 'float64', got ${show(dtype)}`);
+    if (!Number.isInteger(length) || length < 0) throw new XentError('INVALID_OPTION', `length must be an integer >= 0, got ${show(length)}`);
+    type A = WasmArray<D> extends { view(): infer T } ? T : never;
+    const mem = this.closed ? null : this.mem;
+    if (mem === null) {
+      const a = sharedArray(length, dtype) as A;
+      return { dtype, length, resident: false, view: () => a, free: () => {} };
+    }
+    const f32 = dtype === 'float32';
+    const at = mem.allocate(length * (f32 ? 4 : 8));
+    const a = (f32 ? mem.view(Float32Array, at, length) : mem.view(Float64Array, at, length)) as A;
+    let freed = false;
+    return {
+      dtype, length, resident: true, view: () => a,
+      free: () => {
+        if (!freed) mem.release(at);
+        freed = true;
+      },
+    };
+  }
+
   /** Posts a task to worker i; resolves to its reply. */
   private request(i: number, t: BlockTask, transfer: ArrayBuffer[]): Promise<Reply> {
     if (this.closed) return Promise.reject(closedDuring());
@@ -276,6 +377,22 @@ export class Pool {
     this.spare = [];
     await Promise.all(this.handles.map((h) => h.terminate()));
   }
+}
+
+/**
+ * Labels as the kernels take them, -1 for an ignored row; null when one is not a class (the one-thread call then
+ * names it), or when ignoreIndex is not an integer.
+ */
+function classLabels(ints: Int32Array, cols: number, ignoreIndex: unknown): Int32Array | null {
+  if (ignoreIndex !== undefined && !Number.isInteger(ignoreIndex)) return null;
+  const y = new Int32Array(ints.length);
+  for (let r = 0; r < ints.length; r++) {
+    const v = ints[r];
+    if (v === ignoreIndex) y[r] = -1;
+    else if (v >= 0 && v < cols) y[r] = v;
+    else return null;
+  }
+  return y;
 }
 
 const closedDuring = () => new XentError('INVALID_STATE', 'the pool was closed during the call');

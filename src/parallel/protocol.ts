@@ -1,5 +1,6 @@
 /** Messages between a Pool (pool.ts) and its workers (worker.ts), and the block loop both run (blocks.ts). */
 import type { InitOptions } from '../index.js';
+import type { InPlace, SharedKernels } from './memory.js';
 
 /**
  * A softmaxCrossEntropy call's rows, or some of them: per-row losses in nats, as reduction 'none' gives them.
@@ -21,6 +22,8 @@ export interface BlockTask {
   claim?: Int32Array;
   block?: number;
   out?: Float64Array;
+  /** Logits in the pool's shared wasm memory: the shared kernels read them in place and write losses there. */
+  inPlace?: InPlace;
 }
 
 /** A task's losses (null: written into its `out`) and its input buffer given back (a block task's), or the error's text. */
@@ -31,4 +34,6 @@ export type BlockReply =
 /** The first message a worker gets: init()'s options for the kernels the main thread runs. */
 export interface Start {
   init: InitOptions;
+  /** The pool's shared-memory kernels, which the worker instantiates for in-place tasks (none: it copies). */
+  shared?: SharedKernels;
 }

@@ -4,6 +4,7 @@
 // lets the one-thread call name the error, so that errors are the same as without workers.
 import { init } from '../index.js';
 import { runTask } from './blocks.js';
+import { type SharedExports, instantiate } from './memory.js';
 import type { BlockReply, BlockTask, Start } from './protocol.js';
 
 interface Port {
@@ -28,14 +29,23 @@ async function port(): Promise<Port> {
 
 const p = await port();
 let ready: Promise<unknown> | null = null;
+/** This worker's instance of the pool's shared-memory kernels (null: the pool has none, or it failed here). */
+let ex: SharedExports | null = null;
 p.listen((m) => {
   if (ready === null) {
-    ready = init((m as Start).init);
+    const { shared } = m as Start;
+    ready = init((m as Start).init).then(() => {
+      try {
+        if (shared) ex = instantiate(shared);
+      } catch {
+        // In-place tasks then fail here, and the pool computes their call on one thread.
+      }
+    });
     return;
   }
   const t = m as BlockTask;
   ready.then(() => {
-    const values = runTask(t);
+    const values = runTask(t, ex);
     if (t.claim) p.post({ id: t.id, values }, []);
     else p.post({ id: t.id, values, input: t.buffer as ArrayBuffer }, [values!.buffer as ArrayBuffer, t.buffer as ArrayBuffer]);
   }).catch((e: unknown) => p.post({ id: t.id, error: e instanceof Error ? e.message : String(e) }, []));
