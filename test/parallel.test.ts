@@ -1,7 +1,8 @@
 /**
  * xent/parallel in Node: a Pool's softmaxCrossEntropy must equal the one-thread call bit for bit (every reduction,
- * both float types, plain and shared logits, 1 to 3 workers, ignored rows, base and temperature, each backend the
- * pool can run), reject bad input with the one-thread call's XentError, and shut down cleanly. Runs the built
+ * both float types, plain logits, logits in a SharedArrayBuffer and in the pool's shared wasm memory (allocate()),
+ * 1 to 3 workers, ignored rows, base and temperature, each backend the pool can run), reject bad input with the
+ * one-thread call's XentError, and shut down cleanly. Runs the built
  * entries (dist/parallel.js and its workers' script; npm run build first).
  */
 import { execFileSync } from 'node:child_process';
@@ -33,6 +34,15 @@ function batch(rows: number, cols: number, seed: number, f32: boolean, shared: b
   return { x, labels };
 }
 
+type Pool = import('../src/parallel/index.js').Pool;
+
+/** A copy of `a` in the pool's allocate() array (its shared wasm memory where pool.inPlace), and that array. */
+function inPool(pool: Pool, a: Float32Array | Float64Array) {
+  const w = pool.allocate(a instanceof Float32Array ? 'float32' : 'float64', a.length);
+  w.view().set(a);
+  return w;
+}
+
 const bits = (v: number | Float64Array) => (typeof v === 'number' ? [v] : Array.from(v)).map((n) => Object.is(n, -0) ? '-0' : String(n));
 
 // The default (relaxed SIMD where the runtime fuses multiply-adds), the SIMD build, the scalar build, TypeScript.
@@ -53,7 +63,7 @@ it('the test data tells the backends apart (a pool running another backend than 
 for (const init of BACKENDS) {
   describe(`Pool on ${JSON.stringify(init)}`, () => {
     // pools: 1, 2 and 3 workers; 1 and 2 workers with the calling thread.
-    const pools: import('../src/parallel/index.js').Pool[] = [];
+    const pools: Pool[] = [];
     afterAll(async () => {
       await Promise.all(pools.map((p) => p.close()));
     });
@@ -64,11 +74,14 @@ for (const init of BACKENDS) {
       for (const workers of [1, 2, 3]) pools.push(await par.createPool({ workers }));
       // The calling thread as one more thread: with one worker, and with two.
       for (const workers of [1, 2]) pools.push(await par.createPool({ workers, caller: true }));
+      // The shared-memory kernels are built for the SIMD and relaxed-SIMD backends; the others copy allocate()'s arrays.
+      const simd = !('backend' in init);
+      for (const pool of pools) expect(pool.inPlace).toBe(simd);
       for (const f32 of [true, false]) {
-        for (const shared of [false, true]) {
+        for (const shared of [false, true, 'inPlace' as const]) {
           // 37 rows: blocks of unequal size; 1 row: fewer rows than workers.
           for (const [rows, cols] of [[37, 1000], [1, 5000], [4, 70_000]]) {
-            const { x, labels } = batch(rows, cols, rows + cols, f32, shared);
+            const { x, labels } = batch(rows, cols, rows + cols, f32, shared === true);
             for (const options of [
               { classes: cols, ignoreIndex: -100 }, { classes: cols, reduction: 'sum' as const, ignoreIndex: -100 },
               { classes: cols, reduction: 'none' as const, ignoreIndex: -100 },
@@ -77,8 +90,11 @@ for (const init of BACKENDS) {
             ]) {
               const want = xent.softmaxCrossEntropy(x, labels, options) as number | Float64Array;
               for (const pool of pools) {
-                const got = await pool.softmaxCrossEntropy(x, labels, options);
-                expect(bits(got), `${pool.workers} workers, ${JSON.stringify(options)}`).toEqual(bits(want));
+                const w = shared === 'inPlace' ? inPool(pool, x) : null;
+                expect(w?.resident ?? simd).toBe(simd);
+                const got = await pool.softmaxCrossEntropy(w?.view() ?? x, labels, options);
+                w?.free();
+                expect(bits(got), `${pool.workers} workers, ${shared}, ${JSON.stringify(options)}`).toEqual(bits(want));
               }
             }
           }
@@ -98,8 +114,8 @@ for (const init of BACKENDS) {
   });
 }
 
-/** Each bad input, plain and in shared memory, rejects as the one-thread call throws. */
-async function badInput(pool: import('../src/parallel/index.js').Pool) {
+/** Each bad input, plain, in a SharedArrayBuffer and in the pool's memory, rejects as the one-thread call throws. */
+async function badInput(pool: Pool) {
   const { x, labels: some } = batch(20, 50, 9, true, false);
   const labels = some.map((v) => (v < 0 ? 1 : v));
   const cases: [Float32Array, ArrayLike<number>, object][] = [
@@ -114,13 +130,15 @@ async function badInput(pool: import('../src/parallel/index.js').Pool) {
     [x, labels, { classes: 50, reduction: 'batchmean' }],
     [x, labels, { classes: 50, base: -1 }],
     [x.map((v, i) => (i === 19 * 50 ? Infinity : v)), labels, { classes: 50 }],
+    [x, labels, { classes: 50, temperature: 0 }],
+    [x, labels, { classes: 50, ignoreIndex: 0.5 }],
   ];
   const inShared = (a: Float32Array) => {
     const c = par.sharedArray(a.length) as Float32Array;
     c.set(a);
     return c;
   };
-  for (const [plain, ys, o] of cases) for (const xs of [plain, inShared(plain)]) {
+  for (const [plain, ys, o] of cases) for (const xs of [plain, inShared(plain), inPool(pool, plain).view()]) {
     let want: unknown;
     try {
       xent.softmaxCrossEntropy(xs, ys as Int32Array, o as { classes: number });
@@ -157,10 +175,13 @@ describe('Pool lifecycle', () => {
     await expect(par.createPool({ threads: 2 } as object)).rejects.toMatchObject({ code: 'INVALID_OPTION' });
     await expect(par.createPool({ caller: 1 } as object)).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringContaining('caller') });
     expect(() => par.sharedArray(-1)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
-    // Logits shared and plain (blocks copied and handed out as the workers ask), with and without the caller.
-    for (const [shared, caller] of [[true, false], [false, false], [false, true]]) {
-      const pool = await par.createPool({ workers: 2, caller });
-      const { x, labels } = batch(64, 20_000, 3, true, shared);
+    // Logits shared and plain (blocks copied and handed out as the workers ask), with and without the caller, and
+    // in the pool's shared wasm memory.
+    for (const [shared, caller] of [[true, false], [false, false], [false, true], ['inPlace', false], ['inPlace', true]]) {
+      const pool = await par.createPool({ workers: 2, caller: caller as boolean });
+      const data = batch(64, 20_000, 3, true, shared === true);
+      const labels = data.labels;
+      const x = shared === 'inPlace' ? inPool(pool, data.x).view() : data.x;
       const options = { classes: 20_000, ignoreIndex: -100 };
       const running = expect(pool.softmaxCrossEntropy(x, labels, options)).rejects.toMatchObject({ code: 'INVALID_STATE' });
       await pool.close();
@@ -174,7 +195,7 @@ describe('Pool lifecycle', () => {
     const code = `import { createPool, sharedArray } from ${JSON.stringify(PARALLEL)};
       for (const caller of [false, true]) {
         const pool = await createPool({ workers: 2, caller });
-        const x = sharedArray(8 * 100);
+        const x = caller ? pool.allocate('float32', 8 * 100).view() : sharedArray(8 * 100);
         x.fill(0.5);
         console.log(await pool.softmaxCrossEntropy(x, new Int32Array(8), { classes: 100 }));
       }`;
@@ -183,5 +204,81 @@ describe('Pool lifecycle', () => {
     const out = execFileSync(process.execPath, [join(dir, 'idle.mjs')], { timeout: 30_000, encoding: 'utf8' });
     rmSync(dir, { recursive: true });
     expect(out.trim().split('\n').map(Number)).toEqual([Math.log(100), Math.log(100)]);
+  });
+});
+
+describe('Pool.allocate: arrays in the pool\'s shared wasm memory', () => {
+  const simd = [{}, { relaxedSimd: false }] as const;
+
+  it('are read in place, reused after free(), and stay valid while memory grows', async () => {
+    for (const init of simd) {
+      await xent.init(init);
+      const pool = await par.createPool({ workers: 2, caller: true });
+      expect(pool.inPlace).toBe(true);
+      const { x, labels } = batch(40, 3000, 77, true, false);
+      const options = { classes: 3000, reduction: 'none' as const, ignoreIndex: -100 };
+      const want = bits(xent.softmaxCrossEntropy(x, labels, options) as Float64Array);
+      const a = inPool(pool, x);
+      const view = a.view();
+      expect(a.view()).toBe(view); // one array: shared memory never detaches it
+      expect(view.buffer).toBeInstanceOf(SharedArrayBuffer);
+      expect(bits(await pool.softmaxCrossEntropy(view, labels, options))).toEqual(want);
+      // Memory grows by 64 MiB and more: the first array, on the older buffer, is still read in place.
+      const big = pool.allocate('float64', 12_000_000);
+      expect(big.view().buffer.byteLength).toBeGreaterThan(view.buffer.byteLength);
+      big.view().fill(1);
+      expect(bits(await pool.softmaxCrossEntropy(view, labels, options))).toEqual(want);
+      // A row window of the big array: uniform logits, log(classes) per row.
+      const wide = big.view().subarray(5, 5 + 4 * 3000);
+      expect(Array.from(await pool.softmaxCrossEntropy(wide, [0, 1, 2, 2999], { classes: 3000, reduction: 'none' }) as Float64Array))
+        .toEqual(Array.from(xent.softmaxCrossEntropy(wide.slice(), [0, 1, 2, 2999], { classes: 3000, reduction: 'none' }) as Float64Array));
+      // Freed memory is given to the next allocation that fits; free() twice is harmless.
+      const at = view.byteOffset;
+      a.free();
+      a.free();
+      const b = pool.allocate('float32', 100);
+      expect(b.view().byteOffset).toBe(at);
+      // The same logits in a SharedArrayBuffer of their own are copied, as before.
+      const c = inPool(pool, x);
+      const copy = par.sharedArray(x.length) as Float32Array;
+      copy.set(c.view());
+      expect(bits(await pool.softmaxCrossEntropy(copy, labels, options))).toEqual(want);
+      expect(bits(await pool.softmaxCrossEntropy(c.view(), labels, options))).toEqual(want);
+      // An empty array.
+      expect(pool.allocate('float32', 0).view()).toHaveLength(0);
+      await pool.close();
+      // After close(): no more allocations.
+      expect(() => pool.allocate('float32', 4)).toThrow(expect.objectContaining({ code: 'INVALID_STATE' }));
+    }
+  });
+
+  it('maxMemory caps the shared memory (OUT_OF_MEMORY past it); bad arguments are INVALID_OPTION', async () => {
+    await xent.init();
+    const pool = await par.createPool({ workers: 1, maxMemory: 1 << 20 });
+    expect(pool.inPlace).toBe(true);
+    const a = pool.allocate('float32', 100_000);
+    expect(() => pool.allocate('float32', 300_000)).toThrow(expect.objectContaining({ code: 'OUT_OF_MEMORY', message: expect.stringContaining('maxMemory') }));
+    a.free();
+    expect(pool.allocate('float32', 200_000).resident).toBe(true);
+    for (const [dtype, length] of [['float16', 4], ['int32', 4], ['float32', -1], ['float32', 1.5], ['float64', NaN]] as const) {
+      expect(() => pool.allocate(dtype as 'float32', length)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
+    }
+    await pool.close();
+    for (const maxMemory of [0, 1000, -1, NaN, '1e9']) {
+      await expect(par.createPool({ workers: 1, maxMemory: maxMemory as number })).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringContaining('maxMemory') });
+    }
+  });
+
+  it('without the shared-memory build (not found here), allocate() gives SharedArrayBuffer arrays, copied as before', async () => {
+    await xent.init();
+    const pool = await par.createPool({ workers: 2, wasmUrl: new URL('./no-such-folder/', import.meta.url) });
+    expect(pool.inPlace).toBe(false);
+    const { x, labels } = batch(9, 4000, 5, false, false);
+    const a = inPool(pool, x);
+    expect(a.resident).toBe(false);
+    expect(a.view().buffer).toBeInstanceOf(SharedArrayBuffer);
+    const options = { classes: 4000, ignoreIndex: -100 };
+    expect(bits(await pool.softmaxCrossEntropy(a.view(), labels, options))).toEqual(bits(xent.softmaxCrossEntropy(x, labels, options) as number));
+    await pool.close();
   });
 });

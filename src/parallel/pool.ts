@@ -327,7 +327,8 @@ export class Pool {
     if (dtype !== 'float32' && dtype !== 'float64') throw new XentError('INVALID_OPTION', `dtype must be 'float32' or 'float64', got ${show(dtype)}`);
     if (!Number.isInteger(length) || length < 0) throw new XentError('INVALID_OPTION', `length must be an integer >= 0, got ${show(length)}`);
     type A = WasmArray<D> extends { view(): infer T } ? T : never;
-    const mem = this.closed ? null : this.mem;
+    if (this.closed) throw new XentError('INVALID_STATE', 'this pool is closed: create another with createPool()');
+    const mem = this.mem;
     if (mem === null) {
       const a = sharedArray(length, dtype) as A;
       return { dtype, length, resident: false, view: () => a, free: () => {} };
