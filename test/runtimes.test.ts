@@ -275,16 +275,16 @@ describe('Chromium (Debian chromium, driven by playwright-core)', () => {
       const url = new URL(req.url ?? '/', 'http://x');
       const path = url.pathname;
       let file: string | null = null;
-      let body: string | null = null;
+      let body: string | Buffer | null = null;
       if (path.startsWith('/dist/')) file = join(root, path);
       else if (path === '/t/cases.mjs' || path === '/t/conformance.mjs') file = join(sandbox, path.slice(3));
       else if (path === '/t/browser.mjs' || path === '/t/browser-worker.mjs' || path === '/t/browser-parallel.mjs') file = here(path.slice(3));
-      else if (path === '/parallel.html') body = page('/t/browser-parallel.mjs');
+      else if (path === '/parallel.html' || path === '/parallel-open.html') body = page('/t/browser-parallel.mjs');
       else if (path.endsWith('.html')) {
         const modes = url.searchParams.get('modes') ?? '';
         body = page(`/t/${url.searchParams.get('worker') ? 'browser-worker' : 'browser'}.mjs?modes=${modes}`);
       }
-      if (file && !file.includes('..') && existsSync(file)) body = readFileSync(file, 'utf8');
+      if (file && !file.includes('..') && existsSync(file)) body = path.endsWith('.wasm') ? readFileSync(file) : readFileSync(file, 'utf8');
       if (body === null) {
         res.writeHead(404).end();
         return;
@@ -349,14 +349,24 @@ describe('Chromium (Debian chromium, driven by playwright-core)', () => {
     expect(report.results[1].fallbackReason).toMatch(/WebAssembly unavailable/);
   });
 
-  it('xent/parallel, cross-origin isolated: two module Workers give the one-thread bits, its errors, and close', async (ctx) => {
+  it('xent/parallel, cross-origin isolated: two module Workers give the one-thread bits (in place too), its errors, and close', async (ctx) => {
     const { report } = await open(ctx, '/parallel.html');
-    const r = report as unknown as { isolated: boolean; error: string | null; closed: string; checks: { name: string; same: boolean }[] };
+    const r = report as unknown as { isolated: boolean; inPlace: boolean; error: string | null; closed: string; checks: { name: string; same: boolean }[] };
     expect(r.error).toBeNull();
     expect(r.isolated).toBe(true);
-    expect(r.checks.map((c) => c.name)).toHaveLength(7);
+    expect(r.inPlace).toBe(true);
+    expect(r.checks.map((c) => c.name)).toHaveLength(11);
     for (const c of r.checks) expect(c.same, c.name).toBe(true);
     expect(r.closed).toBe('INVALID_STATE');
+  });
+
+  it('xent/parallel, not cross-origin isolated: a pool copies, and allocate() is INVALID_STATE naming the fix', async (ctx) => {
+    const { report } = await open(ctx, '/parallel-open.html');
+    const r = report as unknown as { isolated: boolean; inPlace: boolean; error: string | null; refused: string };
+    expect(r.error).toBeNull();
+    expect(r.isolated).toBe(false);
+    expect(r.inPlace).toBe(false);
+    expect(r.refused).toMatch(/^INVALID_STATE: .*cross-origin isolated.*COOP and COEP/);
   });
 
   it("CSP with 'wasm-unsafe-eval': WebAssembly runs", async (ctx) => {
