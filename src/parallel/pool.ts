@@ -2,9 +2,12 @@
  * One large batch on several cores: a Pool of workers, each running the kernels the main thread runs, takes a call's
  * rows in blocks (the calling thread too, with `caller`). Per-row losses come back and the main thread reduces them
  * in row order with the same float64 sum as the one-thread call, so results are bit-identical to it whatever the
- * number of threads. Logits in a SharedArrayBuffer (sharedArray()) are read in place, each thread taking the next
- * block as it is free; other logits are copied block by block into buffers transferred to the workers as they ask. This module and the workers' script import the main entry (`xent`,
- * dist/index.js): one copy of the library and of its kernels, one XentError class.
+ * number of threads. Logits in the pool's shared wasm memory (allocate(): see memory.ts) are read where they lie by
+ * every thread's instance of the shared-memory build, each thread taking the next block as it is free; logits in a
+ * SharedArrayBuffer (sharedArray()) are shared the same way, each block copied into the thread's own wasm memory by
+ * the one-thread call; other logits are copied block by block into buffers transferred to the workers as they ask.
+ * This module and the workers' script import the main entry (`xent`, dist/index.js): one copy of the library and of
+ * its kernels (the shared-memory build is a .wasm file of its own, loaded by the pool), one XentError class.
  */
 import { type BackendName, type InitOptions, type WasmArray, XentError, backend, init, softmaxCrossEntropy } from '../index.js';
 import { show } from '../core/errors.js';
@@ -432,8 +435,9 @@ export function createPool(options?: PoolOptions): Promise<Pool> {
 }
 
 /**
- * A Float32Array or Float64Array of `length` elements in a SharedArrayBuffer: a Pool's workers read such logits in
- * place, with no copy on this thread (browsers offer SharedArrayBuffer only to cross-origin isolated pages).
+ * A Float32Array or Float64Array of `length` elements in a SharedArrayBuffer: a Pool's workers read such logits
+ * with no copy on this thread, each copying its blocks into its own wasm memory (a pool's allocate() places logits
+ * where no thread copies them). Browsers offer SharedArrayBuffer only to cross-origin isolated pages.
  */
 export function sharedArray(length: number, dtype: 'float32' | 'float64' = 'float32'): Float32Array | Float64Array {
   if (typeof SharedArrayBuffer === 'undefined') {
