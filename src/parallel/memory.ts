@@ -91,12 +91,16 @@ export class SharedMemory {
     } catch {
       return null;
     }
-    try {
-      const maximum = Math.min(MAX_PAGES, Math.floor(maxBytes / PAGE));
-      return new SharedMemory({ module, memory: new WebAssembly.Memory({ initial: 1, maximum, shared: true }) });
-    } catch {
-      return null;
+    // A runtime short of address space (32-bit, some phones) may refuse 4 GiB: then 1 GiB, then 256 MiB.
+    const cap = Math.min(MAX_PAGES, Math.floor(maxBytes / PAGE));
+    for (const maximum of [cap, Math.min(cap, 16384), Math.min(cap, 4096)]) {
+      try {
+        return new SharedMemory({ module, memory: new WebAssembly.Memory({ initial: 1, maximum, shared: true }) });
+      } catch {
+        // the next, smaller maximum
+      }
     }
+    return null;
   }
 
   /** Byte address of a typed array in this memory, or -1 when it is elsewhere. */
