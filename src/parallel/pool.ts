@@ -60,6 +60,11 @@ const KEYS = ['classes', 'reduction', 'base', 'temperature', 'ignoreIndex'];
  * start soon, enough that the block's call and message cost little beside its kernel.
  */
 const BLOCK_ELEMENTS = 1 << 22;
+/**
+ * Blocks read in place cost a kernel call each and no copy: smaller ones (about 16 per thread, of at most 1M
+ * logits) let the threads finish closer together when one of them is slowed (by another process on its core).
+ */
+const IN_PLACE = { perThread: 16, elements: 1 << 20 };
 
 interface Handle {
   post(m: BlockTask | Start, transfer: ArrayBuffer[]): void;
@@ -251,7 +256,7 @@ export class Pool {
     };
     const self = this.caller ? 1 : 0;
     const threads = Math.min(this.workers + self, rows);
-    const block = blockRows(rows, threads, cols);
+    const block = inPlace ? blockRows(rows, threads, cols, IN_PLACE) : blockRows(rows, threads, cols);
     const busy = this.handles.slice(0, threads - self);
     for (const h of busy) h.hold(true);
     let parts: Float64Array[];
@@ -405,8 +410,8 @@ const closedDuring = () => new XentError('INVALID_STATE', 'the pool was closed d
 const turn = () => new Promise<void>((resolve) => (isNode ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
 /** Rows per block: about four blocks per thread, of at most BLOCK_ELEMENTS logits (at least a row). */
-function blockRows(rows: number, threads: number, cols: number): number {
-  return Math.max(1, Math.min(Math.ceil(rows / (4 * threads)), Math.floor(BLOCK_ELEMENTS / cols)));
+function blockRows(rows: number, threads: number, cols: number, size = { perThread: 4, elements: BLOCK_ELEMENTS }): number {
+  return Math.max(1, Math.min(Math.ceil(rows / (size.perThread * threads)), Math.floor(size.elements / cols)));
 }
 
 /** The one-thread call's reduction of per-row losses in nats (api/losses.ts labelled(), without weights). */
