@@ -252,6 +252,37 @@ describe('Pool.allocate: arrays in the pool\'s shared wasm memory', () => {
     }
   });
 
+  it('extreme logits (masked with -Infinity, ±3e38, a whole row masked, the label masked) as the one-thread call', async () => {
+    for (const init of simd) {
+      await xent.init(init);
+      const pool = await par.createPool({ workers: 2, caller: true });
+      for (const f32 of [true, false]) {
+        const cols = 151_936;
+        const { x, labels } = batch(6, cols, 21, f32, false);
+        for (let i = 0; i < x.length; i += 3) x[i] = -Infinity;
+        x[cols + 5] = 3e38;
+        x[2 * cols + 7] = -3e38;
+        x.fill(-Infinity, 3 * cols, 4 * cols); // a whole row masked: NON_FINITE unless the row is ignored
+        labels[3] = 0; // and below, row 4's label on a masked logit: an infinite loss
+        const a = inPool(pool, x);
+        for (const ys of [labels.map((y, r) => (r === 3 ? -100 : y)), labels, labels.map((y, r) => (r === 4 ? 2 : y))]) {
+          for (const options of [{ classes: cols, ignoreIndex: -100 }, { classes: cols, reduction: 'none' as const, temperature: 3, ignoreIndex: -100 }]) {
+            const outcome = async (f: () => unknown) => {
+              try {
+                return bits(await f() as number | Float64Array);
+              } catch (e) {
+                return `${(e as { code: string }).code}: ${(e as Error).message}`;
+              }
+            };
+            const want = await outcome(() => xent.softmaxCrossEntropy(x, ys, options));
+            expect(await outcome(() => pool.softmaxCrossEntropy(a.view(), ys, options)), `${f32} ${JSON.stringify(options)}`).toEqual(want);
+          }
+        }
+      }
+      await pool.close();
+    }
+  });
+
   it('maxMemory caps the shared memory (OUT_OF_MEMORY past it); bad arguments are INVALID_OPTION', async () => {
     await xent.init();
     const pool = await par.createPool({ workers: 1, maxMemory: 1 << 20 });
