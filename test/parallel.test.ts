@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { logitBits } from './half-data.js';
 import { prng } from './helpers.js';
 
 const DIST = new URL('../dist/index.js', import.meta.url).href;
@@ -283,6 +284,51 @@ describe('Pool.allocate: arrays in the pool\'s shared wasm memory', () => {
     }
   });
 
+  it('half bits (float16, bfloat16) in place: the one-thread bits on 1-3 workers and with the caller', async () => {
+    for (const init of simd) {
+      await xent.init(init);
+      const pools = [];
+      for (const [workers, caller] of [[1, false], [3, false], [1, true], [2, true]] as const) pools.push(await par.createPool({ workers, caller }));
+      for (const format of ['float16', 'bfloat16'] as const) {
+        for (const [rows, cols] of [[37, 1000], [1, 5000], [3, 151_936]]) {
+          const x = logitBits(rows, cols, format, rows * 31 + cols, true);
+          const labels = Int32Array.from({ length: rows }, (_, r) => (r % 5 === 2 ? -100 : (r * 7919) % cols));
+          for (const options of [
+            { classes: cols, ignoreIndex: -100, dtype: format }, { classes: cols, reduction: 'none' as const, temperature: 0.7, ignoreIndex: -100, dtype: format },
+          ]) {
+            const want = bits(xent.softmaxCrossEntropy(x, labels, options) as number | Float64Array);
+            for (const pool of pools) {
+              const a = pool.allocate(format, x.length);
+              expect(a.resident).toBe(true);
+              expect(a.view()).toBeInstanceOf(Uint16Array);
+              a.view().set(x);
+              expect(bits(await pool.softmaxCrossEntropy(a.view(), labels, options)), `${pool.workers} ${format} ${rows}×${cols}`).toEqual(want);
+              a.free();
+            }
+            // Half bits that are not in the pool's memory are the one-thread call's.
+            expect(bits(await pools[0].softmaxCrossEntropy(x, labels, options))).toEqual(want);
+          }
+          // A label out of range, a NaN: the one-thread call's error.
+          const a = pools[2].allocate(format, x.length);
+          a.view().set(x);
+          a.view()[rows * cols - 1] = format === 'float16' ? 0x7e00 : 0x7fc0;
+          for (const ys of [labels.map((y, r) => (r === rows - 1 ? cols : y)), labels.map((y, r) => (r === rows - 1 ? 0 : y))]) {
+            const options = { classes: cols, ignoreIndex: -100, dtype: format };
+            let want = '';
+            try {
+              xent.softmaxCrossEntropy(a.view(), ys, options);
+            } catch (e) {
+              want = (e as Error).message;
+            }
+            expect(want).not.toBe('');
+            await expect(pools[2].softmaxCrossEntropy(a.view(), ys, options)).rejects.toThrow(want);
+          }
+        }
+      }
+      await Promise.all(pools.map((p) => p.close()));
+    }
+  });
+
   it('maxMemory caps the shared memory (OUT_OF_MEMORY past it); bad arguments are INVALID_OPTION', async () => {
     await xent.init();
     const pool = await par.createPool({ workers: 1, maxMemory: 1 << 20 });
@@ -291,7 +337,7 @@ describe('Pool.allocate: arrays in the pool\'s shared wasm memory', () => {
     expect(() => pool.allocate('float32', 300_000)).toThrow(expect.objectContaining({ code: 'OUT_OF_MEMORY', message: expect.stringContaining('maxMemory') }));
     a.free();
     expect(pool.allocate('float32', 200_000).resident).toBe(true);
-    for (const [dtype, length] of [['float16', 4], ['int32', 4], ['float32', -1], ['float32', 1.5], ['float64', NaN]] as const) {
+    for (const [dtype, length] of [['float8', 4], ['int32', 4], ['float32', -1], ['float32', 1.5], ['float64', NaN]] as const) {
       expect(() => pool.allocate(dtype as 'float32', length)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
     }
     await pool.close();
@@ -310,6 +356,11 @@ describe('Pool.allocate: arrays in the pool\'s shared wasm memory', () => {
     expect(a.view().buffer).toBeInstanceOf(SharedArrayBuffer);
     const options = { classes: 4000, ignoreIndex: -100 };
     expect(bits(await pool.softmaxCrossEntropy(a.view(), labels, options))).toEqual(bits(xent.softmaxCrossEntropy(x, labels, options) as number));
+    const h = pool.allocate('bfloat16', 9 * 4000);
+    expect(h.resident).toBe(false);
+    h.view().set(logitBits(9, 4000, 'bfloat16', 3));
+    const half = { ...options, dtype: 'bfloat16' as const };
+    expect(bits(await pool.softmaxCrossEntropy(h.view(), labels, half))).toEqual(bits(xent.softmaxCrossEntropy(h.view(), labels, half) as number));
     await pool.close();
   });
 });

@@ -27,7 +27,7 @@ export function runTask(t: BlockTask, ex?: SharedExports | null): Float64Array |
     const r0 = b * size;
     const r1 = Math.min(t.rows, r0 + size);
     try {
-      if (p) runInPlace(ex!, p, t.f32, t.cols, r0, r1);
+      if (p) runInPlace(ex!, p, t.cols, r0, r1);
       else t.out!.set(losses(t, r0, r1), r0);
     } catch (e) {
       Atomics.store(t.claim, 0, count);

@@ -5,13 +5,25 @@
 // their own region (allocated here), and each instance's module globals are its own.
 import { XentError } from '../core/errors.js';
 
-/** What a thread calls: softmaxCrossEntropyLabels_<f32|f64>(x, rows, cols, s, labels, w, nll, smooth). */
-type Kernel = (x: number, rows: number, cols: number, s: number, labels: number, w: number, nll: number, smooth: number) => void;
+/**
+ * What a thread calls: softmaxCrossEntropyLabels_<f32|f64|f16|bf16>(x, rows, cols, s, labels, w, nll, smooth), the
+ * half variants with one more argument, scratch room for two float32 rows.
+ */
+type Kernel = (x: number, rows: number, cols: number, s: number, labels: number, w: number, nll: number, smooth: number, scratch?: number) => void;
 export interface SharedExports {
   heapBase(): number;
   softmaxCrossEntropyLabels_f32: Kernel;
   softmaxCrossEntropyLabels_f64: Kernel;
+  softmaxCrossEntropyLabels_f16: Kernel;
+  softmaxCrossEntropyLabels_bf16: Kernel;
 }
+
+/** The element types an in-place call reads: float32, float64, and half bits (float16, bfloat16). */
+export type Element = 'float32' | 'float64' | 'float16' | 'bfloat16';
+export const BYTES: Record<Element, number> = { float32: 4, float64: 8, float16: 2, bfloat16: 2 };
+const KERNELS = { float32: 'f32', float64: 'f64', float16: 'f16', bfloat16: 'bf16' } as const;
+/** Scratch bytes a thread's half variant needs for rows of `cols` classes: two float32 rows, each rounded to 16. */
+export const scratchBytes = (cols: number): number => 2 * Math.ceil((4 * cols) / 16) * 16;
 
 /** The module and memory every thread of a pool instantiates (sent to the workers in their Start message). */
 export interface SharedKernels {
@@ -26,18 +38,21 @@ export function instantiate(k: SharedKernels): SharedExports {
 
 /** Where the logits, labels and losses of an in-place call lie in the shared memory (byte addresses). */
 export interface InPlace {
+  type: Element;
   x: number;
   labels: number;
   out: number;
+  /** Half input: this thread's scratch rows (see scratchBytes). */
+  scratch: number;
   /** 1 / temperature, as the one-thread call computes it (scaleOf). */
   s: number;
 }
 
 /** Per-row losses (nats) of rows [r0, r1) of an in-place call, written at `out` by the kernel. */
-export function runInPlace(ex: SharedExports, p: InPlace, f32: boolean, cols: number, r0: number, r1: number): void {
-  const kernel = f32 ? ex.softmaxCrossEntropyLabels_f32 : ex.softmaxCrossEntropyLabels_f64;
+export function runInPlace(ex: SharedExports, p: InPlace, cols: number, r0: number, r1: number): void {
+  const kernel = ex[`softmaxCrossEntropyLabels_${KERNELS[p.type]}`];
   // Addresses at or above 2 GiB reach the i32 parameters wrapped, which wasm32 reads back as the same unsigned address.
-  kernel(p.x + r0 * cols * (f32 ? 4 : 8), r1 - r0, cols, p.s, p.labels + r0 * 4, 0, p.out + r0 * 8, 0);
+  kernel(p.x + r0 * cols * BYTES[p.type], r1 - r0, cols, p.s, p.labels + r0 * 4, 0, p.out + r0 * 8, 0, p.scratch);
 }
 
 const PAGE = 65536;
@@ -135,7 +150,7 @@ export class SharedMemory {
   }
 
   /** A view of `length` elements at `at`, on the memory's current buffer (remembered: arrays on it are in place). */
-  view<T extends Int32Array | Float32Array | Float64Array>(
+  view<T extends Int32Array | Float32Array | Float64Array | Uint16Array>(
     Ctor: new (b: ArrayBufferLike, o: number, n: number) => T, at: number, length: number,
   ): T {
     const buffer = this.kernels.memory.buffer;

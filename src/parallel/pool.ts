@@ -14,7 +14,7 @@ import { show } from '../core/errors.js';
 import { checkKeys, scaleOf, unitOf } from '../core/options.js';
 import { Sum } from '../core/reduce.js';
 import { runTask } from './blocks.js';
-import { type InPlace, SharedMemory, sharedFile } from './memory.js';
+import { BYTES, type Element, type InPlace, SharedMemory, scratchBytes, sharedFile } from './memory.js';
 import type { BlockReply, BlockTask, Start } from './protocol.js';
 
 export interface PoolOptions {
@@ -52,9 +52,11 @@ export interface ParallelSoftmaxCrossEntropyOptions {
   temperature?: number;
   /** Rows whose label is this are skipped (default: none is). */
   ignoreIndex?: number;
+  /** How to read Uint16Array logits: 'float16' or 'bfloat16' bits (in place only: arrays from allocate()). */
+  dtype?: 'float16' | 'bfloat16';
 }
 
-const KEYS = ['classes', 'reduction', 'base', 'temperature', 'ignoreIndex'];
+const KEYS = ['classes', 'reduction', 'base', 'temperature', 'ignoreIndex', 'dtype'];
 /**
  * Logits in one block of a call's rows (at least a row): few enough that threads finish together and that workers
  * start soon, enough that the block's call and message cost little beside its kernel.
@@ -179,12 +181,13 @@ export class Pool {
   }
 
   /**
-   * softmaxCrossEntropy of flat logits (Float32Array or Float64Array, N·classes) and N integer labels, as the
-   * one-thread function computes it (the same value, bit for bit), its rows split among the workers. Bad input
-   * rejects with the XentError the one-thread call throws.
+   * softmaxCrossEntropy of flat logits (Float32Array or Float64Array, N·classes; or half bits, a Uint16Array from
+   * allocate('float16' | 'bfloat16') with that `dtype`) and N integer labels, as the one-thread function computes
+   * it (the same value, bit for bit), its rows split among the workers. Bad input rejects with the XentError the
+   * one-thread call throws. Half bits elsewhere than in the pool's shared memory are computed on this thread.
    */
   async softmaxCrossEntropy(
-    logits: Float32Array | Float64Array, labels: ArrayLike<number>, options: ParallelSoftmaxCrossEntropyOptions,
+    logits: Float32Array | Float64Array | Uint16Array, labels: ArrayLike<number>, options: ParallelSoftmaxCrossEntropyOptions,
   ): Promise<number | Float64Array> {
     if (this.closed) throw new XentError('INVALID_STATE', 'this pool is closed: create another with createPool()');
     const oneThread = () => softmaxCrossEntropy(logits, labels as number[], options as object);
@@ -197,15 +200,17 @@ export class Pool {
     }
     const cols = o.classes as number;
     const rows = Number.isInteger(cols) && cols > 0 ? (logits as { length?: number }).length! / cols : NaN;
-    const typed = logits instanceof Float32Array || logits instanceof Float64Array;
+    const mem = this.mem;
+    const at = mem !== null && backend() === this.build && ArrayBuffer.isView(logits) ? mem.addressOf(logits) : -1;
+    // Half bits are taken in place only; a dtype on float logits is the one-thread call's to judge.
+    const half = logits instanceof Uint16Array && at >= 0 && (o.dtype === 'float16' || o.dtype === 'bfloat16');
+    const typed = half || ((logits instanceof Float32Array || logits instanceof Float64Array) && o.dtype === undefined);
     if (!typed || !Number.isInteger(rows) || rows === 0 || labels?.length !== rows) return oneThread();
     const reduction = o.reduction ?? 'mean';
     if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') return oneThread();
     const unit = unitOf(o.base);
 
-    const f32 = logits instanceof Float32Array;
-    const mem = this.mem;
-    const at = mem !== null && backend() === this.build ? mem.addressOf(logits) : -1;
+    const f32 = !(logits instanceof Float64Array);
     const shared = typeof SharedArrayBuffer !== 'undefined' && logits.buffer instanceof SharedArrayBuffer;
     const ints = labels instanceof Int32Array ? labels : Int32Array.from(labels);
     // A label that is not an int32 (2.5, NaN, 2^40) is the one-thread call's to refuse: an Int32Array would wrap it.
@@ -222,24 +227,18 @@ export class Pool {
         return oneThread();
       }
       if (y === null) return oneThread();
-      const labelsAt = mem!.allocate(rows * 4);
-      let outAt: number;
-      try {
-        outAt = mem!.allocate(rows * 8);
-      } catch (e) {
-        mem!.release(labelsAt);
-        throw e;
-      }
-      mem!.view(Int32Array, labelsAt, rows).set(y);
-      inPlace = { x: at, labels: labelsAt, out: outAt, s };
+      const type: Element = half ? (o.dtype as Element) : f32 ? 'float32' : 'float64';
+      // One region: the losses, the labels, and half input's scratch rows for each thread.
+      const labelsAt = Math.ceil(rows / 2) * 16;
+      const scratch = labelsAt + Math.ceil(rows / 4) * 16;
+      const region = mem!.allocate(scratch + (half ? (this.workers + 1) * scratchBytes(cols) : 0));
+      mem!.view(Int32Array, region + labelsAt, rows).set(y);
+      inPlace = { type, x: at, labels: region + labelsAt, out: region, scratch: region + scratch, s };
     }
     try {
-      return await this.run(logits, ints, rows, cols, o, unit, shared, inPlace, oneThread);
+      return await this.run(logits as Float32Array | Float64Array, ints, rows, cols, o, unit, shared, inPlace, oneThread);
     } finally {
-      if (inPlace) {
-        mem!.release(inPlace.labels);
-        mem!.release(inPlace.out);
-      }
+      if (inPlace) mem!.release(inPlace.out);
     }
   }
 
@@ -267,8 +266,10 @@ export class Pool {
       // Every thread takes blocks of rows until none is left: no thread idles while another has a long queue.
       const claim = new Int32Array(new SharedArrayBuffer(4));
       const out = inPlace ? this.mem!.view(Float64Array, inPlace.out, rows) : new Float64Array(new SharedArrayBuffer(rows * 8));
-      const replies = busy.map((_, i) => this.request(i, { ...task, id: this.next++, claim, block, out, inPlace }, []));
-      if (self) refused = !this.own(() => runTask({ ...task, id: -1, claim, block, out, inPlace }, this.mem?.ex));
+      // Each thread's own scratch rows (half input): worker i the i-th, the caller the last.
+      const mine = (i: number) => inPlace && { ...inPlace, scratch: inPlace.scratch + i * scratchBytes(cols) };
+      const replies = busy.map((_, i) => this.request(i, { ...task, id: this.next++, claim, block, out, inPlace: mine(i) }, []));
+      if (self) refused = !this.own(() => runTask({ ...task, id: -1, claim, block, out, inPlace: mine(this.workers) }, this.mem?.ex));
       settled = await Promise.allSettled(replies);
       // The region is the call's only until it returns; a loss that is not finite is the one-thread call's to explain.
       parts = [inPlace ? out.slice() : out];
@@ -327,23 +328,26 @@ export class Pool {
   /**
    * `length` elements of `dtype` for this pool's calls: in the pool's shared WebAssembly memory where `inPlace`
    * (every thread's kernels then read them where they are: no copy at all), else in a SharedArrayBuffer (each
-   * thread copies its blocks, as with sharedArray()). view() gives the same array every time: growing shared memory
+   * thread copies its blocks, as with sharedArray()). 'float16' and 'bfloat16' are a Uint16Array of bits, which a
+   * call reads with that `dtype` option (in place only: elsewhere the call runs on this thread). view() gives the same array every time: growing shared memory
    * detaches nothing. free() gives the memory back for later allocations; the array must not be used afterwards.
    * Browsers offer shared memory only to cross-origin isolated pages (INVALID_STATE otherwise).
    */
-  allocate<D extends 'float32' | 'float64'>(dtype: D, length: number): WasmArray<D> {
-    if (dtype !== 'float32' && dtype !== 'float64') throw new XentError('INVALID_OPTION', `dtype must be 'float32' or 'float64', got ${show(dtype)}`);
+  allocate<D extends Element>(dtype: D, length: number): WasmArray<D> {
+    if (typeof dtype !== 'string' || !Object.hasOwn(BYTES, dtype)) {
+      throw new XentError('INVALID_OPTION', `dtype must be 'float32', 'float64', 'float16' or 'bfloat16', got ${show(dtype)}`);
+    }
     if (!Number.isInteger(length) || length < 0) throw new XentError('INVALID_OPTION', `length must be an integer >= 0, got ${show(length)}`);
     type A = WasmArray<D> extends { view(): infer T } ? T : never;
     if (this.closed) throw new XentError('INVALID_STATE', 'this pool is closed: create another with createPool()');
     const mem = this.mem;
+    const Ctor = dtype === 'float32' ? Float32Array : dtype === 'float64' ? Float64Array : Uint16Array;
     if (mem === null) {
-      const a = sharedArray(length, dtype) as A;
+      const a = (Ctor === Uint16Array ? new Uint16Array(sharedArray(Math.ceil(length / 2)).buffer, 0, length) : sharedArray(length, dtype as 'float32')) as A;
       return { dtype, length, resident: false, view: () => a, free: () => {} };
     }
-    const f32 = dtype === 'float32';
-    const at = mem.allocate(length * (f32 ? 4 : 8));
-    const a = (f32 ? mem.view(Float32Array, at, length) : mem.view(Float64Array, at, length)) as A;
+    const at = mem.allocate(length * BYTES[dtype]);
+    const a = mem.view(Ctor as new (b: ArrayBufferLike, o: number, n: number) => Float32Array, at, length) as unknown as A;
     let freed = false;
     return {
       dtype, length, resident: true, view: () => a,
