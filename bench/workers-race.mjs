@@ -2,7 +2,8 @@
 // (the order reversed every other round): xent on one thread (with its copy, and zero-copy), pools of 1 and 2
 // workers and of 1 worker beside the calling thread (logits in the pool's shared wasm memory, read in place:
 // pool.allocate(); in a SharedArrayBuffer, copied block by block into each thread's memory: sharedArray(); and
-// plain logits on 2 workers), and onnxruntime-node on 1 and 2 threads. Prints per contender the median of the rounds' times (each round: the best
+// plain logits on 2 workers; and, where Float16Array exists, their float16 rounding in place on 2 workers), and
+// onnxruntime-node on 1 and 2 threads. Prints per contender the median of the rounds' times (each round: the best
 // of REPS calls) in ns per element, the process's CPU time per element (every thread), and the medians of the
 // per-round ratios.
 //   npm run build, then: node bench/workers-race.mjs [ROUNDS=9] [REPS=2]   (onnxruntime-node from bench/peers)
@@ -32,6 +33,7 @@ const contenders = {
   'xent, 1 thread, zero-copy': async () => xent.softmaxCrossEntropy(inWasm.view(), labels, options),
 };
 const pools = [];
+const wantOf = {};
 for (const [name, o] of [['xent, 1 worker', { workers: 1 }], ['xent, 2 workers', { workers: 2 }], ['xent, 1 worker + caller', { workers: 1, caller: true }]]) {
   const pool = await par.createPool(o);
   pools.push(pool);
@@ -41,6 +43,14 @@ for (const [name, o] of [['xent, 1 worker', { workers: 1 }], ['xent, 2 workers',
   contenders[`${name}, in place`] = () => pool.softmaxCrossEntropy(inPlace.view(), labels, options);
   contenders[`${name}, SharedArrayBuffer`] = () => pool.softmaxCrossEntropy(shared, labels, options);
   if (o.workers === 2) contenders[`${name}, plain logits`] = () => pool.softmaxCrossEntropy(plain, labels, options);
+  if (o.workers === 2 && typeof Float16Array === 'function') {
+    // The same logits rounded to float16, in place (checked against the one-thread call on the same bits below).
+    const half = pool.allocate('float16', n);
+    half.view().set(new Uint16Array(new Float16Array(plain).buffer));
+    const halfOptions = { classes: cols, dtype: 'float16' };
+    wantOf[`${name}, in place, float16`] = xent.softmaxCrossEntropy(half.view(), labels, halfOptions);
+    contenders[`${name}, in place, float16`] = () => pool.softmaxCrossEntropy(half.view(), labels, halfOptions);
+  }
 }
 let ort = null;
 try {
@@ -65,7 +75,7 @@ if (ort) {
 const names = Object.keys(contenders);
 for (const name of names) {
   const got = await contenders[name]();
-  if (name.startsWith('xent') && !Object.is(got, want)) throw new Error(`${name} gave ${got}, the one-thread call ${want}`);
+  if (name.startsWith('xent') && !Object.is(got, wantOf[name] ?? want)) throw new Error(`${name} gave ${got}, the one-thread call ${wantOf[name] ?? want}`);
 }
 const wall = Object.fromEntries(names.map((k) => [k, []]));
 const cpu = Object.fromEntries(names.map((k) => [k, []]));
