@@ -13,10 +13,12 @@
  *   presets, focal losses, calibration, gradients and the language-model family: scoreTokens,
  *   LanguageModelEvaluator, fromLogprobs, about 6 KB gzip of it, and the model comparison of issue 22 — Comparison,
  *   its sketches, bootstrap, McNemar test and TypeScript kernel — about 7 KB more; none in the core) is held under a
- *   ceiling of 46 KB gzip and printed. (They were 50 KB and 72 KB minified; budgets are compressed sizes, as a
+ *   ceiling of 48 KB gzip and printed. (They were 50 KB and 72 KB minified; budgets are compressed sizes, as a
  *   server sends them.) Both were 18 and 32 KB until the hostile-input checks of issue 19 (options read as own
  *   keys, unreadable and detached arguments refused, weights of any scale, temperature limits, states' meaning)
- *   added 1.6 KB gzip to the core and 3 KB to the whole; the whole's ceiling was 35 KB before the classification report and 38 KB before the comparison.
+ *   added 1.6 KB gzip to the core and 3 KB to the whole; the whole's ceiling was 35 KB before the classification
+ *   report, 38 KB before the comparison and 46 KB before the standard errors of the macro and weighted averages
+ *   (src/eval/averages.ts, about 1.4 KB gzip).
  */
 import { build } from 'esbuild';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -80,7 +82,7 @@ describe('budgets', () => {
     expect(lazy[0].name).toMatch(/^wasm-scalar-\w+\.js$/);
   });
 
-  it('the library JS ≤ 20 KB gzip (core API); the whole surface under 46 KB gzip', async () => {
+  it('the library JS ≤ 20 KB gzip (core API); the whole surface under 48 KB gzip', async () => {
     const core = await minified(`export { ${CORE.join(', ')} } from './dist/workerd.js';`);
     const all = await minified(`export * from './dist/workerd.js';`);
     const embedded = await minified(`export * from './dist/index.js';`);
@@ -89,7 +91,7 @@ describe('budgets', () => {
         `default entry with the SIMD and relaxed-SIMD builds embedded ${embedded.bytes} B (gzip ${embedded.gzip})`,
     );
     expect(core.gzip).toBeLessThanOrEqual(20 * KB);
-    expect(all.gzip).toBeLessThanOrEqual(46 * KB);
+    expect(all.gzip).toBeLessThanOrEqual(48 * KB);
   });
 
   it('importing the library pulls in no runtime dependency', async () => {
