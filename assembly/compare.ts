@@ -147,54 +147,53 @@ function compareRows<T>(a: usize, b: usize, rows: i32, cols: i32, labels: usize,
     }
     store<i32>(io, ta); store<i32>(io, tb, 4); store<i32>(io, upA, 8); store<i32>(io, upB, 12);
     // Float32 rows within ±1e30 (no masks), maxima at most SHIFT32 apart: the float32 lanes of compare32.ts.
-    if (ASC_FEATURE_SIMD && sizeof<T>() == 4 && low > -RANGE32 && Ma < RANGE32 && Mb < RANGE32 && abs(Ma - Mb) <= SHIFT32) {
-      let ea = scratch, eb = scratch + (<usize>n4 << 2);
+    let lanes32 = ASC_FEATURE_SIMD && sizeof<T>() == 4 && low > -RANGE32 && Ma < RANGE32 && Mb < RANGE32 && abs(Ma - Mb) <= SHIFT32;
+    let ea = scratch, eb = scratch + (<usize>n4 << 2);
+    let La: f64, Lb: f64;
+    if (ASC_FEATURE_SIMD && lanes32) {
       expSums32(pa, pb, cols, Ma, Mb, ea, eb);
-      let La = logFromSum<f32>(sumA, pa, cols, Ma, 1, Ma - ay), Lb = logFromSum<f32>(sumB, pb, cols, Mb, 1, Mb - by);
-      let nllA = (Ma - ay) + La, nllB = (Mb - by) + Lb;
-      store<f64>(o, nllA);
-      store<f64>(o, nllB, 8);
-      if (!(La == La && Lb == Lb)) {
-        store<f64>(o, NaN, 16); store<f64>(o, NaN, 24); store<f64>(o, NaN, 32); store<f64>(o, NaN, 40);
-        continue;
+      La = logFromSum<f32>(sumA, pa, cols, Ma, 1, Ma - ay);
+      Lb = logFromSum<f32>(sumB, pb, cols, Mb, 1, Mb - by);
+    } else {
+      // Pass 2: the exp sums (NaN, a +Infinity logit or an all -Infinity row make them NaN: the API explains it).
+      let Sa: f64 = 0, Sb: f64 = 0;
+      let j0 = 0;
+      if (ASC_FEATURE_SIMD) {
+        let ma = f64x2.splat(Ma), mb = f64x2.splat(Mb), sa = f64x2.splat(0), sb = sa;
+        for (; j0 + 2 <= cols; j0 += 2) {
+          sa = f64x2.add(sa, expNeg2d(f64x2.sub(ld2<T>(pa, j0), ma)));
+          sb = f64x2.add(sb, expNeg2d(f64x2.sub(ld2<T>(pb, j0), mb)));
+        }
+        Sa = hsum2(sa);
+        Sb = hsum2(sb);
       }
-      terms32(pa, pb, ea, eb, n4, Ma, La, Mb, Lb);
-      sumAB = termAB; sumBA = termBA; sumJS = termJS;
-      for (let j = n4; j < cols; j++) addTerms((get<T>(pa, j) - Ma) - La, (get<T>(pb, j) - Mb) - Lb);
-      store<f64>(o, sumAB, 16);
-      store<f64>(o, sumBA, 24);
-      store<f64>(o, sumJS, 32);
-      store<f64>(o, exp64(-nllB) - exp64(-nllA), 40);
-      continue;
-    }
-    // Pass 2: the exp sums (NaN, a +Infinity logit or an all -Infinity row make them NaN: the API explains it).
-    let Sa: f64 = 0, Sb: f64 = 0;
-    let j0 = 0;
-    if (ASC_FEATURE_SIMD) {
-      let ma = f64x2.splat(Ma), mb = f64x2.splat(Mb), sa = f64x2.splat(0), sb = sa;
-      for (; j0 + 2 <= cols; j0 += 2) {
-        sa = f64x2.add(sa, expNeg2d(f64x2.sub(ld2<T>(pa, j0), ma)));
-        sb = f64x2.add(sb, expNeg2d(f64x2.sub(ld2<T>(pb, j0), mb)));
+      for (let j = j0; j < cols; j++) {
+        Sa += exp64(get<T>(pa, j) - Ma);
+        Sb += exp64(get<T>(pb, j) - Mb);
       }
-      Sa = hsum2(sa);
-      Sb = hsum2(sb);
+      La = log64(Sa);
+      Lb = log64(Sb);
     }
-    for (let j = j0; j < cols; j++) {
-      Sa += exp64(get<T>(pa, j) - Ma);
-      Sb += exp64(get<T>(pb, j) - Mb);
-    }
-    let La = log64(Sa), Lb = log64(Sb);
     let nllA = (Ma - ay) + La, nllB = (Mb - by) + Lb;
     store<f64>(o, nllA);
     store<f64>(o, nllB, 8);
-    if (!(Sa == Sa && Sb == Sb)) {
+    // A NaN sum gives a NaN log (a sum is never negative).
+    if (!(La == La && Lb == Lb)) {
       store<f64>(o, NaN, 16); store<f64>(o, NaN, 24); store<f64>(o, NaN, 32); store<f64>(o, NaN, 40);
       continue;
     }
-    // Pass 3: the divergence terms.
-    sumAB = 0; sumBA = 0; sumJS = 0;
-    if (ASC_FEATURE_SIMD) termPass<T>(pa, pb, cols, Ma, La, Mb, Lb);
-    for (let j = ASC_FEATURE_SIMD ? cols & ~1 : 0; j < cols; j++) addTerms((get<T>(pa, j) - Ma) - La, (get<T>(pb, j) - Mb) - Lb);
+    // Pass 3: the divergence terms; the elements past the lanes' last one here.
+    let j1: i32;
+    if (ASC_FEATURE_SIMD && lanes32) {
+      terms32(pa, pb, ea, eb, n4, Ma, La, Mb, Lb);
+      sumAB = termAB; sumBA = termBA; sumJS = termJS;
+      j1 = n4;
+    } else {
+      sumAB = 0; sumBA = 0; sumJS = 0;
+      if (ASC_FEATURE_SIMD) termPass<T>(pa, pb, cols, Ma, La, Mb, Lb);
+      j1 = ASC_FEATURE_SIMD ? cols & ~1 : 0;
+    }
+    for (let j = j1; j < cols; j++) addTerms((get<T>(pa, j) - Ma) - La, (get<T>(pb, j) - Mb) - Lb);
     store<f64>(o, sumAB, 16);
     store<f64>(o, sumBA, 24);
     store<f64>(o, sumJS, 32);
