@@ -1,5 +1,6 @@
-// Entry of `node bench/builds.mjs [--rounds=N] [--only=W1,W3]`: the relaxed-SIMD build against the SIMD build
-// (bench/builds.ts), on the .wasm files in build/ (run `npm run build:wasm` first). Use the Node to be measured:
+// Entry of `node bench/builds.mjs [--rounds=N] [--only=W1,W3] [--against=FILE]`: the relaxed-SIMD build against the
+// SIMD build (bench/builds.ts), on the .wasm files in build/ (run `npm run build:wasm` first); with --against, another
+// .wasm (say, a copy of build/xent.wasm made before a change) against build/xent.wasm. Use the Node to be measured:
 // relaxed SIMD needs Node >= 22 (or Node 20 with --experimental-wasm-relaxed-simd).
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
