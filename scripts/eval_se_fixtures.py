@@ -12,7 +12,10 @@ s / sqrt(n) (checked below against numpy's std with ddof = 1). Rows with weight 
 nothing. The perplexity interval is exp(mean nats +/- 1.959963984540054 SE). With `bootstrap`, the Poisson
 bootstrap with the draws of src/eval/bootstrap.ts (the generator imported from compare_fixtures.py, keyed by the row's
 index in the batch, ignored rows included): the 2.5 and 97.5 percentiles (NumPy's linear rule) of the resampled
-weighted mean loss, its exp, accuracy and Brier score. Deterministic (fixed seed).
+weighted mean loss, its exp, accuracy and Brier score, and of the resampled macro F1 (up to 32 classes): per
+resample b and class c the drawn rows' TP_bc = sum w n_b [label c, predicted c] and D_bc = sum w n_b ([label c] +
+[predicted c]) from one-hot rows, F1_bc = 2 TP_bc / D_bc averaged over the classes with D_bc > 0 (multi-label: over
+every label, F1 0 where D_bc = 0; TP and D from t * pos and t + pos). Deterministic (fixed seed).
 
 Per class (`perClass` of each case, `perClassCases`, and the multi-label `multiLabelCases`): the class's mean loss,
 accuracy and mean probability over its rows (multi-label: over every row, of that label) with the same standard
@@ -215,8 +218,21 @@ def logits_of(shape):
     return np.clip(np.round(rng.normal(0, 2, shape) * 16) / 16, -8, 8)
 
 
-def case(name, n, C, k, weights, ignore=False, boot=None, labels=None, sparse=False):
+F1_LIMIT = 32
+
+
+def macro_f1_interval(TP, D, ok, every):
+    """The 95% interval of the resampled macro F1 from per-resample, per-class TP and D (rows: resamples)."""
+    f1 = np.divide(2 * TP, D, out=np.zeros_like(D), where=D > 0)
+    n = np.full(len(D), D.shape[1]) if every else (D > 0).sum(1)
+    m = f1.sum(1)[ok] / n[ok]
+    return [np.percentile(m, 2.5), np.percentile(m, 97.5)]
+
+
+def case(name, n, C, k, weights, ignore=False, boot=None, labels=None, sparse=False, never=()):
     z = logits_of((n, C)) if not sparse else np.zeros((n, C))
+    # Classes never predicted: their logits at the bottom of the range.
+    z[:, list(never)] = -8
     if sparse:
         # Few nonzero logits per row (kept as [column, value] pairs: 1,000 classes stay small in JSON).
         for r in range(n):
@@ -253,6 +269,8 @@ def case(name, n, C, k, weights, ignore=False, boot=None, labels=None, sparse=Fa
         Bn, seed = boot['resamples'], boot['seed']
         idx = np.nonzero(keep)[0]
         SW, SL, SC, SB = np.zeros(Bn), np.zeros(Bn), np.zeros(Bn), np.zeros(Bn)
+        TP, D = np.zeros((Bn, C)), np.zeros((Bn, C))
+        t1, p1 = np.eye(C)[ys], np.eye(C)[pred]
         for i, r in enumerate(idx):
             if ws[i] == 0:
                 continue
@@ -261,12 +279,15 @@ def case(name, n, C, k, weights, ignore=False, boot=None, labels=None, sparse=Fa
             SL += ws[i] * nb * loss[i]
             SC += ws[i] * nb * correct[i]
             SB += ws[i] * nb * brier[i]
+            TP += np.outer(ws[i] * nb, t1[i] * p1[i])
+            D += np.outer(ws[i] * nb, t1[i] + p1[i])
         ok = SW > 0
         nll, acc = SL[ok] / SW[ok], SC[ok] / SW[ok]
         lo, hi = np.percentile(nll, 2.5), np.percentile(nll, 97.5)
         out['bootstrap'] = {'resamples': int(ok.sum()), 'loss': [lo, hi], 'perplexity': [math.exp(lo), math.exp(hi)],
                             'accuracy': [np.percentile(acc, 2.5), np.percentile(acc, 97.5)],
-                            'brier': [np.percentile(SB[ok] / SW[ok], 2.5), np.percentile(SB[ok] / SW[ok], 97.5)]}
+                            'brier': [np.percentile(SB[ok] / SW[ok], 2.5), np.percentile(SB[ok] / SW[ok], 97.5)],
+                            'macroF1': macro_f1_interval(TP, D, ok, False) if C <= F1_LIMIT else None}
     logits = [[[int(c), z[r, c]] for c in np.nonzero(z[r])[0]] for r in range(n)] if sparse else z.tolist()
     return {'name': name, 'classes': C, 'topK': k, 'sparse': sparse, 'logits': logits, 'labels': y.tolist(), 'bootstrap': boot,
             'sampleWeight': None if weights is None else w.tolist(), 'expected': out}
@@ -311,16 +332,20 @@ def multi_case(name, n, C, weights, soft=False, boot=None):
     if boot is not None:
         Bn, seed = boot['resamples'], boot['seed']
         S = np.zeros((4, Bn))
+        TP, D = np.zeros((Bn, C)), np.zeros((Bn, C))
         for r in range(n):
             if w[r] == 0:
                 continue
             nb = np.array(poisson_weights(seed, r, Bn), dtype=float) * w[r]
             S += np.outer([1, row_loss[r], row_correct[r], row_brier[r]], nb)
+            TP += np.outer(nb, t[r] * pos[r])
+            D += np.outer(nb, t[r] + pos[r])
         ok = S[0] > 0
         q = lambda v: [np.percentile(v[ok] / S[0][ok], 2.5), np.percentile(v[ok] / S[0][ok], 97.5)]
         lo, hi = q(S[1])
         out['bootstrap'] = {'resamples': int(ok.sum()), 'loss': [lo, hi], 'perplexity': [math.exp(lo), math.exp(hi)],
-                            'accuracy': q(S[2]), 'brier': q(S[3])}
+                            'accuracy': q(S[2]), 'brier': q(S[3]),
+                            'macroF1': macro_f1_interval(TP, D, ok, True) if C <= F1_LIMIT else None}
     return {'name': name, 'classes': C, 'logits': z.tolist(), 'targets': t.tolist(), 'bootstrap': boot,
             'sampleWeight': None if weights is None else w.tolist(), 'expected': out}
 
@@ -332,6 +357,17 @@ multi = [
     multi_case('multi-label, soft targets', 80, 4, None, soft=True),
     # Above 16 labels the state keeps no joint moments: the averages' errors of precision, recall and F1 are unknown.
     multi_case('multi-label, 20 labels', 90, 20, lambda n: np.round(rng.uniform(0.5, 2, n), 3)),
+]
+# Cases of the bootstrap's macro F1, after the others (the rows above stay as they were).
+cases += [
+    # Class 9 is neither a label nor ever predicted (left out of the averages), class 8 has a single row (so in some
+    # resamples it has no label, and only predictions if any).
+    case('bootstrap, unweighted, 10 classes: one never seen, one of a single row', 400, 10, 3, None,
+         labels=lambda n: np.concatenate([rng.integers(0, 8, n - 1), [8]]), never=[9],
+         boot={'resamples': 300, 'seed': 4242}),
+    # The class limit of the macro F1's interval.
+    case('bootstrap, weighted, 32 classes', 600, 32, 5, lambda n: np.round(rng.gamma(2.0, 1.0, n), 3),
+         boot={'resamples': 120, 'seed': 77}),
 ]
 with open(OUT, 'w') as f:
     json.dump({'cases': cases, 'multiLabelCases': multi}, f, default=float)

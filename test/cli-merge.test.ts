@@ -167,4 +167,30 @@ describe('--state-out and xent merge', () => {
     expect(exact.stderr).toBe('');
     expect(exact.stdout).toBe(xent('eval', 'pred.npy', 'labels.npy', '--format', 'csv').stdout);
   });
+
+  it('the bootstrap\'s macro F1 (32 classes): --threads 2 and shards merged give --threads 1\'s intervals bit for bit', () => {
+    // 32 classes: the grid is 131,072 rows, so one grid block and a part; float16 logits keep the file small.
+    const V = 32;
+    const n = 131_072 + 3000;
+    let s = 11;
+    const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const y = Int32Array.from({ length: n }, () => Math.floor(rand() * V));
+    // float16 bits in [-4, 4) (sign, exponent 0..16, mantissa); the label's logit raised by 2 (0x4000) now and then.
+    const x = new Uint16Array(n * V);
+    for (let i = 0; i < n * V; i++) x[i] = (Math.floor(rand() * 2) << 15) | (Math.floor(rand() * 17) << 10) | Math.floor(rand() * 1024);
+    for (let r = 0; r < n; r += 3) x[r * V + y[r]] = 0x4000;
+    writeFileSync(join(dir, 'f1.npy'), Buffer.concat([npyHeader('<f2', [n, V]), Buffer.from(x.buffer)]));
+    writeFileSync(join(dir, 'f1-y.npy'), Buffer.concat([npyHeader('<i4', [n]), Buffer.from(y.buffer)]));
+    const b = ['--bootstrap', '40', '--seed', '9', '--format', 'json'];
+    const one = JSON.parse(report(xent('eval', 'f1.npy', 'f1-y.npy', ...b, '--threads', '1')).stdout);
+    const two = JSON.parse(report(xent('eval', 'f1.npy', 'f1-y.npy', ...b, '--threads', '2')).stdout);
+    for (const k of ['1', '2']) expect(xent('eval', 'f1.npy', 'f1-y.npy', ...b, '--shard', `${k}/2`, '--state-out', `f1-${k}.json`).code).toBe(0);
+    const merged = JSON.parse(report(xent('merge', 'f1-2.json', 'f1-1.json', '--format', 'json')).stdout);
+    expect(one.bootstrap.macroF1[0]).toBeLessThan(one.averages.macro.f1);
+    expect(one.bootstrap.macroF1[1]).toBeGreaterThan(one.averages.macro.f1);
+    expect(two.bootstrap).toEqual(one.bootstrap);
+    expect(merged.bootstrap).toEqual(one.bootstrap);
+    expect(two.state.bootstrap.classHits).toEqual(one.state.bootstrap.classHits);
+    expect(merged.state.bootstrap.classCounts).toEqual(one.state.bootstrap.classCounts);
+  });
 });

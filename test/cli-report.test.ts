@@ -126,11 +126,15 @@ describe('xent eval report figures', () => {
     expect(j.perClass).toEqual(want.perClass);
     expect(j.bootstrap).toEqual(want.bootstrap);
     expect(j.bootstrap.brier[0]).toBeLessThan(j.brier);
+    // The macro F1's interval (up to 32 labels), around the point estimate.
+    expect(j.bootstrap.macroF1[0]).toBeLessThan(j.averages.macro.f1);
+    expect(j.bootstrap.macroF1[1]).toBeGreaterThan(j.averages.macro.f1);
     const p0 = want.perClass[0];
     const table = xent(...args).stdout;
     const fix = (v: number, d: number) => v.toFixed(d);
     expect(table).toContain(`${fix(p0.loss, 4)} ±${fix(p0.standardErrors.loss, 4)}  ${fix(p0.precision, 3)} ±${fix(p0.standardErrors.precision, 3)}`);
     expect(table).toContain(`accuracy ${(100 * want.bootstrap.accuracy[0]).toFixed(1)} % – ${(100 * want.bootstrap.accuracy[1]).toFixed(1)} %  Brier ${fix(want.bootstrap.brier[0], 4)}`);
+    expect(table).toContain(`macro F1 ${fix(want.bootstrap.macroF1[0], 4)} – ${fix(want.bootstrap.macroF1[1], 4)}   (whole rows resampled)`);
     // The widest line of the table stays within a terminal's width.
     expect(Math.max(...table.split('\n').filter((l) => !l.includes('sha256') && !l.includes('xent 0')).map((l) => l.length))).toBeLessThanOrEqual(100);
     const lines = xent(...args, '--format', 'csv').stdout.split('\n');
@@ -138,6 +142,8 @@ describe('xent eval report figures', () => {
     expect(lines[head]).toBe('class,support,loss,accuracy,mean_probability,predicted,precision,recall,f1,loss_se,accuracy_se,mean_probability_se,precision_se,recall_se,f1_se');
     expect(lines[head + 1].split(',').slice(9).map(Number)).toEqual(Object.values(p0.standardErrors));
     expect(lines).toContain(`bootstrap_brier_hi95,${want.bootstrap.brier[1]}`);
+    expect(lines).toContain(`bootstrap_macro_f1_lo95,${want.bootstrap.macroF1[0]}`);
+    expect(lines).toContain(`bootstrap_macro_f1_hi95,${want.bootstrap.macroF1[1]}`);
     expect(xent(...args, '--report', 'm.html').code).toBe(0);
     const page = readFileSync(join(dir, 'm.html'), 'utf8');
     expect(page).toContain(`<td>${fix(p0.f1, 3)}<span class="se"> ±${fix(p0.standardErrors.f1, 3)}</span></td>`);
@@ -156,6 +162,7 @@ describe('xent eval report figures', () => {
     }
     expect(chart).toContain('95 % interval (± 1.96 se)');
     expect(page).toContain('bootstrap 95% (200 resamples)');
+    expect(page).toContain(`; macro F1 ${fix(want.bootstrap.macroF1[0], 4)} – ${fix(want.bootstrap.macroF1[1], 4)}</small>`);
     expect(page).not.toMatch(/>NaN<|>undefined<|>null</);
   });
 });

@@ -43,10 +43,10 @@ function singleLabelBlocks(options: EvaluatorOptions, seed: number): Evaluator[]
   return blocks;
 }
 
-function multiLabelBlocks(seed: number): Evaluator[] {
+function multiLabelBlocks(seed: number, options: EvaluatorOptions = { classes: 4, multiLabel: true }): Evaluator[] {
   const r = prng(seed);
   return Array.from({ length: 6 }, (_, b) => {
-    const ev = new Evaluator({ classes: 4, multiLabel: true });
+    const ev = new Evaluator(options);
     const rows = b === 2 ? 0 : 1 + Math.floor(r() * 30);
     const x = Float32Array.from({ length: rows * 4 }, () => 8 * r() - 4);
     const t = Float32Array.from({ length: rows * 4 }, () => (r() < 0.4 ? 1 : 0));
@@ -75,6 +75,11 @@ describe('packed evaluator states', () => {
     ['multi-label', { classes: 4, multiLabel: true }, () => multiLabelBlocks(3)],
     ['logits without per-class figures', { classes: 9, ignoreIndex: -100, perClass: false },
       () => singleLabelBlocks({ classes: 9, ignoreIndex: -100, perClass: false }, 4)],
+    // With the bootstrap's sums (the macro F1's per class and resample among them).
+    ['logits with the bootstrap', { classes: 9, ignoreIndex: -100, bootstrap: { resamples: 40, seed: 5 } },
+      () => singleLabelBlocks({ classes: 9, ignoreIndex: -100, bootstrap: { resamples: 40, seed: 5 } }, 5)],
+    ['multi-label with the bootstrap', { classes: 4, multiLabel: true, bootstrap: { resamples: 30, seed: 6 } },
+      () => multiLabelBlocks(6, { classes: 4, multiLabel: true, bootstrap: { resamples: 30, seed: 6 } })],
   ];
 
   it.each(cases)('%s: merged packed states are bit-identical to merged JSON states', (_name, options, make) => {

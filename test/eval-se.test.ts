@@ -17,7 +17,10 @@ interface ClassEst { value: number | null; standardError: number | null }
 type ClassExpected = Record<'loss' | 'accuracy' | 'meanProbability' | 'precision' | 'recall' | 'f1', ClassEst>;
 type Figure = 'precision' | 'recall' | 'f1' | 'loss';
 type AveragesExpected = Record<'macro' | 'weighted', Record<Figure, ClassEst>>;
-interface Intervals { resamples: number; loss: [number, number]; perplexity: [number, number]; accuracy: [number, number]; brier: [number, number] }
+interface Intervals {
+  resamples: number; loss: [number, number]; perplexity: [number, number]; accuracy: [number, number]; brier: [number, number];
+  macroF1: [number, number] | null;
+}
 interface Case {
   name: string;
   classes: number;
@@ -116,6 +119,9 @@ function expectIntervals(got: Intervals | null | undefined, want: Intervals, rel
   expectClose(got!.perplexity, want.perplexity, rel, 0, 'bootstrap perplexity');
   expectClose(got!.accuracy, want.accuracy, 1e-12, 0, 'bootstrap accuracy');
   expectClose(got!.brier, want.brier, rel, 0, 'bootstrap brier');
+  // Made of counts and weights: the same predictions on every dtype.
+  if (want.macroF1 === null) expect(got!.macroF1).toBeNull();
+  else expectClose(got!.macroF1, want.macroF1, 1e-12, 0, 'bootstrap macro F1');
 }
 
 describeBackendsDtypes('Evaluator standard errors against NumPy', (_b, d) => {
@@ -152,6 +158,7 @@ describeBackendsDtypes('Evaluator standard errors against NumPy', (_b, d) => {
       expectClose(merged.standardErrors.nats, r.standardErrors.nats, 1e-12, 0, 'merged SE');
       expect(merged.standardErrors.accuracy).toBeCloseTo(r.standardErrors.accuracy, 14);
       if (r.bootstrap) expectClose(merged.bootstrap!.loss, r.bootstrap.loss, 1e-12, 0, 'merged bootstrap');
+      if (e.bootstrap) expectClose(merged.bootstrap!.macroF1, e.bootstrap.macroF1!, 1e-12, 0, 'merged bootstrap macro F1');
       expectAverages(merged.averages, e.averages, c.name, rel);
       merged.perClass.forEach((m, j) => {
         for (const k of ['loss', 'accuracy', 'f1'] as const) {
@@ -341,5 +348,128 @@ describe('Evaluator state versions 4 and 5: the per-class and the averages\' err
     const r = Evaluator.fromJSON(j).result();
     expect(r.bootstrap!.brier).toBeNull();
     expectClose(r.bootstrap!.loss, m.expected.bootstrap!.loss, 1e-9, 0, 'loss');
+  });
+});
+
+describe('Evaluator bootstrap: the macro F1\'s interval', () => {
+  const c = cases.find((x) => x.name === 'bootstrap, weighted, 32 classes')!;
+  const settings = { classes: c.classes, topK: c.topK, bootstrap: c.bootstrap! };
+  const rows = dense(c);
+  const part = (from: number, to: number, offset?: number) => new Evaluator(settings).update(flat(rows.slice(from, to), 'Float64Array'),
+    c.labels.slice(from, to), { sampleWeight: c.sampleWeight!.slice(from, to), ...(offset === undefined ? {} : { offset }) });
+
+  describeBackends('chunked, merged, through JSON and packed', () => {
+    it('single-label, weighted: chunked = blocks merged = blocks merged through JSON, bit for bit; one shot within rounding', async () => {
+      const { mergePacked, packState } = await import('../src/eval/evaluator.js');
+      const n = c.labels.length;
+      const G = 64;
+      const chunked = new Evaluator(settings);
+      const merged = new Evaluator(settings);
+      const json = new Evaluator(settings);
+      const packed = new Evaluator(settings);
+      for (let at = 0; at < n; at += G) {
+        const to = Math.min(n, at + G);
+        chunked.update(flat(rows.slice(at, to), 'Float64Array'), c.labels.slice(at, to), { sampleWeight: c.sampleWeight!.slice(at, to) });
+        const block = part(at, to, at);
+        merged.merge(block);
+        json.merge(Evaluator.fromJSON(text(block)));
+        mergePacked(packed, packState(block));
+      }
+      expect(text(merged)).toBe(text(chunked));
+      expect(text(json)).toBe(text(chunked));
+      expect(text(packed)).toBe(text(chunked));
+      const r = chunked.result();
+      expect(r.bootstrap!.macroF1).toEqual(merged.result().bootstrap!.macroF1);
+      expectClose(r.bootstrap!.macroF1, c.expected.bootstrap!.macroF1!, 1e-12, 0, 'chunked macro F1');
+      expectClose(part(0, n).result().bootstrap!.macroF1, r.bootstrap!.macroF1!, 1e-12, 0, 'one shot');
+      // The interval lies around the point estimate; the JSON state holds B · C sums of each kind.
+      const f = r.averages!.macro.f1;
+      expect(r.bootstrap!.macroF1![0]).toBeLessThan(f);
+      expect(r.bootstrap!.macroF1![1]).toBeGreaterThan(f);
+      const j = chunked.toJSON() as unknown as { bootstrap: Record<string, unknown[]> };
+      expect(j.bootstrap.classHits).toHaveLength(c.bootstrap!.resamples * c.classes);
+      expect(j.bootstrap.classCounts).toHaveLength(c.bootstrap!.resamples * c.classes);
+    });
+  });
+
+  describeBackendsDtypes('one row', (_b, d) => {
+    // One row: every resample that draws it is the row itself, so the interval is the point estimate, twice.
+    // Right (label 0, predicted 0): F1 over class 0 alone, 1. Wrong (label 1, predicted 0): classes 0 and 1, both 0.
+    for (const [label, f1] of [[0, 1], [1, 0]] as const) {
+      it(`single-label, label ${label}: [${f1}, ${f1}], weighted or not`, () => {
+        for (const opts of [undefined, { sampleWeight: [0.25] }]) {
+          const r = new Evaluator({ classes: 3, bootstrap: { resamples: 50, seed: 1 } }).update(flat([[2, 0, 1]], d), [label], opts as never).result();
+          expect(r.averages!.macro.f1).toBe(f1);
+          expect(r.bootstrap!.macroF1).toEqual([f1, f1]);
+          expect(r.bootstrap!.resamples).toBeLessThan(50);
+        }
+      });
+    }
+    it('multi-label: every label averaged, 0 where a label has no target and no prediction', () => {
+      // Labels: (target 1, p > 0.5) F1 1; (0, p > 0.5) F1 0; (1, p < 0.5) F1 0; (0, p < 0.5) F1 0 by convention.
+      const r = new Evaluator({ classes: 4, multiLabel: true, bootstrap: { resamples: 40, seed: 2 } })
+        .update(flat([[2, 1, -1, -2]], d), flat([[1, 0, 1, 0]], d)).result();
+      expect(r.averages!.macro.f1).toBe(0.25);
+      expect(r.bootstrap!.macroF1).toEqual([0.25, 0.25]);
+    });
+  });
+
+  it('keeps its sums up to 32 classes (labels) with per-class figures: above, or without them, the interval is null', async () => {
+    const { packState } = await import('../src/eval/evaluator.js');
+    const B = 30;
+    for (const multiLabel of [false, true]) {
+      for (const classes of [32, 33]) {
+        for (const perClass of [true, false]) {
+          const make = (bootstrap: boolean) => {
+            const ev = new Evaluator({ classes, multiLabel, perClass, ...(bootstrap ? { bootstrap: { resamples: B, seed: 3 } } : {}) });
+            const x = Float64Array.from({ length: 40 * classes }, (_, i) => Math.sin(i * 0.37) * 3);
+            return ev.update(x, multiLabel ? Float64Array.from(x, (v, i) => (Math.cos(v + i) > 0 ? 1 : 0)) : Array.from({ length: 40 }, (_, i) => (i * 7) % classes));
+          };
+          const ev = make(true);
+          const kept = classes <= 32 && perClass;
+          const label = `${multiLabel ? 'multi' : 'single'}-label, ${classes} classes, perClass ${perClass}`;
+          const r = ev.result();
+          if (kept) {
+            expect(r.bootstrap!.macroF1, label).not.toBeNull();
+            expect(r.bootstrap!.macroF1![0], label).toBeLessThanOrEqual(r.bootstrap!.macroF1![1]);
+          } else expect(r.bootstrap!.macroF1, label).toBeNull();
+          const j = ev.toJSON() as unknown as { bootstrap: Record<string, unknown> };
+          expect('classHits' in j.bootstrap, label).toBe(kept);
+          // The packed state (threads) carries 2 · B · C more numbers than the bootstrap's four per resample.
+          const without = packState(make(false)).length;
+          expect(packState(ev).length - without, label).toBe(4 * B + (kept ? 2 * B * classes : 0));
+        }
+      }
+    }
+  });
+
+  it('a state written before these sums were kept reads with a null interval, through merges and JSON; the rest unchanged', () => {
+    const fresh = part(0, c.labels.length);
+    const j = JSON.parse(text(fresh));
+    delete j.bootstrap.classHits;
+    delete j.bootstrap.classCounts;
+    const old = Evaluator.fromJSON(j);
+    expect(old.result().bootstrap!.macroF1).toBeNull();
+    expect(old.result().bootstrap!.loss).toEqual(fresh.result().bootstrap!.loss);
+    expect(old.result().averages).toEqual(fresh.result().averages);
+    const mixed = part(0, 10).merge(old);
+    expect(mixed.result().bootstrap!.macroF1).toBeNull();
+    expect(Evaluator.fromJSON(text(mixed)).result().bootstrap!.macroF1).toBeNull();
+    expect((mixed.toJSON() as unknown as { bootstrap: { classHits: unknown[] } }).bootstrap.classHits.every((v) => v === null)).toBe(true);
+  });
+
+  it('checks the sums: their lengths, and true positives within their counts', () => {
+    const bad = (patch: (j: Record<string, any>) => void, code: string, what: string) => {
+      const j = JSON.parse(text(part(0, 50)));
+      patch(j);
+      expectXent(() => Evaluator.fromJSON(j), code, what);
+    };
+    bad((j) => j.bootstrap.classHits.pop(), 'SHAPE_MISMATCH', 'bootstrap.classHits');
+    bad((j) => (j.bootstrap.classCounts = 3), 'SHAPE_MISMATCH', 'bootstrap.classCounts');
+    bad((j) => (j.bootstrap.classCounts[5] = -1), 'INVALID_STATE', 'bootCounts[5]');
+    bad((j) => {
+      const i = j.bootstrap.classHits.findIndex((v: number) => v > 0);
+      j.bootstrap.classHits[i] = j.bootstrap.classCounts[i];
+    }, 'INVALID_STATE', 'classHits');
   });
 });

@@ -49,7 +49,8 @@ function emptyWith(settings: unknown): Evaluator {
   const B = bootstrap?.resamples;
   const zeros = Number.isSafeInteger(B) && (B as number) > 0 && (B as number) <= 100_000 ? new Array<number>(B as number).fill(0) : [];
   const boot = bootstrap ? { bootstrap: { weight: zeros, loss: zeros, correct: zeros, brier: zeros } } : {};
-  return Evaluator.fromJSON({ ...sized.toJSON(), settings, ...boot });
+  // reset(): the sums the text above leaves out (the bootstrap's per-class ones), read as unknown, back to 0.
+  return Evaluator.fromJSON({ ...sized.toJSON(), settings, ...boot }).reset();
 }
 
 /** The settings of a state or state file: version 1 kept per-class figures whatever the classes (it had no option). */

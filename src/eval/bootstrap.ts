@@ -128,12 +128,44 @@ export interface MeanIntervals {
   accuracy: [number, number];
 }
 
+/** The 95% percentile interval (the 2.5th and 97.5th percentiles) of resampled values. */
+function interval95(v: number[]): [number, number] {
+  const x = Float64Array.from(v).sort();
+  return [sortedQuantile(x, 0.025), sortedQuantile(x, 0.975)];
+}
+
 /** The 95% percentile interval of the resampled ratios sum[b] / w[b] (resamples with w[b] = 0 left out). */
 export function ratioInterval(sum: Float64Array, w: Float64Array): [number, number] {
   const v: number[] = [];
   for (let b = 0; b < w.length; b++) if (w[b] > 0) v.push(sum[b] / w[b]);
-  const x = Float64Array.from(v).sort();
-  return [sortedQuantile(x, 0.025), sortedQuantile(x, 0.975)];
+  return interval95(v);
+}
+
+/**
+ * The 95% percentile interval of the resampled macro F1 (resamples with w[b] = 0 left out), from the per-class sums
+ * of each resample, at c·B + b (class c's B resamples together): hits = Σ w·n_b·TP and counts = Σ w·n_b·(t + pos) (a row's target for class c and
+ * whether it is predicted c). Resample b's F1 of class c is 2·hits / counts, averaged as the point estimate averages:
+ * over the classes with counts > 0 in the resample (single-label: a class with neither a label nor a prediction
+ * among the drawn rows is left out, as the point estimate leaves out such a class), or over every label
+ * (`everyClass`, multi-label: F1 0 where counts is 0). Null when the sums are absent or unknown (NaN).
+ */
+export function macroF1Interval(w: Float64Array, hits: Float64Array, counts: Float64Array, everyClass: boolean): [number, number] | null {
+  if (hits.length === 0 || hits.some(Number.isNaN) || counts.some(Number.isNaN)) return null;
+  const B = w.length;
+  const v: number[] = [];
+  for (let b = 0; b < B; b++) {
+    if (!(w[b] > 0)) continue;
+    let sum = 0;
+    let n = 0;
+    for (let i = b; i < hits.length; i += B) {
+      if (counts[i] > 0) {
+        sum += (2 * hits[i]) / counts[i];
+        n++;
+      } else if (everyClass) n++;
+    }
+    v.push(sum / n);
+  }
+  return interval95(v);
 }
 
 /** The intervals from B resample sums Σw, Σw·loss (nats) and Σw·[right]; u = ln of the unit's base. */

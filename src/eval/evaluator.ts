@@ -6,7 +6,7 @@ import {
 } from '../core/options.js';
 import { type Batch, type Labels, type Vector, asLabels, asMatrix, asVectorOption, checkWeights, isFloat32 } from '../core/shape.js';
 import { type ReliabilityBin, expectedCalibrationError, reliability } from './calibration.js';
-import { type BootstrapOptions, type MeanIntervals, bootstrapOf, meanIntervals, ratioInterval } from './bootstrap.js';
+import { type BootstrapOptions, type MeanIntervals, bootstrapOf, macroF1Interval, meanIntervals, ratioInterval } from './bootstrap.js';
 import { Z95, weightedStandardError } from './estimate.js';
 import { PER_DECADE, SLOTS, quantile, slotBounds } from './quantiles.js';
 import { multiLabel, singleLabel } from './rows.js';
@@ -49,7 +49,8 @@ export interface EvaluatorOptions {
   /**
    * A Poisson bootstrap of the loss, perplexity, accuracy and Brier score: `{ resamples, seed }` (README:
    * "Comparing models" for the generator). Rows are resampled (a multi-label row with all its labels, per-element
-   * means within it). The state keeps four sums per resample.
+   * means within it). The state keeps four sums per resample, and for the macro F1's interval (with per-class
+   * figures, up to 32 classes or labels) two per class per resample.
    */
   bootstrap?: BootstrapOptions | boolean | null;
 }
@@ -106,6 +107,13 @@ export interface ClassErrors {
 /** The bootstrap's 95% intervals: the loss, perplexity, accuracy and (null for a state written before it was kept) Brier score. */
 export interface EvalIntervals extends MeanIntervals {
   brier: [number, number] | null;
+  /**
+   * The macro F1 of `averages.macro.f1`: each resample's per-class F1 = 2·TP / (support + predicted) from its
+   * resampled sums, averaged over the classes with a label or a prediction among the resample's rows (multi-label:
+   * every label, 0 where both are 0), as the point estimate. Null above 32 classes (labels), without per-class
+   * figures, or for a state with a part written before these sums were kept.
+   */
+  macroF1: [number, number] | null;
 }
 
 export interface EvalResult extends ReportFigures {
@@ -146,8 +154,8 @@ export interface EvalResult extends ReportFigures {
   /** The 95% interval of the perplexity: exp(mean nats ± 1.96 SE), the mean's interval carried through exp. */
   perplexityInterval95: [number, number];
   /**
-   * With the `bootstrap` option: 95% percentile intervals of the loss, perplexity, accuracy and Brier score (rows
-   * resampled; a multi-label row with all its labels); else null.
+   * With the `bootstrap` option: 95% percentile intervals of the loss, perplexity, accuracy, Brier score and (up to
+   * 32 classes) macro F1 (rows resampled; a multi-label row with all its labels); else null.
    */
   bootstrap: EvalIntervals | null;
 }
@@ -399,6 +407,7 @@ export class Evaluator {
       bootstrap: s.bootstrap === null ? null : {
         ...meanIntervals(st.bootW, st.bootLoss, st.bootCorrect, u),
         brier: st.bootBrier.some(Number.isNaN) ? null : ratioInterval(st.bootBrier, st.bootW),
+        macroF1: macroF1Interval(st.bootW, st.bootHits, st.bootCounts, s.multiLabel),
       },
     };
   }

@@ -24,11 +24,13 @@ import type { EvalState } from './state.js';
 /** Resolved data handed back to a public function: core/shape takes a HalfArray as it is. */
 const input = (d: FloatData) => d as unknown as Float32Array;
 
-/** Adds one row's headline figures (losses in nats). */
-function addRow(st: EvalState, w: number, loss: number, correct: number, topK: number, brier: number, conf: number): void {
+/** Adds one row's headline figures (losses in nats); y and predicted: its label and top-1 class. */
+function addRow(
+  st: EvalState, w: number, loss: number, correct: number, topK: number, brier: number, conf: number, y: number, predicted: number,
+): void {
   const row = st.rows + st.ignored;
   // Rows come in order, ignored ones counted as they pass: this row's global index, for the bootstrap's draws.
-  if (st.bootW.length > 0 && w !== 0) addDraws(st, st.origin + st.rows + st.ignored, w, loss, correct, brier);
+  if (st.bootW.length > 0 && w !== 0) addDraws(st, st.origin + st.rows + st.ignored, w, loss, correct, brier, y, predicted);
   st.rows++;
   if (w === 0) return;
   st.detail.offer(row, loss);
@@ -61,20 +63,55 @@ let drawn = new Uint8Array(0);
 
 /**
  * Adds the row of global index `row` (weight w; a multi-label row with its means over its labels, resampled as one)
- * to the bootstrap sums with its Poisson weights.
+ * to the bootstrap sums with its Poisson weights, and (single-label, y >= 0, when the state keeps them) to the macro
+ * F1's sums of its label y and its predicted class. The draws stay in `drawn` for addLabelDraws.
  */
-function addDraws(st: EvalState, row: number, w: number, loss: number, correct: number, brier: number): void {
+function addDraws(st: EvalState, row: number, w: number, loss: number, correct: number, brier: number, y = -1, predicted = -1): void {
   if (drawn.length !== st.bootW.length) drawn = new Uint8Array(st.bootW.length);
   poissonWeights(rowKey(st.settings.bootstrap!.seed, row), drawn);
-  for (let b = 0; b < drawn.length; b++) {
+  const B = drawn.length;
+  // Class c's macro F1 sums of the B resamples lie together, at c·B + b (label = -1: none to add).
+  const f1 = y >= 0 && st.bootHits.length > 0;
+  const label = y * B;
+  const pred = predicted * B;
+  for (let b = 0; b < B; b++) {
     const n = drawn[b];
     if (n === 0) continue;
     st.bootW[b] += w * n;
     st.bootLoss[b] += w * n * loss;
     st.bootCorrect[b] += w * n * correct;
     st.bootBrier[b] += w * n * brier;
+    if (f1) {
+      st.bootCounts[label + b] += w * n;
+      st.bootCounts[pred + b] += w * n;
+      if (pred === label) st.bootHits[label + b] += w * n;
+    }
   }
 }
+
+/**
+ * Adds a multi-label row (weight w), drawn by the addDraws just before, to the macro F1's sums: per label c,
+ * hits[c] = t·pos and counts[c] = t + pos (labels with counts 0 add nothing).
+ */
+function addLabelDraws(st: EvalState, w: number, hits: Float64Array, counts: Float64Array): void {
+  const B = drawn.length;
+  if (active.length < counts.length) active = new Int32Array(counts.length);
+  let m = 0;
+  for (let c = 0; c < counts.length; c++) if (counts[c] !== 0) active[m++] = c;
+  for (let b = 0; b < B; b++) {
+    const n = drawn[b];
+    if (n === 0) continue;
+    const wn = w * n;
+    for (let k = 0; k < m; k++) {
+      const c = active[k];
+      st.bootCounts[c * B + b] += wn * counts[c];
+      st.bootHits[c * B + b] += wn * hits[c];
+    }
+  }
+}
+
+/** The labels a multi-label row adds to (addLabelDraws; reused). */
+let active = new Int32Array(0);
 
 /** Adds the per-class figures of a single-label row (when the state keeps them). */
 function addClass(st: EvalState, w: number, y: number, predicted: number, loss: number, correct: number, py: number): void {
@@ -149,7 +186,7 @@ export function singleLabel(
     const loss = nll[r];
     const correct = rank === 0 ? 1 : 0;
     const wr = w === null ? 1 : w[r];
-    addRow(st, wr, loss, correct, rank < k ? 1 : 0, Math.max(0, sumSq - 2 * zy + 1), m);
+    addRow(st, wr, loss, correct, rank < k ? 1 : 0, Math.max(0, sumSq - 2 * zy + 1), m, y, am - b);
     addClass(st, wr, y, am - b, loss, correct, zy);
     if (cols === 2 && wr !== 0) st.detail.addProbability(wr, y === 1 ? zy : 1 - zy, y);
   }
@@ -185,7 +222,7 @@ function logitsLabel(
     const py = pY[r];
     const correct = rank === 0 ? 1 : 0;
     const wr = w === null ? 1 : w[r];
-    addRow(st, wr, loss, correct, rank < k ? 1 : 0, Math.max(0, sq[r] - 2 * py + 1), maxP[r]);
+    addRow(st, wr, loss, correct, rank < k ? 1 : 0, Math.max(0, sq[r] - 2 * py + 1), maxP[r], y, top[r]);
     addClass(st, wr, y, top[r], loss, correct, py);
     if (cols === 2 && wr !== 0) st.detail.addProbability(wr, y === 1 ? py : 1 - py, y);
   }
@@ -205,6 +242,10 @@ export function multiLabel(
   const t = floatsOf(kernels(), tData, true);
   const d = st.detail;
   const moments = d.moments.length > 0;
+  // The row's per-label true positives and support-plus-predictions, for the bootstrap's macro F1.
+  const f1 = st.bootHits.length > 0;
+  const rowHits = new Float64Array(f1 ? cols : 0);
+  const rowCounts = new Float64Array(f1 ? cols : 0);
   for (let r = 0; r < rows; r++) {
     const wr = w === null ? 1 : w[r];
     let rowLoss = 0;
@@ -220,6 +261,10 @@ export function multiLabel(
       rowLoss += l;
       rowCorrect += correct;
       rowBrier += (p - ti) * (p - ti);
+      if (f1) {
+        rowHits[j] = ti * pos;
+        rowCounts[j] = ti + pos;
+      }
       if (wr === 0) continue;
       // Binary calibration as torchmetrics: confidence p of the positive class against the target.
       const bin = binOf(p);
@@ -256,6 +301,7 @@ export function multiLabel(
     const c = rowCorrect / cols;
     const b = rowBrier / cols;
     if (st.bootW.length > 0) addDraws(st, st.origin + row, wr, l, c, b);
+    if (f1) addLabelDraws(st, wr, rowHits, rowCounts);
     st.weight += wr;
     st.loss += wr * l;
     st.correct += (wr * rowCorrect) / cols;

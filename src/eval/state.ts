@@ -1,7 +1,7 @@
 import type { Compat } from '../core/compat.js';
 import { XentError, show } from '../core/errors.js';
 import { ECE_BINS } from './calibration.js';
-import { DetailSums } from './detail.js';
+import { CONFUSION_LIMIT, DetailSums } from './detail.js';
 import type { BootstrapSettings } from './bootstrap.js';
 import { dec, enc, expectSameSettings, expectState, stateObject } from './json.js';
 import { SLOTS } from './quantiles.js';
@@ -102,6 +102,14 @@ export class EvalState {
   bootLoss: Float64Array;
   bootCorrect: Float64Array;
   bootBrier: Float64Array;
+  /**
+   * For the bootstrap's macro F1 (when keepsBootstrapF1; else empty), per class c and resample b at c·B + b:
+   * bootHits Σ w·n_b·t·pos (the true positives) and bootCounts Σ w·n_b·(t + pos) (the class's support plus its
+   * predictions), t the row's target for the class (single-label: 1 for its label) and pos whether it is predicted
+   * as the class (single-label: its top-1; multi-label: p >= 0.5). NaN in a state written before they were kept.
+   */
+  bootHits: Float64Array;
+  bootCounts: Float64Array;
   /** Not a sum: the global index of the current update's first row (set by Evaluator.update), keying the draws. */
   origin = 0;
 
@@ -112,6 +120,9 @@ export class EvalState {
     this.bootLoss = new Float64Array(B);
     this.bootCorrect = new Float64Array(B);
     this.bootBrier = new Float64Array(B);
+    const f1 = keepsBootstrapF1(settings) ? B * settings.classes : 0;
+    this.bootHits = new Float64Array(f1);
+    this.bootCounts = new Float64Array(f1);
     const c = settings.perClass ? settings.classes : 0;
     this.support = new Float64Array(c);
     this.classLoss = new Float64Array(c);
@@ -218,7 +229,10 @@ export class EvalState {
    * The state as JSON, version 5: the scalars, the loss histogram and the ECE bins, the per-class sums (when
    * kept) as columns over the classes that have any: `perClass: { class: [...], support: [...], ... }` (new in
    * version 4: the columns of the per-class standard errors, null where unknown), and (new in version 3) `detail`,
-   * the sums of detail.ts (new in version 5: its confusion2 and moments, for the averages' standard errors).
+   * the sums of detail.ts (new in version 5: its confusion2 and moments, for the averages' standard errors), and
+   * with the bootstrap its sums per resample: weight, loss, correct, brier and (when keepsBootstrapF1) classHits and
+   * classCounts, B per class, class by class (brier and the last two absent from states written before they were
+   * kept, which read with them unknown).
    */
   toJSON(): StateJSON {
     const out: Record<string, unknown> = { format: FORMAT, version: 5, settings: { ...this.settings } };
@@ -244,6 +258,7 @@ export class EvalState {
       out.bootstrap = {
         weight: Array.from(this.bootW, enc), loss: Array.from(this.bootLoss, enc), correct: Array.from(this.bootCorrect, enc),
         brier: Array.from(this.bootBrier, encOrNull),
+        ...(this.bootHits.length ? { classHits: Array.from(this.bootHits, encOrNull), classCounts: Array.from(this.bootCounts, encOrNull) } : {}),
       };
     }
     return out as unknown as StateJSON;
@@ -293,15 +308,23 @@ export class EvalState {
   private readBootstrap(v: unknown): void {
     const o = v as Record<string, unknown> | null;
     if (o === null || typeof o !== 'object') throw new XentError('INVALID_TYPE', 'state.bootstrap must be an object');
-    // brier: absent from states written before it was kept (its interval is then unknown).
-    if (o.brier === undefined) this.bootBrier.fill(NaN);
-    for (const [key, into] of [['weight', this.bootW], ['loss', this.bootLoss], ['correct', this.bootCorrect], ['brier', this.bootBrier]] as const) {
+    // brier, classHits and classCounts: absent from states written before they were kept (their intervals are then
+    // unknown); the last two are absent too where the settings keep none (keepsBootstrapF1).
+    const later: ReadonlySet<string> = new Set(['brier', 'classHits', 'classCounts']);
+    const sums = [
+      ['weight', this.bootW], ['loss', this.bootLoss], ['correct', this.bootCorrect], ['brier', this.bootBrier],
+      ['classHits', this.bootHits], ['classCounts', this.bootCounts],
+    ] as const;
+    for (const [key, into] of sums) {
       const a = o[key];
-      if (key === 'brier' && a === undefined) continue;
+      if (later.has(key) && a === undefined) {
+        into.fill(NaN);
+        continue;
+      }
       if (!Array.isArray(a) || a.length !== into.length) {
         throw new XentError('SHAPE_MISMATCH', `state.bootstrap.${key} must be an array of ${into.length} numbers`);
       }
-      for (let b = 0; b < a.length; b++) into[b] = key === 'brier' ? decOrNull(a[b], `bootstrap.${key}[${b}]`) : dec(a[b], `bootstrap.${key}[${b}]`);
+      for (let b = 0; b < a.length; b++) into[b] = later.has(key) ? decOrNull(a[b], `bootstrap.${key}[${b}]`) : dec(a[b], `bootstrap.${key}[${b}]`);
     }
   }
 
@@ -339,9 +362,16 @@ const CLASS_SPREAD = [
   'classW2', 'classLoss1', 'classLoss2', 'classCorrect1', 'classProb1', 'classProb2', 'predictedW2', 'hitsW2', 'hitsT2',
 ] as const;
 const V1_ARRAYS = ['hist', ...ECE, ...CLASS] as const;
-const ARRAYS = [...V1_ARRAYS, ...CLASS_SPREAD, 'bootW', 'bootLoss', 'bootCorrect', 'bootBrier'] as const;
+const ARRAYS = [...V1_ARRAYS, ...CLASS_SPREAD, 'bootW', 'bootLoss', 'bootCorrect', 'bootBrier', 'bootHits', 'bootCounts'] as const;
 /** Arrays that may hold NaN (unknown: a part read from a state written before they were kept). */
-const MAYBE_UNKNOWN: ReadonlySet<string> = new Set([...CLASS_SPREAD, 'bootBrier']);
+const MAYBE_UNKNOWN: ReadonlySet<string> = new Set([...CLASS_SPREAD, 'bootBrier', 'bootHits', 'bootCounts']);
+
+/**
+ * Up to this many classes (labels) a state with the bootstrap and per-class figures keeps the sums of the macro
+ * F1's interval: 2·C·B numbers (20,000 at 10 classes and 1,000 resamples), as many as the confusion matrix's limit.
+ */
+export const BOOTSTRAP_F1_LIMIT = CONFUSION_LIMIT;
+export const keepsBootstrapF1 = (s: EvalSettings) => s.bootstrap !== null && s.perClass && s.classes <= BOOTSTRAP_F1_LIMIT;
 
 /** enc, with NaN (an unknown sum) as null. */
 const encOrNull = (v: number): number | string | null => (Number.isNaN(v) ? null : enc(v));
@@ -370,7 +400,8 @@ function moveInto(x: Float64Array, y: Float64Array): void {
 export function packedLength(settings: EvalSettings): number {
   return SCALARS.length + SPREAD.length + SLOTS + 3 * ECE_BINS +
     (settings.perClass ? (CLASS.length + CLASS_SPREAD.length) * settings.classes : 0) +
-    DetailSums.packedLength(settings) + 4 * (settings.bootstrap?.resamples ?? 0);
+    DetailSums.packedLength(settings) + 4 * (settings.bootstrap?.resamples ?? 0) +
+    (keepsBootstrapF1(settings) ? 2 * settings.bootstrap!.resamples * settings.classes : 0);
 }
 
 /** The JSON form of a state (non-finite numbers as the strings "Infinity" and "-Infinity", and -0 as "-0"). */
@@ -436,6 +467,11 @@ function checkMeaning(st: EvalState): void {
   if (!multi && (!le(sum(st.support), W) || !le(sum(st.predicted), W))) {
     bad('the classes hold more support or predictions than the rows\' weight');
   }
+  // A class's true positives count in its support and its predictions alike (unknown sums, NaN, are not checked).
+  st.bootHits.forEach((h, i) => {
+    const n = st.bootCounts[i];
+    if (h === h && n === n && !le(2 * h, n)) bad(`bootstrap.classHits[${i}] (${h}) is above half of classCounts[${i}] (${n})`);
+  });
   // Last: the sums of squares are checked against sums already found sound.
   checkSpread(st, le, bad);
   // Σ w² of a confusion cell lies between 0 and the square of its Σ w (a negative sum of squares among the moments

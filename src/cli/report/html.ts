@@ -654,7 +654,7 @@ export function htmlReport(r: EvalResult, info: ReportInfo, o: ChartOptions = {}
     const b = r.bootstrap;
     const span = (v: [number, number], d: number, k = 1) => `${fixed(k * v[0], d)} – ${fixed(k * v[1], d)}`;
     items.push([`bootstrap 95% (${b.resamples} resamples)`, `loss ${span(b.loss, 4)}`,
-      `perplexity ${span(b.perplexity, 3)}; accuracy ${span(b.accuracy, 2, 100)} %${b.brier ? `; Brier ${span(b.brier, 4)}` : ''}`]);
+      `perplexity ${span(b.perplexity, 3)}; accuracy ${span(b.accuracy, 2, 100)} %${b.brier ? `; Brier ${span(b.brier, 4)}` : ''}${b.macroF1 ? `; macro F1 ${span(b.macroF1, 4)}` : ''}`]);
   }
   if (isBinary(info)) items.push(['reading', reading(r.nats), 'binary-task scale, nats']);
   const summary = items.map(([k, v, s]) => `<div><dt>${esc(k)}</dt><dd>${esc(v)}${s ? `<small>${esc(s)}</small>` : ''}</dd></div>`).join('');

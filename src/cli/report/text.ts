@@ -70,7 +70,10 @@ export function tableReport(r: EvalResult, info: ReportInfo): string {
   if (r.bootstrap) {
     const b = r.bootstrap;
     rows.push([`bootstrap 95% (${b.resamples})`, `loss ${num(b.loss[0])} – ${num(b.loss[1])}  perplexity ${num(b.perplexity[0], 3)} – ${num(b.perplexity[1], 3)}`]);
-    rows.push(['', `accuracy ${pct(b.accuracy[0])} – ${pct(b.accuracy[1])}${b.brier ? `  Brier ${num(b.brier[0])} – ${num(b.brier[1])}` : ''}   (${info.multiLabel ? 'whole rows' : 'rows'} resampled)`]);
+    const lines = [`accuracy ${pct(b.accuracy[0])} – ${pct(b.accuracy[1])}${b.brier ? `  Brier ${num(b.brier[0])} – ${num(b.brier[1])}` : ''}`];
+    if (b.macroF1) lines.push(`macro F1 ${num(b.macroF1[0])} – ${num(b.macroF1[1])}`);
+    lines[lines.length - 1] += `   (${info.multiLabel ? 'whole rows' : 'rows'} resampled)`;
+    for (const l of lines) rows.push(['', l]);
   }
   rows.push(['ECE', `${num(r.ece)}   (15 bins of ${info.multiLabel ? 'p' : 'top-1 confidence'})`]);
   const q = r.quantiles.map((x) => `p${Math.round(x.q * 100)} ${num(x.loss, 3)}`).join('  ');
@@ -215,7 +218,7 @@ export function csvReport(r: EvalResult): string {
   if (r.bootstrap) {
     const b = r.bootstrap;
     put('bootstrap_resamples', b.resamples);
-    for (const [k, v] of [['loss', b.loss], ['perplexity', b.perplexity], ['accuracy', b.accuracy], ['brier', b.brier]] as const) {
+    for (const [k, v] of [['loss', b.loss], ['perplexity', b.perplexity], ['accuracy', b.accuracy], ['brier', b.brier], ['macro_f1', b.macroF1]] as const) {
       put(`bootstrap_${k}_lo95`, v?.[0] ?? '');
       put(`bootstrap_${k}_hi95`, v?.[1] ?? '');
     }
