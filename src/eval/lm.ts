@@ -237,7 +237,11 @@ export class LanguageModelEvaluator {
     if (P.X.cols !== s.classes) {
       throw new XentError('SHAPE_MISMATCH', `logits has ${P.X.cols} entries per row but classes is ${s.classes}`);
     }
-    const { logprob, rank, entropy, topLogprobs } = scorePositions(P, 1, s.topK, 1, false);
+    // The kernel's outputs are kept from update to update (no outside code runs while they are read).
+    const { logprob, rank, entropy, topLogprobs } = scorePositions(P, 1, s.topK, 1, false, true);
+    // The top-1 probabilities in a loop of their own (the sums below then keep their values in registers).
+    const conf = topLogprobs!;
+    for (let i = 0; i < rank.length; i++) if (rank[i] >= 0) conf[i] = Math.exp(conf[i]);
     // A batch adds into a fresh state first, then that state into this one: the same additions as merging the
     // batches' states in order, so a fixed grid of blocks gives the same bits however it is run. Updates left open
     // add into one state, added when the last ends: the same additions as one update of the whole.
@@ -259,7 +263,6 @@ export class LanguageModelEvaluator {
         const l = -logprob[i];
         const h = entropy[i];
         const ok = r === 0 ? 1 : 0;
-        const conf = Math.exp(topLogprobs![i]);
         tokens++;
         nll += l;
         L.addToken(l, before + i - starts[q]);
@@ -267,9 +270,9 @@ export class LanguageModelEvaluator {
         u.correctK += r < s.topK ? 1 : 0;
         u.entropy += h;
         u.entropy2 += h * h;
-        const b = binOf(conf);
+        const b = binOf(conf[i]);
         u.eceWeight[b]++;
-        u.eceConf[b] += conf;
+        u.eceConf[b] += conf[i];
         u.eceCorrect[b] += ok;
         if (draws.length > 0) addDraws(u, draws, rowKey(s.bootstrap!.seed, offset + i), l, ok);
       }
