@@ -7,7 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
-import { LanguageModelEvaluator, type LanguageModelResult, scoreTokens } from '../src/index.js';
+import {
+  LanguageModelEvaluator, type LanguageModelResult, type LanguageModelUpdateOptions, scoreTokens,
+} from '../src/index.js';
 import { REL, decode, describeBackends, describeBackendsDtypes, expectClose, expectXent, flat, prng } from './helpers.js';
 
 interface Update {
@@ -151,6 +153,35 @@ describeBackends('LanguageModelEvaluator state', () => {
     const grid = new LanguageModelEvaluator({ classes: V });
     for (let n = 0; n < N; n++) grid.merge(shard(n, n + 1));
     expect(grid.toJSON()).toEqual(shard(0, N).toJSON());
+  });
+
+  it('keeps updates apart whatever came before: updates of any size and layout = fresh evaluators merged, bit for bit', () => {
+    // 70,000 positions: more than an evaluator keeps scoring buffers for between updates.
+    const big = batch(10, 7000, 4, 11, true);
+    const small = batch(1, 5, V, 12, true);
+    const mid = batch(3, 100, V, 13);
+    const ids = Array.from({ length: 300 }, (_, i) => (i < 40 ? 0 : i < 260 ? 1 : 2));
+    const updates: [number, Float32Array | Float64Array, number[], LanguageModelUpdateOptions][] = [
+      [V, mid.x, mid.t, { shift: true, sequenceIds: ids }],
+      [V, small.x, small.t, {}],
+      [V, x, t, { shift: true, sequenceLength: T }],
+      [V, small.x, small.t, { shift: true }],
+      [V, mid.x.subarray(0, 7 * V), mid.t.slice(0, 7), {}],
+      [4, big.x, big.t, { shift: true, sequenceLength: 7000 }],
+      [4, big.x.subarray(0, 6 * 4), big.t.slice(0, 6), { shift: true }],
+    ];
+    for (const classes of [V, 4]) {
+      const mine = updates.filter((u) => u[0] === classes);
+      const one = new LanguageModelEvaluator({ classes });
+      const merged = new LanguageModelEvaluator({ classes });
+      for (const [, lx, lt, o] of mine) {
+        one.update(lx, lt, o);
+        merged.merge(new LanguageModelEvaluator({ classes }).update(lx, lt, o));
+      }
+      expect(one.toJSON()).toEqual(merged.toJSON());
+      const tokens = mine.reduce((n, [c, lx, lt, o]) => n + scoreTokens(lx, lt, { classes: c, ...o }).count, 0);
+      expect(one.result().tokens).toBe(tokens);
+    }
   });
 
   it('round-trips through JSON, and reset forgets everything', () => {

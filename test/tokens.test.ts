@@ -126,6 +126,13 @@ describeBackendsDtypes('scoreTokens', (_b, d) => {
     expectXent(() => scoreTokens(flat([[-Infinity, -Infinity]], d), [0], { classes: 2 }), 'NON_FINITE', 'everywhere');
     // A masked target is a valid prediction of probability 0.
     expect(scoreTokens(flat([[-Infinity, 0]], d), [0], { classes: 2 }).logprob[0]).toBe(-Infinity);
+    // After a masked target, later rows are still examined: a NaN first, then the rows without a softmax.
+    const later = flat([[-Infinity, 0], [1, 2], [-Infinity, -Infinity], [NaN, 1]], d);
+    expectXent(() => scoreTokens(later, [0, 1, 0, 1], { classes: 2 }), 'NON_FINITE', 'logits[3][0]');
+    expectXent(() => scoreTokens(later, [0, 1, 0, -100], { classes: 2 }), 'NON_FINITE', 'everywhere');
+    const lp = scoreTokens(later, [0, 1, -100, -100], { classes: 2 }).logprob;
+    expect([lp[0], lp[2], lp[3]]).toEqual([-Infinity, 0, 0]);
+    expectClose(lp[1], -Math.log1p(Math.exp(-1)), REL[d], 0, 'log p');
   });
 }, ['Float64Array', 'Float32Array', 'number[]']);
 

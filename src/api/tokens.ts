@@ -101,19 +101,32 @@ export interface Scored {
   topLogprobs: Float64Array | null;
 }
 
+/** Output arrays kept from call to call for scorePositions' `keep` (at most 65,536 entries each). */
+const kept: (Float64Array | Int32Array)[] = [];
+
+/** A fresh array of n entries, or with `keep` a view of kept array i (grown as needed). */
+function output<T extends Float64Array | Int32Array>(C: new (n: number) => T, n: number, keep: boolean, i: number): T {
+  if (!keep || n > 1 << 16) return new C(n);
+  if (!(kept[i]?.length >= n)) kept[i] = new C(n);
+  return kept[i].subarray(0, n) as T;
+}
+
 /**
  * Runs the scoring kernel over a batch of positions and checks its results: NaN, +Infinity and all -Infinity rows
  * are NON_FINITE errors naming the entry (only rows that score a target are examined). Under the shift, the outputs
- * are written one position on (row t scores position t + 1) and position 0 gets the unscored marks.
+ * are written one position on (row t scores position t + 1) and position 0 gets the unscored marks. With `keep`,
+ * the outputs (but topIds) are views of arrays kept for the next call: for a caller that reads them and lets go.
  */
-export function scorePositions(P: Positions, s: number, cap: number, k: number, withIds: boolean): Scored {
+export function scorePositions(
+  P: Positions, s: number, cap: number, k: number, withIds: boolean, keep = false,
+): Scored {
   const { X, L } = P;
   const n = X.rows;
-  const logprob = new Float64Array(n);
-  const rank = new Int32Array(n);
-  const entropy = new Float64Array(n);
+  const logprob = output(Float64Array, n, keep, 0);
+  const rank = output(Int32Array, n, keep, 1);
+  const entropy = output(Float64Array, n, keep, 2);
   const topIds = withIds ? new Int32Array(n * k) : null;
-  const topLogprobs = k > 0 ? new Float64Array(n * k) : null;
+  const topLogprobs = k > 0 ? output(Float64Array, n * k, keep, 3) : null;
   if (n === 0) return { logprob, rank, entropy, topIds, topLogprobs };
   // Under the shift, kernel row r writes position r + 1: views one position on, and the last row scores nothing.
   const o = P.shift ? 1 : 0;
@@ -125,15 +138,22 @@ export function scorePositions(P: Positions, s: number, cap: number, k: number, 
   );
   if (o === 1) {
     rank[0] = -1;
+    logprob[0] = entropy[0] = 0;
     topIds?.fill(-1, 0, k);
+    topLogprobs?.fill(0, 0, k);
   }
-  const neg = new Float64Array(rows);
+  // Rows to explain (NaN, or -Infinity: a masked target or an undefined softmax) are rare: checked only when seen.
   for (let r = 0; r < rows; r++) {
-    const v = lp[r];
-    if (v !== v) explainNaN(r, [L], L);
-    neg[r] = -v;
+    if (lp[r] !== lp[r] || lp[r] === -Infinity) {
+      const neg = new Float64Array(rows);
+      for (let i = 0; i < rows; i++) {
+        if (lp[i] !== lp[i]) explainNaN(i, [L], L);
+        neg[i] = -lp[i];
+      }
+      checkInfiniteRows(neg, L);
+      break;
+    }
   }
-  checkInfiniteRows(neg, L);
   return { logprob, rank, entropy, topIds, topLogprobs };
 }
 

@@ -37,6 +37,7 @@ function starts(positions: number, sequenceLength: unknown, sequenceIds: unknown
       throw new XentError('SHAPE_MISMATCH', `sequenceIds has ${ids.length} ids but there are ${positions} positions`);
     }
   }
+  if (T === 0 && ids === null) return positions > 0 ? Int32Array.of(0, positions) : Int32Array.of(0);
   const starts: number[] = [0];
   for (let i = 0; i < positions; i++) {
     let start = i > 0 && T > 0 && i % T === 0;

@@ -13,7 +13,9 @@ import {
 } from './bootstrap.js';
 import { type Estimate, estimate, proportion } from './estimate.js';
 import { decCount, decSum, enc, expectSameSettings, expectState, stateObject } from './json.js';
-import { type LikelihoodFigures, LikelihoodSums, likelihoodFigures, packedSumsLength, scaled } from './likelihood.js';
+import {
+  type LikelihoodFigures, LikelihoodSums, likelihoodFigures, packedSumsLength, positionBin, scaled,
+} from './likelihood.js';
 
 /** Options of a LanguageModelEvaluator. */
 export interface LanguageModelEvaluatorOptions {
@@ -237,7 +239,11 @@ export class LanguageModelEvaluator {
     if (P.X.cols !== s.classes) {
       throw new XentError('SHAPE_MISMATCH', `logits has ${P.X.cols} entries per row but classes is ${s.classes}`);
     }
-    const { logprob, rank, entropy, topLogprobs } = scorePositions(P, 1, s.topK, 1, false);
+    // The kernel's outputs are kept from update to update (no outside code runs while they are read).
+    const { logprob, rank, entropy, topLogprobs } = scorePositions(P, 1, s.topK, 1, false, true);
+    // The top-1 probabilities in a loop of their own (the sums below then keep their values in registers).
+    const conf = topLogprobs!;
+    for (let i = 0; i < rank.length; i++) if (rank[i] >= 0) conf[i] = Math.exp(conf[i]);
     // A batch adds into a fresh state first, then that state into this one: the same additions as merging the
     // batches' states in order, so a fixed grid of blocks gives the same bits however it is run. Updates left open
     // add into one state, added when the last ends: the same additions as one update of the whole.
@@ -246,6 +252,12 @@ export class LanguageModelEvaluator {
     const { starts } = P;
     const last = starts.length - 2;
     const draws = new Uint8Array(s.bootstrap?.resamples ?? 0);
+    const { topK } = s;
+    const { posTokens, posNll, posNll2 } = L;
+    const { eceWeight, eceConf, eceCorrect } = u;
+    // The running sums in locals, each given the same additions in the same order as token by token in the state.
+    let { tokens: n, nll: sl, nll2: sl2 } = L;
+    let { correct, correctK, entropy: sh, entropy2: sh2 } = u;
     let opened: Pending | null = null;
     for (let q = 0; q + 1 < starts.length; q++) {
       // The first sequence of a continuing update goes on from the open one's positions and sums.
@@ -253,30 +265,41 @@ export class LanguageModelEvaluator {
       const before = going ? pending.positions - again : 0;
       let tokens = going ? pending.tokens : 0;
       let nll = going ? pending.nll : 0;
-      for (let i = starts[q]; i < starts[q + 1]; i++) {
+      const from = starts[q];
+      const to = starts[q + 1];
+      for (let i = from; i < to; i++) {
         const r = rank[i];
         if (r < 0) continue;
         const l = -logprob[i];
         const h = entropy[i];
+        const c = conf[i];
         const ok = r === 0 ? 1 : 0;
-        const conf = Math.exp(topLogprobs![i]);
+        const sq = l * l;
         tokens++;
         nll += l;
-        L.addToken(l, before + i - starts[q]);
-        u.correct += ok;
-        u.correctK += r < s.topK ? 1 : 0;
-        u.entropy += h;
-        u.entropy2 += h * h;
-        const b = binOf(conf);
-        u.eceWeight[b]++;
-        u.eceConf[b] += conf;
-        u.eceCorrect[b] += ok;
+        n++;
+        sl += l;
+        sl2 += sq;
+        const p = positionBin(before + i - from);
+        posTokens[p]++;
+        posNll[p] += l;
+        posNll2[p] += sq;
+        correct += ok;
+        correctK += r < topK ? 1 : 0;
+        sh += h;
+        sh2 += h * h;
+        const b = binOf(c);
+        eceWeight[b]++;
+        eceConf[b] += c;
+        eceCorrect[b] += ok;
         if (draws.length > 0) addDraws(u, draws, rowKey(s.bootstrap!.seed, offset + i), l, ok);
       }
-      const positions = before + starts[q + 1] - starts[q];
+      const positions = before + to - from;
       if (open && q === last) opened = { u, positions, tokens, nll };
       else L.endSequence(positions, tokens, nll);
     }
+    Object.assign(L, { tokens: n, nll: sl, nll2: sl2 });
+    Object.assign(u, { correct, correctK, entropy: sh, entropy2: sh2 });
     this.pending = opened;
     if (opened !== null) return this;
     if (bytes !== undefined && L.tokens > 0) L.addBytes(bytes, L.tokens, L.nll, L.nll2);
