@@ -13,7 +13,7 @@
  */
 import { Worker, parentPort } from 'node:worker_threads';
 import { type Impl, Unavailable } from './impl.js';
-import { errText, relativeError, stride } from './stats.js';
+import { errText, raceRounds, relativeError, stride } from './stats.js';
 import { type Buffers, type Workload, type WorkloadInfo, buildWorkload, ship, transferList, unship } from './workloads.js';
 
 export interface Pace {
@@ -23,6 +23,8 @@ export interface Pace {
    * only (stride()), so that a peer taking seconds a call does not hold the race for minutes.
    */
   budgetMs: number;
+  /** A race runs more rounds (up to 4 × rounds) while its calls add up to no more than this (raceRounds()). */
+  raceMs: number;
   /** Untimed calls after the first (JIT warm-up), for contenders whose first call takes under warmupMs. */
   warmups: number;
   warmupMs: number;
@@ -89,6 +91,8 @@ interface Entrant {
   impl: Impl;
   result: ContenderResult;
   worker?: Worker;
+  /** Its call's time after warm-up, for its stride. */
+  callMs?: number;
 }
 
 /**
@@ -138,13 +142,20 @@ export async function race(
     }
     Object.assign(e.result, { value: reply.value ?? undefined, firstMs: reply.firstMs, note: reply.note });
     if (!e.impl.floor && reply.value !== null) e.result.relErr = relativeError(reply.value, info.reference);
-    // The reference runs every round: every ratio in the headline is taken against it.
-    const k = (e.result.stride = e.impl.name === reference ? 1 : stride(reply.callMs, pace.rounds, pace.budgetMs));
+    e.callMs = reply.callMs;
+  }
+  // The reference runs every round: every ratio in the headline is taken against it.
+  const strideOf = (e: Entrant, n: number) => (e.impl.name === reference ? 1 : stride(e.callMs!, n, pace.budgetMs));
+  const raceTime = (n: number) => live().reduce((t, e) => t + e.callMs! * Math.ceil(n / strideOf(e, n)), 0);
+  const rounds = raceRounds(pace.rounds, pace.raceMs, raceTime);
+  if (rounds > pace.rounds) log(`  ${rounds} rounds (about ${(raceTime(rounds) / 1000).toFixed(0)} s of calls)`);
+  for (const e of live()) {
+    const k = (e.result.stride = strideOf(e, rounds));
     const err = e.result.relErr === undefined ? '' : `, rel. error ${errText(e.result.relErr)}`;
-    log(`  ${e.impl.name.padEnd(42)} first call ${reply.firstMs.toFixed(1)} ms${err}${k > 1 ? ` (every ${k} rounds)` : ''}`);
+    log(`  ${e.impl.name.padEnd(42)} first call ${e.result.firstMs!.toFixed(1)} ms${err}${k > 1 ? ` (every ${k} rounds)` : ''}`);
   }
 
-  for (let r = 0; r < pace.rounds; r++) {
+  for (let r = 0; r < rounds; r++) {
     const field = live();
     for (let k = 0; k < field.length; k++) {
       const e = field[(r + k) % field.length];
@@ -155,13 +166,13 @@ export async function race(
       else fail(e, reply.type === 'error' ? reply.message : `unexpected reply ${reply.type}`);
     }
   }
-  for (const e of entrants) e.result.times = Array.from({ length: pace.rounds }, (_, r) => e.result.times[r] ?? null);
+  for (const e of entrants) e.result.times = Array.from({ length: rounds }, (_, r) => e.result.times[r] ?? null);
 
   await Promise.all(live().map(async (e) => {
     await ask(e.worker!, { type: 'end' });
     await e.worker!.terminate();
   }));
-  return { workload: info, rounds: pace.rounds, contenders: entrants.map((e) => e.result) };
+  return { workload: info, rounds, contenders: entrants.map((e) => e.result) };
 }
 
 /**

@@ -60,6 +60,17 @@ export function stride(callMs: number, rounds: number, budgetMs: number): number
 }
 
 /**
+ * The rounds of one race: at least `rounds`; more, up to 4 × `rounds`, while the whole race (raceTime(n): every
+ * contender's calls over n rounds, each at its stride) stays within `raceMs`. A 4 ms call's time on this shared host
+ * moves by tens of percent from round to round, so a median over 9 such rounds is itself noisy, while a race of
+ * calls of seconds has no time for more (raceMs = 0: always `rounds`).
+ */
+export function raceRounds(rounds: number, raceMs: number, raceTime: (n: number) => number): number {
+  for (let n = 4 * rounds; n > rounds; n--) if (raceTime(n) <= raceMs) return n;
+  return rounds;
+}
+
+/**
  * |value − reference| / |reference|: the relative error of a contender's mean against the float64 reference.
  * NaN when the value is NaN or infinite (a wrong answer must not read as a small error); an absolute error when
  * the reference is 0.

@@ -5,7 +5,7 @@ import { GOALS, type Goal, judge, judgeGoals, meets } from '../bench/goals.js';
 import { halfTable, halfToNumber, toHalfBits } from '../bench/half.js';
 import type { ContenderResult, RaceResult } from '../bench/race.js';
 import { type RunResult, goalCell, headline, resultsMarkdown, spreadText } from '../bench/report.js';
-import { errText, quantileSorted, ratioSpread, relativeError, roundRatios, spread, stride } from '../bench/stats.js';
+import { errText, quantileSorted, raceRounds, ratioSpread, relativeError, roundRatios, spread, stride } from '../bench/stats.js';
 
 describe('bench statistics', () => {
   it('quantiles interpolate linearly between order statistics (NumPy percentile, method "linear")', () => {
@@ -49,6 +49,19 @@ describe('bench statistics', () => {
     const ks = [1, 10, 400, 800, 1600, 3000, 9000, 50_000].map((ms) => stride(ms, 21, 10_000));
     const rounds = (k: number) => Array.from({ length: 21 }, (_, r) => r).filter((r) => r % k === 0);
     for (const a of ks) for (const b of ks) if (a <= b) expect(rounds(b).every((r) => r % a === 0)).toBe(true);
+  });
+
+  it('a race runs more rounds, up to four times those asked for, while its calls fit its time', () => {
+    // A round of 1.5 s: 9 rounds take 13.5 s, 36 take 54 s.
+    expect(raceRounds(9, 60_000, (n) => 1500 * n)).toBe(36);
+    expect(raceRounds(9, 30_000, (n) => 1500 * n)).toBe(20);
+    expect(raceRounds(9, 10_000, (n) => 1500 * n)).toBe(9); // never fewer than asked
+    expect(raceRounds(9, 0, (n) => n)).toBe(9); // raceMs 0 (--quick): the rounds asked for
+    // With strides: a 1 s contender keeps to about 10 s at any n (stride() thins its rounds), a 10 ms one runs
+    // every round. At 33-35 rounds the 1 s one runs 9 times (9.33-9.35 s in all), at 32 rounds 8 times (8.32 s).
+    const t = (n: number) => 10 * n + 1000 * Math.ceil(n / stride(1000, n, 10_000));
+    expect(raceRounds(9, 9_360, t)).toBe(36);
+    expect(raceRounds(9, 9_300, t)).toBe(32);
   });
 
   it('relative error against the reference: NaN and infinities are never small', () => {
@@ -173,7 +186,7 @@ describe('bench goals', () => {
 describe('bench report', () => {
   const info = (node: string): RunResult['info'] => ({
     node, v8: '1', machine: 'a CPU, 2 cores', date: '2026-01-01T00:00:00.000Z', quick: false, loadStart: [1, 1, 1],
-    loadEnd: [2, 2, 2], wallSeconds: 10, pace: { rounds: 3, budgetMs: 1000, warmups: 3, warmupMs: 400 }, notes: [],
+    loadEnd: [2, 2, 2], wallSeconds: 10, pace: { rounds: 3, budgetMs: 1000, raceMs: 0, warmups: 3, warmupMs: 400 }, notes: [],
   });
   const run = (node: string, tuned: number[]): RunResult => ({
     info: info(node),
