@@ -175,9 +175,9 @@ function compareRows<T>(a: usize, b: usize, rows: i32, cols: i32, labels: usize,
     // Pass 3: the divergence terms; the elements past the lanes' last one here.
     let j1: i32;
     if (ASC_FEATURE_SIMD && lanes32) {
-      // pass 1 of the next row (of this one, unused, after the last)
-      let next = r + 1 < rows ? (<usize>cols << 2) : 0;
-      terms32(pa, pb, ea, eb, n4, Ma, La, Mb, Lb, pa + next, pb + next);
+      // with pass 1 of the next row, if any
+      let next = <usize>cols << 2;
+      terms32(pa, pb, ea, eb, n4, Ma, La, Mb, Lb, r + 1 < rows ? pa + next : 0, pb + next);
       scanned = r + 1;
       j1 = n4;
     } else {

@@ -292,7 +292,7 @@ function farTerms(pa: usize, pb: usize, ea: usize, eb: usize, j: i32, end: i32):
  * max M and log Σ exp(x - M) L (the caller keeps |Ma - Mb| <= SHIFT32). Sets sumAB, sumBA, sumJS. The loop takes
  * the lanes with |v| < 1/8 (near models: most), farTerms the rest of each 64-element block that has any. It also
  * runs pass 1 (scan32) over the rows at na, nb (the next row of each model, so that no row takes a pass of its own
- * for its maxima), setting scan32's results.
+ * for its maxima), setting scan32's results, unless na is 0.
  */
 export function terms32(
   pa: usize, pb: usize, ea: usize, eb: usize, n4: i32, Ma: f64, La: f64, Mb: f64, Lb: f64, na: usize, nb: usize,
@@ -332,10 +332,12 @@ export function terms32(
       w = f32x4.mul(w, v);
       m3 = f32x4.add(m3, w);
       m4 = madd4(w, v, m4);
-      let xa = v128.load(na + o), xb = v128.load(nb + o);
-      ba = f32x4.pmax(ba, xa);
-      bb = f32x4.pmax(bb, xb);
-      lo = f32x4.pmin(lo, f32x4.pmin(xa, xb));
+      if (na) {
+        let xa = v128.load(na + o), xb = v128.load(nb + o);
+        ba = f32x4.pmax(ba, xa);
+        bb = f32x4.pmax(bb, xb);
+        lo = f32x4.pmin(lo, f32x4.pmin(xa, xb));
+      }
     }
     let blk = i32x4.splat(j0);
     let ga = f32x4.gt(ba, ma), gb = f32x4.gt(bb, mb);
@@ -357,5 +359,5 @@ export function terms32(
   sumAB = AB;
   sumBA = BA;
   sumJS = JS;
-  scanEnd(na, nb, ma, mb, ia, ib, lo);
+  if (na) scanEnd(na, nb, ma, mb, ia, ib, lo);
 }
