@@ -21,19 +21,13 @@ import { exp64, expNeg2d, log1p2d, log1p64, log64 } from './math';
 import { get, hsum2, ld2 } from './lanes';
 import { logFromSum } from './softmax';
 import {
-  SHIFT32, expSums32, scan32, scanMaxA, scanMaxB, scanMin, scanTopA, scanTopB, sumA, sumB,
-  terms32, termAB, termBA, termJS,
+  SHIFT32, expStore, scan32, scanMaxA, scanMaxB, scanMin, scanTopA, scanTopB, sumAB, sumBA, sumJS, terms32,
 } from './compare32';
 
 /** Float32 rows whose logits all lie within ±RANGE32 take the float32 lanes (compare32.ts). */
 const RANGE32: f64 = 1e30;
 
 const SMALL: f64 = 0.01;
-
-/** Σ terms of the current row: KL(a ‖ b), KL(b ‖ a), JS. */
-let sumAB: f64 = 0;
-let sumBA: f64 = 0;
-let sumJS: f64 = 0;
 
 /** Adds the terms of one element with log-probabilities la (base) and lb (candidate). */
 // @ts-ignore: decorator
@@ -111,6 +105,8 @@ function termPass<T>(pa: usize, pb: usize, cols: i32, Ma: f64, La: f64, Mb: f64,
 
 /** scratch: 2·cols floats (the float32 path's exps; unused otherwise). */
 function compareRows<T>(a: usize, b: usize, rows: i32, cols: i32, labels: usize, out: usize, ints: usize, scratch: usize): void {
+  // The row whose pass 1 the previous row's pass 3 ran (float32 lanes), else -1.
+  let scanned = -1;
   for (let r = 0; r < rows; r++) {
     let pa = a + ((<usize>r * <usize>cols) << alignof<T>());
     let pb = b + ((<usize>r * <usize>cols) << alignof<T>());
@@ -118,42 +114,36 @@ function compareRows<T>(a: usize, b: usize, rows: i32, cols: i32, labels: usize,
     let io = ints + (<usize>r * 4 << 2);
     let y = load<i32>(labels + (<usize>r << 2));
     if (y < 0) {
-      for (let i = 0; i < 6; i++) store<f64>(o + (<usize>i << 3), 0);
-      store<i32>(io, -1); store<i32>(io, -1, 4); store<i32>(io, 0, 8); store<i32>(io, 0, 12);
+      memory.fill(o, 0, 48);
+      store<i64>(io, -1);
+      store<i64>(io, 0, 8);
       continue;
     }
     let ay = get<T>(pa, y), by = get<T>(pb, y);
-    // Pass 1: the maxima, the first index of each, and how many entries lie above the target's (float32 lanes: 1 if
-    // any, as all the caller asks is whether the target holds the max).
+    // Pass 1: the maxima and the first index of each (then whether an entry lies above the target's: all the caller
+    // asks is whether the target holds the max).
     let Ma: f64 = -Infinity, Mb: f64 = -Infinity;
-    let ta: i32 = -1, tb: i32 = -1, upA: i32 = 0, upB: i32 = 0;
+    let ta: i32 = -1, tb: i32 = -1;
     let n4 = ASC_FEATURE_SIMD && sizeof<T>() == 4 ? cols & ~3 : 0;
     let low: f64 = Infinity;
     if (ASC_FEATURE_SIMD && sizeof<T>() == 4) {
-      scan32(pa, pb, n4);
+      if (scanned != r) scan32(pa, pb, n4);
       Ma = scanMaxA; Mb = scanMaxB; ta = scanTopA; tb = scanTopB; low = scanMin;
     }
     for (let j = n4; j < cols; j++) {
       let va = get<T>(pa, j), vb = get<T>(pb, j);
       if (va > Ma) { Ma = va; ta = j; }
       if (vb > Mb) { Mb = vb; tb = j; }
-      if (va > ay) upA++;
-      if (vb > by) upB++;
       low = min(low, min(va, vb));
     }
-    if (ASC_FEATURE_SIMD && sizeof<T>() == 4) {
-      upA = <i32>(Ma > ay);
-      upB = <i32>(Mb > by);
-    }
-    store<i32>(io, ta); store<i32>(io, tb, 4); store<i32>(io, upA, 8); store<i32>(io, upB, 12);
+    store<i32>(io, ta); store<i32>(io, tb, 4); store<i32>(io, <i32>(Ma > ay), 8); store<i32>(io, <i32>(Mb > by), 12);
     // Float32 rows within ±1e30 (no masks), maxima at most SHIFT32 apart: the float32 lanes of compare32.ts.
     let lanes32 = ASC_FEATURE_SIMD && sizeof<T>() == 4 && low > -RANGE32 && Ma < RANGE32 && Mb < RANGE32 && abs(Ma - Mb) <= SHIFT32;
     let ea = scratch, eb = scratch + (<usize>n4 << 2);
     let La: f64, Lb: f64;
     if (ASC_FEATURE_SIMD && lanes32) {
-      expSums32(pa, pb, cols, Ma, Mb, ea, eb);
-      La = logFromSum<f32>(sumA, pa, cols, Ma, 1, Ma - ay);
-      Lb = logFromSum<f32>(sumB, pb, cols, Mb, 1, Mb - by);
+      La = logFromSum<f32>(expStore(pa, cols, Ma, ea), pa, cols, Ma, 1, Ma - ay);
+      Lb = logFromSum<f32>(expStore(pb, cols, Mb, eb), pb, cols, Mb, 1, Mb - by);
     } else {
       // Pass 2: the exp sums (NaN, a +Infinity logit or an all -Infinity row make them NaN: the API explains it).
       let Sa: f64 = 0, Sb: f64 = 0;
@@ -179,14 +169,16 @@ function compareRows<T>(a: usize, b: usize, rows: i32, cols: i32, labels: usize,
     store<f64>(o, nllB, 8);
     // A NaN sum gives a NaN log (a sum is never negative).
     if (!(La == La && Lb == Lb)) {
-      store<f64>(o, NaN, 16); store<f64>(o, NaN, 24); store<f64>(o, NaN, 32); store<f64>(o, NaN, 40);
+      for (let i: usize = 16; i < 48; i += 8) store<f64>(o + i, NaN);
       continue;
     }
     // Pass 3: the divergence terms; the elements past the lanes' last one here.
     let j1: i32;
     if (ASC_FEATURE_SIMD && lanes32) {
-      terms32(pa, pb, ea, eb, n4, Ma, La, Mb, Lb);
-      sumAB = termAB; sumBA = termBA; sumJS = termJS;
+      // with pass 1 of the next row, if any
+      let next = <usize>cols << 2;
+      terms32(pa, pb, ea, eb, n4, Ma, La, Mb, Lb, r + 1 < rows ? pa + next : 0, pb + next);
+      scanned = r + 1;
       j1 = n4;
     } else {
       sumAB = 0; sumBA = 0; sumJS = 0;

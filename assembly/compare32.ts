@@ -3,8 +3,9 @@
 // float64 sums (f32 lane sums over 64-element blocks, each block's total, never negative, added in float64).
 //
 // Pass 1 (scan32): both rows' maxima, the first index of each, and the smallest entry of both (the caller's range
-// test), in lanes; the elements past the last multiple of 4 by the caller.
-// Pass 2 (expSums32, then softmax.ts's logFromSum): Σ exp(x - M) of each row, summed exactly as
+// test), in lanes; the elements past the last multiple of 4 by the caller. A row after one that took pass 3 here has
+// had it already: pass 3 runs it over the next row in the same loop (the same lanes and blocks, the same results).
+// Pass 2 (expStore for each row, then softmax.ts's logFromSum): Σ exp(x - M) of each row, summed exactly as
 // softmaxCrossEntropy on float32 sums it (expSum32: the same lanes in the same order), so each loss is that call's;
 // the exps (float32) go to a scratch area the wrapper provides, for pass 3.
 // Pass 3 (terms32): with v = la - lb (the log-probability difference), r = e^-v, pa the base's probability,
@@ -105,18 +106,21 @@ export let scanTopB: i32 = 0;
  */
 function firstIndex(p: usize, m: v128, blk: v128, M: f64): i32 {
   if (!(M > -Infinity)) return -1;
-  let masked = v128.bitselect(blk, i32x4.splat(0x7FFFFFFF), f32x4.eq(m, f32x4.splat(<f32>M)));
+  let mv = f32x4.splat(<f32>M);
+  let masked = v128.bitselect(blk, i32x4.splat(0x7FFFFFFF), f32x4.eq(m, mv));
   let a = i32x4.min_s(masked, i32x4.shuffle(masked, masked, 2, 3, 0, 1));
   a = i32x4.min_s(a, i32x4.shuffle(a, a, 1, 0, 3, 2));
-  let j = i32x4.extract_lane(a, 0);
-  while (<f64>load<f32>(p + (<usize>j << 2)) != M) j++;
-  return j;
+  // the block's first vector holding M, then its first lane (blocks start at multiples of 4)
+  let j = i32x4.extract_lane(a, 0), k = 0;
+  while (!(k = i32x4.bitmask(f32x4.eq(v128.load(p + (<usize>j << 2)), mv)))) j += 4;
+  return j + ctz(k);
 }
 
 /**
  * Pass 1 over elements [0, n4) of both rows (n4 a multiple of 4): each row's max and first index of it, and the
  * smallest entry of both. Lane maxima per 64-element block, then per lane the block where it first rose (a strict
- * rise keeps the earliest block), so the loop itself only takes maxima and minima.
+ * rise keeps the earliest block), so the loop itself only takes maxima and minima. terms32 runs the same scan over
+ * the next row (the same blocks, lanes and order: the same results) while it takes the terms of this one.
  */
 export function scan32(pa: usize, pb: usize, n4: i32): void {
   let ma = f32x4.splat(-Infinity), mb = ma, lo = f32x4.splat(Infinity);
@@ -139,6 +143,11 @@ export function scan32(pa: usize, pb: usize, n4: i32): void {
     ia = v128.bitselect(blk, ia, ga);
     ib = v128.bitselect(blk, ib, gb);
   }
+  scanEnd(pa, pb, ma, mb, ia, ib, lo);
+}
+
+/** Sets scanMaxA, scanMaxB, scanTopA, scanTopB, scanMin from the lanes of a scan of rows pa, pb. */
+function scanEnd(pa: usize, pb: usize, ma: v128, mb: v128, ia: v128, ib: v128, lo: v128): void {
   let Ma = laneTop(ma), Mb = laneTop(mb);
   scanMaxA = Ma;
   scanMaxB = Mb;
@@ -148,16 +157,12 @@ export function scan32(pa: usize, pb: usize, n4: i32): void {
   scanMin = min(<f64>f32x4.extract_lane(m, 0), <f64>f32x4.extract_lane(m, 1));
 }
 
-/** Results of expSums32: Σ exp(x - M) of each row. */
-export let sumA: f64 = 0;
-export let sumB: f64 = 0;
-
 /**
  * Σ exp(x - M) of row p as softmax.ts's expSum32<f32> forms it (f32 lanes a0, a1 taking alternate vectors of
  * 32-element groups, each 128-element block's total added in float64, then single vectors, then the scalar tail),
  * storing each vector's exps at e (elements [0, cols & ~3)). One row at a time: its vectors fit x64's 16 registers.
  */
-function expStore(p: usize, cols: i32, M: f64, e: usize): f64 {
+export function expStore(p: usize, cols: i32, M: f64, e: usize): f64 {
   const K = EXP2_CONSTS;
   let lo = v128.load(K), sh = v128.load(K, 16), c5 = v128.load(K, 32), c4 = v128.load(K, 48);
   let c3 = v128.load(K, 64), c2 = v128.load(K, 80), c1 = v128.load(K, 96), one = v128.load(K, 112);
@@ -186,16 +191,10 @@ function expStore(p: usize, cols: i32, M: f64, e: usize): f64 {
   return S;
 }
 
-/** Pass 2 over both rows (maxima Ma, Mb): sets sumA, sumB, and stores the exps at ea, eb (expStore). */
-export function expSums32(pa: usize, pb: usize, cols: i32, Ma: f64, Mb: f64, ea: usize, eb: usize): void {
-  sumA = expStore(pa, cols, Ma, ea);
-  sumB = expStore(pb, cols, Mb, eb);
-}
-
-/** Results of terms32: Σ terms of KL(a ‖ b), KL(b ‖ a), JS over the elements it covered. */
-export let termAB: f64 = 0;
-export let termBA: f64 = 0;
-export let termJS: f64 = 0;
+/** Σ terms of the current row: KL(a ‖ b), KL(b ‖ a), JS (terms32 sets them over the elements it covered). */
+export let sumAB: f64 = 0;
+export let sumBA: f64 = 0;
+export let sumJS: f64 = 0;
 
 /** Two floats hi + lo = v (hi = v rounded to float32). */
 // @ts-ignore: decorator
@@ -289,25 +288,33 @@ function farTerms(pa: usize, pb: usize, ea: usize, eb: usize, j: i32, end: i32):
 }
 
 /**
- * Pass 3 over elements [0, n4) of both rows (n4 a multiple of 4) and their exps from expSums32 (ea, eb), each row's
- * max M and log Σ exp(x - M) L (the caller keeps |Ma - Mb| <= SHIFT32). Sets termAB, termBA, termJS. The loop takes
- * the lanes with |v| < 1/8 (near models: most), farTerms the rest of each 64-element block that has any.
+ * Pass 3 over elements [0, n4) of both rows (n4 a multiple of 4) and their exps from expStore (ea, eb), each row's
+ * max M and log Σ exp(x - M) L (the caller keeps |Ma - Mb| <= SHIFT32). Sets sumAB, sumBA, sumJS. The loop takes
+ * the lanes with |v| < 1/8 (near models: most), farTerms the rest of each 64-element block that has any. It also
+ * runs pass 1 (scan32) over the rows at na, nb (the next row of each model, so that no row takes a pass of its own
+ * for its maxima), setting scan32's results, unless na is 0.
  */
-export function terms32(pa: usize, pb: usize, ea: usize, eb: usize, n4: i32, Ma: f64, La: f64, Mb: f64, Lb: f64): void {
+export function terms32(
+  pa: usize, pb: usize, ea: usize, eb: usize, n4: i32, Ma: f64, La: f64, Mb: f64, Lb: f64, na: usize, nb: usize,
+): void {
   const T = TERM_CONSTS;
   let eighth = v128.load32_splat(T, 132), zero = f32x4.splat(0);
   // C = (Ma - Mb) + (La - Lb) to about 2^-52·(SHIFT32 + |La - Lb|) (Ma - Mb of two floats is exact or tiny-relative).
   let C = (Ma - Mb) + (La - Lb);
   rowChi = <f32>C;
   rowClo = lowPart(C);
-  rowKa = <f32>exp64(-La);
+  let ka = exp64(-La);
+  rowKa = <f32>ka;
   rowKb = <f32>exp64(-Lb);
-  let chi = f32x4.splat(rowChi), clo = f32x4.splat(rowClo), ka = exp64(-La);
+  let chi = f32x4.splat(rowChi), clo = f32x4.splat(rowClo);
   let AB: f64 = 0, BA: f64 = 0, JS: f64 = 0;
+  let ma = f32x4.splat(-Infinity), mb = ma, lo = f32x4.splat(Infinity);
+  let ia = i32x4.splat(0), ib = ia;
   let j = 0;
   while (j < n4) {
     let j0 = j;
     let end = min(n4, j + 64);
+    let ba = f32x4.splat(-Infinity), bb = ba;
     // the block's moments Σ w·v^k, w = e_a·v² (pa = e_a·e^-La: the factor applied to the block's sums), of its lanes
     // with |v| < 1/8
     let m0 = zero, m1 = zero, m2 = zero, m3 = zero, m4 = zero, outs = zero;
@@ -325,7 +332,19 @@ export function terms32(pa: usize, pb: usize, ea: usize, eb: usize, n4: i32, Ma:
       w = f32x4.mul(w, v);
       m3 = f32x4.add(m3, w);
       m4 = madd4(w, v, m4);
+      if (na) {
+        let xa = v128.load(na + o), xb = v128.load(nb + o);
+        ba = f32x4.pmax(ba, xa);
+        bb = f32x4.pmax(bb, xb);
+        lo = f32x4.pmin(lo, f32x4.pmin(xa, xb));
+      }
     }
+    let blk = i32x4.splat(j0);
+    let ga = f32x4.gt(ba, ma), gb = f32x4.gt(bb, mb);
+    ma = v128.bitselect(ba, ma, ga);
+    mb = v128.bitselect(bb, mb, gb);
+    ia = v128.bitselect(blk, ia, ga);
+    ib = v128.bitselect(blk, ib, gb);
     let M0 = ka * hsum4(m0), M1 = ka * hsum4(m1), M2 = ka * hsum4(m2), M3 = ka * hsum4(m3), M4 = ka * hsum4(m4);
     AB += moments(T + 72, M0, M1, M2, M3, M4);
     BA += moments(T + 92, M0, M1, M2, M3, M4);
@@ -337,7 +356,8 @@ export function terms32(pa: usize, pb: usize, ea: usize, eb: usize, n4: i32, Ma:
       JS += farJS;
     }
   }
-  termAB = AB;
-  termBA = BA;
-  termJS = JS;
+  sumAB = AB;
+  sumBA = BA;
+  sumJS = JS;
+  if (na) scanEnd(na, nb, ma, mb, ia, ib, lo);
 }

@@ -138,18 +138,17 @@ export class Comparison {
     comparing().compareRows(A.data, B.data, n, s.classes, scored, out, ints);
     const NA: Named = { name: 'base', m: A };
     const NB: Named = { name: 'candidate', m: B };
+    let infinite = false;
     for (let r = 0; r < n; r++) {
       if (scored[r] < 0) continue;
       for (let i = 6 * r; i < 6 * r + 6; i++) if (out[i] !== out[i]) explainRow(r, NA, NB, out);
+      if (out[6 * r] === Infinity || out[6 * r + 1] === Infinity) infinite = true;
     }
-    const lossA = new Float64Array(n);
-    const lossB = new Float64Array(n);
-    for (let r = 0; r < n; r++) {
-      lossA[r] = out[6 * r];
-      lossB[r] = out[6 * r + 1];
+    if (infinite) {
+      // An infinite loss: the logit that makes it, named (rows in order, the base's first).
+      checkInfiniteRows(Float64Array.from({ length: n }, (_, r) => out[6 * r]), NA);
+      checkInfiniteRows(Float64Array.from({ length: n }, (_, r) => out[6 * r + 1]), NB);
     }
-    checkInfiniteRows(lossA, NA);
-    checkInfiniteRows(lossB, NB);
     const k = s.topK;
     let topA: Int32Array | null = null;
     let topB: Int32Array | null = null;
@@ -173,40 +172,48 @@ export class Comparison {
     // that only ties the WORST-th loses the tie).
     const worst: Disagreement[] = [];
     let floor = -Infinity;
+    // The sums in locals (the same additions in the same order as into u's fields), stored into u after the loop.
+    let rowsN = 0, correctA = 0, correctB = 0, onlyA = 0, onlyB = 0, agreeN = 0;
+    let lossA = 0, lossA2 = 0, lossB = 0, lossB2 = 0, dSum = 0, d2 = 0, klAB = 0, klAB2 = 0, klBA = 0, klBA2 = 0;
+    let jsSum = 0, js2 = 0, dpSum = 0, dp2 = 0, overlap = 0, overlap2 = 0;
+    const { skAB, skBA, skDp, histA, histB } = u;
     for (let r = 0; r < n; r++) {
       const y = scored[r];
       if (y < 0) continue;
       const o6 = 6 * r;
       const la = out[o6];
       const lb = out[o6 + 1];
-      const klAB = out[o6 + 2];
-      const klBA = out[o6 + 3];
+      const ab = out[o6 + 2];
+      const ba = out[o6 + 3];
       const js = out[o6 + 4];
       const dp = out[o6 + 5];
-      const okA = ints[4 * r + 2] === 0 ? 1 : 0;
-      const okB = ints[4 * r + 3] === 0 ? 1 : 0;
+      const i4 = 4 * r;
+      const topA0 = ints[i4];
+      const topB0 = ints[i4 + 1];
+      const okA = ints[i4 + 2] === 0 ? 1 : 0;
+      const okB = ints[i4 + 3] === 0 ? 1 : 0;
       const d = lb - la;
-      u.rows++;
-      u.lossA += la;
-      u.lossA2 += la * la;
-      u.lossB += lb;
-      u.lossB2 += lb * lb;
-      u.d += d;
-      u.d2 += d * d;
-      u.correctA += okA;
-      u.correctB += okB;
-      u.onlyA += okA & (1 - okB);
-      u.onlyB += okB & (1 - okA);
-      const agree = ints[4 * r] === ints[4 * r + 1] ? 1 : 0;
-      u.agree += agree;
-      u.klAB += klAB;
-      u.klAB2 += klAB * klAB;
-      u.klBA += klBA;
-      u.klBA2 += klBA * klBA;
-      u.js += js;
-      u.js2 += js * js;
-      u.dp += dp;
-      u.dp2 += dp * dp;
+      rowsN++;
+      lossA += la;
+      lossA2 += la * la;
+      lossB += lb;
+      lossB2 += lb * lb;
+      dSum += d;
+      d2 += d * d;
+      correctA += okA;
+      correctB += okB;
+      onlyA += okA & (1 - okB);
+      onlyB += okB & (1 - okA);
+      const agree = topA0 === topB0 ? 1 : 0;
+      agreeN += agree;
+      klAB += ab;
+      klAB2 += ab * ab;
+      klBA += ba;
+      klBA2 += ba * ba;
+      jsSum += js;
+      js2 += js * js;
+      dpSum += dp;
+      dp2 += dp * dp;
       let ov = agree;
       if (topA !== null) {
         let common = 0;
@@ -215,18 +222,15 @@ export class Comparison {
         }
         ov = common / k;
       }
-      u.overlap += ov;
-      u.overlap2 += ov * ov;
-      u.skAB.add(klAB);
-      u.skBA.add(klBA);
-      u.skDp.add(dp);
-      u.histA[slotOf(la)]++;
-      u.histB[slotOf(lb)]++;
-      if (klAB > floor) {
-        worst.push({
-          row: at + r, target: y, kl: klAB, baseTop: ints[4 * r], candidateTop: ints[4 * r + 1],
-          baseLoss: la, candidateLoss: lb,
-        });
+      overlap += ov;
+      overlap2 += ov * ov;
+      skAB.add(ab);
+      skBA.add(ba);
+      skDp.add(dp);
+      histA[slotOf(la)]++;
+      histB[slotOf(lb)]++;
+      if (ab > floor) {
+        worst.push({ row: at + r, target: y, kl: ab, baseTop: topA0, candidateTop: topB0, baseLoss: la, candidateLoss: lb });
         if (worst.length > 4 * WORST) {
           u.keepWorst(worst.splice(0));
           floor = u.worst[WORST - 1].kl;
@@ -245,6 +249,10 @@ export class Comparison {
         }
       }
     }
+    Object.assign(u, {
+      rows: rowsN, correctA, correctB, onlyA, onlyB, agree: agreeN, lossA, lossA2, lossB, lossB2, d: dSum, d2,
+      klAB, klAB2, klBA, klBA2, js: jsSum, js2, dp: dpSum, dp2, overlap, overlap2,
+    });
     u.keepWorst(worst);
     this.state.add(u);
     return this;
