@@ -6,14 +6,15 @@
  * base64 routines can, makes every Math.exp on its thread ~2.4× slower, which must not be charged to the next
  * contender). Only one thread runs at a time: the main thread hands the workload's arrays to a contender by
  * transfer (one copy exists, whoever holds it), the contender times one call and hands them back, and the next one
- * goes. Each round starts one contender further along, so that no contender always follows the same one. A call
+ * goes. Each round takes the contenders in an order of its own (roundOrder()), so that no contender always follows
+ * the same one. A call
  * therefore meets what a real call meets — caches and predictors left by other work — instead of the warm state
  * that timing one implementation back-to-back gives it (measured here: that flatters it by 14–29 % on W1 and up to
  * 2× on L2-sized data).
  */
 import { Worker, parentPort } from 'node:worker_threads';
 import { type Impl, Unavailable } from './impl.js';
-import { errText, raceRounds, relativeError, stride } from './stats.js';
+import { errText, raceRounds, relativeError, roundOrder, stride } from './stats.js';
 import { type Buffers, type Workload, type WorkloadInfo, buildWorkload, ship, transferList, unship } from './workloads.js';
 
 export interface Pace {
@@ -157,8 +158,8 @@ export async function race(
 
   for (let r = 0; r < rounds; r++) {
     const field = live();
-    for (let k = 0; k < field.length; k++) {
-      const e = field[(r + k) % field.length];
+    for (const i of roundOrder(field.length, r)) {
+      const e = field[i];
       if (r % e.result.stride! !== 0) continue;
       const reply = await ask(e.worker!, { type: 'run', buffers });
       take(reply);

@@ -287,8 +287,8 @@ ${markdown(goalsTable(judgeGoals(head.races)))}
 
 Every contender runs in one process, in a worker thread of its own, and they take turns: each round hands the
 workload's arrays to each contender in turn (by transfer: one copy exists), which times one call and hands them
-back; each round starts one contender further along. So every call meets what a real call meets — caches and
-predictors left by other work — rather than the warm state that timing one implementation back-to-back gives it.
+back; each round takes the contenders in a shuffled order of its own. So every call meets what a real call meets —
+caches and predictors left by other work — rather than the warm state that timing one implementation back-to-back gives it.
 **time ÷ xent's** is the contender's time over xent's in the same round: the median over rounds, with the
 interquartile range in brackets (above 1: xent is faster). ns/element is the median time over rows × classes (W3:
 its 4,000,000 elements). The relative error is the first call's mean against a float64 reference computed over the

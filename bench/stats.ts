@@ -60,6 +60,28 @@ export function stride(callMs: number, rounds: number, budgetMs: number): number
 }
 
 /**
+ * The order of the contenders in round `round`: a permutation of 0 … n − 1, shuffled (Fisher–Yates) by a generator
+ * seeded with the round, so that every run takes the same orders. Shuffled rather than rotated: under a rotation
+ * each contender always follows the same one, and work a call leaves behind (a peer's spinning thread pool, the
+ * garbage collector's threads after an allocating contender) would always fall on the same successor.
+ */
+export function roundOrder(n: number, round: number): number[] {
+  const order = Array.from({ length: n }, (_, i) => i);
+  let x = (round + 1) * 0x9e3779b9;
+  const next = () => {
+    x = (x + 0x6d2b79f5) | 0;
+    let t = Math.imul(x ^ (x >>> 15), 1 | x);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 0x1_0000_0000;
+  };
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
+}
+
+/**
  * The rounds of one race: at least `rounds`; more, up to 4 × `rounds`, while the whole race (raceTime(n): every
  * contender's calls over n rounds, each at its stride) stays within `raceMs`. A 4 ms call's time on this shared host
  * moves by tens of percent from round to round, so a median over 9 such rounds is itself noisy, while a race of

@@ -5,7 +5,7 @@ import { GOALS, type Goal, judge, judgeGoals, meets } from '../bench/goals.js';
 import { halfTable, halfToNumber, toHalfBits } from '../bench/half.js';
 import type { ContenderResult, RaceResult } from '../bench/race.js';
 import { type RunResult, goalCell, headline, resultsMarkdown, spreadText } from '../bench/report.js';
-import { errText, quantileSorted, raceRounds, ratioSpread, relativeError, roundRatios, spread, stride } from '../bench/stats.js';
+import { errText, quantileSorted, raceRounds, roundOrder, ratioSpread, relativeError, roundRatios, spread, stride } from '../bench/stats.js';
 
 describe('bench statistics', () => {
   it('quantiles interpolate linearly between order statistics (NumPy percentile, method "linear")', () => {
@@ -62,6 +62,22 @@ describe('bench statistics', () => {
     const t = (n: number) => 10 * n + 1000 * Math.ceil(n / stride(1000, n, 10_000));
     expect(raceRounds(9, 9_360, t)).toBe(36);
     expect(raceRounds(9, 9_300, t)).toBe(32);
+  });
+
+  it('each round takes the contenders in a shuffled order: a permutation, the same every run, predecessors varied', () => {
+    for (const n of [1, 2, 5, 26]) {
+      for (let r = 0; r < 40; r++) expect([...roundOrder(n, r)].sort((a, b) => a - b)).toEqual([...Array(n).keys()]);
+    }
+    expect(roundOrder(26, 7)).toEqual(roundOrder(26, 7));
+    expect(roundOrder(26, 7)).not.toEqual(roundOrder(26, 8));
+    // Over 36 rounds of 26 contenders, contender 0 is preceded by many different ones (a rotation: always the same).
+    const before = new Set<number>();
+    for (let r = 0; r < 36; r++) {
+      const o = roundOrder(26, r);
+      const at = o.indexOf(0);
+      if (at > 0) before.add(o[at - 1]);
+    }
+    expect(before.size).toBeGreaterThan(12);
   });
 
   it('relative error against the reference: NaN and infinities are never small', () => {

@@ -143,13 +143,16 @@ export function ratioInterval(sum: Float64Array, w: Float64Array): [number, numb
 
 /**
  * The 95% percentile interval of the resampled macro F1 (resamples with w[b] = 0 left out), from the per-class sums
- * of each resample, at c·B + b (class c's B resamples together): hits = Σ w·n_b·TP and counts = Σ w·n_b·(t + pos) (a row's target for class c and
- * whether it is predicted c). Resample b's F1 of class c is 2·hits / counts, averaged as the point estimate averages:
- * over the classes with counts > 0 in the resample (single-label: a class with neither a label nor a prediction
- * among the drawn rows is left out, as the point estimate leaves out such a class), or over every label
- * (`everyClass`, multi-label: F1 0 where counts is 0). Null when the sums are absent or unknown (NaN).
+ * of each resample, at c·B + b (class c's B resamples together): hits = Σ w·n_b·TP and counts = Σ w·n_b·(t + pos)
+ * (t: a row's target for class c; pos: whether it is predicted c). Resample b's F1 of class c is 2·hits / counts,
+ * averaged as the point estimate averages: over the classes with counts > 0 in the resample (single-label: a class
+ * with neither a label nor a prediction among the drawn rows is left out, as the point estimate leaves out such a
+ * class), or over every label (`everyClass`, multi-label: F1 0 where counts is 0). Null when the sums are absent or
+ * unknown (NaN).
  */
-export function macroF1Interval(w: Float64Array, hits: Float64Array, counts: Float64Array, everyClass: boolean): [number, number] | null {
+export function macroF1Interval(
+  w: Float64Array, hits: Float64Array, counts: Float64Array, everyClass: boolean,
+): [number, number] | null {
   if (hits.length === 0 || hits.some(Number.isNaN) || counts.some(Number.isNaN)) return null;
   const B = w.length;
   const v: number[] = [];
