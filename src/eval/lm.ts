@@ -13,9 +13,7 @@ import {
 } from './bootstrap.js';
 import { type Estimate, estimate, proportion } from './estimate.js';
 import { decCount, decSum, enc, expectSameSettings, expectState, stateObject } from './json.js';
-import {
-  type LikelihoodFigures, LikelihoodSums, likelihoodFigures, packedSumsLength, positionBin, scaled,
-} from './likelihood.js';
+import { type LikelihoodFigures, LikelihoodSums, likelihoodFigures, packedSumsLength, scaled } from './likelihood.js';
 
 /** Options of a LanguageModelEvaluator. */
 export interface LanguageModelEvaluatorOptions {
@@ -253,10 +251,8 @@ export class LanguageModelEvaluator {
     const last = starts.length - 2;
     const draws = new Uint8Array(s.bootstrap?.resamples ?? 0);
     const { topK } = s;
-    const { posTokens, posNll, posNll2 } = L;
     const { eceWeight, eceConf, eceCorrect } = u;
     // The running sums in locals, each given the same additions in the same order as token by token in the state.
-    let { tokens: n, nll: sl, nll2: sl2 } = L;
     let { correct, correctK, entropy: sh, entropy2: sh2 } = u;
     let opened: Pending | null = null;
     for (let q = 0; q + 1 < starts.length; q++) {
@@ -274,16 +270,9 @@ export class LanguageModelEvaluator {
         const h = entropy[i];
         const c = conf[i];
         const ok = r === 0 ? 1 : 0;
-        const sq = l * l;
         tokens++;
         nll += l;
-        n++;
-        sl += l;
-        sl2 += sq;
-        const p = positionBin(before + i - from);
-        posTokens[p]++;
-        posNll[p] += l;
-        posNll2[p] += sq;
+        L.addToken(l, before + i - from);
         correct += ok;
         correctK += r < topK ? 1 : 0;
         sh += h;
@@ -298,7 +287,6 @@ export class LanguageModelEvaluator {
       if (open && q === last) opened = { u, positions, tokens, nll };
       else L.endSequence(positions, tokens, nll);
     }
-    Object.assign(L, { tokens: n, nll: sl, nll2: sl2 });
     Object.assign(u, { correct, correctK, entropy: sh, entropy2: sh2 });
     this.pending = opened;
     if (opened !== null) return this;
