@@ -133,10 +133,10 @@ describe('resident arrays next to copied ones (fresh wasm instance, small memory
 });
 
 describe('arena', () => {
-  it('a batch far larger than the 2 MiB window gives the same rows as evaluating it in pieces', async () => {
+  it('a batch far larger than the 512 KiB window gives the same rows as evaluating it in pieces', async () => {
     await init({ backend: 'wasm' });
     const rows = 1500;
-    const cols = 1000; // 6 MB of float32: three windows and a partial one
+    const cols = 1000; // 6 MB of float32: eleven windows and a partial one
     const x = logits(rows, cols, 11);
     const whole = logSoftmax(x, { classes: cols });
     const parts = [logSoftmax(x.subarray(0, 700 * cols), { classes: cols }), logSoftmax(x.subarray(700 * cols), { classes: cols })];

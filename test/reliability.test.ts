@@ -231,7 +231,7 @@ describe('determinism', () => {
 
   it('every result is bit-identical whatever the wasm row-chunk size and memory cap', async () => {
     for (const f32 of [true, false]) {
-      // 600 × 1000 float32 (300 × 1000 float64) logits: 2.4 MB, two windows of the default 2 MiB
+      // 600 × 1000 float32 (300 × 1000 float64) logits: 2.4 MB, five windows of the default 512 KiB
       const rows = f32 ? 600 : 300;
       const calls = everything(inputs(rows, 1000, f32, f32 ? 41 : 42));
       await init({ backend: 'wasm' });
