@@ -103,7 +103,7 @@ function termPass<T>(pa: usize, pb: usize, cols: i32, Ma: f64, La: f64, Mb: f64,
   sumJS += hsum2(js);
 }
 
-/** scratch: 2·cols floats (the float32 path's exps; unused otherwise). */
+/** scratch: cols + 4 floats (the float32 path's exps of the base, then 16 bytes for the candidate's; unused otherwise). */
 function compareRows<T>(a: usize, b: usize, rows: i32, cols: i32, labels: usize, out: usize, ints: usize, scratch: usize): void {
   // The row whose pass 1 the previous row's pass 3 ran (float32 lanes), else -1.
   let scanned = -1;
@@ -142,8 +142,8 @@ function compareRows<T>(a: usize, b: usize, rows: i32, cols: i32, labels: usize,
     let ea = scratch, eb = scratch + (<usize>n4 << 2);
     let La: f64, Lb: f64;
     if (ASC_FEATURE_SIMD && lanes32) {
-      La = logFromSum<f32>(expStore(pa, cols, Ma, ea), pa, cols, Ma, 1, Ma - ay);
-      Lb = logFromSum<f32>(expStore(pb, cols, Mb, eb), pb, cols, Mb, 1, Mb - by);
+      La = logFromSum<f32>(expStore(pa, cols, Ma, ea, -1), pa, cols, Ma, 1, Ma - ay);
+      Lb = logFromSum<f32>(expStore(pb, cols, Mb, eb, 0), pb, cols, Mb, 1, Mb - by);
     } else {
       // Pass 2: the exp sums (NaN, a +Infinity logit or an all -Infinity row make them NaN: the API explains it).
       let Sa: f64 = 0, Sb: f64 = 0;
@@ -177,7 +177,7 @@ function compareRows<T>(a: usize, b: usize, rows: i32, cols: i32, labels: usize,
     if (ASC_FEATURE_SIMD && lanes32) {
       // with pass 1 of the next row, if any
       let next = <usize>cols << 2;
-      terms32(pa, pb, ea, eb, n4, Ma, La, Mb, Lb, r + 1 < rows ? pa + next : 0, pb + next);
+      terms32(pa, pb, ea, n4, Ma, La, Mb, Lb, r + 1 < rows ? pa + next : 0, pb + next);
       scanned = r + 1;
       j1 = n4;
     } else {

@@ -1,28 +1,30 @@
 // The float32 path of compareRows (assembly/compare.ts) in the SIMD builds: float32 and half rows (half widened to
 // float32 by the wrapper) whose logits are finite and below 1e30 in magnitude. Float32 arithmetic in f32x4 lanes,
-// float64 sums (f32 lane sums over 64-element blocks, each block's total, never negative, added in float64).
+// float64 sums (f32 lane sums over 64-element blocks, each block's totals added in float64).
 //
 // Pass 1 (scan32): both rows' maxima, the first index of each, and the smallest entry of both (the caller's range
 // test), in lanes; the elements past the last multiple of 4 by the caller. A row after one that took pass 3 here has
 // had it already: pass 3 runs it over the next row in the same loop (the same lanes and blocks, the same results).
 // Pass 2 (expStore for each row, then softmax.ts's logFromSum): Σ exp(x - M) of each row, summed exactly as
 // softmaxCrossEntropy on float32 sums it (expSum32: the same lanes in the same order), so each loss is that call's;
-// the exps (float32) go to a scratch area the wrapper provides, for pass 3.
+// the base's exps (float32) go to a scratch area the wrapper provides, for pass 3. The candidate's are not kept
+// (pass 3 needs them only in lanes far apart, and forms them again there): a row pair's working set is then its two
+// rows and one row of exps, which fits a 2 MB L2 cache for rows up to 174,000 entries.
 // Pass 3 (terms32): with v = la - lb (the log-probability difference), r = e^-v, pa the base's probability,
 //   KL(a ‖ b) term   pa·f1(v), f1(v) = e^-v - 1 + v                 (= pa·φ(-v), φ(x) = e^x - 1 - x)
 //   KL(b ‖ a) term   pa·f2(v), f2(v) = 1 - e^-v·(1 + v)             (= pb·φ(v), pb = pa·e^-v)
 //   JS term          pa·f3(v), f3(v) = ½((1 + r)·log(2/(1 + r)) - r·v)
 // every f_i >= 0. For |v| < 1/8 (near models: most lanes) each f_i is v²·k_i(v) with k_i a degree-4 polynomial
-// (relative error <= 6.5e-8), so a 64-element block's Σ pa·f_i = Σ_k c_ik·M_k with its moments M_k = Σ pa·v^(k+2)
-// (f32 lanes, then float64): the c_i0·M0 part dominates it (see moments), so it is never negative, and exactly 0
-// where every v = 0. Lanes with t = |v| >= 1/8 weigh by P = the larger probability instead (f_i(t) and f_i(-t)
+// (relative error <= 6.5e-8), so the row's Σ pa·f_i over those lanes = Σ_k c_ik·M_k with its moments
+// M_k = Σ pa·v^(k+2) (f32 lanes over 64-element blocks, then float64): the c_i0·M0 part dominates it (see moments),
+// so it is never negative, and exactly 0 where every v = 0. Lanes with t = |v| >= 1/8 weigh by P = the larger probability instead (f_i(t) and f_i(-t)
 // over P, the larger side's then the smaller side's): for t < 1 t²·g_i(t) with g_i of degree 5 (relative error
 // <= 3e-7), for t >= 1 the closed forms from r = exp2NegK(-t·log2 e) and log4(1 + r), cancelling at most 3.5-fold at
 // t = 1 (<= 1.5e-6 relative), each clamped at 0 (its exact value is >= 0, so clamping only removes rounding). v is
 // formed as (xa - xb) - C with xa - xb split exactly (TwoSum) and C = (Ma + La) - (Mb + Lb) as two floats, so it
 // keeps its relative accuracy however close the rows are (C to about 1e-12 absolute: rows whose maxima lie more than
 // SHIFT32 apart take the float64 path); pa = e_a·e^-La and P = max(pa, e_b·e^-Lb) from pass 2's exps
-// e = 2^((x - M)·log2 e).
+// e = 2^((x - M)·log2 e) (e_b formed again, the same bits).
 //
 // Accuracy against the float64 reference (measured and tested on fixtures, the bench's rows, huge gaps, identical
 // rows, half input and 262,144-wide rows): each row's KL and JS within 3e-6 relative + 4e-12 absolute; identical
@@ -34,6 +36,7 @@
 // Horner evaluation.
 
 import { madd4 } from './fused';
+import { addPromoted, hsum2 } from './lanes';
 import { exp64 } from './math';
 import { EXP2_CONSTS, LOG2E_F32, exp2NegK, hsum4, log4 } from './math32';
 
@@ -160,9 +163,11 @@ function scanEnd(pa: usize, pb: usize, ma: v128, mb: v128, ia: v128, ib: v128, l
 /**
  * Σ exp(x - M) of row p as softmax.ts's expSum32<f32> forms it (f32 lanes a0, a1 taking alternate vectors of
  * 32-element groups, each 128-element block's total added in float64, then single vectors, then the scalar tail),
- * storing each vector's exps at e (elements [0, cols & ~3)). One row at a time: its vectors fit x64's 16 registers.
+ * storing each vector's exps at e + (its byte offset & keep): keep -1 stores them all (elements [0, cols & ~3)),
+ * keep 0 writes each over the one before (16 bytes at e that stay in cache: the candidate's exps, which pass 3
+ * forms again where it needs them). One row at a time: its vectors fit x64's 16 registers.
  */
-export function expStore(p: usize, cols: i32, M: f64, e: usize): f64 {
+export function expStore(p: usize, cols: i32, M: f64, e: usize, keep: usize): f64 {
   const K = EXP2_CONSTS;
   let lo = v128.load(K), sh = v128.load(K, 16), c5 = v128.load(K, 32), c4 = v128.load(K, 48);
   let c3 = v128.load(K, 64), c2 = v128.load(K, 80), c1 = v128.load(K, 96), one = v128.load(K, 112);
@@ -177,7 +182,7 @@ export function expStore(p: usize, cols: i32, M: f64, e: usize): f64 {
     for (; j < end; j += 4) {
       let o = <usize>j << 2;
       let x = exp2NegK(f32x4.mul(f32x4.sub(v128.load(p + o), xm), c), lo, sh, c5, c4, c3, c2, c1, one);
-      v128.store(e + o, x);
+      v128.store(e + (o & keep), x);
       let t = f32x4.add(a0, x);
       // two sums taking alternate vectors (full groups: an even count), else one
       if (pair) {
@@ -203,9 +208,9 @@ export let sumJS: f64 = 0;
 }
 
 /**
- * Σ_k c_k·M_k, the five coefficients read from p, clamped at 0: a block's Σ pa·v²·k_i(v) from its moments. With
- * every |v| < 1/8, |M_k| <= M0/8^k, and |c_k| <= c_0 (|c_1| <= 2c_0/3), so the first term dominates (the sum is at
- * least 0.9·c_0·M0): never negative but for rounding, which the clamp removes.
+ * Σ_k c_k·M_k, the five coefficients read from p, clamped at 0: the Σ pa·v²·k_i(v) of a row's lanes with |v| < 1/8
+ * from their moments. With every |v| < 1/8, |M_k| <= M0/8^k, and |c_k| <= c_0 (|c_1| <= 2c_0/3), so the first term
+ * dominates (the sum is at least 0.9·c_0·M0): never negative but for rounding, which the clamp removes.
  */
 function moments(p: usize, M0: f64, M1: f64, M2: f64, M3: f64, M4: f64): f64 {
   let s = <f64>load<f32>(p) * M0 + <f64>load<f32>(p, 4) * M1 + <f64>load<f32>(p, 8) * M2;
@@ -229,11 +234,12 @@ function moments(p: usize, M0: f64, M1: f64, M2: f64, M3: f64, M4: f64): f64 {
   return f32x4.add(f32x4.sub(s, chi), f32x4.sub(e, clo));
 }
 
-/** The row's constants of pass 3 (float32): C as two floats, e^-La, e^-Lb. */
+/** The row's constants of pass 3 (float32): C as two floats, e^-La, e^-Lb, the candidate's max. */
 let rowChi: f32 = 0;
 let rowClo: f32 = 0;
 let rowKa: f32 = 0;
 let rowKb: f32 = 0;
+let rowMb: f32 = 0;
 /** farTerms's sums. */
 let farAB: f64 = 0;
 let farBA: f64 = 0;
@@ -242,21 +248,27 @@ let farJS: f64 = 0;
 /**
  * The terms of the lanes with t = |v| >= 1/8 among elements [j, end), weighed by P, the larger probability: the
  * degree-5 polynomials in t, and for t >= 1 the closed forms (lanes where both probabilities are below 2^-126 count
- * nothing there). Apart from terms32's loop, which then keeps its vectors in registers.
+ * nothing there). The candidate's exps are formed again as expStore formed them (the same bits). Apart from
+ * terms32's loop, which then keeps its vectors in registers.
  */
-function farTerms(pa: usize, pb: usize, ea: usize, eb: usize, j: i32, end: i32): void {
+function farTerms(pa: usize, pb: usize, ea: usize, j: i32, end: i32): void {
   const G = TERM_CONSTS;
   const K = EXP2_CONSTS;
   let chi = f32x4.splat(rowChi), clo = f32x4.splat(rowClo), ka = f32x4.splat(rowKa), kb = f32x4.splat(rowKb);
   let eighth = v128.load32_splat(G, 132), zero = f32x4.splat(0), one = v128.load(K, 112);
+  let mb = f32x4.splat(rowMb), l2e = v128.load32_splat(G, 144);
   let ab = zero, ba = zero, js = zero;
   for (; j < end; j += 4) {
     let o = <usize>j << 2;
-    let v = logDiff(v128.load(pa + o), v128.load(pb + o), chi, clo);
+    let xb = v128.load(pb + o);
+    let v = logDiff(v128.load(pa + o), xb, chi, clo);
     let t = f32x4.abs(v);
     let out = f32x4.ge(t, eighth);
     if (!v128.any_true(out)) continue;
-    let P = f32x4.pmax(f32x4.mul(v128.load(ea + o), ka), f32x4.mul(v128.load(eb + o), kb));
+    let lo = v128.load(K), sh = v128.load(K, 16), c5 = v128.load(K, 32), c4 = v128.load(K, 48);
+    let c3 = v128.load(K, 64), c2 = v128.load(K, 80), c1 = v128.load(K, 96);
+    let eb = exp2NegK(f32x4.mul(f32x4.sub(xb, mb), l2e), lo, sh, c5, c4, c3, c2, c1, one);
+    let P = f32x4.pmax(f32x4.mul(v128.load(ea + o), ka), f32x4.mul(eb, kb));
     let Pt2 = f32x4.mul(P, f32x4.mul(t, t));
     let big = f32x4.mul(Pt2, poly5(t, G));
     let small = f32x4.mul(Pt2, poly5(t, G + 24));
@@ -264,8 +276,6 @@ function farTerms(pa: usize, pb: usize, ea: usize, eb: usize, j: i32, end: i32):
     let far = f32x4.ge(t, one);
     if (v128.any_true(far)) {
       let half = v128.load32_splat(G, 136), ln2 = v128.load32_splat(G, 140), minN = v128.load32_splat(G, 148);
-      let lo = v128.load(K), sh = v128.load(K, 16), c5 = v128.load(K, 32), c4 = v128.load(K, 48);
-      let c3 = v128.load(K, 64), c2 = v128.load(K, 80), c1 = v128.load(K, 96), l2e = v128.load32_splat(G, 144);
       let live = v128.and(far, f32x4.gt(P, minN));
       let r = exp2NegK(f32x4.neg(f32x4.mul(t, l2e)), lo, sh, c5, c4, c3, c2, c1, one);
       let rt = f32x4.mul(r, t);
@@ -288,17 +298,19 @@ function farTerms(pa: usize, pb: usize, ea: usize, eb: usize, j: i32, end: i32):
 }
 
 /**
- * Pass 3 over elements [0, n4) of both rows (n4 a multiple of 4) and their exps from expStore (ea, eb), each row's
- * max M and log Σ exp(x - M) L (the caller keeps |Ma - Mb| <= SHIFT32). Sets sumAB, sumBA, sumJS. The loop takes
- * the lanes with |v| < 1/8 (near models: most), farTerms the rest of each 64-element block that has any. It also
- * runs pass 1 (scan32) over the rows at na, nb (the next row of each model, so that no row takes a pass of its own
- * for its maxima), setting scan32's results, unless na is 0.
+ * Pass 3 over elements [0, n4) of both rows (n4 a multiple of 4) and the base's exps from expStore (ea), each row's
+ * max M and log Σ exp(x - M) L (the caller keeps |Ma - Mb| <= SHIFT32). Sets sumAB, sumBA, sumJS. The lanes with
+ * |v| < 1/8 (near models: most) add their moments in f32 lanes over 64-element blocks, each block's added in
+ * float64, and their terms come from the row's moments (see moments); farTerms takes the other lanes of each block
+ * that has any. The loop also runs pass 1 (scan32) over the rows at na, nb (the next row of each model, so that no
+ * row takes a pass of its own for its maxima), setting scan32's results, unless na is 0.
  */
 export function terms32(
-  pa: usize, pb: usize, ea: usize, eb: usize, n4: i32, Ma: f64, La: f64, Mb: f64, Lb: f64, na: usize, nb: usize,
+  pa: usize, pb: usize, ea: usize, n4: i32, Ma: f64, La: f64, Mb: f64, Lb: f64, na: usize, nb: usize,
 ): void {
   const T = TERM_CONSTS;
-  let eighth = v128.load32_splat(T, 132), zero = f32x4.splat(0);
+  // 1/64: a lane's v² reaches it exactly when |v| >= 1/8 (the float32 squares of |v| < 1/8 round below it)
+  let edge = f32x4.splat(0.015625), zero = f32x4.splat(0);
   // C = (Ma - Mb) + (La - Lb) to about 2^-52·(SHIFT32 + |La - Lb|) (Ma - Mb of two floats is exact or tiny-relative).
   let C = (Ma - Mb) + (La - Lb);
   rowChi = <f32>C;
@@ -306,8 +318,10 @@ export function terms32(
   let ka = exp64(-La);
   rowKa = <f32>ka;
   rowKb = <f32>exp64(-Lb);
+  rowMb = <f32>Mb;
   let chi = f32x4.splat(rowChi), clo = f32x4.splat(rowClo);
   let AB: f64 = 0, BA: f64 = 0, JS: f64 = 0;
+  let s0 = f64x2.splat(0), s1 = s0, s2 = s0, s3 = s0, s4 = s0;
   let ma = f32x4.splat(-Infinity), mb = ma, lo = f32x4.splat(Infinity);
   let ia = i32x4.splat(0), ib = ia;
   let j = 0;
@@ -315,15 +329,16 @@ export function terms32(
     let j0 = j;
     let end = min(n4, j + 64);
     let ba = f32x4.splat(-Infinity), bb = ba;
-    // the block's moments Σ w·v^k, w = e_a·v² (pa = e_a·e^-La: the factor applied to the block's sums), of its lanes
+    // the block's moments Σ w·v^k, w = e_a·v² (pa = e_a·e^-La: the factor applied to the row's sums), of its lanes
     // with |v| < 1/8
     let m0 = zero, m1 = zero, m2 = zero, m3 = zero, m4 = zero, outs = zero;
     for (; j < end; j += 4) {
       let o = <usize>j << 2;
       let v = logDiff(v128.load(pa + o), v128.load(pb + o), chi, clo);
-      let out = f32x4.ge(f32x4.abs(v), eighth);
+      let v2 = f32x4.mul(v, v);
+      let out = f32x4.ge(v2, edge);
       outs = v128.or(outs, out);
-      let w = v128.andnot(f32x4.mul(v128.load(ea + o), f32x4.mul(v, v)), out);
+      let w = v128.andnot(f32x4.mul(v128.load(ea + o), v2), out);
       m0 = f32x4.add(m0, w);
       w = f32x4.mul(w, v);
       m1 = f32x4.add(m1, w);
@@ -345,19 +360,21 @@ export function terms32(
     mb = v128.bitselect(bb, mb, gb);
     ia = v128.bitselect(blk, ia, ga);
     ib = v128.bitselect(blk, ib, gb);
-    let M0 = ka * hsum4(m0), M1 = ka * hsum4(m1), M2 = ka * hsum4(m2), M3 = ka * hsum4(m3), M4 = ka * hsum4(m4);
-    AB += moments(T + 72, M0, M1, M2, M3, M4);
-    BA += moments(T + 92, M0, M1, M2, M3, M4);
-    JS += moments(T + 112, M0, M1, M2, M3, M4);
     if (v128.any_true(outs)) {
-      farTerms(pa, pb, ea, eb, j0, end);
+      farTerms(pa, pb, ea, j0, end);
       AB += farAB;
       BA += farBA;
       JS += farJS;
     }
+    s0 = addPromoted(s0, m0);
+    s1 = addPromoted(s1, m1);
+    s2 = addPromoted(s2, m2);
+    s3 = addPromoted(s3, m3);
+    s4 = addPromoted(s4, m4);
   }
-  sumAB = AB;
-  sumBA = BA;
-  sumJS = JS;
+  let M0 = ka * hsum2(s0), M1 = ka * hsum2(s1), M2 = ka * hsum2(s2), M3 = ka * hsum2(s3), M4 = ka * hsum2(s4);
+  sumAB = AB + moments(T + 72, M0, M1, M2, M3, M4);
+  sumBA = BA + moments(T + 92, M0, M1, M2, M3, M4);
+  sumJS = JS + moments(T + 112, M0, M1, M2, M3, M4);
   if (na) scanEnd(na, nb, ma, mb, ia, ib, lo);
 }

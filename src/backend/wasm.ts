@@ -493,7 +493,7 @@ export class WasmKernels implements Kernels, ScoringKernels, ComparisonKernels {
   ): void {
     this.run('compareRows', f32Call(a, b), rows, [
       { a, per: cols }, { a: b, per: cols }, ROWS, cols, { a: labels, per: 1 },
-      { a: out, per: 6, out: true }, { a: ints, per: 4, out: true }, { a: new Float32Array(2 * cols), per: 0 },
+      { a: out, per: 6, out: true }, { a: ints, per: 4, out: true }, { a: new Float32Array(cols + 4), per: 0 },
     ]);
   }
 }
