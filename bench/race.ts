@@ -29,6 +29,11 @@ export interface Pace {
   /** Untimed calls after the first (JIT warm-up), for contenders whose first call takes under warmupMs. */
   warmups: number;
   warmupMs: number;
+  /**
+   * Untimed rounds of the contenders whose calls take under warmupMs, for at least this long after every
+   * contender is set up, before the timed rounds (see race()).
+   */
+  settleMs: number;
 }
 
 export interface ContenderResult {
@@ -155,6 +160,23 @@ export async function race(
     const err = e.result.relErr === undefined ? '' : `, rel. error ${errText(e.result.relErr)}`;
     log(`  ${e.impl.name.padEnd(42)} first call ${e.result.firstMs!.toFixed(1)} ms${err}${k > 1 ? ` (every ${k} rounds)` : ''}`);
   }
+
+  // Untimed rounds first. Every thread has just loaded its code and data, one after another, and what that leaves
+  // to the process's shared helper threads (compilation, collection) made the calls of the contenders set up last
+  // up to twice as slow for 10-15 s after the last setup (measured call by call): rounds timed then measure that.
+  const settleEnd = performance.now() + pace.settleMs;
+  let settled = 0;
+  while (performance.now() < settleEnd) {
+    const field = live().filter((e) => e.callMs! < pace.warmupMs);
+    if (field.length === 0) break;
+    for (const i of roundOrder(field.length, -1 - settled)) {
+      const reply = await ask(field[i].worker!, { type: 'run', buffers });
+      take(reply);
+      if (reply.type !== 'time') fail(field[i], reply.type === 'error' ? reply.message : `unexpected reply ${reply.type}`);
+    }
+    settled++;
+  }
+  if (settled > 0) log(`  ${settled} untimed rounds (${(pace.settleMs / 1000).toFixed(0)} s) before the timed ones`);
 
   for (let r = 0; r < rounds; r++) {
     const field = live();

@@ -273,7 +273,9 @@ figures are not to be quoted.**` : ''}
 ${runs.map((r) => runLine(r, r === head)).join('\n')}
 - Each race: ${pace.rounds} rounds${pace.raceMs > 0 ? `, or more (up to ${4 * pace.rounds}) while the race's calls add up to at most
   ${(pace.raceMs / 1000).toFixed(0)} s` : ''}. A contender whose calls take long runs in every k-th round only, so that its timed
-  calls add up to about ${(pace.budgetMs / 1000).toFixed(1)} s (the rounds column; one number per Node version).
+  calls add up to about ${(pace.budgetMs / 1000).toFixed(1)} s (the rounds column; one number per Node version).${pace.settleMs ? `
+  Before the timed rounds, ${(pace.settleMs / 1000).toFixed(0)} s of untimed ones (the contenders whose calls take under
+  ${pace.warmupMs} ms): right after every contender is set up, the last ones set up ran up to twice as slow.` : ''}
 
 Absolute times on this shared host move with its load; the ratios, taken within each round, are what to read.
 

@@ -21,8 +21,8 @@ import { REFERENCE, type RunResult, raceText } from './report.js';
 import { BUILDS, type Build, loadFloor, takesHalf } from './subjects.js';
 import { WORKLOADS, buildWorkload, sized } from './workloads.js';
 
-const FULL: Pace = { rounds: 21, budgetMs: 10_000, raceMs: 60_000, warmups: 3, warmupMs: 400 };
-const QUICK: Pace = { rounds: 3, budgetMs: 600, raceMs: 0, warmups: 1, warmupMs: 250 };
+const FULL: Pace = { rounds: 21, budgetMs: 10_000, raceMs: 60_000, warmups: 3, warmupMs: 400, settleMs: 15_000 };
+const QUICK: Pace = { rounds: 3, budgetMs: 600, raceMs: 0, warmups: 1, warmupMs: 250, settleMs: 0 };
 
 interface ChildSettings extends Settings {
   pace: Pace;

@@ -202,7 +202,7 @@ describe('bench goals', () => {
 describe('bench report', () => {
   const info = (node: string): RunResult['info'] => ({
     node, v8: '1', machine: 'a CPU, 2 cores', date: '2026-01-01T00:00:00.000Z', quick: false, loadStart: [1, 1, 1],
-    loadEnd: [2, 2, 2], wallSeconds: 10, pace: { rounds: 3, budgetMs: 1000, raceMs: 0, warmups: 3, warmupMs: 400 }, notes: [],
+    loadEnd: [2, 2, 2], wallSeconds: 10, pace: { rounds: 3, budgetMs: 1000, raceMs: 0, warmups: 3, warmupMs: 400, settleMs: 0 }, notes: [],
   });
   const run = (node: string, tuned: number[]): RunResult => ({
     info: info(node),
