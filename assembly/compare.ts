@@ -103,7 +103,7 @@ function termPass<T>(pa: usize, pb: usize, cols: i32, Ma: f64, La: f64, Mb: f64,
   sumJS += hsum2(js);
 }
 
-/** scratch: cols + 4 floats (the float32 path's exps of the base, then 16 bytes for the candidate's; unused otherwise). */
+/** scratch: cols + 4 floats (float32 path: the base's exps, then 16 bytes the candidate's overwrite; else unused). */
 function compareRows<T>(a: usize, b: usize, rows: i32, cols: i32, labels: usize, out: usize, ints: usize, scratch: usize): void {
   // The row whose pass 1 the previous row's pass 3 ran (float32 lanes), else -1.
   let scanned = -1;

@@ -17,14 +17,14 @@
 // every f_i >= 0. For |v| < 1/8 (near models: most lanes) each f_i is v²·k_i(v) with k_i a degree-4 polynomial
 // (relative error <= 6.5e-8), so the row's Σ pa·f_i over those lanes = Σ_k c_ik·M_k with its moments
 // M_k = Σ pa·v^(k+2) (f32 lanes over 64-element blocks, then float64): the c_i0·M0 part dominates it (see moments),
-// so it is never negative, and exactly 0 where every v = 0. Lanes with t = |v| >= 1/8 weigh by P = the larger probability instead (f_i(t) and f_i(-t)
-// over P, the larger side's then the smaller side's): for t < 1 t²·g_i(t) with g_i of degree 5 (relative error
-// <= 3e-7), for t >= 1 the closed forms from r = exp2NegK(-t·log2 e) and log4(1 + r), cancelling at most 3.5-fold at
-// t = 1 (<= 1.5e-6 relative), each clamped at 0 (its exact value is >= 0, so clamping only removes rounding). v is
-// formed as (xa - xb) - C with xa - xb split exactly (TwoSum) and C = (Ma + La) - (Mb + Lb) as two floats, so it
-// keeps its relative accuracy however close the rows are (C to about 1e-12 absolute: rows whose maxima lie more than
-// SHIFT32 apart take the float64 path); pa = e_a·e^-La and P = max(pa, e_b·e^-Lb) from pass 2's exps
-// e = 2^((x - M)·log2 e) (e_b formed again, the same bits).
+// so it is never negative, and exactly 0 where every v = 0. Lanes with t = |v| >= 1/8 weigh by P = the larger
+// probability instead (f_i(t) and f_i(-t) over P, the larger side's then the smaller side's): for t < 1 t²·g_i(t)
+// with g_i of degree 5 (relative error <= 3e-7), for t >= 1 the closed forms from r = exp2NegK(-t·log2 e) and
+// log4(1 + r), cancelling at most 3.5-fold at t = 1 (<= 1.5e-6 relative), each clamped at 0 (its exact value is
+// >= 0, so clamping only removes rounding). v is formed as (xa - xb) - C with xa - xb split exactly (TwoSum) and
+// C = (Ma + La) - (Mb + Lb) as two floats, so it keeps its relative accuracy however close the rows are (C to about
+// 1e-12 absolute: rows whose maxima lie more than SHIFT32 apart take the float64 path); pa = e_a·e^-La and
+// P = max(pa, e_b·e^-Lb) from pass 2's exps e = 2^((x - M)·log2 e) (e_b formed again, the same bits).
 //
 // Accuracy against the float64 reference (measured and tested on fixtures, the bench's rows, huge gaps, identical
 // rows, half input and 262,144-wide rows): each row's KL and JS within 3e-6 relative + 4e-12 absolute; identical
