@@ -7,10 +7,9 @@
  * contender). Only one thread runs at a time: the main thread hands the workload's arrays to a contender by
  * transfer (one copy exists, whoever holds it), the contender times one call and hands them back, and the next one
  * goes. Each round takes the contenders in an order of its own (roundOrder()), so that no contender always follows
- * the same one. A call
- * therefore meets what a real call meets — caches and predictors left by other work — instead of the warm state
- * that timing one implementation back-to-back gives it (measured here: that flatters it by 14–29 % on W1 and up to
- * 2× on L2-sized data).
+ * the same one. A call therefore meets what a real call meets — caches and predictors left by other work — instead
+ * of the warm state that timing one implementation back-to-back gives it (measured here: that flatters it by 14–29 %
+ * on W1 and up to 2× on L2-sized data).
  */
 import { Worker, parentPort } from 'node:worker_threads';
 import { type Impl, Unavailable } from './impl.js';
@@ -125,6 +124,14 @@ export async function race(
     e.result.error = message;
     void e.worker?.terminate();
   };
+  // One timed call of a contender: its time, or null when it failed (it is then out of the race).
+  const turn = async (e: Entrant): Promise<number | null> => {
+    const reply = await ask(e.worker!, { type: 'run', buffers });
+    take(reply);
+    if (reply.type === 'time') return reply.ms;
+    fail(e, reply.type === 'error' ? reply.message : `unexpected reply ${reply.type}`);
+    return null;
+  };
 
   for (const e of entrants) {
     if (e.impl.na) continue;
@@ -169,11 +176,7 @@ export async function race(
   while (performance.now() < settleEnd) {
     const field = live().filter((e) => e.callMs! < pace.warmupMs);
     if (field.length === 0) break;
-    for (const i of roundOrder(field.length, -1 - settled)) {
-      const reply = await ask(field[i].worker!, { type: 'run', buffers });
-      take(reply);
-      if (reply.type !== 'time') fail(field[i], reply.type === 'error' ? reply.message : `unexpected reply ${reply.type}`);
-    }
+    for (const i of roundOrder(field.length, -1 - settled)) await turn(field[i]);
     settled++;
   }
   if (settled > 0) log(`  ${settled} untimed rounds (${(pace.settleMs / 1000).toFixed(0)} s) before the timed ones`);
@@ -183,10 +186,8 @@ export async function race(
     for (const i of roundOrder(field.length, r)) {
       const e = field[i];
       if (r % e.result.stride! !== 0) continue;
-      const reply = await ask(e.worker!, { type: 'run', buffers });
-      take(reply);
-      if (reply.type === 'time') e.result.times[r] = reply.ms;
-      else fail(e, reply.type === 'error' ? reply.message : `unexpected reply ${reply.type}`);
+      const ms = await turn(e);
+      if (ms !== null) e.result.times[r] = ms;
     }
   }
   for (const e of entrants) e.result.times = Array.from({ length: rounds }, (_, r) => e.result.times[r] ?? null);
