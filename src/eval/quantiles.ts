@@ -7,29 +7,22 @@
  * relative error <= 10^(1/200) - 1 = 1.16% for losses in [1e-8, 1e3), absolute error <= 1e-8 below. The exact
  * minimum and maximum are kept beside the histogram and clamp every quantile.
  */
+import { LogGrid } from './loggrid.js';
+
 export const PER_DECADE = 200;
 export const LO_EXP = -8;
 export const HI_EXP = 3;
+// pure: a bundle that never reads a histogram leaves it out
+const GRID = /* @__PURE__ */ new LogGrid(PER_DECADE, LO_EXP, HI_EXP);
 export const BINS = (HI_EXP - LO_EXP) * PER_DECADE;
 /** Slots: [0] underflow, [1 .. BINS] the log bins, [BINS + 1] overflow. */
 export const SLOTS = BINS + 2;
-const LO = 10 ** LO_EXP;
-const HI = 10 ** HI_EXP;
 
 /** The slot of a loss in nats (>= 0 or Infinity). */
-export function slotOf(loss: number): number {
-  if (!(loss >= LO)) return 0;
-  if (loss >= HI) return BINS + 1;
-  const b = Math.floor((Math.log10(loss) - LO_EXP) * PER_DECADE);
-  return 1 + (b < 0 ? 0 : b >= BINS ? BINS - 1 : b);
-}
+export const slotOf = (loss: number): number => GRID.slot(loss);
 
 /** [lo, hi) of a slot in nats. */
-export function slotBounds(slot: number): [number, number] {
-  if (slot === 0) return [0, LO];
-  if (slot === BINS + 1) return [HI, Infinity];
-  return [10 ** (LO_EXP + (slot - 1) / PER_DECADE), 10 ** (LO_EXP + slot / PER_DECADE)];
-}
+export const slotBounds = (slot: number): [number, number] => GRID.bounds(slot);
 
 /** The q-quantile (0 <= q <= 1) of the weighted histogram, clamped to [min, max]; NaN when it is empty. */
 export function quantile(counts: Float64Array, q: number, min: number, max: number): number {

@@ -10,30 +10,22 @@
  */
 import { XentError } from '../core/errors.js';
 import { dec, decCount, enc } from './json.js';
+import { LogGrid } from './loggrid.js';
 
 export const PER_DECADE = 100;
 export const LO_EXP = -12;
 export const HI_EXP = 4;
+// pure: a bundle that never reads a histogram leaves it out
+const GRID = /* @__PURE__ */ new LogGrid(PER_DECADE, LO_EXP, HI_EXP);
 export const BINS = (HI_EXP - LO_EXP) * PER_DECADE;
 /** Slots: [0] [0, 1e-12), [1 .. BINS] the log bins, [BINS + 1] [1e4, Infinity]. */
 export const SLOTS = BINS + 2;
-const LO = 10 ** LO_EXP;
-const HI = 10 ** HI_EXP;
 
 /** The slot of a magnitude >= 0 (or Infinity). */
-export function slotOf(v: number): number {
-  if (!(v >= LO)) return 0;
-  if (v >= HI) return BINS + 1;
-  const b = Math.floor((Math.log10(v) - LO_EXP) * PER_DECADE);
-  return 1 + (b < 0 ? 0 : b >= BINS ? BINS - 1 : b);
-}
+export const slotOf = (v: number): number => GRID.slot(v);
 
 /** [lo, hi) of a slot. */
-export function slotBounds(slot: number): [number, number] {
-  if (slot === 0) return [0, LO];
-  if (slot === BINS + 1) return [HI, Infinity];
-  return [10 ** (LO_EXP + (slot - 1) / PER_DECADE), 10 ** (LO_EXP + slot / PER_DECADE)];
-}
+export const slotBounds = (slot: number): [number, number] => GRID.bounds(slot);
 
 /** Geometric interpolation at fraction f of [lo, hi] (linear in the first slot, whose lo is 0). */
 function inside(lo: number, hi: number, f: number): number {
@@ -53,8 +45,8 @@ export class Sketch {
   count = 0;
 
   add(v: number): void {
-    if (v < 0) this.neg[slotOf(-v)]++;
-    else this.pos[slotOf(v)]++;
+    if (v < 0) this.neg[GRID.slot(-v)]++;
+    else this.pos[GRID.slot(v)]++;
     if (v < this.min) this.min = v;
     if (v > this.max) this.max = v;
     this.count++;
