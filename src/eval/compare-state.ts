@@ -46,6 +46,22 @@ const COUNTS = ['positions', 'rows', 'correctA', 'correctB', 'onlyA', 'onlyB', '
 /** Bootstrap sums per resample: Σw, Σw·loss of each model, Σw·[right] of each. */
 export const BOOT = ['w', 'lossA', 'lossB', 'correctA', 'correctB'] as const;
 
+/** The bootstrap's sums: B of each. */
+export type BootSums = Record<(typeof BOOT)[number], Float64Array>;
+
+/** Zeroed bootstrap sums for B resamples. */
+export function bootSums(B: number): BootSums {
+  return Object.fromEntries(BOOT.map((k) => [k, new Float64Array(B)])) as BootSums;
+}
+
+/** The counts and sums a state adds when it merges (the fields named in COUNTS, SUMS and SIGNED). */
+export type Sums = Record<(typeof COUNTS)[number] | (typeof SUMS)[number] | (typeof SIGNED)[number], number>;
+
+/** The WORST rows of largest KL among a and b (ties: the lower row index first), whatever the order of arrival. */
+export function worstOf(a: Disagreement[], b: Disagreement[]): Disagreement[] {
+  return a.concat(b).sort((x, y) => y.kl - x.kl || x.row - y.row).slice(0, WORST);
+}
+
 export class ComparisonState {
   positions = 0;
   rows = 0;
@@ -79,24 +95,33 @@ export class ComparisonState {
   histA = new Float64Array(LOSS_SLOTS);
   histB = new Float64Array(LOSS_SLOTS);
   worst: Disagreement[] = [];
-  boot: Record<(typeof BOOT)[number], Float64Array> | null;
+  boot: BootSums | null;
 
   constructor(readonly settings: ComparisonSettings) {
-    const B = settings.bootstrap?.resamples ?? 0;
-    this.boot = settings.bootstrap === null ? null : Object.fromEntries(
-      BOOT.map((k) => [k, new Float64Array(B)]),
-    ) as Record<(typeof BOOT)[number], Float64Array>;
+    this.boot = settings.bootstrap === null ? null : bootSums(settings.bootstrap.resamples);
   }
 
   /** Keeps the WORST rows of largest KL (ties: the lower row index first), whatever the order of arrival. */
   keepWorst(rows: Disagreement[]): void {
-    this.worst = this.worst.concat(rows).sort((x, y) => y.kl - x.kl || x.row - y.row).slice(0, WORST);
+    this.worst = worstOf(this.worst, rows);
   }
 
-  add(o: ComparisonState): void {
+  /** Adds the counts and sums of `o` (and its bootstrap sums, when both have them). */
+  addSums(o: Sums, boot: BootSums | null): void {
     for (const k of COUNTS) this[k] += o[k];
     for (const k of SUMS) this[k] += o[k];
     for (const k of SIGNED) this[k] += o[k];
+    if (this.boot && boot) {
+      for (const k of BOOT) {
+        const a = this.boot[k];
+        const b = boot[k];
+        for (let i = 0; i < a.length; i++) a[i] += b[i];
+      }
+    }
+  }
+
+  add(o: ComparisonState): void {
+    this.addSums(o, o.boot);
     this.skAB.merge(o.skAB);
     this.skBA.merge(o.skBA);
     this.skDp.merge(o.skDp);
@@ -105,13 +130,6 @@ export class ComparisonState {
       this.histB[i] += o.histB[i];
     }
     this.keepWorst(o.worst);
-    if (this.boot && o.boot) {
-      for (const k of BOOT) {
-        const a = this.boot[k];
-        const b = o.boot[k];
-        for (let i = 0; i < a.length; i++) a[i] += b[i];
-      }
-    }
   }
 
   toJSON(): Record<string, unknown> {

@@ -15,7 +15,7 @@ import { scoredTargets, sequenceStarts } from '../core/sequences.js';
 import { type Named, checkInfiniteRows, explainNaN } from '../core/validate.js';
 import { type BootstrapOptions, bootstrapOf, poissonWeights, rowKey } from './bootstrap.js';
 import { type ComparisonResult, comparisonResult } from './compare-result.js';
-import { type ComparisonSettings, ComparisonState, type Disagreement, WORST } from './compare-state.js';
+import { type ComparisonSettings, ComparisonState, type Disagreement, WORST, bootSums, worstOf } from './compare-state.js';
 import { expectSameSettings, stateObject } from './json.js';
 import { slotOf } from './quantiles.js';
 
@@ -162,21 +162,22 @@ export class Comparison {
       topA = score(A);
       topB = score(B);
     }
-    // A batch adds into a fresh state first, then that state into this one: the same additions as merging the
-    // batches' states in order, so a fixed grid of blocks gives the same bits however it is run.
-    const u = new ComparisonState(s);
-    u.positions = n;
-    const boot = u.boot;
-    const draws = boot ? new Uint8Array(s.bootstrap!.resamples) : null;
+    // The batch's sums add in locals first, then into the state: the same additions as merging the batches' states
+    // in order, so a fixed grid of blocks gives the same bits however it is run. Counts of the sketches and
+    // histograms are whole numbers and their extremes exact, so those go straight into the state.
+    const st = this.state;
+    const R = st.boot ? s.bootstrap!.resamples : 0;
+    const boot = st.boot && bootSums(R);
+    const draws = boot ? new Uint8Array(R) : null;
     // Candidates for the rows of largest KL, cut to WORST now and then (rows come in index order, so a later row
     // that only ties the WORST-th loses the tie).
-    const worst: Disagreement[] = [];
+    let worst: Disagreement[] = [];
+    let fresh: Disagreement[] = [];
     let floor = -Infinity;
-    // The sums in locals (the same additions in the same order as into u's fields), stored into u after the loop.
     let rowsN = 0, correctA = 0, correctB = 0, onlyA = 0, onlyB = 0, agreeN = 0;
     let lossA = 0, lossA2 = 0, lossB = 0, lossB2 = 0, dSum = 0, d2 = 0, klAB = 0, klAB2 = 0, klBA = 0, klBA2 = 0;
     let jsSum = 0, js2 = 0, dpSum = 0, dp2 = 0, overlap = 0, overlap2 = 0;
-    const { skAB, skBA, skDp, histA, histB } = u;
+    const { skAB, skBA, skDp, histA, histB } = st;
     for (let r = 0; r < n; r++) {
       const y = scored[r];
       if (y < 0) continue;
@@ -230,15 +231,16 @@ export class Comparison {
       histA[slotOf(la)]++;
       histB[slotOf(lb)]++;
       if (ab > floor) {
-        worst.push({ row: at + r, target: y, kl: ab, baseTop: topA0, candidateTop: topB0, baseLoss: la, candidateLoss: lb });
-        if (worst.length > 4 * WORST) {
-          u.keepWorst(worst.splice(0));
-          floor = u.worst[WORST - 1].kl;
+        fresh.push({ row: at + r, target: y, kl: ab, baseTop: topA0, candidateTop: topB0, baseLoss: la, candidateLoss: lb });
+        if (fresh.length > 4 * WORST) {
+          worst = worstOf(worst, fresh);
+          fresh = [];
+          floor = worst[WORST - 1].kl;
         }
       }
       if (boot) {
         poissonWeights(rowKey(s.bootstrap!.seed, at + r), draws!);
-        for (let b = 0; b < draws!.length; b++) {
+        for (let b = 0; b < R; b++) {
           const w = draws![b];
           if (w === 0) continue;
           boot.w[b] += w;
@@ -249,12 +251,11 @@ export class Comparison {
         }
       }
     }
-    Object.assign(u, {
-      rows: rowsN, correctA, correctB, onlyA, onlyB, agree: agreeN, lossA, lossA2, lossB, lossB2, d: dSum, d2,
-      klAB, klAB2, klBA, klBA2, js: jsSum, js2, dp: dpSum, dp2, overlap, overlap2,
-    });
-    u.keepWorst(worst);
-    this.state.add(u);
+    st.addSums({
+      positions: n, rows: rowsN, correctA, correctB, onlyA, onlyB, agree: agreeN, lossA, lossA2, lossB, lossB2,
+      d: dSum, d2, klAB, klAB2, klBA, klBA2, js: jsSum, js2, dp: dpSum, dp2, overlap, overlap2,
+    }, boot);
+    st.keepWorst(worstOf(worst, fresh));
     return this;
   }
 
