@@ -14,8 +14,8 @@
 //   KL(a ‖ b) term   pa·f1(v), f1(v) = e^-v - 1 + v                 (= pa·φ(-v), φ(x) = e^x - 1 - x)
 //   KL(b ‖ a) term   pa·f2(v), f2(v) = 1 - e^-v·(1 + v)             (= pb·φ(v), pb = pa·e^-v)
 //   JS term          pa·f3(v), f3(v) = ½((1 + r)·log(2/(1 + r)) - r·v)
-// every f_i >= 0. For |v| < 1/8 (near models: most lanes) each f_i is v²·k_i(v) with k_i a degree-4 polynomial
-// (relative error <= 6.5e-8), so the row's Σ pa·f_i over those lanes = Σ_k c_ik·M_k with its moments
+// every f_i >= 0. For |v| < 1/8 (near models: most lanes) each f_i is v²·k_i(v) with k_i a degree-3 polynomial
+// (relative error <= 4.8e-7), so the row's Σ pa·f_i over those lanes = Σ_k c_ik·M_k with its moments
 // M_k = Σ pa·v^(k+2) (f32 lanes over 64-element blocks, then float64): the c_i0·M0 part dominates it (see moments),
 // so it is never negative, and exactly 0 where every v = 0. Lanes with t = |v| >= 1/8 weigh by P = the larger
 // probability instead (f_i(t) and f_i(-t) over P, the larger side's then the smaller side's): for t < 1 t²·g_i(t)
@@ -60,30 +60,27 @@ const G32 = reinterpret<f32>(0x3C7FE86F); // 0.0156193813
 const G33 = reinterpret<f32>(0xBB292FBF); // -0.00258158124
 const G34 = reinterpret<f32>(0x39CE1196); // 0.000393044844
 const G35 = reinterpret<f32>(0xB85B3ACC); // -5.22684277e-05
-// Degree 4 in the signed difference v = la - lb on [-1/8, 1/8] (K1x: 5.9e-8, K2x: 6.5e-8, K3x: 6.1e-8): the base's
+// Degree 3 in the signed difference v = la - lb on [-1/8, 1/8] (K1x: 1.7e-7, K2x: 4.8e-7, K3x: 1.8e-7): the base's
 // terms over pa·v², K1: (e^-v - 1 + v)/v², K2: (1 - e^-v·(1 + v))/v², K3: ½((1 + r)·log(2/(1 + r)) - r·v)/v², r = e^-v.
 // Fitted by scripts/compare_poly.py.
-const K10 = reinterpret<f32>(0x3F000000); // 0.5
-const K11 = reinterpret<f32>(0xBE2AAAAA); // -0.166666657
-const K12 = reinterpret<f32>(0x3D2AAAAC); // 0.0416666716
-const K13 = reinterpret<f32>(0xBC0898CA); // -0.00833720900
-const K14 = reinterpret<f32>(0x3AB610CB); // 0.00138905027
-const K20 = reinterpret<f32>(0x3F000000); // 0.5
-const K21 = reinterpret<f32>(0xBEAAAAA8); // -0.333333254
-const K22 = reinterpret<f32>(0x3E000004); // 0.125000060
-const K23 = reinterpret<f32>(0xBD08A0E8); // -0.0333565772
-const K24 = reinterpret<f32>(0x3BE38208); // 0.00694299117
-const K30 = reinterpret<f32>(0x3E000000); // 0.125
-const K31 = reinterpret<f32>(0xBD7FFFFE); // -0.0624999925
-const K32 = reinterpret<f32>(0x3C800002); // 0.0156250037
-const K33 = reinterpret<f32>(0xBB2AC71A); // -0.00260586152
-const K34 = reinterpret<f32>(0x39E3888B); // 0.000433985464
+const K10 = reinterpret<f32>(0x3EFFFFFF); // 0.49999997
+const K11 = reinterpret<f32>(0xBE2AAAAC); // -0.166666687
+const K12 = reinterpret<f32>(0x3D2AC16D); // 0.0416883714
+const K13 = reinterpret<f32>(0xBC088CDD); // -0.00833436567
+const K20 = reinterpret<f32>(0x3EFFFFF9); // 0.499999791
+const K21 = reinterpret<f32>(0xBEAAAAB4); // -0.333333611
+const K22 = reinterpret<f32>(0x3E001C6F); // 0.125108466
+const K23 = reinterpret<f32>(0xBD087FDD); // -0.0333250649
+const K30 = reinterpret<f32>(0x3DFFFFFE); // 0.124999985
+const K31 = reinterpret<f32>(0xBD800001); // -0.0625000075
+const K32 = reinterpret<f32>(0x3C800E39); // 0.0156317819
+const K33 = reinterpret<f32>(0xBB2AB058); // -0.00260450505
 
-/** The coefficients (G1x, G2x, G3x, K1x, K2x, K3x), then 1/8, ½, ln 2, log2 e, 2^-126. */
+/** The coefficients (G1x, G2x, G3x, K1x, K2x, K3x), then ½, ln 2, log2 e, 2^-126. */
 const TERM_CONSTS = memory.data<f32>([
   G10, G11, G12, G13, G14, G15, G20, G21, G22, G23, G24, G25, G30, G31, G32, G33, G34, G35,
-  K10, K11, K12, K13, K14, K20, K21, K22, K23, K24, K30, K31, K32, K33, K34,
-  0.125, 0.5, reinterpret<f32>(0x3F317218), reinterpret<f32>(0x3FB8AA3B), reinterpret<f32>(0x00800000),
+  K10, K11, K12, K13, K20, K21, K22, K23, K30, K31, K32, K33,
+  0.5, reinterpret<f32>(0x3F317218), reinterpret<f32>(0x3FB8AA3B), reinterpret<f32>(0x00800000),
 ], 16);
 
 /** The largest |Ma - Mb| of rows that take terms32. */
@@ -208,13 +205,13 @@ export let sumJS: f64 = 0;
 }
 
 /**
- * Σ_k c_k·M_k, the five coefficients read from p, clamped at 0: the Σ pa·v²·k_i(v) of a row's lanes with |v| < 1/8
+ * Σ_k c_k·M_k, the four coefficients read from p, clamped at 0: the Σ pa·v²·k_i(v) of a row's lanes with |v| < 1/8
  * from their moments. With every |v| < 1/8, |M_k| <= M0/8^k, and |c_k| <= c_0 (|c_1| <= 2c_0/3), so the first term
  * dominates (the sum is at least 0.9·c_0·M0): never negative but for rounding, which the clamp removes.
  */
-function moments(p: usize, M0: f64, M1: f64, M2: f64, M3: f64, M4: f64): f64 {
-  let s = <f64>load<f32>(p) * M0 + <f64>load<f32>(p, 4) * M1 + <f64>load<f32>(p, 8) * M2;
-  return max(s + <f64>load<f32>(p, 12) * M3 + <f64>load<f32>(p, 16) * M4, 0);
+function moments(p: usize, M0: f64, M1: f64, M2: f64, M3: f64): f64 {
+  let s = <f64>load<f32>(p) * M0 + <f64>load<f32>(p, 4) * M1;
+  return max(s + <f64>load<f32>(p, 8) * M2 + <f64>load<f32>(p, 12) * M3, 0);
 }
 
 /** c0 + t·(c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))), the six coefficients read from p. */
@@ -240,31 +237,44 @@ let rowClo: f32 = 0;
 let rowKa: f32 = 0;
 let rowKb: f32 = 0;
 let rowMb: f32 = 0;
+/** farTerms's near lanes' moments (four f32x4). */
+const NEAR = memory.data(64, 16);
 /** farTerms's sums. */
 let farAB: f64 = 0;
 let farBA: f64 = 0;
 let farJS: f64 = 0;
 
 /**
- * The terms of the lanes with t = |v| >= 1/8 among elements [j, end), weighed by P, the larger probability: the
- * degree-5 polynomials in t, and for t >= 1 the closed forms (lanes where both probabilities are below 2^-126 count
- * nothing there). The candidate's exps are formed again as expStore formed them (the same bits). Apart from
- * terms32's loop, which then keeps its vectors in registers.
+ * A block of elements [j, end) that has lanes with t = |v| >= 1/8: their terms, weighed by P, the larger
+ * probability (the degree-5 polynomials in t, and for t >= 1 the closed forms; lanes where both probabilities are
+ * below 2^-126 count nothing there), and the moments of the other lanes, added as terms32 adds them, into NEAR. The
+ * candidate's exps are formed again as expStore formed them (the same bits). Apart from terms32's loop, which then
+ * keeps its vectors in registers.
  */
 function farTerms(pa: usize, pb: usize, ea: usize, j: i32, end: i32): void {
   const G = TERM_CONSTS;
   const K = EXP2_CONSTS;
   let chi = f32x4.splat(rowChi), clo = f32x4.splat(rowClo), ka = f32x4.splat(rowKa), kb = f32x4.splat(rowKb);
-  let eighth = v128.load32_splat(G, 132), zero = f32x4.splat(0), one = v128.load(K, 112);
-  let mb = f32x4.splat(rowMb), l2e = v128.load32_splat(G, 144);
+  let edge = f32x4.splat(0.015625), zero = f32x4.splat(0), one = v128.load(K, 112);
+  let mb = f32x4.splat(rowMb), l2e = v128.load32_splat(G, 128);
   let ab = zero, ba = zero, js = zero;
+  let m0 = zero, m1 = zero, m2 = zero, m3 = zero;
   for (; j < end; j += 4) {
     let o = <usize>j << 2;
     let xb = v128.load(pb + o);
     let v = logDiff(v128.load(pa + o), xb, chi, clo);
-    let t = f32x4.abs(v);
-    let out = f32x4.ge(t, eighth);
+    let v2 = f32x4.mul(v, v);
+    let out = f32x4.ge(v2, edge);
+    // the near lanes' moments, as terms32 adds them
+    let w = v128.andnot(f32x4.mul(v128.load(ea + o), v2), out);
+    m0 = f32x4.add(m0, w);
+    w = f32x4.mul(w, v);
+    m1 = f32x4.add(m1, w);
+    w = f32x4.mul(w, v);
+    m2 = f32x4.add(m2, w);
+    m3 = madd4(w, v, m3);
     if (!v128.any_true(out)) continue;
+    let t = f32x4.abs(v);
     let lo = v128.load(K), sh = v128.load(K, 16), c5 = v128.load(K, 32), c4 = v128.load(K, 48);
     let c3 = v128.load(K, 64), c2 = v128.load(K, 80), c1 = v128.load(K, 96);
     let eb = exp2NegK(f32x4.mul(f32x4.sub(xb, mb), l2e), lo, sh, c5, c4, c3, c2, c1, one);
@@ -275,7 +285,7 @@ function farTerms(pa: usize, pb: usize, ea: usize, j: i32, end: i32): void {
     let d = f32x4.mul(Pt2, poly5(t, G + 48));
     let far = f32x4.ge(t, one);
     if (v128.any_true(far)) {
-      let half = v128.load32_splat(G, 136), ln2 = v128.load32_splat(G, 140), minN = v128.load32_splat(G, 148);
+      let half = v128.load32_splat(G, 120), ln2 = v128.load32_splat(G, 124), minN = v128.load32_splat(G, 132);
       let live = v128.and(far, f32x4.gt(P, minN));
       let r = exp2NegK(f32x4.neg(f32x4.mul(t, l2e)), lo, sh, c5, c4, c3, c2, c1, one);
       let rt = f32x4.mul(r, t);
@@ -295,14 +305,18 @@ function farTerms(pa: usize, pb: usize, ea: usize, j: i32, end: i32): void {
   farAB = hsum4(ab);
   farBA = hsum4(ba);
   farJS = hsum4(js);
+  v128.store(NEAR, m0);
+  v128.store(NEAR, m1, 16);
+  v128.store(NEAR, m2, 32);
+  v128.store(NEAR, m3, 48);
 }
 
 /**
  * Pass 3 over elements [0, n4) of both rows (n4 a multiple of 4) and the base's exps from expStore (ea), each row's
  * max M and log Σ exp(x - M) L (the caller keeps |Ma - Mb| <= SHIFT32). Sets sumAB, sumBA, sumJS. The lanes with
  * |v| < 1/8 (near models: most) add their moments in f32 lanes over 64-element blocks, each block's added in
- * float64, and their terms come from the row's moments (see moments); farTerms takes the other lanes of each block
- * that has any. The loop also runs pass 1 (scan32) over the rows at na, nb (the next row of each model, so that no
+ * float64, and their terms come from the row's moments (see moments). A block whose largest v² reaches 1/64 has far
+ * lanes: farTerms takes it again, its far lanes' terms and its near lanes' moments. The loop also runs pass 1 (scan32) over the rows at na, nb (the next row of each model, so that no
  * row takes a pass of its own for its maxima), setting scan32's results, unless na is 0.
  */
 export function terms32(
@@ -321,7 +335,7 @@ export function terms32(
   rowMb = <f32>Mb;
   let chi = f32x4.splat(rowChi), clo = f32x4.splat(rowClo);
   let AB: f64 = 0, BA: f64 = 0, JS: f64 = 0;
-  let s0 = f64x2.splat(0), s1 = s0, s2 = s0, s3 = s0, s4 = s0;
+  let s0 = f64x2.splat(0), s1 = s0, s2 = s0, s3 = s0;
   let ma = f32x4.splat(-Infinity), mb = ma, lo = f32x4.splat(Infinity);
   let ia = i32x4.splat(0), ib = ia;
   let j = 0;
@@ -329,24 +343,21 @@ export function terms32(
     let j0 = j;
     let end = min(n4, j + 64);
     let ba = f32x4.splat(-Infinity), bb = ba;
-    // the block's moments Σ w·v^k, w = e_a·v² (pa = e_a·e^-La: the factor applied to the row's sums), of its lanes
-    // with |v| < 1/8
-    let m0 = zero, m1 = zero, m2 = zero, m3 = zero, m4 = zero, outs = zero;
+    // the block's moments Σ w·v^k, w = e_a·v² (pa = e_a·e^-La: the factor applied to the row's sums), of all its
+    // lanes: kept when every |v| < 1/8 (top, the largest v², below 1/64)
+    let m0 = zero, m1 = zero, m2 = zero, m3 = zero, top = zero;
     for (; j < end; j += 4) {
       let o = <usize>j << 2;
       let v = logDiff(v128.load(pa + o), v128.load(pb + o), chi, clo);
       let v2 = f32x4.mul(v, v);
-      let out = f32x4.ge(v2, edge);
-      outs = v128.or(outs, out);
-      let w = v128.andnot(f32x4.mul(v128.load(ea + o), v2), out);
+      top = f32x4.pmax(top, v2);
+      let w = f32x4.mul(v128.load(ea + o), v2);
       m0 = f32x4.add(m0, w);
       w = f32x4.mul(w, v);
       m1 = f32x4.add(m1, w);
       w = f32x4.mul(w, v);
       m2 = f32x4.add(m2, w);
-      w = f32x4.mul(w, v);
-      m3 = f32x4.add(m3, w);
-      m4 = madd4(w, v, m4);
+      m3 = madd4(w, v, m3);
       if (na) {
         let xa = v128.load(na + o), xb = v128.load(nb + o);
         ba = f32x4.pmax(ba, xa);
@@ -360,21 +371,24 @@ export function terms32(
     mb = v128.bitselect(bb, mb, gb);
     ia = v128.bitselect(blk, ia, ga);
     ib = v128.bitselect(blk, ib, gb);
-    if (v128.any_true(outs)) {
+    if (v128.any_true(f32x4.ge(top, edge))) {
       farTerms(pa, pb, ea, j0, end);
       AB += farAB;
       BA += farBA;
       JS += farJS;
+      m0 = v128.load(NEAR);
+      m1 = v128.load(NEAR, 16);
+      m2 = v128.load(NEAR, 32);
+      m3 = v128.load(NEAR, 48);
     }
     s0 = addPromoted(s0, m0);
     s1 = addPromoted(s1, m1);
     s2 = addPromoted(s2, m2);
     s3 = addPromoted(s3, m3);
-    s4 = addPromoted(s4, m4);
   }
-  let M0 = ka * hsum2(s0), M1 = ka * hsum2(s1), M2 = ka * hsum2(s2), M3 = ka * hsum2(s3), M4 = ka * hsum2(s4);
-  sumAB = AB + moments(T + 72, M0, M1, M2, M3, M4);
-  sumBA = BA + moments(T + 92, M0, M1, M2, M3, M4);
-  sumJS = JS + moments(T + 112, M0, M1, M2, M3, M4);
+  let M0 = ka * hsum2(s0), M1 = ka * hsum2(s1), M2 = ka * hsum2(s2), M3 = ka * hsum2(s3);
+  sumAB = AB + moments(T + 72, M0, M1, M2, M3);
+  sumBA = BA + moments(T + 88, M0, M1, M2, M3);
+  sumJS = JS + moments(T + 104, M0, M1, M2, M3);
   if (na) scanEnd(na, nb, ma, mb, ia, ib, lo);
 }

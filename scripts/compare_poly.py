@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The degree-4 polynomials k1, k2, k3 of assembly/compare32.ts (the divergence terms of near rows over pa·v²).
+"""The degree-3 polynomials k1, k2, k3 of assembly/compare32.ts (the divergence terms of near rows over pa·v²).
 
 On [-1/8, 1/8], v = la - lb (the base's log-probability minus the candidate's), r = e^-v:
   k1(v) = (e^-v - 1 + v) / v²                      KL(base ‖ candidate) term over pa·v²
@@ -16,7 +16,7 @@ import numpy as np
 
 mp.mp.dps = 40
 WIDTH = 0.125
-DEGREE = 4
+DEGREE = 3
 
 
 def k1(v):
