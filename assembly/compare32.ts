@@ -14,12 +14,12 @@
 //   KL(a ‖ b) term   pa·f1(v), f1(v) = e^-v - 1 + v                 (= pa·φ(-v), φ(x) = e^x - 1 - x)
 //   KL(b ‖ a) term   pa·f2(v), f2(v) = 1 - e^-v·(1 + v)             (= pb·φ(v), pb = pa·e^-v)
 //   JS term          pa·f3(v), f3(v) = ½((1 + r)·log(2/(1 + r)) - r·v)
-// every f_i >= 0. For |v| < 1/8 (near models: most lanes) each f_i is v²·k_i(v) with k_i a degree-3 polynomial
-// (relative error <= 4.8e-7), so the row's Σ pa·f_i over those lanes = Σ_k c_ik·M_k with its moments
-// M_k = Σ pa·v^(k+2) (f32 lanes over 64-element blocks, then float64): the c_i0·M0 part dominates it (see moments),
-// so it is never negative, and exactly 0 where every v = 0. Lanes with t = |v| >= 1/8 weigh by P = the larger
-// probability instead (f_i(t) and f_i(-t) over P, the larger side's then the smaller side's): for t < 1 t²·g_i(t)
-// with g_i of degree 5 (relative error <= 3e-7), for t >= 1 the closed forms from r = exp2NegK(-t·log2 e) and
+// every f_i >= 0. Each f_i is v²·k_i(v) with k_i a polynomial in two tiers, so a row's Σ pa·f_i over a tier's lanes is
+// Σ_k c_ik·M_k with its moments M_k = Σ pa·v^(k+2) (f32 lanes over 64-element blocks, then float64), never negative
+// (see tier), and exactly 0 where every v = 0. Blocks of 64 elements whose every |v| < 1/8 (near models: most) take
+// degree 3 (relative error <= 4.3e-7), four moments per lane; the lanes with |v| < 1 of the other blocks take degree
+// 7 on [-1, 1] (<= 7.7e-8), eight moments. Lanes with t = |v| >= 1 weigh by P = the larger probability (f_i(t) and
+// f_i(-t) over P, the larger side's then the smaller side's): the closed forms from r = exp2NegK(-t·log2 e) and
 // log4(1 + r), cancelling at most 3.5-fold at t = 1 (<= 1.5e-6 relative), each clamped at 0 (its exact value is
 // >= 0, so clamping only removes rounding). v is formed as (xa - xb) - C with xa - xb split exactly (TwoSum) and
 // C = (Ma + La) - (Mb + Lb) as two floats, so it keeps its relative accuracy however close the rows are (C to about
@@ -31,38 +31,17 @@
 // rows give exactly 0. The rounding of x - M (about |x - M|·1.2e-7 relative on P) dominates: its weight is about
 // the entropy.
 //
-// Coefficients: minimax of the relative error (g_i on [0, 1]: scipy.optimize.linprog / HiGHS against mpmath at 60
-// digits, 2000 Chebyshev nodes; k_i: scripts/compare_poly.py), rounded to float32; errors measured with float32
-// Horner evaluation.
+// Coefficients: near-minimax of the relative error (scripts/compare_poly.py), rounded to float32; errors measured as
+// the kernel combines them (float64).
 
 import { madd4 } from './fused';
 import { addPromoted, hsum2 } from './lanes';
 import { exp64 } from './math';
 import { EXP2_CONSTS, LOG2E_F32, exp2NegK, hsum4, log4 } from './math32';
 
-// Coefficients of g1(t) = (e^-t - 1 + t)/t² (G1x: 1.5e-7), g2(t) = (1 - e^-t·(1 + t))/t² (G2x: 2.9e-7) and
-// g3(t) = f3(t)/t² (G3x: 2.0e-7), x the degree.
-const G10 = reinterpret<f32>(0x3F000000); // 0.5
-const G11 = reinterpret<f32>(0xBE2AAAA9); // -0.166666642
-const G12 = reinterpret<f32>(0x3D2AA6A1); // 0.041662816
-const G13 = reinterpret<f32>(0xBC081CD6); // -0.00830765627
-const G14 = reinterpret<f32>(0x3AAE3938); // 0.0013292199
-const G15 = reinterpret<f32>(0xB91103D4); // -0.000138297037
-const G20 = reinterpret<f32>(0x3EFFFFFE); // 0.49999994
-const G21 = reinterpret<f32>(0xBEAAAA04); // -0.333328366
-const G22 = reinterpret<f32>(0x3DFFE2C0); // 0.12494421
-const G23 = reinterpret<f32>(0xBD079476); // -0.0331005678
-const G24 = reinterpret<f32>(0x3BD4C823); // 0.00649358472
-const G25 = reinterpret<f32>(0xBA49408F); // -0.000767716148
-const G30 = reinterpret<f32>(0x3E000000); // 0.125
-const G31 = reinterpret<f32>(0xBD7FFF7E); // -0.0624995157
-const G32 = reinterpret<f32>(0x3C7FE86F); // 0.0156193813
-const G33 = reinterpret<f32>(0xBB292FBF); // -0.00258158124
-const G34 = reinterpret<f32>(0x39CE1196); // 0.000393044844
-const G35 = reinterpret<f32>(0xB85B3ACC); // -5.22684277e-05
-// Degree 3 in the signed difference v = la - lb on [-1/8, 1/8] (K1x: 1.7e-7, K2x: 4.8e-7, K3x: 1.8e-7): the base's
-// terms over pa·v², K1: (e^-v - 1 + v)/v², K2: (1 - e^-v·(1 + v))/v², K3: ½((1 + r)·log(2/(1 + r)) - r·v)/v², r = e^-v.
-// Fitted by scripts/compare_poly.py.
+// The two tiers of polynomials k_i(v) = f_i(v)/v² in the signed difference v = la - lb (see above), fitted by
+// scripts/compare_poly.py: K1x, K2x, K3x of degree 3 on [-1/8, 1/8] (relative error 1.1e-7, 4.3e-7, 1.2e-7) and
+// J1x, J2x, J3x of degree 7 on [-1, 1] (1.0e-8, 7.7e-8, 4.5e-9), as the kernel combines them (float64).
 const K10 = reinterpret<f32>(0x3EFFFFFF); // 0.49999997
 const K11 = reinterpret<f32>(0xBE2AAAAC); // -0.166666687
 const K12 = reinterpret<f32>(0x3D2AC16D); // 0.0416883714
@@ -75,11 +54,37 @@ const K30 = reinterpret<f32>(0x3DFFFFFE); // 0.124999985
 const K31 = reinterpret<f32>(0xBD800001); // -0.0625000075
 const K32 = reinterpret<f32>(0x3C800E39); // 0.0156317819
 const K33 = reinterpret<f32>(0xBB2AB058); // -0.00260450505
+const J10 = reinterpret<f32>(0x3F000000); // 0.5
+const J11 = reinterpret<f32>(0xBE2AAAAB); // -0.166666672
+const J12 = reinterpret<f32>(0x3D2AAABD); // 0.041666735
+const J13 = reinterpret<f32>(0xBC088870); // -0.00833331048
+const J14 = reinterpret<f32>(0x3AB5FFD8); // 0.00138854515
+const J15 = reinterpret<f32>(0xB9501466); // -0.000198440248
+const J16 = reinterpret<f32>(0x37D4B115); // 2.53548296e-05
+const J17 = reinterpret<f32>(0xB63A0B69); // -2.77228014e-06
+const J20 = reinterpret<f32>(0x3EFFFFFF); // 0.49999997
+const J21 = reinterpret<f32>(0xBEAAAAAD); // -0.333333403
+const J22 = reinterpret<f32>(0x3E000026); // 0.125000566
+const J23 = reinterpret<f32>(0xBD0887F9); // -0.0333327986
+const J24 = reinterpret<f32>(0x3BE37555); // 0.0069414773
+const J25 = reinterpret<f32>(0xBA9C280D); // -0.00119137915
+const J26 = reinterpret<f32>(0x393B2EA0); // 0.000178510789
+const J27 = reinterpret<f32>(0xB7B74340); // -2.18466157e-05
+const J30 = reinterpret<f32>(0x3E000000); // 0.125
+const J31 = reinterpret<f32>(0xBD7FFFFF); // -0.0624999963
+const J32 = reinterpret<f32>(0x3C800000); // 0.015625
+const J33 = reinterpret<f32>(0xBB2AAB75); // -0.00260421378
+const J34 = reinterpret<f32>(0x39E38F1D); // 0.000434034417
+const J35 = reinterpret<f32>(0xB8B5B50E); // -8.66447663e-05
+const J36 = reinterpret<f32>(0x3735A1B8); // 1.08260938e-05
+const J37 = reinterpret<f32>(0x335EA8EA); // 5.18420293e-08
 
-/** The coefficients (G1x, G2x, G3x, K1x, K2x, K3x), then ½, ln 2, log2 e, 2^-126. */
+/** The coefficients (K1x, K2x, K3x, J1x, J2x, J3x), then ½, ln 2, log2 e, 2^-126. */
 const TERM_CONSTS = memory.data<f32>([
-  G10, G11, G12, G13, G14, G15, G20, G21, G22, G23, G24, G25, G30, G31, G32, G33, G34, G35,
   K10, K11, K12, K13, K20, K21, K22, K23, K30, K31, K32, K33,
+  J10, J11, J12, J13, J14, J15, J16, J17,
+  J20, J21, J22, J23, J24, J25, J26, J27,
+  J30, J31, J32, J33, J34, J35, J36, J37,
   0.5, reinterpret<f32>(0x3F317218), reinterpret<f32>(0x3FB8AA3B), reinterpret<f32>(0x00800000),
 ], 16);
 
@@ -205,21 +210,16 @@ export let sumJS: f64 = 0;
 }
 
 /**
- * Σ_k c_k·M_k, the four coefficients read from p, clamped at 0: the Σ pa·v²·k_i(v) of a row's lanes with |v| < 1/8
- * from their moments. With every |v| < 1/8, |M_k| <= M0/8^k, and |c_k| <= c_0 (|c_1| <= 2c_0/3), so the first term
- * dominates (the sum is at least 0.9·c_0·M0): never negative but for rounding, which the clamp removes.
+ * ka·Σ_k c_k·S_k over n moments (c_k float32 at p, S_k the f64x2 sums at m), clamped at 0: a tier's
+ * Σ pa·v²·k_i(v) over its lanes from their moment sums S_k = Σ e_a·v^(k+2) (pa = e_a·ka). k_i(v) >= 0.07 on
+ * [-1, 1], the coefficients add up to at most 3.8·min k_i in magnitude (1.5-2.2 on [-1/8, 1/8]), and every
+ * |v^(k+2)| <= v²: the sum is never negative but for rounding, which the clamp removes, and the moments' rounding
+ * weighs at most 3.8-fold on it.
  */
-function moments(p: usize, M0: f64, M1: f64, M2: f64, M3: f64): f64 {
-  let s = <f64>load<f32>(p) * M0 + <f64>load<f32>(p, 4) * M1;
-  return max(s + <f64>load<f32>(p, 8) * M2 + <f64>load<f32>(p, 12) * M3, 0);
-}
-
-/** c0 + t·(c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))), the six coefficients read from p. */
-// @ts-ignore: decorator
-@inline function poly5(t: v128, p: usize): v128 {
-  let c = madd4(v128.load32_splat(p, 20), t, v128.load32_splat(p, 16));
-  c = madd4(madd4(c, t, v128.load32_splat(p, 12)), t, v128.load32_splat(p, 8));
-  return madd4(madd4(c, t, v128.load32_splat(p, 4)), t, v128.load32_splat(p));
+function tier(p: usize, m: usize, n: i32, ka: f64): f64 {
+  let s: f64 = 0;
+  for (let k = 0; k < n; k++) s += <f64>load<f32>(p + (<usize>k << 2)) * hsum2(v128.load(m + (<usize>k << 4)));
+  return max(ka * s, 0);
 }
 
 /** The log-probability difference la - lb = (xa - xb) - (chi + clo), with xa - xb taken exactly (TwoSum). */
@@ -237,87 +237,89 @@ let rowClo: f32 = 0;
 let rowKa: f32 = 0;
 let rowKb: f32 = 0;
 let rowMb: f32 = 0;
-/** farTerms's near lanes' moments (four f32x4). */
-const NEAR = memory.data(64, 16);
+/** A row's moment sums (f64x2): the near blocks' four, then the far blocks' eight. */
+const SUMS = memory.data(192, 16);
+const FAR_SUMS = SUMS + 64;
 /** farTerms's sums. */
 let farAB: f64 = 0;
 let farBA: f64 = 0;
 let farJS: f64 = 0;
 
 /**
- * A block of elements [j, end) that has lanes with t = |v| >= 1/8: their terms, weighed by P, the larger
- * probability (the degree-5 polynomials in t, and for t >= 1 the closed forms; lanes where both probabilities are
- * below 2^-126 count nothing there), and the moments of the other lanes, added as terms32 adds them, into NEAR. The
- * candidate's exps are formed again as expStore formed them (the same bits). Apart from terms32's loop, which then
- * keeps its vectors in registers.
+ * A block of elements [j, end) that has lanes with |v| >= 1/8: the moments of its lanes with |v| < 1, for the
+ * degree-7 tier, added into the row's FAR_SUMS, and the terms of its lanes with t = |v| >= 1 from the closed forms,
+ * weighed by P, the larger probability (lanes where both probabilities are below 2^-126 count nothing there). The
+ * candidate's exps are formed again there as expStore formed them (the same bits). Apart from terms32's loop,
+ * which then keeps its vectors in registers.
  */
 function farTerms(pa: usize, pb: usize, ea: usize, j: i32, end: i32): void {
   const G = TERM_CONSTS;
   const K = EXP2_CONSTS;
-  let chi = f32x4.splat(rowChi), clo = f32x4.splat(rowClo), ka = f32x4.splat(rowKa), kb = f32x4.splat(rowKb);
-  let edge = f32x4.splat(0.015625), zero = f32x4.splat(0), one = v128.load(K, 112);
-  let mb = f32x4.splat(rowMb), l2e = v128.load32_splat(G, 128);
+  let chi = f32x4.splat(rowChi), clo = f32x4.splat(rowClo), zero = f32x4.splat(0), one = v128.load(K, 112);
   let ab = zero, ba = zero, js = zero;
-  let m0 = zero, m1 = zero, m2 = zero, m3 = zero;
+  let m0 = zero, m1 = zero, m2 = zero, m3 = zero, m4 = zero, m5 = zero, m6 = zero, m7 = zero;
   for (; j < end; j += 4) {
     let o = <usize>j << 2;
     let xb = v128.load(pb + o);
     let v = logDiff(v128.load(pa + o), xb, chi, clo);
     let v2 = f32x4.mul(v, v);
-    let out = f32x4.ge(v2, edge);
-    // the near lanes' moments, as terms32 adds them
-    let w = v128.andnot(f32x4.mul(v128.load(ea + o), v2), out);
+    // t >= 1 exactly when v² >= 1 (the float32 squares of |v| < 1 round below 1)
+    let far = f32x4.ge(v2, one);
+    let w = v128.andnot(f32x4.mul(v128.load(ea + o), v2), far);
     m0 = f32x4.add(m0, w);
     w = f32x4.mul(w, v);
     m1 = f32x4.add(m1, w);
     w = f32x4.mul(w, v);
     m2 = f32x4.add(m2, w);
-    m3 = madd4(w, v, m3);
-    if (!v128.any_true(out)) continue;
+    w = f32x4.mul(w, v);
+    m3 = f32x4.add(m3, w);
+    w = f32x4.mul(w, v);
+    m4 = f32x4.add(m4, w);
+    w = f32x4.mul(w, v);
+    m5 = f32x4.add(m5, w);
+    w = f32x4.mul(w, v);
+    m6 = f32x4.add(m6, w);
+    m7 = madd4(w, v, m7);
+    if (!v128.any_true(far)) continue;
     let t = f32x4.abs(v);
+    let l2e = v128.load32_splat(G, 152), half = v128.load32_splat(G, 144), ln2 = v128.load32_splat(G, 148);
     let lo = v128.load(K), sh = v128.load(K, 16), c5 = v128.load(K, 32), c4 = v128.load(K, 48);
     let c3 = v128.load(K, 64), c2 = v128.load(K, 80), c1 = v128.load(K, 96);
-    let eb = exp2NegK(f32x4.mul(f32x4.sub(xb, mb), l2e), lo, sh, c5, c4, c3, c2, c1, one);
-    let P = f32x4.pmax(f32x4.mul(v128.load(ea + o), ka), f32x4.mul(eb, kb));
-    let Pt2 = f32x4.mul(P, f32x4.mul(t, t));
-    let big = f32x4.mul(Pt2, poly5(t, G));
-    let small = f32x4.mul(Pt2, poly5(t, G + 24));
-    let d = f32x4.mul(Pt2, poly5(t, G + 48));
-    let far = f32x4.ge(t, one);
-    if (v128.any_true(far)) {
-      let half = v128.load32_splat(G, 120), ln2 = v128.load32_splat(G, 124), minN = v128.load32_splat(G, 132);
-      let live = v128.and(far, f32x4.gt(P, minN));
-      let r = exp2NegK(f32x4.neg(f32x4.mul(t, l2e)), lo, sh, c5, c4, c3, c2, c1, one);
-      let rt = f32x4.mul(r, t);
-      let opr = f32x4.add(one, r);
-      let k1 = f32x4.add(f32x4.sub(r, one), t);
-      let k2 = f32x4.sub(f32x4.sub(one, r), rt);
-      let k3 = f32x4.mul(half, f32x4.sub(f32x4.mul(opr, f32x4.sub(ln2, log4(opr))), rt));
-      big = v128.bitselect(f32x4.pmax(f32x4.mul(P, k1), zero), v128.andnot(big, far), live);
-      small = v128.bitselect(f32x4.pmax(f32x4.mul(P, k2), zero), v128.andnot(small, far), live);
-      d = v128.bitselect(f32x4.pmax(f32x4.mul(P, k3), zero), v128.andnot(d, far), live);
-    }
+    let eb = exp2NegK(f32x4.mul(f32x4.sub(xb, f32x4.splat(rowMb)), l2e), lo, sh, c5, c4, c3, c2, c1, one);
+    let P = f32x4.pmax(f32x4.mul(v128.load(ea + o), f32x4.splat(rowKa)), f32x4.mul(eb, f32x4.splat(rowKb)));
+    let live = v128.and(far, f32x4.gt(P, v128.load32_splat(G, 156)));
+    let r = exp2NegK(f32x4.neg(f32x4.mul(t, l2e)), lo, sh, c5, c4, c3, c2, c1, one);
+    let rt = f32x4.mul(r, t);
+    let opr = f32x4.add(one, r);
+    // the larger side's term P·(e^-t - 1 + t), the smaller side's P·(1 - e^-t·(1 + t)), JS's
+    let big = v128.and(f32x4.pmax(f32x4.mul(P, f32x4.add(f32x4.sub(r, one), t)), zero), live);
+    let small = v128.and(f32x4.pmax(f32x4.mul(P, f32x4.sub(f32x4.sub(one, r), rt)), zero), live);
+    let d = f32x4.mul(half, f32x4.sub(f32x4.mul(opr, f32x4.sub(ln2, log4(opr))), rt));
     let aBig = f32x4.ge(v, zero);
-    ab = f32x4.add(ab, v128.and(v128.bitselect(big, small, aBig), out));
-    ba = f32x4.add(ba, v128.and(v128.bitselect(small, big, aBig), out));
-    js = f32x4.add(js, v128.and(d, out));
+    ab = f32x4.add(ab, v128.bitselect(big, small, aBig));
+    ba = f32x4.add(ba, v128.bitselect(small, big, aBig));
+    js = f32x4.add(js, v128.and(f32x4.pmax(f32x4.mul(P, d), zero), live));
   }
   farAB = hsum4(ab);
   farBA = hsum4(ba);
   farJS = hsum4(js);
-  v128.store(NEAR, m0);
-  v128.store(NEAR, m1, 16);
-  v128.store(NEAR, m2, 32);
-  v128.store(NEAR, m3, 48);
+  v128.store(FAR_SUMS, addPromoted(v128.load(FAR_SUMS), m0));
+  v128.store(FAR_SUMS, addPromoted(v128.load(FAR_SUMS, 16), m1), 16);
+  v128.store(FAR_SUMS, addPromoted(v128.load(FAR_SUMS, 32), m2), 32);
+  v128.store(FAR_SUMS, addPromoted(v128.load(FAR_SUMS, 48), m3), 48);
+  v128.store(FAR_SUMS, addPromoted(v128.load(FAR_SUMS, 64), m4), 64);
+  v128.store(FAR_SUMS, addPromoted(v128.load(FAR_SUMS, 80), m5), 80);
+  v128.store(FAR_SUMS, addPromoted(v128.load(FAR_SUMS, 96), m6), 96);
+  v128.store(FAR_SUMS, addPromoted(v128.load(FAR_SUMS, 112), m7), 112);
 }
 
 /**
  * Pass 3 over elements [0, n4) of both rows (n4 a multiple of 4) and the base's exps from expStore (ea), each row's
- * max M and log Σ exp(x - M) L (the caller keeps |Ma - Mb| <= SHIFT32). Sets sumAB, sumBA, sumJS. The lanes with
- * |v| < 1/8 (near models: most) add their moments in f32 lanes over 64-element blocks, each block's added in
- * float64, and their terms come from the row's moments (see moments). A block whose largest v² reaches 1/64 has far
- * lanes: farTerms takes it again, its far lanes' terms and its near lanes' moments. The loop also runs pass 1 (scan32) over the rows at na, nb (the next row of each model, so that no
- * row takes a pass of its own for its maxima), setting scan32's results, unless na is 0.
+ * max M and log Σ exp(x - M) L (the caller keeps |Ma - Mb| <= SHIFT32). Sets sumAB, sumBA, sumJS. Every lane adds
+ * the near tier's moments in f32 lanes over a 64-element block, kept (added in float64) when the block's largest v²
+ * is below 1/64, i.e. every |v| < 1/8 (near models: most blocks). farTerms takes the other blocks again: the far
+ * tier's moments and the closed forms. The loop also runs pass 1 (scan32) over the rows at na, nb (the next row of
+ * each model, so that no row takes a pass of its own for its maxima), setting scan32's results, unless na is 0.
  */
 export function terms32(
   pa: usize, pb: usize, ea: usize, n4: i32, Ma: f64, La: f64, Mb: f64, Lb: f64, na: usize, nb: usize,
@@ -334,6 +336,7 @@ export function terms32(
   rowKb = <f32>exp64(-Lb);
   rowMb = <f32>Mb;
   let chi = f32x4.splat(rowChi), clo = f32x4.splat(rowClo);
+  memory.fill(FAR_SUMS, 0, 128);
   let AB: f64 = 0, BA: f64 = 0, JS: f64 = 0;
   let s0 = f64x2.splat(0), s1 = s0, s2 = s0, s3 = s0;
   let ma = f32x4.splat(-Infinity), mb = ma, lo = f32x4.splat(Infinity);
@@ -376,19 +379,19 @@ export function terms32(
       AB += farAB;
       BA += farBA;
       JS += farJS;
-      m0 = v128.load(NEAR);
-      m1 = v128.load(NEAR, 16);
-      m2 = v128.load(NEAR, 32);
-      m3 = v128.load(NEAR, 48);
+    } else {
+      s0 = addPromoted(s0, m0);
+      s1 = addPromoted(s1, m1);
+      s2 = addPromoted(s2, m2);
+      s3 = addPromoted(s3, m3);
     }
-    s0 = addPromoted(s0, m0);
-    s1 = addPromoted(s1, m1);
-    s2 = addPromoted(s2, m2);
-    s3 = addPromoted(s3, m3);
   }
-  let M0 = ka * hsum2(s0), M1 = ka * hsum2(s1), M2 = ka * hsum2(s2), M3 = ka * hsum2(s3);
-  sumAB = AB + moments(T + 72, M0, M1, M2, M3);
-  sumBA = BA + moments(T + 88, M0, M1, M2, M3);
-  sumJS = JS + moments(T + 104, M0, M1, M2, M3);
+  v128.store(SUMS, s0);
+  v128.store(SUMS, s1, 16);
+  v128.store(SUMS, s2, 32);
+  v128.store(SUMS, s3, 48);
+  sumAB = AB + tier(T, SUMS, 4, ka) + tier(T + 48, FAR_SUMS, 8, ka);
+  sumBA = BA + tier(T + 16, SUMS, 4, ka) + tier(T + 80, FAR_SUMS, 8, ka);
+  sumJS = JS + tier(T + 32, SUMS, 4, ka) + tier(T + 112, FAR_SUMS, 8, ka);
   if (na) scanEnd(na, nb, ma, mb, ia, ib, lo);
 }

@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
-"""The degree-3 polynomials k1, k2, k3 of assembly/compare32.ts (the divergence terms of near rows over pa·v²).
+"""The polynomials k1, k2, k3 of assembly/compare32.ts (the divergence terms over pa·v²), in two tiers: degree 3 on
+[-1/8, 1/8] (the blocks whose every |v| < 1/8) and degree 7 on [-1, 1] (the lanes with |v| < 1 of the other blocks).
 
-On [-1/8, 1/8], v = la - lb (the base's log-probability minus the candidate's), r = e^-v:
+With v = la - lb (the base's log-probability minus the candidate's), r = e^-v:
   k1(v) = (e^-v - 1 + v) / v²                      KL(base ‖ candidate) term over pa·v²
   k2(v) = (1 - e^-v (1 + v)) / v²                  KL(candidate ‖ base) term over pa·v²
   k3(v) = ((1 + r) log(2 / (1 + r)) - r v) / (2 v²)  Jensen–Shannon term over pa·v²
 Near-minimax in relative error: least squares at 400 Chebyshev nodes against mpmath (40 digits), then Lawson's
-iteration (weights multiplied by the error, 60 times); the float32-rounded coefficients are then checked with
-float32 Horner evaluation on 2,000 points. Prints each coefficient as its float32 bits and value, and the error.
+iteration (weights multiplied by the error, 60 times); the float32-rounded coefficients are then checked on 2,000
+points, evaluated in float64 as the kernel combines them (float64 sums of the moments Σ pa·v^(k+2) times the
+coefficients). Prints each coefficient as its float32 bits and value, the error, and Σ|c_k| / min k(v) on the
+interval (the most by which the moments' rounding is magnified relative to the sum).
 
     python3 scripts/compare_poly.py
 """
@@ -15,8 +18,8 @@ import mpmath as mp
 import numpy as np
 
 mp.mp.dps = 40
-WIDTH = 0.125
-DEGREE = 3
+# (prefix, half-width, degree)
+TIERS = (('K', 0.125, 3), ('J', 1.0, 7))
 
 
 def k1(v):
@@ -32,10 +35,10 @@ def k3(v):
     return ((1 + r) * mp.log(2 / (1 + r)) - r * v) / 2 / v**2
 
 
-def fit(f, nodes=400):
-    x = np.cos(np.pi * (np.arange(nodes) + 0.5) / nodes) * WIDTH
+def fit(f, width, degree, nodes=400):
+    x = np.cos(np.pi * (np.arange(nodes) + 0.5) / nodes) * width
     y = np.array([float(f(mp.mpf(float(t)))) for t in x])
-    a = np.vander(x, DEGREE + 1, increasing=True) / y[:, None]  # relative error: (poly / f) - 1
+    a = np.vander(x, degree + 1, increasing=True) / y[:, None]  # relative error: (poly / f) - 1
     w = np.ones_like(y)
     for _ in range(60):
         c = np.linalg.lstsq(a * np.sqrt(w)[:, None], np.sqrt(w), rcond=None)[0]
@@ -44,19 +47,20 @@ def fit(f, nodes=400):
     return c.astype(np.float32)
 
 
-def error32(f, c):
-    x = np.linspace(-WIDTH, WIDTH, 2001)
-    x = x[x != 0].astype(np.float32)
-    h = np.float32(c[-1])
-    for k in range(DEGREE - 1, -1, -1):
-        h = (h * x + c[k]).astype(np.float32)
+def error(f, c, width):
+    x = np.linspace(-width, width, 2001)
+    x = x[x != 0]
+    h = np.polyval(c[::-1].astype(np.float64), x)
     want = np.array([float(f(mp.mpf(float(t)))) for t in x])
-    return float(np.max(np.abs(h.astype(np.float64) / want - 1)))
+    return float(np.max(np.abs(h / want - 1))), float(np.sum(np.abs(c.astype(np.float64))) / want.min())
 
 
 if __name__ == '__main__':
-    for name, f in (('K1', k1), ('K2', k2), ('K3', k3)):
-        c = fit(f)
-        print(f'{name}: relative error {error32(f, c):.2g}')
-        for i, v in enumerate(c):
-            print(f'  {name}{i} 0x{int(np.float32(v).view(np.uint32)):08X}  {float(v):.9g}')
+    for tier, width, degree in TIERS:
+        print(f'degree {degree} on [-{width}, {width}]')
+        for name, f in ((tier + '1', k1), (tier + '2', k2), (tier + '3', k3)):
+            c = fit(f, width, degree)
+            err, gain = error(f, c, width)
+            print(f'{name}: relative error {err:.2g}, sum |c_k| / min k {gain:.2f}')
+            for i, v in enumerate(c):
+                print(f'  {name}{i} 0x{int(np.float32(v).view(np.uint32)):08X}  {float(v):.9g}')

@@ -305,6 +305,8 @@ function rowPairs(V: number, seed: number): [Float32Array, Float32Array][] {
   return [
     [a[0], near(a[0], 0.02)], [a[1], near(a[1], 1e-5)], [a[2], base(5)], [a[3], near(a[3], 0.1, 100)],
     [a[4], near(a[4], 0.5)], [a[5], gap], [a[6], a[6].slice()],
+    // differences straddling |v| = 1 in most blocks: both tiers of the far blocks
+    [a[1], near(a[1], 2.2)],
   ];
 }
 
