@@ -44,7 +44,7 @@ export function contenders(s: WorkloadInfo, settings: Settings): Impl[] {
     ]),
     xentScoreTokens(s), xentLanguageModelEvaluator(s),
     xentWorkers(s, 1, big), xentWorkers(s, 2, big), xentWorkers(s, 1, big, true),
-    xentTwoCalls(s), xentComparison(s),
+    xentTwoCalls(s), xentComparison(s), xentComparison(s, 0.6),
     ...floors(s),
   ];
 }
