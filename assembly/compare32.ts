@@ -240,23 +240,26 @@ let rowMb: f32 = 0;
 /** A row's moment sums (f64x2): the near blocks' four, then the far blocks' eight. */
 const SUMS = memory.data(192, 16);
 const FAR_SUMS = SUMS + 64;
-/** farTerms's sums. */
-let farAB: f64 = 0;
-let farBA: f64 = 0;
-let farJS: f64 = 0;
+/**
+ * farTerms's closed-form sums over a block (three f32x4: KL(a ‖ b), KL(b ‖ a), JS), kept in memory: they are added
+ * to only in lanes with |v| >= 1, and the eight moments keep the registers.
+ */
+const FAR_TERMS = memory.data(48, 16);
 
 /**
  * A block of elements [j, end) that has lanes with |v| >= 1/8: the moments of its lanes with |v| < 1, for the
  * degree-7 tier, added into the row's FAR_SUMS, and the terms of its lanes with t = |v| >= 1 from the closed forms,
- * weighed by P, the larger probability (lanes where both probabilities are below 2^-126 count nothing there). The
- * candidate's exps are formed again there as expStore formed them (the same bits). Apart from terms32's loop,
- * which then keeps its vectors in registers.
+ * weighed by P, the larger probability (lanes where both probabilities are below 2^-126 count nothing there), added
+ * to sumAB, sumBA, sumJS. The candidate's exps are formed again there as expStore formed them (the same bits).
+ * Apart from terms32's loop, which then keeps its vectors in registers.
  */
 function farTerms(pa: usize, pb: usize, ea: usize, j: i32, end: i32): void {
   const G = TERM_CONSTS;
   const K = EXP2_CONSTS;
   let chi = f32x4.splat(rowChi), clo = f32x4.splat(rowClo), zero = f32x4.splat(0), one = v128.load(K, 112);
-  let ab = zero, ba = zero, js = zero;
+  v128.store(FAR_TERMS, zero);
+  v128.store(FAR_TERMS, zero, 16);
+  v128.store(FAR_TERMS, zero, 32);
   let m0 = zero, m1 = zero, m2 = zero, m3 = zero, m4 = zero, m5 = zero, m6 = zero, m7 = zero;
   for (; j < end; j += 4) {
     let o = <usize>j << 2;
@@ -296,13 +299,13 @@ function farTerms(pa: usize, pb: usize, ea: usize, j: i32, end: i32): void {
     let small = v128.and(f32x4.pmax(f32x4.mul(P, f32x4.sub(f32x4.sub(one, r), rt)), zero), live);
     let d = f32x4.mul(half, f32x4.sub(f32x4.mul(opr, f32x4.sub(ln2, log4(opr))), rt));
     let aBig = f32x4.ge(v, zero);
-    ab = f32x4.add(ab, v128.bitselect(big, small, aBig));
-    ba = f32x4.add(ba, v128.bitselect(small, big, aBig));
-    js = f32x4.add(js, v128.and(f32x4.pmax(f32x4.mul(P, d), zero), live));
+    v128.store(FAR_TERMS, f32x4.add(v128.load(FAR_TERMS), v128.bitselect(big, small, aBig)));
+    v128.store(FAR_TERMS, f32x4.add(v128.load(FAR_TERMS, 16), v128.bitselect(small, big, aBig)), 16);
+    v128.store(FAR_TERMS, f32x4.add(v128.load(FAR_TERMS, 32), v128.and(f32x4.pmax(f32x4.mul(P, d), zero), live)), 32);
   }
-  farAB = hsum4(ab);
-  farBA = hsum4(ba);
-  farJS = hsum4(js);
+  sumAB += hsum4(v128.load(FAR_TERMS));
+  sumBA += hsum4(v128.load(FAR_TERMS, 16));
+  sumJS += hsum4(v128.load(FAR_TERMS, 32));
   v128.store(FAR_SUMS, addPromoted(v128.load(FAR_SUMS), m0));
   v128.store(FAR_SUMS, addPromoted(v128.load(FAR_SUMS, 16), m1), 16);
   v128.store(FAR_SUMS, addPromoted(v128.load(FAR_SUMS, 32), m2), 32);
@@ -337,7 +340,9 @@ export function terms32(
   rowMb = <f32>Mb;
   let chi = f32x4.splat(rowChi), clo = f32x4.splat(rowClo);
   memory.fill(FAR_SUMS, 0, 128);
-  let AB: f64 = 0, BA: f64 = 0, JS: f64 = 0;
+  sumAB = 0;
+  sumBA = 0;
+  sumJS = 0;
   let s0 = f64x2.splat(0), s1 = s0, s2 = s0, s3 = s0;
   let ma = f32x4.splat(-Infinity), mb = ma, lo = f32x4.splat(Infinity);
   let ia = i32x4.splat(0), ib = ia;
@@ -376,9 +381,6 @@ export function terms32(
     ib = v128.bitselect(blk, ib, gb);
     if (v128.any_true(f32x4.ge(top, edge))) {
       farTerms(pa, pb, ea, j0, end);
-      AB += farAB;
-      BA += farBA;
-      JS += farJS;
     } else {
       s0 = addPromoted(s0, m0);
       s1 = addPromoted(s1, m1);
@@ -390,8 +392,8 @@ export function terms32(
   v128.store(SUMS, s1, 16);
   v128.store(SUMS, s2, 32);
   v128.store(SUMS, s3, 48);
-  sumAB = AB + tier(T, SUMS, 4, ka) + tier(T + 48, FAR_SUMS, 8, ka);
-  sumBA = BA + tier(T + 16, SUMS, 4, ka) + tier(T + 80, FAR_SUMS, 8, ka);
-  sumJS = JS + tier(T + 32, SUMS, 4, ka) + tier(T + 112, FAR_SUMS, 8, ka);
+  sumAB += tier(T, SUMS, 4, ka) + tier(T + 48, FAR_SUMS, 8, ka);
+  sumBA += tier(T + 16, SUMS, 4, ka) + tier(T + 80, FAR_SUMS, 8, ka);
+  sumJS += tier(T + 32, SUMS, 4, ka) + tier(T + 112, FAR_SUMS, 8, ka);
   if (na) scanEnd(na, nb, ma, mb, ia, ib, lo);
 }
