@@ -41,9 +41,10 @@ describe('LogGrid.slot: the definition floor((log10(v) - loExp)·perDecade), wit
         const edge = 10 ** (loExp + s / perDecade);
         for (let k = -24; k <= 24; k++) {
           const v = ulps(edge, k);
-          if (slot(v) !== defined(v, perDecade, loExp, hiExp)) {
+          const want = defined(v, perDecade, loExp, hiExp);
+          if (slot(v) !== want) {
             mismatches++;
-            expect(slot(v), `${name}: ${v} (${k} floats from 10^(${loExp} + ${s}/${perDecade}))`).toBe(defined(v, perDecade, loExp, hiExp));
+            expect(slot(v), `${name}: ${v} (${k} floats from 10^(${loExp} + ${s}/${perDecade}))`).toBe(want);
           }
         }
       }
@@ -53,7 +54,8 @@ describe('LogGrid.slot: the definition floor((log10(v) - loExp)·perDecade), wit
       const rand = prng(perDecade + loExp);
       for (let i = 0; i < 200_000; i++) {
         const v = 10 ** (loExp - 2 + rand() * (hiExp - loExp + 4));
-        if (slot(v) !== defined(v, perDecade, loExp, hiExp)) expect(slot(v), `${v}`).toBe(defined(v, perDecade, loExp, hiExp));
+        const want = defined(v, perDecade, loExp, hiExp);
+        if (slot(v) !== want) expect(slot(v), `${v}`).toBe(want);
       }
       const extremes = [0, -0, NaN, Infinity, -1, Number.MIN_VALUE, 1e-300, 10 ** loExp, 10 ** hiExp, Number.MAX_VALUE];
       for (const v of extremes) expect(slot(v), `${v}`).toBe(defined(v, perDecade, loExp, hiExp));

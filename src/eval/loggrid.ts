@@ -15,12 +15,12 @@ const f64 = /* @__PURE__ */ new Float64Array(1);
 const u32 = /* @__PURE__ */ new Uint32Array(f64.buffer);
 /** Which 32-bit half of a float64 holds its sign, exponent and leading mantissa bits (1 on little-endian hosts). */
 const HIGH = /* @__PURE__ */ highHalf();
+/** A float's top 20 bits (sign 0, 11 exponent bits, 8 mantissa bits): its key. */
+const KEY_SHIFT = 12;
 
 function highHalf(): number {
   return new Uint8Array(new Uint16Array([1]).buffer)[0];
 }
-/** A float's top 20 bits (sign 0, 11 exponent bits, 8 mantissa bits): its key. */
-const KEY_SHIFT = 12;
 
 function keyOf(v: number): number {
   f64[0] = v;
@@ -52,7 +52,9 @@ export class LogGrid {
 
   constructor(readonly perDecade: number, readonly loExp: number, readonly hiExp: number) {
     // a key must span less than a bin, so that its floats lie in one slot or the next
-    if (!(10 ** (1 / perDecade) > 1 + 2 ** -8)) throw new XentError('INTERNAL', `${perDecade} bins per decade: too fine for the keys`);
+    if (!(10 ** (1 / perDecade) > 1 + 2 ** -8)) {
+      throw new XentError('INTERNAL', `${perDecade} bins per decade: too fine for the keys`);
+    }
     this.bins = (hiExp - loExp) * perDecade;
     this.slots = this.bins + 2;
     this.lo = 10 ** loExp;
